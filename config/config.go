@@ -1,0 +1,424 @@
+// Package config reads incidentbot's environment variables and YAML
+// configuration file into one validated Config. Every problem names the
+// variable or key it comes from, so start-up fails with something to fix.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// Config is everything incidentbot reads at start-up.
+type Config struct {
+	SlackBotToken      string
+	SlackAppToken      string // set: Socket Mode; empty: HTTP mode
+	SlackSigningSecret string
+	SlackAPIURL        string
+
+	RedisURL            string
+	RedisSentinelAddrs  []string
+	RedisSentinelMaster string
+	RedisClusterAddrs   []string
+	// RedisPassword authenticates to Sentinel- or Cluster-managed nodes, which have
+	// no URL to carry it. It is not in the contract's table; see the README.
+	RedisPassword string
+
+	HTTPAddr   string
+	ConfigPath string
+	LogLevel   slog.Level
+	LogFormat  string
+
+	File File
+}
+
+// SocketMode reports whether the bot connects over Socket Mode instead of serving HTTP requests from Slack.
+func (c *Config) SocketMode() bool { return c.SlackAppToken != "" }
+
+// EmbeddedStore reports whether no Redis was configured, so the in-process store is used.
+func (c *Config) EmbeddedStore() bool {
+	return c.RedisURL == "" && len(c.RedisSentinelAddrs) == 0 && len(c.RedisClusterAddrs) == 0
+}
+
+// File is the YAML configuration file (INCIDENT_CONFIG).
+type File struct {
+	ChannelPrefix      string
+	StakeholderChannel string
+	TriageChannel      string
+	Responders         []string
+	Admins             []string
+	Severities         []incident.Severity
+	DefaultSeverity    string
+	Roles              []incident.Role
+	NudgeBefore        time.Duration
+	DigestCron         string
+	Retro              Retro
+	Playbooks          map[incident.Phase][]string
+}
+
+// Retro configures what happens after an incident is closed.
+type Retro struct {
+	Deadline       time.Duration
+	ArchiveChannel bool
+}
+
+// Severity returns the configured severity with that name (any letter case).
+func (f *File) Severity(name string) (incident.Severity, bool) {
+	for _, s := range f.Severities {
+		if strings.EqualFold(s.Name, name) {
+			return s, true
+		}
+	}
+	return incident.Severity{}, false
+}
+
+// SeverityRank orders severities: 0 is the most severe; unknown ones sort last.
+func (f *File) SeverityRank(name string) int {
+	for i, s := range f.Severities {
+		if s.Name == name {
+			return i
+		}
+	}
+	return len(f.Severities)
+}
+
+// SeverityNames lists the configured severity names, most severe first.
+func (f *File) SeverityNames() []string {
+	names := make([]string, len(f.Severities))
+	for i, s := range f.Severities {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// Role returns the configured role with that key.
+func (f *File) Role(key string) (incident.Role, bool) {
+	for _, r := range f.Roles {
+		if r.Key == key {
+			return r, true
+		}
+	}
+	return incident.Role{}, false
+}
+
+// Defaults returns the configuration file's built-in defaults.
+func Defaults() File {
+	return File{
+		ChannelPrefix: "inc",
+		Severities: []incident.Severity{
+			{Name: "sev1", Description: "Critical: active breach, data loss or outage", UpdateEvery: 30 * time.Minute},
+			{Name: "sev2", Description: "Major: contained threat, degraded service", UpdateEvery: time.Hour},
+			{Name: "sev3", Description: "Minor: limited impact", UpdateEvery: 4 * time.Hour},
+			{Name: "sev4", Description: "Low: suspicious activity under review"},
+		},
+		DefaultSeverity: "sev3",
+		Roles: []incident.Role{
+			{Key: "commander", Name: "Incident Commander"},
+			{Key: "comms", Name: "Communications Lead"},
+			{Key: "tech", Name: "Technical Lead"},
+			{Key: "scribe", Name: "Scribe"},
+		},
+		NudgeBefore: 5 * time.Minute,
+		Retro:       Retro{Deadline: 48 * time.Hour, ArchiveChannel: true},
+		Playbooks:   map[incident.Phase][]string{},
+	}
+}
+
+// ReadFileFunc reads the configuration file; os.ReadFile in production.
+type ReadFileFunc func(path string) ([]byte, error)
+
+// Load reads the environment through getenv and, when INCIDENT_CONFIG names
+// one, the YAML file through readFile. All problems are reported together.
+func Load(getenv func(string) string, readFile ReadFileFunc) (*Config, error) {
+	c := &Config{
+		SlackBotToken:       strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
+		SlackAppToken:       strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
+		SlackSigningSecret:  strings.TrimSpace(getenv("SLACK_SIGNING_SECRET")),
+		SlackAPIURL:         orDefault(getenv("SLACK_API_URL"), "https://slack.com/api/"),
+		RedisURL:            strings.TrimSpace(getenv("REDIS_URL")),
+		RedisSentinelAddrs:  splitList(getenv("REDIS_SENTINEL_ADDRS")),
+		RedisSentinelMaster: strings.TrimSpace(getenv("REDIS_SENTINEL_MASTER")),
+		RedisClusterAddrs:   splitList(getenv("REDIS_CLUSTER_ADDRS")),
+		RedisPassword:       getenv("REDIS_PASSWORD"),
+		HTTPAddr:            orDefault(getenv("HTTP_ADDR"), ":8080"),
+		ConfigPath:          strings.TrimSpace(getenv("INCIDENT_CONFIG")),
+		LogFormat:           strings.ToLower(orDefault(getenv("LOG_FORMAT"), "json")),
+		File:                Defaults(),
+	}
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+
+	switch {
+	case c.SlackBotToken == "":
+		bad("SLACK_BOT_TOKEN", "is required (the bot token, xoxb-…)")
+	case !strings.HasPrefix(c.SlackBotToken, "xoxb-"):
+		bad("SLACK_BOT_TOKEN", "must be a bot token starting with xoxb-")
+	}
+	if c.SlackAppToken != "" && !strings.HasPrefix(c.SlackAppToken, "xapp-") {
+		bad("SLACK_APP_TOKEN", "must be an app-level token starting with xapp-")
+	}
+	if !c.SocketMode() && c.SlackSigningSecret == "" {
+		bad("SLACK_SIGNING_SECRET", "is required in HTTP mode (set SLACK_APP_TOKEN for Socket Mode instead)")
+	}
+	if u, err := url.Parse(c.SlackAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("SLACK_API_URL", "%q is not an http(s) URL", c.SlackAPIURL)
+	} else if !strings.HasSuffix(c.SlackAPIURL, "/") {
+		c.SlackAPIURL += "/" // slack-go appends method names directly
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+			bad("REDIS_URL", "%q must be a redis://, rediss:// or unix:// URL", c.RedisURL)
+		}
+	}
+	if (len(c.RedisSentinelAddrs) > 0) != (c.RedisSentinelMaster != "") {
+		bad("REDIS_SENTINEL_ADDRS", "REDIS_SENTINEL_ADDRS and REDIS_SENTINEL_MASTER must be set together")
+	}
+	if len(c.RedisSentinelAddrs) > 0 && len(c.RedisClusterAddrs) > 0 {
+		bad("REDIS_CLUSTER_ADDRS", "cannot be combined with REDIS_SENTINEL_ADDRS")
+	}
+	if lvl := strings.TrimSpace(getenv("LOG_LEVEL")); lvl != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {
+			bad("LOG_LEVEL", "%q is not one of debug, info, warn, error", lvl)
+		}
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		bad("LOG_FORMAT", "%q is not one of json, text", c.LogFormat)
+	}
+
+	if c.ConfigPath != "" {
+		data, err := readFile(c.ConfigPath)
+		if err != nil {
+			bad("INCIDENT_CONFIG", "cannot read %s: %v", c.ConfigPath, err)
+		} else if f, err := ParseFile(data); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", c.ConfigPath, err))
+		} else {
+			c.File = f
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// rawFile mirrors the YAML with durations as text, so a bad value can be
+// reported with the path of its key (severities[1].update_every).
+type rawFile struct {
+	ChannelPrefix      *string             `yaml:"channel_prefix"`
+	StakeholderChannel *string             `yaml:"stakeholder_channel"`
+	TriageChannel      *string             `yaml:"triage_channel"`
+	Responders         []string            `yaml:"responders"`
+	Admins             []string            `yaml:"admins"`
+	Severities         []rawSeverity       `yaml:"severities"`
+	DefaultSeverity    *string             `yaml:"default_severity"`
+	Roles              []rawRole           `yaml:"roles"`
+	NudgeBefore        *string             `yaml:"nudge_before"`
+	DigestCron         *string             `yaml:"digest_cron"`
+	Retro              *rawRetro           `yaml:"retro"`
+	Playbooks          map[string][]string `yaml:"playbooks"`
+}
+
+type rawSeverity struct {
+	Name        string  `yaml:"name"`
+	Description string  `yaml:"description"`
+	UpdateEvery *string `yaml:"update_every"`
+}
+
+type rawRole struct {
+	Key  string `yaml:"key"`
+	Name string `yaml:"name"`
+}
+
+type rawRetro struct {
+	Deadline       *string `yaml:"deadline"`
+	ArchiveChannel *bool   `yaml:"archive_channel"`
+}
+
+var (
+	prefixPattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,19}$`)
+	channelIDPatten = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
+	userIDPattern   = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+	keyPattern      = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
+)
+
+// ParseFile parses the YAML configuration over the defaults and validates it.
+func ParseFile(data []byte) (File, error) {
+	f := Defaults()
+	var raw rawFile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true) // an unknown key is a mistake, not something to ignore
+	if err := dec.Decode(&raw); err != nil && !errors.Is(err, io.EOF) {
+		return File{}, fmt.Errorf("invalid YAML: %w", err)
+	}
+
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	duration := func(key string, s *string, min time.Duration, into *time.Duration) {
+		if s == nil {
+			return
+		}
+		d, err := time.ParseDuration(strings.TrimSpace(*s))
+		if *s == "0" {
+			d, err = 0, nil
+		}
+		switch {
+		case err != nil:
+			bad(key, "%q is not a duration (write it like 30s, 5m or 1h)", *s)
+		case d < 0 || (d > 0 && d < min):
+			bad(key, "%s is too short (0 or at least %s)", d, min)
+		default:
+			*into = d
+		}
+	}
+
+	if raw.ChannelPrefix != nil {
+		if !prefixPattern.MatchString(*raw.ChannelPrefix) {
+			bad("channel_prefix", "%q must be 1-20 characters of a-z, 0-9, - and _, starting with a letter or digit", *raw.ChannelPrefix)
+		}
+		f.ChannelPrefix = *raw.ChannelPrefix
+	}
+	for key, ptr := range map[string]struct {
+		raw  *string
+		into *string
+	}{
+		"stakeholder_channel": {raw.StakeholderChannel, &f.StakeholderChannel},
+		"triage_channel":      {raw.TriageChannel, &f.TriageChannel},
+	} {
+		if ptr.raw == nil || *ptr.raw == "" {
+			continue
+		}
+		if !channelIDPatten.MatchString(*ptr.raw) {
+			bad(key, "%q must be a channel ID such as C0123456789 (not a #name)", *ptr.raw)
+		}
+		*ptr.into = *ptr.raw
+	}
+	for key, list := range map[string][]string{"responders": raw.Responders, "admins": raw.Admins} {
+		for i, id := range list {
+			if !userIDPattern.MatchString(id) {
+				bad(fmt.Sprintf("%s[%d]", key, i), "%q must be a user ID such as U0123456789", id)
+			}
+		}
+	}
+	if raw.Responders != nil {
+		f.Responders = raw.Responders
+	}
+	if raw.Admins != nil {
+		f.Admins = raw.Admins
+	}
+
+	if raw.Severities != nil {
+		if len(raw.Severities) == 0 {
+			bad("severities", "must list at least one severity")
+		}
+		f.Severities = nil
+		seen := map[string]bool{}
+		for i, rs := range raw.Severities {
+			key := fmt.Sprintf("severities[%d]", i)
+			name := strings.ToLower(strings.TrimSpace(rs.Name))
+			switch {
+			case !keyPattern.MatchString(name):
+				bad(key+".name", "%q must be a short word such as sev1 (letters, digits, - and _)", rs.Name)
+			case seen[name]:
+				bad(key+".name", "%q is listed twice", name)
+			}
+			seen[name] = true
+			s := incident.Severity{Name: name, Description: rs.Description}
+			duration(key+".update_every", rs.UpdateEvery, time.Second, &s.UpdateEvery)
+			f.Severities = append(f.Severities, s)
+		}
+	}
+	if raw.DefaultSeverity != nil {
+		f.DefaultSeverity = strings.ToLower(*raw.DefaultSeverity)
+	}
+	if _, ok := f.Severity(f.DefaultSeverity); !ok && len(f.Severities) > 0 {
+		bad("default_severity", "%q is not one of the severities (%s)", f.DefaultSeverity, strings.Join(f.SeverityNames(), ", "))
+	}
+
+	if raw.Roles != nil {
+		f.Roles = nil
+		seen := map[string]bool{}
+		for i, rr := range raw.Roles {
+			key := fmt.Sprintf("roles[%d]", i)
+			switch {
+			case !keyPattern.MatchString(rr.Key):
+				bad(key+".key", "%q must be a short lowercase word such as comms", rr.Key)
+			case seen[rr.Key]:
+				bad(key+".key", "%q is listed twice", rr.Key)
+			}
+			if strings.TrimSpace(rr.Name) == "" {
+				bad(key+".name", "is required (the role's display name)")
+			}
+			seen[rr.Key] = true
+			f.Roles = append(f.Roles, incident.Role{Key: rr.Key, Name: strings.TrimSpace(rr.Name)})
+		}
+		if !seen[incident.CommanderRole] {
+			bad("roles", "must include the key %q: the declarer becomes the commander", incident.CommanderRole)
+		}
+	}
+
+	duration("nudge_before", raw.NudgeBefore, time.Second, &f.NudgeBefore)
+	if raw.DigestCron != nil && strings.TrimSpace(*raw.DigestCron) != "" {
+		if _, err := cron.ParseStandard(*raw.DigestCron); err != nil {
+			bad("digest_cron", "%q is not a cron spec (for example \"0 9 * * 1-5\"): %v", *raw.DigestCron, err)
+		}
+		f.DigestCron = strings.TrimSpace(*raw.DigestCron)
+	}
+	if raw.Retro != nil {
+		duration("retro.deadline", raw.Retro.Deadline, time.Second, &f.Retro.Deadline)
+		if raw.Retro.Deadline != nil && f.Retro.Deadline == 0 {
+			bad("retro.deadline", "must be more than 0")
+		}
+		if raw.Retro.ArchiveChannel != nil {
+			f.Retro.ArchiveChannel = *raw.Retro.ArchiveChannel
+		}
+	}
+	for name, items := range raw.Playbooks {
+		phase, ok := incident.ParsePhase(name)
+		if !ok {
+			bad("playbooks."+name, "is not a phase (identification, containment, eradication, recovery, lessons)")
+			continue
+		}
+		for i, item := range items {
+			if strings.TrimSpace(item) == "" {
+				bad(fmt.Sprintf("playbooks.%s[%d]", name, i), "is empty")
+			}
+		}
+		f.Playbooks[phase] = items
+	}
+	if err := errors.Join(errs...); err != nil {
+		return File{}, err
+	}
+	return f, nil
+}
+
+func orDefault(v, def string) string {
+	if v = strings.TrimSpace(v); v == "" {
+		return def
+	}
+	return v
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, part := range strings.Split(v, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
