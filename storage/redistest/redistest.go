@@ -1,0 +1,142 @@
+// Package redistest starts Redis servers for tests: a real redis-server on a
+// free port when one is installed (mandatory when CI is set), otherwise the
+// embedded store, with a log line saying so.
+package redistest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// Server is a Redis server started for one test.
+type Server struct {
+	Addr string
+	dir  string
+	cmd  *exec.Cmd
+	mini *miniredis.Miniredis
+}
+
+// Start starts a real redis-server, or the embedded store where none is
+// installed and CI is not set.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("redis-server is not installed, and CI requires the real one: %v", err)
+		}
+		t.Logf("redis-server not found: falling back to the embedded store (install redis-server to test against the real one)")
+		return StartEmbedded(t)
+	}
+	s := &Server{dir: t.TempDir()}
+	s.start(t, bin, freePort(t))
+	t.Cleanup(func() { s.stop() })
+	return s
+}
+
+// StartEmbedded starts the embedded Redis-compatible store.
+func StartEmbedded(t testing.TB) *Server {
+	t.Helper()
+	m := miniredis.RunT(t)
+	return &Server{Addr: m.Addr(), mini: m}
+}
+
+// Real reports whether this is a real redis-server.
+func (s *Server) Real() bool { return s.cmd != nil }
+
+// URL is the server's address as a REDIS_URL.
+func (s *Server) URL() string { return "redis://" + s.Addr + "/0" }
+
+// Client returns a client that is closed when the test ends.
+func (s *Server) Client(t testing.TB) redis.UniversalClient {
+	t.Helper()
+	c := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{s.Addr}})
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// Restart stops the real server gracefully and starts it again on the same
+// port and data directory, as an operator's restart would.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	if !s.Real() {
+		t.Fatal("Restart needs a real redis-server")
+	}
+	bin := s.cmd.Path
+	s.stop()
+	_, port, _ := net.SplitHostPort(s.Addr)
+	p, _ := strconv.Atoi(port)
+	s.start(t, bin, p)
+}
+
+func (s *Server) start(t testing.TB, bin string, port int) {
+	t.Helper()
+	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	cmd := exec.Command(bin,
+		"--bind", "127.0.0.1", "--port", strconv.Itoa(port),
+		"--dir", s.dir, "--appendonly", "yes", "--save", "",
+		"--daemonize", "no", "--logfile", filepath.Join(s.dir, "redis.log"),
+	)
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start redis-server: %v", err)
+	}
+	s.cmd = cmd
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
+	defer c.Close()
+	for {
+		if err := c.Ping(ctx).Err(); err == nil {
+			return
+		} else if ctx.Err() != nil {
+			log, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
+			t.Fatalf("redis-server on %s did not answer: %v\n%s", s.Addr, err, log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (s *Server) stop() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	// SIGTERM makes redis-server flush its append-only file before exiting.
+	_ = s.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-done
+	}
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("find a free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// String describes the server for test logs.
+func (s *Server) String() string {
+	kind := "embedded"
+	if s.Real() {
+		kind = "redis-server"
+	}
+	return fmt.Sprintf("%s at %s", kind, s.Addr)
+}

@@ -1,0 +1,245 @@
+// Package storage keeps incidentbot's state in Redis through
+// redis.UniversalClient, so one code path serves a single node, Sentinel and
+// Cluster, and the embedded in-process store used when no Redis is configured.
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// ErrExists is returned by Create when the incident number is already stored.
+var ErrExists = errors.New("incident already exists")
+
+// ErrConflict is returned by Update when other writers kept changing the incident.
+var ErrConflict = errors.New("incident changed concurrently too often")
+
+// maxUpdateAttempts bounds the optimistic-locking retries of Update.
+const maxUpdateAttempts = 50
+
+// Store reads and writes incidents.
+type Store struct {
+	rdb redis.UniversalClient
+}
+
+// New returns a Store on an open client.
+func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
+
+// Ping checks that the store answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis ping: %w", err)
+	}
+	return nil
+}
+
+// NextNumber allocates the next incident number.
+func (s *Store) NextNumber(ctx context.Context) (int64, error) {
+	n, err := s.rdb.Incr(ctx, counterKey).Result()
+	if err != nil {
+		return 0, fmt.Errorf("allocate incident number: %w", err)
+	}
+	return n, nil
+}
+
+// Create stores a new incident and its first timeline events in one transaction.
+func (s *Store) Create(ctx context.Context, inc *incident.Incident, events ...incident.TimelineEvent) error {
+	doc, err := json.Marshal(inc)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", inc.Ref(), err)
+	}
+	key := incidentKey(inc.Number)
+	err = s.rdb.Watch(ctx, func(tx *redis.Tx) error {
+		exists, err := tx.Exists(ctx, key).Result()
+		if err != nil {
+			return err
+		}
+		if exists > 0 {
+			return ErrExists
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, key, doc, 0)
+			appendEvents(ctx, p, inc.Number, events)
+			return nil
+		})
+		return err
+	}, key)
+	if errors.Is(err, redis.TxFailedErr) {
+		err = ErrExists // another writer created it between our check and EXEC
+	}
+	if err != nil {
+		return fmt.Errorf("create %s: %w", inc.Ref(), err)
+	}
+	return s.index(ctx, inc)
+}
+
+// Get returns an incident by number.
+func (s *Store) Get(ctx context.Context, n int64) (*incident.Incident, error) {
+	doc, err := s.rdb.Get(ctx, incidentKey(n)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("get %s: %w", incident.FormatRef(n), incident.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", incident.FormatRef(n), err)
+	}
+	return decode(doc)
+}
+
+// ByChannel returns the incident whose channel this is.
+func (s *Store) ByChannel(ctx context.Context, channelID string) (*incident.Incident, error) {
+	n, err := s.rdb.HGet(ctx, channelsKey, channelID).Int64()
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("incident of channel %s: %w", channelID, incident.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("incident of channel %s: %w", channelID, err)
+	}
+	return s.Get(ctx, n)
+}
+
+// Update changes an incident atomically: fn sees the current state, changes
+// it and returns the timeline events to record with the change. If another
+// writer changes the incident meanwhile, fn runs again on the new state, so it
+// must not have side effects. An error from fn aborts and changes nothing.
+func (s *Store) Update(ctx context.Context, n int64, fn func(*incident.Incident) ([]incident.TimelineEvent, error)) (*incident.Incident, error) {
+	key := incidentKey(n)
+	var updated *incident.Incident
+	txn := func(tx *redis.Tx) error {
+		doc, err := tx.Get(ctx, key).Bytes()
+		if errors.Is(err, redis.Nil) {
+			return incident.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		inc, err := decode(doc)
+		if err != nil {
+			return err
+		}
+		events, err := fn(inc)
+		if err != nil {
+			return err
+		}
+		newDoc, err := json.Marshal(inc)
+		if err != nil {
+			return err
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, key, newDoc, 0)
+			appendEvents(ctx, p, n, events)
+			return nil
+		})
+		updated = inc
+		return err
+	}
+	for range maxUpdateAttempts {
+		err := s.rdb.Watch(ctx, txn, key)
+		if errors.Is(err, redis.TxFailedErr) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("update %s: %w", incident.FormatRef(n), err)
+		}
+		return updated, s.index(ctx, updated)
+	}
+	return nil, fmt.Errorf("update %s: %w", incident.FormatRef(n), ErrConflict)
+}
+
+// ListOpen returns the open incidents in number order.
+func (s *Store) ListOpen(ctx context.Context) ([]*incident.Incident, error) {
+	members, err := s.rdb.ZRange(ctx, openKey, 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list open incidents: %w", err)
+	}
+	// One GET per incident in a pipeline: MGET would span Cluster slots.
+	cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, m := range members {
+			n, _ := strconv.ParseInt(m, 10, 64)
+			p.Get(ctx, incidentKey(n))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("list open incidents: %w", err)
+	}
+	out := make([]*incident.Incident, 0, len(cmds))
+	for _, c := range cmds {
+		doc, err := c.(*redis.StringCmd).Bytes()
+		if errors.Is(err, redis.Nil) {
+			continue // indexed but gone: nothing to show
+		}
+		inc, err := decode(doc)
+		if err != nil {
+			return nil, fmt.Errorf("list open incidents: %w", err)
+		}
+		if inc.Status == incident.Open {
+			out = append(out, inc)
+		}
+	}
+	return out, nil
+}
+
+// Timeline returns an incident's timeline, oldest first.
+func (s *Store) Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent, error) {
+	raw, err := s.rdb.LRange(ctx, timelineKey(n), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("timeline of %s: %w", incident.FormatRef(n), err)
+	}
+	events := make([]incident.TimelineEvent, 0, len(raw))
+	for _, r := range raw {
+		var ev incident.TimelineEvent
+		if err := json.Unmarshal([]byte(r), &ev); err != nil {
+			return nil, fmt.Errorf("timeline of %s: %w", incident.FormatRef(n), err)
+		}
+		events = append(events, ev)
+	}
+	return events, nil
+}
+
+// index brings the cross-incident indexes in line with the incident. They
+// live outside the incident's slot, so they are written after its own keys;
+// each write is idempotent, and the next change of the incident repeats it.
+func (s *Store) index(ctx context.Context, inc *incident.Incident) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		if inc.Status == incident.Open {
+			p.ZAdd(ctx, openKey, redis.Z{Score: float64(inc.Number), Member: inc.Number})
+		} else {
+			p.ZRem(ctx, openKey, inc.Number)
+		}
+		if inc.ChannelID != "" {
+			p.HSet(ctx, channelsKey, inc.ChannelID, inc.Number)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("index %s: %w", inc.Ref(), err)
+	}
+	return nil
+}
+
+func appendEvents(ctx context.Context, p redis.Pipeliner, n int64, events []incident.TimelineEvent) {
+	if len(events) == 0 {
+		return
+	}
+	vals := make([]any, len(events))
+	for i, ev := range events {
+		b, _ := json.Marshal(ev) // plain struct of strings and a time: cannot fail
+		vals[i] = b
+	}
+	p.RPush(ctx, timelineKey(n), vals...)
+}
+
+func decode(doc []byte) (*incident.Incident, error) {
+	var inc incident.Incident
+	if err := json.Unmarshal(doc, &inc); err != nil {
+		return nil, fmt.Errorf("decode incident: %w", err)
+	}
+	return &inc, nil
+}

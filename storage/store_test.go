@@ -1,0 +1,215 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/storage"
+	"github.com/incidentbot/incidentbot/storage/redistest"
+)
+
+// The same suite runs against the embedded store and a real redis-server:
+// production uses both, through one implementation.
+func TestStore(t *testing.T) {
+	backends := []struct {
+		name  string
+		start func(testing.TB) *redistest.Server
+	}{
+		{"embedded", redistest.StartEmbedded},
+		{"redis-server", redistest.Start},
+	}
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			for _, tc := range suite {
+				t.Run(tc.name, func(t *testing.T) {
+					srv := b.start(t)
+					tc.run(t, storage.New(srv.Client(t)))
+				})
+			}
+		})
+	}
+}
+
+var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+
+func newIncident(n int64, sev string) *incident.Incident {
+	return &incident.Incident{
+		Number: n, Title: "Ransomware", Severity: sev, Phase: incident.Identification,
+		Status: incident.Open, DeclaredBy: "U1", DeclaredAt: t0,
+		Roles: map[string]string{"commander": "U1"}, Members: []string{"U1"},
+	}
+}
+
+var suite = []struct {
+	name string
+	run  func(t *testing.T, s *storage.Store)
+}{
+	{"numbers count up", func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		for want := int64(1); want <= 3; want++ {
+			n, err := s.NextNumber(ctx)
+			if err != nil || n != want {
+				t.Fatalf("NextNumber = %d, %v; want %d", n, err, want)
+			}
+		}
+	}},
+	{"create then get, by number and by channel", func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		inc := newIncident(7, "sev1")
+		inc.ChannelID = "C7"
+		ev := incident.TimelineEvent{At: t0, Actor: "U1", Kind: incident.EventDeclared, Text: "declared"}
+		if err := s.Create(ctx, inc, ev); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Get(ctx, 7)
+		if err != nil || got.Title != "Ransomware" || got.Roles["commander"] != "U1" || !got.DeclaredAt.Equal(t0) {
+			t.Fatalf("Get = %+v, %v", got, err)
+		}
+		byCh, err := s.ByChannel(ctx, "C7")
+		if err != nil || byCh.Number != 7 {
+			t.Fatalf("ByChannel = %+v, %v", byCh, err)
+		}
+		tl, err := s.Timeline(ctx, 7)
+		if err != nil || len(tl) != 1 || tl[0].Kind != incident.EventDeclared || !tl[0].At.Equal(t0) {
+			t.Fatalf("Timeline = %+v, %v", tl, err)
+		}
+	}},
+	{"create refuses a duplicate and leaves the first intact", func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		if err := s.Create(ctx, newIncident(1, "sev1"), incident.TimelineEvent{Kind: incident.EventDeclared}); err != nil {
+			t.Fatal(err)
+		}
+		dup := newIncident(1, "sev4")
+		if err := s.Create(ctx, dup, incident.TimelineEvent{Kind: incident.EventNote}); !errors.Is(err, storage.ErrExists) {
+			t.Fatalf("duplicate Create error = %v, want ErrExists", err)
+		}
+		got, _ := s.Get(ctx, 1)
+		tl, _ := s.Timeline(ctx, 1)
+		if got.Severity != "sev1" || len(tl) != 1 {
+			t.Fatalf("duplicate changed the first: %+v, timeline %d", got, len(tl))
+		}
+	}},
+	{"missing incidents are ErrNotFound", func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		if _, err := s.Get(ctx, 99); !errors.Is(err, incident.ErrNotFound) {
+			t.Errorf("Get: %v", err)
+		}
+		if _, err := s.ByChannel(ctx, "CNOPE"); !errors.Is(err, incident.ErrNotFound) {
+			t.Errorf("ByChannel: %v", err)
+		}
+		_, err := s.Update(ctx, 99, func(*incident.Incident) ([]incident.TimelineEvent, error) { return nil, nil })
+		if !errors.Is(err, incident.ErrNotFound) {
+			t.Errorf("Update: %v", err)
+		}
+	}},
+	{"update changes state, records events and indexes the channel", func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		if err := s.Create(ctx, newIncident(3, "sev2")); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Update(ctx, 3, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+			inc.ChannelID, inc.ChannelName = "C3", "inc-3-ransomware"
+			return []incident.TimelineEvent{{At: t0, Kind: incident.EventChannel, Text: "#inc-3-ransomware"}}, nil
+		})
+		if err != nil || got.ChannelID != "C3" {
+			t.Fatalf("Update = %+v, %v", got, err)
+		}
+		if byCh, err := s.ByChannel(ctx, "C3"); err != nil || byCh.ChannelName != "inc-3-ransomware" {
+			t.Fatalf("ByChannel after update = %+v, %v", byCh, err)
+		}
+		if tl, _ := s.Timeline(ctx, 3); len(tl) != 1 || tl[0].Text != "#inc-3-ransomware" {
+			t.Fatalf("timeline = %+v", tl)
+		}
+	}},
+	{"a failing update changes nothing", func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		if err := s.Create(ctx, newIncident(4, "sev2")); err != nil {
+			t.Fatal(err)
+		}
+		boom := errors.New("refused")
+		_, err := s.Update(ctx, 4, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+			inc.Severity = "sev1"
+			return []incident.TimelineEvent{{Kind: incident.EventNote}}, boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("error = %v", err)
+		}
+		got, _ := s.Get(ctx, 4)
+		tl, _ := s.Timeline(ctx, 4)
+		if got.Severity != "sev2" || len(tl) != 0 {
+			t.Fatalf("failed update left %+v, timeline %d", got, len(tl))
+		}
+	}},
+	{"concurrent updates are all kept", func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		if err := s.Create(ctx, newIncident(5, "sev2")); err != nil {
+			t.Fatal(err)
+		}
+		const writers = 8
+		var wg sync.WaitGroup
+		for i := range writers {
+			wg.Go(func() {
+				_, err := s.Update(ctx, 5, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+					inc.Members = append(inc.Members, "W"+string(rune('A'+i)))
+					return nil, nil
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		got, _ := s.Get(ctx, 5)
+		if len(got.Members) != writers+1 {
+			t.Fatalf("members = %v: an update was lost", got.Members)
+		}
+	}},
+	{"list open leaves out closed incidents", func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		for n := int64(1); n <= 3; n++ {
+			if err := s.Create(ctx, newIncident(n, "sev3")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Update(ctx, 2, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+			inc.Status = incident.Closed
+			return nil, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		open, err := s.ListOpen(ctx)
+		if err != nil || len(open) != 2 || open[0].Number != 1 || open[1].Number != 3 {
+			t.Fatalf("ListOpen = %v, %v", open, err)
+		}
+	}},
+}
+
+func TestCountersSurviveRedisRestart(t *testing.T) {
+	srv := redistest.Start(t)
+	if !srv.Real() {
+		t.Skip("needs a real redis-server to restart; CI always has one")
+	}
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	s := storage.New(rdb)
+	for range 3 {
+		if _, err := s.NextNumber(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Create(ctx, newIncident(3, "sev1")); err != nil {
+		t.Fatal(err)
+	}
+	srv.Restart(t)
+	n, err := s.NextNumber(ctx)
+	if err != nil || n != 4 {
+		t.Fatalf("after restart NextNumber = %d, %v; want 4", n, err)
+	}
+	if inc, err := s.Get(ctx, 3); err != nil || inc.Severity != "sev1" {
+		t.Fatalf("after restart Get = %+v, %v", inc, err)
+	}
+}
