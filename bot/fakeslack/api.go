@@ -1,0 +1,441 @@
+package fakeslack
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Block Kit limits Slack enforces on messages.
+const (
+	maxBlocks         = 50
+	maxSectionText    = 3000
+	maxHeaderText     = 150
+	maxTopicLength    = 250
+	maxChannelNameLen = 80
+)
+
+var channelNameChars = regexp.MustCompile(`^[a-z0-9_-]+$`)
+
+type apiError string
+
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	method := r.PathValue("method")
+	params, err := readParams(r)
+	if err != nil {
+		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "invalid_form_data"})
+		return
+	}
+	token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if token == "" {
+		token = params.Get("token")
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, Call{Method: method, Params: params, At: time.Now()})
+	defer s.notify()
+
+	want := s.BotToken
+	if method == "apps.connections.open" {
+		want = s.AppToken
+	}
+	switch {
+	case token == "":
+		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "not_authed"})
+		return
+	case token != want:
+		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "invalid_auth"})
+		return
+	}
+
+	if queue := s.failures[method]; len(queue) > 0 {
+		f := queue[0]
+		s.failures[method] = queue[1:]
+		switch {
+		case f.Status == http.StatusTooManyRequests:
+			w.Header().Set("Retry-After", fmt.Sprint(f.RetryAfter))
+			writeJSON(w, f.Status, map[string]any{"ok": false, "error": "ratelimited"})
+		case f.Status != 0:
+			http.Error(w, "upstream connect error", f.Status)
+		default:
+			writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": f.Error})
+		}
+		return
+	}
+
+	handler, ok := s.methods()[method]
+	if !ok {
+		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "unknown_method"})
+		return
+	}
+	resp, errCode := handler(params)
+	if errCode != "" {
+		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": string(errCode)})
+		return
+	}
+	if resp == nil {
+		resp = map[string]any{}
+	}
+	resp["ok"] = true
+	writeJSON(w, http.StatusOK, resp)
+}
+
+type methodFunc func(p url.Values) (map[string]any, apiError)
+
+func (s *Server) methods() map[string]methodFunc {
+	return map[string]methodFunc{
+		"auth.test":               s.authTest,
+		"apps.connections.open":   s.connectionsOpen,
+		"conversations.create":    s.conversationsCreate,
+		"conversations.invite":    s.conversationsInvite,
+		"conversations.info":      s.conversationsInfo,
+		"conversations.join":      s.conversationsJoin,
+		"conversations.setTopic":  s.conversationsSetTopic,
+		"conversations.archive":   s.conversationsArchive,
+		"chat.postMessage":        s.chatPostMessage,
+		"chat.update":             s.chatUpdate,
+		"chat.postEphemeral":      s.chatPostEphemeral,
+		"pins.add":                s.pinsAdd,
+		"users.info":              s.usersInfo,
+		"conversations.members":   s.conversationsMembers,
+		"conversations.unarchive": s.conversationsUnarchive,
+	}
+}
+
+func (s *Server) authTest(url.Values) (map[string]any, apiError) {
+	return map[string]any{"url": s.srv.URL + "/", "team": "Fake Workspace", "user": "incidentbot",
+		"team_id": s.TeamID, "user_id": s.BotUserID, "bot_id": "BFAKE"}, ""
+}
+
+func (s *Server) connectionsOpen(url.Values) (map[string]any, apiError) {
+	return map[string]any{"url": "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/socket-mode?ticket=" + s.nextID("T")}, ""
+}
+
+func (s *Server) conversationsCreate(p url.Values) (map[string]any, apiError) {
+	name := p.Get("name")
+	switch {
+	case name == "":
+		return nil, "invalid_name_required"
+	case utf8.RuneCountInString(name) > maxChannelNameLen:
+		return nil, "invalid_name_maxlength"
+	case !channelNameChars.MatchString(name):
+		return nil, "invalid_name_specials"
+	}
+	for _, ch := range s.channels {
+		if ch.Name == name {
+			return nil, "name_taken"
+		}
+	}
+	ch := &Channel{ID: s.nextID("C"), Name: name, Private: p.Get("is_private") == "true",
+		Creator: s.BotUserID, Created: time.Now(), Members: []string{s.BotUserID}}
+	s.channels[ch.ID] = ch
+	return map[string]any{"channel": s.channelJSON(ch)}, ""
+}
+
+// memberChannel finds a channel the bot can act in.
+func (s *Server) memberChannel(id string) (*Channel, apiError) {
+	ch, ok := s.channels[id]
+	switch {
+	case !ok:
+		return nil, "channel_not_found"
+	case ch.Private && !slices.Contains(ch.Members, s.BotUserID):
+		return nil, "channel_not_found" // a private channel the bot is not in does not exist for it
+	case ch.Archived:
+		return nil, "is_archived"
+	case !slices.Contains(ch.Members, s.BotUserID):
+		return nil, "not_in_channel"
+	}
+	return ch, ""
+}
+
+func (s *Server) conversationsInvite(p url.Values) (map[string]any, apiError) {
+	ch, errCode := s.memberChannel(p.Get("channel"))
+	if errCode != "" {
+		return nil, errCode
+	}
+	ids := strings.Split(p.Get("users"), ",")
+	var added []string
+	for _, id := range ids {
+		id = strings.TrimSpace(id)
+		switch {
+		case id == "":
+			return nil, "no_user"
+		case s.users[id] == nil:
+			return nil, "user_not_found"
+		case id == s.BotUserID:
+			return nil, "cant_invite_self"
+		case slices.Contains(ch.Members, id):
+			continue
+		}
+		added = append(added, id)
+	}
+	if len(added) == 0 {
+		return nil, "already_in_channel"
+	}
+	ch.Members = append(ch.Members, added...)
+	return map[string]any{"channel": s.channelJSON(ch)}, ""
+}
+
+func (s *Server) conversationsInfo(p url.Values) (map[string]any, apiError) {
+	ch, ok := s.channels[p.Get("channel")]
+	if !ok || (ch.Private && !slices.Contains(ch.Members, s.BotUserID)) {
+		return nil, "channel_not_found"
+	}
+	return map[string]any{"channel": s.channelJSON(ch)}, ""
+}
+
+func (s *Server) conversationsMembers(p url.Values) (map[string]any, apiError) {
+	ch, ok := s.channels[p.Get("channel")]
+	if !ok || (ch.Private && !slices.Contains(ch.Members, s.BotUserID)) {
+		return nil, "channel_not_found"
+	}
+	return map[string]any{"members": ch.Members, "response_metadata": map[string]any{"next_cursor": ""}}, ""
+}
+
+func (s *Server) conversationsJoin(p url.Values) (map[string]any, apiError) {
+	ch, ok := s.channels[p.Get("channel")]
+	switch {
+	case !ok || ch.Private:
+		return nil, "channel_not_found"
+	case ch.Archived:
+		return nil, "is_archived"
+	}
+	if !slices.Contains(ch.Members, s.BotUserID) {
+		ch.Members = append(ch.Members, s.BotUserID)
+	}
+	return map[string]any{"channel": s.channelJSON(ch)}, ""
+}
+
+func (s *Server) conversationsSetTopic(p url.Values) (map[string]any, apiError) {
+	ch, errCode := s.memberChannel(p.Get("channel"))
+	if errCode != "" {
+		return nil, errCode
+	}
+	topic := p.Get("topic")
+	if utf8.RuneCountInString(topic) > maxTopicLength {
+		return nil, "too_long"
+	}
+	ch.Topic = topic
+	return map[string]any{"channel": s.channelJSON(ch)}, ""
+}
+
+func (s *Server) conversationsArchive(p url.Values) (map[string]any, apiError) {
+	ch, errCode := s.memberChannel(p.Get("channel"))
+	if errCode == "is_archived" {
+		return nil, "already_archived"
+	}
+	if errCode != "" {
+		return nil, errCode
+	}
+	ch.Archived = true
+	return nil, ""
+}
+
+func (s *Server) conversationsUnarchive(p url.Values) (map[string]any, apiError) {
+	ch, ok := s.channels[p.Get("channel")]
+	if !ok {
+		return nil, "channel_not_found"
+	}
+	if !ch.Archived {
+		return nil, "not_archived"
+	}
+	ch.Archived = false
+	return nil, ""
+}
+
+func (s *Server) chatPostMessage(p url.Values) (map[string]any, apiError) {
+	ch, errCode := s.memberChannel(p.Get("channel"))
+	if errCode != "" {
+		return nil, errCode
+	}
+	msg, errCode := messageFrom(p)
+	if errCode != "" {
+		return nil, errCode
+	}
+	msg.TS, msg.User = s.nextTS(), s.BotUserID
+	ch.Messages = append(ch.Messages, msg)
+	return map[string]any{"channel": ch.ID, "ts": msg.TS, "message": map[string]any{"text": msg.Text, "ts": msg.TS}}, ""
+}
+
+func (s *Server) chatUpdate(p url.Values) (map[string]any, apiError) {
+	ch, errCode := s.memberChannel(p.Get("channel"))
+	if errCode != "" {
+		return nil, errCode
+	}
+	i := slices.IndexFunc(ch.Messages, func(m Message) bool { return m.TS == p.Get("ts") && m.VisibleTo == "" })
+	if i < 0 {
+		return nil, "message_not_found"
+	}
+	if ch.Messages[i].User != s.BotUserID {
+		return nil, "cant_update_message"
+	}
+	msg, errCode := messageFrom(p)
+	if errCode != "" {
+		return nil, errCode
+	}
+	msg.TS, msg.User, msg.Edited = ch.Messages[i].TS, s.BotUserID, true
+	ch.Messages[i] = msg
+	return map[string]any{"channel": ch.ID, "ts": msg.TS, "text": msg.Text}, ""
+}
+
+func (s *Server) chatPostEphemeral(p url.Values) (map[string]any, apiError) {
+	ch, errCode := s.memberChannel(p.Get("channel"))
+	if errCode != "" {
+		return nil, errCode
+	}
+	user := p.Get("user")
+	if !slices.Contains(ch.Members, user) {
+		return nil, "user_not_in_channel"
+	}
+	msg, errCode := messageFrom(p)
+	if errCode != "" {
+		return nil, errCode
+	}
+	msg.TS, msg.User, msg.VisibleTo = s.nextTS(), s.BotUserID, user
+	ch.Messages = append(ch.Messages, msg)
+	return map[string]any{"message_ts": msg.TS}, ""
+}
+
+func (s *Server) pinsAdd(p url.Values) (map[string]any, apiError) {
+	ch, errCode := s.memberChannel(p.Get("channel"))
+	if errCode != "" {
+		return nil, errCode
+	}
+	ts := p.Get("timestamp")
+	if !slices.ContainsFunc(ch.Messages, func(m Message) bool { return m.TS == ts && m.VisibleTo == "" }) {
+		return nil, "message_not_found"
+	}
+	if slices.Contains(ch.Pins, ts) {
+		return nil, "already_pinned"
+	}
+	ch.Pins = append(ch.Pins, ts)
+	return nil, ""
+}
+
+func (s *Server) usersInfo(p url.Values) (map[string]any, apiError) {
+	u, ok := s.users[p.Get("user")]
+	if !ok {
+		return nil, "user_not_found"
+	}
+	return map[string]any{"user": map[string]any{"id": u.ID, "name": u.Name, "real_name": u.Name,
+		"profile": map[string]any{"display_name": u.Name, "real_name": u.Name}}}, ""
+}
+
+// messageFrom reads text and blocks as chat.postMessage takes them, enforcing Block Kit's limits.
+func messageFrom(p url.Values) (Message, apiError) {
+	msg := Message{Text: p.Get("text")}
+	if raw := p.Get("blocks"); raw != "" && raw != "null" {
+		var blocks []map[string]any
+		if err := json.Unmarshal([]byte(raw), &blocks); err != nil {
+			return Message{}, "invalid_blocks_format"
+		}
+		if len(blocks) > maxBlocks {
+			return Message{}, "invalid_blocks"
+		}
+		for _, b := range blocks {
+			if errCode := checkBlock(b); errCode != "" {
+				return Message{}, errCode
+			}
+		}
+		if len(blocks) > 0 {
+			msg.Blocks = json.RawMessage(raw)
+		}
+	}
+	if msg.Text == "" && len(msg.Blocks) == 0 {
+		return Message{}, "no_text"
+	}
+	return msg, ""
+}
+
+func checkBlock(b map[string]any) apiError {
+	textOf := func(v any) (string, bool) {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return "", false
+		}
+		t, ok := m["text"].(string)
+		return t, ok
+	}
+	switch b["type"] {
+	case "header":
+		t, ok := textOf(b["text"])
+		if !ok || utf8.RuneCountInString(t) > maxHeaderText {
+			return "invalid_blocks"
+		}
+	case "section":
+		t, hasText := textOf(b["text"])
+		fields, _ := b["fields"].([]any)
+		if (!hasText && len(fields) == 0) || utf8.RuneCountInString(t) > maxSectionText || len(fields) > 10 {
+			return "invalid_blocks"
+		}
+		for _, f := range fields {
+			if ft, ok := textOf(f); !ok || utf8.RuneCountInString(ft) > 2000 {
+				return "invalid_blocks"
+			}
+		}
+	case "context", "actions":
+		if els, _ := b["elements"].([]any); len(els) == 0 || len(els) > 25 {
+			return "invalid_blocks"
+		}
+	case "divider", "image", "input", "rich_text":
+	default:
+		return "invalid_blocks"
+	}
+	return ""
+}
+
+func (s *Server) channelJSON(ch *Channel) map[string]any {
+	return map[string]any{
+		"id": ch.ID, "name": ch.Name, "is_channel": !ch.Private, "is_group": false, "is_private": ch.Private,
+		"is_archived": ch.Archived, "creator": ch.Creator, "created": ch.Created.Unix(),
+		"is_member": slices.Contains(ch.Members, s.BotUserID), "num_members": len(ch.Members),
+		"topic": map[string]any{"value": ch.Topic},
+	}
+}
+
+// readParams reads form or JSON parameters the way Slack accepts them.
+func readParams(r *http.Request) (url.Values, error) {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct == "application/json" {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil {
+			return nil, err
+		}
+		params := url.Values{}
+		if len(strings.TrimSpace(string(body))) == 0 {
+			return params, nil
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(body, &doc); err != nil {
+			return nil, err
+		}
+		for k, v := range doc {
+			if s, ok := v.(string); ok {
+				params.Set(k, s)
+			} else {
+				b, _ := json.Marshal(v)
+				params.Set(k, string(b))
+			}
+		}
+		return params, nil
+	}
+	if err := r.ParseForm(); err != nil {
+		return nil, err
+	}
+	return r.Form, nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

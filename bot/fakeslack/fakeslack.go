@@ -1,0 +1,367 @@
+// Package fakeslack is a stand-in for Slack that the real slack-go client
+// talks to: the Web API methods incidentbot uses, response URLs, and a real
+// Socket Mode WebSocket. It keeps state (users, channels, members, messages,
+// pins, topics), records every call, and can be told to answer a call with one
+// of Slack's errors, an HTTP 429 with Retry-After, or a 5xx. Tests use it in
+// place of Slack, and it is meant to back a local playground as well.
+package fakeslack
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// User is a workspace member.
+type User struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Channel is a conversation and everything in it.
+type Channel struct {
+	ID       string
+	Name     string
+	Private  bool
+	Archived bool
+	Creator  string
+	Created  time.Time
+	Members  []string
+	Topic    string
+	Messages []Message
+	Pins     []string // timestamps of pinned messages
+}
+
+// Message is a message as a member of the channel would see it.
+type Message struct {
+	TS     string
+	User   string // author
+	Text   string
+	Blocks json.RawMessage
+	// VisibleTo is set for ephemeral messages: only that user sees them.
+	VisibleTo string
+	Edited    bool
+}
+
+// Visible returns the text a person sees: the text, or the text in the blocks.
+func (m Message) Visible() string {
+	if len(m.Blocks) == 0 {
+		return m.Text
+	}
+	var doc any
+	if err := json.Unmarshal(m.Blocks, &doc); err != nil {
+		return m.Text
+	}
+	var parts []string
+	collectText(doc, &parts)
+	return strings.Join(parts, "\n")
+}
+
+func collectText(v any, out *[]string) {
+	switch x := v.(type) {
+	case map[string]any:
+		if t, ok := x["text"].(string); ok {
+			*out = append(*out, t)
+		}
+		for k, child := range x {
+			if k != "text" || !isString(child) {
+				collectText(child, out)
+			}
+		}
+	case []any:
+		for _, child := range x {
+			collectText(child, out)
+		}
+	}
+}
+
+func isString(v any) bool { _, ok := v.(string); return ok }
+
+// Call is one request the fake received.
+type Call struct {
+	Method string
+	Params url.Values
+	At     time.Time
+}
+
+// Failure is how the fake answers a call it was told to fail.
+type Failure struct {
+	Error      string // a Slack error code such as name_taken; answered with HTTP 200 and ok:false
+	Status     int    // an HTTP status such as 429 or 503
+	RetryAfter int    // seconds, sent with a 429
+}
+
+// Ack is a Socket Mode acknowledgement the app sent back.
+type Ack struct {
+	EnvelopeID string
+	Payload    json.RawMessage
+	Elapsed    time.Duration
+}
+
+// Server is the fake Slack. Create it with New; it is safe for concurrent use.
+type Server struct {
+	BotToken  string
+	AppToken  string
+	BotUserID string
+	TeamID    string
+	// PingInterval is how often the Socket Mode connection is pinged; Slack pings every few seconds.
+	PingInterval time.Duration
+
+	srv *httptest.Server
+
+	mu        sync.Mutex
+	changed   chan struct{}
+	seq       int
+	users     map[string]*User
+	channels  map[string]*Channel
+	calls     []Call
+	failures  map[string][]Failure
+	responses map[string]responseTarget
+	sockets   []*socket
+	acks      map[string]chan Ack
+}
+
+type responseTarget struct{ user, channel string }
+
+// Default users, so tests and demos have people to work with.
+var defaultUsers = []User{
+	{ID: "UALICE", Name: "alice"},
+	{ID: "UBOB", Name: "bob"},
+	{ID: "UCAROL", Name: "carol"},
+	{ID: "UDAVE", Name: "dave"},
+}
+
+// New starts a fake Slack on a free loopback port.
+func New() *Server {
+	s := &Server{
+		BotToken: "xoxb-fake-bot-token", AppToken: "xapp-fake-app-token",
+		BotUserID: "UBOT", TeamID: "TFAKE", PingInterval: 5 * time.Second,
+		changed:   make(chan struct{}),
+		users:     map[string]*User{},
+		channels:  map[string]*Channel{},
+		failures:  map[string][]Failure{},
+		responses: map[string]responseTarget{},
+		acks:      map[string]chan Ack{},
+	}
+	s.users[s.BotUserID] = &User{ID: s.BotUserID, Name: "incidentbot"}
+	for _, u := range defaultUsers {
+		s.users[u.ID] = &u
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/{method}", s.serveAPI)
+	mux.HandleFunc("/socket-mode", s.serveSocket)
+	mux.HandleFunc("/hooks/response/{id}", s.serveResponseURL)
+	s.srv = httptest.NewServer(mux)
+	return s
+}
+
+// Close stops the server and drops Socket Mode connections.
+func (s *Server) Close() {
+	s.mu.Lock()
+	socks := slices.Clone(s.sockets)
+	s.mu.Unlock()
+	for _, so := range socks {
+		so.close()
+	}
+	s.srv.Close()
+}
+
+// APIURL is the Web API base URL, with its trailing slash, for SLACK_API_URL.
+func (s *Server) APIURL() string { return s.srv.URL + "/api/" }
+
+// URL is the server's base URL.
+func (s *Server) URL() string { return s.srv.URL }
+
+// notify wakes everything waiting for a change; call with mu held.
+func (s *Server) notify() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+func (s *Server) nextID(prefix string) string {
+	s.seq++
+	return fmt.Sprintf("%s%07d", prefix, s.seq)
+}
+
+func (s *Server) nextTS() string {
+	s.seq++
+	return fmt.Sprintf("%d.%06d", time.Now().Unix(), s.seq)
+}
+
+// AddUser adds a workspace member.
+func (s *Server) AddUser(id, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[id] = &User{ID: id, Name: name}
+	s.notify()
+}
+
+// CreateChannel creates a channel as a person would, with these members; include the bot's user ID to let it post.
+func (s *Server) CreateChannel(name string, private bool, members ...string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := &Channel{ID: s.nextID("C"), Name: name, Private: private, Created: time.Now(), Members: slices.Clone(members)}
+	s.channels[ch.ID] = ch
+	s.notify()
+	return ch.ID
+}
+
+// Fail makes the next call of method fail as f; several calls queue up in order.
+func (s *Server) Fail(method string, f ...Failure) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures[method] = append(s.failures[method], f...)
+}
+
+// Calls returns the calls of a method (all calls when method is empty), in order.
+func (s *Server) Calls(method string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if method == "" || c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Channel returns a copy of the channel with that ID.
+func (s *Server) Channel(id string) (Channel, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, ok := s.channels[id]
+	if !ok {
+		return Channel{}, false
+	}
+	return copyChannel(ch), true
+}
+
+// ChannelByName returns a copy of the channel with that name.
+func (s *Server) ChannelByName(name string) (Channel, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ch := range s.channels {
+		if ch.Name == name {
+			return copyChannel(ch), true
+		}
+	}
+	return Channel{}, false
+}
+
+// Channels returns copies of all channels, oldest first.
+func (s *Server) Channels() []Channel {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Channel, 0, len(s.channels))
+	for _, ch := range s.channels {
+		out = append(out, copyChannel(ch))
+	}
+	slices.SortFunc(out, func(a, b Channel) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// SeenBy returns the messages of a channel that a user sees: everyone's, and the ephemeral ones for that user.
+func (c Channel) SeenBy(userID string) []Message {
+	var out []Message
+	for _, m := range c.Messages {
+		if m.VisibleTo == "" || m.VisibleTo == userID {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Pinned returns the pinned messages.
+func (c Channel) Pinned() []Message {
+	var out []Message
+	for _, m := range c.Messages {
+		if slices.Contains(c.Pins, m.TS) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Ephemerals returns the ephemeral messages shown to a user, in any channel, oldest first.
+func (s *Server) Ephemerals(userID string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Message
+	for _, ch := range s.channels {
+		for _, m := range ch.Messages {
+			if m.VisibleTo == userID {
+				out = append(out, m)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Message) int { return strings.Compare(a.TS, b.TS) })
+	return out
+}
+
+func copyChannel(ch *Channel) Channel {
+	c := *ch
+	c.Members = slices.Clone(ch.Members)
+	c.Messages = slices.Clone(ch.Messages)
+	c.Pins = slices.Clone(ch.Pins)
+	return c
+}
+
+// WaitFor blocks until cond is true or ctx ends. cond may call the Server's accessors.
+func (s *Server) WaitFor(ctx context.Context, cond func() bool) error {
+	for {
+		s.mu.Lock()
+		changed := s.changed
+		s.mu.Unlock()
+		if cond() {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Await is WaitFor for tests: it fails the test after 10 seconds, saying what it waited for.
+func (s *Server) Await(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.WaitFor(ctx, cond); err != nil {
+		t.Fatalf("waited 10s for %s: %v", what, err)
+	}
+}
+
+// Sign computes Slack's v0 request signature of a body sent at timestamp.
+func Sign(secret, timestamp string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "v0:%s:", timestamp)
+	mac.Write(body)
+	return "v0=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// SignedRequest builds a POST like the ones Slack sends to a request URL, signed with secret at time at.
+func SignedRequest(ctx context.Context, target, secret, contentType string, body []byte, at time.Time) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(string(body)))
+	if err != nil {
+		return nil, err
+	}
+	ts := fmt.Sprint(at.Unix())
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", Sign(secret, ts, body))
+	return req, nil
+}
