@@ -1,0 +1,161 @@
+// Package bot is incidentbot's Slack transport: Socket Mode and signed HTTP
+// requests in, Web API calls out, and the health and metrics endpoints. It is
+// the only package that imports slack-go.
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/slack-go/slack"
+
+	"github.com/incidentbot/incidentbot/commands"
+)
+
+// NewSlackClient returns a Web API client. slack-go retries rate-limited
+// (429, after Retry-After), 5xx and connection failures itself; every call
+// is counted in the metrics by the transport.
+func NewSlackClient(botToken, appToken, apiURL string, m *Metrics) *slack.Client {
+	retry := slack.DefaultRetryConfig()
+	retry.Handlers = append(slack.AllBuiltinRetryHandlers(retry), slack.NewServerErrorRetryHandler(retry))
+	opts := []slack.Option{
+		slack.OptionAPIURL(apiURL),
+		slack.OptionHTTPClient(&http.Client{Transport: m.instrument(http.DefaultTransport)}),
+		slack.OptionRetryConfig(retry),
+	}
+	if appToken != "" {
+		opts = append(opts, slack.OptionAppLevelToken(appToken))
+	}
+	return slack.New(botToken, opts...)
+}
+
+// Chat posts to Slack for the commands package.
+type Chat struct {
+	api  *slack.Client
+	http *http.Client // for response URLs, which are not Web API methods
+}
+
+// NewChat returns the Slack side of commands.Chat.
+func NewChat(api *slack.Client, m *Metrics) *Chat {
+	return &Chat{api: api, http: &http.Client{Transport: m.instrument(http.DefaultTransport)}}
+}
+
+var _ commands.Chat = (*Chat)(nil)
+
+// CreateChannel creates a public or private channel.
+func (c *Chat) CreateChannel(ctx context.Context, name string, private bool) (string, error) {
+	ch, err := c.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: private})
+	if isSlackError(err, "name_taken") {
+		return "", fmt.Errorf("conversations.create %s: %w", name, commands.ErrNameTaken)
+	}
+	if err != nil {
+		return "", fmt.Errorf("conversations.create %s: %w", name, err)
+	}
+	return ch.ID, nil
+}
+
+// Invite adds people to a channel; people already in it are fine.
+func (c *Chat) Invite(ctx context.Context, channelID string, userIDs []string) error {
+	if len(userIDs) == 0 {
+		return nil
+	}
+	_, err := c.api.InviteUsersToConversationContext(ctx, channelID, userIDs...)
+	if err != nil && !isSlackError(err, "already_in_channel") {
+		return fmt.Errorf("conversations.invite %s: %w", channelID, err)
+	}
+	return nil
+}
+
+// Post posts a message and returns its timestamp.
+func (c *Chat) Post(ctx context.Context, channelID string, msg commands.Message) (string, error) {
+	opts, err := msgOptions(msg)
+	if err != nil {
+		return "", err
+	}
+	_, ts, err := c.api.PostMessageContext(ctx, channelID, opts...)
+	if err != nil {
+		return "", fmt.Errorf("chat.postMessage %s: %w", channelID, err)
+	}
+	return ts, nil
+}
+
+// Update edits a message in place.
+func (c *Chat) Update(ctx context.Context, channelID, ts string, msg commands.Message) error {
+	opts, err := msgOptions(msg)
+	if err != nil {
+		return err
+	}
+	if _, _, _, err := c.api.UpdateMessageContext(ctx, channelID, ts, opts...); err != nil {
+		return fmt.Errorf("chat.update %s %s: %w", channelID, ts, err)
+	}
+	return nil
+}
+
+// Pin pins a message.
+func (c *Chat) Pin(ctx context.Context, channelID, ts string) error {
+	err := c.api.AddPinContext(ctx, channelID, slack.NewRefToMessage(channelID, ts))
+	if err != nil && !isSlackError(err, "already_pinned") {
+		return fmt.Errorf("pins.add %s: %w", channelID, err)
+	}
+	return nil
+}
+
+// SetTopic sets a channel's topic.
+func (c *Chat) SetTopic(ctx context.Context, channelID, topic string) error {
+	if _, err := c.api.SetTopicOfConversationContext(ctx, channelID, topic); err != nil {
+		return fmt.Errorf("conversations.setTopic %s: %w", channelID, err)
+	}
+	return nil
+}
+
+// Respond answers a command ephemerally through its response URL.
+func (c *Chat) Respond(ctx context.Context, responseURL string, msg commands.Message) error {
+	blocks, err := toBlocks(msg.Blocks)
+	if err != nil {
+		return err
+	}
+	wm := &slack.WebhookMessage{ResponseType: slack.ResponseTypeEphemeral, Text: msg.Text}
+	if len(blocks.BlockSet) > 0 {
+		wm.Blocks = &blocks
+	}
+	if err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, c.http, wm); err != nil {
+		return fmt.Errorf("respond: %w", err)
+	}
+	return nil
+}
+
+func msgOptions(msg commands.Message) ([]slack.MsgOption, error) {
+	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false)}
+	if len(msg.Blocks) > 0 {
+		blocks, err := toBlocks(msg.Blocks)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, slack.MsgOptionBlocks(blocks.BlockSet...))
+	}
+	return opts, nil
+}
+
+// toBlocks turns our Block Kit JSON into slack-go's types.
+func toBlocks(bs []commands.Block) (slack.Blocks, error) {
+	var out slack.Blocks
+	raw, err := json.Marshal(bs)
+	if err != nil {
+		return out, fmt.Errorf("encode blocks: %w", err)
+	}
+	if err := out.UnmarshalJSON(raw); err != nil {
+		return out, fmt.Errorf("decode blocks: %w", err)
+	}
+	return out, nil
+}
+
+func isSlackError(err error, code string) bool {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return se.Err == code
+	}
+	return err != nil && err.Error() == code
+}

@@ -1,0 +1,184 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/incidentbot/incidentbot/commands"
+)
+
+// maxBody bounds what is read of a request from Slack.
+const maxBody = 1 << 20
+
+// Pinger is the store as readiness sees it.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// ServerConfig is what the HTTP server needs.
+type ServerConfig struct {
+	// SigningSecret enables the Slack request URLs (HTTP mode); empty in Socket Mode.
+	SigningSecret string
+	Store         Pinger
+	API           *slack.Client
+	Dispatcher    *Dispatcher
+	Metrics       *Metrics
+	Log           *slog.Logger
+}
+
+// NewHandler returns the HTTP handler: health, readiness and metrics in both
+// modes, and the Slack request URLs in HTTP mode.
+func NewHandler(cfg ServerConfig) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	mux.Handle("GET /readyz", newReadiness(cfg.Store, cfg.API, cfg.Log))
+	mux.Handle("GET /metrics", cfg.Metrics.Handler())
+	if cfg.SigningSecret != "" {
+		v := verifier{secret: cfg.SigningSecret, metrics: cfg.Metrics, log: cfg.Log}
+		mux.Handle("POST /slack/commands", v.wrap(commandsEndpoint(cfg.Dispatcher, cfg.Log)))
+		mux.Handle("POST /slack/events", v.wrap(eventsEndpoint(cfg.Log)))
+		mux.Handle("POST /slack/interactions", v.wrap(interactionsEndpoint(cfg.Log)))
+	}
+	return mux
+}
+
+type verifier struct {
+	secret  string
+	metrics *Metrics
+	log     *slog.Logger
+}
+
+// wrap lets through only requests signed with the signing secret within the
+// last five minutes; everything else gets 401 and touches nothing.
+func (v verifier) wrap(next func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err != nil {
+			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		sv, err := slack.NewSecretsVerifier(r.Header, v.secret)
+		if err == nil {
+			_, _ = sv.Write(body)
+			err = sv.Ensure()
+		}
+		if err != nil {
+			v.metrics.requestsDeny.WithLabelValues("signature").Inc()
+			v.log.Warn("rejected a request that is not signed by Slack", "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
+			http.Error(w, "invalid signature", http.StatusUnauthorized)
+			return
+		}
+		next(w, r, body)
+	})
+}
+
+func commandsEndpoint(d *Dispatcher, log *slog.Logger) func(http.ResponseWriter, *http.Request, []byte) {
+	return func(w http.ResponseWriter, r *http.Request, body []byte) {
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			http.Error(w, "bad form", http.StatusBadRequest)
+			return
+		}
+		req := commands.Request{
+			UserID: form.Get("user_id"), ChannelID: form.Get("channel_id"), Text: form.Get("text"),
+			ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"),
+		}
+		if !d.Command(req) {
+			writeEphemeral(w, "incidentbot is restarting; run the command again in a moment.")
+			return
+		}
+		// An empty 200 acknowledges; the answer follows on the response URL.
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+func eventsEndpoint(log *slog.Logger) func(http.ResponseWriter, *http.Request, []byte) {
+	return func(w http.ResponseWriter, r *http.Request, body []byte) {
+		ev, err := slackevents.ParseEvent(body, slackevents.OptionNoVerifyToken())
+		if err != nil {
+			http.Error(w, "bad event", http.StatusBadRequest)
+			return
+		}
+		if ev.Type == slackevents.URLVerification {
+			var ch slackevents.ChallengeResponse
+			if err := json.Unmarshal(body, &ch); err != nil {
+				http.Error(w, "bad challenge", http.StatusBadRequest)
+				return
+			}
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = io.WriteString(w, ch.Challenge)
+			return
+		}
+		log.Debug("event received", "type", ev.Type, "inner", ev.InnerEvent.Type)
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+func interactionsEndpoint(log *slog.Logger) func(http.ResponseWriter, *http.Request, []byte) {
+	return func(w http.ResponseWriter, r *http.Request, body []byte) {
+		form, err := url.ParseQuery(string(body))
+		if err != nil || form.Get("payload") == "" {
+			http.Error(w, "missing payload", http.StatusBadRequest)
+			return
+		}
+		var cb slack.InteractionCallback
+		if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
+			http.Error(w, "bad payload", http.StatusBadRequest)
+			return
+		}
+		log.Debug("interaction received", "type", cb.Type, "user", cb.User.ID)
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+func writeEphemeral(w http.ResponseWriter, text string) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]string{"response_type": "ephemeral", "text": text})
+}
+
+// readiness answers /readyz: the store answers a PING and Slack accepts the
+// token. auth.test is cached so probes do not spend Slack's rate limit.
+type readiness struct {
+	store Pinger
+	api   *slack.Client
+	log   *slog.Logger
+
+	mu       sync.Mutex
+	authOK   time.Time
+	cacheFor time.Duration
+}
+
+func newReadiness(store Pinger, api *slack.Client, log *slog.Logger) *readiness {
+	return &readiness{store: store, api: api, log: log, cacheFor: time.Minute}
+}
+
+func (rd *readiness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if err := rd.store.Ping(ctx); err != nil {
+		http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	rd.mu.Lock()
+	fresh := time.Since(rd.authOK) < rd.cacheFor
+	rd.mu.Unlock()
+	if !fresh {
+		if _, err := rd.api.AuthTestContext(ctx); err != nil {
+			http.Error(w, "slack: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		rd.mu.Lock()
+		rd.authOK = time.Now()
+		rd.mu.Unlock()
+	}
+	_, _ = io.WriteString(w, "ready\n")
+}

@@ -1,0 +1,115 @@
+package bot
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are incidentbot's Prometheus metrics, on a registry of their own.
+type Metrics struct {
+	reg          *prometheus.Registry
+	commands     *prometheus.CounterVec
+	commandTime  *prometheus.HistogramVec
+	slackCalls   *prometheus.CounterVec
+	rateLimited  *prometheus.CounterVec
+	requestsDeny *prometheus.CounterVec
+}
+
+// NewMetrics registers the metrics; version goes into incidentbot_build_info.
+func NewMetrics(version string) *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "incidentbot_commands_total", Help: "Slash commands handled, by subcommand and outcome.",
+		}, []string{"subcommand", "outcome"}),
+		commandTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "incidentbot_command_duration_seconds", Help: "Time to handle a slash command after its acknowledgement.",
+			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"subcommand"}),
+		slackCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "incidentbot_slack_calls_total", Help: "Slack Web API calls, by method and outcome (ok or Slack's error code).",
+		}, []string{"method", "outcome"}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "incidentbot_slack_rate_limited_total", Help: "HTTP 429 answers from Slack, by method.",
+		}, []string{"method"}),
+		requestsDeny: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "incidentbot_requests_rejected_total", Help: "HTTP requests from Slack rejected, by reason.",
+		}, []string{"reason"}),
+	}
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "incidentbot_build_info", Help: "Build information; always 1.",
+	}, []string{"version", "goversion"})
+	goVersion := "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		goVersion = bi.GoVersion
+	}
+	build.WithLabelValues(version, goVersion).Set(1)
+	m.reg.MustRegister(m.commands, m.commandTime, m.slackCalls, m.rateLimited, m.requestsDeny, build,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves /metrics.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Registry lets other packages register their metrics beside these.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+func (m *Metrics) commandDone(subcommand, outcome string, took time.Duration) {
+	m.commands.WithLabelValues(subcommand, outcome).Inc()
+	m.commandTime.WithLabelValues(subcommand).Observe(took.Seconds())
+}
+
+// instrument counts every Slack call by method and outcome. Slack reports
+// most errors in the body of a 200, so the body is peeked at (it is small)
+// and put back for slack-go to read.
+func (m *Metrics) instrument(next http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		method := "response_url"
+		if i := strings.LastIndex(r.URL.Path, "/api/"); i >= 0 {
+			method = r.URL.Path[i+len("/api/"):]
+		}
+		resp, err := next.RoundTrip(r)
+		if err != nil {
+			m.slackCalls.WithLabelValues(method, "transport_error").Inc()
+			return nil, err
+		}
+		outcome := "ok"
+		switch {
+		case resp.StatusCode == http.StatusTooManyRequests:
+			outcome = "rate_limited"
+			m.rateLimited.WithLabelValues(method).Inc()
+		case resp.StatusCode >= 300:
+			outcome = "http_" + strconv.Itoa(resp.StatusCode)
+		case method != "response_url":
+			body, readErr := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+			_ = resp.Body.Close()
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			var status struct {
+				OK    bool   `json:"ok"`
+				Error string `json:"error"`
+			}
+			if readErr == nil && json.Unmarshal(body, &status) == nil && !status.OK && status.Error != "" {
+				outcome = status.Error
+			}
+		}
+		m.slackCalls.WithLabelValues(method, outcome).Inc()
+		return resp, nil
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

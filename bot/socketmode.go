@@ -1,0 +1,64 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/incidentbot/incidentbot/commands"
+)
+
+// RunSocketMode connects over Socket Mode and feeds what Slack sends to the
+// dispatcher, acknowledging each envelope first. It returns when ctx ends or
+// the connection cannot be established for good (for example a revoked token).
+func RunSocketMode(ctx context.Context, api *slack.Client, d *Dispatcher, log *slog.Logger) error {
+	sm := socketmode.New(api)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- sm.RunContext(ctx) }()
+	for {
+		select {
+		case err := <-errc:
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("socket mode: %w", err)
+		case evt := <-sm.Events:
+			handleSocketEvent(ctx, sm, evt, d, log)
+		}
+	}
+}
+
+func handleSocketEvent(ctx context.Context, sm *socketmode.Client, evt socketmode.Event, d *Dispatcher, log *slog.Logger) {
+	switch evt.Type {
+	case socketmode.EventTypeConnected:
+		log.Info("socket mode connected")
+	case socketmode.EventTypeConnectionError:
+		log.Warn("socket mode connection error; retrying", "err", evt.Data)
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if !ok || evt.Request == nil {
+			return
+		}
+		req := commands.Request{UserID: cmd.UserID, ChannelID: cmd.ChannelID, Text: cmd.Text,
+			ResponseURL: cmd.ResponseURL, TriggerID: cmd.TriggerID}
+		var payload any // nil: a plain ack; the answer follows on the response URL
+		if !d.Command(req) {
+			payload = map[string]string{"response_type": "ephemeral", "text": "incidentbot is restarting; run the command again in a moment."}
+		}
+		if err := sm.AckCtx(ctx, evt.Request.EnvelopeID, payload); err != nil {
+			log.Error("socket mode ack failed", "err", err)
+		}
+	case socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+		if evt.Request != nil {
+			if err := sm.AckCtx(ctx, evt.Request.EnvelopeID, nil); err != nil {
+				log.Error("socket mode ack failed", "err", err)
+			}
+		}
+		log.Debug("socket mode envelope received", "type", evt.Type)
+	}
+}

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/commands"
+	"github.com/incidentbot/incidentbot/config"
+	"github.com/incidentbot/incidentbot/storage"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `Usage:
+  incidentbot                run the bot (configured by environment variables)
+  incidentbot check-config   validate the environment and configuration file, connecting nowhere
+  incidentbot playground     try the bot without Slack (not available yet)
+  incidentbot --version      print the version
+`
+
+// drainTimeout is how long SIGTERM waits for acknowledged work to finish.
+const drainTimeout = 25 * time.Second
+
+// run is main without the process: tests call it with their own
+// environment, output and context, and get the exit code back.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	sub := ""
+	if len(args) > 0 {
+		sub = args[0]
+	}
+	switch sub {
+	case "--version", "-version", "version":
+		fmt.Fprintln(stdout, "incidentbot", version)
+		return 0
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "playground":
+		fmt.Fprintln(stderr, "incidentbot playground is not available yet; see the README for running the bot against Slack.")
+		return 2
+	case "", "check-config":
+	default:
+		fmt.Fprintf(stderr, "incidentbot: unknown command %q\n\n%s", sub, usage)
+		return 2
+	}
+
+	cfg, err := config.Load(getenv, os.ReadFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "incidentbot: the configuration has problems:\n  %s\n", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+		if getenv("SLACK_BOT_TOKEN") == "" && getenv("SLACK_APP_TOKEN") == "" {
+			fmt.Fprintln(stderr, "\nNo Slack variables are set. Create the Slack app from slack-app-manifest.yaml (see the README),\n"+
+				"then set SLACK_BOT_TOKEN and either SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode).")
+		}
+		return 1
+	}
+	if sub == "check-config" {
+		mode := "HTTP mode"
+		if cfg.SocketMode() {
+			mode = "Socket Mode"
+		}
+		fmt.Fprintf(stdout, "configuration OK (%s)\n", mode)
+		return 0
+	}
+
+	log := newLogger(cfg, stderr)
+	if err := serve(ctx, cfg, log); err != nil {
+		log.Error("incidentbot stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// serve runs the bot until ctx ends, then finishes acknowledged work.
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	rdb, closeStore, err := storage.Open(ctx, storage.Options{
+		URL: cfg.RedisURL, SentinelAddrs: cfg.RedisSentinelAddrs, SentinelMaster: cfg.RedisSentinelMaster,
+		ClusterAddrs: cfg.RedisClusterAddrs, Password: cfg.RedisPassword,
+	}, log)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	store := storage.New(rdb)
+
+	metrics := bot.NewMetrics(version)
+	api := bot.NewSlackClient(cfg.SlackBotToken, cfg.SlackAppToken, cfg.SlackAPIURL, metrics)
+	botUserID, err := whoAmI(ctx, api, log)
+	if err != nil {
+		return err
+	}
+	handler := commands.New(cfg.File, store, bot.NewChat(api, metrics), log, botUserID, time.Now)
+	dispatcher := bot.NewDispatcher(handler, metrics, log)
+
+	secret := cfg.SlackSigningSecret
+	if cfg.SocketMode() {
+		secret = "" // no request URLs: Slack reaches us over the WebSocket
+	}
+	srv := &http.Server{
+		Handler: bot.NewHandler(bot.ServerConfig{SigningSecret: secret, Store: store, API: api,
+			Dispatcher: dispatcher, Metrics: metrics, Log: log}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+	errc := make(chan error, 2)
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("http server: %w", err)
+		}
+	}()
+	mode := "http"
+	socketCtx, stopSocket := context.WithCancel(ctx)
+	defer stopSocket()
+	if cfg.SocketMode() {
+		mode = "socket"
+		go func() {
+			if err := bot.RunSocketMode(socketCtx, api, dispatcher, log); err != nil {
+				errc <- err
+			}
+		}()
+	}
+	log.Info("incidentbot started", "version", version, "mode", mode, "addr", ln.Addr().String(), "bot_user", botUserID)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: finishing acknowledged work")
+	case runErr = <-errc:
+	}
+	// Stop taking new work, then finish what was acknowledged.
+	stopSocket()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	if err := dispatcher.Drain(shutdownCtx); err != nil {
+		log.Error("gave up waiting for acknowledged work", "err", err)
+	}
+	log.Info("incidentbot stopped")
+	return runErr
+}
+
+// whoAmI asks Slack for the bot's user ID, retrying while Slack is
+// unreachable; a token Slack refuses stops start-up.
+func whoAmI(ctx context.Context, api *slack.Client, log *slog.Logger) (string, error) {
+	wait := time.Second
+	for {
+		auth, err := api.AuthTestContext(ctx)
+		if err == nil {
+			return auth.UserID, nil
+		}
+		switch err.Error() {
+		case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired":
+			return "", fmt.Errorf("slack refused SLACK_BOT_TOKEN (auth.test: %w)", err)
+		}
+		log.Warn("slack auth.test failed; retrying", "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 30*time.Second)
+	}
+}

@@ -1,0 +1,195 @@
+// Package commands parses and handles the /incident slash command. It talks
+// to Slack only through the narrow Chat interface and to the store through
+// Store, so the transport and the storage stay replaceable.
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/incidentbot/incidentbot/config"
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// Chat is what commands needs of Slack.
+type Chat interface {
+	// CreateChannel returns the new channel's ID, or ErrNameTaken.
+	CreateChannel(ctx context.Context, name string, private bool) (string, error)
+	Invite(ctx context.Context, channelID string, userIDs []string) error
+	Post(ctx context.Context, channelID string, msg Message) (ts string, err error)
+	Update(ctx context.Context, channelID, ts string, msg Message) error
+	Pin(ctx context.Context, channelID, ts string) error
+	SetTopic(ctx context.Context, channelID, topic string) error
+	// Respond answers a command through its response URL, visible only to the person who ran it.
+	Respond(ctx context.Context, responseURL string, msg Message) error
+}
+
+// ErrNameTaken is what Chat.CreateChannel returns when the name is in use.
+var ErrNameTaken = errors.New("channel name taken")
+
+// Store is what commands needs of the incident store.
+type Store interface {
+	NextNumber(ctx context.Context) (int64, error)
+	Create(ctx context.Context, inc *incident.Incident, events ...incident.TimelineEvent) error
+	Get(ctx context.Context, n int64) (*incident.Incident, error)
+	ByChannel(ctx context.Context, channelID string) (*incident.Incident, error)
+	Update(ctx context.Context, n int64, fn func(*incident.Incident) ([]incident.TimelineEvent, error)) (*incident.Incident, error)
+	ListOpen(ctx context.Context) ([]*incident.Incident, error)
+}
+
+// Request is one /incident command as a user typed it.
+type Request struct {
+	UserID      string
+	ChannelID   string
+	Text        string
+	ResponseURL string
+	TriggerID   string
+}
+
+// Outcomes of a command, for metrics.
+const (
+	OutcomeOK          = "ok"
+	OutcomeUserError   = "user_error"
+	OutcomeError       = "error"
+	OutcomeUnavailable = "unavailable"
+)
+
+// Result says what became of a command.
+type Result struct {
+	Subcommand string
+	Outcome    string
+}
+
+// Handler runs /incident commands.
+type Handler struct {
+	cfg       config.File
+	store     Store
+	chat      Chat
+	log       *slog.Logger
+	now       func() time.Time
+	botUserID string
+	table     []subcommand
+}
+
+// New returns a Handler. botUserID is the bot's own user, never invited to channels it created.
+func New(cfg config.File, store Store, chat Chat, log *slog.Logger, botUserID string, now func() time.Time) *Handler {
+	h := &Handler{cfg: cfg, store: store, chat: chat, log: log, now: now, botUserID: botUserID}
+	h.table = h.subcommands()
+	return h
+}
+
+// call is one command being handled.
+type call struct {
+	req    Request
+	parsed Parsed
+	inc    *incident.Incident // for subcommands that act on an incident
+}
+
+// Handle runs one command and answers the user. It returns once the work is
+// done; the transport acknowledges Slack before calling it.
+func (h *Handler) Handle(ctx context.Context, req Request) Result {
+	p := Parse(req.Text, func(w string) bool { _, ok := h.cfg.Severity(w); return ok })
+	log := h.log.With("user", req.UserID, "channel", req.ChannelID, "subcommand", p.Name)
+	sub, ok := h.lookup(p.Name)
+	res := Result{Subcommand: p.Name, Outcome: OutcomeOK}
+	if !ok {
+		res.Subcommand = "unknown"
+		res.Outcome = OutcomeUserError
+		h.respond(ctx, req, textMessage(fmt.Sprintf("I don't know `/incident %s`. %s", escape(p.Name), h.helpHint())))
+		return res
+	}
+	if p.Name == "" {
+		res.Subcommand = "none"
+	}
+	if sub.run == nil && sub.name == "" {
+		res.Outcome = OutcomeUnavailable
+		h.respond(ctx, req, textMessage("The declare form is not available yet. Declare with `/incident declare <title> [sevN] [--private]`. "+h.helpHint()))
+		return res
+	}
+	if sub.run == nil {
+		res.Outcome = OutcomeUnavailable
+		h.respond(ctx, req, textMessage(fmt.Sprintf("`/incident %s` is not available yet. %s", sub.name, h.helpHint())))
+		return res
+	}
+	c := &call{req: req, parsed: p}
+	err := h.validate(ctx, sub, c)
+	if err == nil {
+		err = sub.run(ctx, c)
+	}
+	var userErr *incident.UserError
+	switch {
+	case err == nil:
+	case errors.As(err, &userErr):
+		res.Outcome = OutcomeUserError
+		h.respond(ctx, req, textMessage(":warning: "+userErr.Msg))
+	default:
+		res.Outcome = OutcomeError
+		log.Error("command failed", "err", err)
+		h.respond(ctx, req, textMessage(":x: Something went wrong: "+escape(err.Error())+". Nothing more was changed; try again in a moment."))
+	}
+	return res
+}
+
+// validate checks the words against what the subcommand takes and finds its incident.
+func (h *Handler) validate(ctx context.Context, sub subcommand, c *call) error {
+	usage := "Usage: `" + sub.usage() + "`"
+	for _, f := range c.parsed.Flags {
+		if !slices.Contains(sub.flags, f) {
+			return incident.Errorf("`/incident %s` has no option `--%s`. %s", sub.name, escape(f), usage)
+		}
+	}
+	if !sub.severity && len(c.parsed.Severities) > 0 {
+		c.parsed.Args = append(c.parsed.Args, c.parsed.Severities...) // just words here
+		c.parsed.Severities = nil
+	}
+	if !sub.incident {
+		return nil
+	}
+	if len(c.parsed.Args) > 0 {
+		if n, ok := incident.ParseRef(c.parsed.Args[0]); ok {
+			c.parsed.Args = c.parsed.Args[1:]
+			inc, err := h.store.Get(ctx, n)
+			if errors.Is(err, incident.ErrNotFound) {
+				return incident.Errorf("There is no incident %s. `/incident list` shows the open ones.", incident.FormatRef(n))
+			}
+			if err != nil {
+				return err
+			}
+			if inc.Private && !inc.IsMember(c.req.UserID) && inc.ChannelID != c.req.ChannelID {
+				return incident.Errorf("%s is private: only the people in it can see it.", inc.Ref())
+			}
+			c.inc = inc
+			return nil
+		}
+	}
+	inc, err := h.store.ByChannel(ctx, c.req.ChannelID)
+	if errors.Is(err, incident.ErrNotFound) {
+		return incident.Errorf("This is not an incident channel, so say which incident: `/incident %s 42` or `/incident %s INC-42`.", sub.name, sub.name)
+	}
+	if err != nil {
+		return err
+	}
+	c.inc = inc
+	return nil
+}
+
+func (h *Handler) respond(ctx context.Context, req Request, msg Message) {
+	if err := h.chat.Respond(ctx, req.ResponseURL, msg); err != nil {
+		h.log.Error("could not answer the user", "user", req.UserID, "err", err)
+	}
+}
+
+func (h *Handler) lookup(name string) (subcommand, bool) {
+	for _, s := range h.table {
+		if s.name == name {
+			return s, true
+		}
+	}
+	return subcommand{}, false
+}
+
+func (h *Handler) helpHint() string { return "`/incident help` lists what you can do." }

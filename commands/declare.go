@@ -1,0 +1,188 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+const (
+	maxTitleChars   = 250
+	maxChannelName  = 80
+	channelAttempts = 5 // the base name, then -2 … -5 on name_taken
+)
+
+func (h *Handler) declare(ctx context.Context, c *call) error {
+	p := c.parsed
+	usage := "Usage: `/incident declare <title> [sevN] [--private] [@people]`, for example `/incident declare Ransomware on file server sev1`."
+	title := strings.TrimSpace(p.Text())
+	if title == "" {
+		return incident.Errorf("An incident needs a title. %s", usage)
+	}
+	if utf8.RuneCountInString(title) > maxTitleChars {
+		return incident.Errorf("The title is %d characters long; keep it to %d. %s", utf8.RuneCountInString(title), maxTitleChars, usage)
+	}
+	sev := h.cfg.DefaultSeverity
+	if len(p.Severities) > 0 {
+		sev = p.Severities[0]
+		for _, other := range p.Severities[1:] {
+			if other != sev {
+				return incident.Errorf("Give one severity, not %s and %s. %s", sev, other, usage)
+			}
+		}
+		if _, ok := h.cfg.Severity(sev); !ok {
+			return incident.Errorf("There is no severity `%s`. Choose one of: %s.", escape(sev), h.severityList())
+		}
+	}
+
+	now := h.now()
+	members := []string{c.req.UserID}
+	for _, id := range h.cfg.Responders {
+		members = appendUnique(members, id)
+	}
+	for _, m := range p.Mentions {
+		members = appendUnique(members, m.UserID)
+	}
+	members = slices.DeleteFunc(members, func(id string) bool { return id == h.botUserID })
+
+	n, err := h.store.NextNumber(ctx)
+	if err != nil {
+		return err
+	}
+	inc := &incident.Incident{
+		Number: n, Title: title, Severity: sev, Phase: incident.Identification, Status: incident.Open,
+		Private: slices.Contains(p.Flags, "private"), DeclaredBy: c.req.UserID, DeclaredAt: now,
+		Roles: map[string]string{incident.CommanderRole: c.req.UserID}, Members: members,
+	}
+	if err := h.store.Create(ctx, inc, incident.TimelineEvent{At: now, Actor: c.req.UserID, Kind: incident.EventDeclared,
+		Text: fmt.Sprintf("Declared %q with severity %s; %s is the commander", title, sev, userRef(c.req.UserID))}); err != nil {
+		return err
+	}
+
+	channelID, name, err := h.createChannel(ctx, inc)
+	if err != nil {
+		return fmt.Errorf("%s is recorded, but its channel could not be created (%w)", inc.Ref(), err)
+	}
+	inc, err = h.store.Update(ctx, n, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
+		i.ChannelID, i.ChannelName = channelID, name
+		return []incident.TimelineEvent{{At: h.now(), Kind: incident.EventChannel, Text: "Channel #" + name + " created"}}, nil
+	})
+	if err != nil {
+		return err
+	}
+
+	// The incident and its channel exist from here on; what follows is
+	// best effort, and anything that fails is reported to the declarer.
+	var problems []string
+	if err := h.chat.Invite(ctx, channelID, members); err != nil {
+		problems = append(problems, "invite "+strings.Join(mentionAll(members), ", ")+": "+err.Error())
+	}
+	if ts, err := h.chat.Post(ctx, channelID, Card(h.cfg, inc)); err != nil {
+		problems = append(problems, "post the incident card: "+err.Error())
+	} else {
+		if _, err := h.store.Update(ctx, n, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
+			i.CardTS = ts
+			return nil, nil
+		}); err != nil {
+			problems = append(problems, "remember the card: "+err.Error())
+		}
+		if err := h.chat.Pin(ctx, channelID, ts); err != nil {
+			problems = append(problems, "pin the card: "+err.Error())
+		}
+	}
+	if err := h.chat.SetTopic(ctx, channelID, topic(inc)); err != nil {
+		problems = append(problems, "set the topic: "+err.Error())
+	}
+	if h.cfg.StakeholderChannel != "" && !inc.Drill {
+		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, announcement(h.cfg, inc)); err != nil {
+			problems = append(problems, "announce it in <#"+h.cfg.StakeholderChannel+">: "+err.Error())
+		}
+	}
+
+	text := fmt.Sprintf(":white_check_mark: Declared *%s* in <#%s>. You are the %s.", inc.Ref(), channelID, h.roleName(incident.CommanderRole))
+	if inc.Private {
+		text += " The channel is private."
+	}
+	if len(problems) > 0 {
+		h.log.Warn("declare finished with problems", "incident", n, "problems", problems)
+		text += "\n:warning: I could not " + strings.Join(problems, "; ") + "."
+	}
+	h.respond(ctx, c.req, textMessage(text))
+	return nil
+}
+
+// createChannel creates <prefix>-<n>-<slug>, adding a suffix while Slack says the name is taken.
+func (h *Handler) createChannel(ctx context.Context, inc *incident.Incident) (id, name string, err error) {
+	for attempt := 1; attempt <= channelAttempts; attempt++ {
+		suffix := ""
+		if attempt > 1 {
+			suffix = "-" + strconv.Itoa(attempt)
+		}
+		name = ChannelName(h.cfg.ChannelPrefix, inc.Number, inc.Title, suffix)
+		id, err = h.chat.CreateChannel(ctx, name, inc.Private)
+		if !errors.Is(err, ErrNameTaken) {
+			return id, name, err
+		}
+		h.log.Info("channel name taken, trying another", "incident", inc.Number, "name", name)
+	}
+	return "", "", fmt.Errorf("every name up to %s was taken: %w", name, err)
+}
+
+// ChannelName builds a channel name within Slack's rules: lowercase a-z, 0-9,
+// - and _, at most 80 characters. The suffix survives truncation of the slug.
+func ChannelName(prefix string, n int64, title, suffix string) string {
+	base := prefix + "-" + strconv.FormatInt(n, 10)
+	slug := slugify(title)
+	room := maxChannelName - len(base) - len(suffix) - 1
+	if len(slug) > room {
+		slug = strings.TrimRight(slug[:max(room, 0)], "-_")
+	}
+	if slug != "" {
+		base += "-" + slug
+	}
+	return base + suffix
+}
+
+func slugify(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimRight(b.String(), "-")
+}
+
+func appendUnique(list []string, id string) []string {
+	if slices.Contains(list, id) {
+		return list
+	}
+	return append(list, id)
+}
+
+func mentionAll(ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = userRef(id)
+	}
+	return out
+}
+
+func (h *Handler) roleName(key string) string {
+	if r, ok := h.cfg.Role(key); ok {
+		return r.Name
+	}
+	return key
+}

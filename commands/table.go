@@ -1,0 +1,77 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// subcommand is one row of the /incident table; help and usage errors are derived from it.
+type subcommand struct {
+	name     string
+	args     string // usage after the name
+	summary  string
+	flags    []string // --options it takes
+	severity bool     // takes a severity word
+	incident bool     // acts on an incident: this channel's, or the number given first
+	run      func(ctx context.Context, c *call) error
+}
+
+func (s subcommand) usage() string {
+	return strings.TrimSpace("/incident " + s.name + " " + s.args)
+}
+
+// subcommands is the table. A nil run answers "not available yet".
+func (h *Handler) subcommands() []subcommand {
+	return []subcommand{
+		{name: "", summary: "Open the declare form."},
+		{name: "declare", args: "<title> [sevN] [--private] [@people]", summary: "Declare an incident: a channel, the card, invites and an announcement.", flags: []string{"private"}, severity: true, run: h.declare},
+		{name: "status", args: "[number]", summary: "Show the incident card, to you only.", incident: true, run: h.status},
+		{name: "list", summary: "List open incidents, most severe first.", run: h.list},
+		{name: "phase", args: "<phase|next>", summary: "Move the incident to another phase.", incident: true},
+		{name: "severity", args: "<sevN>", summary: "Change the severity and the update cadence.", severity: true, incident: true},
+		{name: "assign", args: "<role> <@user>", summary: "Give someone a role.", incident: true},
+		{name: "unassign", args: "<role>", summary: "Take a role back.", incident: true},
+		{name: "roles", summary: "Show who holds which role.", incident: true},
+		{name: "update", args: "<text>", summary: "Post a status update to the channel and stakeholders.", incident: true},
+		{name: "note", args: "<text>", summary: "Add a note to the timeline.", incident: true},
+		{name: "timeline", summary: "Show the timeline so far.", incident: true},
+		{name: "close", args: "[summary]", summary: "Close the incident and start the retro.", incident: true},
+		{name: "lesson", args: "<text>", summary: "Add a lesson learned.", incident: true},
+		{name: "postmortem", summary: "Publish the postmortem now.", incident: true},
+		{name: "actions", summary: "Open follow-up actions across incidents."},
+		{name: "report", args: "<what you saw>", summary: "Report suspicious activity to the security team."},
+		{name: "drill", args: "[scenario]", summary: "Start a practice incident."},
+		{name: "help", summary: "Show this help.", run: h.help},
+	}
+}
+
+func (h *Handler) help(ctx context.Context, c *call) error {
+	var b strings.Builder
+	b.WriteString("*`/incident` — incident response in Slack*\n")
+	for _, s := range h.table {
+		if s.name == "" {
+			continue
+		}
+		soon := ""
+		if s.run == nil {
+			soon = " _(coming soon)_"
+		}
+		fmt.Fprintf(&b, "• `%s` — %s%s\n", s.usage(), s.summary, soon)
+	}
+	b.WriteString("\nInside an incident channel, commands act on its incident; elsewhere give the number first (`42` or `INC-42`).")
+	b.WriteString("\nSeverities: " + h.severityList())
+	h.respond(ctx, c.req, textMessage(b.String()))
+	return nil
+}
+
+func (h *Handler) severityList() string {
+	parts := make([]string, len(h.cfg.Severities))
+	for i, s := range h.cfg.Severities {
+		parts[i] = "`" + s.Name + "`"
+		if s.Description != "" {
+			parts[i] += " " + escape(s.Description)
+		}
+	}
+	return strings.Join(parts, " · ")
+}
