@@ -1,0 +1,76 @@
+package bot_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/bot/fakeslack"
+	"github.com/incidentbot/incidentbot/commands"
+	"github.com/incidentbot/incidentbot/storage"
+	"github.com/incidentbot/incidentbot/storage/redistest"
+)
+
+type nopHandler struct{}
+
+func (nopHandler) Handle(context.Context, commands.Request) commands.Result {
+	return commands.Result{Subcommand: "help", Outcome: commands.OutcomeOK}
+}
+
+func TestReadinessFollowsRedisAndSlack(t *testing.T) {
+	fs := fakeslack.New()
+	defer fs.Close()
+	srv := redistest.StartEmbedded(t)
+	store := storage.New(srv.Client(t))
+	metrics := bot.NewMetrics("test")
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), metrics)
+	h := httptest.NewServer(bot.NewHandler(bot.ServerConfig{Store: store, API: api, Metrics: metrics, Log: log,
+		Dispatcher: bot.NewDispatcher(nopHandler{}, metrics, log)}))
+	defer h.Close()
+
+	get := func(path string) (int, string) {
+		resp, err := http.Get(h.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+
+	fs.Fail("auth.test", fakeslack.Failure{Error: "invalid_auth"})
+	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "slack") {
+		t.Errorf("readyz with Slack refusing the token = %d %q", code, body)
+	}
+	if code, _ := get("/readyz"); code != http.StatusOK {
+		t.Errorf("readyz did not recover with Slack: %d", code)
+	}
+	srv.Close()
+	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "store") {
+		t.Errorf("readyz with Redis down = %d %q", code, body)
+	}
+	if code, _ := get("/healthz"); code != http.StatusOK {
+		t.Errorf("healthz = %d", code)
+	}
+	code, body := get("/metrics")
+	if code != http.StatusOK || !strings.Contains(body, `incidentbot_slack_calls_total{method="auth.test",outcome="invalid_auth"} 1`) ||
+		!strings.Contains(body, `incidentbot_build_info{`) {
+		t.Errorf("metrics = %d\n%s", code, body)
+	}
+	// Socket Mode (no signing secret): the Slack request URLs are not served.
+	req, _ := http.NewRequest(http.MethodPost, h.URL+"/slack/commands", strings.NewReader("text=help"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		t.Error("/slack/commands accepted without a signing secret configured")
+	}
+}

@@ -1,0 +1,209 @@
+package commands_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/bot/fakeslack"
+	"github.com/incidentbot/incidentbot/commands"
+	"github.com/incidentbot/incidentbot/config"
+	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/storage"
+	"github.com/incidentbot/incidentbot/storage/redistest"
+)
+
+// env is the command handler wired to real parts: the store on Redis, and
+// the Slack adapter calling the fake Slack through slack-go.
+type env struct {
+	slack   *fakeslack.Server
+	store   *storage.Store
+	h       *commands.Handler
+	general string
+}
+
+func newEnv(t *testing.T, cfg config.File) *env {
+	t.Helper()
+	fs := fakeslack.New()
+	t.Cleanup(fs.Close)
+	store := storage.New(redistest.Start(t).Client(t))
+	metrics := bot.NewMetrics("test")
+	api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), metrics)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	h := commands.New(cfg, store, bot.NewChat(api, metrics), log, fs.BotUserID, time.Now)
+	return &env{slack: fs, store: store, h: h, general: fs.CreateChannel("general", false, "UALICE", "UBOB", "UCAROL")}
+}
+
+// run runs a command as user in channel and returns what the user was shown.
+func (e *env) run(t *testing.T, user, channel, text string) (commands.Result, string) {
+	t.Helper()
+	before := len(e.slack.Ephemerals(user))
+	cmd := e.slack.NewCommand(user, channel, text)
+	res := e.h.Handle(context.Background(), commands.Request{UserID: user, ChannelID: channel, Text: text, ResponseURL: cmd.ResponseURL})
+	shown := e.slack.Ephemerals(user)
+	if len(shown) != before+1 {
+		t.Fatalf("/incident %s: %d answers shown to %s, want 1", text, len(shown)-before, user)
+	}
+	return res, shown[len(shown)-1].Visible()
+}
+
+func (e *env) channelOf(t *testing.T, n int64) string {
+	t.Helper()
+	inc, err := e.store.Get(context.Background(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inc.ChannelID
+}
+
+func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
+	e := newEnv(t, config.Defaults())
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"declare", []string{"needs a title", "/incident declare <title> [sevN] [--private]"}},
+		{"declare   sev1", []string{"needs a title"}},
+		{"declare Phish sev9", []string{"no severity `sev9`", "`sev1`", "`sev4`"}},
+		{"declare Phish sev1 sev2", []string{"one severity", "sev1 and sev2"}},
+		{"declare Phish --secret", []string{"no option `--secret`", "Usage: `/incident declare"}},
+		{"declare " + strings.Repeat("a", 251), []string{"251 characters", "keep it to 250"}},
+		{"frobnicate", []string{"don't know `/incident frobnicate`", "/incident help"}},
+		{"status", []string{"not an incident channel", "/incident status 42"}},
+		{"status 99", []string{"no incident INC-99"}},
+		{"status INC-1 extra", []string{"no incident INC-1"}},
+		{"list everything", []string{"takes no arguments"}},
+		{"phase next", []string{"not available yet"}},
+		{"", []string{"declare form is not available yet", "/incident declare <title>"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			callsBefore := len(e.slack.Calls(""))
+			_, shown := e.run(t, "UALICE", e.general, tt.text)
+			for _, want := range tt.want {
+				if !strings.Contains(shown, want) {
+					t.Errorf("answer lacks %q:\n%s", want, shown)
+				}
+			}
+			// The only call is the answer on the response URL.
+			if calls := e.slack.Calls(""); len(calls) != callsBefore+1 || calls[len(calls)-1].Method != "response_url" {
+				t.Errorf("bad input reached Slack: %+v", calls[callsBefore:])
+			}
+		})
+	}
+	if n, _ := e.store.NextNumber(context.Background()); n != 1 {
+		t.Errorf("bad input used incident numbers: next is %d", n)
+	}
+}
+
+func TestHelpComesFromTheTable(t *testing.T) {
+	e := newEnv(t, config.Defaults())
+	res, shown := e.run(t, "UBOB", e.general, "help")
+	if res.Outcome != commands.OutcomeOK {
+		t.Errorf("outcome %q", res.Outcome)
+	}
+	for _, want := range []string{
+		"`/incident declare <title> [sevN] [--private] [@people]`", "`/incident status [number]`", "`/incident list`",
+		"`/incident phase <phase|next>` — Move the incident to another phase. _(coming soon)_", "`sev1` Critical",
+	} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("help lacks %q:\n%s", want, shown)
+		}
+	}
+}
+
+func TestStatusAndList(t *testing.T) {
+	cfg := config.Defaults()
+	e := newEnv(t, cfg)
+	for _, text := range []string{"declare Phishing wave sev3", "declare Ransomware sev1", "declare Insider sev2 --private"} {
+		if res, shown := e.run(t, "UALICE", e.general, text); res.Outcome != commands.OutcomeOK {
+			t.Fatalf("%s: %s", text, shown)
+		}
+	}
+	e.slack.AddUser("UERIN", "erin")
+
+	_, shown := e.run(t, "UALICE", e.channelOf(t, 2), "status")
+	if !strings.Contains(shown, "INC-2: Ransomware") || !strings.Contains(shown, "`sev1`") {
+		t.Errorf("status in the channel:\n%s", shown)
+	}
+	_, shown = e.run(t, "UBOB", e.general, "status INC-1")
+	if !strings.Contains(shown, "INC-1: Phishing wave") {
+		t.Errorf("status INC-1:\n%s", shown)
+	}
+	_, shown = e.run(t, "UERIN", e.general, "status 3")
+	if !strings.Contains(shown, "INC-3 is private") || strings.Contains(shown, "Insider") {
+		t.Errorf("a private incident shown to an outsider:\n%s", shown)
+	}
+
+	_, shown = e.run(t, "UALICE", e.general, "list")
+	i1, i2, i3 := strings.Index(shown, "INC-1"), strings.Index(shown, "INC-2"), strings.Index(shown, "INC-3")
+	if !strings.Contains(shown, "Open incidents (3)") || i2 < 0 || i3 < i2 || i1 < i3 {
+		t.Errorf("list for a member, want INC-2 (sev1), INC-3 (sev2), INC-1 (sev3):\n%s", shown)
+	}
+	_, shown = e.run(t, "UERIN", e.general, "list")
+	if !strings.Contains(shown, "Open incidents (2)") || strings.Contains(shown, "Insider") {
+		t.Errorf("list for an outsider shows the private incident:\n%s", shown)
+	}
+}
+
+func TestListWhenQuiet(t *testing.T) {
+	e := newEnv(t, config.Defaults())
+	if _, shown := e.run(t, "UALICE", e.general, "list"); !strings.Contains(shown, "No open incidents") {
+		t.Errorf("empty list: %s", shown)
+	}
+}
+
+func TestDeclareInvitesMentionedPeople(t *testing.T) {
+	e := newEnv(t, config.Defaults())
+	e.run(t, "UALICE", e.general, "declare Lateral movement <@UCAROL|carol> sev2")
+	ch, _ := e.slack.Channel(e.channelOf(t, 1))
+	if ch.Name != "inc-1-lateral-movement" {
+		t.Errorf("the mention leaked into the name: %q", ch.Name)
+	}
+	if !slices.Contains(ch.Members, "UCAROL") || !slices.Contains(ch.Members, "UALICE") {
+		t.Errorf("members %v", ch.Members)
+	}
+}
+
+func TestDeclareThroughSlackTrouble(t *testing.T) {
+	e := newEnv(t, config.Defaults())
+
+	// Slack pushes back with 429 and a 503: slack-go waits and retries, the user sees a normal declare.
+	e.slack.Fail("conversations.create", fakeslack.Failure{Status: http.StatusTooManyRequests, RetryAfter: 1})
+	e.slack.Fail("chat.postMessage", fakeslack.Failure{Status: http.StatusServiceUnavailable})
+	res, shown := e.run(t, "UALICE", e.general, "declare Credential stuffing sev2")
+	if res.Outcome != commands.OutcomeOK || !strings.Contains(shown, "Declared *INC-1*") || strings.Contains(shown, "could not") {
+		t.Fatalf("declare through 429 and 503: %s", shown)
+	}
+	ch, _ := e.slack.Channel(e.channelOf(t, 1))
+	if len(ch.Pinned()) != 1 {
+		t.Errorf("card not pinned after the retry")
+	}
+
+	// A refusal Slack will not change its mind about: the user hears it, the incident stays recorded.
+	e.slack.Fail("conversations.create", fakeslack.Failure{Error: "restricted_action"})
+	res, shown = e.run(t, "UALICE", e.general, "declare Another one")
+	if res.Outcome != commands.OutcomeError || !strings.Contains(shown, "INC-2 is recorded") || !strings.Contains(shown, "restricted_action") {
+		t.Errorf("declare with channel creation refused: %s", shown)
+	}
+	if inc, err := e.store.Get(context.Background(), 2); err != nil || inc.ChannelID != "" {
+		t.Errorf("INC-2 = %+v, %v", inc, err)
+	}
+
+	// The card cannot be pinned: the declare still completes and says what is missing.
+	e.slack.Fail("pins.add", fakeslack.Failure{Error: "not_pinnable"})
+	_, shown = e.run(t, "UALICE", e.general, "declare Third")
+	if !strings.Contains(shown, "Declared *INC-3*") || !strings.Contains(shown, "could not pin the card") {
+		t.Errorf("declare with pin refused: %s", shown)
+	}
+	tl, _ := e.store.Timeline(context.Background(), 3)
+	if len(tl) != 2 || tl[0].Kind != incident.EventDeclared || tl[1].Kind != incident.EventChannel {
+		t.Errorf("timeline = %+v", tl)
+	}
+}

@@ -1,0 +1,100 @@
+package commands
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestParse(t *testing.T) {
+	isSev := func(w string) bool { return strings.EqualFold(w, "critical") }
+	tests := []struct {
+		text string
+		want Parsed
+	}{
+		{"", Parsed{}},
+		{"   ", Parsed{}},
+		{"help", Parsed{Name: "help"}},
+		{"DECLARE Ransomware on file server SEV1", Parsed{Name: "declare", Args: []string{"Ransomware", "on", "file", "server"}, Severities: []string{"sev1"}}},
+		{"declare Phish --private sev2", Parsed{Name: "declare", Args: []string{"Phish"}, Severities: []string{"sev2"}, Flags: []string{"private"}}},
+		{"declare Phish —private", Parsed{Name: "declare", Args: []string{"Phish"}, Flags: []string{"private"}}},
+		{"declare Outage critical", Parsed{Name: "declare", Args: []string{"Outage"}, Severities: []string{"critical"}}},
+		{"assign comms <@U123|carol>", Parsed{Name: "assign", Args: []string{"comms"}, Mentions: []Mention{{UserID: "U123", Name: "carol"}}}},
+		{"assign comms <@W9ABC>", Parsed{Name: "assign", Args: []string{"comms"}, Mentions: []Mention{{UserID: "W9ABC"}}}},
+		{"declare x <@U1|Ann Lee> <@U1|ann>", Parsed{Name: "declare", Args: []string{"x"}, Mentions: []Mention{{UserID: "U1", Name: "Ann Lee"}}}},
+		{"status INC-42", Parsed{Name: "status", Args: []string{"INC-42"}}},
+		{"note see <https://example.com|the log> now", Parsed{Name: "note", Args: []string{"see", "<https://example.com|the log>", "now"}}},
+		{"note a < b and c", Parsed{Name: "note", Args: []string{"a", "<", "b", "and", "c"}}},
+		{"note unclosed <tag and more", Parsed{Name: "note", Args: []string{"unclosed", "<tag", "and", "more"}}},
+		{"note -- and - are words", Parsed{Name: "note", Args: []string{"--", "and", "-", "are", "words"}}},
+		{"note sev1a is not a severity", Parsed{Name: "note", Args: []string{"sev1a", "is", "not", "a", "severity"}}},
+		{"\tlist\n", Parsed{Name: "list"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			got := Parse(tt.text, isSev)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Parse(%q)\n got %#v\nwant %#v", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzParse runs its seeds in every normal test run; `go test -fuzz FuzzParse ./commands` explores further.
+func FuzzParse(f *testing.F) {
+	for _, seed := range []string{
+		"", "declare Ransomware on file server sev1", "declare x --private", "assign comms <@U123|carol>",
+		"status INC-42", "note <https://x.y|a b> <#C1|general>", "declare ünïcödé 🚨 sev2 —private", "<", "<@", ">>><<<",
+		"note \x00\xff", "declare " + strings.Repeat("a", 300),
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		p := Parse(text, nil)
+		if p.Name != strings.ToLower(p.Name) {
+			t.Errorf("name %q not lowercased", p.Name)
+		}
+		if strings.TrimSpace(text) != "" && p.Name == "" {
+			t.Errorf("no subcommand from %q", text)
+		}
+		for _, m := range p.Mentions {
+			if !mentionPattern.MatchString("<@" + m.UserID + ">") {
+				t.Errorf("bad mention %+v from %q", m, text)
+			}
+		}
+		for _, a := range p.Args {
+			if a == "" || (utf8.ValidString(a) && strings.TrimSpace(a) == "" && !strings.HasPrefix(a, "<")) {
+				t.Errorf("empty argument from %q: %#v", text, p.Args)
+			}
+		}
+		if again := Parse(text, nil); !reflect.DeepEqual(p, again) {
+			t.Errorf("Parse is not deterministic for %q", text)
+		}
+	})
+}
+
+func TestChannelName(t *testing.T) {
+	long := strings.Repeat("Credential stuffing against VPN ", 10)
+	tests := []struct {
+		prefix, title, suffix, want string
+		n                           int64
+	}{
+		{"inc", "Ransomware on file server", "", "inc-1-ransomware-on-file-server", 1},
+		{"inc", "Ransomware on file server", "-2", "inc-1-ransomware-on-file-server-2", 1},
+		{"sec", "  CVE-2026-1234: RCE in nginx!!  ", "", "sec-42-cve-2026-1234-rce-in-nginx", 42},
+		{"inc", "🚨🚨", "", "inc-7", 7},
+		{"inc", "Ünïcode Straße", "", "inc-3-n-code-stra-e", 3},
+		{"inc", long, "", "inc-12-credential-stuffing-against-vpn-credential-stuffing-against-vpn-credentia", 12},
+		{"inc", long, "-5", "inc-12-credential-stuffing-against-vpn-credential-stuffing-against-vpn-credent-5", 12},
+	}
+	for _, tt := range tests {
+		got := ChannelName(tt.prefix, tt.n, tt.title, tt.suffix)
+		if got != tt.want {
+			t.Errorf("ChannelName(%q, %d, %q, %q) = %q, want %q", tt.prefix, tt.n, tt.title, tt.suffix, got, tt.want)
+		}
+		if len(got) > 80 || !regexpChannel.MatchString(got) {
+			t.Errorf("%q breaks Slack's channel name rules", got)
+		}
+	}
+}
