@@ -30,6 +30,12 @@ const usage = `Usage:
   incidentbot --version      print the version
 `
 
+const noSlackHelp = `
+No Slack variables are set. Create the Slack app from slack-app-manifest.yaml (Socket Mode)
+or slack-app-manifest-http.yaml (HTTP mode) as the README shows, then set SLACK_BOT_TOKEN and
+either SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode).
+`
+
 // drainTimeout is how long SIGTERM waits for acknowledged work to finish.
 const drainTimeout = 25 * time.Second
 
@@ -60,8 +66,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		fmt.Fprintf(stderr, "incidentbot: the configuration has problems:\n  %s\n", strings.ReplaceAll(err.Error(), "\n", "\n  "))
 		if getenv("SLACK_BOT_TOKEN") == "" && getenv("SLACK_APP_TOKEN") == "" {
-			fmt.Fprintln(stderr, "\nNo Slack variables are set. Create the Slack app from slack-app-manifest.yaml (see the README),\n"+
-				"then set SLACK_BOT_TOKEN and either SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode).")
+			fmt.Fprint(stderr, noSlackHelp)
 		}
 		return 1
 	}
