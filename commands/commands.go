@@ -84,6 +84,7 @@ func New(cfg config.File, store Store, chat Chat, log *slog.Logger, botUserID st
 
 // call is one command being handled.
 type call struct {
+	sub    subcommand
 	req    Request
 	parsed Parsed
 	inc    *incident.Incident // for subcommands that act on an incident
@@ -115,7 +116,7 @@ func (h *Handler) Handle(ctx context.Context, req Request) Result {
 		h.respond(ctx, req, textMessage(fmt.Sprintf("`/incident %s` is not available yet. %s", sub.name, h.helpHint())))
 		return res
 	}
-	c := &call{req: req, parsed: p}
+	c := &call{sub: sub, req: req, parsed: p}
 	err := h.validate(ctx, sub, c)
 	if err == nil {
 		err = sub.run(ctx, c)
@@ -136,10 +137,9 @@ func (h *Handler) Handle(ctx context.Context, req Request) Result {
 
 // validate checks the words against what the subcommand takes and finds its incident.
 func (h *Handler) validate(ctx context.Context, sub subcommand, c *call) error {
-	usage := "Usage: `" + sub.usage() + "`"
 	for _, f := range c.parsed.Flags {
 		if !slices.Contains(sub.flags, f) {
-			return incident.Errorf("`/incident %s` has no option `--%s`. %s", sub.name, escape(f), usage)
+			return incident.Errorf("`/incident %s` has no option `--%s`. %s", sub.name, escape(f), sub.usageHint())
 		}
 	}
 	if !sub.severity && len(c.parsed.Severities) > 0 {

@@ -20,7 +20,7 @@ const (
 
 func (h *Handler) declare(ctx context.Context, c *call) error {
 	p := c.parsed
-	usage := "Usage: `/incident declare <title> [sevN] [--private] [@people]`, for example `/incident declare Ransomware on file server sev1`."
+	usage := c.sub.usageHint()
 	title := strings.TrimSpace(p.Text())
 	if title == "" {
 		return incident.Errorf("An incident needs a title. %s", usage)

@@ -68,7 +68,7 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 		text string
 		want []string
 	}{
-		{"declare", []string{"needs a title", "/incident declare <title> [sevN] [--private]"}},
+		{"declare", []string{"needs a title", "Usage: `/incident declare <title> [sevN] [--private] [@people]`, for example `/incident declare Ransomware on file server sev1`."}},
 		{"declare   sev1", []string{"needs a title"}},
 		{"declare Phish sev9", []string{"no severity `sev9`", "`sev1`", "`sev4`"}},
 		{"declare Phish sev1 sev2", []string{"one severity", "sev1 and sev2"}},
@@ -78,7 +78,7 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 		{"status", []string{"not an incident channel", "/incident status 42"}},
 		{"status 99", []string{"no incident INC-99"}},
 		{"status INC-1 extra", []string{"no incident INC-1"}},
-		{"list everything", []string{"takes no arguments"}},
+		{"list everything", []string{"takes no arguments", "Usage: `/incident list`."}},
 		{"phase next", []string{"not available yet"}},
 		{"", []string{"declare form is not available yet", "/incident declare <title>"}},
 	}

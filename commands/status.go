@@ -11,7 +11,7 @@ import (
 
 func (h *Handler) status(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) > 0 {
-		return incident.Errorf("`/incident status` takes only an incident number. Usage: `/incident status [number]`, for example `/incident status INC-42`.")
+		return incident.Errorf("`/incident status` takes only an incident number. %s", c.sub.usageHint())
 	}
 	h.respond(ctx, c.req, Card(h.cfg, c.inc))
 	return nil
@@ -22,7 +22,7 @@ const maxListed = 45
 
 func (h *Handler) list(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) > 0 {
-		return incident.Errorf("`/incident list` takes no arguments. Usage: `/incident list`.")
+		return incident.Errorf("`/incident list` takes no arguments. %s", c.sub.usageHint())
 	}
 	open, err := h.store.ListOpen(ctx)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 type subcommand struct {
 	name     string
 	args     string // usage after the name
+	example  string // a typical use, shown with usage errors
 	summary  string
 	flags    []string // --options it takes
 	severity bool     // takes a severity word
@@ -21,12 +22,21 @@ func (s subcommand) usage() string {
 	return strings.TrimSpace("/incident " + s.name + " " + s.args)
 }
 
+// usageHint is the right form, appended to every usage error.
+func (s subcommand) usageHint() string {
+	hint := "Usage: `" + s.usage() + "`"
+	if s.example != "" {
+		hint += ", for example `/incident " + s.name + " " + s.example + "`"
+	}
+	return hint + "."
+}
+
 // subcommands is the table. A nil run answers "not available yet".
 func (h *Handler) subcommands() []subcommand {
 	return []subcommand{
 		{name: "", summary: "Open the declare form."},
-		{name: "declare", args: "<title> [sevN] [--private] [@people]", summary: "Declare an incident: a channel, the card, invites and an announcement.", flags: []string{"private"}, severity: true, run: h.declare},
-		{name: "status", args: "[number]", summary: "Show the incident card, to you only.", incident: true, run: h.status},
+		{name: "declare", args: "<title> [sevN] [--private] [@people]", example: "Ransomware on file server sev1", summary: "Declare an incident: a channel, the card, invites and an announcement.", flags: []string{"private"}, severity: true, run: h.declare},
+		{name: "status", args: "[number]", example: "INC-42", summary: "Show the incident card, to you only.", incident: true, run: h.status},
 		{name: "list", summary: "List open incidents, most severe first.", run: h.list},
 		{name: "phase", args: "<phase|next>", summary: "Move the incident to another phase.", incident: true},
 		{name: "severity", args: "<sevN>", summary: "Change the severity and the update cadence.", severity: true, incident: true},
