@@ -159,3 +159,50 @@ func isSlackError(err error, code string) bool {
 	}
 	return err != nil && err.Error() == code
 }
+
+// Ephemeral shows a message to one member of a channel.
+func (c *Chat) Ephemeral(ctx context.Context, channelID, userID string, msg commands.Message) error {
+	opts, err := msgOptions(msg)
+	if err != nil {
+		return err
+	}
+	if _, err := c.api.PostEphemeralContext(ctx, channelID, userID, opts...); err != nil {
+		return fmt.Errorf("chat.postEphemeral %s: %w", channelID, err)
+	}
+	return nil
+}
+
+// OpenView opens a modal.
+func (c *Chat) OpenView(ctx context.Context, triggerID string, view commands.View) error {
+	raw, err := json.Marshal(view)
+	if err != nil {
+		return fmt.Errorf("encode view: %w", err)
+	}
+	var req slack.ModalViewRequest
+	if err := json.Unmarshal(raw, &req); err != nil {
+		return fmt.Errorf("decode view: %w", err)
+	}
+	if _, err := c.api.OpenViewContext(ctx, triggerID, req); err != nil {
+		return fmt.Errorf("views.open: %w", err)
+	}
+	return nil
+}
+
+// MessageAt reads one message of a channel and its permalink.
+func (c *Chat) MessageAt(ctx context.Context, channelID, ts string) (commands.ChatMessage, error) {
+	hist, err := c.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+		ChannelID: channelID, Latest: ts, Oldest: ts, Inclusive: true, Limit: 1,
+	})
+	if err != nil {
+		return commands.ChatMessage{}, fmt.Errorf("conversations.history %s %s: %w", channelID, ts, err)
+	}
+	if len(hist.Messages) == 0 {
+		return commands.ChatMessage{}, fmt.Errorf("conversations.history %s %s: no such message", channelID, ts)
+	}
+	m := hist.Messages[0]
+	link, err := c.api.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: channelID, Ts: ts})
+	if err != nil {
+		return commands.ChatMessage{}, fmt.Errorf("chat.getPermalink %s %s: %w", channelID, ts, err)
+	}
+	return commands.ChatMessage{User: m.User, Text: m.Text, Permalink: link}, nil
+}

@@ -9,15 +9,21 @@ import (
 	"github.com/incidentbot/incidentbot/commands"
 )
 
-// CommandHandler runs a slash command after it has been acknowledged.
-type CommandHandler interface {
+// App is what the transport hands Slack's requests to.
+type App interface {
+	// Handle runs a slash command after it has been acknowledged.
 	Handle(ctx context.Context, req commands.Request) commands.Result
+	// Interact checks a click or modal submission before the acknowledgement
+	// and returns the field errors to answer with, or the work to do after it.
+	Interact(ctx context.Context, in commands.Interaction) (map[string]string, commands.Work)
+	// Reacted handles a reaction added to a message.
+	Reacted(ctx context.Context, r commands.Reaction) commands.Result
 }
 
 // Dispatcher runs acknowledged work in the background and, on shutdown,
 // waits for it: what was acknowledged is finished, not dropped.
 type Dispatcher struct {
-	handler CommandHandler
+	app     App
 	metrics *Metrics
 	log     *slog.Logger
 	// timeout bounds one command's work, so a stuck Slack call cannot hold shutdown forever.
@@ -29,12 +35,32 @@ type Dispatcher struct {
 }
 
 // NewDispatcher returns a Dispatcher for the handler.
-func NewDispatcher(h CommandHandler, m *Metrics, log *slog.Logger) *Dispatcher {
-	return &Dispatcher{handler: h, metrics: m, log: log, timeout: 2 * time.Minute}
+func NewDispatcher(app App, m *Metrics, log *slog.Logger) *Dispatcher {
+	return &Dispatcher{app: app, metrics: m, log: log, timeout: 2 * time.Minute}
 }
 
-// Command queues a command; it returns false once shutdown has begun.
+// Command queues a slash command; it returns false once shutdown has begun.
 func (d *Dispatcher) Command(req commands.Request) bool {
+	return d.Submit(func(ctx context.Context) commands.Result { return d.app.Handle(ctx, req) })
+}
+
+// Reaction queues a reaction event.
+func (d *Dispatcher) Reaction(r commands.Reaction) bool {
+	return d.Submit(func(ctx context.Context) commands.Result { return d.app.Reacted(ctx, r) })
+}
+
+// Interact checks an interaction now and queues its work; it returns the
+// field errors to answer Slack with. ok is false once shutdown has begun.
+func (d *Dispatcher) Interact(ctx context.Context, in commands.Interaction) (fieldErrors map[string]string, ok bool) {
+	fieldErrors, work := d.app.Interact(ctx, in)
+	if len(fieldErrors) > 0 || work == nil {
+		return fieldErrors, true
+	}
+	return nil, d.Submit(work)
+}
+
+// Submit queues acknowledged work; it returns false once shutdown has begun.
+func (d *Dispatcher) Submit(work commands.Work) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
@@ -45,10 +71,9 @@ func (d *Dispatcher) Command(req commands.Request) bool {
 		ctx, cancel := context.WithTimeout(context.Background(), d.timeout)
 		defer cancel()
 		start := time.Now()
-		res := d.handler.Handle(ctx, req)
+		res := work(ctx)
 		d.metrics.commandDone(res.Subcommand, res.Outcome, time.Since(start))
-		d.log.Info("command handled", "user", req.UserID, "channel", req.ChannelID,
-			"subcommand", res.Subcommand, "outcome", res.Outcome, "took", time.Since(start))
+		d.log.Info("request handled", "subcommand", res.Subcommand, "outcome", res.Outcome, "took", time.Since(start))
 	})
 	return true
 }

@@ -45,8 +45,8 @@ func NewHandler(cfg ServerConfig) http.Handler {
 	if cfg.SigningSecret != "" {
 		v := verifier{secret: cfg.SigningSecret, metrics: cfg.Metrics, log: cfg.Log}
 		mux.Handle("POST /slack/commands", v.wrap(commandsEndpoint(cfg.Dispatcher, cfg.Log)))
-		mux.Handle("POST /slack/events", v.wrap(eventsEndpoint(cfg.Log)))
-		mux.Handle("POST /slack/interactions", v.wrap(interactionsEndpoint(cfg.Log)))
+		mux.Handle("POST /slack/events", v.wrap(eventsEndpoint(cfg.Dispatcher, cfg.Log)))
+		mux.Handle("POST /slack/interactions", v.wrap(interactionsEndpoint(cfg.Dispatcher, cfg.Log)))
 	}
 	return mux
 }
@@ -101,7 +101,7 @@ func commandsEndpoint(d *Dispatcher, log *slog.Logger) func(http.ResponseWriter,
 	}
 }
 
-func eventsEndpoint(log *slog.Logger) func(http.ResponseWriter, *http.Request, []byte) {
+func eventsEndpoint(d *Dispatcher, log *slog.Logger) func(http.ResponseWriter, *http.Request, []byte) {
 	return func(w http.ResponseWriter, r *http.Request, body []byte) {
 		ev, err := slackevents.ParseEvent(body, slackevents.OptionNoVerifyToken())
 		if err != nil {
@@ -119,11 +119,15 @@ func eventsEndpoint(log *slog.Logger) func(http.ResponseWriter, *http.Request, [
 			return
 		}
 		log.Debug("event received", "type", ev.Type, "inner", ev.InnerEvent.Type)
+		if r, ok := reactionFrom(ev); ok && !d.Reaction(r) {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable) // Slack delivers it again later
+			return
+		}
 		w.WriteHeader(http.StatusOK)
 	}
 }
 
-func interactionsEndpoint(log *slog.Logger) func(http.ResponseWriter, *http.Request, []byte) {
+func interactionsEndpoint(d *Dispatcher, log *slog.Logger) func(http.ResponseWriter, *http.Request, []byte) {
 	return func(w http.ResponseWriter, r *http.Request, body []byte) {
 		form, err := url.ParseQuery(string(body))
 		if err != nil || form.Get("payload") == "" {
@@ -136,7 +140,16 @@ func interactionsEndpoint(log *slog.Logger) func(http.ResponseWriter, *http.Requ
 			return
 		}
 		log.Debug("interaction received", "type", cb.Type, "user", cb.User.ID)
-		w.WriteHeader(http.StatusOK)
+		fieldErrors, ok := d.Interact(r.Context(), interactionFrom(cb))
+		switch {
+		case len(fieldErrors) > 0:
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(viewErrors(fieldErrors))
+		case !ok:
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		default:
+			w.WriteHeader(http.StatusOK)
+		}
 	}
 }
 

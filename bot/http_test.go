@@ -1,26 +1,21 @@
 package bot_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/commands"
+	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/storage"
 	"github.com/incidentbot/incidentbot/storage/redistest"
 )
-
-type nopHandler struct{}
-
-func (nopHandler) Handle(context.Context, commands.Request) commands.Result {
-	return commands.Result{Subcommand: "help", Outcome: commands.OutcomeOK}
-}
 
 func TestReadinessFollowsRedisAndSlack(t *testing.T) {
 	fs := fakeslack.New()
@@ -31,7 +26,7 @@ func TestReadinessFollowsRedisAndSlack(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), metrics)
 	h := httptest.NewServer(bot.NewHandler(bot.ServerConfig{Store: store, API: api, Metrics: metrics, Log: log,
-		Dispatcher: bot.NewDispatcher(nopHandler{}, metrics, log)}))
+		Dispatcher: bot.NewDispatcher(commands.New(config.Defaults(), store, bot.NewChat(api, metrics), log, fs.BotUserID, time.Now), metrics, log)}))
 	defer h.Close()
 
 	get := func(path string) (int, string) {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/incidentbot/incidentbot/commands"
@@ -53,12 +54,28 @@ func handleSocketEvent(ctx context.Context, sm *socketmode.Client, evt socketmod
 		if err := sm.AckCtx(ctx, evt.Request.EnvelopeID, payload); err != nil {
 			log.Error("socket mode ack failed", "err", err)
 		}
-	case socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
-		if evt.Request != nil {
-			if err := sm.AckCtx(ctx, evt.Request.EnvelopeID, nil); err != nil {
-				log.Error("socket mode ack failed", "err", err)
-			}
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if !ok || evt.Request == nil {
+			return
 		}
-		log.Debug("socket mode envelope received", "type", evt.Type)
+		var payload any
+		if fieldErrors, _ := d.Interact(ctx, interactionFrom(cb)); len(fieldErrors) > 0 {
+			payload = viewErrors(fieldErrors)
+		}
+		if err := sm.AckCtx(ctx, evt.Request.EnvelopeID, payload); err != nil {
+			log.Error("socket mode ack failed", "err", err)
+		}
+	case socketmode.EventTypeEventsAPI:
+		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
+		if !ok || evt.Request == nil {
+			return
+		}
+		if r, ok := reactionFrom(ev); ok && !d.Reaction(r) {
+			return // not acknowledged: Slack delivers it again, to a replica that is not stopping
+		}
+		if err := sm.AckCtx(ctx, evt.Request.EnvelopeID, nil); err != nil {
+			log.Error("socket mode ack failed", "err", err)
+		}
 	}
 }

@@ -2,17 +2,34 @@ package commands
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/incident"
 )
 
+// Action IDs of the interactive elements the bot posts.
+const (
+	ActionNextPhase  = "card_next_phase"
+	ActionAssignRole = "card_assign_role"
+	ActionPostUpdate = "card_post_update"
+	ActionAddNote    = "card_add_note"
+	ActionChecklist  = "checklist" // block ID checklist:<number>:<phase>, action ID checklist:<group>
+)
+
+// maxOptions is Slack's limit of options in one checkboxes element.
+const maxOptions = 10
+
 // Card renders the incident card: the one message, pinned in the incident
-// channel, that says where the incident stands. Times are Slack date tokens,
-// so "declared 5 minutes ago" stays true without editing the message.
+// channel, that says where the incident stands. It is a function of the
+// stored state alone; times are Slack date tokens ("5 minutes ago"), which
+// every reader's Slack keeps current without an edit.
 func Card(cfg config.File, inc *incident.Incident) Message {
 	title := inc.Ref() + ": " + inc.Title
+	if inc.Drill {
+		title = "DRILL " + title
+	}
 	sev := "`" + inc.Severity + "`"
 	if s, ok := cfg.Severity(inc.Severity); ok && s.Description != "" {
 		sev += " " + escape(s.Description)
@@ -24,27 +41,105 @@ func Card(cfg config.File, inc *incident.Incident) Message {
 	if inc.Private {
 		status += " · :lock: private"
 	}
+	phase := "*Phase*\n" + inc.Phase.Title()
+	if since := inc.PhaseStartedAt; !since.IsZero() {
+		phase += " since " + slackDate(since, "{ago}")
+	}
 	var roles strings.Builder
 	for _, r := range cfg.Roles {
 		fmt.Fprintf(&roles, "\n• %s: %s", escape(r.Name), userRef(inc.Roles[r.Key]))
 	}
+	checklist := "_No checklist for this phase._"
+	if done, total := inc.Progress(inc.Phase); total > 0 {
+		checklist = fmt.Sprintf("%s %d/%d done", progressBar(done, total), done, total)
+	}
 	last := "_No updates yet._"
 	if inc.LastUpdate != "" {
-		last = escape(inc.LastUpdate) + "\n_" + slackDate(inc.LastUpdateAt, "{ago}") + "_"
+		last = escape(truncate(inc.LastUpdate, 2500)) + "\n_" + userRef(inc.LastUpdateBy) + ", " + slackDate(inc.LastUpdateAt, "{ago}") + "_"
 	}
 	blocks := []Block{
 		header(":rotating_light: " + title),
 		fields(
 			"*Severity*\n"+sev,
-			"*Phase*\n"+inc.Phase.Title(),
+			phase,
 			"*Status*\n"+status,
 			"*Declared*\n"+slackDate(inc.DeclaredAt, "{date_short_pretty} {time}")+" ("+slackDate(inc.DeclaredAt, "{ago}")+") by "+userRef(inc.DeclaredBy),
 		),
 		section("*Roles*" + roles.String()),
+		section("*Checklist: " + inc.Phase.Title() + "*\n" + checklist),
 		section("*Last update*\n" + last),
-		contextBlock("Run `/incident help` in this channel to see what you can do."),
 	}
+	if inc.Status == incident.Open {
+		num := strconv.FormatInt(inc.Number, 10)
+		var buttons []any
+		if next, ok := inc.Phase.Next(); ok {
+			buttons = append(buttons, button(ActionNextPhase, "Next phase: "+next.Title(), num, "primary"))
+		}
+		buttons = append(buttons,
+			button(ActionAssignRole, "Assign role", num, ""),
+			button(ActionPostUpdate, "Post update", num, ""),
+			button(ActionAddNote, "Add note", num, ""))
+		blocks = append(blocks, Block{"type": "actions", "block_id": "card:" + num, "elements": buttons})
+	}
+	blocks = append(blocks, contextBlock("Run `/incident help` in this channel to see what you can do."))
 	return Message{Text: fmt.Sprintf("%s (%s, %s)", title, inc.Severity, inc.Phase.Title()), Blocks: blocks}
+}
+
+func button(actionID, text, value, style string) map[string]any {
+	b := map[string]any{"type": "button", "action_id": actionID, "text": plain(truncate(text, 75)), "value": value}
+	if style != "" {
+		b["style"] = style
+	}
+	return b
+}
+
+func progressBar(done, total int) string {
+	const width = 10
+	filled := done * width / total
+	return strings.Repeat("▰", filled) + strings.Repeat("▱", width-filled)
+}
+
+// ChecklistMessage renders a phase's checklist as checkboxes anyone in the
+// channel can tick; the ticked state comes from the store.
+func ChecklistMessage(inc *incident.Incident, p incident.Phase) Message {
+	items := inc.Checklists[p]
+	done, total := inc.Progress(p)
+	var list strings.Builder
+	fmt.Fprintf(&list, "*%s checklist for %s* (%d/%d done). Tick items as they are done.", p.Title(), inc.Ref(), done, total)
+	blocks := []Block{section(list.String())}
+	var elements []any
+	for start := 0; start < len(items); start += maxOptions {
+		end := min(start+maxOptions, len(items))
+		var options, selected []any
+		for i := start; i < end; i++ {
+			opt := map[string]any{"text": mrkdwn(truncate(items[i].Text, 75)), "value": strconv.Itoa(i)}
+			if len([]rune(items[i].Text)) > 75 {
+				opt["description"] = mrkdwn(truncate("…"+string([]rune(items[i].Text)[74:]), 75))
+			}
+			options = append(options, opt)
+			if items[i].Done {
+				selected = append(selected, opt)
+			}
+		}
+		el := map[string]any{"type": "checkboxes", "action_id": fmt.Sprintf("%s:%d", ActionChecklist, start/maxOptions), "options": options}
+		if len(selected) > 0 {
+			el["initial_options"] = selected
+		}
+		elements = append(elements, el)
+	}
+	if len(elements) > 0 {
+		blocks = append(blocks, Block{"type": "actions", "block_id": fmt.Sprintf("%s:%d:%s", ActionChecklist, inc.Number, p), "elements": elements})
+	}
+	var ticked []string
+	for _, it := range items {
+		if it.Done {
+			ticked = append(ticked, fmt.Sprintf("✓ %s by %s", escape(truncate(it.Text, 60)), userRef(it.By)))
+		}
+	}
+	if len(ticked) > 0 {
+		blocks = append(blocks, contextBlock(strings.Join(ticked, "\n")))
+	}
+	return Message{Text: fmt.Sprintf("%s checklist for %s: %d/%d done", p.Title(), inc.Ref(), done, total), Blocks: blocks}
 }
 
 // announcement is the stakeholder channel's notice of a new incident. A
@@ -59,11 +154,34 @@ func announcement(cfg config.File, inc *incident.Incident) Message {
 		sev += " (" + escape(s.Description) + ")"
 	}
 	text := fmt.Sprintf(":rotating_light: *%s declared: %s*\nSeverity %s · commander %s · follow along in <#%s>",
-		inc.Ref(), escape(inc.Title), sev, userRef(inc.Roles[incident.CommanderRole]), inc.ChannelID)
+		inc.Ref(), escape(inc.Title), sev, userRef(inc.Commander()), inc.ChannelID)
 	return textMessage(text)
 }
 
-// topic is the incident channel's topic, within Slack's 250 characters.
-func topic(inc *incident.Incident) string {
-	return truncate(fmt.Sprintf("%s · %s · %s · %s", inc.Ref(), inc.Severity, inc.Phase.Title(), inc.Title), 250)
+// updateMessage is a status update as posted in the incident channel, or,
+// with forStakeholders, in the stakeholder channel, where a private
+// incident shows no title and no text.
+func updateMessage(cfg config.File, inc *incident.Incident, forStakeholders bool) Message {
+	if forStakeholders && inc.Private {
+		return textMessage(fmt.Sprintf(":lock: *%s* (private incident) · `%s` · %s: an update was posted for its members.", inc.Ref(), inc.Severity, inc.Phase.Title()))
+	}
+	head := fmt.Sprintf(":mega: *Update on %s: %s*", inc.Ref(), escape(inc.Title))
+	meta := fmt.Sprintf("`%s` · %s · by %s", inc.Severity, inc.Phase.Title(), userRef(inc.LastUpdateBy))
+	if forStakeholders {
+		meta += " · <#" + inc.ChannelID + ">"
+	}
+	return Message{
+		Text:   fmt.Sprintf("Update on %s: %s", inc.Ref(), truncate(inc.LastUpdate, 200)),
+		Blocks: []Block{section(head + "\n" + escape(inc.LastUpdate)), contextBlock(meta)},
+	}
+}
+
+// topic is the incident channel's one-line summary, within Slack's 250 characters.
+func topic(cfg config.File, inc *incident.Incident) string {
+	cmd := "no commander"
+	if c := inc.Commander(); c != "" {
+		cmd = "IC <@" + c + ">"
+	}
+	prefix := fmt.Sprintf("%s · %s · %s · %s · ", inc.Ref(), inc.Severity, inc.Phase.Title(), cmd)
+	return truncate(prefix+inc.Title, 250)
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/incidentbot/incidentbot/config"
@@ -26,6 +28,19 @@ type Chat interface {
 	SetTopic(ctx context.Context, channelID, topic string) error
 	// Respond answers a command through its response URL, visible only to the person who ran it.
 	Respond(ctx context.Context, responseURL string, msg Message) error
+	// Ephemeral shows a message in a channel to one of its members only.
+	Ephemeral(ctx context.Context, channelID, userID string, msg Message) error
+	// OpenView opens a modal for the user whose click or command gave the trigger ID.
+	OpenView(ctx context.Context, triggerID string, view View) error
+	// MessageAt returns a message of a channel, with a permalink to it.
+	MessageAt(ctx context.Context, channelID, ts string) (ChatMessage, error)
+}
+
+// ChatMessage is a message someone posted in Slack.
+type ChatMessage struct {
+	User      string
+	Text      string
+	Permalink string
 }
 
 // ErrNameTaken is what Chat.CreateChannel returns when the name is in use.
@@ -39,6 +54,9 @@ type Store interface {
 	ByChannel(ctx context.Context, channelID string) (*incident.Incident, error)
 	Update(ctx context.Context, n int64, fn func(*incident.Incident) ([]incident.TimelineEvent, error)) (*incident.Incident, error)
 	ListOpen(ctx context.Context) ([]*incident.Incident, error)
+	Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent, error)
+	AddEvents(ctx context.Context, n int64, events ...incident.TimelineEvent) error
+	FirstDelivery(ctx context.Context, eventID string) (bool, error)
 }
 
 // Request is one /incident command as a user typed it.
@@ -73,11 +91,15 @@ type Handler struct {
 	now       func() time.Time
 	botUserID string
 	table     []subcommand
+
+	// cardLocks serialises card edits per incident, so edits land in the order of the state they show.
+	cardLocksMu sync.Mutex
+	cardLocks   map[int64]*sync.Mutex
 }
 
 // New returns a Handler. botUserID is the bot's own user, never invited to channels it created.
 func New(cfg config.File, store Store, chat Chat, log *slog.Logger, botUserID string, now func() time.Time) *Handler {
-	h := &Handler{cfg: cfg, store: store, chat: chat, log: log, now: now, botUserID: botUserID}
+	h := &Handler{cfg: cfg, store: store, chat: chat, log: log, now: now, botUserID: botUserID, cardLocks: map[int64]*sync.Mutex{}}
 	h.table = h.subcommands()
 	return h
 }
@@ -121,18 +143,24 @@ func (h *Handler) Handle(ctx context.Context, req Request) Result {
 	if err == nil {
 		err = sub.run(ctx, c)
 	}
+	res.Outcome = h.report(ctx, log, err, func(m Message) { h.respond(ctx, req, m) })
+	return res
+}
+
+// report tells the user what went wrong, if anything, and returns the outcome.
+func (h *Handler) report(ctx context.Context, log *slog.Logger, err error, tell func(Message)) string {
 	var userErr *incident.UserError
 	switch {
 	case err == nil:
+		return OutcomeOK
 	case errors.As(err, &userErr):
-		res.Outcome = OutcomeUserError
-		h.respond(ctx, req, textMessage(":warning: "+userErr.Msg))
+		tell(textMessage(":warning: " + userErr.Msg))
+		return OutcomeUserError
 	default:
-		res.Outcome = OutcomeError
-		log.Error("command failed", "err", err)
-		h.respond(ctx, req, textMessage(":x: Something went wrong: "+escape(err.Error())+". Nothing more was changed; try again in a moment."))
+		log.Error("request failed", "err", err)
+		tell(textMessage(":x: Something went wrong: " + escape(err.Error()) + ". Nothing more was changed; try again in a moment."))
+		return OutcomeError
 	}
-	return res
 }
 
 // validate checks the words against what the subcommand takes and finds its incident.
@@ -149,9 +177,20 @@ func (h *Handler) validate(ctx context.Context, sub subcommand, c *call) error {
 	if !sub.incident {
 		return nil
 	}
+	inChannel, err := h.store.ByChannel(ctx, c.req.ChannelID)
+	if err != nil && !errors.Is(err, incident.ErrNotFound) {
+		return err
+	}
 	if len(c.parsed.Args) > 0 {
-		if n, ok := incident.ParseRef(c.parsed.Args[0]); ok {
+		// In an incident channel a bare number is text ("note 42 hosts hit"); only INC-42 names another incident.
+		arg := c.parsed.Args[0]
+		n, ok := incident.ParseRef(arg)
+		if inChannel != nil && !strings.HasPrefix(strings.ToUpper(arg), "INC-") {
+			ok = false
+		}
+		if ok {
 			c.parsed.Args = c.parsed.Args[1:]
+			c.parsed.Raw = strings.TrimSpace(strings.TrimPrefix(c.parsed.Raw, arg))
 			inc, err := h.store.Get(ctx, n)
 			if errors.Is(err, incident.ErrNotFound) {
 				return incident.Errorf("There is no incident %s. `/incident list` shows the open ones.", incident.FormatRef(n))
@@ -166,14 +205,10 @@ func (h *Handler) validate(ctx context.Context, sub subcommand, c *call) error {
 			return nil
 		}
 	}
-	inc, err := h.store.ByChannel(ctx, c.req.ChannelID)
-	if errors.Is(err, incident.ErrNotFound) {
-		return incident.Errorf("This is not an incident channel, so say which incident: `/incident %s 42` or `/incident %s INC-42`.", sub.name, sub.name)
+	if inChannel == nil {
+		return incident.Errorf("This is not an incident channel, so say which incident: `/incident %s 42 …` or `/incident %s INC-42 …`. %s", sub.name, sub.name, sub.usageHint())
 	}
-	if err != nil {
-		return err
-	}
-	c.inc = inc
+	c.inc = inChannel
 	return nil
 }
 

@@ -58,8 +58,9 @@ func (h *Handler) declare(ctx context.Context, c *call) error {
 	inc := &incident.Incident{
 		Number: n, Title: title, Severity: sev, Phase: incident.Identification, Status: incident.Open,
 		Private: slices.Contains(p.Flags, "private"), DeclaredBy: c.req.UserID, DeclaredAt: now,
-		Roles: map[string]string{incident.CommanderRole: c.req.UserID}, Members: members,
+		Roles: map[string]string{incident.CommanderRole: c.req.UserID}, Members: members, PhaseStartedAt: now,
 	}
+	h.startChecklist(inc, incident.Identification)
 	if err := h.store.Create(ctx, inc, incident.TimelineEvent{At: now, Actor: c.req.UserID, Kind: incident.EventDeclared,
 		Text: fmt.Sprintf("Declared %q with severity %s; %s is the commander", title, sev, userRef(c.req.UserID))}); err != nil {
 		return err
@@ -82,6 +83,9 @@ func (h *Handler) declare(ctx context.Context, c *call) error {
 	var problems []string
 	if err := h.chat.Invite(ctx, channelID, members); err != nil {
 		problems = append(problems, "invite "+strings.Join(mentionAll(members), ", ")+": "+err.Error())
+	} else if err := h.store.AddEvents(ctx, n, incident.TimelineEvent{At: h.now(), Kind: incident.EventInvite,
+		Text: "Invited " + strings.Join(mentionAll(members), ", ")}); err != nil {
+		problems = append(problems, "record the invitations: "+err.Error())
 	}
 	if ts, err := h.chat.Post(ctx, channelID, Card(h.cfg, inc)); err != nil {
 		problems = append(problems, "post the incident card: "+err.Error())
@@ -96,9 +100,8 @@ func (h *Handler) declare(ctx context.Context, c *call) error {
 			problems = append(problems, "pin the card: "+err.Error())
 		}
 	}
-	if err := h.chat.SetTopic(ctx, channelID, topic(inc)); err != nil {
-		problems = append(problems, "set the topic: "+err.Error())
-	}
+	h.postChecklist(ctx, inc, incident.Identification)
+	h.syncTopic(ctx, inc)
 	if h.cfg.StakeholderChannel != "" && !inc.Drill {
 		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, announcement(h.cfg, inc)); err != nil {
 			problems = append(problems, "announce it in <#"+h.cfg.StakeholderChannel+">: "+err.Error())

@@ -79,7 +79,8 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 		{"status 99", []string{"no incident INC-99"}},
 		{"status INC-1 extra", []string{"no incident INC-1"}},
 		{"list everything", []string{"takes no arguments", "Usage: `/incident list`."}},
-		{"phase next", []string{"not available yet"}},
+		{"phase next", []string{"not an incident channel", "/incident phase 42"}},
+		{"close", []string{"not available yet"}},
 		{"", []string{"declare form is not available yet", "/incident declare <title>"}},
 	}
 	for _, tt := range tests {
@@ -110,7 +111,7 @@ func TestHelpComesFromTheTable(t *testing.T) {
 	}
 	for _, want := range []string{
 		"`/incident declare <title> [sevN] [--private] [@people]`", "`/incident status [number]`", "`/incident list`",
-		"`/incident phase <phase|next>` — Move the incident to another phase. _(coming soon)_", "`sev1` Critical",
+		"`/incident phase <phase|next> [because <reason>]` — Move the incident to another phase; moving back needs a reason.", "`/incident close [summary]` — Close the incident and start the retro. _(coming soon)_", "`sev1` Critical",
 	} {
 		if !strings.Contains(shown, want) {
 			t.Errorf("help lacks %q:\n%s", want, shown)
@@ -203,7 +204,7 @@ func TestDeclareThroughSlackTrouble(t *testing.T) {
 		t.Errorf("declare with pin refused: %s", shown)
 	}
 	tl, _ := e.store.Timeline(context.Background(), 3)
-	if len(tl) != 2 || tl[0].Kind != incident.EventDeclared || tl[1].Kind != incident.EventChannel {
+	if len(tl) != 3 || tl[0].Kind != incident.EventDeclared || tl[1].Kind != incident.EventChannel || tl[2].Kind != incident.EventInvite {
 		t.Errorf("timeline = %+v", tl)
 	}
 }

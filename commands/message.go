@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -88,3 +89,5 @@ func userRef(id string) string {
 	}
 	return "<@" + id + ">"
 }
+
+var mentionEscaped = regexp.MustCompile(`&lt;@([UW][A-Z0-9]+)(?:\|[^&]*)?&gt;`)

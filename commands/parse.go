@@ -13,6 +13,7 @@ type Parsed struct {
 	Mentions   []Mention // <@U123|name> mentions, in order, each once
 	Severities []string  // words naming a severity (sevN or a configured name), lowercased
 	Flags      []string  // --flag options without their dashes, lowercased
+	Raw        string    // the text after the subcommand, as typed: for notes and updates
 }
 
 // Mention is a user mention as Slack escapes it in command text.
@@ -37,6 +38,7 @@ func Parse(text string, isSeverity func(string) bool) Parsed {
 	for i, tok := range tokenize(text) {
 		if i == 0 {
 			p.Name = strings.ToLower(tok)
+			p.Raw = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), tok))
 			continue
 		}
 		switch {

@@ -34,6 +34,14 @@ func TestParse(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
 			got := Parse(tt.text, isSev)
+			wantRaw := ""
+			if f := strings.Fields(tt.text); len(f) > 0 {
+				wantRaw = strings.TrimSpace(strings.TrimSpace(tt.text)[len(f[0]):])
+			}
+			if got.Raw != wantRaw {
+				t.Errorf("Raw = %q, want %q", got.Raw, wantRaw)
+			}
+			got.Raw = ""
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Parse(%q)\n got %#v\nwant %#v", tt.text, got, tt.want)
 			}

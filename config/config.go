@@ -131,7 +131,42 @@ func Defaults() File {
 		},
 		NudgeBefore: 5 * time.Minute,
 		Retro:       Retro{Deadline: 48 * time.Hour, ArchiveChannel: true},
-		Playbooks:   map[incident.Phase][]string{},
+		Playbooks:   DefaultPlaybooks(),
+	}
+}
+
+// DefaultPlaybooks are the built-in checklists of each phase; the
+// configuration file replaces them phase by phase.
+func DefaultPlaybooks() map[incident.Phase][]string {
+	return map[incident.Phase][]string{
+		incident.Identification: {
+			"Confirm the event is a real security incident, not a false positive",
+			"Determine scope: affected systems, accounts and data",
+			"Preserve evidence (logs, disk and memory images) before changing anything",
+			"Set the severity and assign a commander",
+		},
+		incident.Containment: {
+			"Isolate affected systems from the network",
+			"Block malicious IP addresses and domains",
+			"Disable compromised user accounts",
+			"Decide on short-term vs long-term containment",
+		},
+		incident.Eradication: {
+			"Remove malware and malicious files",
+			"Patch the exploited vulnerabilities",
+			"Reset passwords, keys and access controls",
+		},
+		incident.Recovery: {
+			"Restore data and systems from clean backups",
+			"Test that restored systems are clean",
+			"Monitor for signs of lingering threats",
+			"Tell users and stakeholders service is back",
+		},
+		incident.Lessons: {
+			"Hold the post-incident review",
+			"Record what went well and what needs improvement",
+			"File follow-up actions",
+		},
 	}
 }
 
@@ -246,6 +281,12 @@ type rawRetro struct {
 	Deadline       *string `yaml:"deadline"`
 	ArchiveChannel *bool   `yaml:"archive_channel"`
 }
+
+// Checklist limits keep a phase's checklist within one Slack message.
+const (
+	maxChecklistItems = 30
+	maxChecklistItem  = 200
+)
 
 var (
 	prefixPattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,19}$`)
@@ -394,9 +435,15 @@ func ParseFile(data []byte) (File, error) {
 			continue
 		}
 		for i, item := range items {
-			if strings.TrimSpace(item) == "" {
+			switch {
+			case strings.TrimSpace(item) == "":
 				bad(fmt.Sprintf("playbooks.%s[%d]", name, i), "is empty")
+			case len([]rune(item)) > maxChecklistItem:
+				bad(fmt.Sprintf("playbooks.%s[%d]", name, i), "is %d characters; keep items to %d", len([]rune(item)), maxChecklistItem)
 			}
+		}
+		if len(items) > maxChecklistItems {
+			bad("playbooks."+name, "has %d items; a phase takes at most %d", len(items), maxChecklistItems)
 		}
 		f.Playbooks[phase] = items
 	}

@@ -185,6 +185,9 @@ playbooks:
 			if got := f.Playbooks["containment"]; len(got) != 1 || got[0] != "Pull the plug" {
 				t.Errorf("playbooks: %v", f.Playbooks)
 			}
+			if got := f.Playbooks["recovery"]; len(got) != 4 {
+				t.Errorf("phases not in the file lose their default checklist: %v", got)
+			}
 		}},
 		{name: "unknown top-level key", yaml: "stakeholders: C1\n", wantErr: "stakeholders"},
 		{name: "unknown nested key", yaml: "retro: {deadlin: 1h}\n", wantErr: "deadlin"},
@@ -204,6 +207,7 @@ playbooks:
 		{name: "zero retro deadline", yaml: "retro: {deadline: 0}\n", wantErr: "retro.deadline"},
 		{name: "unknown phase playbook", yaml: "playbooks: {triage: [look]}\n", wantErr: "playbooks.triage"},
 		{name: "empty playbook item", yaml: "playbooks: {recovery: ['']}\n", wantErr: "playbooks.recovery[0]"},
+		{name: "too long a playbook item", yaml: "playbooks: {recovery: ['" + strings.Repeat("x", 201) + "']}\n", wantErr: "playbooks.recovery[0]"},
 		{name: "wrong type", yaml: "responders: U1\n", wantErr: "invalid YAML"},
 	}
 	for _, tt := range tests {

@@ -39,6 +39,29 @@ func ParsePhase(s string) (Phase, bool) {
 	return "", false
 }
 
+// Next returns the phase after p, if there is one.
+func (p Phase) Next() (Phase, bool) {
+	ps := Phases()
+	for i, q := range ps[:len(ps)-1] {
+		if q == p {
+			return ps[i+1], true
+		}
+	}
+	return "", false
+}
+
+// Before reports whether p comes earlier in the lifecycle than q.
+func (p Phase) Before(q Phase) bool { return p.index() < q.index() }
+
+func (p Phase) index() int {
+	for i, q := range Phases() {
+		if q == p {
+			return i
+		}
+	}
+	return -1
+}
+
 // Title is the phase as people read it.
 func (p Phase) Title() string {
 	if p == Lessons {
@@ -94,7 +117,38 @@ type Incident struct {
 	Members      []string  `json:"members,omitempty"`
 	LastUpdate   string    `json:"last_update,omitempty"`
 	LastUpdateAt time.Time `json:"last_update_at,omitzero"`
+	LastUpdateBy string    `json:"last_update_by,omitempty"`
+	// PhaseStartedAt is when the current phase began.
+	PhaseStartedAt time.Time `json:"phase_started_at,omitzero"`
+	// Checklists are the playbook items of each phase begun so far, copied
+	// from the configuration when the phase began.
+	Checklists map[Phase][]ChecklistItem `json:"checklists,omitempty"`
+	// ChecklistTS is the timestamp of each phase's checklist message.
+	ChecklistTS map[Phase]string `json:"checklist_ts,omitempty"`
+	// Topic is the channel topic last set, so it is only set when it changes.
+	Topic string `json:"topic,omitempty"`
 }
+
+// ChecklistItem is one playbook step of a phase.
+type ChecklistItem struct {
+	Text string    `json:"text"`
+	Done bool      `json:"done,omitempty"`
+	By   string    `json:"by,omitempty"`
+	At   time.Time `json:"at,omitzero"`
+}
+
+// Progress counts the done and all checklist items of a phase.
+func (i *Incident) Progress(p Phase) (done, total int) {
+	for _, item := range i.Checklists[p] {
+		if item.Done {
+			done++
+		}
+	}
+	return done, len(i.Checklists[p])
+}
+
+// Commander is the user holding the commander role, or "".
+func (i *Incident) Commander() string { return i.Roles[CommanderRole] }
 
 // Ref is the incident's short reference, as people type and read it.
 func (i *Incident) Ref() string { return FormatRef(i.Number) }
@@ -137,10 +191,16 @@ func (i *Incident) IsMember(userID string) bool {
 type EventKind string
 
 const (
-	EventDeclared EventKind = "declared"
-	EventChannel  EventKind = "channel"
-	EventRole     EventKind = "role"
-	EventNote     EventKind = "note"
+	EventDeclared  EventKind = "declared"
+	EventChannel   EventKind = "channel"
+	EventInvite    EventKind = "invite"
+	EventPhase     EventKind = "phase"
+	EventSeverity  EventKind = "severity"
+	EventRole      EventKind = "role"
+	EventChecklist EventKind = "checklist"
+	EventUpdate    EventKind = "update"
+	EventNote      EventKind = "note"
+	EventPinned    EventKind = "pinned"
 )
 
 // TimelineEvent is one entry of an incident's timeline.
@@ -149,6 +209,27 @@ type TimelineEvent struct {
 	Actor string    `json:"actor,omitempty"` // Slack user ID; empty for the bot itself
 	Kind  EventKind `json:"kind"`
 	Text  string    `json:"text"`
+	// Phase is the phase entered, on EventPhase events.
+	Phase Phase `json:"phase,omitempty"`
+	// Link points at the Slack message a pinned event came from.
+	Link string `json:"link,omitempty"`
+}
+
+// PhaseDurations adds up the time spent in each phase from the timeline:
+// the incident is in identification from its declaration, and each
+// EventPhase moves it on (or back). The current phase runs until now.
+func PhaseDurations(declaredAt time.Time, events []TimelineEvent, now time.Time) map[Phase]time.Duration {
+	out := map[Phase]time.Duration{}
+	cur, since := Identification, declaredAt
+	for _, ev := range events {
+		if ev.Kind != EventPhase || ev.Phase == "" {
+			continue
+		}
+		out[cur] += ev.At.Sub(since)
+		cur, since = ev.Phase, ev.At
+	}
+	out[cur] += now.Sub(since)
+	return out
 }
 
 // ErrNotFound is returned when an incident does not exist.

@@ -1,6 +1,9 @@
 package incident
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestParseRef(t *testing.T) {
 	tests := []struct {
@@ -49,5 +52,40 @@ func TestIsMember(t *testing.T) {
 	inc := Incident{Members: []string{"U1"}, Roles: map[string]string{"comms": "U2"}}
 	if !inc.IsMember("U1") || !inc.IsMember("U2") || inc.IsMember("U3") {
 		t.Errorf("IsMember wrong for %+v", inc)
+	}
+}
+
+func TestPhaseOrder(t *testing.T) {
+	if n, ok := Identification.Next(); !ok || n != Containment {
+		t.Errorf("Identification.Next() = %v %v", n, ok)
+	}
+	if _, ok := Lessons.Next(); ok {
+		t.Error("Lessons has a next phase")
+	}
+	if !Containment.Before(Recovery) || Recovery.Before(Containment) || Containment.Before(Containment) {
+		t.Error("Before is wrong")
+	}
+}
+
+func TestPhaseDurations(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	events := []TimelineEvent{
+		{At: at(0), Kind: EventDeclared},
+		{At: at(10), Kind: EventPhase, Phase: Containment},
+		{At: at(15), Kind: EventNote},
+		{At: at(40), Kind: EventPhase, Phase: Eradication},
+		{At: at(50), Kind: EventPhase, Phase: Containment}, // back: reinfection
+		{At: at(55), Kind: EventPhase, Phase: Eradication},
+	}
+	got := PhaseDurations(t0, events, at(75))
+	want := map[Phase]time.Duration{Identification: 10 * time.Minute, Containment: 35 * time.Minute, Eradication: 30 * time.Minute}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for p, d := range want {
+		if got[p] != d {
+			t.Errorf("%s: %s, want %s", p, got[p], d)
+		}
 	}
 }

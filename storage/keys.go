@@ -18,5 +18,8 @@ func incidentTag(n int64) string { return keyPrefix + "inc:{" + strconv.FormatIn
 // incidentKey holds the incident as one JSON document.
 func incidentKey(n int64) string { return incidentTag(n) }
 
-// timelineKey is a list of JSON timeline events, oldest first.
+// timelineKey is a stream of timeline events (field "event", JSON), oldest first.
 func timelineKey(n int64) string { return incidentTag(n) + ":timeline" }
+
+// eventKey marks a Slack Events API delivery as handled, so a retry is ignored.
+func eventKey(eventID string) string { return keyPrefix + "event:" + eventID }

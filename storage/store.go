@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -188,19 +189,45 @@ func (s *Store) ListOpen(ctx context.Context) ([]*incident.Incident, error) {
 
 // Timeline returns an incident's timeline, oldest first.
 func (s *Store) Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent, error) {
-	raw, err := s.rdb.LRange(ctx, timelineKey(n), 0, -1).Result()
+	raw, err := s.rdb.XRange(ctx, timelineKey(n), "-", "+").Result()
 	if err != nil {
 		return nil, fmt.Errorf("timeline of %s: %w", incident.FormatRef(n), err)
 	}
 	events := make([]incident.TimelineEvent, 0, len(raw))
 	for _, r := range raw {
 		var ev incident.TimelineEvent
-		if err := json.Unmarshal([]byte(r), &ev); err != nil {
-			return nil, fmt.Errorf("timeline of %s: %w", incident.FormatRef(n), err)
+		doc, _ := r.Values["event"].(string)
+		if err := json.Unmarshal([]byte(doc), &ev); err != nil {
+			return nil, fmt.Errorf("timeline of %s: entry %s: %w", incident.FormatRef(n), r.ID, err)
 		}
 		events = append(events, ev)
 	}
 	return events, nil
+}
+
+// FirstDelivery records a Slack event ID and reports whether it is new.
+// Slack retries deliveries it thinks failed; the mark outlives its retries.
+func (s *Store) FirstDelivery(ctx context.Context, eventID string) (bool, error) {
+	first, err := s.rdb.SetNX(ctx, eventKey(eventID), 1, 24*time.Hour).Result()
+	if err != nil {
+		return false, fmt.Errorf("mark event %s: %w", eventID, err)
+	}
+	return first, nil
+}
+
+// AddEvents appends timeline events to an incident without changing it.
+func (s *Store) AddEvents(ctx context.Context, n int64, events ...incident.TimelineEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		appendEvents(ctx, p, n, events)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("add to the timeline of %s: %w", incident.FormatRef(n), err)
+	}
+	return nil
 }
 
 // index brings the cross-incident indexes in line with the incident. They
@@ -228,12 +255,10 @@ func appendEvents(ctx context.Context, p redis.Pipeliner, n int64, events []inci
 	if len(events) == 0 {
 		return
 	}
-	vals := make([]any, len(events))
-	for i, ev := range events {
+	for _, ev := range events {
 		b, _ := json.Marshal(ev) // plain struct of strings and a time: cannot fail
-		vals[i] = b
+		p.XAdd(ctx, &redis.XAddArgs{Stream: timelineKey(n), Values: []any{"event", string(b)}})
 	}
-	p.RPush(ctx, timelineKey(n), vals...)
 }
 
 func decode(doc []byte) (*incident.Incident, error) {

@@ -213,3 +213,31 @@ func TestCountersSurviveRedisRestart(t *testing.T) {
 		t.Fatalf("after restart Get = %+v, %v", inc, err)
 	}
 }
+
+func TestTimelineAndDeliveries(t *testing.T) {
+	for _, srv := range []*redistest.Server{redistest.StartEmbedded(t), redistest.Start(t)} {
+		t.Run(srv.String(), func(t *testing.T) {
+			ctx := context.Background()
+			s := storage.New(srv.Client(t))
+			if err := s.Create(ctx, newIncident(1, "sev1"), incident.TimelineEvent{At: t0, Kind: incident.EventDeclared}); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 3 {
+				ev := incident.TimelineEvent{At: t0.Add(time.Duration(i+1) * time.Minute), Kind: incident.EventPhase, Phase: incident.Containment, Text: "n"}
+				if err := s.AddEvents(ctx, 1, ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tl, err := s.Timeline(ctx, 1)
+			if err != nil || len(tl) != 4 || tl[0].Kind != incident.EventDeclared || tl[3].Phase != incident.Containment || !tl[3].At.Equal(t0.Add(3*time.Minute)) {
+				t.Fatalf("timeline = %+v, %v", tl, err)
+			}
+			first, err := s.FirstDelivery(ctx, "Ev1")
+			again, _ := s.FirstDelivery(ctx, "Ev1")
+			other, _ := s.FirstDelivery(ctx, "Ev2")
+			if err != nil || !first || again || !other {
+				t.Errorf("FirstDelivery = %v %v %v, %v", first, again, other, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,63 @@
+package bot
+
+import (
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/incidentbot/incidentbot/commands"
+)
+
+// interactionFrom turns Slack's interaction payload into ours.
+func interactionFrom(cb slack.InteractionCallback) commands.Interaction {
+	in := commands.Interaction{
+		Kind: string(cb.Type), UserID: cb.User.ID, ChannelID: cb.Channel.ID,
+		TriggerID: cb.TriggerID, ResponseURL: cb.ResponseURL,
+	}
+	if in.ChannelID == "" {
+		in.ChannelID = cb.Container.ChannelID
+	}
+	if acts := cb.ActionCallback.BlockActions; len(acts) > 0 {
+		a := acts[0]
+		in.ActionID, in.BlockID, in.Value = a.ActionID, a.BlockID, a.Value
+		for _, o := range a.SelectedOptions {
+			in.Selected = append(in.Selected, o.Value)
+		}
+	}
+	if cb.Type == slack.InteractionTypeViewSubmission {
+		in.CallbackID, in.PrivateMetadata = cb.View.CallbackID, cb.View.PrivateMetadata
+		in.Values = map[string]string{}
+		if cb.View.State != nil {
+			for blockID, actions := range cb.View.State.Values {
+				for _, a := range actions {
+					switch {
+					case a.SelectedOption.Value != "":
+						in.Values[blockID] = a.SelectedOption.Value
+					case a.SelectedUser != "":
+						in.Values[blockID] = a.SelectedUser
+					default:
+						in.Values[blockID] = a.Value
+					}
+				}
+			}
+		}
+	}
+	return in
+}
+
+// viewErrors is the answer that keeps a modal open with errors on its fields.
+func viewErrors(fieldErrors map[string]string) map[string]any {
+	return map[string]any{"response_action": "errors", "errors": fieldErrors}
+}
+
+// reactionFrom picks a reaction_added out of an Events API delivery.
+func reactionFrom(ev slackevents.EventsAPIEvent) (commands.Reaction, bool) {
+	added, ok := ev.InnerEvent.Data.(*slackevents.ReactionAddedEvent)
+	if !ok {
+		return commands.Reaction{}, false
+	}
+	r := commands.Reaction{UserID: added.User, Name: added.Reaction, ChannelID: added.Item.Channel, TS: added.Item.Timestamp}
+	if outer, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok {
+		r.EventID = outer.EventID
+	}
+	return r, r.EventID != ""
+}

@@ -1,0 +1,454 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// maxUpdateChars keeps an update within one Block Kit section.
+const maxUpdateChars = 2900
+
+// mayLead is the permission for severity changes, moving back a phase,
+// handing over command and closing: the commander, an admin, or anyone while
+// nobody holds the commander role.
+func (h *Handler) mayLead(inc *incident.Incident, user, what string) error {
+	cmd := inc.Commander()
+	if cmd == "" || cmd == user || slices.Contains(h.cfg.Admins, user) {
+		return nil
+	}
+	return incident.Errorf("Only the incident commander (%s) or an admin can %s in %s.", userRef(cmd), what, inc.Ref())
+}
+
+// --- phases ---
+
+func (h *Handler) phaseCmd(ctx context.Context, c *call) error {
+	if len(c.parsed.Args) == 0 {
+		return incident.Errorf("Which phase? %s Phases: %s.", c.sub.usageHint(), phaseList())
+	}
+	word := strings.ToLower(c.parsed.Args[0])
+	reason := strings.Join(c.parsed.Args[1:], " ")
+	var target incident.Phase
+	if word != "next" {
+		p, ok := incident.ParsePhase(word)
+		if !ok {
+			return incident.Errorf("There is no phase `%s`. %s Phases: %s.", escape(word), c.sub.usageHint(), phaseList())
+		}
+		target = p
+	}
+	inc, err := h.movePhase(ctx, c.inc.Number, c.req.UserID, target, reason)
+	if err != nil {
+		return err
+	}
+	h.respond(ctx, c.req, textMessage(fmt.Sprintf("%s is now in *%s*.", inc.Ref(), inc.Phase.Title())))
+	return nil
+}
+
+func phaseList() string {
+	names := make([]string, 0, 5)
+	for _, p := range incident.Phases() {
+		names = append(names, "`"+string(p)+"`")
+	}
+	return strings.Join(names, ", ") + " or `next`"
+}
+
+// movePhase moves the incident to target, or to the next phase when target
+// is empty. Moving back needs the lead permission and a reason.
+func (h *Handler) movePhase(ctx context.Context, n int64, actor string, target incident.Phase, reason string) (*incident.Incident, error) {
+	now := h.now()
+	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+		to := target
+		if to == "" {
+			next, ok := inc.Phase.Next()
+			if !ok {
+				return nil, incident.Errorf("%s is already in the last phase, %s.", inc.Ref(), inc.Phase.Title())
+			}
+			to = next
+		}
+		if to == inc.Phase {
+			return nil, incident.Errorf("%s is already in %s.", inc.Ref(), to.Title())
+		}
+		from := inc.Phase
+		text := fmt.Sprintf("Phase: %s → %s", from.Title(), to.Title())
+		if to.Before(from) {
+			if err := h.mayLead(inc, actor, "move the phase back"); err != nil {
+				return nil, err
+			}
+			if reason == "" {
+				return nil, incident.Errorf("Moving %s back from %s to %s needs a reason: `/incident phase %s because <reason>`.", inc.Ref(), from.Title(), to.Title(), to)
+			}
+			text = fmt.Sprintf("Phase moved back: %s → %s (%s)", from.Title(), to.Title(), reason)
+		}
+		inc.Phase, inc.PhaseStartedAt = to, now
+		if _, ok := inc.Checklists[to]; !ok {
+			h.startChecklist(inc, to)
+		}
+		return []incident.TimelineEvent{{At: now, Actor: actor, Kind: incident.EventPhase, Phase: to, Text: text}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	h.postChecklist(ctx, inc, inc.Phase)
+	h.refresh(ctx, n)
+	return inc, nil
+}
+
+// startChecklist copies the phase's playbook into the incident.
+func (h *Handler) startChecklist(inc *incident.Incident, p incident.Phase) {
+	if inc.Checklists == nil {
+		inc.Checklists = map[incident.Phase][]incident.ChecklistItem{}
+	}
+	items := make([]incident.ChecklistItem, 0, len(h.cfg.Playbooks[p]))
+	for _, text := range h.cfg.Playbooks[p] {
+		items = append(items, incident.ChecklistItem{Text: text})
+	}
+	inc.Checklists[p] = items
+}
+
+// postChecklist posts a phase's checklist in the incident channel and remembers the message.
+func (h *Handler) postChecklist(ctx context.Context, inc *incident.Incident, p incident.Phase) {
+	if len(inc.Checklists[p]) == 0 || inc.ChannelID == "" {
+		return
+	}
+	ts, err := h.chat.Post(ctx, inc.ChannelID, ChecklistMessage(inc, p))
+	if err != nil {
+		h.log.Error("could not post the checklist", "incident", inc.Number, "phase", p, "err", err)
+		return
+	}
+	if _, err := h.store.Update(ctx, inc.Number, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
+		if i.ChecklistTS == nil {
+			i.ChecklistTS = map[incident.Phase]string{}
+		}
+		i.ChecklistTS[p] = ts
+		return nil, nil
+	}); err != nil {
+		h.log.Error("could not remember the checklist", "incident", inc.Number, "err", err)
+	}
+}
+
+// tick sets the items of one checkbox group of a phase's checklist to what
+// the user's click left selected.
+func (h *Handler) tick(ctx context.Context, n int64, p incident.Phase, actor string, group []int, selected []int) error {
+	now := h.now()
+	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+		items := inc.Checklists[p]
+		var events []incident.TimelineEvent
+		for _, idx := range group {
+			if idx < 0 || idx >= len(items) {
+				continue
+			}
+			want := slices.Contains(selected, idx)
+			if items[idx].Done == want {
+				continue
+			}
+			items[idx].Done, items[idx].By, items[idx].At = want, actor, now
+			verb := "done"
+			if !want {
+				verb = "not done after all"
+			}
+			events = append(events, incident.TimelineEvent{At: now, Actor: actor, Kind: incident.EventChecklist,
+				Text: fmt.Sprintf("%s checklist: %q %s", p.Title(), items[idx].Text, verb)})
+		}
+		if len(events) == 0 {
+			return nil, errNoChange
+		}
+		return events, nil
+	})
+	if errors.Is(err, errNoChange) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if ts := inc.ChecklistTS[p]; ts != "" {
+		if err := h.chat.Update(ctx, inc.ChannelID, ts, ChecklistMessage(inc, p)); err != nil {
+			h.log.Error("could not update the checklist", "incident", n, "err", err)
+		}
+	}
+	h.refresh(ctx, n)
+	return nil
+}
+
+// errNoChange aborts an update that would change nothing.
+var errNoChange = errors.New("no change")
+
+// --- severity ---
+
+func (h *Handler) severityCmd(ctx context.Context, c *call) error {
+	if len(c.parsed.Severities) != 1 || len(c.parsed.Args) > 0 {
+		return incident.Errorf("Give one severity. %s Severities: %s.", c.sub.usageHint(), h.severityList())
+	}
+	sev, ok := h.cfg.Severity(c.parsed.Severities[0])
+	if !ok {
+		return incident.Errorf("There is no severity `%s`. Choose one of: %s.", escape(c.parsed.Severities[0]), h.severityList())
+	}
+	now := h.now()
+	inc, err := h.store.Update(ctx, c.inc.Number, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+		if err := h.mayLead(inc, c.req.UserID, "change the severity"); err != nil {
+			return nil, err
+		}
+		if inc.Severity == sev.Name {
+			return nil, incident.Errorf("%s is already %s.", inc.Ref(), sev.Name)
+		}
+		text := fmt.Sprintf("Severity: %s → %s", inc.Severity, sev.Name)
+		inc.Severity = sev.Name
+		return []incident.TimelineEvent{{At: now, Actor: c.req.UserID, Kind: incident.EventSeverity, Text: text}}, nil
+	})
+	if err != nil {
+		return err
+	}
+	h.refresh(ctx, inc.Number)
+	h.respond(ctx, c.req, textMessage(fmt.Sprintf("%s is now `%s`.", inc.Ref(), inc.Severity)))
+	return nil
+}
+
+// --- roles ---
+
+func (h *Handler) assignCmd(ctx context.Context, c *call) error {
+	if len(c.parsed.Args) != 1 || len(c.parsed.Mentions) != 1 {
+		return incident.Errorf("Name one role and one person. %s Roles: %s.", c.sub.usageHint(), h.roleList())
+	}
+	role, ok := h.cfg.Role(strings.ToLower(c.parsed.Args[0]))
+	if !ok {
+		return incident.Errorf("There is no role `%s`. Roles: %s.", escape(c.parsed.Args[0]), h.roleList())
+	}
+	inc, err := h.assign(ctx, c.inc.Number, c.req.UserID, role.Key, c.parsed.Mentions[0].UserID)
+	if err != nil {
+		return err
+	}
+	h.respond(ctx, c.req, textMessage(fmt.Sprintf("%s is now the %s of %s.", userRef(inc.Roles[role.Key]), role.Name, inc.Ref())))
+	return nil
+}
+
+// assign gives a role to a user (empty user: takes it back), then invites
+// them and tells them what the role expects.
+func (h *Handler) assign(ctx context.Context, n int64, actor, roleKey, user string) (*incident.Incident, error) {
+	role, ok := h.cfg.Role(roleKey)
+	if !ok {
+		return nil, incident.Errorf("There is no role `%s`. Roles: %s.", escape(roleKey), h.roleList())
+	}
+	if user != "" && user == h.botUserID {
+		return nil, incident.Errorf("I can't hold a role myself; name a person.")
+	}
+	now := h.now()
+	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+		prev := inc.Roles[role.Key]
+		if role.Key == incident.CommanderRole {
+			if err := h.mayLead(inc, actor, "hand over the commander role"); err != nil {
+				return nil, err
+			}
+		}
+		switch {
+		case user == "" && prev == "":
+			return nil, incident.Errorf("Nobody is the %s of %s.", role.Name, inc.Ref())
+		case user != "" && prev == user:
+			return nil, incident.Errorf("%s is already the %s of %s.", userRef(user), role.Name, inc.Ref())
+		}
+		if inc.Roles == nil {
+			inc.Roles = map[string]string{}
+		}
+		var text string
+		switch {
+		case user == "":
+			delete(inc.Roles, role.Key)
+			text = fmt.Sprintf("%s: %s stepped down", role.Name, userRef(prev))
+		case prev == "":
+			inc.Roles[role.Key] = user
+			text = fmt.Sprintf("%s: %s", role.Name, userRef(user))
+		default:
+			inc.Roles[role.Key] = user
+			text = fmt.Sprintf("%s: %s → %s", role.Name, userRef(prev), userRef(user))
+		}
+		events := []incident.TimelineEvent{{At: now, Actor: actor, Kind: incident.EventRole, Text: text}}
+		if user != "" && !slices.Contains(inc.Members, user) {
+			inc.Members = append(inc.Members, user)
+			events = append(events, incident.TimelineEvent{At: now, Actor: actor, Kind: incident.EventInvite, Text: "Invited " + userRef(user)})
+		}
+		return events, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if user != "" {
+		if err := h.chat.Invite(ctx, inc.ChannelID, []string{user}); err != nil {
+			h.log.Warn("could not invite the assignee", "incident", n, "user", user, "err", err)
+		}
+		if _, err := h.chat.Post(ctx, user, roleBriefing(inc, role.Key, role.Name)); err != nil {
+			h.log.Warn("could not brief the assignee", "incident", n, "user", user, "err", err)
+		}
+	}
+	h.refresh(ctx, n)
+	return inc, nil
+}
+
+func (h *Handler) unassignCmd(ctx context.Context, c *call) error {
+	if len(c.parsed.Args) != 1 || len(c.parsed.Mentions) > 0 {
+		return incident.Errorf("Name one role. %s Roles: %s.", c.sub.usageHint(), h.roleList())
+	}
+	role, ok := h.cfg.Role(strings.ToLower(c.parsed.Args[0]))
+	if !ok {
+		return incident.Errorf("There is no role `%s`. Roles: %s.", escape(c.parsed.Args[0]), h.roleList())
+	}
+	inc, err := h.assign(ctx, c.inc.Number, c.req.UserID, role.Key, "")
+	if err != nil {
+		return err
+	}
+	h.respond(ctx, c.req, textMessage(fmt.Sprintf("Nobody is the %s of %s now.", role.Name, inc.Ref())))
+	return nil
+}
+
+func (h *Handler) rolesCmd(ctx context.Context, c *call) error {
+	if len(c.parsed.Args) > 0 {
+		return incident.Errorf("`/incident roles` takes no arguments. %s", c.sub.usageHint())
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "*Roles in %s*", c.inc.Ref())
+	for _, r := range h.cfg.Roles {
+		fmt.Fprintf(&b, "\n• %s (`%s`): %s", escape(r.Name), r.Key, userRef(c.inc.Roles[r.Key]))
+	}
+	b.WriteString("\nAssign with `/incident assign <role> @person`.")
+	h.respond(ctx, c.req, textMessage(b.String()))
+	return nil
+}
+
+func (h *Handler) roleList() string {
+	keys := make([]string, len(h.cfg.Roles))
+	for i, r := range h.cfg.Roles {
+		keys[i] = "`" + r.Key + "` (" + escape(r.Name) + ")"
+	}
+	return strings.Join(keys, ", ")
+}
+
+// roleExpectations says what the built-in roles are for; other roles get a generic line.
+var roleExpectations = map[string]string{
+	"commander": "You lead the response: decide, delegate and keep the incident moving. Changing the severity, moving back a phase and closing are yours.",
+	"comms":     "You keep stakeholders informed: post `/incident update` on the cadence for the severity; I remind you before each update is due.",
+	"tech":      "You lead the technical investigation and the fix: scope, containment, eradication and recovery.",
+	"scribe":    "You keep the record: `/incident note` what is decided and found, and pin key messages with :pushpin:.",
+}
+
+func roleBriefing(inc *incident.Incident, key, name string) Message {
+	expect, ok := roleExpectations[key]
+	if !ok {
+		expect = "The commander will tell you what they need from you."
+	}
+	return textMessage(fmt.Sprintf("You are now the *%s* of *%s* in <#%s>.\n%s", escape(name), inc.Ref(), inc.ChannelID, expect))
+}
+
+// --- updates, notes, pins ---
+
+func (h *Handler) updateCmd(ctx context.Context, c *call) error {
+	text := strings.TrimSpace(c.parsed.Raw)
+	if text == "" {
+		return incident.Errorf("An update needs text. %s", c.sub.usageHint())
+	}
+	if err := h.postUpdate(ctx, c.inc.Number, c.req.UserID, text); err != nil {
+		return err
+	}
+	h.respond(ctx, c.req, textMessage("Update posted."))
+	return nil
+}
+
+// postUpdate stores a status update as the latest, posts it in the incident
+// channel and broadcasts it to the stakeholder channel.
+func (h *Handler) postUpdate(ctx context.Context, n int64, actor, text string) error {
+	if l := utf8.RuneCountInString(text); l > maxUpdateChars {
+		return incident.Errorf("The update is %d characters long; keep it to %d.", l, maxUpdateChars)
+	}
+	now := h.now()
+	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+		inc.LastUpdate, inc.LastUpdateAt, inc.LastUpdateBy = text, now, actor
+		return []incident.TimelineEvent{{At: now, Actor: actor, Kind: incident.EventUpdate, Text: text}}, nil
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := h.chat.Post(ctx, inc.ChannelID, updateMessage(h.cfg, inc, false)); err != nil {
+		h.log.Error("could not post the update in the incident channel", "incident", n, "err", err)
+	}
+	if h.cfg.StakeholderChannel != "" && !inc.Drill {
+		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, updateMessage(h.cfg, inc, true)); err != nil {
+			h.log.Error("could not broadcast the update", "incident", n, "err", err)
+		}
+	}
+	h.refresh(ctx, n)
+	return nil
+}
+
+func (h *Handler) noteCmd(ctx context.Context, c *call) error {
+	text := strings.TrimSpace(c.parsed.Raw)
+	if text == "" {
+		return incident.Errorf("A note needs text. %s", c.sub.usageHint())
+	}
+	if err := h.addNote(ctx, c.inc.Number, c.req.UserID, text); err != nil {
+		return err
+	}
+	h.respond(ctx, c.req, textMessage(fmt.Sprintf("Noted on the timeline of %s.", c.inc.Ref())))
+	return nil
+}
+
+func (h *Handler) addNote(ctx context.Context, n int64, actor, text string) error {
+	if l := utf8.RuneCountInString(text); l > maxUpdateChars {
+		return incident.Errorf("The note is %d characters long; keep it to %d.", l, maxUpdateChars)
+	}
+	return h.store.AddEvents(ctx, n, incident.TimelineEvent{At: h.now(), Actor: actor, Kind: incident.EventNote, Text: text})
+}
+
+// --- the card ---
+
+// refresh edits the pinned card and the topic to match the stored state.
+// Edits of one incident are serialised and each renders the state read
+// under the lock, so the last edit always shows the latest state.
+func (h *Handler) refresh(ctx context.Context, n int64) {
+	mu := h.cardLock(n)
+	mu.Lock()
+	defer mu.Unlock()
+	inc, err := h.store.Get(ctx, n)
+	if err != nil {
+		h.log.Error("could not read the incident to refresh its card", "incident", n, "err", err)
+		return
+	}
+	if inc.ChannelID == "" {
+		return
+	}
+	if inc.CardTS != "" {
+		if err := h.chat.Update(ctx, inc.ChannelID, inc.CardTS, Card(h.cfg, inc)); err != nil {
+			h.log.Error("could not update the incident card", "incident", n, "err", err)
+		}
+	}
+	h.syncTopic(ctx, inc)
+}
+
+// syncTopic sets the channel topic when the summary it carries has changed.
+func (h *Handler) syncTopic(ctx context.Context, inc *incident.Incident) {
+	n := inc.Number
+	if t := topic(h.cfg, inc); t != inc.Topic {
+		if err := h.chat.SetTopic(ctx, inc.ChannelID, t); err != nil {
+			h.log.Error("could not set the topic", "incident", n, "err", err)
+			return
+		}
+		if _, err := h.store.Update(ctx, n, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
+			i.Topic = t
+			return nil, nil
+		}); err != nil {
+			h.log.Error("could not remember the topic", "incident", n, "err", err)
+		}
+	}
+}
+
+func (h *Handler) cardLock(n int64) *sync.Mutex {
+	h.cardLocksMu.Lock()
+	defer h.cardLocksMu.Unlock()
+	mu, ok := h.cardLocks[n]
+	if !ok {
+		mu = &sync.Mutex{}
+		h.cardLocks[n] = mu
+	}
+	return mu
+}
