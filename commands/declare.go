@@ -13,7 +13,7 @@ import (
 )
 
 const (
-	maxTitleChars   = 250
+	maxTitleChars   = 500
 	maxChannelName  = 80
 	channelAttempts = 5 // the base name, then -2 … -5 on name_taken
 )

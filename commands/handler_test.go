@@ -73,7 +73,7 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 		{"declare Phish sev9", []string{"no severity `sev9`", "`sev1`", "`sev4`"}},
 		{"declare Phish sev1 sev2", []string{"one severity", "sev1 and sev2"}},
 		{"declare Phish --secret", []string{"no option `--secret`", "Usage: `/incident declare"}},
-		{"declare " + strings.Repeat("a", 251), []string{"251 characters", "keep it to 250"}},
+		{"declare " + strings.Repeat("a", 501), []string{"501 characters", "keep it to 500"}},
 		{"frobnicate", []string{"don't know `/incident frobnicate`", "/incident help"}},
 		{"status", []string{"not an incident channel", "/incident status 42"}},
 		{"status 99", []string{"no incident INC-99"}},

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -108,6 +109,9 @@ func (s *Server) methods() map[string]methodFunc {
 		"users.info":              s.usersInfo,
 		"conversations.members":   s.conversationsMembers,
 		"conversations.unarchive": s.conversationsUnarchive,
+		"conversations.history":   s.conversationsHistory,
+		"chat.getPermalink":       s.chatGetPermalink,
+		"views.open":              s.viewsOpen,
 	}
 }
 
@@ -141,8 +145,12 @@ func (s *Server) conversationsCreate(p url.Values) (map[string]any, apiError) {
 	return map[string]any{"channel": s.channelJSON(ch)}, ""
 }
 
-// memberChannel finds a channel the bot can act in.
+// memberChannel finds a channel the bot can act in. A user ID stands for
+// the bot's direct-message channel with that user, as in chat.postMessage.
 func (s *Server) memberChannel(id string) (*Channel, apiError) {
+	if u := s.users[id]; u != nil && id != s.BotUserID {
+		return s.dmWith(u.ID), ""
+	}
 	ch, ok := s.channels[id]
 	switch {
 	case !ok:
@@ -155,6 +163,78 @@ func (s *Server) memberChannel(id string) (*Channel, apiError) {
 		return nil, "not_in_channel"
 	}
 	return ch, ""
+}
+
+func (s *Server) dmWith(userID string) *Channel {
+	for _, ch := range s.channels {
+		if ch.DM == userID {
+			return ch
+		}
+	}
+	ch := &Channel{ID: s.nextID("D"), Name: "dm-" + userID, Private: true, DM: userID, Created: time.Now(),
+		Members: []string{s.BotUserID, userID}}
+	s.channels[ch.ID] = ch
+	return ch
+}
+
+func (s *Server) conversationsHistory(p url.Values) (map[string]any, apiError) {
+	ch, errCode := s.memberChannel(p.Get("channel"))
+	if errCode != "" && errCode != "is_archived" {
+		return nil, errCode
+	}
+	latest, oldest, inclusive := p.Get("latest"), p.Get("oldest"), p.Get("inclusive") == "true" || p.Get("inclusive") == "1"
+	var msgs []any
+	for i := len(ch.Messages) - 1; i >= 0; i-- {
+		m := ch.Messages[i]
+		if m.VisibleTo != "" ||
+			(latest != "" && (m.TS > latest || (!inclusive && m.TS == latest))) ||
+			(oldest != "" && (m.TS < oldest || (!inclusive && m.TS == oldest))) {
+			continue
+		}
+		msgs = append(msgs, map[string]any{"type": "message", "ts": m.TS, "user": m.User, "text": m.Text})
+	}
+	if limit, _ := strconv.Atoi(p.Get("limit")); limit > 0 && len(msgs) > limit {
+		msgs = msgs[:limit]
+	}
+	return map[string]any{"messages": msgs, "has_more": false}, ""
+}
+
+func (s *Server) chatGetPermalink(p url.Values) (map[string]any, apiError) {
+	ch, ok := s.channels[p.Get("channel")]
+	if !ok {
+		return nil, "channel_not_found"
+	}
+	ts := p.Get("message_ts")
+	if !slices.ContainsFunc(ch.Messages, func(m Message) bool { return m.TS == ts }) {
+		return nil, "message_not_found"
+	}
+	return map[string]any{"channel": ch.ID, "permalink": s.srv.URL + "/archives/" + ch.ID + "/p" + strings.ReplaceAll(ts, ".", "")}, ""
+}
+
+func (s *Server) viewsOpen(p url.Values) (map[string]any, apiError) {
+	user, ok := s.triggers[p.Get("trigger_id")]
+	if !ok {
+		return nil, "invalid_trigger_id"
+	}
+	delete(s.triggers, p.Get("trigger_id")) // a trigger opens one view
+	raw := p.Get("view")
+	var view struct {
+		Type            string           `json:"type"`
+		CallbackID      string           `json:"callback_id"`
+		PrivateMetadata string           `json:"private_metadata"`
+		Title           map[string]any   `json:"title"`
+		Blocks          []map[string]any `json:"blocks"`
+	}
+	if err := json.Unmarshal([]byte(raw), &view); err != nil || view.Type != "modal" {
+		return nil, "invalid_arguments"
+	}
+	if t, _ := view.Title["text"].(string); t == "" || utf8.RuneCountInString(t) > 24 || len(view.Blocks) > 100 {
+		return nil, "invalid_arguments"
+	}
+	v := View{ID: s.nextID("V"), User: user, CallbackID: view.CallbackID, PrivateMetadata: view.PrivateMetadata,
+		Blocks: view.Blocks, JSON: json.RawMessage(raw)}
+	s.views[v.ID] = v
+	return map[string]any{"view": map[string]any{"id": v.ID, "type": "modal", "callback_id": v.CallbackID}}, ""
 }
 
 func (s *Server) conversationsInvite(p url.Values) (map[string]any, apiError) {

@@ -35,6 +35,7 @@ type Channel struct {
 	Name     string
 	Private  bool
 	Archived bool
+	DM       string // for a direct-message channel: the user the bot talks to
 	Creator  string
 	Created  time.Time
 	Members  []string
@@ -130,6 +131,11 @@ type Server struct {
 	responses map[string]responseTarget
 	sockets   []*socket
 	acks      map[string]chan Ack
+	triggers  map[string]string // trigger ID -> user it was issued to
+	views     map[string]View
+	events    map[string]map[string]any
+
+	requestURL, signingSecret string // set: HTTP mode deliveries
 }
 
 type responseTarget struct{ user, channel string }
@@ -153,6 +159,9 @@ func New() *Server {
 		failures:  map[string][]Failure{},
 		responses: map[string]responseTarget{},
 		acks:      map[string]chan Ack{},
+		triggers:  map[string]string{},
+		views:     map[string]View{},
+		events:    map[string]map[string]any{},
 	}
 	s.users[s.BotUserID] = &User{ID: s.BotUserID, Name: "incidentbot"}
 	for _, u := range defaultUsers {

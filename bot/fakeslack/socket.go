@@ -201,11 +201,13 @@ func (s *Server) NewCommand(userID, channelID, text string) SlashCommand {
 	if ch := s.channels[channelID]; ch != nil {
 		chName = ch.Name
 	}
+	trigger := s.nextID("TR")
+	s.triggers[trigger] = userID
 	return SlashCommand{
 		Token: "deprecated-verification-token", TeamID: s.TeamID, TeamDomain: "fake",
 		ChannelID: channelID, ChannelName: chName, UserID: userID, UserName: name,
 		Command: "/incident", Text: text, ResponseURL: s.srv.URL + "/hooks/response/" + id,
-		TriggerID: s.nextID("TR"), APIAppID: "AFAKE",
+		TriggerID: trigger, APIAppID: "AFAKE",
 	}
 }
 

@@ -42,6 +42,11 @@ const drainTimeout = 25 * time.Second
 // run is main without the process: tests call it with their own
 // environment, output and context, and get the exit code back.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	return runWithClock(ctx, args, getenv, stdout, stderr, time.Now)
+}
+
+// runWithClock is run with the clock injected, so tests can move time on.
+func runWithClock(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, now func() time.Time) int {
 	sub := ""
 	if len(args) > 0 {
 		sub = args[0]
@@ -80,7 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	log := newLogger(cfg, stderr)
-	if err := serve(ctx, cfg, log); err != nil {
+	if err := serve(ctx, cfg, log, now); err != nil {
 		log.Error("incidentbot stopped", "err", err)
 		return 1
 	}
@@ -96,7 +101,7 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 }
 
 // serve runs the bot until ctx ends, then finishes acknowledged work.
-func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, now func() time.Time) error {
 	rdb, closeStore, err := storage.Open(ctx, storage.Options{
 		URL: cfg.RedisURL, SentinelAddrs: cfg.RedisSentinelAddrs, SentinelMaster: cfg.RedisSentinelMaster,
 		ClusterAddrs: cfg.RedisClusterAddrs, Password: cfg.RedisPassword,
@@ -113,7 +118,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	handler := commands.New(cfg.File, store, bot.NewChat(api, metrics), log, botUserID, time.Now)
+	handler := commands.New(cfg.File, store, bot.NewChat(api, metrics), log, botUserID, now)
 	dispatcher := bot.NewDispatcher(handler, metrics, log)
 
 	secret := cfg.SlackSigningSecret

@@ -52,7 +52,30 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// testClock is a clock tests move on by hand.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
 func startBot(t *testing.T, socketMode bool) *harness {
+	t.Helper()
+	return startBotWithClock(t, socketMode, time.Now)
+}
+
+func startBotWithClock(t *testing.T, socketMode bool, now func() time.Time) *harness {
 	t.Helper()
 	fs := fakeslack.New()
 	t.Cleanup(fs.Close)
@@ -72,10 +95,14 @@ func startBot(t *testing.T, socketMode bool) *harness {
 	}
 	if socketMode {
 		env["SLACK_APP_TOKEN"] = fs.AppToken
+	} else {
+		fs.UseRequestURLs("http://"+h.addr, signingSecret)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop = cancel
-	go func() { h.exit <- run(ctx, nil, func(k string) string { return env[k] }, io.Discard, h.logs) }()
+	go func() {
+		h.exit <- runWithClock(ctx, nil, func(k string) string { return env[k] }, io.Discard, h.logs, now)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
