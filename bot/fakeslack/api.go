@@ -68,6 +68,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		case f.Status != 0:
 			http.Error(w, "upstream connect error", f.Status)
 		default:
+			s.calls[len(s.calls)-1].Error = f.Error
 			writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": f.Error})
 		}
 		return
@@ -79,6 +80,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp, errCode := handler(params)
+	s.calls[len(s.calls)-1].Error = string(errCode)
 	if errCode != "" {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": string(errCode)})
 		return

@@ -94,6 +94,7 @@ type Call struct {
 	Method string
 	Params url.Values
 	At     time.Time
+	Error  string // the Slack error code answered, if any
 }
 
 // Failure is how the fake answers a call it was told to fail.

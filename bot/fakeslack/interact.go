@@ -131,11 +131,11 @@ func (s *Server) act(ctx context.Context, userID, channelID, ts, actionID string
 	s.triggers[trigger] = userID
 	payload := map[string]any{
 		"type": "block_actions", "token": "deprecated-verification-token", "api_app_id": "AFAKE",
-		"team":      map[string]any{"id": s.TeamID},
-		"user":      s.userJSON(userID),
-		"channel":   map[string]any{"id": ch.ID, "name": ch.Name},
-		"container": map[string]any{"type": "message", "message_ts": ts, "channel_id": ch.ID, "is_ephemeral": msg.VisibleTo != ""},
-		"message":   map[string]any{"type": "message", "ts": ts, "text": msg.Text, "user": msg.User, "blocks": blocks},
+		"team":       map[string]any{"id": s.TeamID},
+		"user":       s.userJSON(userID),
+		"channel":    map[string]any{"id": ch.ID, "name": ch.Name},
+		"container":  map[string]any{"type": "message", "message_ts": ts, "channel_id": ch.ID, "is_ephemeral": msg.VisibleTo != ""},
+		"message":    map[string]any{"type": "message", "ts": ts, "text": msg.Text, "user": msg.User, "blocks": blocks},
 		"trigger_id": trigger, "response_url": s.srv.URL + "/hooks/response/" + respID,
 		"actions": []any{action},
 	}
