@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"strings"
+
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
@@ -30,6 +32,12 @@ func interactionFrom(cb slack.InteractionCallback) commands.Interaction {
 			for blockID, actions := range cb.View.State.Values {
 				for _, a := range actions {
 					switch {
+					case len(a.SelectedOptions) > 0:
+						vals := make([]string, len(a.SelectedOptions))
+						for i, o := range a.SelectedOptions {
+							vals[i] = o.Value
+						}
+						in.Values[blockID] = strings.Join(vals, ",")
 					case a.SelectedOption.Value != "":
 						in.Values[blockID] = a.SelectedOption.Value
 					case a.SelectedUser != "":

@@ -128,11 +128,6 @@ func (h *Handler) Handle(ctx context.Context, req Request) Result {
 	if p.Name == "" {
 		res.Subcommand = "none"
 	}
-	if sub.run == nil && sub.name == "" {
-		res.Outcome = OutcomeUnavailable
-		h.respond(ctx, req, textMessage("The declare form is not available yet. Declare with `/incident declare <title> [sevN] [--private]`. "+h.helpHint()))
-		return res
-	}
 	if sub.run == nil {
 		res.Outcome = OutcomeUnavailable
 		h.respond(ctx, req, textMessage(fmt.Sprintf("`/incident %s` is not available yet. %s", sub.name, h.helpHint())))

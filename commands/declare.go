@@ -41,41 +41,73 @@ func (h *Handler) declare(ctx context.Context, c *call) error {
 		}
 	}
 
+	mentioned := make([]string, len(p.Mentions))
+	for i, m := range p.Mentions {
+		mentioned[i] = m.UserID
+	}
+	text, err := h.declareIncident(ctx, declaration{
+		by: c.req.UserID, title: title, severity: sev, private: slices.Contains(p.Flags, "private"), invite: mentioned,
+	})
+	if err != nil {
+		return err
+	}
+	h.respond(ctx, c.req, textMessage(text))
+	return nil
+}
+
+// declareForm opens the declare form: `/incident` on its own.
+func (h *Handler) declareForm(ctx context.Context, c *call) error {
+	return h.chat.OpenView(ctx, c.req.TriggerID, declareModal(h.cfg))
+}
+
+// declaration is what a declare needs, from the command or the form.
+type declaration struct {
+	by, title, severity, description string
+	private                          bool
+	invite                           []string
+}
+
+// declareIncident records a new incident, creates its channel and sets it
+// up; it returns what to tell the declarer.
+func (h *Handler) declareIncident(ctx context.Context, d declaration) (string, error) {
 	now := h.now()
-	members := []string{c.req.UserID}
+	members := []string{d.by}
 	for _, id := range h.cfg.Responders {
 		members = appendUnique(members, id)
 	}
-	for _, m := range p.Mentions {
-		members = appendUnique(members, m.UserID)
+	for _, id := range d.invite {
+		members = appendUnique(members, id)
 	}
 	members = slices.DeleteFunc(members, func(id string) bool { return id == h.botUserID })
 
 	n, err := h.store.NextNumber(ctx)
 	if err != nil {
-		return err
+		return "", err
 	}
 	inc := &incident.Incident{
-		Number: n, Title: title, Severity: sev, Phase: incident.Identification, Status: incident.Open,
-		Private: slices.Contains(p.Flags, "private"), DeclaredBy: c.req.UserID, DeclaredAt: now,
-		Roles: map[string]string{incident.CommanderRole: c.req.UserID}, Members: members, PhaseStartedAt: now,
+		Number: n, Title: d.title, Severity: d.severity, Phase: incident.Identification, Status: incident.Open,
+		Private: d.private, DeclaredBy: d.by, DeclaredAt: now,
+		Roles: map[string]string{incident.CommanderRole: d.by}, Members: members, PhaseStartedAt: now,
 	}
 	h.startChecklist(inc, incident.Identification)
-	if err := h.store.Create(ctx, inc, incident.TimelineEvent{At: now, Actor: c.req.UserID, Kind: incident.EventDeclared,
-		Text: fmt.Sprintf("Declared %q with severity %s; %s is the commander", title, sev, userRef(c.req.UserID))}); err != nil {
-		return err
+	events := []incident.TimelineEvent{{At: now, Actor: d.by, Kind: incident.EventDeclared,
+		Text: fmt.Sprintf("Declared %q with severity %s; %s is the commander", d.title, d.severity, userRef(d.by))}}
+	if d.description != "" {
+		events = append(events, incident.TimelineEvent{At: now, Actor: d.by, Kind: incident.EventNote, Text: d.description})
 	}
-
+	if err := h.store.Create(ctx, inc, events...); err != nil {
+		return "", err
+	}
 	channelID, name, err := h.createChannel(ctx, inc)
 	if err != nil {
-		return fmt.Errorf("%s is recorded, but its channel could not be created (%w)", inc.Ref(), err)
+		return "", fmt.Errorf("%s is recorded, but its channel could not be created (%w)", inc.Ref(), err)
 	}
 	inc, err = h.store.Update(ctx, n, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
 		i.ChannelID, i.ChannelName = channelID, name
 		return []incident.TimelineEvent{{At: h.now(), Kind: incident.EventChannel, Text: "Channel #" + name + " created"}}, nil
 	})
 	if err != nil {
-		return err
+		return "", err
 	}
 
 	// The incident and its channel exist from here on; what follows is
@@ -116,8 +148,7 @@ func (h *Handler) declare(ctx context.Context, c *call) error {
 		h.log.Warn("declare finished with problems", "incident", n, "problems", problems)
 		text += "\n:warning: I could not " + strings.Join(problems, "; ") + "."
 	}
-	h.respond(ctx, c.req, textMessage(text))
-	return nil
+	return text, nil
 }
 
 // createChannel creates <prefix>-<n>-<slug>, adding a suffix while Slack says the name is taken.

@@ -137,6 +137,9 @@ func (h *Handler) checklistAction(ctx context.Context, in Interaction) error {
 }
 
 func (h *Handler) submission(ctx context.Context, in Interaction) (map[string]string, Work) {
+	if in.CallbackID == ModalDeclare {
+		return h.declareSubmission(in)
+	}
 	n, err := strconv.ParseInt(in.PrivateMetadata, 10, 64)
 	if err != nil {
 		return map[string]string{firstInput(in.Values): "This form lost track of its incident; close it and start again from the card."}, nil
@@ -186,6 +189,40 @@ func (h *Handler) submission(ctx context.Context, in Interaction) (map[string]st
 	return nil, func(ctx context.Context) Result {
 		err := do(ctx)
 		return Result{Subcommand: "view:" + in.CallbackID, Outcome: h.report(ctx, h.log.With("view", in.CallbackID, "user", in.UserID), err, h.teller(ctx, in))}
+	}
+}
+
+// declareSubmission checks the declare form; the confirmation arrives by direct message.
+func (h *Handler) declareSubmission(in Interaction) (map[string]string, Work) {
+	title := strings.TrimSpace(in.Values[InputTitle])
+	sev := in.Values[InputSeverity]
+	desc := strings.TrimSpace(in.Values[InputDescription])
+	switch l := utf8.RuneCountInString(title); {
+	case l == 0:
+		return map[string]string{InputTitle: "An incident needs a title."}, nil
+	case l > maxTitleChars:
+		return map[string]string{InputTitle: fmt.Sprintf("This is %d characters; keep it to %d.", l, maxTitleChars)}, nil
+	}
+	if _, ok := h.cfg.Severity(sev); !ok {
+		return map[string]string{InputSeverity: "Choose one of the severities."}, nil
+	}
+	if l := utf8.RuneCountInString(desc); l > maxUpdateChars {
+		return map[string]string{InputDescription: fmt.Sprintf("This is %d characters; keep it to %d.", l, maxUpdateChars)}, nil
+	}
+	d := declaration{by: in.UserID, title: title, severity: sev, description: desc,
+		private: strings.Contains(in.Values[InputPrivate], "private")}
+	return nil, func(ctx context.Context) Result {
+		text, err := h.declareIncident(ctx, d)
+		tell := func(m Message) {
+			if _, err := h.chat.Post(ctx, in.UserID, m); err != nil {
+				h.log.Error("could not answer the declarer", "user", in.UserID, "err", err)
+			}
+		}
+		outcome := h.report(ctx, h.log.With("view", ModalDeclare, "user", in.UserID), err, tell)
+		if err == nil {
+			tell(textMessage(text))
+		}
+		return Result{Subcommand: "view:" + ModalDeclare, Outcome: outcome}
 	}
 }
 

@@ -34,7 +34,7 @@ func (s subcommand) usageHint() string {
 // subcommands is the table. A nil run answers "not available yet".
 func (h *Handler) subcommands() []subcommand {
 	return []subcommand{
-		{name: "", summary: "Open the declare form."},
+		{name: "", summary: "Open the declare form.", run: h.declareForm},
 		{name: "declare", args: "<title> [sevN] [--private] [@people]", example: "Ransomware on file server sev1", summary: "Declare an incident: a channel, the card, invites and an announcement.", flags: []string{"private"}, severity: true, run: h.declare},
 		{name: "status", args: "[number]", example: "INC-42", summary: "Show the incident card, to you only.", incident: true, run: h.status},
 		{name: "list", summary: "List open incidents, most severe first.", run: h.list},

@@ -56,3 +56,44 @@ func assignModal(cfg config.File, inc *incident.Incident) View {
 			"element": map[string]any{"type": "users_select", "action_id": InputUser, "placeholder": plain("Choose a person")}},
 	)
 }
+
+// The declare form's callback ID and inputs.
+const (
+	ModalDeclare     = "incident_declare"
+	InputTitle       = "title"
+	InputSeverity    = "severity"
+	InputDescription = "description"
+	InputPrivate     = "private"
+)
+
+func declareModal(cfg config.File) View {
+	options := make([]any, len(cfg.Severities))
+	var initial any
+	for i, s := range cfg.Severities {
+		label := s.Name
+		if s.Description != "" {
+			label += " · " + s.Description
+		}
+		options[i] = map[string]any{"text": plain(truncate(label, 75)), "value": s.Name}
+		if s.Name == cfg.DefaultSeverity {
+			initial = options[i]
+		}
+	}
+	sevSelect := map[string]any{"type": "static_select", "action_id": InputSeverity, "options": options}
+	if initial != nil {
+		sevSelect["initial_option"] = initial
+	}
+	privateBox := map[string]any{"text": mrkdwn("*Private*: a private channel; stakeholders see no title"), "value": "private"}
+	v := modal(ModalDeclare, "Declare an incident", "Declare", 0,
+		Block{"type": "input", "block_id": InputTitle, "label": plain("Title"),
+			"element": map[string]any{"type": "plain_text_input", "action_id": InputTitle, "max_length": maxTitleChars,
+				"placeholder": plain("Ransomware on file server")}},
+		Block{"type": "input", "block_id": InputSeverity, "label": plain("Severity"), "element": sevSelect},
+		Block{"type": "input", "block_id": InputDescription, "label": plain("What do we know?"), "optional": true,
+			"element": map[string]any{"type": "plain_text_input", "action_id": InputDescription, "multiline": true, "max_length": maxUpdateChars}},
+		Block{"type": "input", "block_id": InputPrivate, "label": plain("Visibility"), "optional": true,
+			"element": map[string]any{"type": "checkboxes", "action_id": InputPrivate, "options": []any{privateBox}}},
+	)
+	delete(v, "private_metadata")
+	return v
+}

@@ -205,11 +205,22 @@ func (s *Server) Submit(ctx context.Context, userID, viewID string, values map[s
 		case "static_select":
 			if given {
 				entry["selected_option"] = map[string]any{"value": val, "text": map[string]any{"type": "plain_text", "text": val}}
+			} else if initial, ok := el["initial_option"]; ok {
+				entry["selected_option"] = initial // what the person saw selected
 			}
 		case "users_select":
 			if given {
 				entry["selected_user"] = val
 			}
+		case "checkboxes": // values: comma-separated option values
+			selected := []any{}
+			opts, _ := el["options"].([]any)
+			for _, o := range opts {
+				if om, _ := o.(map[string]any); om != nil && given && slices.Contains(strings.Split(val, ","), fmt.Sprint(om["value"])) {
+					selected = append(selected, om)
+				}
+			}
+			entry["selected_options"] = selected
 		default:
 			if given {
 				entry["value"] = val

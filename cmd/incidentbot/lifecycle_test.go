@@ -364,3 +364,52 @@ func TestModalsFromTheCard(t *testing.T) {
 		})
 	}
 }
+
+// TestDeclareForm is `/incident` on its own: the declare form, through each transport.
+func TestDeclareForm(t *testing.T) {
+	for _, transport := range []string{"http", "socket"} {
+		t.Run(transport, func(t *testing.T) {
+			h := startBot(t, transport == "socket")
+			ctx := context.Background()
+			general := h.slack.CreateChannel("general", false, "UALICE")
+			if _, err := h.slack.Command(ctx, "UALICE", general, ""); err != nil {
+				t.Fatal(err)
+			}
+			var view fakeslack.View
+			h.slack.Await(t, "the declare form", func() bool {
+				vs := h.slack.Views("UALICE")
+				if len(vs) == 1 && vs[0].CallbackID == commands.ModalDeclare {
+					view = vs[0]
+					return true
+				}
+				return false
+			})
+			d, err := h.slack.Submit(ctx, "UALICE", view.ID, map[string]string{commands.InputTitle: " "})
+			if err != nil || !strings.Contains(string(d.Body), `"title":"An incident needs a title."`) {
+				t.Fatalf("empty title answered %s, %v", d.Body, err)
+			}
+			_, err = h.slack.Submit(ctx, "UALICE", view.ID, map[string]string{
+				commands.InputTitle: "Suspicious OAuth grants", commands.InputSeverity: "sev2",
+				commands.InputDescription: "Three users granted a lookalike app mail access", commands.InputPrivate: "private",
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.slack.Await(t, "the confirmation by direct message", func() bool {
+				return strings.Contains(dmOf(h.slack, "UALICE"), "Declared *INC-1*")
+			})
+			inc, err := h.store.Get(ctx, 1)
+			if err != nil || inc.Title != "Suspicious OAuth grants" || inc.Severity != "sev2" || !inc.Private {
+				t.Fatalf("stored %+v, %v", inc, err)
+			}
+			ch, _ := h.slack.Channel(inc.ChannelID)
+			if !ch.Private || ch.Name != "inc-1-suspicious-oauth-grants" {
+				t.Errorf("channel %q private=%v", ch.Name, ch.Private)
+			}
+			tl, _ := h.store.Timeline(ctx, 1)
+			if len(tl) < 2 || tl[1].Kind != incident.EventNote || tl[1].Text != "Three users granted a lookalike app mail access" {
+				t.Errorf("the description is not on the timeline: %+v", tl)
+			}
+		})
+	}
+}
