@@ -8,23 +8,22 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/incidentbot/incidentbot/commands"
 )
 
-// NewSlackClient returns a Web API client. slack-go retries rate-limited
-// (429, after Retry-After), 5xx and connection failures itself; every call
-// is counted in the metrics by the transport.
+// NewSlackClient returns a Web API client. It does not retry by itself:
+// Chat's calls go through the Outbound path, which does, on an injectable
+// clock. Every call is counted in the metrics by the transport.
 func NewSlackClient(botToken, appToken, apiURL string, m *Metrics) *slack.Client {
-	retry := slack.DefaultRetryConfig()
-	retry.Handlers = append(slack.AllBuiltinRetryHandlers(retry), slack.NewServerErrorRetryHandler(retry))
 	opts := []slack.Option{
 		slack.OptionAPIURL(apiURL),
-		slack.OptionHTTPClient(&http.Client{Transport: m.instrument(http.DefaultTransport)}),
-		slack.OptionRetryConfig(retry),
+		slack.OptionHTTPClient(&http.Client{Transport: m.instrument(http.DefaultTransport), Timeout: 30 * time.Second}),
 	}
 	if appToken != "" {
 		opts = append(opts, slack.OptionAppLevelToken(appToken))
@@ -32,22 +31,32 @@ func NewSlackClient(botToken, appToken, apiURL string, m *Metrics) *slack.Client
 	return slack.New(botToken, opts...)
 }
 
-// Chat posts to Slack for the commands package.
+// Chat posts to Slack for the commands package, every call through the outbound path.
 type Chat struct {
 	api  *slack.Client
+	out  *Outbound
 	http *http.Client // for response URLs, which are not Web API methods
 }
 
-// NewChat returns the Slack side of commands.Chat.
-func NewChat(api *slack.Client, m *Metrics) *Chat {
-	return &Chat{api: api, http: &http.Client{Transport: m.instrument(http.DefaultTransport)}}
+// NewChat returns the Slack side of commands.Chat, with its outbound path on clock.
+func NewChat(api *slack.Client, m *Metrics, clock Clock, log *slog.Logger) *Chat {
+	c := &Chat{api: api, http: &http.Client{Transport: m.instrument(http.DefaultTransport), Timeout: 30 * time.Second}}
+	c.out = NewOutbound(clock, m, log, func(ctx context.Context, channelID string) error {
+		_, _, _, err := api.JoinConversationContext(ctx, channelID)
+		return err
+	})
+	return c
 }
 
 var _ commands.Chat = (*Chat)(nil)
 
 // CreateChannel creates a public or private channel.
 func (c *Chat) CreateChannel(ctx context.Context, name string, private bool) (string, error) {
-	ch, err := c.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: private})
+	var ch *slack.Channel
+	err := c.out.Do(ctx, "", "conversations.create", func() (err error) {
+		ch, err = c.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: private})
+		return err
+	})
 	if isSlackError(err, "name_taken") {
 		return "", fmt.Errorf("conversations.create %s: %w", name, commands.ErrNameTaken)
 	}
@@ -62,7 +71,10 @@ func (c *Chat) Invite(ctx context.Context, channelID string, userIDs []string) e
 	if len(userIDs) == 0 {
 		return nil
 	}
-	_, err := c.api.InviteUsersToConversationContext(ctx, channelID, userIDs...)
+	err := c.out.Do(ctx, channelID, "conversations.invite", func() error {
+		_, err := c.api.InviteUsersToConversationContext(ctx, channelID, userIDs...)
+		return err
+	})
 	if err != nil && !isSlackError(err, "already_in_channel") {
 		return fmt.Errorf("conversations.invite %s: %w", channelID, err)
 	}
@@ -75,7 +87,11 @@ func (c *Chat) Post(ctx context.Context, channelID string, msg commands.Message)
 	if err != nil {
 		return "", err
 	}
-	_, ts, err := c.api.PostMessageContext(ctx, channelID, opts...)
+	var ts string
+	err = c.out.Do(ctx, channelID, "chat.postMessage", func() (err error) {
+		_, ts, err = c.api.PostMessageContext(ctx, channelID, opts...)
+		return err
+	})
 	if err != nil {
 		return "", fmt.Errorf("chat.postMessage %s: %w", channelID, err)
 	}
@@ -88,7 +104,10 @@ func (c *Chat) Update(ctx context.Context, channelID, ts string, msg commands.Me
 	if err != nil {
 		return err
 	}
-	if _, _, _, err := c.api.UpdateMessageContext(ctx, channelID, ts, opts...); err != nil {
+	if err := c.out.Do(ctx, channelID, "chat.update", func() error {
+		_, _, _, err := c.api.UpdateMessageContext(ctx, channelID, ts, opts...)
+		return err
+	}); err != nil {
 		return fmt.Errorf("chat.update %s %s: %w", channelID, ts, err)
 	}
 	return nil
@@ -96,7 +115,9 @@ func (c *Chat) Update(ctx context.Context, channelID, ts string, msg commands.Me
 
 // Pin pins a message.
 func (c *Chat) Pin(ctx context.Context, channelID, ts string) error {
-	err := c.api.AddPinContext(ctx, channelID, slack.NewRefToMessage(channelID, ts))
+	err := c.out.Do(ctx, channelID, "pins.add", func() error {
+		return c.api.AddPinContext(ctx, channelID, slack.NewRefToMessage(channelID, ts))
+	})
 	if err != nil && !isSlackError(err, "already_pinned") {
 		return fmt.Errorf("pins.add %s: %w", channelID, err)
 	}
@@ -105,7 +126,10 @@ func (c *Chat) Pin(ctx context.Context, channelID, ts string) error {
 
 // SetTopic sets a channel's topic.
 func (c *Chat) SetTopic(ctx context.Context, channelID, topic string) error {
-	if _, err := c.api.SetTopicOfConversationContext(ctx, channelID, topic); err != nil {
+	if err := c.out.Do(ctx, channelID, "conversations.setTopic", func() error {
+		_, err := c.api.SetTopicOfConversationContext(ctx, channelID, topic)
+		return err
+	}); err != nil {
 		return fmt.Errorf("conversations.setTopic %s: %w", channelID, err)
 	}
 	return nil
@@ -121,7 +145,9 @@ func (c *Chat) Respond(ctx context.Context, responseURL string, msg commands.Mes
 	if len(blocks.BlockSet) > 0 {
 		wm.Blocks = &blocks
 	}
-	if err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, c.http, wm); err != nil {
+	if err := c.out.Do(ctx, "", "response_url", func() error {
+		return slack.PostWebhookCustomHTTPContext(ctx, responseURL, c.http, wm)
+	}); err != nil {
 		return fmt.Errorf("respond: %w", err)
 	}
 	return nil
@@ -166,7 +192,10 @@ func (c *Chat) Ephemeral(ctx context.Context, channelID, userID string, msg comm
 	if err != nil {
 		return err
 	}
-	if _, err := c.api.PostEphemeralContext(ctx, channelID, userID, opts...); err != nil {
+	if err := c.out.Do(ctx, channelID, "chat.postEphemeral", func() error {
+		_, err := c.api.PostEphemeralContext(ctx, channelID, userID, opts...)
+		return err
+	}); err != nil {
 		return fmt.Errorf("chat.postEphemeral %s: %w", channelID, err)
 	}
 	return nil
@@ -182,7 +211,10 @@ func (c *Chat) OpenView(ctx context.Context, triggerID string, view commands.Vie
 	if err := json.Unmarshal(raw, &req); err != nil {
 		return fmt.Errorf("decode view: %w", err)
 	}
-	if _, err := c.api.OpenViewContext(ctx, triggerID, req); err != nil {
+	if err := c.out.Do(ctx, "", "views.open", func() error {
+		_, err := c.api.OpenViewContext(ctx, triggerID, req)
+		return err
+	}); err != nil {
 		return fmt.Errorf("views.open: %w", err)
 	}
 	return nil
@@ -190,8 +222,12 @@ func (c *Chat) OpenView(ctx context.Context, triggerID string, view commands.Vie
 
 // MessageAt reads one message of a channel and its permalink.
 func (c *Chat) MessageAt(ctx context.Context, channelID, ts string) (commands.ChatMessage, error) {
-	hist, err := c.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
-		ChannelID: channelID, Latest: ts, Oldest: ts, Inclusive: true, Limit: 1,
+	var hist *slack.GetConversationHistoryResponse
+	err := c.out.Do(ctx, "", "conversations.history", func() (err error) {
+		hist, err = c.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+			ChannelID: channelID, Latest: ts, Oldest: ts, Inclusive: true, Limit: 1,
+		})
+		return err
 	})
 	if err != nil {
 		return commands.ChatMessage{}, fmt.Errorf("conversations.history %s %s: %w", channelID, ts, err)
@@ -200,7 +236,11 @@ func (c *Chat) MessageAt(ctx context.Context, channelID, ts string) (commands.Ch
 		return commands.ChatMessage{}, fmt.Errorf("conversations.history %s %s: no such message", channelID, ts)
 	}
 	m := hist.Messages[0]
-	link, err := c.api.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: channelID, Ts: ts})
+	var link string
+	err = c.out.Do(ctx, "", "chat.getPermalink", func() (err error) {
+		link, err = c.api.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: channelID, Ts: ts})
+		return err
+	})
 	if err != nil {
 		return commands.ChatMessage{}, fmt.Errorf("chat.getPermalink %s %s: %w", channelID, ts, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/bot/clocktest"
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/config"
@@ -26,7 +27,7 @@ func TestReadinessFollowsRedisAndSlack(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), metrics)
 	h := httptest.NewServer(bot.NewHandler(bot.ServerConfig{Store: store, API: api, Metrics: metrics, Log: log,
-		Dispatcher: bot.NewDispatcher(commands.New(config.Defaults(), store, bot.NewChat(api, metrics), log, fs.BotUserID, time.Now), metrics, log)}))
+		Dispatcher: bot.NewDispatcher(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now), metrics, log)}))
 	defer h.Close()
 
 	get := func(path string) (int, string) {

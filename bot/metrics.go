@@ -23,6 +23,15 @@ type Metrics struct {
 	slackCalls   *prometheus.CounterVec
 	rateLimited  *prometheus.CounterVec
 	requestsDeny *prometheus.CounterVec
+
+	slackPermanent *prometheus.CounterVec
+	slackGaveUp    *prometheus.CounterVec
+	updatesSent    prometheus.Counter
+	nudgesSent     prometheus.Counter
+	updatesLate    prometheus.Counter
+	updateDelay    prometheus.Histogram
+	digestsSent    prometheus.Counter
+	scheduleErrors prometheus.Counter
 }
 
 // NewMetrics registers the metrics; version goes into incidentbot_build_info.
@@ -45,6 +54,31 @@ func NewMetrics(version string) *Metrics {
 		requestsDeny: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "incidentbot_requests_rejected_total", Help: "HTTP requests from Slack rejected, by reason.",
 		}, []string{"reason"}),
+		slackPermanent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "incidentbot_slack_permanent_errors_total", Help: "Slack calls that failed for good (not retried), by method and error.",
+		}, []string{"method", "error"}),
+		slackGaveUp: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "incidentbot_slack_gave_up_total", Help: "Slack calls abandoned after all retries, by method.",
+		}, []string{"method"}),
+		updatesSent: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "incidentbot_scheduled_updates_sent_total", Help: "Scheduled stakeholder updates sent.",
+		}),
+		nudgesSent: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "incidentbot_nudges_sent_total", Help: "Reminders to post an update before a scheduled one.",
+		}),
+		updatesLate: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "incidentbot_scheduled_updates_late_total", Help: "Scheduled updates sent more than 10 s after they were due.",
+		}),
+		updateDelay: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "incidentbot_scheduled_update_delay_seconds", Help: "How long after it was due a scheduled update was sent.",
+			Buckets: []float64{.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600},
+		}),
+		digestsSent: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "incidentbot_digests_sent_total", Help: "Digests of open incidents sent.",
+		}),
+		scheduleErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "incidentbot_schedule_errors_total", Help: "Scheduled work that failed and was put back for a retry.",
+		}),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "incidentbot_build_info", Help: "Build information; always 1.",
@@ -55,6 +89,7 @@ func NewMetrics(version string) *Metrics {
 	}
 	build.WithLabelValues(version, goVersion).Set(1)
 	m.reg.MustRegister(m.commands, m.commandTime, m.slackCalls, m.rateLimited, m.requestsDeny, build,
+		m.slackPermanent, m.slackGaveUp, m.updatesSent, m.nudgesSent, m.updatesLate, m.updateDelay, m.digestsSent, m.scheduleErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -57,6 +57,9 @@ type Store interface {
 	Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent, error)
 	AddEvents(ctx context.Context, n int64, events ...incident.TimelineEvent) error
 	FirstDelivery(ctx context.Context, eventID string) (bool, error)
+	Schedule(ctx context.Context, n int64, due time.Time) error
+	ScheduleMissing(ctx context.Context, dues map[int64]time.Time) error
+	Unschedule(ctx context.Context, n int64) error
 }
 
 // Request is one /incident command as a user typed it.

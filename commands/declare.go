@@ -134,6 +134,7 @@ func (h *Handler) declareIncident(ctx context.Context, d declaration) (string, e
 	}
 	h.postChecklist(ctx, inc, incident.Identification)
 	h.syncTopic(ctx, inc)
+	h.reschedule(ctx, inc)
 	if h.cfg.StakeholderChannel != "" && !inc.Drill {
 		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, announcement(h.cfg, inc)); err != nil {
 			problems = append(problems, "announce it in <#"+h.cfg.StakeholderChannel+">: "+err.Error())

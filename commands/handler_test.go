@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/bot/clocktest"
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/config"
@@ -36,7 +37,7 @@ func newEnv(t *testing.T, cfg config.File) *env {
 	metrics := bot.NewMetrics("test")
 	api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), metrics)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := commands.New(cfg, store, bot.NewChat(api, metrics), log, fs.BotUserID, time.Now)
+	h := commands.New(cfg, store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now)
 	return &env{slack: fs, store: store, h: h, general: fs.CreateChannel("general", false, "UALICE", "UBOB", "UCAROL")}
 }
 

@@ -203,6 +203,7 @@ func (h *Handler) severityCmd(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
+	h.reschedule(ctx, inc) // the new cadence applies from the last update
 	h.refresh(ctx, inc.Number)
 	h.respond(ctx, c.req, textMessage(fmt.Sprintf("%s is now `%s`.", inc.Ref(), inc.Severity)))
 	return nil
@@ -369,6 +370,7 @@ func (h *Handler) postUpdate(ctx context.Context, n int64, actor, text string) e
 	if err != nil {
 		return err
 	}
+	h.reschedule(ctx, inc) // the next scheduled update counts from this one
 	if _, err := h.chat.Post(ctx, inc.ChannelID, updateMessage(h.cfg, inc, false)); err != nil {
 		h.log.Error("could not post the update in the incident channel", "incident", n, "err", err)
 	}

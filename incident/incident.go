@@ -127,6 +127,22 @@ type Incident struct {
 	ChecklistTS map[Phase]string `json:"checklist_ts,omitempty"`
 	// Topic is the channel topic last set, so it is only set when it changes.
 	Topic string `json:"topic,omitempty"`
+	// LastScheduledAt is when the last scheduled stakeholder update went out.
+	LastScheduledAt time.Time `json:"last_scheduled_at,omitzero"`
+	// NudgedFor is the due time of the scheduled update the comms lead was last nudged about.
+	NudgedFor time.Time `json:"nudged_for,omitzero"`
+}
+
+// UpdateBase is when the current stakeholder-update cycle began: the last
+// update, by a person or scheduled, or else the declaration.
+func (i *Incident) UpdateBase() time.Time {
+	base := i.DeclaredAt
+	for _, t := range []time.Time{i.LastUpdateAt, i.LastScheduledAt} {
+		if t.After(base) {
+			base = t
+		}
+	}
+	return base
 }
 
 // ChecklistItem is one playbook step of a phase.
@@ -199,6 +215,8 @@ const (
 	EventRole      EventKind = "role"
 	EventChecklist EventKind = "checklist"
 	EventUpdate    EventKind = "update"
+	EventScheduled EventKind = "scheduled_update"
+	EventNudge     EventKind = "nudge"
 	EventNote      EventKind = "note"
 	EventPinned    EventKind = "pinned"
 )

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/incidentbot/incidentbot/bot/clocktest"
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/incident"
@@ -25,7 +26,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func TestScriptedIncident(t *testing.T) {
 	for _, transport := range []string{"http", "socket"} {
 		t.Run(transport, func(t *testing.T) {
-			clock := &testClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+			clock := clocktest.NewManual(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
 			h := startBotWithClock(t, transport == "socket", clock.Now)
 			s := &script{t: t, h: h, ctx: context.Background()}
 			general := h.slack.CreateChannel("general", false, "UALICE", "UBOB", "UCAROL", "UDAVE")

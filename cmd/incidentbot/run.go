@@ -42,11 +42,18 @@ const drainTimeout = 25 * time.Second
 // run is main without the process: tests call it with their own
 // environment, output and context, and get the exit code back.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	return runWithClock(ctx, args, getenv, stdout, stderr, time.Now)
+	return runWithClocks(ctx, args, getenv, stdout, stderr, clocks{now: time.Now, outbound: bot.RealClock{}})
 }
 
-// runWithClock is run with the clock injected, so tests can move time on.
-func runWithClock(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, now func() time.Time) int {
+// clocks are the bot's sources of time, injected so tests can move time on:
+// now for what the bot records and schedules, outbound for the waits of the
+// Slack outbound path (Retry-After, backoff, one post a second).
+type clocks struct {
+	now      func() time.Time
+	outbound bot.Clock
+}
+
+func runWithClocks(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, cl clocks) int {
 	sub := ""
 	if len(args) > 0 {
 		sub = args[0]
@@ -85,7 +92,7 @@ func runWithClock(ctx context.Context, args []string, getenv func(string) string
 	}
 
 	log := newLogger(cfg, stderr)
-	if err := serve(ctx, cfg, log, now); err != nil {
+	if err := serve(ctx, cfg, log, cl); err != nil {
 		log.Error("incidentbot stopped", "err", err)
 		return 1
 	}
@@ -101,7 +108,7 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 }
 
 // serve runs the bot until ctx ends, then finishes acknowledged work.
-func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, now func() time.Time) error {
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, cl clocks) error {
 	rdb, closeStore, err := storage.Open(ctx, storage.Options{
 		URL: cfg.RedisURL, SentinelAddrs: cfg.RedisSentinelAddrs, SentinelMaster: cfg.RedisSentinelMaster,
 		ClusterAddrs: cfg.RedisClusterAddrs, Password: cfg.RedisPassword,
@@ -118,7 +125,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, now func()
 	if err != nil {
 		return err
 	}
-	handler := commands.New(cfg.File, store, bot.NewChat(api, metrics), log, botUserID, now)
+	handler := commands.New(cfg.File, store, bot.NewChat(api, metrics, cl.outbound, log), log, botUserID, cl.now)
 	dispatcher := bot.NewDispatcher(handler, metrics, log)
 
 	secret := cfg.SlackSigningSecret

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/incidentbot/incidentbot/bot/clocktest"
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/storage"
@@ -52,29 +53,13 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// testClock is a clock tests move on by hand.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func startBot(t *testing.T, socketMode bool) *harness {
 	t.Helper()
 	return startBotWithClock(t, socketMode, time.Now)
 }
 
+// startBotWithClock starts the bot recording time from now; its outbound
+// path does not wait (see TestOutbound… for the waits themselves).
 func startBotWithClock(t *testing.T, socketMode bool, now func() time.Time) *harness {
 	t.Helper()
 	fs := fakeslack.New()
@@ -101,7 +86,7 @@ func startBotWithClock(t *testing.T, socketMode bool, now func() time.Time) *har
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop = cancel
 	go func() {
-		h.exit <- runWithClock(ctx, nil, func(k string) string { return env[k] }, io.Discard, h.logs, now)
+		h.exit <- runWithClocks(ctx, nil, func(k string) string { return env[k] }, io.Discard, h.logs, clocks{now: now, outbound: clocktest.Instant{}})
 	}()
 	t.Cleanup(func() {
 		cancel()

@@ -1,0 +1,271 @@
+package commands
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/incidentbot/incidentbot/config"
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// Scheduled work kinds, as RunScheduled reports them.
+const (
+	SentUpdate = "update"
+	SentNudge  = "nudge"
+)
+
+// Ran is what RunScheduled did.
+type Ran struct {
+	Sent string    // SentUpdate, SentNudge, or "" when nothing was due after all
+	Due  time.Time // when what was sent was due
+	Next time.Time // when the incident's next scheduled work is due; zero: none
+}
+
+// cadence is how often an incident's stakeholders hear from the bot; 0: never.
+func (h *Handler) cadence(inc *incident.Incident) time.Duration {
+	if inc.Status != incident.Open {
+		return 0
+	}
+	sev, ok := h.cfg.Severity(inc.Severity)
+	if !ok {
+		return 0
+	}
+	return sev.UpdateEvery
+}
+
+// schedule works out when an incident's next update is due and when its
+// nudge is; ok is false when it has no scheduled updates.
+func (h *Handler) schedule(inc *incident.Incident) (updateDue, nudgeAt time.Time, ok bool) {
+	every := h.cadence(inc)
+	if every <= 0 {
+		return time.Time{}, time.Time{}, false
+	}
+	updateDue = inc.UpdateBase().Add(every)
+	if nb := h.cfg.NudgeBefore; nb > 0 && nb < every && !inc.NudgedFor.Equal(updateDue) {
+		nudgeAt = updateDue.Add(-nb)
+	}
+	return updateDue, nudgeAt, true
+}
+
+// nextDue is when the incident's next scheduled work is due.
+func (h *Handler) nextDue(inc *incident.Incident) (time.Time, bool) {
+	updateDue, nudgeAt, ok := h.schedule(inc)
+	if !ok {
+		return time.Time{}, false
+	}
+	if !nudgeAt.IsZero() {
+		return nudgeAt, true
+	}
+	return updateDue, true
+}
+
+// reschedule puts the incident's next scheduled work on the schedule, or
+// takes it off. A failure is logged: the runner's reconciliation and the
+// next change of the incident repair it.
+func (h *Handler) reschedule(ctx context.Context, inc *incident.Incident) {
+	var err error
+	if due, ok := h.nextDue(inc); ok {
+		err = h.store.Schedule(ctx, inc.Number, due)
+	} else {
+		err = h.store.Unschedule(ctx, inc.Number)
+	}
+	if err != nil {
+		h.log.Error("could not schedule the next update", "incident", inc.Number, "err", err)
+	}
+}
+
+// Reconcile puts every open incident that is missing from the schedule on
+// it; entries already there are left alone, since they may be claimed.
+func (h *Handler) Reconcile(ctx context.Context) error {
+	open, err := h.store.ListOpen(ctx)
+	if err != nil {
+		return err
+	}
+	dues := map[int64]time.Time{}
+	for _, inc := range open {
+		if due, ok := h.nextDue(inc); ok {
+			dues[inc.Number] = due
+		}
+	}
+	return h.store.ScheduleMissing(ctx, dues)
+}
+
+// RunScheduled does an incident's scheduled work if it is due: the
+// stakeholder update, or before it the nudge to the comms lead. It is called
+// by whichever runner claimed the incident, and decides from the stored
+// state alone, so a claim that is stale (a person posted an update meanwhile)
+// sends nothing.
+func (h *Handler) RunScheduled(ctx context.Context, n int64) (Ran, error) {
+	inc, err := h.store.Get(ctx, n)
+	if errors.Is(err, incident.ErrNotFound) {
+		return Ran{}, nil
+	}
+	if err != nil {
+		return Ran{}, err
+	}
+	now := h.now()
+	updateDue, nudgeAt, ok := h.schedule(inc)
+	switch {
+	case !ok:
+		return Ran{}, nil
+	case !now.Before(updateDue):
+		return h.sendScheduledUpdate(ctx, inc, updateDue, now)
+	case !nudgeAt.IsZero() && !now.Before(nudgeAt):
+		return h.sendNudge(ctx, inc, updateDue, now)
+	}
+	next, _ := h.nextDue(inc)
+	return Ran{Next: next}, nil
+}
+
+func (h *Handler) sendScheduledUpdate(ctx context.Context, inc *incident.Incident, due, now time.Time) (Ran, error) {
+	// Post first, record after: a runner that dies in between makes the
+	// next one send again rather than lose the update. Slack's passing
+	// troubles are retried by the outbound path; what still fails is
+	// permanent (an archived channel, say): logged, counted, not retried.
+	if inc.ChannelID != "" {
+		if _, err := h.chat.Post(ctx, inc.ChannelID, ScheduledUpdate(h.cfg, inc, false)); err != nil {
+			h.log.Error("could not post the scheduled update in the incident channel", "incident", inc.Number, "err", err)
+		}
+	}
+	if h.cfg.StakeholderChannel != "" && !inc.Drill {
+		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, ScheduledUpdate(h.cfg, inc, true)); err != nil {
+			h.log.Error("could not post the scheduled update to the stakeholder channel", "incident", inc.Number, "err", err)
+		}
+	}
+	base := inc.UpdateBase()
+	updated, err := h.store.Update(ctx, inc.Number, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
+		if !i.UpdateBase().Equal(base) {
+			return nil, errNoChange // a person posted meanwhile; their update starts the next cycle
+		}
+		i.LastScheduledAt = now
+		return []incident.TimelineEvent{{At: now, Kind: incident.EventScheduled, Text: "Scheduled stakeholder update sent"}}, nil
+	})
+	if errors.Is(err, errNoChange) {
+		updated, err = h.store.Get(ctx, inc.Number)
+	}
+	if err != nil {
+		return Ran{}, err
+	}
+	next, _ := h.nextDue(updated)
+	return Ran{Sent: SentUpdate, Due: due, Next: next}, nil
+}
+
+func (h *Handler) sendNudge(ctx context.Context, inc *incident.Incident, updateDue, now time.Time) (Ran, error) {
+	if inc.ChannelID != "" {
+		if _, err := h.chat.Post(ctx, inc.ChannelID, nudgeMessage(inc, updateDue)); err != nil {
+			h.log.Error("could not nudge for the next update", "incident", inc.Number, "err", err)
+		}
+	}
+	updated, err := h.store.Update(ctx, inc.Number, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
+		i.NudgedFor = updateDue
+		return nil, nil
+	})
+	if err != nil {
+		return Ran{}, err
+	}
+	next, _ := h.nextDue(updated)
+	return Ran{Sent: SentNudge, Due: updateDue.Add(-h.cfg.NudgeBefore), Next: next}, nil
+}
+
+// ScheduledUpdate is the bot's own status message about an open incident,
+// for the incident channel or, with forStakeholders, the stakeholder
+// channel, where a private incident shows only its number, severity and phase.
+func ScheduledUpdate(cfg config.File, inc *incident.Incident, forStakeholders bool) Message {
+	if forStakeholders && inc.Private {
+		return textMessage(fmt.Sprintf(":lock: *%s* · private incident · `%s` · %s", inc.Ref(), inc.Severity, inc.Phase.Title()))
+	}
+	title := inc.Ref() + ": " + inc.Title
+	if inc.Drill {
+		title = "DRILL " + title
+	}
+	checklist := "no checklist"
+	if done, total := inc.Progress(inc.Phase); total > 0 {
+		checklist = fmt.Sprintf("%d/%d done", done, total)
+	}
+	var roles []string
+	for _, r := range cfg.Roles {
+		if id := inc.Roles[r.Key]; id != "" {
+			roles = append(roles, escape(r.Name)+" "+userRef(id))
+		}
+	}
+	if len(roles) == 0 {
+		roles = []string{"_none assigned_"}
+	}
+	latest := "_No update from the team yet._"
+	if inc.LastUpdate != "" {
+		latest = escape(truncate(inc.LastUpdate, 2000)) + "\n_" + userRef(inc.LastUpdateBy) + ", " + slackDate(inc.LastUpdateAt, "{ago}") + "_"
+	}
+	phase := inc.Phase.Title()
+	if !inc.PhaseStartedAt.IsZero() {
+		phase += " since " + slackDate(inc.PhaseStartedAt, "{ago}")
+	}
+	blocks := []Block{
+		section(":alarm_clock: *Scheduled update on " + escape(truncate(title, 300)) + "*"),
+		fields("*Severity*\n`"+inc.Severity+"`", "*Phase*\n"+phase,
+			"*Open since*\n"+slackDate(inc.DeclaredAt, "{date_short_pretty} {time}")+" ("+slackDate(inc.DeclaredAt, "{ago}")+")",
+			"*Checklist*\n"+checklist),
+		section("*Roles*: " + strings.Join(roles, " · ")),
+		section("*Latest update*\n" + latest),
+	}
+	if inc.ChannelID != "" {
+		blocks = append(blocks, contextBlock("Follow along in <#"+inc.ChannelID+">"))
+	}
+	return Message{Text: fmt.Sprintf("Scheduled update on %s (%s, %s)", inc.Ref(), inc.Severity, inc.Phase.Title()), Blocks: blocks}
+}
+
+func nudgeMessage(inc *incident.Incident, due time.Time) Message {
+	who := inc.Roles["comms"]
+	if who == "" {
+		who = inc.Commander()
+	}
+	text := fmt.Sprintf(":bell: %s a stakeholder update for *%s* is due %s, and nothing has been posted since the last one. Post one now and it replaces the scheduled one.",
+		userRef(who), inc.Ref(), slackDate(due, "{ago}"))
+	if who == "" {
+		text = fmt.Sprintf(":bell: A stakeholder update for *%s* is due %s; nobody is comms lead or commander.", inc.Ref(), slackDate(due, "{ago}"))
+	}
+	return Message{Text: fmt.Sprintf("A stakeholder update for %s is due soon", inc.Ref()), Blocks: []Block{
+		section(text),
+		{"type": "actions", "block_id": "nudge:" + strconv.FormatInt(inc.Number, 10), "elements": []any{
+			button(ActionPostUpdate, "Post update", strconv.FormatInt(inc.Number, 10), "primary")}},
+	}}
+}
+
+// Digest posts one message to the stakeholder channel listing every open
+// incident. Drills are left out; private incidents show no title.
+func (h *Handler) Digest(ctx context.Context) error {
+	if h.cfg.StakeholderChannel == "" {
+		return nil
+	}
+	open, err := h.store.ListOpen(ctx)
+	if err != nil {
+		return err
+	}
+	open = slices.DeleteFunc(open, func(i *incident.Incident) bool { return i.Drill })
+	slices.SortFunc(open, func(a, b *incident.Incident) int {
+		return cmp.Or(cmp.Compare(h.cfg.SeverityRank(a.Severity), h.cfg.SeverityRank(b.Severity)), cmp.Compare(a.Number, b.Number))
+	})
+	blocks := []Block{header(fmt.Sprintf("Open incidents: %d", len(open)))}
+	if len(open) == 0 {
+		blocks = append(blocks, section(":white_check_mark: No open incidents."))
+	}
+	for i, inc := range open {
+		if i == maxListed {
+			blocks = append(blocks, contextBlock(fmt.Sprintf("…and %d more.", len(open)-maxListed)))
+			break
+		}
+		line := fmt.Sprintf("*%s* `%s` %s · %s · opened %s · commander %s", inc.Ref(), inc.Severity, escape(truncate(inc.Title, 200)),
+			inc.Phase.Title(), slackDate(inc.DeclaredAt, "{ago}"), userRef(inc.Commander()))
+		if inc.Private {
+			line = fmt.Sprintf("*%s* `%s` :lock: private incident · %s · opened %s", inc.Ref(), inc.Severity, inc.Phase.Title(), slackDate(inc.DeclaredAt, "{ago}"))
+		}
+		blocks = append(blocks, section(line))
+	}
+	_, err = h.chat.Post(ctx, h.cfg.StakeholderChannel, Message{Text: fmt.Sprintf("Digest: %d open incidents", len(open)), Blocks: blocks})
+	return err
+}
