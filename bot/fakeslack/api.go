@@ -58,7 +58,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if queue := s.failures[method]; len(queue) > 0 {
+	if queue := s.failures[method]; len(queue) > 0 && queue[0] == Pass {
+		s.failures[method] = queue[1:]
+	} else if len(queue) > 0 {
 		f := queue[0]
 		s.failures[method] = queue[1:]
 		switch {

@@ -97,12 +97,16 @@ type Call struct {
 	Error  string // the Slack error code answered, if any
 }
 
-// Failure is how the fake answers a call it was told to fail.
+// Failure is how the fake answers a call it was told to fail. The zero
+// Failure (Pass) lets the call through, to space failures out in a queue.
 type Failure struct {
 	Error      string // a Slack error code such as name_taken; answered with HTTP 200 and ok:false
 	Status     int    // an HTTP status such as 429 or 503
 	RetryAfter int    // seconds, sent with a 429
 }
+
+// Pass is a queued non-failure: the call it meets goes through.
+var Pass = Failure{}
 
 // Ack is a Socket Mode acknowledgement the app sent back.
 type Ack struct {
@@ -225,6 +229,16 @@ func (s *Server) CreateChannel(name string, private bool, members ...string) str
 	s.channels[ch.ID] = ch
 	s.notify()
 	return ch.ID
+}
+
+// Archive archives a channel, as a person would.
+func (s *Server) Archive(channelID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ch := s.channels[channelID]; ch != nil {
+		ch.Archived = true
+	}
+	s.notify()
 }
 
 // Fail makes the next call of method fail as f; several calls queue up in order.

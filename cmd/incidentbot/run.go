@@ -158,6 +158,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, cl clocks)
 			}
 		}()
 	}
+	scheduler := bot.NewScheduler(store, handler, bot.SchedulerConfig{Now: cl.now, DigestCron: cfg.File.DigestCron}, metrics, log)
+	if err := scheduler.Start(ctx); err != nil {
+		return fmt.Errorf("start the scheduler: %w", err)
+	}
 	log.Info("incidentbot started", "version", version, "mode", mode, "addr", ln.Addr().String(), "bot_user", botUserID)
 
 	var runErr error
@@ -170,6 +174,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, cl clocks)
 	stopSocket()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
+	scheduler.Stop(shutdownCtx)
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		log.Warn("http shutdown", "err", err)
 	}

@@ -62,6 +62,12 @@ func startBot(t *testing.T, socketMode bool) *harness {
 // path does not wait (see TestOutbound… for the waits themselves).
 func startBotWithClock(t *testing.T, socketMode bool, now func() time.Time) *harness {
 	t.Helper()
+	return startBotWith(t, socketMode, now, "")
+}
+
+// startBotWith also appends extraYAML to the configuration file.
+func startBotWith(t *testing.T, socketMode bool, now func() time.Time, extraYAML string) *harness {
+	t.Helper()
 	fs := fakeslack.New()
 	t.Cleanup(fs.Close)
 	h := &harness{slack: fs, redis: redistest.Start(t), logs: &syncBuffer{}, exit: make(chan int, 1)}
@@ -70,7 +76,7 @@ func startBotWithClock(t *testing.T, socketMode bool, now func() time.Time) *har
 	h.addr = freeAddr(t)
 
 	cfgPath := filepath.Join(t.TempDir(), "incidentbot.yaml")
-	cfgYAML := fmt.Sprintf("stakeholder_channel: %s\nresponders: [UBOB, UCAROL]\n", h.stakeholder)
+	cfgYAML := fmt.Sprintf("stakeholder_channel: %s\nresponders: [UBOB, UCAROL]\n", h.stakeholder) + extraYAML
 	if err := os.WriteFile(cfgPath, []byte(cfgYAML), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,98 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/bot/fakeslack"
+	"github.com/incidentbot/incidentbot/commands"
+)
+
+// On the wall clock: Slack answers every third chat.postMessage with a 429
+// (Retry-After: 1) and some with a 503. Every message still arrives, in
+// order per channel, and no channel gets two posts within a second.
+func TestOutboundThroughRateLimitsAndOutages(t *testing.T) {
+	fs := fakeslack.New()
+	defer fs.Close()
+	a := fs.CreateChannel("inc-a", false, fs.BotUserID)
+	b := fs.CreateChannel("inc-b", false, fs.BotUserID)
+	var queue []fakeslack.Failure
+	for i := 1; i <= 30; i++ {
+		switch {
+		case i%3 == 0:
+			queue = append(queue, fakeslack.Failure{Status: http.StatusTooManyRequests, RetryAfter: 1})
+		case i%7 == 0:
+			queue = append(queue, fakeslack.Failure{Status: http.StatusServiceUnavailable})
+		default:
+			queue = append(queue, fakeslack.Pass)
+		}
+	}
+	fs.Fail("chat.postMessage", queue...)
+	m := bot.NewMetrics("test")
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	chat := bot.NewChat(bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), m), m, bot.RealClock{}, log)
+
+	const perChannel = 4
+	var wg sync.WaitGroup
+	for _, ch := range []string{a, b} {
+		wg.Go(func() {
+			for i := 1; i <= perChannel; i++ {
+				if _, err := chat.Post(context.Background(), ch, commands.Message{Text: fmt.Sprintf("message %d", i)}); err != nil {
+					t.Errorf("post %d to %s: %v", i, ch, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	for _, id := range []string{a, b} {
+		ch, _ := fs.Channel(id)
+		var texts []string
+		for _, msg := range ch.Messages {
+			texts = append(texts, msg.Text)
+		}
+		if got := strings.Join(texts, ","); got != "message 1,message 2,message 3,message 4" {
+			t.Errorf("%s holds %s", ch.Name, got)
+		}
+		var last time.Time
+		for _, call := range fs.Calls("chat.postMessage") {
+			if call.Params.Get("channel") != id {
+				continue
+			}
+			if !last.IsZero() && call.At.Sub(last) < 990*time.Millisecond {
+				t.Errorf("%s: two posts %s apart", ch.Name, call.At.Sub(last))
+			}
+			last = call.At
+		}
+	}
+	if n := len(fs.Calls("chat.postMessage")); n <= 2*perChannel {
+		t.Errorf("only %d calls: the failures were not exercised", n)
+	}
+}
+
+func TestOutboundJoinsWhenNotInChannel(t *testing.T) {
+	fs := fakeslack.New()
+	defer fs.Close()
+	public := fs.CreateChannel("security", false, "UALICE") // the bot is not a member
+	m := bot.NewMetrics("test")
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	chat := bot.NewChat(bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), m), m, bot.RealClock{}, log)
+	if _, err := chat.Post(context.Background(), public, commands.Message{Text: "hello"}); err != nil {
+		t.Fatalf("post after joining: %v", err)
+	}
+	if len(fs.Calls("conversations.join")) != 1 {
+		t.Error("the bot did not join")
+	}
+	private := fs.CreateChannel("secret", true, "UALICE")
+	if _, err := chat.Post(context.Background(), private, commands.Message{Text: "hello"}); err == nil || !strings.Contains(err.Error(), "channel_not_found") {
+		t.Errorf("post to a private channel the bot is not in: %v", err)
+	}
+}
