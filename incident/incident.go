@@ -77,7 +77,10 @@ func (p Phase) Title() string {
 type Status string
 
 const (
-	Open   Status = "open"
+	Open Status = "open"
+	// Resolved incidents are closed by the team; the retro is collecting lessons.
+	Resolved Status = "resolved"
+	// Closed incidents have their postmortem published.
 	Closed Status = "closed"
 )
 
@@ -131,6 +134,74 @@ type Incident struct {
 	LastScheduledAt time.Time `json:"last_scheduled_at,omitzero"`
 	// NudgedFor is the due time of the scheduled update the comms lead was last nudged about.
 	NudgedFor time.Time `json:"nudged_for,omitzero"`
+
+	// The retro, after /incident close.
+	Summary       string     `json:"summary,omitempty"`
+	ResolvedAt    time.Time  `json:"resolved_at,omitzero"`
+	RetroDeadline time.Time  `json:"retro_deadline,omitzero"`
+	Reminded      bool       `json:"reminded,omitempty"`
+	ClosedAt      time.Time  `json:"closed_at,omitzero"`
+	Lessons       []Lesson   `json:"lessons,omitempty"`
+	FollowUps     []FollowUp `json:"follow_ups,omitempty"`
+}
+
+// Lesson is one contribution to the lessons learned.
+type Lesson struct {
+	Author    string    `json:"author"`
+	At        time.Time `json:"at"`
+	WentWell  string    `json:"went_well,omitempty"`
+	WentWrong string    `json:"went_wrong,omitempty"`
+	Improve   string    `json:"improve,omitempty"`
+}
+
+// FollowUp is an action the retro decided on.
+type FollowUp struct {
+	ID     int       `json:"id"` // 1, 2, … within the incident
+	Text   string    `json:"text"`
+	Owner  string    `json:"owner,omitempty"`
+	Due    string    `json:"due,omitempty"` // YYYY-MM-DD
+	Author string    `json:"author"`
+	At     time.Time `json:"at"`
+	Done   bool      `json:"done,omitempty"`
+	DoneBy string    `json:"done_by,omitempty"`
+	DoneAt time.Time `json:"done_at,omitzero"`
+}
+
+// HasOpenFollowUps reports whether any follow-up action is not done.
+func (i *Incident) HasOpenFollowUps() bool {
+	for _, f := range i.FollowUps {
+		if !f.Done {
+			return true
+		}
+	}
+	return false
+}
+
+// Participants are everyone who took part: invited people, role holders,
+// lesson authors and everyone who acted on the timeline.
+func (i *Incident) Participants(events []TimelineEvent) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(id string) {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	add(i.DeclaredBy)
+	for _, m := range i.Members {
+		add(m)
+	}
+	for _, h := range i.Roles {
+		add(h)
+	}
+	for _, ev := range events {
+		add(ev.Actor)
+	}
+	for _, l := range i.Lessons {
+		add(l.Author)
+	}
+	return out
 }
 
 // UpdateBase is when the current stakeholder-update cycle began: the last
@@ -219,6 +290,10 @@ const (
 	EventNudge     EventKind = "nudge"
 	EventNote      EventKind = "note"
 	EventPinned    EventKind = "pinned"
+	EventClosed    EventKind = "closed"
+	EventLesson    EventKind = "lesson"
+	EventFollowUp  EventKind = "follow_up"
+	EventPublished EventKind = "postmortem"
 )
 
 // TimelineEvent is one entry of an incident's timeline.

@@ -11,6 +11,7 @@ const (
 	counterKey  = keyPrefix + "counter"  // INCR: the next incident number
 	openKey     = keyPrefix + "open"     // sorted set: open incident numbers, scored by number
 	channelsKey = keyPrefix + "channels" // hash: Slack channel ID -> incident number
+	actionsKey  = keyPrefix + "actions"  // sorted set: incidents with open follow-up actions
 )
 
 func incidentTag(n int64) string { return keyPrefix + "inc:{" + strconv.FormatInt(n, 10) + "}" }
@@ -20,6 +21,9 @@ func incidentKey(n int64) string { return incidentTag(n) }
 
 // timelineKey is a stream of timeline events (field "event", JSON), oldest first.
 func timelineKey(n int64) string { return incidentTag(n) + ":timeline" }
+
+// postmortemKey holds the published postmortem (Markdown).
+func postmortemKey(n int64) string { return incidentTag(n) + ":postmortem" }
 
 // eventKey marks a Slack Events API delivery as handled, so a retry is ignored.
 func eventKey(eventID string) string { return keyPrefix + "event:" + eventID }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -155,9 +156,47 @@ func (s *Store) Update(ctx context.Context, n int64, fn func(*incident.Incident)
 
 // ListOpen returns the open incidents in number order.
 func (s *Store) ListOpen(ctx context.Context) ([]*incident.Incident, error) {
-	members, err := s.rdb.ZRange(ctx, openKey, 0, -1).Result()
+	incs, err := s.listIndexed(ctx, openKey)
 	if err != nil {
 		return nil, fmt.Errorf("list open incidents: %w", err)
+	}
+	return slices.DeleteFunc(incs, func(i *incident.Incident) bool { return i.Status != incident.Open }), nil
+}
+
+// WithOpenFollowUps returns the incidents that have follow-up actions not done, in number order.
+func (s *Store) WithOpenFollowUps(ctx context.Context) ([]*incident.Incident, error) {
+	incs, err := s.listIndexed(ctx, actionsKey)
+	if err != nil {
+		return nil, fmt.Errorf("list open follow-up actions: %w", err)
+	}
+	return slices.DeleteFunc(incs, func(i *incident.Incident) bool { return !i.HasOpenFollowUps() }), nil
+}
+
+// SavePostmortem stores the published postmortem.
+func (s *Store) SavePostmortem(ctx context.Context, n int64, markdown string) error {
+	if err := s.rdb.Set(ctx, postmortemKey(n), markdown, 0).Err(); err != nil {
+		return fmt.Errorf("save the postmortem of %s: %w", incident.FormatRef(n), err)
+	}
+	return nil
+}
+
+// Postmortem returns the published postmortem, or "" when there is none.
+func (s *Store) Postmortem(ctx context.Context, n int64) (string, error) {
+	md, err := s.rdb.Get(ctx, postmortemKey(n)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read the postmortem of %s: %w", incident.FormatRef(n), err)
+	}
+	return md, nil
+}
+
+// listIndexed reads the incidents whose numbers an index holds.
+func (s *Store) listIndexed(ctx context.Context, index string) ([]*incident.Incident, error) {
+	members, err := s.rdb.ZRange(ctx, index, 0, -1).Result()
+	if err != nil {
+		return nil, err
 	}
 	// One GET per incident in a pipeline: MGET would span Cluster slots.
 	cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -168,7 +207,7 @@ func (s *Store) ListOpen(ctx context.Context) ([]*incident.Incident, error) {
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("list open incidents: %w", err)
+		return nil, err
 	}
 	out := make([]*incident.Incident, 0, len(cmds))
 	for _, c := range cmds {
@@ -178,11 +217,9 @@ func (s *Store) ListOpen(ctx context.Context) ([]*incident.Incident, error) {
 		}
 		inc, err := decode(doc)
 		if err != nil {
-			return nil, fmt.Errorf("list open incidents: %w", err)
+			return nil, err
 		}
-		if inc.Status == incident.Open {
-			out = append(out, inc)
-		}
+		out = append(out, inc)
 	}
 	return out, nil
 }
@@ -242,6 +279,11 @@ func (s *Store) index(ctx context.Context, inc *incident.Incident) error {
 		}
 		if inc.ChannelID != "" {
 			p.HSet(ctx, channelsKey, inc.ChannelID, inc.Number)
+		}
+		if inc.HasOpenFollowUps() {
+			p.ZAdd(ctx, actionsKey, redis.Z{Score: float64(inc.Number), Member: inc.Number})
+		} else {
+			p.ZRem(ctx, actionsKey, inc.Number)
 		}
 		return nil
 	})

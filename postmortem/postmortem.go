@@ -1,0 +1,323 @@
+// Package postmortem compiles an incident's postmortem from its stored
+// state alone: a Markdown document and a PNG chart of its phases.
+package postmortem
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// Input is everything a postmortem is made of.
+type Input struct {
+	Incident  *incident.Incident
+	Timeline  []incident.TimelineEvent
+	Roles     []incident.Role
+	Names     map[string]string // Slack user ID -> display name; IDs without one are shown as they are
+	Published time.Time
+}
+
+func (in Input) name(id string) string {
+	if id == "" {
+		return "incidentbot"
+	}
+	if n := in.Names[id]; n != "" {
+		return "@" + n
+	}
+	return id
+}
+
+// mentions turns <@U123> in recorded text into @name, for a document read outside Slack.
+func (in Input) mentions(s string) string {
+	for {
+		i := strings.Index(s, "<@")
+		if i < 0 {
+			return s
+		}
+		j := strings.IndexByte(s[i:], '>')
+		if j < 0 {
+			return s
+		}
+		id, _, _ := strings.Cut(s[i+2:i+j], "|")
+		s = s[:i] + in.name(id) + s[i+j+1:]
+	}
+}
+
+// Interval is a stretch of time the incident spent in one phase.
+type Interval struct {
+	Phase      incident.Phase
+	Start, End time.Time
+}
+
+// Intervals are the phases in the order the incident went through them, up to end.
+func (in Input) Intervals(end time.Time) []Interval {
+	inc := in.Incident
+	var out []Interval
+	cur, since := incident.Identification, inc.DeclaredAt
+	for _, ev := range in.Timeline {
+		if ev.Kind != incident.EventPhase || ev.Phase == "" || ev.At.After(end) {
+			continue
+		}
+		out = append(out, Interval{Phase: cur, Start: since, End: ev.At})
+		cur, since = ev.Phase, ev.At
+	}
+	if cur != incident.Lessons || end.After(since) {
+		out = append(out, Interval{Phase: cur, Start: since, End: end})
+	}
+	return slices.DeleteFunc(out, func(iv Interval) bool { return !iv.End.After(iv.Start) && iv.Phase != cur })
+}
+
+// Figures are the headline durations.
+type Figures struct {
+	ToDeclare time.Duration // from the report to the declaration; 0 when there was no report
+	ToContain time.Duration // from the declaration to containment done; 0 when it never was
+	ToRecover time.Duration // from the declaration to the close
+	Total     time.Duration // from the declaration to the postmortem
+}
+
+// HeadlineFigures works the figures out from the timeline.
+func (in Input) HeadlineFigures() Figures {
+	inc := in.Incident
+	f := Figures{Total: in.Published.Sub(inc.DeclaredAt)}
+	if !inc.ResolvedAt.IsZero() {
+		f.ToRecover = inc.ResolvedAt.Sub(inc.DeclaredAt)
+	}
+	// Containment is done when the incident first moves on from it to a later phase.
+	inContainment := false
+	for _, ev := range in.Timeline {
+		if ev.Kind != incident.EventPhase {
+			continue
+		}
+		if inContainment && incident.Containment.Before(ev.Phase) {
+			f.ToContain = ev.At.Sub(inc.DeclaredAt)
+			break
+		}
+		inContainment = ev.Phase == incident.Containment
+	}
+	return f
+}
+
+// Markdown renders the postmortem document.
+func Markdown(in Input) string {
+	inc := in.Incident
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	title := inc.Ref() + ": " + inc.Title
+	if inc.Drill {
+		title = "DRILL " + title
+	}
+	w("# Postmortem %s\n\n", mdText(title))
+
+	w("| | |\n| --- | --- |\n")
+	w("| Severity | %s |\n", in.severityLine())
+	w("| Declared | %s by %s |\n", stamp(inc.DeclaredAt), in.name(inc.DeclaredBy))
+	if !inc.ResolvedAt.IsZero() {
+		w("| Resolved | %s |\n", stamp(inc.ResolvedAt))
+	}
+	w("| Postmortem | %s |\n", stamp(in.Published))
+	if inc.Private {
+		w("| Visibility | private |\n")
+	}
+	w("| Channel | #%s |\n\n", inc.ChannelName)
+
+	w("## Summary\n\n%s\n\n", orNone(mdText(in.mentions(inc.Summary))))
+
+	f := in.HeadlineFigures()
+	w("## Headline figures\n\n| Figure | Time |\n| --- | --- |\n")
+	w("| Time to declare | %s |\n", durOr(f.ToDeclare, "not reported before it was declared"))
+	w("| Time to contain | %s |\n", durOr(f.ToContain, "containment not completed"))
+	w("| Time to recover | %s |\n", durOr(f.ToRecover, "not resolved"))
+	w("| Total | %s |\n\n", dur(f.Total))
+
+	w("## Time in each phase\n\n| Phase | Time |\n| --- | --- |\n")
+	totals := incident.PhaseDurations(inc.DeclaredAt, in.Timeline, in.Published)
+	for _, p := range incident.Phases() {
+		if d, ok := totals[p]; ok {
+			w("| %s | %s |\n", p.Title(), dur(d))
+		}
+	}
+	w("\n")
+
+	w("## Roles\n\n")
+	held := in.roleHistory()
+	if len(held) == 0 {
+		w("None recorded.\n")
+	}
+	for _, r := range in.Roles {
+		if h := held[r.Key]; len(h) > 0 {
+			w("- %s: %s\n", mdText(r.Name), strings.Join(h, ", "))
+		}
+	}
+	w("\n")
+
+	w("## Timeline\n\n")
+	if len(in.Timeline) == 0 {
+		w("None recorded.\n")
+	} else {
+		w("| Time (UTC) | Who | What |\n| --- | --- | --- |\n")
+		for _, ev := range in.Timeline {
+			what := mdCell(in.mentions(ev.Text))
+			if ev.Link != "" {
+				what += " ([message](" + ev.Link + "))"
+			}
+			w("| %s | %s | %s |\n", ev.At.UTC().Format("2006-01-02 15:04:05"), in.name(ev.Actor), what)
+		}
+	}
+	w("\n")
+
+	w("## Checklists\n\n")
+	any := false
+	for _, p := range incident.Phases() {
+		items := inc.Checklists[p]
+		if len(items) == 0 {
+			continue
+		}
+		any = true
+		done, total := inc.Progress(p)
+		w("### %s (%d/%d done)\n\n", p.Title(), done, total)
+		for _, it := range items {
+			if it.Done {
+				w("- [x] %s (%s)\n", mdText(it.Text), in.name(it.By))
+			} else {
+				w("- [ ] %s\n", mdText(it.Text))
+			}
+		}
+		w("\n")
+	}
+	if !any {
+		w("None recorded.\n\n")
+	}
+
+	w("## Lessons learned\n\n")
+	for _, group := range []struct {
+		title string
+		pick  func(incident.Lesson) string
+	}{
+		{"What went well", func(l incident.Lesson) string { return l.WentWell }},
+		{"What went wrong", func(l incident.Lesson) string { return l.WentWrong }},
+		{"What to improve", func(l incident.Lesson) string { return l.Improve }},
+	} {
+		w("### %s\n\n", group.title)
+		n := 0
+		for _, l := range inc.Lessons {
+			if t := strings.TrimSpace(group.pick(l)); t != "" {
+				w("- %s — %s\n", mdText(in.mentions(strings.ReplaceAll(t, "\n", " "))), in.name(l.Author))
+				n++
+			}
+		}
+		if n == 0 {
+			w("None recorded.\n")
+		}
+		w("\n")
+	}
+
+	w("## Follow-up actions\n\n")
+	if len(inc.FollowUps) == 0 {
+		w("None recorded.\n")
+	} else {
+		w("| # | Action | Owner | Due | Status |\n| --- | --- | --- | --- | --- |\n")
+		for _, a := range inc.FollowUps {
+			owner, due, status := "unassigned", "none", "open"
+			if a.Owner != "" {
+				owner = in.name(a.Owner)
+			}
+			if a.Due != "" {
+				due = a.Due
+			}
+			if a.Done {
+				status = "done by " + in.name(a.DoneBy)
+			}
+			w("| %d | %s | %s | %s | %s |\n", a.ID, mdCell(in.mentions(a.Text)), owner, due, status)
+		}
+	}
+	return b.String()
+}
+
+func (in Input) severityLine() string {
+	line := "`" + in.Incident.Severity + "`"
+	var changes []string
+	for _, ev := range in.Timeline {
+		if ev.Kind == incident.EventSeverity {
+			changes = append(changes, fmt.Sprintf("%s at %s by %s", mdText(strings.TrimPrefix(ev.Text, "Severity: ")), stamp(ev.At), in.name(ev.Actor)))
+		}
+	}
+	if len(changes) > 0 {
+		line += " (changes: " + strings.Join(changes, "; ") + ")"
+	}
+	return line
+}
+
+// roleHistory lists, per role, who held it from when, from the declaration and the role events.
+func (in Input) roleHistory() map[string][]string {
+	out := map[string][]string{}
+	inc := in.Incident
+	out[incident.CommanderRole] = []string{in.name(inc.DeclaredBy) + " from " + stamp(inc.DeclaredAt)}
+	for _, ev := range in.Timeline {
+		if ev.Kind != incident.EventRole {
+			continue
+		}
+		for _, r := range in.Roles {
+			rest, ok := strings.CutPrefix(ev.Text, r.Name+": ")
+			if !ok {
+				continue
+			}
+			if strings.HasSuffix(rest, "stepped down") {
+				out[r.Key] = append(out[r.Key], "nobody from "+stamp(ev.At))
+				continue
+			}
+			if _, after, found := strings.Cut(rest, " → "); found {
+				rest = after
+			}
+			out[r.Key] = append(out[r.Key], in.mentions(rest)+" from "+stamp(ev.At))
+		}
+	}
+	return out
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+func dur(d time.Duration) string {
+	d = d.Round(time.Minute)
+	if d < time.Minute {
+		return "under a minute"
+	}
+	days, hours, mins := d/(24*time.Hour), (d%(24*time.Hour))/time.Hour, (d%time.Hour)/time.Minute
+	var parts []string
+	if days > 0 {
+		parts = append(parts, fmt.Sprintf("%dd", days))
+	}
+	if hours > 0 {
+		parts = append(parts, fmt.Sprintf("%dh", hours))
+	}
+	if mins > 0 {
+		parts = append(parts, fmt.Sprintf("%dm", mins))
+	}
+	return strings.Join(parts, " ")
+}
+
+func durOr(d time.Duration, none string) string {
+	if d <= 0 {
+		return none
+	}
+	return dur(d)
+}
+
+func orNone(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "None recorded."
+	}
+	return s
+}
+
+// mdText keeps user text from being read as Markdown structure.
+func mdText(s string) string {
+	return strings.NewReplacer("\\", "\\\\", "*", "\\*", "_", "\\_", "`", "\\`", "#", "\\#", "<", "&lt;", ">", "&gt;", "[", "\\[", "]", "\\]").Replace(s)
+}
+
+// mdCell is mdText for a table cell: one line, no pipes.
+func mdCell(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(mdText(s), "|", "\\|"), "\n", " ")
+}

@@ -1,0 +1,115 @@
+package postmortem
+
+import (
+	"bytes"
+	"flag"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gonum.org/v1/plot/vg"
+
+	"github.com/incidentbot/incidentbot/config"
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+
+func at(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+
+func sample() Input {
+	inc := &incident.Incident{
+		Number: 7, Title: "Ransomware on file_server *prod*", Severity: "sev2", Phase: incident.Lessons, Status: incident.Resolved,
+		ChannelName: "inc-7-ransomware-on-file-server-prod", DeclaredBy: "UALICE", DeclaredAt: t0,
+		Roles:      map[string]string{"commander": "UALICE", "comms": "UCAROL"},
+		Summary:    "Encrypted shares restored from backups; entry via a phished VPN account.",
+		ResolvedAt: at(150),
+		Checklists: map[incident.Phase][]incident.ChecklistItem{
+			incident.Identification: {{Text: "Confirm it is real", Done: true, By: "UBOB", At: at(5)}, {Text: "Preserve evidence"}},
+			incident.Containment:    {{Text: "Isolate hosts", Done: true, By: "UBOB", At: at(40)}},
+		},
+		Lessons: []incident.Lesson{
+			{Author: "UALICE", At: at(160), WentWell: "Backups were clean | tested", Improve: "Faster VPN lockout"},
+			{Author: "UBOB", At: at(170), WentWrong: "EDR alert was missed for 2h"},
+		},
+		FollowUps: []incident.FollowUp{
+			{ID: 1, Text: "Enforce MFA on the VPN", Owner: "UBOB", Due: "2026-12-15", Author: "UALICE", At: at(160)},
+			{ID: 2, Text: "Page on EDR ransomware alerts", Author: "UBOB", At: at(170), Done: true, DoneBy: "UBOB", DoneAt: at(180)},
+		},
+	}
+	tl := []incident.TimelineEvent{
+		{At: at(0), Actor: "UALICE", Kind: incident.EventDeclared, Text: `Declared "Ransomware" with severity sev1; <@UALICE> is the commander`},
+		{At: at(3), Actor: "UALICE", Kind: incident.EventRole, Text: "Communications Lead: <@UCAROL>"},
+		{At: at(20), Actor: "UALICE", Kind: incident.EventPhase, Phase: incident.Containment, Text: "Phase: Identification → Containment"},
+		{At: at(30), Actor: "UCAROL", Kind: incident.EventUpdate, Text: "Hosts isolated"},
+		{At: at(45), Actor: "UALICE", Kind: incident.EventSeverity, Text: "Severity: sev1 → sev2"},
+		{At: at(60), Actor: "UALICE", Kind: incident.EventPhase, Phase: incident.Eradication, Text: "Phase: Containment → Eradication"},
+		{At: at(90), Actor: "UDAVE", Kind: incident.EventPinned, Text: "<@UBOB>: dropper hash found", Link: "https://example.slack.com/archives/C1/p1"},
+		{At: at(100), Actor: "UALICE", Kind: incident.EventPhase, Phase: incident.Recovery, Text: "Phase: Eradication → Recovery"},
+		{At: at(150), Actor: "UALICE", Kind: incident.EventPhase, Phase: incident.Lessons, Text: "Phase: Recovery → Lessons learned"},
+	}
+	return Input{Incident: inc, Timeline: tl, Roles: config.Defaults().Roles,
+		Names: map[string]string{"UALICE": "alice", "UBOB": "bob", "UCAROL": "carol"}, Published: at(24 * 60)}
+}
+
+func TestMarkdownGolden(t *testing.T) {
+	md := Markdown(sample())
+	path := filepath.Join("testdata", "postmortem.golden.md")
+	if *update {
+		if err := os.WriteFile(path, []byte(md), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(want) != md {
+		t.Errorf("postmortem differs from %s (go test ./postmortem -update):\n%s", path, md)
+	}
+}
+
+func TestFigures(t *testing.T) {
+	f := sample().HeadlineFigures()
+	if f.ToContain != 60*time.Minute || f.ToRecover != 150*time.Minute || f.Total != 24*time.Hour || f.ToDeclare != 0 {
+		t.Errorf("figures = %+v", f)
+	}
+}
+
+func TestEmptySectionsSayNoneRecorded(t *testing.T) {
+	in := Input{Incident: &incident.Incident{Number: 1, Title: "Quiet", Severity: "sev4", DeclaredBy: "U1", DeclaredAt: t0}, Published: at(10)}
+	md := Markdown(in)
+	for _, section := range []string{"## Summary", "## Checklists", "### What went well", "### What went wrong", "### What to improve", "## Follow-up actions"} {
+		i := strings.Index(md, section)
+		if i < 0 || !strings.HasPrefix(strings.TrimSpace(md[i+len(section):]), "None recorded.") {
+			t.Errorf("%s does not say none recorded", section)
+		}
+	}
+}
+
+func TestChartIsAPicture(t *testing.T) {
+	img, err := Chart(sample())
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoded, err := png.Decode(bytes.NewReader(img))
+	if err != nil {
+		t.Fatalf("the chart is not a PNG: %v", err)
+	}
+	b := decoded.Bounds()
+	wantW, wantH := int(ChartWidth/vg.Inch*ChartDPI), int(ChartHeight/vg.Inch*ChartDPI)
+	if b.Dx() != wantW || b.Dy() != wantH {
+		t.Errorf("chart is %dx%d, want %dx%d", b.Dx(), b.Dy(), wantW, wantH)
+	}
+	if len(img) < 10_000 {
+		t.Errorf("chart is only %d bytes: nothing drawn?", len(img))
+	}
+	if *update {
+		_ = os.WriteFile(filepath.Join(os.TempDir(), "incidentbot-chart.png"), img, 0o644)
+	}
+}
