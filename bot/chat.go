@@ -246,3 +246,65 @@ func (c *Chat) MessageAt(ctx context.Context, channelID, ts string) (commands.Ch
 	}
 	return commands.ChatMessage{User: m.User, Text: m.Text, Permalink: link}, nil
 }
+
+// Upload shares a file in a channel with Slack's files upload v2 (get an
+// upload URL, send the bytes, complete the upload) and returns its permalink.
+// Each step is retried on its own, so a failing completion does not upload twice.
+func (c *Chat) Upload(ctx context.Context, channelID, filename, title string, content []byte) (string, error) {
+	var target *slack.GetUploadURLExternalResponse
+	if err := c.out.Do(ctx, "", "files.getUploadURLExternal", func() (err error) {
+		target, err = c.api.GetUploadURLExternalContext(ctx, slack.GetUploadURLExternalParameters{FileName: filename, FileSize: len(content)})
+		return err
+	}); err != nil {
+		return "", fmt.Errorf("files.getUploadURLExternal %s: %w", filename, err)
+	}
+	if err := c.out.Do(ctx, "", "upload", func() error {
+		return c.api.UploadToURL(ctx, slack.UploadToURLParameters{UploadURL: target.UploadURL, Filename: filename, Content: string(content)})
+	}); err != nil {
+		return "", fmt.Errorf("upload %s: %w", filename, err)
+	}
+	if err := c.out.Do(ctx, channelID, "files.completeUploadExternal", func() error {
+		_, err := c.api.CompleteUploadExternalContext(ctx, slack.CompleteUploadExternalParameters{
+			Files: []slack.FileSummary{{ID: target.FileID, Title: title}}, Channel: channelID})
+		return err
+	}); err != nil {
+		return "", fmt.Errorf("files.completeUploadExternal %s: %w", filename, err)
+	}
+	var file *slack.File
+	if err := c.out.Do(ctx, "", "files.info", func() (err error) {
+		file, _, _, err = c.api.GetFileInfoContext(ctx, target.FileID, 0, 0)
+		return err
+	}); err != nil {
+		return "", fmt.Errorf("files.info %s: %w", target.FileID, err)
+	}
+	return file.Permalink, nil
+}
+
+// Archive archives a channel; one archived already is fine.
+func (c *Chat) Archive(ctx context.Context, channelID string) error {
+	err := c.out.Do(ctx, channelID, "conversations.archive", func() error {
+		return c.api.ArchiveConversationContext(ctx, channelID)
+	})
+	if err != nil && !isSlackError(err, "already_archived") {
+		return fmt.Errorf("conversations.archive %s: %w", channelID, err)
+	}
+	return nil
+}
+
+// UserName returns a user's display name, or their real name.
+func (c *Chat) UserName(ctx context.Context, userID string) (string, error) {
+	var u *slack.User
+	if err := c.out.Do(ctx, "", "users.info", func() (err error) {
+		u, err = c.api.GetUserInfoContext(ctx, userID)
+		return err
+	}); err != nil {
+		return "", fmt.Errorf("users.info %s: %w", userID, err)
+	}
+	if u.Profile.DisplayName != "" {
+		return u.Profile.DisplayName, nil
+	}
+	if u.RealName != "" {
+		return u.RealName, nil
+	}
+	return u.Name, nil
+}

@@ -35,8 +35,11 @@ func Card(cfg config.File, inc *incident.Incident) Message {
 		sev += " " + escape(s.Description)
 	}
 	status := "Open"
-	if inc.Status == incident.Closed {
-		status = "Closed"
+	switch inc.Status {
+	case incident.Resolved:
+		status = "Closed after " + shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt)) + "\nretro until " + slackDate(inc.RetroDeadline, "{date_short_pretty} {time}")
+	case incident.Closed:
+		status = "Closed after " + shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt)) + "\npostmortem published"
 	}
 	if inc.Private {
 		status += " · :lock: private"
@@ -80,6 +83,11 @@ func Card(cfg config.File, inc *incident.Incident) Message {
 			button(ActionPostUpdate, "Post update", num, ""),
 			button(ActionAddNote, "Add note", num, ""))
 		blocks = append(blocks, Block{"type": "actions", "block_id": "card:" + num, "elements": buttons})
+	}
+	if inc.Status == incident.Resolved {
+		num := strconv.FormatInt(inc.Number, 10)
+		blocks = append(blocks, Block{"type": "actions", "block_id": "card:" + num, "elements": []any{
+			button(ActionAddLesson, "Add lessons learned", num, "primary")}})
 	}
 	blocks = append(blocks, contextBlock("Run `/incident help` in this channel to see what you can do."))
 	return Message{Text: fmt.Sprintf("%s (%s, %s)", title, inc.Severity, inc.Phase.Title()), Blocks: blocks}

@@ -34,6 +34,10 @@ type Chat interface {
 	OpenView(ctx context.Context, triggerID string, view View) error
 	// MessageAt returns a message of a channel, with a permalink to it.
 	MessageAt(ctx context.Context, channelID, ts string) (ChatMessage, error)
+	// Upload shares a file in a channel and returns its permalink.
+	Upload(ctx context.Context, channelID, filename, title string, content []byte) (string, error)
+	Archive(ctx context.Context, channelID string) error
+	UserName(ctx context.Context, userID string) (string, error)
 }
 
 // ChatMessage is a message someone posted in Slack.
@@ -60,6 +64,10 @@ type Store interface {
 	Schedule(ctx context.Context, n int64, due time.Time) error
 	ScheduleMissing(ctx context.Context, dues map[int64]time.Time) error
 	Unschedule(ctx context.Context, n int64) error
+	WithOpenFollowUps(ctx context.Context) ([]*incident.Incident, error)
+	SavePostmortem(ctx context.Context, n int64, markdown string) error
+	Postmortem(ctx context.Context, n int64) (string, error)
+	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
 }
 
 // Request is one /incident command as a user typed it.
@@ -200,13 +208,20 @@ func (h *Handler) validate(ctx context.Context, sub subcommand, c *call) error {
 				return incident.Errorf("%s is private: only the people in it can see it.", inc.Ref())
 			}
 			c.inc = inc
-			return nil
+			return h.checkOpen(sub, inc)
 		}
 	}
 	if inChannel == nil {
 		return incident.Errorf("This is not an incident channel, so say which incident: `/incident %s 42 …` or `/incident %s INC-42 …`. %s", sub.name, sub.name, sub.usageHint())
 	}
 	c.inc = inChannel
+	return h.checkOpen(sub, inChannel)
+}
+
+func (h *Handler) checkOpen(sub subcommand, inc *incident.Incident) error {
+	if sub.open && inc.Status != incident.Open {
+		return incident.Errorf("%s is closed, so `/incident %s` no longer applies. Add lessons with `/incident lesson` until the postmortem is published.", inc.Ref(), sub.name)
+	}
 	return nil
 }
 

@@ -81,7 +81,9 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 		{"status INC-1 extra", []string{"no incident INC-1"}},
 		{"list everything", []string{"takes no arguments", "Usage: `/incident list`."}},
 		{"phase next", []string{"not an incident channel", "/incident phase 42"}},
-		{"close", []string{"not available yet"}},
+		{"close", []string{"not an incident channel", "/incident close 42"}},
+		{"drill", []string{"not available yet"}},
+		{"actions now", []string{"takes no arguments"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -111,7 +113,7 @@ func TestHelpComesFromTheTable(t *testing.T) {
 	}
 	for _, want := range []string{
 		"`/incident declare <title> [sevN] [--private] [@people]`", "`/incident status [number]`", "`/incident list`",
-		"`/incident phase <phase|next> [because <reason>]` — Move the incident to another phase; moving back needs a reason.", "`/incident close [summary]` — Close the incident and start the retro. _(coming soon)_", "`sev1` Critical",
+		"`/incident phase <phase|next> [because <reason>]` — Move the incident to another phase; moving back needs a reason.", "`/incident close [summary]` — Close the incident: final broadcast, then the retro.", "`/incident drill [scenario]` — Start a practice incident. _(coming soon)_", "`sev1` Critical",
 	} {
 		if !strings.Contains(shown, want) {
 			t.Errorf("help lacks %q:\n%s", want, shown)

@@ -83,6 +83,9 @@ func (h *Handler) action(ctx context.Context, in Interaction) error {
 	if strings.HasPrefix(in.ActionID, ActionChecklist+":") {
 		return h.checklistAction(ctx, in)
 	}
+	if in.ActionID == ActionFollowUpDone {
+		return h.followUpDone(ctx, in)
+	}
 	n, err := strconv.ParseInt(in.Value, 10, 64)
 	if err != nil {
 		return fmt.Errorf("action %s with value %q: %w", in.ActionID, in.Value, err)
@@ -101,6 +104,11 @@ func (h *Handler) action(ctx context.Context, in Interaction) error {
 		return h.chat.OpenView(ctx, in.TriggerID, updateModal(inc))
 	case ActionAddNote:
 		return h.chat.OpenView(ctx, in.TriggerID, noteModal(inc))
+	case ActionAddLesson:
+		if inc.Status == incident.Closed {
+			return incident.Errorf("The postmortem of %s is already published.", inc.Ref())
+		}
+		return h.chat.OpenView(ctx, in.TriggerID, lessonModal(inc))
 	}
 	return fmt.Errorf("unknown action %q", in.ActionID)
 }
@@ -163,6 +171,12 @@ func (h *Handler) submission(ctx context.Context, in Interaction) (map[string]st
 		} else {
 			do = func(ctx context.Context) error { return h.addNote(ctx, n, in.UserID, text) }
 		}
+	case ModalLesson:
+		errs, work := h.lessonSubmission(in)
+		if len(errs) > 0 {
+			return errs, nil
+		}
+		do = work
 	case ModalAssign:
 		roleKey, user := in.Values[InputRole], in.Values[InputUser]
 		role, ok := h.cfg.Role(roleKey)

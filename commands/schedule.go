@@ -53,8 +53,15 @@ func (h *Handler) schedule(inc *incident.Incident) (updateDue, nudgeAt time.Time
 	return updateDue, nudgeAt, true
 }
 
-// nextDue is when the incident's next scheduled work is due.
+// nextDue is when the incident's next scheduled work is due: updates and
+// nudges while it is open, the retro's reminder and deadline once resolved.
 func (h *Handler) nextDue(inc *incident.Incident) (time.Time, bool) {
+	if inc.Status == incident.Resolved {
+		if r := reminderAt(inc); !inc.Reminded && r.Before(inc.RetroDeadline) {
+			return r, true
+		}
+		return inc.RetroDeadline, true
+	}
 	updateDue, nudgeAt, ok := h.schedule(inc)
 	if !ok {
 		return time.Time{}, false
@@ -110,6 +117,9 @@ func (h *Handler) RunScheduled(ctx context.Context, n int64) (Ran, error) {
 		return Ran{}, err
 	}
 	now := h.now()
+	if inc.Status == incident.Resolved {
+		return h.runRetro(ctx, inc, now)
+	}
 	updateDue, nudgeAt, ok := h.schedule(inc)
 	switch {
 	case !ok:

@@ -136,13 +136,14 @@ type Incident struct {
 	NudgedFor time.Time `json:"nudged_for,omitzero"`
 
 	// The retro, after /incident close.
-	Summary       string     `json:"summary,omitempty"`
-	ResolvedAt    time.Time  `json:"resolved_at,omitzero"`
-	RetroDeadline time.Time  `json:"retro_deadline,omitzero"`
-	Reminded      bool       `json:"reminded,omitempty"`
-	ClosedAt      time.Time  `json:"closed_at,omitzero"`
-	Lessons       []Lesson   `json:"lessons,omitempty"`
-	FollowUps     []FollowUp `json:"follow_ups,omitempty"`
+	Summary        string     `json:"summary,omitempty"`
+	ResolvedAt     time.Time  `json:"resolved_at,omitzero"`
+	RetroDeadline  time.Time  `json:"retro_deadline,omitzero"`
+	Reminded       bool       `json:"reminded,omitempty"`
+	ClosedAt       time.Time  `json:"closed_at,omitzero"`
+	PostmortemLink string     `json:"postmortem_link,omitempty"`
+	Lessons        []Lesson   `json:"lessons,omitempty"`
+	FollowUps      []FollowUp `json:"follow_ups,omitempty"`
 }
 
 // Lesson is one contribution to the lessons learned.

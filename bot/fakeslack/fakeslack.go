@@ -53,6 +53,7 @@ type Message struct {
 	// VisibleTo is set for ephemeral messages: only that user sees them.
 	VisibleTo string
 	Edited    bool
+	Files     []string // IDs of files shared with the message
 }
 
 // Visible returns the text a person sees: the text, or the text in the blocks.
@@ -139,6 +140,7 @@ type Server struct {
 	triggers  map[string]string // trigger ID -> user it was issued to
 	views     map[string]View
 	events    map[string]map[string]any
+	files     map[string]*File
 
 	requestURL, signingSecret string // set: HTTP mode deliveries
 }
@@ -167,6 +169,7 @@ func New() *Server {
 		triggers:  map[string]string{},
 		views:     map[string]View{},
 		events:    map[string]map[string]any{},
+		files:     map[string]*File{},
 	}
 	s.users[s.BotUserID] = &User{ID: s.BotUserID, Name: "incidentbot"}
 	for _, u := range defaultUsers {
@@ -176,6 +179,7 @@ func New() *Server {
 	mux.HandleFunc("/api/{method}", s.serveAPI)
 	mux.HandleFunc("/socket-mode", s.serveSocket)
 	mux.HandleFunc("/hooks/response/{id}", s.serveResponseURL)
+	mux.HandleFunc("POST /upload/{id}", s.serveUpload)
 	s.srv = httptest.NewServer(mux)
 	return s
 }

@@ -1,0 +1,533 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/postmortem"
+)
+
+// Retro interactions.
+const (
+	ActionAddLesson    = "retro_add_lesson"
+	ActionFollowUpDone = "follow_up_done" // value <number>:<follow-up ID>
+	ModalLesson        = "incident_lesson"
+
+	InputWentWell  = "went_well"
+	InputWentWrong = "went_wrong"
+	InputImprove   = "improve"
+
+	// followUpSlots is how many follow-up actions the lessons form takes at once.
+	followUpSlots = 3
+)
+
+// Scheduled retro work, as RunScheduled reports it.
+const (
+	SentReminders = "reminders"
+	SentPostmort  = "postmortem"
+)
+
+// InputAction, InputOwner and InputDue name the inputs of follow-up slot i (1-based).
+func InputAction(i int) string { return "action_" + strconv.Itoa(i) }
+func InputOwner(i int) string  { return "owner_" + strconv.Itoa(i) }
+func InputDue(i int) string    { return "due_" + strconv.Itoa(i) }
+
+// --- close ---
+
+func (h *Handler) closeCmd(ctx context.Context, c *call) error {
+	summary := strings.TrimSpace(c.parsed.Raw)
+	if l := utf8.RuneCountInString(summary); l > maxUpdateChars {
+		return incident.Errorf("The summary is %d characters long; keep it to %d. %s", l, maxUpdateChars, c.sub.usageHint())
+	}
+	now := h.now()
+	beganLessons := false
+	inc, err := h.store.Update(ctx, c.inc.Number, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+		if inc.Status != incident.Open {
+			return nil, incident.Errorf("%s is already closed.", inc.Ref())
+		}
+		if err := h.mayLead(inc, c.req.UserID, "close the incident"); err != nil {
+			return nil, err
+		}
+		var events []incident.TimelineEvent
+		beganLessons = false
+		if inc.Phase != incident.Lessons {
+			events = append(events, incident.TimelineEvent{At: now, Actor: c.req.UserID, Kind: incident.EventPhase, Phase: incident.Lessons,
+				Text: fmt.Sprintf("Phase: %s → %s", inc.Phase.Title(), incident.Lessons.Title())})
+			inc.Phase, inc.PhaseStartedAt = incident.Lessons, now
+			if _, ok := inc.Checklists[incident.Lessons]; !ok {
+				h.startChecklist(inc, incident.Lessons)
+				beganLessons = true
+			}
+		}
+		inc.Status, inc.Summary, inc.ResolvedAt = incident.Resolved, summary, now
+		inc.RetroDeadline = now.Add(h.cfg.Retro.Deadline)
+		text := "Closed"
+		if summary != "" {
+			text += ": " + summary
+		}
+		return append(events, incident.TimelineEvent{At: now, Actor: c.req.UserID, Kind: incident.EventClosed, Text: text}), nil
+	})
+	if err != nil {
+		return err
+	}
+	h.reschedule(ctx, inc) // updates stop; the retro's reminder and deadline take their place
+	if h.cfg.StakeholderChannel != "" && !inc.Drill {
+		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, resolvedMessage(inc)); err != nil {
+			h.log.Error("could not announce the resolution", "incident", inc.Number, "err", err)
+		}
+	}
+	if beganLessons {
+		h.postChecklist(ctx, inc, incident.Lessons)
+	}
+	h.refresh(ctx, inc.Number)
+	h.promptRetro(ctx, inc)
+	h.respond(ctx, c.req, textMessage(fmt.Sprintf("Closed %s after %s. The retro is open until %s; then the postmortem is published (or now, with `/incident postmortem`).",
+		inc.Ref(), shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt)), slackDate(inc.RetroDeadline, "{date_short_pretty} {time}"))))
+	return nil
+}
+
+func resolvedMessage(inc *incident.Incident) Message {
+	took := shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt))
+	if inc.Private {
+		return textMessage(fmt.Sprintf(":white_check_mark: *%s* (private incident) is resolved after %s.", inc.Ref(), took))
+	}
+	text := fmt.Sprintf(":white_check_mark: *%s resolved: %s*\nAfter %s, severity `%s`.", inc.Ref(), escape(truncate(inc.Title, 300)), took, inc.Severity)
+	if inc.Summary != "" {
+		text += "\n" + escape(truncate(inc.Summary, 2000))
+	}
+	return textMessage(text)
+}
+
+// promptRetro asks everyone who took part for lessons learned, in the channel and by direct message.
+func (h *Handler) promptRetro(ctx context.Context, inc *incident.Incident) {
+	msg := retroPrompt(inc, "")
+	if _, err := h.chat.Post(ctx, inc.ChannelID, msg); err != nil {
+		h.log.Error("could not post the retro prompt", "incident", inc.Number, "err", err)
+	}
+	events, err := h.store.Timeline(ctx, inc.Number)
+	if err != nil {
+		h.log.Error("could not read the timeline for the retro", "incident", inc.Number, "err", err)
+	}
+	for _, u := range h.participants(inc, events) {
+		if _, err := h.chat.Post(ctx, u, retroPrompt(inc, u)); err != nil {
+			h.log.Warn("could not send the retro prompt", "incident", inc.Number, "user", u, "err", err)
+		}
+	}
+}
+
+func (h *Handler) participants(inc *incident.Incident, events []incident.TimelineEvent) []string {
+	return slices.DeleteFunc(inc.Participants(events), func(u string) bool { return u == h.botUserID })
+}
+
+func retroPrompt(inc *incident.Incident, to string) Message {
+	lead := fmt.Sprintf(":mag: *The retro of %s is open.* What we write down now is how the next incident goes better.", inc.Ref())
+	if to != "" {
+		lead = fmt.Sprintf(":mag: You took part in *%s: %s*. What we write down now is how the next incident goes better.", inc.Ref(), escape(truncate(inc.Title, 200)))
+	}
+	text := lead + fmt.Sprintf("\nAdd what went well, what went wrong, what to improve and follow-up actions by %s, when the postmortem is published.",
+		slackDate(inc.RetroDeadline, "{date_short_pretty} {time}"))
+	return Message{Text: "The retro of " + inc.Ref() + " is open", Blocks: []Block{
+		section(text),
+		{"type": "actions", "block_id": "retro:" + strconv.FormatInt(inc.Number, 10), "elements": []any{
+			button(ActionAddLesson, "Add lessons learned", strconv.FormatInt(inc.Number, 10), "primary")}},
+	}}
+}
+
+// --- lessons ---
+
+func (h *Handler) lessonCmd(ctx context.Context, c *call) error {
+	words := strings.Fields(c.parsed.Raw)
+	kind := "improve"
+	if len(words) > 0 {
+		switch strings.ToLower(strings.TrimSuffix(words[0], ":")) {
+		case "well", "wrong", "improve":
+			kind = strings.ToLower(strings.TrimSuffix(words[0], ":"))
+			words = words[1:]
+		}
+	}
+	text := strings.Join(words, " ")
+	if text == "" {
+		return incident.Errorf("A lesson needs text. %s", c.sub.usageHint())
+	}
+	if l := utf8.RuneCountInString(text); l > maxUpdateChars {
+		return incident.Errorf("The lesson is %d characters long; keep it to %d.", l, maxUpdateChars)
+	}
+	l := incident.Lesson{Author: c.req.UserID}
+	switch kind {
+	case "well":
+		l.WentWell = text
+	case "wrong":
+		l.WentWrong = text
+	default:
+		l.Improve = text
+	}
+	if err := h.addLessons(ctx, c.inc.Number, l, nil); err != nil {
+		return err
+	}
+	h.respond(ctx, c.req, textMessage(fmt.Sprintf("Thanks: your lesson is recorded for the postmortem of %s.", c.inc.Ref())))
+	return nil
+}
+
+// addLessons stores a contribution to the retro and says so in the channel.
+func (h *Handler) addLessons(ctx context.Context, n int64, l incident.Lesson, actions []incident.FollowUp) error {
+	now := h.now()
+	l.At = now
+	hasLesson := l.WentWell != "" || l.WentWrong != "" || l.Improve != ""
+	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+		if inc.Status == incident.Closed {
+			return nil, incident.Errorf("The postmortem of %s is already published; lessons can no longer be added.", inc.Ref())
+		}
+		var events []incident.TimelineEvent
+		if hasLesson {
+			inc.Lessons = append(inc.Lessons, l)
+			events = append(events, incident.TimelineEvent{At: now, Actor: l.Author, Kind: incident.EventLesson, Text: "Lessons learned added"})
+		}
+		for _, a := range actions {
+			a.ID, a.Author, a.At = len(inc.FollowUps)+1, l.Author, now
+			inc.FollowUps = append(inc.FollowUps, a)
+			events = append(events, incident.TimelineEvent{At: now, Actor: l.Author, Kind: incident.EventFollowUp,
+				Text: fmt.Sprintf("Follow-up #%d: %s", a.ID, a.Text)})
+		}
+		return events, nil
+	})
+	if err != nil {
+		return err
+	}
+	var parts []string
+	for _, p := range []struct {
+		text, label string
+	}{{l.WentWell, "went well"}, {l.WentWrong, "went wrong"}, {l.Improve, "to improve"}} {
+		if p.text != "" {
+			parts = append(parts, p.label)
+		}
+	}
+	if len(actions) > 0 {
+		parts = append(parts, fmt.Sprintf("%d follow-up action(s)", len(actions)))
+	}
+	if _, err := h.chat.Post(ctx, inc.ChannelID, textMessage(fmt.Sprintf(":memo: %s added lessons learned: %s.", userRef(l.Author), strings.Join(parts, ", ")))); err != nil {
+		h.log.Warn("could not show the lesson in the channel", "incident", n, "err", err)
+	}
+	return nil
+}
+
+func lessonModal(inc *incident.Incident) View {
+	text := func(id, label, hint string) Block {
+		return Block{"type": "input", "block_id": id, "label": plain(label), "optional": true, "hint": plain(hint),
+			"element": map[string]any{"type": "plain_text_input", "action_id": id, "multiline": true, "max_length": maxUpdateChars}}
+	}
+	blocks := []Block{
+		text(InputWentWell, "What went well", "Worth keeping for next time."),
+		text(InputWentWrong, "What went wrong", "No blame: what happened, not who."),
+		text(InputImprove, "What to improve", "What would have made this easier or shorter."),
+	}
+	for i := 1; i <= followUpSlots; i++ {
+		blocks = append(blocks,
+			Block{"type": "input", "block_id": InputAction(i), "label": plain(fmt.Sprintf("Follow-up action %d", i)), "optional": true,
+				"element": map[string]any{"type": "plain_text_input", "action_id": InputAction(i), "max_length": 300}},
+			Block{"type": "input", "block_id": InputOwner(i), "label": plain("Owner"), "optional": true,
+				"element": map[string]any{"type": "users_select", "action_id": InputOwner(i), "placeholder": plain("Who will do it")}},
+			Block{"type": "input", "block_id": InputDue(i), "label": plain("Due"), "optional": true,
+				"element": map[string]any{"type": "datepicker", "action_id": InputDue(i)}},
+		)
+	}
+	return modal(ModalLesson, "Lessons learned", "Add", inc.Number, blocks...)
+}
+
+// lessonSubmission checks the lessons form.
+func (h *Handler) lessonSubmission(in Interaction) (map[string]string, func(ctx context.Context) error) {
+	l := incident.Lesson{Author: in.UserID, WentWell: strings.TrimSpace(in.Values[InputWentWell]),
+		WentWrong: strings.TrimSpace(in.Values[InputWentWrong]), Improve: strings.TrimSpace(in.Values[InputImprove])}
+	var actions []incident.FollowUp
+	for i := 1; i <= followUpSlots; i++ {
+		text, owner, due := strings.TrimSpace(in.Values[InputAction(i)]), in.Values[InputOwner(i)], in.Values[InputDue(i)]
+		if text == "" {
+			if owner != "" || due != "" {
+				return map[string]string{InputAction(i): "Say what the action is, or clear its owner and due date."}, nil
+			}
+			continue
+		}
+		if due != "" {
+			if _, err := time.Parse(time.DateOnly, due); err != nil {
+				return map[string]string{InputDue(i): "Pick a date."}, nil
+			}
+		}
+		actions = append(actions, incident.FollowUp{Text: text, Owner: owner, Due: due})
+	}
+	if l.WentWell == "" && l.WentWrong == "" && l.Improve == "" && len(actions) == 0 {
+		return map[string]string{InputWentWell: "Add at least one lesson or follow-up action."}, nil
+	}
+	n, _ := strconv.ParseInt(in.PrivateMetadata, 10, 64)
+	return nil, func(ctx context.Context) error { return h.addLessons(ctx, n, l, actions) }
+}
+
+// --- the retro's scheduled work ---
+
+func reminderAt(inc *incident.Incident) time.Time {
+	return inc.ResolvedAt.Add(inc.RetroDeadline.Sub(inc.ResolvedAt) / 2)
+}
+
+func (h *Handler) runRetro(ctx context.Context, inc *incident.Incident, now time.Time) (Ran, error) {
+	if !now.Before(inc.RetroDeadline) {
+		if _, err := h.publish(ctx, inc.Number); err != nil {
+			return Ran{}, err
+		}
+		return Ran{Sent: SentPostmort, Due: inc.RetroDeadline}, nil
+	}
+	if !inc.Reminded && !now.Before(reminderAt(inc)) {
+		events, err := h.store.Timeline(ctx, inc.Number)
+		if err != nil {
+			return Ran{}, err
+		}
+		contributed := map[string]bool{}
+		for _, l := range inc.Lessons {
+			contributed[l.Author] = true
+		}
+		for _, f := range inc.FollowUps {
+			contributed[f.Author] = true
+		}
+		for _, u := range h.participants(inc, events) {
+			if contributed[u] {
+				continue
+			}
+			msg := retroPrompt(inc, u)
+			msg.Blocks[0] = section(fmt.Sprintf(":hourglass_flowing_sand: A reminder: the retro of *%s* closes %s and you have not added anything yet. A line is enough.",
+				inc.Ref(), slackDate(inc.RetroDeadline, "{ago}")))
+			if _, err := h.chat.Post(ctx, u, msg); err != nil {
+				h.log.Warn("could not send a retro reminder", "incident", inc.Number, "user", u, "err", err)
+			}
+		}
+		updated, err := h.store.Update(ctx, inc.Number, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
+			i.Reminded = true
+			return nil, nil
+		})
+		if err != nil {
+			return Ran{}, err
+		}
+		next, _ := h.nextDue(updated)
+		return Ran{Sent: SentReminders, Due: reminderAt(inc), Next: next}, nil
+	}
+	next, _ := h.nextDue(inc)
+	return Ran{Next: next}, nil
+}
+
+// --- the postmortem ---
+
+func (h *Handler) postmortemCmd(ctx context.Context, c *call) error {
+	if len(c.parsed.Args) > 0 {
+		return incident.Errorf("`/incident postmortem` takes no arguments. %s", c.sub.usageHint())
+	}
+	switch c.inc.Status {
+	case incident.Open:
+		return incident.Errorf("%s is still open. Close it with `/incident close [summary]`; the postmortem follows the retro.", c.inc.Ref())
+	case incident.Resolved:
+		if err := h.mayLead(c.inc, c.req.UserID, "publish the postmortem before the retro's deadline"); err != nil {
+			return err
+		}
+		if _, err := h.publish(ctx, c.inc.Number); err != nil {
+			return err
+		}
+	}
+	md, err := h.store.Postmortem(ctx, c.inc.Number)
+	if err != nil {
+		return err
+	}
+	inc, err := h.store.Get(ctx, c.inc.Number)
+	if err != nil {
+		return err
+	}
+	head := fmt.Sprintf("*Postmortem of %s*, published %s", inc.Ref(), slackDate(inc.ClosedAt, "{date_short_pretty} {time}"))
+	if inc.PostmortemLink != "" {
+		head += ": <" + inc.PostmortemLink + "|open the document>"
+	}
+	h.respond(ctx, c.req, Message{Text: "Postmortem of " + inc.Ref(), Blocks: []Block{
+		section(head), section("```" + truncate(strings.ReplaceAll(md, "```", "'''"), maxSectionText-200) + "```")}})
+	return nil
+}
+
+// errPublishing is returned while another runner publishes the same postmortem.
+var errPublishing = errors.New("the postmortem is being published elsewhere")
+
+// publish compiles the postmortem from the stored state, uploads it and its
+// chart to the incident channel, tells the stakeholders, closes the incident
+// and, when configured, archives the channel once the upload is confirmed.
+func (h *Handler) publish(ctx context.Context, n int64) (*incident.Incident, error) {
+	first, err := h.store.Once(ctx, "postmortem:"+strconv.FormatInt(n, 10), 2*time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	if !first {
+		return nil, errPublishing
+	}
+	inc, err := h.store.Get(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	if inc.Status == incident.Closed {
+		return inc, nil
+	}
+	events, err := h.store.Timeline(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	for _, u := range h.participants(inc, events) {
+		if name, err := h.chat.UserName(ctx, u); err == nil {
+			names[u] = name
+		}
+	}
+	for _, f := range inc.FollowUps {
+		if f.Owner != "" && names[f.Owner] == "" {
+			if name, err := h.chat.UserName(ctx, f.Owner); err == nil {
+				names[f.Owner] = name
+			}
+		}
+	}
+	now := h.now()
+	in := postmortem.Input{Incident: inc, Timeline: events, Roles: h.cfg.Roles, Names: names, Published: now}
+	md := postmortem.Markdown(in)
+	chart, err := postmortem.Chart(in)
+	if err != nil {
+		return nil, err
+	}
+	base := strings.ToLower(inc.Ref())
+	link, err := h.chat.Upload(ctx, inc.ChannelID, base+"-postmortem.md", "Postmortem "+inc.Ref(), []byte(md))
+	if err != nil {
+		return nil, fmt.Errorf("upload the postmortem of %s: %w", inc.Ref(), err)
+	}
+	if _, err := h.chat.Upload(ctx, inc.ChannelID, base+"-phases.png", inc.Ref()+" phases over time", chart); err != nil {
+		return nil, fmt.Errorf("upload the chart of %s: %w", inc.Ref(), err)
+	}
+	if err := h.store.SavePostmortem(ctx, n, md); err != nil {
+		return nil, err
+	}
+	inc, err = h.store.Update(ctx, n, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
+		i.Status, i.ClosedAt, i.PostmortemLink = incident.Closed, now, link
+		return []incident.TimelineEvent{{At: now, Kind: incident.EventPublished, Text: "Postmortem published", Link: link}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	h.reschedule(ctx, inc)
+	if h.cfg.StakeholderChannel != "" && !inc.Drill {
+		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, postmortemSummary(inc, in.HeadlineFigures())); err != nil {
+			h.log.Error("could not tell stakeholders about the postmortem", "incident", n, "err", err)
+		}
+	}
+	h.refresh(ctx, n)
+	if h.cfg.Retro.ArchiveChannel {
+		if err := h.chat.Archive(ctx, inc.ChannelID); err != nil {
+			h.log.Error("could not archive the incident channel", "incident", n, "err", err)
+		}
+	}
+	return inc, nil
+}
+
+func postmortemSummary(inc *incident.Incident, f postmortem.Figures) Message {
+	if inc.Private {
+		return textMessage(fmt.Sprintf(":page_facing_up: The postmortem of *%s* (private incident) is published for its members.", inc.Ref()))
+	}
+	text := fmt.Sprintf(":page_facing_up: *Postmortem of %s: %s*\nResolved in %s · %d lessons · %d follow-up actions · <%s|read it>",
+		inc.Ref(), escape(truncate(inc.Title, 300)), shortDur(f.ToRecover), len(inc.Lessons), len(inc.FollowUps), inc.PostmortemLink)
+	return textMessage(text)
+}
+
+// --- follow-up actions ---
+
+func (h *Handler) actionsCmd(ctx context.Context, c *call) error {
+	if len(c.parsed.Args) > 0 {
+		return incident.Errorf("`/incident actions` takes no arguments. %s", c.sub.usageHint())
+	}
+	incs, err := h.store.WithOpenFollowUps(ctx)
+	if err != nil {
+		return err
+	}
+	blocks := []Block{}
+	count := 0
+	for _, inc := range incs {
+		if inc.Private && !inc.IsMember(c.req.UserID) {
+			continue
+		}
+		for _, f := range inc.FollowUps {
+			if f.Done {
+				continue
+			}
+			count++
+			if len(blocks) >= maxListed {
+				continue
+			}
+			owner, due := "_no owner_", "_no due date_"
+			if f.Owner != "" {
+				owner = userRef(f.Owner)
+			}
+			if f.Due != "" {
+				due = "due " + f.Due
+			}
+			b := section(fmt.Sprintf("*%s #%d* %s\n%s · %s", inc.Ref(), f.ID, escape(truncate(f.Text, 300)), owner, due))
+			b["accessory"] = button(ActionFollowUpDone, "Mark done", fmt.Sprintf("%d:%d", inc.Number, f.ID), "")
+			blocks = append(blocks, b)
+		}
+	}
+	if count == 0 {
+		h.respond(ctx, c.req, textMessage(":white_check_mark: No open follow-up actions."))
+		return nil
+	}
+	blocks = append([]Block{header(fmt.Sprintf("Open follow-up actions (%d)", count))}, blocks...)
+	if count > maxListed {
+		blocks = append(blocks, contextBlock(fmt.Sprintf("…and %d more.", count-maxListed)))
+	}
+	h.respond(ctx, c.req, Message{Text: fmt.Sprintf("%d open follow-up actions", count), Blocks: blocks})
+	return nil
+}
+
+// followUpDone marks an action done: its owner may, and an admin, and anyone while it has no owner.
+func (h *Handler) followUpDone(ctx context.Context, in Interaction) error {
+	num, id, ok := strings.Cut(in.Value, ":")
+	n, err1 := strconv.ParseInt(num, 10, 64)
+	fid, err2 := strconv.Atoi(id)
+	if !ok || err1 != nil || err2 != nil {
+		return fmt.Errorf("follow-up %q", in.Value)
+	}
+	now := h.now()
+	var text string
+	_, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+		i := slices.IndexFunc(inc.FollowUps, func(f incident.FollowUp) bool { return f.ID == fid })
+		if i < 0 {
+			return nil, incident.Errorf("%s has no follow-up #%d.", inc.Ref(), fid)
+		}
+		f := &inc.FollowUps[i]
+		if f.Done {
+			return nil, incident.Errorf("%s #%d is already done.", inc.Ref(), fid)
+		}
+		if f.Owner != "" && f.Owner != in.UserID && !slices.Contains(h.cfg.Admins, in.UserID) {
+			return nil, incident.Errorf("Only its owner (%s) or an admin can mark %s #%d done.", userRef(f.Owner), inc.Ref(), fid)
+		}
+		f.Done, f.DoneBy, f.DoneAt = true, in.UserID, now
+		text = fmt.Sprintf("%s #%d marked done: %s", inc.Ref(), fid, f.Text)
+		return []incident.TimelineEvent{{At: now, Actor: in.UserID, Kind: incident.EventFollowUp, Text: fmt.Sprintf("Follow-up #%d done", fid)}}, nil
+	})
+	if err != nil {
+		return err
+	}
+	h.teller(ctx, in)(textMessage(":white_check_mark: " + escape(text)))
+	return nil
+}
+
+func shortDur(d time.Duration) string {
+	d = d.Round(time.Minute)
+	switch {
+	case d < time.Minute:
+		return "under a minute"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh %dm", d/time.Hour, (d%time.Hour)/time.Minute)
+	}
+	return fmt.Sprintf("%dd %dh", d/(24*time.Hour), (d%(24*time.Hour))/time.Hour)
+}
