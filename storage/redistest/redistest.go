@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,9 +40,19 @@ func Start(t testing.TB) *Server {
 		return StartEmbedded(t)
 	}
 	s := &Server{dir: t.TempDir()}
-	s.start(t, bin, freePort(t))
 	t.Cleanup(func() { s.stop() })
-	return s
+	// Another test process may take the same free port between our probe and
+	// redis-server's bind; then we would talk to its server. Check the PID.
+	for attempt := 1; ; attempt++ {
+		err := s.start(t, bin, freePort(t))
+		if err == nil {
+			return s
+		}
+		s.stop()
+		if attempt == 5 {
+			t.Fatal(err)
+		}
+	}
 }
 
 // StartEmbedded starts the embedded Redis-compatible store.
@@ -76,10 +87,12 @@ func (s *Server) Restart(t testing.TB) {
 	s.stop()
 	_, port, _ := net.SplitHostPort(s.Addr)
 	p, _ := strconv.Atoi(port)
-	s.start(t, bin, p)
+	if err := s.start(t, bin, p); err != nil {
+		t.Fatal(err)
+	}
 }
 
-func (s *Server) start(t testing.TB, bin string, port int) {
+func (s *Server) start(t testing.TB, bin string, port int) error {
 	t.Helper()
 	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	cmd := exec.Command(bin,
@@ -88,7 +101,7 @@ func (s *Server) start(t testing.TB, bin string, port int) {
 		"--daemonize", "no", "--logfile", filepath.Join(s.dir, "redis.log"),
 	)
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start redis-server: %v", err)
+		return fmt.Errorf("start redis-server: %w", err)
 	}
 	s.cmd = cmd
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -96,11 +109,15 @@ func (s *Server) start(t testing.TB, bin string, port int) {
 	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
 	defer c.Close()
 	for {
-		if err := c.Ping(ctx).Err(); err == nil {
-			return
+		info, err := c.Info(ctx, "server").Result()
+		if err == nil {
+			if !strings.Contains(info, fmt.Sprintf("process_id:%d\r", cmd.Process.Pid)) {
+				return fmt.Errorf("port %d answered by another redis-server", port)
+			}
+			return nil
 		} else if ctx.Err() != nil {
 			log, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
-			t.Fatalf("redis-server on %s did not answer: %v\n%s", s.Addr, err, log)
+			return fmt.Errorf("redis-server on %s did not answer: %v\n%s", s.Addr, err, log)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
