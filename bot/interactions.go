@@ -42,6 +42,8 @@ func interactionFrom(cb slack.InteractionCallback) commands.Interaction {
 						in.Values[blockID] = a.SelectedOption.Value
 					case a.SelectedUser != "":
 						in.Values[blockID] = a.SelectedUser
+					case a.SelectedDate != "":
+						in.Values[blockID] = a.SelectedDate
 					default:
 						in.Values[blockID] = a.Value
 					}

@@ -420,3 +420,109 @@ func grep(text, word string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+func (c *cluster) dms(user string) []string {
+	var out []string
+	for _, ch := range c.slack.Channels() {
+		if ch.DM == user {
+			for _, m := range ch.Messages {
+				out = append(out, m.Visible())
+			}
+		}
+	}
+	return out
+}
+
+func countContaining(list []string, s string) int {
+	n := 0
+	for _, x := range list {
+		if strings.Contains(x, s) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestRetroRemindersOnceWithTwoReplicas(t *testing.T) {
+	c := newCluster(t, 2, func(f *config.File) { f.Severities[0].UpdateEvery = 0 })
+	inc := c.declare(t, "Phishing sev1") // alice declares; bob and carol are not invited
+	c.command(t, "UALICE", inc.ChannelID, "assign comms <@UCAROL>")
+	c.command(t, "UBOB", inc.ChannelID, "note I looked at the mail logs")
+	c.command(t, "UALICE", inc.ChannelID, "close")
+	c.command(t, "UCAROL", inc.ChannelID, "lesson well The mail filter caught the second wave")
+	for _, u := range []string{"UALICE", "UBOB", "UCAROL"} {
+		if countContaining(c.dms(u), "You took part in *INC-1") != 1 {
+			t.Errorf("%s did not get the retro prompt: %v", u, c.dms(u))
+		}
+	}
+	c.clock.Advance(23 * time.Hour)
+	c.tick()
+	if n := countContaining(c.dms("UBOB"), "A reminder"); n != 0 {
+		t.Fatal("reminded before halfway")
+	}
+	c.clock.Advance(time.Hour)
+	c.tick()
+	c.tick()
+	c.clock.Advance(time.Hour)
+	c.tick()
+	for user, want := range map[string]int{"UALICE": 1, "UBOB": 1, "UCAROL": 0} {
+		if n := countContaining(c.dms(user), "A reminder: the retro of *INC-1*"); n != want {
+			t.Errorf("%s got %d reminders, want %d", user, n, want)
+		}
+	}
+}
+
+func TestDeadlinePassedWhileDownPublishesOnce(t *testing.T) {
+	c := newCluster(t, 2, func(f *config.File) { f.Severities[0].UpdateEvery = 0 })
+	inc := c.declare(t, "Credential stuffing sev1")
+	c.command(t, "UALICE", inc.ChannelID, "close Blocked the botnet ranges")
+	c.command(t, "UBOB", inc.ChannelID, "lesson improve Rate-limit the login endpoint")
+	c.clock.Advance(72 * time.Hour) // the bot was down past the deadline
+	c.tick()
+	c.tick()
+	c.clock.Advance(time.Minute)
+	c.tick()
+	var md []fakeslack.File
+	for _, f := range c.slack.Files() {
+		if strings.HasSuffix(f.Name, "-postmortem.md") {
+			md = append(md, f)
+		}
+	}
+	if len(md) != 1 {
+		t.Fatalf("%d postmortems published, want 1", len(md))
+	}
+	if !strings.Contains(string(md[0].Content), "Rate-limit the login endpoint — @bob") {
+		t.Errorf("postmortem lacks bob's lesson:\n%s", md[0].Content)
+	}
+	got, _ := c.store.Get(context.Background(), 1)
+	if got.Status != incident.Closed {
+		t.Errorf("status %s", got.Status)
+	}
+	ch, _ := c.slack.Channel(inc.ChannelID)
+	if !ch.Archived {
+		t.Error("not archived")
+	}
+}
+
+func TestPrivateRetroKeepsStakeholdersInTheDark(t *testing.T) {
+	c := newCluster(t, 1, func(f *config.File) { f.Severities[0].UpdateEvery = 0 })
+	inc := c.declare(t, "Insider exfiltration sev1 --private")
+	c.command(t, "UALICE", inc.ChannelID, "close HR engaged; access revoked")
+	c.command(t, "UALICE", inc.ChannelID, "lesson wrong Offboarding left the VPN token active")
+	c.command(t, "UALICE", inc.ChannelID, "postmortem")
+	ch, _ := c.slack.Channel(c.stakeholder)
+	if len(ch.Messages) < 3 {
+		t.Fatalf("stakeholders got %d messages, want the declaration, the resolution and the postmortem", len(ch.Messages))
+	}
+	for _, m := range ch.Messages {
+		v := m.Visible()
+		for _, secret := range []string{"Insider", "exfiltration", "HR engaged", "Offboarding", "VPN"} {
+			if strings.Contains(v, secret) {
+				t.Errorf("a stakeholder message leaks %q: %q", secret, v)
+			}
+		}
+		if !strings.Contains(v, "INC-1") {
+			t.Errorf("a stakeholder message lacks the reference: %q", v)
+		}
+	}
+}

@@ -82,11 +82,12 @@ func (s *Server) Command(ctx context.Context, userID, channelID, text string) (D
 	return s.deliver(ctx, "slash_commands", s.NewCommand(userID, channelID, text))
 }
 
-// Click clicks the button with actionID in a message, as userID.
-func (s *Server) Click(ctx context.Context, userID, channelID, ts, actionID string) (Delivered, error) {
+// Click clicks the button with actionID in a message, as userID. With a
+// value, it is the button of that action ID carrying that value.
+func (s *Server) Click(ctx context.Context, userID, channelID, ts, actionID string, value ...string) (Delivered, error) {
 	return s.act(ctx, userID, channelID, ts, actionID, func(el map[string]any) map[string]any {
 		return map[string]any{"type": "button", "value": el["value"], "text": el["text"]}
-	})
+	}, value...)
 }
 
 // Check sets the ticked options of a checkboxes element in a message, as userID.
@@ -104,7 +105,7 @@ func (s *Server) Check(ctx context.Context, userID, channelID, ts, actionID stri
 }
 
 // act sends a block_actions payload for one element of a message.
-func (s *Server) act(ctx context.Context, userID, channelID, ts, actionID string, shape func(el map[string]any) map[string]any) (Delivered, error) {
+func (s *Server) act(ctx context.Context, userID, channelID, ts, actionID string, shape func(el map[string]any) map[string]any, value ...string) (Delivered, error) {
 	s.mu.Lock()
 	ch, ok := s.channels[channelID]
 	if !ok {
@@ -119,7 +120,7 @@ func (s *Server) act(ctx context.Context, userID, channelID, ts, actionID string
 	msg := ch.Messages[i]
 	var blocks []map[string]any
 	_ = json.Unmarshal(msg.Blocks, &blocks)
-	blockID, el := findElement(blocks, actionID)
+	blockID, el := findElement(blocks, actionID, value...)
 	if el == nil {
 		s.mu.Unlock()
 		return Delivered{}, fmt.Errorf("no element %s in message %s", actionID, ts)
@@ -143,14 +144,14 @@ func (s *Server) act(ctx context.Context, userID, channelID, ts, actionID string
 	return s.deliver(ctx, "interactive", payload)
 }
 
-func findElement(blocks []map[string]any, actionID string) (string, map[string]any) {
+func findElement(blocks []map[string]any, actionID string, value ...string) (string, map[string]any) {
 	for _, b := range blocks {
 		els, _ := b["elements"].([]any)
 		if acc, ok := b["accessory"].(map[string]any); ok {
 			els = append(els, acc)
 		}
 		for _, e := range els {
-			if em, _ := e.(map[string]any); em != nil && em["action_id"] == actionID {
+			if em, _ := e.(map[string]any); em != nil && em["action_id"] == actionID && (len(value) == 0 || em["value"] == value[0]) {
 				id, _ := b["block_id"].(string)
 				return id, em
 			}
@@ -211,6 +212,10 @@ func (s *Server) Submit(ctx context.Context, userID, viewID string, values map[s
 		case "users_select":
 			if given {
 				entry["selected_user"] = val
+			}
+		case "datepicker":
+			if given {
+				entry["selected_date"] = val
 			}
 		case "checkboxes": // values: comma-separated option values
 			selected := []any{}

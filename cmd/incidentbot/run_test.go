@@ -59,11 +59,20 @@ func startBot(t *testing.T, socketMode bool) *harness {
 }
 
 // startBotWithClock starts the bot recording time from now; its outbound
-// path does not wait (see TestOutbound… for the waits themselves).
+// path does not wait (see TestOutbound… for the waits themselves). The
+// scheduler's cron ticks on the wall clock, so the severities here send no
+// scheduled updates: a tick landing mid-script would make it nondeterministic.
 func startBotWithClock(t *testing.T, socketMode bool, now func() time.Time) *harness {
 	t.Helper()
-	return startBotWith(t, socketMode, now, "")
+	return startBotWith(t, socketMode, now, quietSeverities)
 }
+
+const quietSeverities = `severities:
+  - {name: sev1, description: "Critical: active breach, data loss or outage", update_every: 0}
+  - {name: sev2, description: "Major: contained threat, degraded service", update_every: 0}
+  - {name: sev3, description: "Minor: limited impact", update_every: 0}
+  - {name: sev4, description: "Low: suspicious activity under review", update_every: 0}
+`
 
 // startBotWith also appends extraYAML to the configuration file.
 func startBotWith(t *testing.T, socketMode bool, now func() time.Time, extraYAML string) *harness {
