@@ -34,10 +34,15 @@ type Outbound struct {
 	lanes map[string]*lane
 }
 
+// postGap spaces chat.postMessage calls to one channel: Slack allows one a
+// second, measured where the requests arrive, so a little margin absorbs
+// the network's jitter.
+const postGap = time.Second + 50*time.Millisecond
+
 // NewOutbound returns the outbound path; join is how to join a public channel.
 func NewOutbound(clock Clock, m *Metrics, log *slog.Logger, join func(ctx context.Context, channelID string) error) *Outbound {
 	return &Outbound{clock: clock, metrics: m, log: log, join: join, maxAttempts: 8,
-		backoffBase: 500 * time.Millisecond, backoffMax: 30 * time.Second, postGap: time.Second,
+		backoffBase: 500 * time.Millisecond, backoffMax: 30 * time.Second, postGap: postGap,
 		lanes: map[string]*lane{}}
 }
 
