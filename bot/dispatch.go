@@ -41,12 +41,12 @@ func NewDispatcher(app App, m *Metrics, log *slog.Logger) *Dispatcher {
 
 // Command queues a slash command; it returns false once shutdown has begun.
 func (d *Dispatcher) Command(req commands.Request) bool {
-	return d.Submit(func(ctx context.Context) commands.Result { return d.app.Handle(ctx, req) })
+	return d.Submit(req.TriggerID, func(ctx context.Context) commands.Result { return d.app.Handle(ctx, req) })
 }
 
 // Reaction queues a reaction event.
 func (d *Dispatcher) Reaction(r commands.Reaction) bool {
-	return d.Submit(func(ctx context.Context) commands.Result { return d.app.Reacted(ctx, r) })
+	return d.Submit(r.EventID, func(ctx context.Context) commands.Result { return d.app.Reacted(ctx, r) })
 }
 
 // Interact checks an interaction now and queues its work; it returns the
@@ -56,11 +56,12 @@ func (d *Dispatcher) Interact(ctx context.Context, in commands.Interaction) (fie
 	if len(fieldErrors) > 0 || work == nil {
 		return fieldErrors, true
 	}
-	return nil, d.Submit(work)
+	return nil, d.Submit(in.TriggerID, work)
 }
 
 // Submit queues acknowledged work; it returns false once shutdown has begun.
-func (d *Dispatcher) Submit(work commands.Work) bool {
+// requestID (Slack's trigger or event ID) goes into the log line.
+func (d *Dispatcher) Submit(requestID string, work commands.Work) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
@@ -73,7 +74,11 @@ func (d *Dispatcher) Submit(work commands.Work) bool {
 		start := time.Now()
 		res := work(ctx)
 		d.metrics.commandDone(res.Subcommand, res.Outcome, time.Since(start))
-		d.log.Info("request handled", "subcommand", res.Subcommand, "outcome", res.Outcome, "took", time.Since(start))
+		attrs := []any{"request_id", requestID, "subcommand", res.Subcommand, "outcome", res.Outcome, "took", time.Since(start)}
+		if res.Incident != 0 {
+			attrs = append(attrs, "incident", res.Incident)
+		}
+		d.log.Info("request handled", attrs...)
 	})
 	return true
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -33,6 +34,8 @@ type ServerConfig struct {
 	Dispatcher    *Dispatcher
 	Metrics       *Metrics
 	Log           *slog.Logger
+	// Ready answers /readyz; nil makes one. Keep it to mark the bot draining on shutdown.
+	Ready *Readiness
 }
 
 // NewHandler returns the HTTP handler: health, readiness and metrics in both
@@ -40,7 +43,11 @@ type ServerConfig struct {
 func NewHandler(cfg ServerConfig) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
-	mux.Handle("GET /readyz", newReadiness(cfg.Store, cfg.API, cfg.Log))
+	ready := cfg.Ready
+	if ready == nil {
+		ready = NewReadiness(cfg.Store, cfg.API)
+	}
+	mux.Handle("GET /readyz", ready)
 	mux.Handle("GET /metrics", cfg.Metrics.Handler())
 	if cfg.SigningSecret != "" {
 		v := verifier{secret: cfg.SigningSecret, metrics: cfg.Metrics, log: cfg.Log}
@@ -158,23 +165,33 @@ func writeEphemeral(w http.ResponseWriter, text string) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"response_type": "ephemeral", "text": text})
 }
 
-// readiness answers /readyz: the store answers a PING and Slack accepts the
-// token. auth.test is cached so probes do not spend Slack's rate limit.
-type readiness struct {
-	store Pinger
-	api   *slack.Client
-	log   *slog.Logger
+// Readiness answers /readyz: not draining, the store answers a PING, and
+// Slack accepts the token. auth.test is cached so probes do not spend
+// Slack's rate limit; failures are not cached, so it recovers by itself.
+type Readiness struct {
+	store    Pinger
+	api      *slack.Client
+	draining atomic.Bool
 
 	mu       sync.Mutex
 	authOK   time.Time
 	cacheFor time.Duration
 }
 
-func newReadiness(store Pinger, api *slack.Client, log *slog.Logger) *readiness {
-	return &readiness{store: store, api: api, log: log, cacheFor: time.Minute}
+// NewReadiness returns the /readyz handler.
+func NewReadiness(store Pinger, api *slack.Client) *Readiness {
+	return &Readiness{store: store, api: api, cacheFor: time.Minute}
 }
 
-func (rd *readiness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// Drain makes /readyz fail from now on, so load balancers move away while
+// acknowledged work finishes.
+func (rd *Readiness) Drain() { rd.draining.Store(true) }
+
+func (rd *Readiness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if rd.draining.Load() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	if err := rd.store.Ping(ctx); err != nil {

@@ -26,7 +26,8 @@ func TestReadinessFollowsRedisAndSlack(t *testing.T) {
 	metrics := bot.NewMetrics("test")
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), metrics)
-	h := httptest.NewServer(bot.NewHandler(bot.ServerConfig{Store: store, API: api, Metrics: metrics, Log: log,
+	ready := bot.NewReadiness(store, api)
+	h := httptest.NewServer(bot.NewHandler(bot.ServerConfig{Store: store, API: api, Metrics: metrics, Log: log, Ready: ready,
 		Dispatcher: bot.NewDispatcher(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now), metrics, log)}))
 	defer h.Close()
 
@@ -47,6 +48,12 @@ func TestReadinessFollowsRedisAndSlack(t *testing.T) {
 	if code, _ := get("/readyz"); code != http.StatusOK {
 		t.Errorf("readyz did not recover with Slack: %d", code)
 	}
+	ready.Drain()
+	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "shutting down") {
+		t.Errorf("readyz while draining = %d %q", code, body)
+	}
+	h.Config.Handler = bot.NewHandler(bot.ServerConfig{Store: store, API: api, Metrics: metrics, Log: log,
+		Dispatcher: bot.NewDispatcher(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now), metrics, log)})
 	srv.Close()
 	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "store") {
 		t.Errorf("readyz with Redis down = %d %q", code, body)

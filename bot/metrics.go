@@ -32,6 +32,7 @@ type Metrics struct {
 	updateDelay    prometheus.Histogram
 	digestsSent    prometheus.Counter
 	scheduleErrors prometheus.Counter
+	redisErrors    *prometheus.CounterVec
 }
 
 // NewMetrics registers the metrics; version goes into incidentbot_build_info.
@@ -79,6 +80,9 @@ func NewMetrics(version string) *Metrics {
 		scheduleErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "incidentbot_schedule_errors_total", Help: "Scheduled work that failed and was put back for a retry.",
 		}),
+		redisErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "incidentbot_redis_errors_total", Help: "Redis commands that failed, by command.",
+		}, []string{"command"}),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "incidentbot_build_info", Help: "Build information; always 1.",
@@ -89,7 +93,7 @@ func NewMetrics(version string) *Metrics {
 	}
 	build.WithLabelValues(version, goVersion).Set(1)
 	m.reg.MustRegister(m.commands, m.commandTime, m.slackCalls, m.rateLimited, m.requestsDeny, build,
-		m.slackPermanent, m.slackGaveUp, m.updatesSent, m.nudgesSent, m.updatesLate, m.updateDelay, m.digestsSent, m.scheduleErrors,
+		m.slackPermanent, m.slackGaveUp, m.updatesSent, m.nudgesSent, m.updatesLate, m.updateDelay, m.digestsSent, m.scheduleErrors, m.redisErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -91,6 +91,7 @@ const (
 type Result struct {
 	Subcommand string
 	Outcome    string
+	Incident   int64 // the incident it acted on, when known
 }
 
 // Handler runs /incident commands.
@@ -150,6 +151,9 @@ func (h *Handler) Handle(ctx context.Context, req Request) Result {
 		err = sub.run(ctx, c)
 	}
 	res.Outcome = h.report(ctx, log, err, func(m Message) { h.respond(ctx, req, m) })
+	if c.inc != nil {
+		res.Incident = c.inc.Number
+	}
 	return res
 }
 

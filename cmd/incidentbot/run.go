@@ -120,6 +120,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, cl clocks)
 	store := storage.New(rdb)
 
 	metrics := bot.NewMetrics(version)
+	rdb.AddHook(metrics.RedisHook())
+	metrics.RegisterOpenIncidents(store)
 	api := bot.NewSlackClient(cfg.SlackBotToken, cfg.SlackAppToken, cfg.SlackAPIURL, metrics)
 	botUserID, err := whoAmI(ctx, api, log)
 	if err != nil {
@@ -132,9 +134,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, cl clocks)
 	if cfg.SocketMode() {
 		secret = "" // no request URLs: Slack reaches us over the WebSocket
 	}
+	ready := bot.NewReadiness(store, api)
 	srv := &http.Server{
 		Handler: bot.NewHandler(bot.ServerConfig{SigningSecret: secret, Store: store, API: api,
-			Dispatcher: dispatcher, Metrics: metrics, Log: log}),
+			Dispatcher: dispatcher, Metrics: metrics, Log: log, Ready: ready}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -170,16 +173,20 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, cl clocks)
 		log.Info("shutting down: finishing acknowledged work")
 	case runErr = <-errc:
 	}
-	// Stop taking new work, then finish what was acknowledged.
+	// Stop taking new work, then finish what was acknowledged: not ready
+	// (so load balancers move away), the Socket Mode connection closed, no
+	// new scheduled work, the acknowledged work done; /healthz and /metrics
+	// answer until the end.
+	ready.Drain()
 	stopSocket()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
 	scheduler.Stop(shutdownCtx)
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		log.Warn("http shutdown", "err", err)
-	}
 	if err := dispatcher.Drain(shutdownCtx); err != nil {
 		log.Error("gave up waiting for acknowledged work", "err", err)
+	}
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("http shutdown", "err", err)
 	}
 	log.Info("incidentbot stopped")
 	return runErr

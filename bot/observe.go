@@ -1,0 +1,88 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"net"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// OpenLister lists the open incidents, for the gauge of open incidents.
+type OpenLister interface {
+	ListOpen(ctx context.Context) ([]*incident.Incident, error)
+}
+
+// openIncidents is a collector that counts the open incidents by severity
+// and phase at each scrape, from the store, so every replica reports the same.
+type openIncidents struct {
+	store OpenLister
+	desc  *prometheus.Desc
+}
+
+// RegisterOpenIncidents adds incidentbot_open_incidents{severity,phase} to the metrics.
+func (m *Metrics) RegisterOpenIncidents(store OpenLister) {
+	m.reg.MustRegister(&openIncidents{store: store, desc: prometheus.NewDesc(
+		"incidentbot_open_incidents", "Open incidents, by severity and phase.", []string{"severity", "phase"}, nil)})
+}
+
+func (o *openIncidents) Describe(ch chan<- *prometheus.Desc) { ch <- o.desc }
+
+func (o *openIncidents) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	open, err := o.store.ListOpen(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(o.desc, err)
+		return
+	}
+	counts := map[[2]string]int{}
+	for _, inc := range open {
+		counts[[2]string{inc.Severity, string(inc.Phase)}]++
+	}
+	for k, n := range counts {
+		ch <- prometheus.MustNewConstMetric(o.desc, prometheus.GaugeValue, float64(n), k[0], k[1])
+	}
+}
+
+// RedisHook counts Redis errors (a missing key is not one) in the metrics.
+func (m *Metrics) RedisHook() redis.Hook { return redisHook{m: m} }
+
+type redisHook struct{ m *Metrics }
+
+func (h redisHook) DialHook(next redis.DialHook) redis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := next(ctx, network, addr)
+		if err != nil {
+			h.m.redisErrors.WithLabelValues("dial").Inc()
+		}
+		return conn, err
+	}
+}
+
+func (h redisHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		h.count(cmd.Name(), err)
+		return err
+	}
+}
+
+func (h redisHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		h.count("pipeline", err)
+		return err
+	}
+}
+
+func (h redisHook) count(name string, err error) {
+	if err == nil || errors.Is(err, redis.Nil) || errors.Is(err, redis.TxFailedErr) {
+		return
+	}
+	h.m.redisErrors.WithLabelValues(name).Inc()
+}
