@@ -36,6 +36,8 @@ type ServerConfig struct {
 	Log           *slog.Logger
 	// Ready answers /readyz; nil makes one. Keep it to mark the bot draining on shutdown.
 	Ready *Readiness
+	// Mount adds more routes, such as the playground's page.
+	Mount func(mux *http.ServeMux)
 }
 
 // NewHandler returns the HTTP handler: health, readiness and metrics in both
@@ -54,6 +56,9 @@ func NewHandler(cfg ServerConfig) http.Handler {
 		mux.Handle("POST /slack/commands", v.wrap(commandsEndpoint(cfg.Dispatcher, cfg.Log)))
 		mux.Handle("POST /slack/events", v.wrap(eventsEndpoint(cfg.Dispatcher, cfg.Log)))
 		mux.Handle("POST /slack/interactions", v.wrap(interactionsEndpoint(cfg.Dispatcher, cfg.Log)))
+	}
+	if cfg.Mount != nil {
+		cfg.Mount(mux)
 	}
 	return mux
 }

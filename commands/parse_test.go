@@ -30,6 +30,7 @@ func TestParse(t *testing.T) {
 		{"note -- and - are words", Parsed{Name: "note", Args: []string{"--", "and", "-", "are", "words"}}},
 		{"note sev1a is not a severity", Parsed{Name: "note", Args: []string{"sev1a", "is", "not", "a", "severity"}}},
 		{"\tlist\n", Parsed{Name: "list"}},
+		{"declare &lt;script&gt; &amp; co", Parsed{Name: "declare", Args: []string{"<script>", "&", "co"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -38,7 +39,7 @@ func TestParse(t *testing.T) {
 			if f := strings.Fields(tt.text); len(f) > 0 {
 				wantRaw = strings.TrimSpace(strings.TrimSpace(tt.text)[len(f[0]):])
 			}
-			if got.Raw != wantRaw {
+			if got.Raw != strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(wantRaw) {
 				t.Errorf("Raw = %q, want %q", got.Raw, wantRaw)
 			}
 			got.Raw = ""

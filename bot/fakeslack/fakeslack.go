@@ -393,3 +393,46 @@ func SignedRequest(ctx context.Context, target, secret, contentType string, body
 	req.Header.Set("X-Slack-Signature", Sign(secret, ts, body))
 	return req, nil
 }
+
+// Users returns the workspace members, the bot included, by ID.
+func (s *Server) Users() []User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]User, 0, len(s.users))
+	for _, u := range s.users {
+		out = append(out, *u)
+	}
+	slices.SortFunc(out, func(a, b User) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// Changed returns a channel that is closed at the next change of state.
+func (s *Server) Changed() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
+}
+
+// File returns an uploaded file.
+func (s *Server) File(id string) (File, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.files[id]
+	if !ok {
+		return File{}, false
+	}
+	return *f, true
+}
+
+// Select picks an option of a static_select (or a user of a users_select) in a message, as userID.
+func (s *Server) Select(ctx context.Context, userID, channelID, ts, actionID, value string) (Delivered, error) {
+	return s.act(ctx, userID, channelID, ts, actionID, func(el map[string]any) map[string]any {
+		if el["type"] == "users_select" {
+			return map[string]any{"type": "users_select", "selected_user": value}
+		}
+		return map[string]any{"type": "static_select", "selected_option": map[string]any{"value": value, "text": map[string]any{"type": "plain_text", "text": value}}}
+	})
+}
+
+// PinReaction is the reaction incidentbot puts on the timeline.
+const PinReaction = "pushpin"

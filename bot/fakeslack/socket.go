@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -176,6 +177,24 @@ type SlashCommand struct {
 	APIAppID    string `json:"api_app_id"`
 }
 
+var slackMarkup = regexp.MustCompile(`<[@#!][^<>]*>`)
+
+// EscapeTyped escapes text as Slack does what people type into a slash
+// command: &, < and > become entities, except in Slack's own markup
+// (<@U123|name>, <#C123|name>, <!here>), which the client produced.
+func EscapeTyped(text string) string {
+	esc := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+	var b strings.Builder
+	last := 0
+	for _, m := range slackMarkup.FindAllStringIndex(text, -1) {
+		b.WriteString(esc.Replace(text[last:m[0]]))
+		b.WriteString(text[m[0]:m[1]])
+		last = m[1]
+	}
+	b.WriteString(esc.Replace(text[last:]))
+	return b.String()
+}
+
 // Form encodes the command as Slack posts it to a request URL.
 func (c SlashCommand) Form() []byte {
 	return []byte(url.Values{
@@ -206,7 +225,7 @@ func (s *Server) NewCommand(userID, channelID, text string) SlashCommand {
 	return SlashCommand{
 		Token: "deprecated-verification-token", TeamID: s.TeamID, TeamDomain: "fake",
 		ChannelID: channelID, ChannelName: chName, UserID: userID, UserName: name,
-		Command: "/incident", Text: text, ResponseURL: s.srv.URL + "/hooks/response/" + id,
+		Command: "/incident", Text: EscapeTyped(text), ResponseURL: s.srv.URL + "/hooks/response/" + id,
 		TriggerID: trigger, APIAppID: "AFAKE",
 	}
 }

@@ -26,13 +26,18 @@ var version = "dev"
 const usage = `Usage:
   incidentbot                run the bot (configured by environment variables)
   incidentbot check-config   validate the environment and configuration file, connecting nowhere
-  incidentbot playground     try the bot without Slack (not available yet)
+  incidentbot playground     try the bot without Slack: a local web page on HTTP_ADDR (127.0.0.1:8080)
+                             [--demo] starts with a short scripted incident
   incidentbot --version      print the version
 `
 
 const noSlackHelp = `
-No Slack variables are set. Create the Slack app from slack-app-manifest.yaml (Socket Mode)
-or slack-app-manifest-http.yaml (HTTP mode) as the README shows, then set SLACK_BOT_TOKEN and
+No Slack variables are set. To try incidentbot without Slack, run:
+
+  incidentbot playground
+
+To run it for real, create the Slack app from slack-app-manifest.yaml (Socket Mode) or
+slack-app-manifest-http.yaml (HTTP mode) as the README shows, then set SLACK_BOT_TOKEN and
 either SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode).
 `
 
@@ -66,8 +71,7 @@ func runWithClocks(ctx context.Context, args []string, getenv func(string) strin
 		fmt.Fprint(stdout, usage)
 		return 0
 	case "playground":
-		fmt.Fprintln(stderr, "incidentbot playground is not available yet; see the README for running the bot against Slack.")
-		return 2
+		return runPlayground(ctx, args[1:], getenv, stdout, stderr, cl)
 	case "", "check-config":
 	default:
 		fmt.Fprintf(stderr, "incidentbot: unknown command %q\n\n%s", sub, usage)
@@ -92,7 +96,7 @@ func runWithClocks(ctx context.Context, args []string, getenv func(string) strin
 	}
 
 	log := newLogger(cfg, stderr)
-	if err := serve(ctx, cfg, log, cl); err != nil {
+	if err := serve(ctx, cfg, log, serveOptions{clocks: cl}); err != nil {
 		log.Error("incidentbot stopped", "err", err)
 		return 1
 	}
@@ -108,7 +112,15 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 }
 
 // serve runs the bot until ctx ends, then finishes acknowledged work.
-func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, cl clocks) error {
+// serveOptions are what differs between the bot and the playground.
+type serveOptions struct {
+	clocks
+	mount   func(mux *http.ServeMux)               // more routes on the HTTP server
+	onReady func(ctx context.Context, addr string) // runs once the bot listens and is connected
+}
+
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serveOptions) error {
+	cl := opts.clocks
 	rdb, closeStore, err := storage.Open(ctx, storage.Options{
 		URL: cfg.RedisURL, SentinelAddrs: cfg.RedisSentinelAddrs, SentinelMaster: cfg.RedisSentinelMaster,
 		ClusterAddrs: cfg.RedisClusterAddrs, Password: cfg.RedisPassword,
@@ -137,7 +149,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, cl clocks)
 	ready := bot.NewReadiness(store, api)
 	srv := &http.Server{
 		Handler: bot.NewHandler(bot.ServerConfig{SigningSecret: secret, Store: store, API: api,
-			Dispatcher: dispatcher, Metrics: metrics, Log: log, Ready: ready}),
+			Dispatcher: dispatcher, Metrics: metrics, Log: log, Ready: ready, Mount: opts.mount}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -166,6 +178,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, cl clocks)
 		return fmt.Errorf("start the scheduler: %w", err)
 	}
 	log.Info("incidentbot started", "version", version, "mode", mode, "addr", ln.Addr().String(), "bot_user", botUserID)
+	if opts.onReady != nil {
+		go opts.onReady(ctx, ln.Addr().String())
+	}
 
 	var runErr error
 	select {

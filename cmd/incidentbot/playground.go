@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+
+	"github.com/incidentbot/incidentbot/bot/fakeslack"
+	"github.com/incidentbot/incidentbot/config"
+	"github.com/incidentbot/incidentbot/playground"
+)
+
+// runPlayground runs the real bot against the in-repo Slack stand-in, over
+// its Web API and its Socket Mode WebSocket, and serves a page to use it.
+func runPlayground(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, cl clocks) int {
+	flags := flag.NewFlagSet("playground", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	demo := flags.Bool("demo", false, "start with a short scripted incident")
+	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	fs := fakeslack.New()
+	defer fs.Close()
+	everyone := []string{fs.BotUserID, "UALICE", "UBOB", "UCAROL", "UDAVE"}
+	general := fs.CreateChannel("general", false, everyone...)
+	stakeholders := fs.CreateChannel("security-incidents", false, everyone...)
+
+	env := map[string]string{
+		"SLACK_BOT_TOKEN": fs.BotToken, "SLACK_APP_TOKEN": fs.AppToken, "SLACK_API_URL": fs.APIURL(),
+		"HTTP_ADDR": "127.0.0.1:8080", "LOG_FORMAT": "text",
+	}
+	for _, k := range []string{"REDIS_URL", "HTTP_ADDR", "INCIDENT_CONFIG", "LOG_LEVEL", "LOG_FORMAT"} {
+		if v := getenv(k); v != "" {
+			env[k] = v
+		}
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] }, os.ReadFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "incidentbot playground: %v\n", err)
+		return 1
+	}
+	if cfg.File.StakeholderChannel == "" {
+		cfg.File.StakeholderChannel = stakeholders
+	}
+	if len(cfg.File.Responders) == 0 {
+		cfg.File.Responders = []string{"UBOB"}
+	}
+	log := newLogger(cfg, stderr)
+	err = serve(ctx, cfg, log, serveOptions{
+		clocks: cl,
+		mount:  func(mux *http.ServeMux) { playground.Mount(mux, fs) },
+		onReady: func(ctx context.Context, addr string) {
+			fmt.Fprintf(stdout, "incidentbot playground: open http://%s\n", addr)
+			if *demo {
+				if err := playground.Demo(ctx, fs, general); err != nil {
+					log.Error("the demo stopped", "err", err)
+				}
+			}
+		},
+	})
+	if err != nil {
+		log.Error("incidentbot playground stopped", "err", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/incidentbot/incidentbot/bot/clocktest"
+)
+
+// startPlayground runs `incidentbot playground` on a free port and returns its address.
+func startPlayground(t *testing.T, args ...string) string {
+	t.Helper()
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	out, logs := &syncBuffer{}, &syncBuffer{}
+	exit := make(chan int, 1)
+	env := map[string]string{"HTTP_ADDR": addr}
+	go func() {
+		exit <- runWithClocks(ctx, append([]string{"playground"}, args...), func(k string) string { return env[k] }, out, logs, clocks{now: time.Now, outbound: clocktest.Instant{}})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-exit; code != 0 {
+			t.Errorf("playground exited %d", code)
+		}
+		if t.Failed() {
+			t.Logf("playground log:\n%s", logs.String())
+		}
+	})
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), "open http://"+addr); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the playground did not say where it is:\n%s\n%s", out.String(), logs.String())
+		}
+	}
+	return addr
+}
+
+// browser starts headless Chromium, as the machine's package installs it.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := ""
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("chromium is not installed; .ci/run installs Debian's chromium")
+		}
+		t.Skip("chromium is not installed (apt-get install chromium); CI runs this test")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1400, 1000),
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	return ctx
+}
+
+// css is a CSS selector for chromedp.
+func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+
+// waitText waits until the element's text holds want.
+func waitText(sel, want string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for {
+			if s, err := chromedp.Text(css(sel))(ctx, t); err == nil && strings.Contains(s, want) {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("waiting for %q in %s: %w", want, sel, ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	})
+}
+
+func textOf(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(css(sel)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+func attr(t *testing.T, ctx context.Context, sel, name string) string {
+	t.Helper()
+	r, err := chromedp.Run(ctx, chromedp.AttributeValue(css(sel), name))
+	if err != nil {
+		t.Fatalf("%s of %s: %v", name, sel, err)
+	}
+	return r.Value
+}
+
+// TestPlaygroundInABrowser drives the page in headless Chromium; each step's
+// screenshot goes to the test's artifact directory
+// (go test ./cmd/incidentbot -run TestPlayground -artifacts -outputdir /tmp/shots keeps them).
+func TestPlaygroundInABrowser(t *testing.T) {
+	addr := startPlayground(t)
+	ctx := browser(t)
+	shots := t.ArtifactDir()
+	shoot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG, not JPEG
+		if err == nil {
+			err = os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644)
+		}
+		if err != nil {
+			t.Errorf("screenshot %s: %v", name, err)
+		}
+	}
+	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			shoot(name + "-failed")
+			t.Fatalf("step %s: %v (screenshots in %s)", name, err, shots)
+		}
+		shoot(name)
+	}
+	step("01-general",
+		chromedp.Navigate("http://"+addr+"/"),
+		chromedp.WaitVisible(css(`a.channel.active[data-name="general"]`)))
+	step("02-declared",
+		chromedp.SendKeys(css("#composer"), "/incident declare Phishing campaign sev2"),
+		chromedp.Click(css(`#composer-form button[type=submit]`)),
+		chromedp.WaitVisible(css(`a.channel[data-name="inc-1-phishing-campaign"]`)))
+	step("03-incident-channel",
+		chromedp.Click(css(`a.channel[data-name="inc-1-phishing-campaign"]`)),
+		waitText("#pinned", "INC-1: Phishing campaign"))
+	before := attr(t, ctx, "#pinned .message", "data-ts")
+	step("04-next-phase",
+		chromedp.Click(css(`#pinned button[data-action="card_next_phase"]`)),
+		waitText("#pinned", "Containment since"))
+	if after := attr(t, ctx, "#pinned .message", "data-ts"); before == "" || after != before {
+		t.Errorf("the card was not changed in place: %q then %q", before, after)
+	}
+	if card := textOf(t, ctx, "#pinned"); strings.Contains(card, "Identification since") {
+		t.Errorf("the card still shows identification:\n%s", card)
+	}
+	step("05-assign-form",
+		chromedp.Click(css(`#pinned button[data-action="card_assign_role"]`)),
+		chromedp.WaitVisible(css(`#modal-form select[name="role"]`)),
+		chromedp.SetValue(css(`#modal-form select[name="role"]`), "comms"),
+		chromedp.SetValue(css(`#modal-form select[name="user"]`), "UCAROL"))
+	step("06-carol-is-comms",
+		chromedp.Click(css(`#modal-form button[type=submit]`)),
+		waitText("#pinned", "Communications Lead: @carol"),
+		chromedp.WaitNotVisible(css(`#modal`)))
+	entries, err := os.ReadDir(shots)
+	if err != nil || len(entries) < 6 {
+		t.Errorf("%d screenshots written, want 6: %v", len(entries), err)
+	}
+}
+
+// TestPlaygroundShowsScriptsAsText: text from messages is user input; a
+// title that holds markup is shown, not run.
+func TestPlaygroundShowsScriptsAsText(t *testing.T) {
+	addr := startPlayground(t)
+	ctx := browser(t)
+	evil := `<img src=x onerror="window.pwned=1"> Evil <script>window.pwned=2</script> <b>bold</b>`
+	err := chromedp.Do(ctx,
+		chromedp.Navigate("http://"+addr+"/"),
+		chromedp.WaitVisible(css(`a.channel.active[data-name="general"]`)),
+		chromedp.SendKeys(css("#composer"), "/incident declare "+evil+" sev4"),
+		chromedp.Click(css(`#composer-form button[type=submit]`)),
+		chromedp.WaitVisible(css(`a.channel[data-name^="inc-1-"]`)),
+		chromedp.Click(css(`a.channel[data-name^="inc-1-"]`)),
+		chromedp.WaitVisible(css(`#pinned .b-header`)),
+		chromedp.Sleep(300*time.Millisecond), // time for an injected handler to fire, were there one
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pwned, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.pwned !== undefined || document.querySelector("#pinned img, #pinned script, #pinned .b-header b") !== null`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pwned {
+		t.Error("markup from a title was run or rendered as HTML")
+	}
+	card := textOf(t, ctx, "#pinned .b-header")
+	if !strings.Contains(card, `<script>window.pwned=2</script>`) || !strings.Contains(card, `<img src=x onerror="window.pwned=1">`) {
+		t.Errorf("the title is not shown as text: %q", card)
+	}
+}
+
+// TestPlaygroundDemo is the scripted tour of `incidentbot playground --demo`.
+func TestPlaygroundDemo(t *testing.T) {
+	addr := startPlayground(t, "--demo")
+	ctx := browser(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate("http://"+addr+"/"),
+		chromedp.WaitVisible(css(`a.channel[data-name="inc-1-phishing-campaign-against-finance"]`)),
+		chromedp.Click(css(`a.channel[data-name="inc-1-phishing-campaign-against-finance"]`)),
+		waitText("#pinned", "Eradication since"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := textOf(t, ctx, "#pinned")
+	for _, want := range []string{"Communications Lead: @carol", "Technical Lead: @bob", "sessions are revoked", "sev2"} {
+		if !strings.Contains(card, want) {
+			t.Errorf("the demo's card lacks %q:\n%s", want, card)
+		}
+	}
+}

@@ -1,0 +1,255 @@
+// Package playground is a small Slack-like web client onto the fake Slack,
+// so people can try incidentbot without a workspace: the page shows the
+// stand-in's channels and messages and sends what a person would (slash
+// commands, messages, clicks, form submissions, reactions) through it to
+// the real bot.
+package playground
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"io/fs"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/incidentbot/incidentbot/bot/fakeslack"
+)
+
+//go:embed static
+var static embed.FS
+
+// Mount adds the page and its API to mux.
+func Mount(mux *http.ServeMux, slack *fakeslack.Server) {
+	p := &page{slack: slack}
+	files, _ := fs.Sub(static, "static")
+	mux.Handle("GET /", http.FileServerFS(files))
+	mux.HandleFunc("GET /api/state", p.state)
+	mux.HandleFunc("GET /api/events", p.events)
+	mux.HandleFunc("GET /api/files/{id}", p.file)
+	mux.HandleFunc("POST /api/send", p.send)
+	mux.HandleFunc("POST /api/click", p.click)
+	mux.HandleFunc("POST /api/check", p.check)
+	mux.HandleFunc("POST /api/submit", p.submit)
+	mux.HandleFunc("POST /api/react", p.react)
+}
+
+type page struct{ slack *fakeslack.Server }
+
+type channelView struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Private bool   `json:"private"`
+	DM      bool   `json:"dm"`
+	Topic   string `json:"topic,omitempty"`
+}
+
+type messageView struct {
+	TS        string          `json:"ts"`
+	User      string          `json:"user"`
+	Text      string          `json:"text"`
+	Blocks    json.RawMessage `json:"blocks,omitempty"`
+	Ephemeral bool            `json:"ephemeral,omitempty"`
+	Edited    bool            `json:"edited,omitempty"`
+	Pinned    bool            `json:"pinned,omitempty"`
+	Files     []fileView      `json:"files,omitempty"`
+}
+
+type fileView struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Title string `json:"title"`
+	Image bool   `json:"image"`
+}
+
+// state is everything the page shows to one user: the channels they can
+// see, the selected channel's messages, and their open modals.
+func (p *page) state(w http.ResponseWriter, r *http.Request) {
+	user, selected := r.URL.Query().Get("user"), r.URL.Query().Get("channel")
+	out := struct {
+		Users    []fakeslack.User  `json:"users"`
+		Channels []channelView     `json:"channels"`
+		Channel  *channelView      `json:"channel,omitempty"`
+		Messages []messageView     `json:"messages"`
+		Views    []json.RawMessage `json:"views"`
+	}{Users: p.slack.Users(), Messages: []messageView{}, Views: []json.RawMessage{}}
+	for _, ch := range p.slack.Channels() {
+		visible := !ch.Private || slices.Contains(ch.Members, user)
+		if ch.DM != "" {
+			visible = ch.DM == user
+		}
+		if !visible {
+			continue
+		}
+		cv := channelView{ID: ch.ID, Name: ch.Name, Private: ch.Private, DM: ch.DM != "", Topic: ch.Topic}
+		if cv.DM {
+			cv.Name = "incidentbot"
+		}
+		out.Channels = append(out.Channels, cv)
+		if ch.ID != selected {
+			continue
+		}
+		out.Channel = &cv
+		for _, m := range ch.SeenBy(user) {
+			mv := messageView{TS: m.TS, User: m.User, Text: m.Text, Blocks: m.Blocks, Ephemeral: m.VisibleTo != "",
+				Edited: m.Edited, Pinned: slices.Contains(ch.Pins, m.TS)}
+			for _, id := range m.Files {
+				if f, ok := p.slack.File(id); ok {
+					mv.Files = append(mv.Files, fileView{ID: f.ID, Name: f.Name, Title: f.Title, Image: strings.HasSuffix(f.Name, ".png")})
+				}
+			}
+			out.Messages = append(out.Messages, mv)
+		}
+	}
+	for _, v := range p.slack.Views(user) {
+		var view map[string]any
+		_ = json.Unmarshal(v.JSON, &view)
+		view["id"] = v.ID
+		b, _ := json.Marshal(view)
+		out.Views = append(out.Views, b)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// events tells the page, as server-sent events, whenever anything changed.
+func (p *page) events(w http.ResponseWriter, r *http.Request) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	_, _ = w.Write([]byte("data: hello\n\n"))
+	flusher.Flush()
+	for {
+		changed := p.slack.Changed()
+		select {
+		case <-r.Context().Done():
+			return
+		case <-changed:
+			time.Sleep(30 * time.Millisecond) // coalesce a burst of changes into one refresh
+			_, _ = w.Write([]byte("data: change\n\n"))
+		case <-time.After(15 * time.Second):
+			_, _ = w.Write([]byte(": keep-alive\n\n"))
+		}
+		flusher.Flush()
+	}
+}
+
+func (p *page) file(w http.ResponseWriter, r *http.Request) {
+	f, ok := p.slack.File(r.PathValue("id"))
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if strings.HasSuffix(f.Name, ".png") {
+		w.Header().Set("Content-Type", "image/png")
+	}
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(f.Content)
+}
+
+type request struct {
+	User     string            `json:"user"`
+	Channel  string            `json:"channel"`
+	Text     string            `json:"text"`
+	TS       string            `json:"ts"`
+	ActionID string            `json:"action_id"`
+	Value    string            `json:"value"`
+	Values   []string          `json:"values"`
+	ViewID   string            `json:"view_id"`
+	Inputs   map[string]string `json:"inputs"`
+}
+
+func (p *page) decode(w http.ResponseWriter, r *http.Request) (request, context.Context, bool) {
+	var req request
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil || req.User == "" {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return req, nil, false
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	go func() { <-r.Context().Done(); cancel() }()
+	return req, ctx, true
+}
+
+// send is the composer: `/incident …` is a slash command, anything else a message.
+func (p *page) send(w http.ResponseWriter, r *http.Request) {
+	req, ctx, ok := p.decode(w, r)
+	if !ok {
+		return
+	}
+	text := p.mentions(strings.TrimSpace(req.Text))
+	if rest, isCommand := strings.CutPrefix(text, "/incident"); isCommand && (rest == "" || rest[0] == ' ') {
+		d, err := p.slack.Command(ctx, req.User, req.Channel, strings.TrimSpace(rest))
+		reply(w, d, err)
+		return
+	}
+	if text != "" {
+		p.slack.PostAs(req.User, req.Channel, text)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{})
+}
+
+// mentions turns @name into Slack's mention markup, as Slack's client does.
+func (p *page) mentions(text string) string {
+	for _, u := range p.slack.Users() {
+		text = strings.ReplaceAll(text, "@"+u.Name, "<@"+u.ID+"|"+u.Name+">")
+	}
+	return text
+}
+
+func (p *page) click(w http.ResponseWriter, r *http.Request) {
+	req, ctx, ok := p.decode(w, r)
+	if ok {
+		d, err := p.slack.Click(ctx, req.User, req.Channel, req.TS, req.ActionID, req.Value)
+		reply(w, d, err)
+	}
+}
+
+func (p *page) check(w http.ResponseWriter, r *http.Request) {
+	req, ctx, ok := p.decode(w, r)
+	if ok {
+		d, err := p.slack.Check(ctx, req.User, req.Channel, req.TS, req.ActionID, req.Values...)
+		reply(w, d, err)
+	}
+}
+
+func (p *page) submit(w http.ResponseWriter, r *http.Request) {
+	req, ctx, ok := p.decode(w, r)
+	if ok {
+		d, err := p.slack.Submit(ctx, req.User, req.ViewID, req.Inputs)
+		reply(w, d, err)
+	}
+}
+
+func (p *page) react(w http.ResponseWriter, r *http.Request) {
+	req, ctx, ok := p.decode(w, r)
+	if ok {
+		_, d, err := p.slack.React(ctx, req.User, req.Channel, req.TS, fakeslack.PinReaction)
+		reply(w, d, err)
+	}
+}
+
+// reply passes the bot's answer (a modal's field errors, say) to the page.
+func reply(w http.ResponseWriter, d fakeslack.Delivered, err error) {
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	body := d.Body
+	if len(body) == 0 || !json.Valid(body) {
+		body = json.RawMessage("{}")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

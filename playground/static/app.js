@@ -1,0 +1,240 @@
+// incidentbot playground: a small Slack-like client onto the fake Slack.
+// Every piece of text from messages is user input: it is escaped before it
+// reaches the page, and only our own tags are added around escaped text.
+"use strict";
+
+const ui = { user: localStorage.getItem("user") || "UALICE", channel: null, data: null, dismissed: new Set() };
+const $ = (sel) => document.querySelector(sel);
+
+const EMOJI = {
+  rotating_light: "🚨", white_check_mark: "✅", warning: "⚠️", x: "❌", lock: "🔒", mega: "📣", memo: "📝",
+  bell: "🔔", alarm_clock: "⏰", mag: "🔍", page_facing_up: "📄", pushpin: "📌", hourglass_flowing_sand: "⏳",
+  hash: "#️⃣", wave: "👋", arrow_forward: "▶️", thermometer: "🌡️", bust_in_silhouette: "👤", ballot_box_with_check: "☑️",
+};
+
+function esc(s) {
+  return String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+function emoji(html) { return html.replace(/:([a-z0-9_+-]+):/g, (m, n) => EMOJI[n] || m); }
+function userName(id) { const u = (ui.data?.users || []).find((u) => u.id === id); return u ? u.name : id; }
+function channelName(id) { const c = (ui.data?.channels || []).find((c) => c.id === id); return c ? c.name : null; }
+
+function ago(seconds) {
+  const d = Math.round(Date.now() / 1000 - seconds), a = Math.abs(d);
+  const [n, unit] = a < 60 ? [a, "second"] : a < 3600 ? [Math.round(a / 60), "minute"] : a < 86400 ? [Math.round(a / 3600), "hour"] : [Math.round(a / 86400), "day"];
+  const s = `${n} ${unit}${n === 1 ? "" : "s"}`;
+  return d >= 0 ? `${s} ago` : `in ${s}`;
+}
+
+// Slack's escapes: <@U1|name>, <#C1|name>, <!date^…|fallback>, <url|label>.
+function slackEscape(inner) {
+  const [target, label] = [inner.split("|")[0], inner.split("|").slice(1).join("|")];
+  if (target.startsWith("@")) return `<span class="mention">@${esc(userName(target.slice(1)))}</span>`;
+  if (target.startsWith("#")) return `<span class="mention">#${esc(channelName(target.slice(1)) || label || target.slice(1))}</span>`;
+  if (target.startsWith("!date^")) {
+    const [, ts, fmt] = target.split("^");
+    const t = Number(ts);
+    if (!t) return esc(label);
+    if ((fmt || "").includes("{ago}")) return esc(ago(t));
+    return esc(new Date(t * 1000).toLocaleString());
+  }
+  if (target.startsWith("!")) return esc("@" + target.slice(1));
+  if (/^https?:\/\//.test(target)) return `<a href="${esc(target)}" target="_blank" rel="noopener noreferrer">${esc(label || target)}</a>`;
+  return esc(label || target);
+}
+
+function mrkdwn(text) {
+  return String(text ?? "").split(/(<[^<>]*>)/).map((part) => {
+    if (part.startsWith("<") && part.endsWith(">")) return slackEscape(part.slice(1, -1));
+    const plain = part.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+    return emoji(esc(plain))
+      .replace(/```([\s\S]+?)```/g, "<pre><code>$1</code></pre>")
+      .replace(/`([^`\n]+)`/g, "<code>$1</code>")
+      .replace(/(^|[\s(])\*([^*\n]+)\*/g, "$1<b>$2</b>")
+      .replace(/(^|[\s(])_([^_\n]+)_/g, "$1<i>$2</i>")
+      .replace(/(^|[\s(])~([^~\n]+)~/g, "$1<s>$2</s>")
+      .replace(/\n/g, "<br>");
+  }).join("");
+}
+function textObj(t) { return !t ? "" : t.type === "mrkdwn" ? mrkdwn(t.text) : emoji(esc(t.text)); }
+
+function element(el, ctx) {
+  const data = `data-action="${esc(el.action_id)}" data-block="${esc(ctx.block)}" data-ts="${esc(ctx.ts)}"`;
+  switch (el.type) {
+    case "button":
+      return `<button type="button" class="${esc(el.style || "")}" ${data} data-value="${esc(el.value || "")}">${textObj(el.text)}</button>`;
+    case "checkboxes": {
+      const on = new Set((el.initial_options || []).map((o) => o.value));
+      return `<div class="checks" ${data}>` + (el.options || []).map((o) =>
+        `<label><input type="checkbox" value="${esc(o.value)}" ${on.has(o.value) ? "checked" : ""}> ${textObj(o.text)}</label>`).join("") + "</div>";
+    }
+    case "static_select":
+      return `<select ${data}><option value="">${textObj(el.placeholder) || "Choose…"}</option>` +
+        (el.options || []).map((o) => `<option value="${esc(o.value)}">${textObj(o.text)}</option>`).join("") + "</select>";
+    case "users_select":
+      return `<select ${data}><option value="">${textObj(el.placeholder) || "Choose a person…"}</option>` +
+        ui.data.users.filter((u) => u.id !== "UBOT").map((u) => `<option value="${esc(u.id)}">${esc(u.name)}</option>`).join("") + "</select>";
+    case "image":
+      return `<img src="${esc(el.image_url)}" alt="${esc(el.alt_text)}" height="20">`;
+    case "mrkdwn": case "plain_text":
+      return `<span>${textObj(el)}</span>`;
+  }
+  return "";
+}
+
+function blocks(list, ts) {
+  return (list || []).map((b) => {
+    const ctx = { block: b.block_id || "", ts };
+    switch (b.type) {
+      case "header": return `<div class="b-header">${textObj(b.text)}</div>`;
+      case "divider": return "<hr>";
+      case "image": return `<div class="b-image"><img src="${esc(b.image_url)}" alt="${esc(b.alt_text)}"></div>`;
+      case "context": return `<div class="b-context">${(b.elements || []).map((e) => element(e, ctx)).join(" ")}</div>`;
+      case "actions": return `<div class="b-actions">${(b.elements || []).map((e) => element(e, ctx)).join("")}</div>`;
+      case "section": {
+        let html = b.text ? `<div class="b-section">${textObj(b.text)}</div>` : "";
+        if (b.fields) html += `<div class="b-fields">${b.fields.map((f) => `<div>${textObj(f)}</div>`).join("")}</div>`;
+        if (b.accessory) html += `<div class="accessory">${element(b.accessory, ctx)}</div>`;
+        return html;
+      }
+    }
+    return "";
+  }).join("");
+}
+
+function message(m, where) {
+  const body = m.blocks ? blocks(m.blocks, m.ts) : `<div class="b-section">${mrkdwn(m.text)}</div>`;
+  const files = (m.files || []).map((f) => `<div class="file">📎 <a href="/api/files/${esc(f.id)}" target="_blank">${esc(f.title || f.name)}</a>` +
+    (f.image ? `<img src="/api/files/${esc(f.id)}" alt="${esc(f.title)}">` : "") + "</div>").join("");
+  const note = m.ephemeral ? " · only visible to you" : m.edited ? " · edited" : "";
+  return `<div class="message${m.ephemeral ? " ephemeral" : ""}" data-ts="${esc(m.ts)}" data-where="${where}">
+    <div class="meta"><b>${esc(userName(m.user))}</b> ${esc(new Date(Number(m.ts.split(".")[0]) * 1000).toLocaleTimeString())}${note}</div>
+    ${body}${files}
+    ${m.ephemeral ? "" : `<button type="button" class="react" title="Pin to the incident timeline" data-react="${esc(m.ts)}">📌</button>`}</div>`;
+}
+
+function render() {
+  const d = ui.data;
+  $("#user").innerHTML = d.users.filter((u) => u.id !== "UBOT").map((u) =>
+    `<option value="${esc(u.id)}" ${u.id === ui.user ? "selected" : ""}>${esc(u.name)}</option>`).join("");
+  $("#channels").innerHTML = d.channels.map((c) =>
+    `<a href="#" class="channel${c.id === ui.channel ? " active" : ""}" data-id="${esc(c.id)}" data-name="${esc(c.name)}">` +
+    `${c.dm ? "💬 " : c.private ? "🔒 " : "# "}${esc(c.name)}</a>`).join("");
+  const ch = d.channel;
+  $("#channel-name").textContent = ch ? (ch.dm ? "incidentbot" : (ch.private ? "🔒 " : "#") + ch.name) : "Pick a channel";
+  $("#topic").innerHTML = ch && ch.topic ? mrkdwn(ch.topic) : "";
+  const pinned = d.messages.filter((m) => m.pinned);
+  $("#pinned").innerHTML = pinned.length ? "<h2>📌 Pinned</h2>" + pinned.map((m) => message(m, "pinned")).join("") : "";
+  const list = $("#messages");
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  list.innerHTML = d.messages.map((m) => message(m, "messages")).join("");
+  if (atBottom) list.scrollTop = list.scrollHeight;
+  renderModal(d.views.filter((v) => !ui.dismissed.has(v.id)).at(-1));
+}
+
+function renderModal(view) {
+  const box = $("#modal"), form = $("#modal-form");
+  if (!view) { box.hidden = true; form.dataset.view = ""; return; }
+  if (form.dataset.view === view.id) return; // keep what is being typed
+  form.dataset.view = view.id;
+  const inputs = (view.blocks || []).map((b) => {
+    if (b.type !== "input") return blocks([b], "");
+    const el = b.element || {}, name = esc(b.block_id);
+    let input = "";
+    switch (el.type) {
+      case "plain_text_input":
+        input = el.multiline ? `<textarea name="${name}" maxlength="${esc(el.max_length || 3000)}"></textarea>`
+          : `<input type="text" name="${name}" maxlength="${esc(el.max_length || 3000)}">`;
+        break;
+      case "static_select":
+        input = `<select name="${name}"><option value="">Choose…</option>` + (el.options || []).map((o) =>
+          `<option value="${esc(o.value)}" ${el.initial_option && el.initial_option.value === o.value ? "selected" : ""}>${textObj(o.text)}</option>`).join("") + "</select>";
+        break;
+      case "users_select":
+        input = `<select name="${name}"><option value="">Choose a person…</option>` + ui.data.users.filter((u) => u.id !== "UBOT")
+          .map((u) => `<option value="${esc(u.id)}">${esc(u.name)}</option>`).join("") + "</select>";
+        break;
+      case "datepicker":
+        input = `<input type="date" name="${name}">`;
+        break;
+      case "checkboxes":
+        input = `<div class="checks" data-name="${name}">` + (el.options || []).map((o) =>
+          `<label><input type="checkbox" value="${esc(o.value)}"> ${textObj(o.text)}</label>`).join("") + "</div>";
+        break;
+    }
+    return `<label class="field" data-block="${name}"><span>${textObj(b.label)}${b.optional ? " <small>(optional)</small>" : ""}</span>${input}` +
+      (b.hint ? `<p class="hint">${textObj(b.hint)}</p>` : "") + `<div class="err"></div></label>`;
+  }).join("");
+  form.innerHTML = `<h2>${textObj(view.title)}</h2>${inputs}<div class="buttons">` +
+    `<button type="button" id="modal-cancel">${textObj(view.close) || "Cancel"}</button><button type="submit">${textObj(view.submit) || "Submit"}</button></div>`;
+  box.hidden = false;
+}
+
+async function post(path, body) {
+  $("#error").textContent = "";
+  const res = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ user: ui.user, ...body }) });
+  if (!res.ok) { $("#error").textContent = await res.text(); return {}; }
+  return res.json();
+}
+
+let refreshing = null;
+async function refresh() {
+  if (refreshing) return refreshing;
+  refreshing = (async () => {
+    const q = new URLSearchParams({ user: ui.user, channel: ui.channel || "" });
+    ui.data = await (await fetch("/api/state?" + q)).json();
+    if (!ui.channel && ui.data.channels.length) { ui.channel = (ui.data.channels.find((c) => c.name === "general") || ui.data.channels[0]).id; refreshing = null; return refresh(); }
+    render();
+  })().finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+document.addEventListener("click", async (e) => {
+  const ch = e.target.closest("a.channel");
+  if (ch) { e.preventDefault(); ui.channel = ch.dataset.id; return refresh(); }
+  const react = e.target.closest("[data-react]");
+  if (react) return post("/api/react", { channel: ui.channel, ts: react.dataset.react });
+  const btn = e.target.closest("button[data-action]");
+  if (btn) return post("/api/click", { channel: ui.channel, ts: btn.dataset.ts, action_id: btn.dataset.action, value: btn.dataset.value });
+  if (e.target.id === "modal-cancel") { ui.dismissed.add($("#modal-form").dataset.view); renderModal(null); }
+});
+
+document.addEventListener("change", (e) => {
+  const checks = e.target.closest(".message .checks[data-action]");
+  if (checks) {
+    const values = [...checks.querySelectorAll("input:checked")].map((i) => i.value);
+    return post("/api/check", { channel: ui.channel, ts: checks.dataset.ts, action_id: checks.dataset.action, values });
+  }
+  const sel = e.target.closest(".message select[data-action]");
+  if (sel) return post("/api/click", { channel: ui.channel, ts: sel.dataset.ts, action_id: sel.dataset.action, value: sel.value });
+  if (e.target.id === "user") { ui.user = e.target.value; localStorage.setItem("user", ui.user); ui.channel = null; ui.dismissed.clear(); $("#modal-form").dataset.view = ""; refresh(); }
+});
+
+$("#composer-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const text = $("#composer").value;
+  if (!text.trim() || !ui.channel) return;
+  $("#composer").value = "";
+  await post("/api/send", { channel: ui.channel, text });
+});
+
+$("#modal-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const form = e.target, inputs = {};
+  form.querySelectorAll("[name]").forEach((el) => { if (el.value) inputs[el.name] = el.value; });
+  form.querySelectorAll(".checks[data-name]").forEach((box) => {
+    const v = [...box.querySelectorAll("input:checked")].map((i) => i.value);
+    if (v.length) inputs[box.dataset.name] = v.join(",");
+  });
+  form.querySelectorAll(".err").forEach((el) => { el.textContent = ""; });
+  const answer = await post("/api/submit", { view_id: form.dataset.view, inputs });
+  if (answer.response_action === "errors") {
+    for (const [block, msg] of Object.entries(answer.errors || {})) {
+      const field = form.querySelector(`.field[data-block="${CSS.escape(block)}"] .err`);
+      if (field) field.textContent = msg;
+    }
+  }
+});
+
+new EventSource("/api/events").onmessage = () => refresh();
+refresh();
