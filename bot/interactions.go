@@ -21,6 +21,12 @@ func interactionFrom(cb slack.InteractionCallback) commands.Interaction {
 	if acts := cb.ActionCallback.BlockActions; len(acts) > 0 {
 		a := acts[0]
 		in.ActionID, in.BlockID, in.Value = a.ActionID, a.BlockID, a.Value
+		switch {
+		case a.SelectedOption.Value != "":
+			in.Value = a.SelectedOption.Value
+		case a.SelectedUser != "":
+			in.Value = a.SelectedUser
+		}
 		for _, o := range a.SelectedOptions {
 			in.Selected = append(in.Selected, o.Value)
 		}

@@ -32,6 +32,7 @@ func Mount(mux *http.ServeMux, slack *fakeslack.Server) {
 	mux.HandleFunc("POST /api/send", p.send)
 	mux.HandleFunc("POST /api/click", p.click)
 	mux.HandleFunc("POST /api/check", p.check)
+	mux.HandleFunc("POST /api/select", p.selectOption)
 	mux.HandleFunc("POST /api/submit", p.submit)
 	mux.HandleFunc("POST /api/react", p.react)
 }
@@ -214,6 +215,14 @@ func (p *page) check(w http.ResponseWriter, r *http.Request) {
 	req, ctx, ok := p.decode(w, r)
 	if ok {
 		d, err := p.slack.Check(ctx, req.User, req.Channel, req.TS, req.ActionID, req.Values...)
+		reply(w, d, err)
+	}
+}
+
+func (p *page) selectOption(w http.ResponseWriter, r *http.Request) {
+	req, ctx, ok := p.decode(w, r)
+	if ok {
+		d, err := p.slack.Select(ctx, req.User, req.Channel, req.TS, req.ActionID, req.Value)
 		reply(w, d, err)
 	}
 }

@@ -390,7 +390,7 @@ func TestRunWithoutSlackSaysWhatIsMissing(t *testing.T) {
 	if code == 0 {
 		t.Fatal("exit code 0 without any Slack configuration")
 	}
-	for _, want := range []string{"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"} {
+	for _, want := range []string{"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "incidentbot playground"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("message does not name %s:\n%s", want, stderr.String())
 		}

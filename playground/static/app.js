@@ -206,7 +206,7 @@ document.addEventListener("change", (e) => {
     return post("/api/check", { channel: ui.channel, ts: checks.dataset.ts, action_id: checks.dataset.action, values });
   }
   const sel = e.target.closest(".message select[data-action]");
-  if (sel) return post("/api/click", { channel: ui.channel, ts: sel.dataset.ts, action_id: sel.dataset.action, value: sel.value });
+  if (sel) return post("/api/select", { channel: ui.channel, ts: sel.dataset.ts, action_id: sel.dataset.action, value: sel.value });
   if (e.target.id === "user") { ui.user = e.target.value; localStorage.setItem("user", ui.user); ui.channel = null; ui.dismissed.clear(); $("#modal-form").dataset.view = ""; refresh(); }
 });
 
