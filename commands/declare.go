@@ -122,10 +122,7 @@ func (h *Handler) declareIncident(ctx context.Context, d declaration) (string, e
 	if ts, err := h.chat.Post(ctx, channelID, Card(h.cfg, inc)); err != nil {
 		problems = append(problems, "post the incident card: "+err.Error())
 	} else {
-		if _, err := h.store.Update(ctx, n, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
-			i.CardTS = ts
-			return nil, nil
-		}); err != nil {
+		if _, err := h.record(ctx, n, func(i *incident.Incident) { i.CardTS = ts }); err != nil {
 			problems = append(problems, "remember the card: "+err.Error())
 		}
 		if err := h.chat.Pin(ctx, channelID, ts); err != nil {

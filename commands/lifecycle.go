@@ -121,12 +121,11 @@ func (h *Handler) postChecklist(ctx context.Context, inc *incident.Incident, p i
 		h.log.Error("could not post the checklist", "incident", inc.Number, "phase", p, "err", err)
 		return
 	}
-	if _, err := h.store.Update(ctx, inc.Number, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
+	if _, err := h.record(ctx, inc.Number, func(i *incident.Incident) {
 		if i.ChecklistTS == nil {
 			i.ChecklistTS = map[incident.Phase]string{}
 		}
 		i.ChecklistTS[p] = ts
-		return nil, nil
 	}); err != nil {
 		h.log.Error("could not remember the checklist", "incident", inc.Number, "err", err)
 	}
@@ -173,6 +172,15 @@ func (h *Handler) tick(ctx context.Context, n int64, p incident.Phase, actor str
 	}
 	h.refresh(ctx, n)
 	return nil
+}
+
+// record stores bookkeeping of the incident (message timestamps, the topic
+// set, the scheduler's flags) that belongs on no timeline.
+func (h *Handler) record(ctx context.Context, n int64, fn func(*incident.Incident)) (*incident.Incident, error) {
+	return h.store.Update(ctx, n, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
+		fn(i)
+		return nil, nil
+	})
 }
 
 // errNoChange aborts an update that would change nothing.
@@ -435,10 +443,7 @@ func (h *Handler) syncTopic(ctx context.Context, inc *incident.Incident) {
 			h.log.Error("could not set the topic", "incident", n, "err", err)
 			return
 		}
-		if _, err := h.store.Update(ctx, n, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
-			i.Topic = t
-			return nil, nil
-		}); err != nil {
+		if _, err := h.record(ctx, n, func(i *incident.Incident) { i.Topic = t }); err != nil {
 			h.log.Error("could not remember the topic", "incident", n, "err", err)
 		}
 	}

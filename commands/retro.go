@@ -303,10 +303,7 @@ func (h *Handler) runRetro(ctx context.Context, inc *incident.Incident, now time
 				h.log.Warn("could not send a retro reminder", "incident", inc.Number, "user", u, "err", err)
 			}
 		}
-		updated, err := h.store.Update(ctx, inc.Number, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
-			i.Reminded = true
-			return nil, nil
-		})
+		updated, err := h.record(ctx, inc.Number, func(i *incident.Incident) { i.Reminded = true })
 		if err != nil {
 			return Ran{}, err
 		}

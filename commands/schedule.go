@@ -172,10 +172,7 @@ func (h *Handler) sendNudge(ctx context.Context, inc *incident.Incident, updateD
 			h.log.Error("could not nudge for the next update", "incident", inc.Number, "err", err)
 		}
 	}
-	updated, err := h.store.Update(ctx, inc.Number, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
-		i.NudgedFor = updateDue
-		return nil, nil
-	})
+	updated, err := h.record(ctx, inc.Number, func(i *incident.Incident) { i.NudgedFor = updateDue })
 	if err != nil {
 		return Ran{}, err
 	}
