@@ -2,11 +2,15 @@ package bot
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/incidentbot/incidentbot/commands"
+	"github.com/incidentbot/incidentbot/storage"
 )
 
 // App is what the transport hands Slack's requests to.
@@ -20,13 +24,32 @@ type App interface {
 	Reacted(ctx context.Context, r commands.Reaction) commands.Result
 }
 
-// Dispatcher runs acknowledged work in the background and, on shutdown,
-// waits for it: what was acknowledged is finished, not dropped.
+// Journal keeps acknowledged requests until their work is done.
+type Journal interface {
+	Journal(ctx context.Context, id string, e storage.InboxEntry) error
+	Done(ctx context.Context, id string) error
+	Stale(ctx context.Context, cutoff time.Time) (map[string]storage.InboxEntry, error)
+	Take(ctx context.Context, id string) (bool, error)
+}
+
+// Kinds of journaled request.
+const (
+	kindCommand     = "command"
+	kindInteraction = "interaction"
+	kindReaction    = "reaction"
+)
+
+// Dispatcher runs acknowledged work in the background. Each request is
+// journaled in Redis before Slack is answered and struck off when its work
+// is done: on SIGTERM the dispatcher waits for the work; if a replica dies
+// instead, another finds the stale entry and does it (Recover).
 type Dispatcher struct {
 	app     App
+	journal Journal // nil: no journal (tests of the transport alone)
 	metrics *Metrics
 	log     *slog.Logger
-	// timeout bounds one command's work, so a stuck Slack call cannot hold shutdown forever.
+	now     func() time.Time
+	// timeout bounds one request's work, so a stuck Slack call cannot hold shutdown forever.
 	timeout time.Duration
 
 	mu      sync.Mutex
@@ -34,19 +57,27 @@ type Dispatcher struct {
 	pending sync.WaitGroup
 }
 
-// NewDispatcher returns a Dispatcher for the handler.
-func NewDispatcher(app App, m *Metrics, log *slog.Logger) *Dispatcher {
-	return &Dispatcher{app: app, metrics: m, log: log, timeout: 2 * time.Minute}
+// NewDispatcher returns a Dispatcher for the app, journaling in journal.
+func NewDispatcher(app App, journal Journal, m *Metrics, log *slog.Logger) *Dispatcher {
+	return &Dispatcher{app: app, journal: journal, metrics: m, log: log, now: time.Now, timeout: 2 * time.Minute}
 }
 
 // Command queues a slash command; it returns false once shutdown has begun.
 func (d *Dispatcher) Command(req commands.Request) bool {
-	return d.Submit(req.TriggerID, func(ctx context.Context) commands.Result { return d.app.Handle(ctx, req) })
+	return d.accept(kindCommand, "cmd:"+orRandom(req.TriggerID), req, d.commandWork(req))
+}
+
+func (d *Dispatcher) commandWork(req commands.Request) commands.Work {
+	return func(ctx context.Context) commands.Result { return d.app.Handle(ctx, req) }
 }
 
 // Reaction queues a reaction event.
 func (d *Dispatcher) Reaction(r commands.Reaction) bool {
-	return d.Submit(r.EventID, func(ctx context.Context) commands.Result { return d.app.Reacted(ctx, r) })
+	return d.accept(kindReaction, "evt:"+orRandom(r.EventID), r, d.reactionWork(r))
+}
+
+func (d *Dispatcher) reactionWork(r commands.Reaction) commands.Work {
+	return func(ctx context.Context) commands.Result { return d.app.Reacted(ctx, r) }
 }
 
 // Interact checks an interaction now and queues its work; it returns the
@@ -56,12 +87,51 @@ func (d *Dispatcher) Interact(ctx context.Context, in commands.Interaction) (fie
 	if len(fieldErrors) > 0 || work == nil {
 		return fieldErrors, true
 	}
-	return nil, d.Submit(in.TriggerID, work)
+	return nil, d.accept(kindInteraction, "int:"+orRandom(in.TriggerID), in, work)
 }
 
-// Submit queues acknowledged work; it returns false once shutdown has begun.
-// requestID (Slack's trigger or event ID) goes into the log line.
-func (d *Dispatcher) Submit(requestID string, work commands.Work) bool {
+// accept journals a request and queues its work.
+func (d *Dispatcher) accept(kind, id string, payload any, work commands.Work) bool {
+	d.mu.Lock()
+	closed := d.closed
+	d.mu.Unlock()
+	if closed {
+		return false
+	}
+	d.record(kind, id, payload)
+	if !d.submit(id, work) {
+		d.finish(id) // refused after all: Slack tells the user; nothing to redo
+		return false
+	}
+	return true
+}
+
+func (d *Dispatcher) record(kind, id string, payload any) {
+	if d.journal == nil {
+		return
+	}
+	raw, _ := json.Marshal(payload) // plain structs of strings: cannot fail
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := d.journal.Journal(ctx, id, storage.InboxEntry{At: d.now(), Kind: kind, Payload: raw}); err != nil {
+		// The work still runs; only a crash before it ends would lose it.
+		d.log.Warn("could not journal a request", "request_id", id, "err", err)
+	}
+}
+
+func (d *Dispatcher) finish(id string) {
+	if d.journal == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := d.journal.Done(ctx, id); err != nil {
+		d.log.Warn("could not strike a finished request off the journal; it may be done again", "request_id", id, "err", err)
+	}
+}
+
+// submit runs work in the background; it returns false once shutdown has begun.
+func (d *Dispatcher) submit(id string, work commands.Work) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
@@ -73,14 +143,63 @@ func (d *Dispatcher) Submit(requestID string, work commands.Work) bool {
 		defer cancel()
 		start := time.Now()
 		res := work(ctx)
+		d.finish(id)
 		d.metrics.commandDone(res.Subcommand, res.Outcome, time.Since(start))
-		attrs := []any{"request_id", requestID, "subcommand", res.Subcommand, "outcome", res.Outcome, "took", time.Since(start)}
+		attrs := []any{"request_id", id, "subcommand", res.Subcommand, "outcome", res.Outcome, "took", time.Since(start)}
 		if res.Incident != 0 {
 			attrs = append(attrs, "incident", res.Incident)
 		}
 		d.log.Info("request handled", attrs...)
 	})
 	return true
+}
+
+// Recover redoes the journaled requests older than the longest a request's
+// work may take: the replica that acknowledged them died before finishing.
+// With several replicas each stale request is taken by one of them.
+func (d *Dispatcher) Recover(ctx context.Context) {
+	if d.journal == nil {
+		return
+	}
+	stale, err := d.journal.Stale(ctx, d.now().Add(-d.timeout-time.Minute))
+	if err != nil {
+		d.log.Error("could not read the journal", "err", err)
+		return
+	}
+	for id, e := range stale {
+		if mine, err := d.journal.Take(ctx, id); err != nil || !mine {
+			continue
+		}
+		var work commands.Work
+		switch e.Kind {
+		case kindCommand:
+			var req commands.Request
+			if json.Unmarshal(e.Payload, &req) == nil {
+				work = d.commandWork(req)
+			}
+		case kindReaction:
+			var r commands.Reaction
+			if json.Unmarshal(e.Payload, &r) == nil {
+				work = d.reactionWork(r)
+			}
+		case kindInteraction:
+			var in commands.Interaction
+			if json.Unmarshal(e.Payload, &in) == nil {
+				if errs, w := d.app.Interact(ctx, in); len(errs) == 0 {
+					work = w
+				}
+			}
+		}
+		if work == nil {
+			d.log.Error("dropped an unreadable journal entry", "request_id", id, "kind", e.Kind)
+			continue
+		}
+		d.log.Warn("redoing a request its replica did not finish", "request_id", id, "kind", e.Kind, "acknowledged", e.At)
+		d.record(e.Kind, id, json.RawMessage(e.Payload))
+		if !d.submit(id, work) {
+			return // shutting down: the entry stays for the next replica
+		}
+	}
 }
 
 // Drain stops taking work and waits for what was taken, or until ctx ends.
@@ -96,4 +215,13 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+func orRandom(id string) string {
+	if id != "" {
+		return id
+	}
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

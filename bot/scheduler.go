@@ -49,6 +49,17 @@ type Scheduler struct {
 	metrics *Metrics
 	log     *slog.Logger
 	cron    *cron.Cron
+	also    []job
+}
+
+type job struct {
+	spec string
+	run  func(context.Context)
+}
+
+// Also adds a job for the cron to run, before Start.
+func (s *Scheduler) Also(spec string, run func(context.Context)) {
+	s.also = append(s.also, job{spec: spec, run: run})
 }
 
 // NewScheduler returns a runner; Start sets it going.
@@ -82,6 +93,11 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	work := context.WithoutCancel(ctx) // Stop waits for running jobs; they finish their work
 	if _, err := s.cron.AddFunc("* * * * * *", func() { s.Tick(work) }); err != nil {
 		return err
+	}
+	for _, j := range s.also {
+		if _, err := s.cron.AddFunc(j.spec, func() { j.run(work) }); err != nil {
+			return err
+		}
 	}
 	if s.cfg.DigestCron != "" {
 		spec, err := cron.ParseStandard(s.cfg.DigestCron)

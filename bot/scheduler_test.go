@@ -56,7 +56,7 @@ func newCluster(t *testing.T, n int, tune func(*config.File)) *cluster {
 	if tune != nil {
 		tune(&cfg)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := quietLog()
 	for range n {
 		m := bot.NewMetrics("test")
 		api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), m)
@@ -410,6 +410,8 @@ func TestPermanentErrorsAreNotRetriedForever(t *testing.T) {
 		t.Errorf("the permanent error is not counted:\n%s", grep(m, "permanent"))
 	}
 }
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func grep(text, word string) string {
 	var out []string

@@ -140,7 +140,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 		return err
 	}
 	handler := commands.New(cfg.File, store, bot.NewChat(api, metrics, cl.outbound, log), log, botUserID, cl.now)
-	dispatcher := bot.NewDispatcher(handler, metrics, log)
+	dispatcher := bot.NewDispatcher(handler, store, metrics, log)
 
 	secret := cfg.SlackSigningSecret
 	if cfg.SocketMode() {
@@ -174,6 +174,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 		}()
 	}
 	scheduler := bot.NewScheduler(store, handler, bot.SchedulerConfig{Now: cl.now, DigestCron: cfg.File.DigestCron}, metrics, log)
+	// Requests a dead replica acknowledged but did not finish: at start, then every minute.
+	go dispatcher.Recover(ctx)
+	scheduler.Also("@every 1m", dispatcher.Recover)
 	if err := scheduler.Start(ctx); err != nil {
 		return fmt.Errorf("start the scheduler: %w", err)
 	}

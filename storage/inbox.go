@@ -1,0 +1,65 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// The inbox journals every request from Slack that the bot acknowledged,
+// until its work is done, so that a replica that dies in between does not
+// lose it: another replica finds the entry stale and does the work.
+const inboxKey = keyPrefix + "inbox" // hash: request ID -> InboxEntry (JSON)
+
+// InboxEntry is one acknowledged request.
+type InboxEntry struct {
+	At      time.Time       `json:"at"`
+	Kind    string          `json:"kind"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// Journal records an acknowledged request under its ID.
+func (s *Store) Journal(ctx context.Context, id string, e InboxEntry) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("journal %s: %w", id, err)
+	}
+	if err := s.rdb.HSet(ctx, inboxKey, id, b).Err(); err != nil {
+		return fmt.Errorf("journal %s: %w", id, err)
+	}
+	return nil
+}
+
+// Done removes a request whose work is finished.
+func (s *Store) Done(ctx context.Context, id string) error {
+	if err := s.rdb.HDel(ctx, inboxKey, id).Err(); err != nil {
+		return fmt.Errorf("finish %s: %w", id, err)
+	}
+	return nil
+}
+
+// Stale returns the requests journaled before cutoff: their replica died, or is stuck.
+func (s *Store) Stale(ctx context.Context, cutoff time.Time) (map[string]InboxEntry, error) {
+	all, err := s.rdb.HGetAll(ctx, inboxKey).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read the inbox: %w", err)
+	}
+	out := map[string]InboxEntry{}
+	for id, raw := range all {
+		var e InboxEntry
+		if json.Unmarshal([]byte(raw), &e) == nil && e.At.Before(cutoff) {
+			out[id] = e
+		}
+	}
+	return out, nil
+}
+
+// Take claims a stale request for redoing; only one caller gets true.
+func (s *Store) Take(ctx context.Context, id string) (bool, error) {
+	n, err := s.rdb.HDel(ctx, inboxKey, id).Result()
+	if err != nil {
+		return false, fmt.Errorf("take %s: %w", id, err)
+	}
+	return n == 1, nil
+}
