@@ -192,10 +192,11 @@ func (h *Handler) validate(ctx context.Context, sub subcommand, c *call) error {
 		return err
 	}
 	if len(c.parsed.Args) > 0 {
-		// In an incident channel a bare number is text ("note 42 hosts hit"); only INC-42 names another incident.
+		// In an incident channel a bare number in text is text ("note 42 hosts hit");
+		// there only INC-42 names another incident.
 		arg := c.parsed.Args[0]
 		n, ok := incident.ParseRef(arg)
-		if inChannel != nil && !strings.HasPrefix(strings.ToUpper(arg), "INC-") {
+		if inChannel != nil && sub.freeText && !strings.HasPrefix(strings.ToUpper(arg), "INC-") {
 			ok = false
 		}
 		if ok {

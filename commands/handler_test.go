@@ -135,6 +135,14 @@ func TestStatusAndList(t *testing.T) {
 	if !strings.Contains(shown, "INC-2: Ransomware") || !strings.Contains(shown, "`sev1`") {
 		t.Errorf("status in the channel:\n%s", shown)
 	}
+	_, shown = e.run(t, "UALICE", e.channelOf(t, 2), "status 1")
+	if !strings.Contains(shown, "INC-1: Phishing wave") {
+		t.Errorf("status 1 in INC-2's channel:\n%s", shown)
+	}
+	_, shown = e.run(t, "UALICE", e.channelOf(t, 2), "note 42 hosts hit")
+	if !strings.Contains(shown, "Noted on the timeline of INC-2") {
+		t.Errorf("a note starting with a number in INC-2's channel:\n%s", shown)
+	}
 	_, shown = e.run(t, "UBOB", e.general, "status INC-1")
 	if !strings.Contains(shown, "INC-1: Phishing wave") {
 		t.Errorf("status INC-1:\n%s", shown)
