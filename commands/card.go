@@ -58,7 +58,7 @@ func Card(cfg config.File, inc *incident.Incident) Message {
 	}
 	last := "_No updates yet._"
 	if inc.LastUpdate != "" {
-		last = escape(truncate(inc.LastUpdate, 2500)) + "\n_" + userRef(inc.LastUpdateBy) + ", " + slackDate(inc.LastUpdateAt, "{ago}") + "_"
+		last = escapeKeepMentions(truncate(inc.LastUpdate, 2500)) + "\n_" + userRef(inc.LastUpdateBy) + ", " + slackDate(inc.LastUpdateAt, "{ago}") + "_"
 	}
 	blocks := []Block{
 		header(":rotating_light: " + title),
@@ -180,7 +180,7 @@ func updateMessage(cfg config.File, inc *incident.Incident, forStakeholders bool
 	}
 	return Message{
 		Text:   fmt.Sprintf("Update on %s: %s", inc.Ref(), truncate(inc.LastUpdate, 200)),
-		Blocks: []Block{section(head + "\n" + escape(inc.LastUpdate)), contextBlock(meta)},
+		Blocks: []Block{section(head + "\n" + escapeKeepMentions(inc.LastUpdate)), contextBlock(meta)},
 	}
 }
 

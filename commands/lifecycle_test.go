@@ -241,3 +241,23 @@ func TestBlockKitLimitsHold(t *testing.T) {
 		t.Fatalf("last page: %v", err)
 	}
 }
+
+func TestMentionsInUpdatesStayMentions(t *testing.T) {
+	e := newEnv(t, config.Defaults())
+	ch := e.declare(t, "Token leak")
+	e.run(t, "UALICE", ch, "update <@UBOB|bob> rotated the keys; 3 < 4 & done")
+	c, _ := e.slack.Channel(ch)
+	card := c.Pinned()[0].Visible()
+	if !strings.Contains(card, "<@UBOB> rotated the keys; 3 &lt; 4 &amp; done") {
+		t.Errorf("the card's last update: %q", card)
+	}
+	var update string
+	for _, m := range c.SeenBy("") {
+		if strings.HasPrefix(m.Text, "Update on INC-1") {
+			update = m.Visible()
+		}
+	}
+	if !strings.Contains(update, "<@UBOB> rotated the keys") {
+		t.Errorf("the update message: %q", update)
+	}
+}

@@ -206,7 +206,7 @@ func ScheduledUpdate(cfg config.File, inc *incident.Incident, forStakeholders bo
 	}
 	latest := "_No update from the team yet._"
 	if inc.LastUpdate != "" {
-		latest = escape(truncate(inc.LastUpdate, 2000)) + "\n_" + userRef(inc.LastUpdateBy) + ", " + slackDate(inc.LastUpdateAt, "{ago}") + "_"
+		latest = escapeKeepMentions(truncate(inc.LastUpdate, 2000)) + "\n_" + userRef(inc.LastUpdateBy) + ", " + slackDate(inc.LastUpdateAt, "{ago}") + "_"
 	}
 	phase := inc.Phase.Title()
 	if !inc.PhaseStartedAt.IsZero() {

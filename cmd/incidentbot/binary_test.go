@@ -80,14 +80,28 @@ func TestRealBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, metrics := get("/metrics")
-	for _, want := range []string{
+	// The answer reaches the user just before the request's metrics are counted: poll.
+	wantMetrics := []string{
 		`incidentbot_commands_total{outcome="ok",subcommand="declare"} 1`,
 		`incidentbot_slack_calls_total{method="conversations.create",outcome="ok"} 1`,
 		`incidentbot_open_incidents{phase="identification",severity="sev1"} 1`,
 		`incidentbot_build_info{goversion=`,
 		`incidentbot_command_duration_seconds_count{subcommand="declare"} 1`,
-	} {
+	}
+	var metrics string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, metrics = get("/metrics")
+		missing := 0
+		for _, want := range wantMetrics {
+			if !strings.Contains(metrics, want) {
+				missing++
+			}
+		}
+		if missing == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, want := range wantMetrics {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}

@@ -177,14 +177,23 @@ async function post(path, body) {
   return res.json();
 }
 
-let refreshing = null;
-async function refresh() {
-  if (refreshing) return refreshing;
+// refresh fetches what the user sees and renders it. A change that arrives
+// while a fetch is running makes it fetch again, so none is missed.
+let refreshing = null, again = false;
+function refresh() {
+  if (refreshing) { again = true; return refreshing; }
   refreshing = (async () => {
-    const q = new URLSearchParams({ user: ui.user, channel: ui.channel || "" });
-    ui.data = await (await fetch("/api/state?" + q)).json();
-    if (!ui.channel && ui.data.channels.length) { ui.channel = (ui.data.channels.find((c) => c.name === "general") || ui.data.channels[0]).id; refreshing = null; return refresh(); }
-    render();
+    do {
+      again = false;
+      const q = new URLSearchParams({ user: ui.user, channel: ui.channel || "" });
+      ui.data = await (await fetch("/api/state?" + q)).json();
+      if (!ui.channel && ui.data.channels.length) {
+        ui.channel = (ui.data.channels.find((c) => c.name === "general") || ui.data.channels[0]).id;
+        again = true;
+        continue;
+      }
+      render();
+    } while (again);
   })().finally(() => { refreshing = null; });
   return refreshing;
 }
