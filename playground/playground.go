@@ -29,12 +29,23 @@ func Mount(mux *http.ServeMux, slack *fakeslack.Server) {
 	mux.HandleFunc("GET /api/state", p.state)
 	mux.HandleFunc("GET /api/events", p.events)
 	mux.HandleFunc("GET /api/files/{id}", p.file)
-	mux.HandleFunc("POST /api/send", p.send)
-	mux.HandleFunc("POST /api/click", p.click)
-	mux.HandleFunc("POST /api/check", p.check)
-	mux.HandleFunc("POST /api/select", p.selectOption)
-	mux.HandleFunc("POST /api/submit", p.submit)
-	mux.HandleFunc("POST /api/react", p.react)
+	mux.HandleFunc("POST /api/send", p.forward(p.send))
+	mux.HandleFunc("POST /api/click", p.forward(func(ctx context.Context, req request) (fakeslack.Delivered, error) {
+		return slack.Click(ctx, req.User, req.Channel, req.TS, req.ActionID, req.Value)
+	}))
+	mux.HandleFunc("POST /api/check", p.forward(func(ctx context.Context, req request) (fakeslack.Delivered, error) {
+		return slack.Check(ctx, req.User, req.Channel, req.TS, req.ActionID, req.Values...)
+	}))
+	mux.HandleFunc("POST /api/select", p.forward(func(ctx context.Context, req request) (fakeslack.Delivered, error) {
+		return slack.Select(ctx, req.User, req.Channel, req.TS, req.ActionID, req.Value)
+	}))
+	mux.HandleFunc("POST /api/submit", p.forward(func(ctx context.Context, req request) (fakeslack.Delivered, error) {
+		return slack.Submit(ctx, req.User, req.ViewID, req.Inputs)
+	}))
+	mux.HandleFunc("POST /api/react", p.forward(func(ctx context.Context, req request) (fakeslack.Delivered, error) {
+		_, d, err := slack.React(ctx, req.User, req.Channel, req.TS, fakeslack.PinReaction)
+		return d, err
+	}))
 }
 
 type page struct{ slack *fakeslack.Server }
@@ -166,33 +177,25 @@ type request struct {
 	Inputs   map[string]string `json:"inputs"`
 }
 
-func (p *page) decode(w http.ResponseWriter, r *http.Request) (request, context.Context, bool) {
+func decode(w http.ResponseWriter, r *http.Request) (request, bool) {
 	var req request
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil || req.User == "" {
 		http.Error(w, "bad request", http.StatusBadRequest)
-		return req, nil, false
+		return req, false
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
-	go func() { <-r.Context().Done(); cancel() }()
-	return req, ctx, true
+	return req, true
 }
 
 // send is the composer: `/incident …` is a slash command, anything else a message.
-func (p *page) send(w http.ResponseWriter, r *http.Request) {
-	req, ctx, ok := p.decode(w, r)
-	if !ok {
-		return
-	}
+func (p *page) send(ctx context.Context, req request) (fakeslack.Delivered, error) {
 	text := p.mentions(strings.TrimSpace(req.Text))
 	if rest, isCommand := strings.CutPrefix(text, "/incident"); isCommand && (rest == "" || rest[0] == ' ') {
-		d, err := p.slack.Command(ctx, req.User, req.Channel, strings.TrimSpace(rest))
-		reply(w, d, err)
-		return
+		return p.slack.Command(ctx, req.User, req.Channel, strings.TrimSpace(rest))
 	}
 	if text != "" {
 		p.slack.PostAs(req.User, req.Channel, text)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{})
+	return fakeslack.Delivered{}, nil
 }
 
 // mentions turns @name into Slack's mention markup, as Slack's client does.
@@ -203,42 +206,19 @@ func (p *page) mentions(text string) string {
 	return text
 }
 
-func (p *page) click(w http.ResponseWriter, r *http.Request) {
-	req, ctx, ok := p.decode(w, r)
-	if ok {
-		d, err := p.slack.Click(ctx, req.User, req.Channel, req.TS, req.ActionID, req.Value)
-		reply(w, d, err)
-	}
-}
+// action is something a person does on the page, sent through the stand-in.
+type action func(ctx context.Context, req request) (fakeslack.Delivered, error)
 
-func (p *page) check(w http.ResponseWriter, r *http.Request) {
-	req, ctx, ok := p.decode(w, r)
-	if ok {
-		d, err := p.slack.Check(ctx, req.User, req.Channel, req.TS, req.ActionID, req.Values...)
-		reply(w, d, err)
-	}
-}
-
-func (p *page) selectOption(w http.ResponseWriter, r *http.Request) {
-	req, ctx, ok := p.decode(w, r)
-	if ok {
-		d, err := p.slack.Select(ctx, req.User, req.Channel, req.TS, req.ActionID, req.Value)
-		reply(w, d, err)
-	}
-}
-
-func (p *page) submit(w http.ResponseWriter, r *http.Request) {
-	req, ctx, ok := p.decode(w, r)
-	if ok {
-		d, err := p.slack.Submit(ctx, req.User, req.ViewID, req.Inputs)
-		reply(w, d, err)
-	}
-}
-
-func (p *page) react(w http.ResponseWriter, r *http.Request) {
-	req, ctx, ok := p.decode(w, r)
-	if ok {
-		_, d, err := p.slack.React(ctx, req.User, req.Channel, req.TS, fakeslack.PinReaction)
+// forward decodes a request from the page, does it, and passes the bot's answer back.
+func (p *page) forward(do action) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		req, ok := decode(w, r)
+		if !ok {
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+		defer cancel()
+		d, err := do(ctx, req)
 		reply(w, d, err)
 	}
 }
