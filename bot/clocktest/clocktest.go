@@ -68,3 +68,73 @@ func (m *Manual) After(d time.Duration) <-chan time.Time {
 	m.waiters = append(m.waiters, waiter{at: m.now.Add(d), ch: ch})
 	return ch
 }
+
+// Steps is a discrete-event clock for a known set of goroutines (actors):
+// time stands still while any actor runs, and moves, straight to the
+// earliest wake-up, only once every actor is waiting in After or has said
+// Done. What an actor does between two waits therefore happens at one
+// instant, so a test can read exact times without sleeping, whatever the
+// machine's load.
+type Steps struct {
+	mu       sync.Mutex
+	now      time.Time
+	actors   int
+	sleeping int
+	waiters  []waiter
+}
+
+// NewSteps returns a Steps clock reading start, for actors goroutines.
+func NewSteps(start time.Time, actors int) *Steps { return &Steps{now: start, actors: actors} }
+
+// Now is the clock's time.
+func (s *Steps) Now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now
+}
+
+// After fires once every actor waits and this wait is the earliest.
+func (s *Steps) After(d time.Duration) <-chan time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- s.now
+		return ch
+	}
+	s.waiters = append(s.waiters, waiter{at: s.now.Add(d), ch: ch})
+	s.sleeping++
+	s.stepLocked()
+	return ch
+}
+
+// Done says an actor has finished and will wait no more.
+func (s *Steps) Done() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.actors--
+	s.stepLocked()
+}
+
+func (s *Steps) stepLocked() {
+	if s.sleeping < s.actors || len(s.waiters) == 0 {
+		return
+	}
+	next := s.waiters[0].at
+	for _, w := range s.waiters[1:] {
+		if w.at.Before(next) {
+			next = w.at
+		}
+	}
+	s.now = next
+	kept := s.waiters[:0]
+	for _, w := range s.waiters {
+		if w.at.After(next) {
+			kept = append(kept, w)
+			continue
+		}
+		w.ch <- next
+		s.sleeping--
+	}
+	s.waiters = kept
+}

@@ -42,7 +42,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls = append(s.calls, Call{Method: method, Params: params, At: time.Now()})
+	s.calls = append(s.calls, Call{Method: method, Params: params, At: s.now()})
 	defer s.notify()
 
 	want := s.BotToken

@@ -128,6 +128,7 @@ type Server struct {
 	srv *httptest.Server
 
 	mu        sync.Mutex
+	now       func() time.Time // stamps calls; the wall clock unless SetClock
 	changed   chan struct{}
 	seq       int
 	users     map[string]*User
@@ -161,6 +162,7 @@ func New() *Server {
 		BotToken: "xoxb-fake-bot-token", AppToken: "xapp-fake-app-token",
 		BotUserID: "UBOT", TeamID: "TFAKE", PingInterval: 5 * time.Second,
 		changed:   make(chan struct{}),
+		now:       time.Now,
 		users:     map[string]*User{},
 		channels:  map[string]*Channel{},
 		failures:  map[string][]Failure{},
@@ -193,6 +195,14 @@ func (s *Server) Close() {
 		so.close()
 	}
 	s.srv.Close()
+}
+
+// SetClock makes the fake stamp the calls it records with now, so a test on
+// an injected clock can read when each call arrived in that clock's time.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
 }
 
 // APIURL is the Web API base URL, with its trailing slash, for SLACK_API_URL.

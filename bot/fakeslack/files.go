@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"time"
 )
 
 // File is a file uploaded with files upload v2.
@@ -66,7 +65,7 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer s.notify()
-	s.calls = append(s.calls, Call{Method: "upload", Params: url.Values{"file_id": {r.PathValue("id")}}, At: time.Now()})
+	s.calls = append(s.calls, Call{Method: "upload", Params: url.Values{"file_id": {r.PathValue("id")}}, At: s.now()})
 	f, ok := s.files[r.PathValue("id")]
 	switch {
 	case !ok:

@@ -250,7 +250,7 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls = append(s.calls, Call{Method: "response_url", Params: url.Values{"payload": {string(body)}}, At: time.Now()})
+	s.calls = append(s.calls, Call{Method: "response_url", Params: url.Values{"payload": {string(body)}}, At: s.now()})
 	defer s.notify()
 	target, ok := s.responses[r.PathValue("id")]
 	if !ok {

@@ -206,7 +206,7 @@ func (s *script) command(user, channel, text string) string {
 	if err != nil {
 		s.t.Fatalf("/incident %s: %v", text, err)
 	}
-	if d.Elapsed > time.Second {
+	if d.Elapsed > slackAckLimit {
 		s.t.Errorf("/incident %s acknowledged after %s", text, d.Elapsed)
 	}
 	var answer string

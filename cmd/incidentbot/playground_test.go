@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -143,6 +144,22 @@ func TestPlaygroundInABrowser(t *testing.T) {
 	step("03-incident-channel",
 		chromedp.Click(css(`a.channel[data-name="inc-1-phishing-campaign"]`)),
 		waitText("#pinned", "INC-1: Phishing campaign"))
+	// A server event (bob writes in the channel) updates the page in place:
+	// the card's button the user is about to press is still the same node.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(window.kept = document.querySelector('#pinned button[data-action="card_next_phase"]')) !== null`)); err != nil {
+		t.Fatal(err)
+	}
+	channelID := attr(t, ctx, `a.channel[data-name="inc-1-phishing-campaign"]`, "data-id")
+	resp, err := http.Post("http://"+addr+"/api/send", "application/json",
+		strings.NewReader(`{"user":"UBOB","channel":"`+channelID+`","text":"bob was here"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	step("03b-bob-wrote", waitText("#messages", "bob was here"))
+	if kept, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.kept.isConnected`)); err != nil || !kept {
+		t.Errorf("the card's button was replaced when another message arrived (%v)", err)
+	}
 	before := attr(t, ctx, "#pinned .message", "data-ts")
 	step("04-next-phase",
 		chromedp.Click(css(`#pinned button[data-action="card_next_phase"]`)),
@@ -163,8 +180,8 @@ func TestPlaygroundInABrowser(t *testing.T) {
 		waitText("#pinned", "Communications Lead: @carol"),
 		chromedp.WaitNotVisible(css(`#modal`)))
 	entries, err := os.ReadDir(shots)
-	if err != nil || len(entries) < 6 {
-		t.Errorf("%d screenshots written, want 6: %v", len(entries), err)
+	if err != nil || len(entries) < 7 {
+		t.Errorf("%d screenshots written, want 7: %v", len(entries), err)
 	}
 }
 

@@ -107,27 +107,66 @@ function message(m, where) {
   const files = (m.files || []).map((f) => `<div class="file">📎 <a href="/api/files/${esc(f.id)}" target="_blank">${esc(f.title || f.name)}</a>` +
     (f.image ? `<img src="/api/files/${esc(f.id)}" alt="${esc(f.title)}">` : "") + "</div>").join("");
   const note = m.ephemeral ? " · only visible to you" : m.edited ? " · edited" : "";
-  return `<div class="message${m.ephemeral ? " ephemeral" : ""}" data-ts="${esc(m.ts)}" data-where="${where}">
+  return `<div class="message${m.ephemeral ? " ephemeral" : ""}" data-key="${esc(where + ":" + m.ts)}" data-ts="${esc(m.ts)}" data-where="${where}">
     <div class="meta"><b>${esc(userName(m.user))}</b> ${esc(new Date(Number(m.ts.split(".")[0]) * 1000).toLocaleTimeString())}${note}</div>
     ${body}${files}
     ${m.ephemeral ? "" : `<button type="button" class="react" title="Pin to the incident timeline" data-react="${esc(m.ts)}">📌</button>`}</div>`;
 }
 
+// patch brings el's children in line with html in place: nodes that stay keep
+// their identity (and focus, and a click in flight), keyed children
+// (data-key) are matched by key, and only what changed is touched. Parsing
+// goes through a <template>, so nothing in html loads or runs on the way.
+function patch(el, html) {
+  const tpl = document.createElement("template");
+  tpl.innerHTML = html;
+  patchChildren(el, tpl.content);
+}
+function keyOf(node) { return node.nodeType === 1 ? node.getAttribute("data-key") : null; }
+function patchChildren(from, to) {
+  const keyed = new Map();
+  for (const c of from.children) { const k = keyOf(c); if (k !== null) keyed.set(k, c); }
+  let cur = from.firstChild;
+  for (const next of [...to.childNodes]) {
+    const key = keyOf(next);
+    let match = null;
+    if (key !== null) match = keyed.get(key) || null;
+    else if (cur && keyOf(cur) === null && cur.nodeType === next.nodeType && cur.nodeName === next.nodeName) match = cur;
+    if (key !== null) keyed.delete(key);
+    if (!match) { from.insertBefore(document.importNode(next, true), cur); continue; }
+    if (match === cur) cur = cur.nextSibling; else from.insertBefore(match, cur);
+    patchNode(match, next);
+  }
+  while (cur) { const gone = cur; cur = cur.nextSibling; from.removeChild(gone); }
+}
+function patchNode(a, b) {
+  if (a.nodeType !== 1) { if (a.nodeValue !== b.nodeValue) a.nodeValue = b.nodeValue; return; }
+  for (const { name } of [...a.attributes]) if (!b.hasAttribute(name)) a.removeAttribute(name);
+  for (const { name, value } of b.attributes) if (a.getAttribute(name) !== value) a.setAttribute(name, value);
+  patchChildren(a, b);
+  // Properties follow the server's state, as a fresh render would.
+  if (a.nodeName === "INPUT" && a.type === "checkbox") a.checked = b.hasAttribute("checked");
+  if (a.nodeName === "SELECT") {
+    const chosen = b.querySelector("option[selected]");
+    a.value = chosen ? chosen.getAttribute("value") : (a.options[0]?.value ?? "");
+  }
+}
+
 function render() {
   const d = ui.data;
-  $("#user").innerHTML = d.users.filter((u) => u.id !== "UBOT").map((u) =>
-    `<option value="${esc(u.id)}" ${u.id === ui.user ? "selected" : ""}>${esc(u.name)}</option>`).join("");
-  $("#channels").innerHTML = d.channels.map((c) =>
-    `<a href="#" class="channel${c.id === ui.channel ? " active" : ""}" data-id="${esc(c.id)}" data-name="${esc(c.name)}">` +
-    `${c.dm ? "💬 " : c.private ? "🔒 " : "# "}${esc(c.name)}</a>`).join("");
+  patch($("#user"), d.users.filter((u) => u.id !== "UBOT").map((u) =>
+    `<option value="${esc(u.id)}" ${u.id === ui.user ? "selected" : ""}>${esc(u.name)}</option>`).join(""));
+  patch($("#channels"), d.channels.map((c) =>
+    `<a href="#" data-key="${esc(c.id)}" class="channel${c.id === ui.channel ? " active" : ""}" data-id="${esc(c.id)}" data-name="${esc(c.name)}">` +
+    `${c.dm ? "💬 " : c.private ? "🔒 " : "# "}${esc(c.name)}</a>`).join(""));
   const ch = d.channel;
   $("#channel-name").textContent = ch ? (ch.dm ? "incidentbot" : (ch.private ? "🔒 " : "#") + ch.name) : "Pick a channel";
-  $("#topic").innerHTML = ch && ch.topic ? mrkdwn(ch.topic) : "";
+  patch($("#topic"), ch && ch.topic ? mrkdwn(ch.topic) : "");
   const pinned = d.messages.filter((m) => m.pinned);
-  $("#pinned").innerHTML = pinned.length ? "<h2>📌 Pinned</h2>" + pinned.map((m) => message(m, "pinned")).join("") : "";
+  patch($("#pinned"), pinned.length ? "<h2>📌 Pinned</h2>" + pinned.map((m) => message(m, "pinned")).join("") : "");
   const list = $("#messages");
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-  list.innerHTML = d.messages.map((m) => message(m, "messages")).join("");
+  patch(list, d.messages.map((m) => message(m, "messages")).join(""));
   if (atBottom) list.scrollTop = list.scrollHeight;
   renderModal(d.views.filter((v) => !ui.dismissed.has(v.id)).at(-1));
 }
