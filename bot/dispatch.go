@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/commands"
+	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/storage"
 )
 
@@ -22,10 +23,14 @@ type App interface {
 	Interact(ctx context.Context, in commands.Interaction) (map[string]string, commands.Work)
 	// Reacted handles a reaction added to a message.
 	Reacted(ctx context.Context, r commands.Reaction) commands.Result
+	// Repeated tells a person who sent a request again that it ran once already.
+	Repeated(ctx context.Context, userID, channelID, responseURL string)
 }
 
 // Journal keeps acknowledged requests until their work is done.
 type Journal interface {
+	// Accept journals a request unless one with its identity was accepted before.
+	Accept(ctx context.Context, id string, e storage.InboxEntry) (first bool, err error)
 	Journal(ctx context.Context, id string, e storage.InboxEntry) error
 	Done(ctx context.Context, id string) error
 	Stale(ctx context.Context, cutoff time.Time) (map[string]storage.InboxEntry, error)
@@ -62,9 +67,18 @@ func NewDispatcher(app App, journal Journal, m *Metrics, log *slog.Logger) *Disp
 	return &Dispatcher{app: app, journal: journal, metrics: m, log: log, now: time.Now, timeout: 2 * time.Minute}
 }
 
+// The gate. Every request passes it in this order: the transport has
+// authenticated it (the signature, in HTTP mode); the dispatcher
+// deduplicates it by its identity (trigger ID, event ID, a view's ID and
+// hash) and journals it; the app authorizes and runs it. A replay, a Slack
+// retry or a double click is acknowledged and has its effect once; the
+// person who repeated it is told.
+
 // Command queues a slash command; it returns false once shutdown has begun.
 func (d *Dispatcher) Command(req commands.Request) bool {
-	return d.accept(kindCommand, "cmd:"+orRandom(req.TriggerID), req, d.commandWork(req))
+	return d.accept(kindCommand, "cmd:"+orRandom(req.TriggerID), req, d.commandWork(req), func(ctx context.Context) {
+		d.app.Repeated(ctx, req.UserID, req.ChannelID, req.ResponseURL)
+	})
 }
 
 func (d *Dispatcher) commandWork(req commands.Request) commands.Work {
@@ -73,37 +87,82 @@ func (d *Dispatcher) commandWork(req commands.Request) commands.Work {
 
 // Reaction queues a reaction event.
 func (d *Dispatcher) Reaction(r commands.Reaction) bool {
-	return d.accept(kindReaction, "evt:"+orRandom(r.EventID), r, d.reactionWork(r))
+	return d.accept(kindReaction, "evt:"+orRandom(r.EventID), r, d.reactionWork(r), nil)
 }
 
 func (d *Dispatcher) reactionWork(r commands.Reaction) commands.Work {
 	return func(ctx context.Context) commands.Result { return d.app.Reacted(ctx, r) }
 }
 
+// interactionID is an interaction's identity: a click has its own trigger
+// ID; a form is one view, and a submission Slack sends again has the same
+// view ID and hash.
+func interactionID(in commands.Interaction) string {
+	if in.Kind == commands.InteractionSubmission && in.ViewID != "" {
+		return "view:" + in.ViewID + ":" + in.ViewHash
+	}
+	return "act:" + orRandom(in.TriggerID)
+}
+
 // Interact checks an interaction now and queues its work; it returns the
 // field errors to answer Slack with. ok is false once shutdown has begun.
+// A form sent back with errors is not taken, so its corrected submission is.
 func (d *Dispatcher) Interact(ctx context.Context, in commands.Interaction) (fieldErrors map[string]string, ok bool) {
-	fieldErrors, work := d.app.Interact(ctx, in)
+	id := interactionID(in)
+	fieldErrors, work := d.app.Interact(incident.WithRequest(ctx, id), in)
 	if len(fieldErrors) > 0 || work == nil {
 		return fieldErrors, true
 	}
-	return nil, d.accept(kindInteraction, "int:"+orRandom(in.TriggerID), in, work)
+	var repeated func(ctx context.Context)
+	if in.Kind != commands.InteractionSubmission { // a form's second submission has nobody left to tell
+		repeated = func(ctx context.Context) { d.app.Repeated(ctx, in.UserID, in.ChannelID, in.ResponseURL) }
+	}
+	return nil, d.accept(kindInteraction, id, in, work, repeated)
 }
 
-// accept journals a request and queues its work.
-func (d *Dispatcher) accept(kind, id string, payload any, work commands.Work) bool {
+// accept deduplicates and journals a request, and queues its work, or for
+// a request seen before, the answer that says so.
+func (d *Dispatcher) accept(kind, id string, payload any, work commands.Work, repeated func(ctx context.Context)) bool {
 	d.mu.Lock()
 	closed := d.closed
 	d.mu.Unlock()
 	if closed {
 		return false
 	}
-	d.record(kind, id, payload)
+	if !d.take(kind, id, payload) {
+		d.metrics.requestsDeny.WithLabelValues("repeated").Inc()
+		d.log.Info("a request seen before was not run again", "request_id", id, "kind", kind)
+		if repeated != nil {
+			d.pending.Go(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				repeated(ctx)
+			})
+		}
+		return true
+	}
 	if !d.submit(id, work) {
 		d.finish(id) // refused after all: Slack tells the user; nothing to redo
 		return false
 	}
 	return true
+}
+
+// take is the gate's deduplication: false for a request seen before.
+func (d *Dispatcher) take(kind, id string, payload any) bool {
+	if d.journal == nil {
+		return true
+	}
+	raw, _ := json.Marshal(payload) // plain structs of strings: cannot fail
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	first, err := d.journal.Accept(ctx, id, storage.InboxEntry{At: d.now(), Kind: kind, Payload: raw})
+	if err != nil {
+		// The work still runs and meets the store's failure itself; only a
+		// crash before it ends would lose it.
+		d.log.Warn("could not journal a request", "request_id", id, "err", err)
+	}
+	return first
 }
 
 func (d *Dispatcher) record(kind, id string, payload any) {
@@ -141,6 +200,7 @@ func (d *Dispatcher) submit(id string, work commands.Work) bool {
 		// Not the request's context: the work outlives the acknowledgement.
 		ctx, cancel := context.WithTimeout(context.Background(), d.timeout)
 		defer cancel()
+		ctx = incident.WithRequest(ctx, id)
 		start := time.Now()
 		res := work(ctx)
 		d.finish(id)
@@ -185,7 +245,7 @@ func (d *Dispatcher) Recover(ctx context.Context) {
 		case kindInteraction:
 			var in commands.Interaction
 			if json.Unmarshal(e.Payload, &in) == nil {
-				if errs, w := d.app.Interact(ctx, in); len(errs) == 0 {
+				if errs, w := d.app.Interact(incident.WithRequest(ctx, id), in); len(errs) == 0 {
 					work = w
 				}
 			}

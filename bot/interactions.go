@@ -32,6 +32,7 @@ func interactionFrom(cb slack.InteractionCallback) commands.Interaction {
 		}
 	}
 	if cb.Type == slack.InteractionTypeViewSubmission {
+		in.ViewID, in.ViewHash = cb.View.ID, cb.View.Hash
 		in.CallbackID, in.PrivateMetadata = cb.View.CallbackID, cb.View.PrivateMetadata
 		in.Values = map[string]string{}
 		if cb.View.State != nil {

@@ -76,7 +76,8 @@ func Card(cfg config.File, inc *incident.Incident) Message {
 		num := strconv.FormatInt(inc.Number, 10)
 		var buttons []any
 		if next, ok := inc.Phase.Next(); ok {
-			buttons = append(buttons, button(ActionNextPhase, "Next phase: "+next.Title(), num, "primary"))
+			// The value names the phase shown, so a double click moves it once.
+			buttons = append(buttons, button(ActionNextPhase, "Next phase: "+next.Title(), num+":"+string(inc.Phase), "primary"))
 		}
 		buttons = append(buttons,
 			button(ActionAssignRole, "Assign role", num, ""),

@@ -60,7 +60,6 @@ type Store interface {
 	ListOpen(ctx context.Context) ([]*incident.Incident, error)
 	Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent, error)
 	AddEvents(ctx context.Context, n int64, events ...incident.TimelineEvent) error
-	FirstDelivery(ctx context.Context, eventID string) (bool, error)
 	Schedule(ctx context.Context, n int64, due time.Time) error
 	ScheduleMissing(ctx context.Context, dues map[int64]time.Time) error
 	Unschedule(ctx context.Context, n int64) error
@@ -103,6 +102,7 @@ type Handler struct {
 	now       func() time.Time
 	botUserID string
 	table     []subcommand
+	itable    []interactionRow
 
 	// cardLocks serialises card edits per incident, so edits land in the order of the state they show.
 	cardLocksMu sync.Mutex
@@ -113,6 +113,7 @@ type Handler struct {
 func New(cfg config.File, store Store, chat Chat, log *slog.Logger, botUserID string, now func() time.Time) *Handler {
 	h := &Handler{cfg: cfg, store: store, chat: chat, log: log, now: now, botUserID: botUserID, cardLocks: map[int64]*sync.Mutex{}}
 	h.table = h.subcommands()
+	h.itable = h.interactions()
 	return h
 }
 
@@ -157,20 +158,27 @@ func (h *Handler) Handle(ctx context.Context, req Request) Result {
 	return res
 }
 
-// report tells the user what went wrong, if anything, and returns the outcome.
+// report tells the user what went wrong, if anything, and returns the
+// outcome. A domain error's message is shown as it is; anything else shows a
+// message that names no cause, with the request's reference, and the cause
+// goes to the log under the same reference.
 func (h *Handler) report(ctx context.Context, log *slog.Logger, err error, tell func(Message)) string {
-	var userErr *incident.UserError
-	switch {
-	case err == nil:
+	if err == nil {
 		return OutcomeOK
-	case errors.As(err, &userErr):
-		tell(textMessage(":warning: " + userErr.Msg))
-		return OutcomeUserError
-	default:
-		log.Error("request failed", "err", err)
-		tell(textMessage(":x: Something went wrong: " + escape(err.Error()) + ". Nothing more was changed; try again in a moment."))
-		return OutcomeError
 	}
+	ref := incident.RequestID(ctx)
+	msg := incident.ErrorMessage(err, ref)
+	switch incident.ErrorCode(err) {
+	case incident.Invalid, incident.NotFound, incident.Forbidden, incident.Conflict:
+		tell(textMessage(":warning: " + msg))
+		return OutcomeUserError
+	case incident.Unavailable:
+		log.Warn("request failed: a dependency is down", "ref", ref, "err", err)
+	default:
+		log.Error("request failed", "ref", ref, "err", err)
+	}
+	tell(textMessage(":x: " + msg))
+	return OutcomeError
 }
 
 // validate checks the words against what the subcommand takes and finds its incident.
@@ -202,15 +210,9 @@ func (h *Handler) validate(ctx context.Context, sub subcommand, c *call) error {
 		if ok {
 			c.parsed.Args = c.parsed.Args[1:]
 			c.parsed.Raw = strings.TrimSpace(strings.TrimPrefix(c.parsed.Raw, arg))
-			inc, err := h.store.Get(ctx, n)
-			if errors.Is(err, incident.ErrNotFound) {
-				return incident.Errorf("There is no incident %s. `/incident list` shows the open ones.", incident.FormatRef(n))
-			}
+			inc, err := h.visibleIncident(ctx, n, c.req.UserID, c.req.ChannelID)
 			if err != nil {
 				return err
-			}
-			if inc.Private && !inc.IsMember(c.req.UserID) && inc.ChannelID != c.req.ChannelID {
-				return incident.Errorf("%s is private: only the people in it can see it.", inc.Ref())
 			}
 			c.inc = inc
 			return h.checkOpen(sub, inc)
@@ -223,9 +225,25 @@ func (h *Handler) validate(ctx context.Context, sub subcommand, c *call) error {
 	return h.checkOpen(sub, inChannel)
 }
 
+// visibleIncident reads an incident the user may see. A private incident
+// is seen by its members, by admins, and from its own channel (whose
+// members Slack vouches for); to anyone else it answers exactly as an
+// incident that does not exist, so its existence does not leak.
+func (h *Handler) visibleIncident(ctx context.Context, n int64, user, channel string) (*incident.Incident, error) {
+	inc, err := h.store.Get(ctx, n)
+	if errors.Is(err, incident.ErrNotFound) || (err == nil && !h.maySee(inc, user, channel)) {
+		return nil, incident.Fail(incident.NotFound, "There is no incident %s that you can see. `/incident list` shows the open ones.", incident.FormatRef(n))
+	}
+	return inc, err
+}
+
+func (h *Handler) maySee(inc *incident.Incident, user, channel string) bool {
+	return inc.VisibleTo(user, channel) || slices.Contains(h.cfg.Admins, user)
+}
+
 func (h *Handler) checkOpen(sub subcommand, inc *incident.Incident) error {
 	if sub.open && inc.Status != incident.Open {
-		return incident.Errorf("%s is closed, so `/incident %s` no longer applies. Add lessons with `/incident lesson` until the postmortem is published.", inc.Ref(), sub.name)
+		return incident.Fail(incident.Conflict, "%s is closed, so `/incident %s` no longer applies. Add lessons with `/incident lesson` until the postmortem is published.", inc.Ref(), sub.name)
 	}
 	return nil
 }

@@ -100,7 +100,9 @@ func (h *Handler) declareIncident(ctx context.Context, d declaration) (string, e
 	}
 	channelID, name, err := h.createChannel(ctx, inc)
 	if err != nil {
-		return "", fmt.Errorf("%s is recorded, but its channel could not be created (%w)", inc.Ref(), err)
+		ref := incident.RequestID(ctx)
+		h.log.Error("an incident is recorded without a channel", "incident", n, "ref", ref, "err", err)
+		return "", incident.Fail(incident.Unavailable, "%s is recorded, but Slack did not create its channel (ref %s). Create one by hand, or declare again.", inc.Ref(), ref)
 	}
 	inc, err = h.store.Update(ctx, n, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
 		i.ChannelID, i.ChannelName = channelID, name
@@ -113,20 +115,25 @@ func (h *Handler) declareIncident(ctx context.Context, d declaration) (string, e
 	// The incident and its channel exist from here on; what follows is
 	// best effort, and anything that fails is reported to the declarer.
 	var problems []string
+	ref := incident.RequestID(ctx)
+	problem := func(what string, err error) {
+		problems = append(problems, what)
+		h.log.Warn("declare: could not "+what, "incident", n, "ref", ref, "err", err)
+	}
 	if err := h.chat.Invite(ctx, channelID, members); err != nil {
-		problems = append(problems, "invite "+strings.Join(mentionAll(members), ", ")+": "+err.Error())
+		problem("invite "+strings.Join(mentionAll(members), ", "), err)
 	} else if err := h.store.AddEvents(ctx, n, incident.TimelineEvent{At: h.now(), Kind: incident.EventInvite,
 		Text: "Invited " + strings.Join(mentionAll(members), ", ")}); err != nil {
-		problems = append(problems, "record the invitations: "+err.Error())
+		problem("record the invitations", err)
 	}
 	if ts, err := h.chat.Post(ctx, channelID, Card(h.cfg, inc)); err != nil {
-		problems = append(problems, "post the incident card: "+err.Error())
+		problem("post the incident card", err)
 	} else {
 		if _, err := h.record(ctx, n, func(i *incident.Incident) { i.CardTS = ts }); err != nil {
-			problems = append(problems, "remember the card: "+err.Error())
+			problem("remember the card", err)
 		}
 		if err := h.chat.Pin(ctx, channelID, ts); err != nil {
-			problems = append(problems, "pin the card: "+err.Error())
+			problem("pin the card", err)
 		}
 	}
 	h.postChecklist(ctx, inc, incident.Identification)
@@ -134,7 +141,7 @@ func (h *Handler) declareIncident(ctx context.Context, d declaration) (string, e
 	h.reschedule(ctx, inc)
 	if h.cfg.StakeholderChannel != "" && !inc.Drill {
 		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, announcement(h.cfg, inc)); err != nil {
-			problems = append(problems, "announce it in <#"+h.cfg.StakeholderChannel+">: "+err.Error())
+			problem("announce it in <#"+h.cfg.StakeholderChannel+">", err)
 		}
 	}
 
@@ -143,8 +150,7 @@ func (h *Handler) declareIncident(ctx context.Context, d declaration) (string, e
 		text += " The channel is private."
 	}
 	if len(problems) > 0 {
-		h.log.Warn("declare finished with problems", "incident", n, "problems", problems)
-		text += "\n:warning: I could not " + strings.Join(problems, "; ") + "."
+		text += "\n:warning: I could not " + strings.Join(problems, "; ") + " (ref " + ref + ")."
 	}
 	return text, nil
 }

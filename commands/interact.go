@@ -31,6 +31,8 @@ type Interaction struct {
 	Selected []string // checkboxes: the values of all options now ticked
 
 	// view_submission
+	ViewID          string
+	ViewHash        string
 	CallbackID      string
 	PrivateMetadata string
 	Values          map[string]string // input block ID -> text, selected option or selected user
@@ -42,94 +44,227 @@ type Work func(ctx context.Context) Result
 // Interact checks an interaction at once and returns either the errors to
 // show on a modal's fields (Slack keeps the modal open) or the work to do
 // after the acknowledgement. Checks read the store but write nothing.
+//
+// Every button and form is a row of the interaction table and stands for a
+// subcommand: it is authorized by that subcommand's rules, exactly as the
+// command would be, so a click cannot do what typing could not.
 func (h *Handler) Interact(ctx context.Context, in Interaction) (map[string]string, Work) {
-	switch in.Kind {
-	case InteractionAction:
-		return nil, h.actionWork(in)
-	case InteractionSubmission:
-		return h.submission(ctx, in)
+	row, ok := h.interactionRow(in)
+	if !ok {
+		h.log.Warn("an interaction no row of the table handles", "kind", in.Kind, "action", in.ActionID, "view", in.CallbackID, "user", in.UserID)
+		return nil, nil
 	}
-	return nil, nil
+	name := "action:" + row.id
+	if in.Kind == InteractionSubmission {
+		name = "view:" + row.id
+	}
+	sub, _ := h.lookup(row.as)
+	log := h.log.With("interaction", name, "user", in.UserID)
+	if row.form != nil {
+		inc, err := h.interactionIncident(ctx, row, sub, in)
+		if err != nil {
+			if code := incident.ErrorCode(err); code != incident.Invalid && code != incident.NotFound && code != incident.Conflict && code != incident.Forbidden {
+				log.Error("could not check a form", "ref", incident.RequestID(ctx), "err", err)
+			}
+			return map[string]string{firstInput(in.Values): incident.ErrorMessage(err, incident.RequestID(ctx))}, nil
+		}
+		errs, do := row.form(in, inc)
+		if len(errs) > 0 || do == nil {
+			return errs, nil
+		}
+		if inc != nil {
+			in.ChannelID = inc.ChannelID // answers go to the incident channel
+		}
+		tell := h.teller(in)
+		if row.tell != nil {
+			tell = row.tell(h, in)
+		}
+		return nil, func(ctx context.Context) Result {
+			return Result{Subcommand: name, Outcome: h.report(ctx, log, do(ctx), tell(ctx))}
+		}
+	}
+	return nil, func(ctx context.Context) Result {
+		inc, err := h.interactionIncident(ctx, row, sub, in)
+		if err == nil {
+			err = row.click(ctx, in, inc)
+		}
+		res := Result{Subcommand: name, Outcome: h.report(ctx, log, err, h.teller(in)(ctx))}
+		if inc != nil {
+			res.Incident = inc.Number
+		}
+		return res
+	}
 }
 
-func (h *Handler) actionWork(in Interaction) Work {
-	name := "action:" + in.ActionID
-	if strings.HasPrefix(in.ActionID, ActionChecklist+":") {
-		name = "action:" + ActionChecklist
+// interactionRow is one button (by action ID, or a family of them by a
+// prefix ending in ":") or one form (by callback ID).
+type interactionRow struct {
+	kind string // InteractionAction or InteractionSubmission
+	id   string
+	as   string // the subcommand it stands for: its access and open rules apply
+	// target is the incident the interaction names; nil for none.
+	target func(in Interaction) (int64, error)
+	// click is a button's work, after the acknowledgement.
+	click func(ctx context.Context, in Interaction, inc *incident.Incident) error
+	// form checks a submission before the acknowledgement and returns field
+	// errors, or the work to do after it.
+	form func(in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error)
+	// tell overrides where a form's answers go (the declare form answers by direct message).
+	tell func(h *Handler, in Interaction) func(ctx context.Context) func(Message)
+}
+
+// interactions is the interaction table.
+func (h *Handler) interactions() []interactionRow {
+	openView := func(view func(inc *incident.Incident) View) func(ctx context.Context, in Interaction, inc *incident.Incident) error {
+		return func(ctx context.Context, in Interaction, inc *incident.Incident) error {
+			return h.chat.OpenView(ctx, in.TriggerID, view(inc))
+		}
 	}
-	return func(ctx context.Context) Result {
-		err := h.action(ctx, in)
-		return Result{Subcommand: name, Outcome: h.report(ctx, h.log.With("action", in.ActionID, "user", in.UserID), err, h.teller(ctx, in))}
+	return []interactionRow{
+		{kind: InteractionAction, id: ActionNextPhase, as: "phase", target: valueNumber, click: h.nextPhaseClick},
+		{kind: InteractionAction, id: ActionAssignRole, as: "assign", target: valueNumber,
+			click: openView(func(inc *incident.Incident) View { return assignModal(h.cfg, inc) })},
+		{kind: InteractionAction, id: ActionPostUpdate, as: "update", target: valueNumber, click: openView(updateModal)},
+		{kind: InteractionAction, id: ActionAddNote, as: "note", target: valueNumber, click: openView(noteModal)},
+		{kind: InteractionAction, id: ActionAddLesson, as: "lesson", target: valueNumber, click: h.addLessonClick},
+		// Ticking a playbook item is recorded on the timeline, as a note is,
+		// and stays possible in the retro (lessons learned has a checklist).
+		{kind: InteractionAction, id: ActionChecklist + ":", as: "note", target: checklistNumber, click: h.checklistClick},
+		{kind: InteractionAction, id: ActionFollowUpDone, as: "lesson", target: followUpNumber, click: h.followUpDone},
+
+		{kind: InteractionSubmission, id: ModalDeclare, as: "declare", form: h.declareSubmission,
+			tell: func(h *Handler, in Interaction) func(ctx context.Context) func(Message) { return h.directTeller(in.UserID) }},
+		{kind: InteractionSubmission, id: ModalUpdate, as: "update", target: metadataNumber, form: h.updateSubmission},
+		{kind: InteractionSubmission, id: ModalNote, as: "note", target: metadataNumber, form: h.noteSubmission},
+		{kind: InteractionSubmission, id: ModalLesson, as: "lesson", target: metadataNumber, form: h.lessonSubmission},
+		{kind: InteractionSubmission, id: ModalAssign, as: "assign", target: metadataNumber, form: h.assignSubmission},
 	}
+}
+
+func (h *Handler) interactionRow(in Interaction) (interactionRow, bool) {
+	id := in.ActionID
+	if in.Kind == InteractionSubmission {
+		id = in.CallbackID
+	}
+	for _, r := range h.itable {
+		if r.kind != in.Kind {
+			continue
+		}
+		if r.id == id || (strings.HasSuffix(r.id, ":") && strings.HasPrefix(id, r.id)) {
+			return r, true
+		}
+	}
+	return interactionRow{}, false
+}
+
+// interactionIncident finds the incident an interaction names and checks
+// that the user may act on it, by the rules of the subcommand it stands for.
+func (h *Handler) interactionIncident(ctx context.Context, row interactionRow, sub subcommand, in Interaction) (*incident.Incident, error) {
+	if row.target == nil {
+		return nil, nil
+	}
+	n, err := row.target(in)
+	if err != nil {
+		return nil, incident.Fail(incident.Invalid, "This button or form is not one I made; nothing was done.")
+	}
+	inc, err := h.visibleIncident(ctx, n, in.UserID, in.ChannelID)
+	if err != nil {
+		return nil, err
+	}
+	return inc, h.checkOpen(sub, inc)
+}
+
+func valueNumber(in Interaction) (int64, error) {
+	num, _, _ := strings.Cut(in.Value, ":")
+	return positive(num)
+}
+
+func metadataNumber(in Interaction) (int64, error) { return positive(in.PrivateMetadata) }
+
+// checklistNumber reads block ID checklist:<number>:<phase>.
+func checklistNumber(in Interaction) (int64, error) {
+	parts := strings.Split(in.BlockID, ":")
+	if len(parts) != 3 {
+		return 0, fmt.Errorf("checklist block %q", in.BlockID)
+	}
+	return positive(parts[1])
+}
+
+// followUpNumber reads the value <number>:<follow-up ID>.
+func followUpNumber(in Interaction) (int64, error) {
+	num, _, ok := strings.Cut(in.Value, ":")
+	if !ok {
+		return 0, fmt.Errorf("follow-up %q", in.Value)
+	}
+	return positive(num)
+}
+
+func positive(s string) (int64, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("incident number %q", s)
+	}
+	return n, nil
 }
 
 // teller shows a message to the user who interacted.
-func (h *Handler) teller(ctx context.Context, in Interaction) func(Message) {
-	return func(m Message) {
-		var err error
-		switch {
-		case in.ResponseURL != "":
-			err = h.chat.Respond(ctx, in.ResponseURL, m)
-		case in.ChannelID != "":
-			err = h.chat.Ephemeral(ctx, in.ChannelID, in.UserID, m)
-		}
-		if err != nil {
-			h.log.Error("could not answer the user", "user", in.UserID, "err", err)
+func (h *Handler) teller(in Interaction) func(ctx context.Context) func(Message) {
+	return func(ctx context.Context) func(Message) {
+		return func(m Message) {
+			var err error
+			switch {
+			case in.ResponseURL != "":
+				err = h.chat.Respond(ctx, in.ResponseURL, m)
+			case in.ChannelID != "":
+				err = h.chat.Ephemeral(ctx, in.ChannelID, in.UserID, m)
+			}
+			if err != nil {
+				h.log.Error("could not answer the user", "user", in.UserID, "err", err)
+			}
 		}
 	}
 }
 
-func (h *Handler) action(ctx context.Context, in Interaction) error {
-	if strings.HasPrefix(in.ActionID, ActionChecklist+":") {
-		return h.checklistAction(ctx, in)
-	}
-	if in.ActionID == ActionFollowUpDone {
-		return h.followUpDone(ctx, in)
-	}
-	n, err := strconv.ParseInt(in.Value, 10, 64)
-	if err != nil {
-		return fmt.Errorf("action %s with value %q: %w", in.ActionID, in.Value, err)
-	}
-	inc, err := h.store.Get(ctx, n)
-	if err != nil {
-		return err
-	}
-	switch in.ActionID {
-	case ActionNextPhase:
-		_, err = h.movePhase(ctx, n, in.UserID, "", "")
-		return err
-	case ActionAssignRole:
-		return h.chat.OpenView(ctx, in.TriggerID, assignModal(h.cfg, inc))
-	case ActionPostUpdate:
-		return h.chat.OpenView(ctx, in.TriggerID, updateModal(inc))
-	case ActionAddNote:
-		return h.chat.OpenView(ctx, in.TriggerID, noteModal(inc))
-	case ActionAddLesson:
-		if inc.Status == incident.Closed {
-			return incident.Errorf("The postmortem of %s is already published.", inc.Ref())
+// directTeller answers by direct message.
+func (h *Handler) directTeller(user string) func(ctx context.Context) func(Message) {
+	return func(ctx context.Context) func(Message) {
+		return func(m Message) {
+			if _, err := h.chat.Post(ctx, user, m); err != nil {
+				h.log.Error("could not answer by direct message", "user", user, "err", err)
+			}
 		}
-		return h.chat.OpenView(ctx, in.TriggerID, lessonModal(inc))
 	}
-	return fmt.Errorf("unknown action %q", in.ActionID)
 }
 
-func (h *Handler) checklistAction(ctx context.Context, in Interaction) error {
+// nextPhaseClick moves the incident on. The button names the phase it was
+// shown in (<number>:<phase>), so a second click on the same card, or a
+// click on a card not yet refreshed, does not move it twice.
+func (h *Handler) nextPhaseClick(ctx context.Context, in Interaction, inc *incident.Incident) error {
+	var from incident.Phase
+	if _, p, ok := strings.Cut(in.Value, ":"); ok {
+		from, _ = incident.ParsePhase(p)
+	}
+	_, err := h.movePhase(ctx, inc.Number, in.UserID, "", "", from)
+	return err
+}
+
+func (h *Handler) addLessonClick(ctx context.Context, in Interaction, inc *incident.Incident) error {
+	if inc.Status == incident.Closed {
+		return incident.Fail(incident.Conflict, "The postmortem of %s is already published.", inc.Ref())
+	}
+	return h.chat.OpenView(ctx, in.TriggerID, lessonModal(inc))
+}
+
+func (h *Handler) checklistClick(ctx context.Context, in Interaction, inc *incident.Incident) error {
 	// Block ID checklist:<number>:<phase>; action ID checklist:<group of ten>.
 	parts := strings.Split(in.BlockID, ":")
-	if len(parts) != 3 {
-		return fmt.Errorf("checklist block %q", in.BlockID)
-	}
-	n, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil {
-		return fmt.Errorf("checklist block %q: %w", in.BlockID, err)
-	}
 	phase, ok := incident.ParsePhase(parts[2])
 	if !ok {
-		return fmt.Errorf("checklist block %q: unknown phase", in.BlockID)
+		return incident.Fail(incident.Invalid, "This checklist is not one I made; nothing was done.")
 	}
 	g, err := strconv.Atoi(strings.TrimPrefix(in.ActionID, ActionChecklist+":"))
-	if err != nil {
-		return fmt.Errorf("checklist action %q: %w", in.ActionID, err)
+	if err != nil || g < 0 || g > 100 {
+		return incident.Fail(incident.Invalid, "This checklist is not one I made; nothing was done.")
 	}
 	group := make([]int, 0, maxOptions)
 	for i := g * maxOptions; i < (g+1)*maxOptions; i++ {
@@ -141,73 +276,60 @@ func (h *Handler) checklistAction(ctx context.Context, in Interaction) error {
 			selected = append(selected, i)
 		}
 	}
-	return h.tick(ctx, n, phase, in.UserID, group, selected)
+	return h.tick(ctx, inc.Number, phase, in.UserID, group, selected)
 }
 
-func (h *Handler) submission(ctx context.Context, in Interaction) (map[string]string, Work) {
-	if in.CallbackID == ModalDeclare {
-		return h.declareSubmission(in)
-	}
-	n, err := strconv.ParseInt(in.PrivateMetadata, 10, 64)
-	if err != nil {
-		return map[string]string{firstInput(in.Values): "This form lost track of its incident; close it and start again from the card."}, nil
-	}
-	inc, err := h.store.Get(ctx, n)
-	if err != nil {
-		return map[string]string{firstInput(in.Values): "Could not read " + incident.FormatRef(n) + ": " + err.Error()}, nil
-	}
+// textSubmission checks the text of the update and note forms.
+func textSubmission(in Interaction) (string, map[string]string) {
 	text := strings.TrimSpace(in.Values[InputText])
-	var do func(ctx context.Context) error
-	switch in.CallbackID {
-	case ModalUpdate, ModalNote:
-		switch l := utf8.RuneCountInString(text); {
-		case l == 0:
-			return map[string]string{InputText: "Write something first."}, nil
-		case l > maxUpdateChars:
-			return map[string]string{InputText: fmt.Sprintf("This is %d characters; keep it to %d.", l, maxUpdateChars)}, nil
-		}
-		if in.CallbackID == ModalUpdate {
-			do = func(ctx context.Context) error { return h.postUpdate(ctx, n, in.UserID, text) }
-		} else {
-			do = func(ctx context.Context) error { return h.addNote(ctx, n, in.UserID, text) }
-		}
-	case ModalLesson:
-		errs, work := h.lessonSubmission(in)
-		if len(errs) > 0 {
-			return errs, nil
-		}
-		do = work
-	case ModalAssign:
-		roleKey, user := in.Values[InputRole], in.Values[InputUser]
-		role, ok := h.cfg.Role(roleKey)
-		switch {
-		case !ok:
-			return map[string]string{InputRole: "Choose one of the roles."}, nil
-		case user == "":
-			return map[string]string{InputUser: "Choose the person to assign."}, nil
-		case inc.Roles[role.Key] == user:
-			return map[string]string{InputUser: "They already are the " + role.Name + "."}, nil
-		case user == h.botUserID:
-			return map[string]string{InputUser: "I can't hold a role myself; choose a person."}, nil
-		}
-		if role.Key == incident.CommanderRole {
-			if err := h.mayLead(inc, in.UserID, "hand over the commander role"); err != nil {
-				return map[string]string{InputRole: err.Error()}, nil
-			}
-		}
-		do = func(ctx context.Context) error { _, err := h.assign(ctx, n, in.UserID, role.Key, user); return err }
-	default:
-		return nil, nil
+	switch l := utf8.RuneCountInString(text); {
+	case l == 0:
+		return "", map[string]string{InputText: "Write something first."}
+	case l > maxUpdateChars:
+		return "", map[string]string{InputText: fmt.Sprintf("This is %d characters; keep it to %d.", l, maxUpdateChars)}
 	}
-	in.ChannelID = inc.ChannelID // answers go to the incident channel
-	return nil, func(ctx context.Context) Result {
-		err := do(ctx)
-		return Result{Subcommand: "view:" + in.CallbackID, Outcome: h.report(ctx, h.log.With("view", in.CallbackID, "user", in.UserID), err, h.teller(ctx, in))}
+	return text, nil
+}
+
+func (h *Handler) updateSubmission(in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+	text, errs := textSubmission(in)
+	if errs != nil {
+		return errs, nil
 	}
+	return nil, func(ctx context.Context) error { return h.postUpdate(ctx, inc.Number, in.UserID, text) }
+}
+
+func (h *Handler) noteSubmission(in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+	text, errs := textSubmission(in)
+	if errs != nil {
+		return errs, nil
+	}
+	return nil, func(ctx context.Context) error { return h.addNote(ctx, inc.Number, in.UserID, text) }
+}
+
+func (h *Handler) assignSubmission(in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+	roleKey, user := in.Values[InputRole], in.Values[InputUser]
+	role, ok := h.cfg.Role(roleKey)
+	switch {
+	case !ok:
+		return map[string]string{InputRole: "Choose one of the roles."}, nil
+	case user == "":
+		return map[string]string{InputUser: "Choose the person to assign."}, nil
+	case inc.Roles[role.Key] == user:
+		return map[string]string{InputUser: "They already are the " + role.Name + "."}, nil
+	case user == h.botUserID:
+		return map[string]string{InputUser: "I can't hold a role myself; choose a person."}, nil
+	}
+	if role.Key == incident.CommanderRole {
+		if err := h.mayLead(inc, in.UserID, "hand over the commander role"); err != nil {
+			return map[string]string{InputRole: incident.ErrorMessage(err, "")}, nil
+		}
+	}
+	return nil, func(ctx context.Context) error { _, err := h.assign(ctx, inc.Number, in.UserID, role.Key, user); return err }
 }
 
 // declareSubmission checks the declare form; the confirmation arrives by direct message.
-func (h *Handler) declareSubmission(in Interaction) (map[string]string, Work) {
+func (h *Handler) declareSubmission(in Interaction, _ *incident.Incident) (map[string]string, func(ctx context.Context) error) {
 	title := strings.TrimSpace(in.Values[InputTitle])
 	sev := in.Values[InputSeverity]
 	desc := strings.TrimSpace(in.Values[InputDescription])
@@ -225,23 +347,17 @@ func (h *Handler) declareSubmission(in Interaction) (map[string]string, Work) {
 	}
 	d := declaration{by: in.UserID, title: title, severity: sev, description: desc,
 		private: strings.Contains(in.Values[InputPrivate], "private")}
-	return nil, func(ctx context.Context) Result {
+	return nil, func(ctx context.Context) error {
 		text, err := h.declareIncident(ctx, d)
-		tell := func(m Message) {
-			if _, err := h.chat.Post(ctx, in.UserID, m); err != nil {
-				h.log.Error("could not answer the declarer", "user", in.UserID, "err", err)
-			}
-		}
-		outcome := h.report(ctx, h.log.With("view", ModalDeclare, "user", in.UserID), err, tell)
 		if err == nil {
-			tell(textMessage(text))
+			h.directTeller(in.UserID)(ctx)(textMessage(text))
 		}
-		return Result{Subcommand: "view:" + ModalDeclare, Outcome: outcome}
+		return err
 	}
 }
 
 func firstInput(values map[string]string) string {
-	for _, k := range []string{InputText, InputRole, InputUser} {
+	for _, k := range []string{InputText, InputRole, InputUser, InputWentWell, InputTitle} {
 		if _, ok := values[k]; ok {
 			return k
 		}
@@ -262,7 +378,8 @@ type Reaction struct {
 const PinReaction = "pushpin"
 
 // Reacted puts a :pushpin:-ed message of an incident channel on the
-// timeline. Slack may deliver an event more than once; each event ID counts once.
+// timeline. Slack may deliver an event more than once; the gate lets each
+// event ID through once.
 func (h *Handler) Reacted(ctx context.Context, r Reaction) Result {
 	res := Result{Subcommand: "reaction", Outcome: OutcomeOK}
 	if r.Name != PinReaction {
@@ -272,16 +389,6 @@ func (h *Handler) Reacted(ctx context.Context, r Reaction) Result {
 	inc, err := h.store.ByChannel(ctx, r.ChannelID)
 	if err != nil {
 		res.Outcome = "ignored"
-		return res
-	}
-	first, err := h.store.FirstDelivery(ctx, r.EventID)
-	if err != nil {
-		h.log.Error("could not de-duplicate an event", "event", r.EventID, "err", err)
-		res.Outcome = OutcomeError
-		return res
-	}
-	if !first {
-		res.Outcome = "duplicate"
 		return res
 	}
 	msg, err := h.chat.MessageAt(ctx, r.ChannelID, r.TS)
@@ -301,4 +408,11 @@ func (h *Handler) Reacted(ctx context.Context, r Reaction) Result {
 		res.Outcome = OutcomeError
 	}
 	return res
+}
+
+// Repeated tells a person who sent a request again (a replay, a retry, a
+// double click) that it ran once already and was not run again.
+func (h *Handler) Repeated(ctx context.Context, userID, channelID, responseURL string) {
+	in := Interaction{UserID: userID, ChannelID: channelID, ResponseURL: responseURL}
+	h.teller(in)(ctx)(textMessage(":information_source: That request was received before and has been handled; it was not run again."))
 }

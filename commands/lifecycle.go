@@ -42,7 +42,7 @@ func (h *Handler) phaseCmd(ctx context.Context, c *call) error {
 		}
 		target = p
 	}
-	inc, err := h.movePhase(ctx, c.inc.Number, c.req.UserID, target, reason)
+	inc, err := h.movePhase(ctx, c.inc.Number, c.req.UserID, target, reason, "")
 	if err != nil {
 		return err
 	}
@@ -59,10 +59,15 @@ func phaseList() string {
 }
 
 // movePhase moves the incident to target, or to the next phase when target
-// is empty. Moving back needs the lead permission and a reason.
-func (h *Handler) movePhase(ctx context.Context, n int64, actor string, target incident.Phase, reason string) (*incident.Incident, error) {
+// is empty. Moving back needs the lead permission and a reason. A non-empty
+// from is the phase the asker saw: if the incident has moved on since, it
+// is not moved again.
+func (h *Handler) movePhase(ctx context.Context, n int64, actor string, target incident.Phase, reason string, from incident.Phase) (*incident.Incident, error) {
 	now := h.now()
 	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+		if from != "" && from != inc.Phase {
+			return nil, incident.Fail(incident.Conflict, "%s has already moved on from %s: it is in %s.", inc.Ref(), from.Title(), inc.Phase.Title())
+		}
 		to := target
 		if to == "" {
 			next, ok := inc.Phase.Next()

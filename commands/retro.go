@@ -241,7 +241,7 @@ func lessonModal(inc *incident.Incident) View {
 }
 
 // lessonSubmission checks the lessons form.
-func (h *Handler) lessonSubmission(in Interaction) (map[string]string, func(ctx context.Context) error) {
+func (h *Handler) lessonSubmission(in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
 	l := incident.Lesson{Author: in.UserID, WentWell: strings.TrimSpace(in.Values[InputWentWell]),
 		WentWrong: strings.TrimSpace(in.Values[InputWentWrong]), Improve: strings.TrimSpace(in.Values[InputImprove])}
 	var actions []incident.FollowUp
@@ -263,8 +263,7 @@ func (h *Handler) lessonSubmission(in Interaction) (map[string]string, func(ctx 
 	if l.WentWell == "" && l.WentWrong == "" && l.Improve == "" && len(actions) == 0 {
 		return map[string]string{InputWentWell: "Add at least one lesson or follow-up action."}, nil
 	}
-	n, _ := strconv.ParseInt(in.PrivateMetadata, 10, 64)
-	return nil, func(ctx context.Context) error { return h.addLessons(ctx, n, l, actions) }
+	return nil, func(ctx context.Context) error { return h.addLessons(ctx, inc.Number, l, actions) }
 }
 
 // --- the retro's scheduled work ---
@@ -448,7 +447,7 @@ func (h *Handler) actionsCmd(ctx context.Context, c *call) error {
 	blocks := []Block{}
 	count := 0
 	for _, inc := range incs {
-		if inc.Private && !inc.IsMember(c.req.UserID) {
+		if !h.maySee(inc, c.req.UserID, "") {
 			continue
 		}
 		for _, f := range inc.FollowUps {
@@ -484,16 +483,16 @@ func (h *Handler) actionsCmd(ctx context.Context, c *call) error {
 }
 
 // followUpDone marks an action done: its owner may, and an admin, and anyone while it has no owner.
-func (h *Handler) followUpDone(ctx context.Context, in Interaction) error {
-	num, id, ok := strings.Cut(in.Value, ":")
-	n, err1 := strconv.ParseInt(num, 10, 64)
-	fid, err2 := strconv.Atoi(id)
-	if !ok || err1 != nil || err2 != nil {
-		return fmt.Errorf("follow-up %q", in.Value)
+func (h *Handler) followUpDone(ctx context.Context, in Interaction, inc *incident.Incident) error {
+	_, id, _ := strings.Cut(in.Value, ":")
+	fid, err := strconv.Atoi(id)
+	if err != nil {
+		return incident.Fail(incident.Invalid, "This button is not one I made; nothing was done.")
 	}
+	n := inc.Number
 	now := h.now()
 	var text string
-	_, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+	_, err = h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
 		i := slices.IndexFunc(inc.FollowUps, func(f incident.FollowUp) bool { return f.ID == fid })
 		if i < 0 {
 			return nil, incident.Errorf("%s has no follow-up #%d.", inc.Ref(), fid)
@@ -512,7 +511,7 @@ func (h *Handler) followUpDone(ctx context.Context, in Interaction) error {
 	if err != nil {
 		return err
 	}
-	h.teller(ctx, in)(textMessage(":white_check_mark: " + escape(text)))
+	h.teller(in)(ctx)(textMessage(":white_check_mark: " + escape(text)))
 	return nil
 }
 

@@ -5,8 +5,6 @@
 package incident
 
 import (
-	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -275,6 +273,12 @@ func (i *Incident) IsMember(userID string) bool {
 	return false
 }
 
+// VisibleTo reports whether a user may see the incident: anyone may see a
+// public one; a private one is seen by its members and from its own channel.
+func (i *Incident) VisibleTo(userID, channelID string) bool {
+	return !i.Private || i.IsMember(userID) || (channelID != "" && channelID == i.ChannelID)
+}
+
 // EventKind names what a timeline event records.
 type EventKind string
 
@@ -326,16 +330,3 @@ func PhaseDurations(declaredAt time.Time, events []TimelineEvent, now time.Time)
 	return out
 }
 
-// ErrNotFound is returned when an incident does not exist.
-var ErrNotFound = errors.New("incident not found")
-
-// UserError is a problem the person who typed the command must fix; its
-// message is shown to them as it is, so it says what was wrong and the right form.
-type UserError struct{ Msg string }
-
-func (e *UserError) Error() string { return e.Msg }
-
-// Errorf builds a UserError.
-func Errorf(format string, args ...any) error {
-	return &UserError{Msg: fmt.Sprintf(format, args...)}
-}

@@ -19,6 +19,27 @@ type InboxEntry struct {
 	Payload json.RawMessage `json:"payload"`
 }
 
+// seenFor is how long a request's identity is remembered: longer than the
+// five minutes a signed request is accepted and than Slack's retries of an
+// event, so a replay or a retry finds it.
+const seenFor = time.Hour
+
+// Accept records a request's identity and journals it. first is false when
+// a request with this identity was accepted before: a replay, a retry or a
+// double submission, which must not run again. When the store cannot be
+// reached, first is true with the error: the work runs and meets the same
+// failure, which the user is told about.
+func (s *Store) Accept(ctx context.Context, id string, e InboxEntry) (first bool, err error) {
+	first, err = s.rdb.SetNX(ctx, seenKey(id), 1, seenFor).Result()
+	if err != nil {
+		return true, fmt.Errorf("accept %s: %w", id, err)
+	}
+	if !first {
+		return false, nil
+	}
+	return true, s.Journal(ctx, id, e)
+}
+
 // Journal records an acknowledged request under its ID.
 func (s *Store) Journal(ctx context.Context, id string, e InboxEntry) error {
 	b, err := json.Marshal(e)

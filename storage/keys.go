@@ -25,5 +25,6 @@ func timelineKey(n int64) string { return incidentTag(n) + ":timeline" }
 // postmortemKey holds the published postmortem (Markdown).
 func postmortemKey(n int64) string { return incidentTag(n) + ":postmortem" }
 
-// eventKey marks a Slack Events API delivery as handled, so a retry is ignored.
-func eventKey(eventID string) string { return keyPrefix + "event:" + eventID }
+// seenKey marks a request's identity (trigger ID, event ID, view ID and
+// hash) as taken, so a replay, a retry or a double submission runs once.
+func seenKey(requestID string) string { return keyPrefix + "seen:" + requestID }

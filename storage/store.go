@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -240,16 +239,6 @@ func (s *Store) Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent
 		events = append(events, ev)
 	}
 	return events, nil
-}
-
-// FirstDelivery records a Slack event ID and reports whether it is new.
-// Slack retries deliveries it thinks failed; the mark outlives its retries.
-func (s *Store) FirstDelivery(ctx context.Context, eventID string) (bool, error) {
-	first, err := s.rdb.SetNX(ctx, eventKey(eventID), 1, 24*time.Hour).Result()
-	if err != nil {
-		return false, fmt.Errorf("mark event %s: %w", eventID, err)
-	}
-	return first, nil
 }
 
 // AddEvents appends timeline events to an incident without changing it.

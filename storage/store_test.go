@@ -232,11 +232,18 @@ func TestTimelineAndDeliveries(t *testing.T) {
 			if err != nil || len(tl) != 4 || tl[0].Kind != incident.EventDeclared || tl[3].Phase != incident.Containment || !tl[3].At.Equal(t0.Add(3*time.Minute)) {
 				t.Fatalf("timeline = %+v, %v", tl, err)
 			}
-			first, err := s.FirstDelivery(ctx, "Ev1")
-			again, _ := s.FirstDelivery(ctx, "Ev1")
-			other, _ := s.FirstDelivery(ctx, "Ev2")
+			e := storage.InboxEntry{At: t0, Kind: "reaction", Payload: []byte(`{}`)}
+			first, err := s.Accept(ctx, "evt:Ev1", e)
+			again, _ := s.Accept(ctx, "evt:Ev1", e)
+			other, _ := s.Accept(ctx, "evt:Ev2", e)
 			if err != nil || !first || again || !other {
-				t.Errorf("FirstDelivery = %v %v %v, %v", first, again, other, err)
+				t.Errorf("Accept = %v %v %v, %v", first, again, other, err)
+			}
+			if err := s.Done(ctx, "evt:Ev1"); err != nil {
+				t.Fatal(err)
+			}
+			if again, _ := s.Accept(ctx, "evt:Ev1", e); again {
+				t.Error("a request was accepted again once its work was done")
 			}
 		})
 	}

@@ -235,7 +235,8 @@ func (s *Server) Submit(ctx context.Context, userID, viewID string, values map[s
 	}
 	var view map[string]any
 	_ = json.Unmarshal(v.JSON, &view)
-	view["id"], view["state"] = v.ID, map[string]any{"values": state}
+	// Slack's hash changes when a view is updated; the fake never updates one.
+	view["id"], view["hash"], view["state"] = v.ID, "hash-"+v.ID, map[string]any{"values": state}
 	payload := map[string]any{
 		"type": "view_submission", "token": "deprecated-verification-token", "api_app_id": "AFAKE",
 		"team": map[string]any{"id": s.TeamID}, "user": s.userJSON(userID), "trigger_id": s.nextID("TR"), "view": view,

@@ -1,0 +1,94 @@
+package incident
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+)
+
+// Code classifies an error by what the person who asked can do about it.
+type Code string
+
+// The error codes. Only errors carrying a code have a message fit to show;
+// anything else is Internal, and its cause goes to the log alone.
+const (
+	Invalid     Code = "invalid"     // the request is wrong: say what and the right form
+	NotFound    Code = "not_found"   // no such thing, or one the asker may not see
+	Forbidden   Code = "forbidden"   // it exists and they may see it, but not do this
+	Conflict    Code = "conflict"    // the state does not allow it (already done, closed)
+	Unavailable Code = "unavailable" // a dependency is down: try again later
+	Internal    Code = "internal"    // a fault of ours
+)
+
+// Error is a domain error: a code, and a message safe to show the person
+// who made the request as it is.
+type Error struct {
+	Code Code
+	Msg  string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// Errorf builds an Invalid error: the request must be fixed by the asker.
+func Errorf(format string, args ...any) error {
+	return &Error{Code: Invalid, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Fail builds an error with a code and a safe message.
+func Fail(code Code, format string, args ...any) error {
+	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+}
+
+// ErrNotFound is returned when an incident does not exist.
+var ErrNotFound = errors.New("incident not found")
+
+// ErrorCode is the code of err: its own, NotFound for ErrNotFound,
+// Unavailable for a network failure (the store or Slack not answering), and
+// Internal for anything else.
+func ErrorCode(err error) Code {
+	var e *Error
+	var ne net.Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Code
+	case errors.Is(err, ErrNotFound):
+		return NotFound
+	case errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded):
+		return Unavailable
+	}
+	return Internal
+}
+
+// ErrorMessage is what the asker may read about err: the message of a
+// domain error; for anything else a message that names no cause, with the
+// request's reference so that the log entry can be found.
+func ErrorMessage(err error, ref string) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Msg
+	}
+	switch ErrorCode(err) {
+	case NotFound:
+		return "That was not found."
+	case Unavailable:
+		return fmt.Sprintf("incidentbot cannot reach its store or Slack right now; nothing more was changed. Try again in a moment (ref %s).", ref)
+	}
+	return fmt.Sprintf("Something went wrong (ref %s). Nothing more was changed; try again in a moment.", ref)
+}
+
+type requestKey struct{}
+
+// WithRequest tells the work done for a request which request it is: its
+// identity names the effects it records, so that doing it again finds them.
+func WithRequest(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestKey{}, id)
+}
+
+// RequestID is the identity of the request ctx works for, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestKey{}).(string)
+	return id
+}
