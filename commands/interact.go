@@ -133,7 +133,9 @@ func (h *Handler) interactions() []interactionRow {
 		{kind: InteractionAction, id: ActionFollowUpDone, as: "lesson", target: followUpNumber, click: h.followUpDone},
 
 		{kind: InteractionSubmission, id: ModalDeclare, as: "declare", form: h.declareSubmission,
-			tell: func(h *Handler, in Interaction) func(ctx context.Context) func(Message) { return h.directTeller(in.UserID) }},
+			tell: func(h *Handler, in Interaction) func(ctx context.Context) func(Message) {
+				return h.directTeller(in.UserID)
+			}},
 		{kind: InteractionSubmission, id: ModalUpdate, as: "update", target: metadataNumber, form: h.updateSubmission},
 		{kind: InteractionSubmission, id: ModalNote, as: "note", target: metadataNumber, form: h.noteSubmission},
 		{kind: InteractionSubmission, id: ModalLesson, as: "lesson", target: metadataNumber, form: h.lessonSubmission},
@@ -325,7 +327,10 @@ func (h *Handler) assignSubmission(in Interaction, inc *incident.Incident) (map[
 			return map[string]string{InputRole: incident.ErrorMessage(err, "")}, nil
 		}
 	}
-	return nil, func(ctx context.Context) error { _, err := h.assign(ctx, inc.Number, in.UserID, role.Key, user); return err }
+	return nil, func(ctx context.Context) error {
+		_, err := h.assign(ctx, inc.Number, in.UserID, role.Key, user)
+		return err
+	}
 }
 
 // declareSubmission checks the declare form; the confirmation arrives by direct message.

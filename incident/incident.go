@@ -329,4 +329,3 @@ func PhaseDurations(declaredAt time.Time, events []TimelineEvent, now time.Time)
 	out[cur] += now.Sub(since)
 	return out
 }
-
