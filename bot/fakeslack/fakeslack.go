@@ -144,6 +144,7 @@ type Server struct {
 	files     map[string]*File
 
 	requestURL, signingSecret string // set: HTTP mode deliveries
+	last                      lastDelivery
 }
 
 type responseTarget struct{ user, channel string }

@@ -46,6 +46,9 @@ func (s *Server) deliver(ctx context.Context, kind string, payload any) (Deliver
 	base, secret := s.requestURL, s.signingSecret
 	s.mu.Unlock()
 	if base == "" {
+		s.mu.Lock()
+		s.last = lastDelivery{kind: kind, payload: payload}
+		s.mu.Unlock()
 		ack, err := s.SendEnvelope(ctx, kind, payload)
 		return Delivered{Body: ack.Payload, Elapsed: ack.Elapsed}, err
 	}
@@ -67,6 +70,22 @@ func (s *Server) deliver(ctx context.Context, kind string, payload any) (Deliver
 	if err != nil {
 		return Delivered{}, err
 	}
+	s.mu.Lock()
+	s.last = lastDelivery{kind: kind, payload: payload, url: base + path, contentType: contentType, body: body,
+		timestamp: req.Header.Get("X-Slack-Request-Timestamp"), signature: req.Header.Get("X-Slack-Signature")}
+	s.mu.Unlock()
+	return s.post(ctx, s.last)
+}
+
+// post sends one delivery as it was signed.
+func (s *Server) post(ctx context.Context, d lastDelivery) (Delivered, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.url, bytes.NewReader(d.body))
+	if err != nil {
+		return Delivered{}, err
+	}
+	req.Header.Set("Content-Type", d.contentType)
+	req.Header.Set("X-Slack-Request-Timestamp", d.timestamp)
+	req.Header.Set("X-Slack-Signature", d.signature)
 	start := time.Now()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -111,6 +130,10 @@ func (s *Server) act(ctx context.Context, userID, channelID, ts, actionID string
 	if !ok {
 		s.mu.Unlock()
 		return Delivered{}, fmt.Errorf("no channel %s", channelID)
+	}
+	if ch.Private && ch.DM != userID && !slices.Contains(ch.Members, userID) {
+		s.mu.Unlock() // Slack shows a private channel's messages to its members only
+		return Delivered{}, fmt.Errorf("%s cannot see %s: channel_not_found", userID, channelID)
 	}
 	i := slices.IndexFunc(ch.Messages, func(m Message) bool { return m.TS == ts })
 	if i < 0 {

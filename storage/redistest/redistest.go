@@ -76,6 +76,15 @@ func (s *Server) Client(t testing.TB) redis.UniversalClient {
 	return c
 }
 
+// Stop stops the server, as an outage would; the test's clean-up is unchanged.
+func (s *Server) Stop() {
+	if s.mini != nil {
+		s.mini.Close()
+		return
+	}
+	s.stop()
+}
+
 // Restart stops the real server gracefully and starts it again on the same
 // port and data directory, as an operator's restart would.
 func (s *Server) Restart(t testing.TB) {
