@@ -92,7 +92,10 @@ func TestRequestsRunOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.card("", "Containment since")
-			got := s.answer("UBOB", func() error { _, err := h.slack.Click(s.ctx, "UBOB", s.ch, stale, commands.ActionNextPhase); return err })
+			got := s.answer("UBOB", func() error {
+				_, err := h.slack.Click(s.ctx, "UBOB", s.ch, stale, commands.ActionNextPhase)
+				return err
+			})
 			if !strings.Contains(got, "already moved on from Identification") {
 				t.Errorf("the second click of a double click answered %q", got)
 			}
@@ -180,8 +183,14 @@ func TestOutsiderCannotActOnAPrivateIncident(t *testing.T) {
 	list := s.checklistMessage(incident.Identification)
 	privateList, _ := h.slack.CopyMessage(s.ch, list.TS, general, nil)
 	missingList, _ := h.slack.CopyMessage(s.ch, list.TS, general, toMissing)
-	private := s.answer(outsider, func() error { _, err := h.slack.Check(s.ctx, outsider, general, privateList, "checklist:0", "0"); return err })
-	missing := s.answer(outsider, func() error { _, err := h.slack.Check(s.ctx, outsider, general, missingList, "checklist:0", "0"); return err })
+	private := s.answer(outsider, func() error {
+		_, err := h.slack.Check(s.ctx, outsider, general, privateList, "checklist:0", "0")
+		return err
+	})
+	missing := s.answer(outsider, func() error {
+		_, err := h.slack.Check(s.ctx, outsider, general, missingList, "checklist:0", "0")
+		return err
+	})
 	sameAsMissing("ticking the checklist", private, missing)
 	unchanged("ticking the checklist")
 
