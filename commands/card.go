@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/incident"
 )
@@ -32,7 +33,7 @@ func Card(cfg config.File, inc *incident.Incident) Message {
 	}
 	sev := "`" + inc.Severity + "`"
 	if s, ok := cfg.Severity(inc.Severity); ok && s.Description != "" {
-		sev += " " + escape(s.Description)
+		sev += " " + render.Text(s.Description)
 	}
 	status := "Open"
 	switch inc.Status {
@@ -50,7 +51,7 @@ func Card(cfg config.File, inc *incident.Incident) Message {
 	}
 	var roles strings.Builder
 	for _, r := range cfg.Roles {
-		fmt.Fprintf(&roles, "\n• %s: %s", escape(r.Name), userRef(inc.Roles[r.Key]))
+		fmt.Fprintf(&roles, "\n• %s: %s", render.Text(r.Name), userRef(inc.Roles[r.Key]))
 	}
 	checklist := "_No checklist for this phase._"
 	if done, total := inc.Progress(inc.Phase); total > 0 {
@@ -58,7 +59,7 @@ func Card(cfg config.File, inc *incident.Incident) Message {
 	}
 	last := "_No updates yet._"
 	if inc.LastUpdate != "" {
-		last = escapeKeepMentions(truncate(inc.LastUpdate, 2500)) + "\n_" + userRef(inc.LastUpdateBy) + ", " + slackDate(inc.LastUpdateAt, "{ago}") + "_"
+		last = render.Text(truncate(inc.LastUpdate, 2500)) + "\n_" + userRef(inc.LastUpdateBy) + ", " + slackDate(inc.LastUpdateAt, "{ago}") + "_"
 	}
 	blocks := []Block{
 		header(":rotating_light: " + title),
@@ -91,7 +92,7 @@ func Card(cfg config.File, inc *incident.Incident) Message {
 			button(ActionAddLesson, "Add lessons learned", num, "primary")}})
 	}
 	blocks = append(blocks, contextBlock("Run `/incident help` in this channel to see what you can do."))
-	return Message{Text: fmt.Sprintf("%s (%s, %s)", title, inc.Severity, inc.Phase.Title()), Blocks: blocks}
+	return Message{Text: fmt.Sprintf("%s (%s, %s)", render.Text(title), inc.Severity, inc.Phase.Title()), Blocks: blocks}
 }
 
 func button(actionID, text, value, style string) map[string]any {
@@ -121,9 +122,9 @@ func ChecklistMessage(inc *incident.Incident, p incident.Phase) Message {
 		end := min(start+maxOptions, len(items))
 		var options, selected []any
 		for i := start; i < end; i++ {
-			opt := map[string]any{"text": mrkdwn(truncate(items[i].Text, 75)), "value": strconv.Itoa(i)}
+			opt := map[string]any{"text": mrkdwn(render.Text(truncate(items[i].Text, 75))), "value": strconv.Itoa(i)}
 			if len([]rune(items[i].Text)) > 75 {
-				opt["description"] = mrkdwn(truncate("…"+string([]rune(items[i].Text)[74:]), 75))
+				opt["description"] = mrkdwn(render.Text(truncate("…"+string([]rune(items[i].Text)[74:]), 75)))
 			}
 			options = append(options, opt)
 			if items[i].Done {
@@ -142,7 +143,7 @@ func ChecklistMessage(inc *incident.Incident, p incident.Phase) Message {
 	var ticked []string
 	for _, it := range items {
 		if it.Done {
-			ticked = append(ticked, fmt.Sprintf("✓ %s by %s", escape(truncate(it.Text, 60)), userRef(it.By)))
+			ticked = append(ticked, fmt.Sprintf("✓ %s by %s", render.Text(truncate(it.Text, 60)), userRef(it.By)))
 		}
 	}
 	if len(ticked) > 0 {
@@ -160,10 +161,10 @@ func announcement(cfg config.File, inc *incident.Incident) Message {
 	}
 	sev := "`" + inc.Severity + "`"
 	if s, ok := cfg.Severity(inc.Severity); ok && s.Description != "" {
-		sev += " (" + escape(s.Description) + ")"
+		sev += " (" + render.Text(s.Description) + ")"
 	}
 	text := fmt.Sprintf(":rotating_light: *%s declared: %s*\nSeverity %s · commander %s · follow along in <#%s>",
-		inc.Ref(), escape(inc.Title), sev, userRef(inc.Commander()), inc.ChannelID)
+		inc.Ref(), render.Text(inc.Title), sev, userRef(inc.Commander()), inc.ChannelID)
 	return textMessage(text)
 }
 
@@ -174,14 +175,14 @@ func updateMessage(cfg config.File, inc *incident.Incident, forStakeholders bool
 	if forStakeholders && inc.Private {
 		return textMessage(fmt.Sprintf(":lock: *%s* (private incident) · `%s` · %s: an update was posted for its members.", inc.Ref(), inc.Severity, inc.Phase.Title()))
 	}
-	head := fmt.Sprintf(":mega: *Update on %s: %s*", inc.Ref(), escape(inc.Title))
+	head := fmt.Sprintf(":mega: *Update on %s: %s*", inc.Ref(), render.Text(inc.Title))
 	meta := fmt.Sprintf("`%s` · %s · by %s", inc.Severity, inc.Phase.Title(), userRef(inc.LastUpdateBy))
 	if forStakeholders {
 		meta += " · <#" + inc.ChannelID + ">"
 	}
 	return Message{
-		Text:   fmt.Sprintf("Update on %s: %s", inc.Ref(), truncate(inc.LastUpdate, 200)),
-		Blocks: []Block{section(head + "\n" + escapeKeepMentions(inc.LastUpdate)), contextBlock(meta)},
+		Text:   fmt.Sprintf("Update on %s: %s", inc.Ref(), render.Text(truncate(inc.LastUpdate, 200))),
+		Blocks: []Block{section(head + "\n" + render.Text(inc.LastUpdate)), contextBlock(meta)},
 	}
 }
 
@@ -192,5 +193,5 @@ func topic(cfg config.File, inc *incident.Incident) string {
 		cmd = "IC <@" + c + ">"
 	}
 	prefix := fmt.Sprintf("%s · %s · %s · %s · ", inc.Ref(), inc.Severity, inc.Phase.Title(), cmd)
-	return truncate(prefix+inc.Title, 250)
+	return truncate(prefix+render.Text(inc.Title), 250)
 }

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/incident"
 )
@@ -135,7 +136,7 @@ func (h *Handler) Handle(ctx context.Context, req Request) Result {
 	if !ok {
 		res.Subcommand = "unknown"
 		res.Outcome = OutcomeUserError
-		h.respond(ctx, req, textMessage(fmt.Sprintf("I don't know `/incident %s`. %s", escape(p.Name), h.helpHint())))
+		h.respond(ctx, req, textMessage(fmt.Sprintf("I don't know `/incident %s`. %s", render.Text(p.Name), h.helpHint())))
 		return res
 	}
 	if p.Name == "" {
@@ -185,7 +186,7 @@ func (h *Handler) report(ctx context.Context, log *slog.Logger, err error, tell 
 func (h *Handler) validate(ctx context.Context, sub subcommand, c *call) error {
 	for _, f := range c.parsed.Flags {
 		if !slices.Contains(sub.flags, f) {
-			return incident.Errorf("`/incident %s` has no option `--%s`. %s", sub.name, escape(f), sub.usageHint())
+			return incident.Errorf("`/incident %s` has no option `--%s`. %s", sub.name, render.Text(f), sub.usageHint())
 		}
 	}
 	if !sub.severity && len(c.parsed.Severities) > 0 {

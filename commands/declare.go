@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/incident"
 )
 
@@ -37,7 +38,7 @@ func (h *Handler) declare(ctx context.Context, c *call) error {
 			}
 		}
 		if _, ok := h.cfg.Severity(sev); !ok {
-			return incident.Errorf("There is no severity `%s`. Choose one of: %s.", escape(sev), h.severityList())
+			return incident.Errorf("There is no severity `%s`. Choose one of: %s.", render.Text(sev), h.severityList())
 		}
 	}
 

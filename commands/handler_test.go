@@ -46,7 +46,7 @@ func (e *env) run(t *testing.T, user, channel, text string) (commands.Result, st
 	t.Helper()
 	before := len(e.slack.Ephemerals(user))
 	cmd := e.slack.NewCommand(user, channel, text)
-	res := e.h.Handle(context.Background(), commands.Request{UserID: user, ChannelID: channel, Text: text, ResponseURL: cmd.ResponseURL, TriggerID: cmd.TriggerID})
+	res := e.h.Handle(context.Background(), commands.Request{UserID: user, ChannelID: channel, Text: cmd.Text, ResponseURL: cmd.ResponseURL, TriggerID: cmd.TriggerID})
 	shown := e.slack.Ephemerals(user)
 	if len(shown) != before+1 {
 		t.Fatalf("/incident %s: %d answers shown to %s, want 1", text, len(shown)-before, user)

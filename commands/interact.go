@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/incident"
 )
 
@@ -407,7 +408,7 @@ func (h *Handler) Reacted(ctx context.Context, r Reaction) Result {
 		author = "<@" + msg.User + ">"
 	}
 	ev := incident.TimelineEvent{At: h.now(), Actor: r.UserID, Kind: incident.EventPinned,
-		Text: truncate(author+": "+msg.Text, 500), Link: msg.Permalink}
+		Text: truncate(author+": "+render.Plain(msg.Text), 500), Link: msg.Permalink}
 	if err := h.store.AddEvents(ctx, inc.Number, ev); err != nil {
 		h.log.Error("could not add the pinned message", "incident", inc.Number, "err", err)
 		res.Outcome = OutcomeError

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/incident"
 )
 
@@ -38,7 +39,7 @@ func (h *Handler) phaseCmd(ctx context.Context, c *call) error {
 	if word != "next" {
 		p, ok := incident.ParsePhase(word)
 		if !ok {
-			return incident.Errorf("There is no phase `%s`. %s Phases: %s.", escape(word), c.sub.usageHint(), phaseList())
+			return incident.Errorf("There is no phase `%s`. %s Phases: %s.", render.Text(word), c.sub.usageHint(), phaseList())
 		}
 		target = p
 	}
@@ -199,7 +200,7 @@ func (h *Handler) severityCmd(ctx context.Context, c *call) error {
 	}
 	sev, ok := h.cfg.Severity(c.parsed.Severities[0])
 	if !ok {
-		return incident.Errorf("There is no severity `%s`. Choose one of: %s.", escape(c.parsed.Severities[0]), h.severityList())
+		return incident.Errorf("There is no severity `%s`. Choose one of: %s.", render.Text(c.parsed.Severities[0]), h.severityList())
 	}
 	now := h.now()
 	inc, err := h.store.Update(ctx, c.inc.Number, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
@@ -230,7 +231,7 @@ func (h *Handler) assignCmd(ctx context.Context, c *call) error {
 	}
 	role, ok := h.cfg.Role(strings.ToLower(c.parsed.Args[0]))
 	if !ok {
-		return incident.Errorf("There is no role `%s`. Roles: %s.", escape(c.parsed.Args[0]), h.roleList())
+		return incident.Errorf("There is no role `%s`. Roles: %s.", render.Text(c.parsed.Args[0]), h.roleList())
 	}
 	inc, err := h.assign(ctx, c.inc.Number, c.req.UserID, role.Key, c.parsed.Mentions[0].UserID)
 	if err != nil {
@@ -245,7 +246,7 @@ func (h *Handler) assignCmd(ctx context.Context, c *call) error {
 func (h *Handler) assign(ctx context.Context, n int64, actor, roleKey, user string) (*incident.Incident, error) {
 	role, ok := h.cfg.Role(roleKey)
 	if !ok {
-		return nil, incident.Errorf("There is no role `%s`. Roles: %s.", escape(roleKey), h.roleList())
+		return nil, incident.Errorf("There is no role `%s`. Roles: %s.", render.Text(roleKey), h.roleList())
 	}
 	if user != "" && user == h.botUserID {
 		return nil, incident.Errorf("I can't hold a role myself; name a person.")
@@ -307,7 +308,7 @@ func (h *Handler) unassignCmd(ctx context.Context, c *call) error {
 	}
 	role, ok := h.cfg.Role(strings.ToLower(c.parsed.Args[0]))
 	if !ok {
-		return incident.Errorf("There is no role `%s`. Roles: %s.", escape(c.parsed.Args[0]), h.roleList())
+		return incident.Errorf("There is no role `%s`. Roles: %s.", render.Text(c.parsed.Args[0]), h.roleList())
 	}
 	inc, err := h.assign(ctx, c.inc.Number, c.req.UserID, role.Key, "")
 	if err != nil {
@@ -324,7 +325,7 @@ func (h *Handler) rolesCmd(ctx context.Context, c *call) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "*Roles in %s*", c.inc.Ref())
 	for _, r := range h.cfg.Roles {
-		fmt.Fprintf(&b, "\n• %s (`%s`): %s", escape(r.Name), r.Key, userRef(c.inc.Roles[r.Key]))
+		fmt.Fprintf(&b, "\n• %s (`%s`): %s", render.Text(r.Name), r.Key, userRef(c.inc.Roles[r.Key]))
 	}
 	b.WriteString("\nAssign with `/incident assign <role> @person`.")
 	h.respond(ctx, c.req, textMessage(b.String()))
@@ -334,7 +335,7 @@ func (h *Handler) rolesCmd(ctx context.Context, c *call) error {
 func (h *Handler) roleList() string {
 	keys := make([]string, len(h.cfg.Roles))
 	for i, r := range h.cfg.Roles {
-		keys[i] = "`" + r.Key + "` (" + escape(r.Name) + ")"
+		keys[i] = "`" + r.Key + "` (" + render.Text(r.Name) + ")"
 	}
 	return strings.Join(keys, ", ")
 }
@@ -352,7 +353,7 @@ func roleBriefing(inc *incident.Incident, key, name string) Message {
 	if !ok {
 		expect = "The commander will tell you what they need from you."
 	}
-	return textMessage(fmt.Sprintf("You are now the *%s* of *%s* in <#%s>.\n%s", escape(name), inc.Ref(), inc.ChannelID, expect))
+	return textMessage(fmt.Sprintf("You are now the *%s* of *%s* in <#%s>.\n%s", render.Text(name), inc.Ref(), inc.ChannelID, expect))
 }
 
 // --- updates, notes, pins ---

@@ -2,10 +2,10 @@ package commands
 
 import (
 	"fmt"
-	"regexp"
-	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/incidentbot/incidentbot/bot/render"
 )
 
 // Message is what the bot posts: a plain-text fallback (notifications,
@@ -28,7 +28,7 @@ const (
 )
 
 func plain(text string) map[string]any {
-	return map[string]any{"type": "plain_text", "text": text, "emoji": true}
+	return map[string]any{"type": "plain_text", "text": render.Label(text), "emoji": true}
 }
 
 func mrkdwn(text string) map[string]any { return map[string]any{"type": "mrkdwn", "text": text} }
@@ -78,16 +78,9 @@ func slackDate(t time.Time, format string) string {
 	return fmt.Sprintf("<!date^%d^%s|%s>", t.Unix(), format, t.UTC().Format("2006-01-02 15:04 UTC"))
 }
 
-// escape makes user text safe inside mrkdwn: Slack reads &, < and > as markup.
-func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
 func userRef(id string) string {
 	if id == "" {
 		return "_unassigned_"
 	}
 	return "<@" + id + ">"
 }
-
-var mentionEscaped = regexp.MustCompile(`&lt;@([UW][A-Z0-9]+)(?:\|[^&]*)?&gt;`)

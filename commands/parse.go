@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/incidentbot/incidentbot/bot/render"
 )
 
 // Parsed is the text of an /incident command taken apart.
@@ -38,7 +40,7 @@ func Parse(text string, isSeverity func(string) bool) Parsed {
 	for i, tok := range tokenize(text) {
 		if i == 0 {
 			p.Name = strings.ToLower(tok)
-			p.Raw = unescapeEntities(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), tok)))
+			p.Raw = render.Plain(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), tok)))
 			continue
 		}
 		switch {
@@ -52,17 +54,10 @@ func Parse(text string, isSeverity func(string) bool) Parsed {
 		case isFlag(tok):
 			p.Flags = append(p.Flags, strings.ToLower(strings.TrimLeft(tok, "-—–")))
 		default:
-			p.Args = append(p.Args, unescapeEntities(tok))
+			p.Args = append(p.Args, render.Plain(tok))
 		}
 	}
 	return p
-}
-
-// unescapeEntities undoes Slack's escaping of what people type: Slack
-// sends &, < and > as &amp;, &lt; and &gt;, keeping < and > for its own
-// markup such as mentions.
-func unescapeEntities(s string) string {
-	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
 }
 
 // isFlag accepts --private and the dashes Slack clients auto-correct it to.

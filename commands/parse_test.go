@@ -24,7 +24,9 @@ func TestParse(t *testing.T) {
 		{"assign comms <@W9ABC>", Parsed{Name: "assign", Args: []string{"comms"}, Mentions: []Mention{{UserID: "W9ABC"}}}},
 		{"declare x <@U1|Ann Lee> <@U1|ann>", Parsed{Name: "declare", Args: []string{"x"}, Mentions: []Mention{{UserID: "U1", Name: "Ann Lee"}}}},
 		{"status INC-42", Parsed{Name: "status", Args: []string{"INC-42"}}},
-		{"note see <https://example.com|the log> now", Parsed{Name: "note", Args: []string{"see", "<https://example.com|the log>", "now"}}},
+		{"note see <https://example.com|the log> now", Parsed{Name: "note", Args: []string{"see", "the log (https://example.com)", "now"}}},
+		{"note <!here> and <!subteam^S1|@oncall> look", Parsed{Name: "note", Args: []string{"@here", "and", "@oncall", "look"}}},
+		{"note typed &lt;!here&gt; literally", Parsed{Name: "note", Args: []string{"typed", "<!here>", "literally"}}},
 		{"note a < b and c", Parsed{Name: "note", Args: []string{"a", "<", "b", "and", "c"}}},
 		{"note unclosed <tag and more", Parsed{Name: "note", Args: []string{"unclosed", "<tag", "and", "more"}}},
 		{"note -- and - are words", Parsed{Name: "note", Args: []string{"--", "and", "-", "are", "words"}}},
@@ -39,7 +41,11 @@ func TestParse(t *testing.T) {
 			if f := strings.Fields(tt.text); len(f) > 0 {
 				wantRaw = strings.TrimSpace(strings.TrimSpace(tt.text)[len(f[0]):])
 			}
-			if got.Raw != strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(wantRaw) {
+			// Raw is the text as plain text: entities undone, mentions
+			// without their labels, broadcasts and links as words.
+			wantRaw = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "|carol>", ">", "|Ann Lee>", ">", "|ann>", ">",
+				"<https://example.com|the log>", "the log (https://example.com)", "<!here>", "@here", "<!subteam^S1|@oncall>", "@oncall").Replace(wantRaw)
+			if got.Raw != wantRaw {
 				t.Errorf("Raw = %q, want %q", got.Raw, wantRaw)
 			}
 			got.Raw = ""

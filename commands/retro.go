@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/postmortem"
 )
@@ -98,9 +99,9 @@ func resolvedMessage(inc *incident.Incident) Message {
 	if inc.Private {
 		return textMessage(fmt.Sprintf(":white_check_mark: *%s* (private incident) is resolved after %s.", inc.Ref(), took))
 	}
-	text := fmt.Sprintf(":white_check_mark: *%s resolved: %s*\nAfter %s, severity `%s`.", inc.Ref(), escape(truncate(inc.Title, 300)), took, inc.Severity)
+	text := fmt.Sprintf(":white_check_mark: *%s resolved: %s*\nAfter %s, severity `%s`.", inc.Ref(), render.Text(truncate(inc.Title, 300)), took, inc.Severity)
 	if inc.Summary != "" {
-		text += "\n" + escape(truncate(inc.Summary, 2000))
+		text += "\n" + render.Text(truncate(inc.Summary, 2000))
 	}
 	return textMessage(text)
 }
@@ -129,7 +130,7 @@ func (h *Handler) participants(inc *incident.Incident, events []incident.Timelin
 func retroPrompt(inc *incident.Incident, to string) Message {
 	lead := fmt.Sprintf(":mag: *The retro of %s is open.* What we write down now is how the next incident goes better.", inc.Ref())
 	if to != "" {
-		lead = fmt.Sprintf(":mag: You took part in *%s: %s*. What we write down now is how the next incident goes better.", inc.Ref(), escape(truncate(inc.Title, 200)))
+		lead = fmt.Sprintf(":mag: You took part in *%s: %s*. What we write down now is how the next incident goes better.", inc.Ref(), render.Text(truncate(inc.Title, 200)))
 	}
 	text := lead + fmt.Sprintf("\nAdd what went well, what went wrong, what to improve and follow-up actions by %s, when the postmortem is published.",
 		slackDate(inc.RetroDeadline, "{date_short_pretty} {time}"))
@@ -343,7 +344,7 @@ func (h *Handler) postmortemCmd(ctx context.Context, c *call) error {
 		head += ": <" + inc.PostmortemLink + "|open the document>"
 	}
 	h.respond(ctx, c.req, Message{Text: "Postmortem of " + inc.Ref(), Blocks: []Block{
-		section(head), section("```" + truncate(strings.ReplaceAll(md, "```", "'''"), maxSectionText-200) + "```")}})
+		section(head), section("```" + render.Label(truncate(strings.ReplaceAll(md, "```", "'''"), maxSectionText-200)) + "```")}})
 	return nil
 }
 
@@ -430,7 +431,7 @@ func postmortemSummary(inc *incident.Incident, f postmortem.Figures) Message {
 		return textMessage(fmt.Sprintf(":page_facing_up: The postmortem of *%s* (private incident) is published for its members.", inc.Ref()))
 	}
 	text := fmt.Sprintf(":page_facing_up: *Postmortem of %s: %s*\nResolved in %s · %d lessons · %d follow-up actions · <%s|read it>",
-		inc.Ref(), escape(truncate(inc.Title, 300)), shortDur(f.ToRecover), len(inc.Lessons), len(inc.FollowUps), inc.PostmortemLink)
+		inc.Ref(), render.Text(truncate(inc.Title, 300)), shortDur(f.ToRecover), len(inc.Lessons), len(inc.FollowUps), inc.PostmortemLink)
 	return textMessage(text)
 }
 
@@ -465,7 +466,7 @@ func (h *Handler) actionsCmd(ctx context.Context, c *call) error {
 			if f.Due != "" {
 				due = "due " + f.Due
 			}
-			b := section(fmt.Sprintf("*%s #%d* %s\n%s · %s", inc.Ref(), f.ID, escape(truncate(f.Text, 300)), owner, due))
+			b := section(fmt.Sprintf("*%s #%d* %s\n%s · %s", inc.Ref(), f.ID, render.Text(truncate(f.Text, 300)), owner, due))
 			b["accessory"] = button(ActionFollowUpDone, "Mark done", fmt.Sprintf("%d:%d", inc.Number, f.ID), "")
 			blocks = append(blocks, b)
 		}
@@ -511,7 +512,7 @@ func (h *Handler) followUpDone(ctx context.Context, in Interaction, inc *inciden
 	if err != nil {
 		return err
 	}
-	h.teller(in)(ctx)(textMessage(":white_check_mark: " + escape(text)))
+	h.teller(in)(ctx)(textMessage(":white_check_mark: " + render.Text(text)))
 	return nil
 }
 

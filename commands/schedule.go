@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/incident"
 )
@@ -198,7 +199,7 @@ func ScheduledUpdate(cfg config.File, inc *incident.Incident, forStakeholders bo
 	var roles []string
 	for _, r := range cfg.Roles {
 		if id := inc.Roles[r.Key]; id != "" {
-			roles = append(roles, escape(r.Name)+" "+userRef(id))
+			roles = append(roles, render.Text(r.Name)+" "+userRef(id))
 		}
 	}
 	if len(roles) == 0 {
@@ -206,14 +207,14 @@ func ScheduledUpdate(cfg config.File, inc *incident.Incident, forStakeholders bo
 	}
 	latest := "_No update from the team yet._"
 	if inc.LastUpdate != "" {
-		latest = escapeKeepMentions(truncate(inc.LastUpdate, 2000)) + "\n_" + userRef(inc.LastUpdateBy) + ", " + slackDate(inc.LastUpdateAt, "{ago}") + "_"
+		latest = render.Text(truncate(inc.LastUpdate, 2000)) + "\n_" + userRef(inc.LastUpdateBy) + ", " + slackDate(inc.LastUpdateAt, "{ago}") + "_"
 	}
 	phase := inc.Phase.Title()
 	if !inc.PhaseStartedAt.IsZero() {
 		phase += " since " + slackDate(inc.PhaseStartedAt, "{ago}")
 	}
 	blocks := []Block{
-		section(":alarm_clock: *Scheduled update on " + escape(truncate(title, 300)) + "*"),
+		section(":alarm_clock: *Scheduled update on " + render.Text(truncate(title, 300)) + "*"),
 		fields("*Severity*\n`"+inc.Severity+"`", "*Phase*\n"+phase,
 			"*Open since*\n"+slackDate(inc.DeclaredAt, "{date_short_pretty} {time}")+" ("+slackDate(inc.DeclaredAt, "{ago}")+")",
 			"*Checklist*\n"+checklist),
@@ -266,7 +267,7 @@ func (h *Handler) Digest(ctx context.Context) error {
 			blocks = append(blocks, contextBlock(fmt.Sprintf("…and %d more.", len(open)-maxListed)))
 			break
 		}
-		line := fmt.Sprintf("*%s* `%s` %s · %s · opened %s · commander %s", inc.Ref(), inc.Severity, escape(truncate(inc.Title, 200)),
+		line := fmt.Sprintf("*%s* `%s` %s · %s · opened %s · commander %s", inc.Ref(), inc.Severity, render.Text(truncate(inc.Title, 200)),
 			inc.Phase.Title(), slackDate(inc.DeclaredAt, "{ago}"), userRef(inc.Commander()))
 		if inc.Private {
 			line = fmt.Sprintf("*%s* `%s` :lock: private incident · %s · opened %s", inc.Ref(), inc.Severity, inc.Phase.Title(), slackDate(inc.DeclaredAt, "{ago}"))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/incident"
 )
 
@@ -51,7 +52,7 @@ func (h *Handler) list(ctx context.Context, c *call) error {
 			channel = "<#" + inc.ChannelID + ">"
 		}
 		blocks = append(blocks, section(fmt.Sprintf("*%s* `%s` %s%s\n%s · %s · commander %s · declared %s",
-			inc.Ref(), inc.Severity, escape(inc.Title), lock, inc.Phase.Title(), channel,
+			inc.Ref(), inc.Severity, render.Text(inc.Title), lock, inc.Phase.Title(), channel,
 			userRef(inc.Roles[incident.CommanderRole]), slackDate(inc.DeclaredAt, "{ago}"))))
 	}
 	h.respond(ctx, c.req, Message{Text: fmt.Sprintf("%d open incidents", len(open)), Blocks: blocks})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/incidentbot/incidentbot/bot/render"
 )
 
 // subcommand is one row of the /incident table; help and usage errors are derived from it.
@@ -82,7 +84,7 @@ func (h *Handler) severityList() string {
 	for i, s := range h.cfg.Severities {
 		parts[i] = "`" + s.Name + "`"
 		if s.Description != "" {
-			parts[i] += " " + escape(s.Description)
+			parts[i] += " " + render.Text(s.Description)
 		}
 	}
 	return strings.Join(parts, " · ")

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/incident"
 )
 
@@ -31,7 +32,7 @@ func (h *Handler) timelineCmd(ctx context.Context, c *call) error {
 	if len(args) == 1 {
 		p, err := strconv.Atoi(args[0])
 		if err != nil || p < 1 {
-			return incident.Errorf("`%s` is not a page number. %s", escape(args[0]), c.sub.usageHint())
+			return incident.Errorf("`%s` is not a page number. %s", render.Text(args[0]), c.sub.usageHint())
 		}
 		page = p
 	}
@@ -92,15 +93,9 @@ func timelineLine(ev incident.TimelineEvent) string {
 		who = userRef(ev.Actor)
 	}
 	icon := kindIcons[ev.Kind]
-	text := escapeKeepMentions(truncate(ev.Text, 300))
+	text := render.Text(truncate(ev.Text, 300))
 	if ev.Link != "" {
 		text += " (<" + ev.Link + "|message>)"
 	}
 	return fmt.Sprintf("%s %s %s %s", slackDate(ev.At, "{date_short} {time_secs}"), icon, who, text)
-}
-
-// escapeKeepMentions escapes user text but keeps the bot's own <@U…> mentions readable.
-func escapeKeepMentions(s string) string {
-	out := escape(s)
-	return mentionEscaped.ReplaceAllString(out, "<@$1>")
 }

@@ -314,6 +314,12 @@ func orNone(s string) string {
 
 // mdText keeps user text from being read as Markdown structure.
 func mdText(s string) string {
+	s = strings.Map(func(r rune) rune { // display-reordering controls could disguise what the document says
+		if (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u200e' || r == '\u200f' || r == '\u061c' {
+			return -1
+		}
+		return r
+	}, s)
 	return strings.NewReplacer("\\", "\\\\", "*", "\\*", "_", "\\_", "`", "\\`", "#", "\\#", "<", "&lt;", ">", "&gt;", "[", "\\[", "]", "\\]").Replace(s)
 }
 

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/incidentbot/incidentbot/bot/render"
 )
 
 // What an attacker inside the workspace, or Slack itself, may send a second
@@ -106,4 +108,59 @@ func (s *Server) CloseView(viewID string) error {
 	delete(s.views, viewID)
 	s.notify()
 	return nil
+}
+
+// Live lists, for every message, modal, topic and answer the app sent, what
+// Slack would bring alive in it that the app must never send from user
+// text (render.Live: broadcasts, links to other hosts than this fake,
+// display-reordering controls), with the call it came in.
+func (s *Server) Live() []string {
+	host := strings.TrimPrefix(strings.TrimPrefix(s.srv.URL, "http://"), "https://")
+	var found []string
+	for _, c := range s.Calls("") {
+		var texts []string
+		for _, param := range []string{"text", "topic", "title"} {
+			if v := c.Params.Get(param); v != "" {
+				texts = append(texts, v)
+			}
+		}
+		for _, param := range []string{"blocks", "view", "payload"} {
+			var doc any
+			if json.Unmarshal([]byte(c.Params.Get(param)), &doc) == nil {
+				collectMrkdwn(doc, &texts, true)
+			}
+		}
+		for _, t := range texts {
+			for _, l := range render.Live(t, host) {
+				found = append(found, fmt.Sprintf("%s: %q in %q", c.Method, l, t))
+			}
+		}
+	}
+	return found
+}
+
+// collectMrkdwn gathers the texts Slack parses for markup: mrkdwn text
+// objects and a message's own text; plain_text is checked for
+// display-reordering controls only, which render.Live also reports.
+func collectMrkdwn(v any, out *[]string, top bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		if t, ok := x["text"].(string); ok {
+			switch {
+			case x["type"] == "plain_text":
+				if strings.ContainsAny(t, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c") {
+					*out = append(*out, t)
+				}
+			case x["type"] == "mrkdwn" || top:
+				*out = append(*out, t)
+			}
+		}
+		for _, child := range x {
+			collectMrkdwn(child, out, false)
+		}
+	case []any:
+		for _, child := range x {
+			collectMrkdwn(child, out, false)
+		}
+	}
 }

@@ -177,7 +177,7 @@ type SlashCommand struct {
 	APIAppID    string `json:"api_app_id"`
 }
 
-var slackMarkup = regexp.MustCompile(`<[@#!][^<>]*>`)
+var slackMarkup = regexp.MustCompile(`<(?:[@#!][^<>]*|(?:https?|mailto):[^<>]*)>`)
 
 // EscapeTyped escapes text as Slack does what people type into a slash
 // command: &, < and > become entities, except in Slack's own markup
