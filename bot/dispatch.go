@@ -63,8 +63,8 @@ type Dispatcher struct {
 }
 
 // NewDispatcher returns a Dispatcher for the app, journaling in journal.
-func NewDispatcher(app App, journal Journal, m *Metrics, log *slog.Logger) *Dispatcher {
-	return &Dispatcher{app: app, journal: journal, metrics: m, log: log, now: time.Now, timeout: 2 * time.Minute}
+func NewDispatcher(app App, journal Journal, m *Metrics, log *slog.Logger, now func() time.Time) *Dispatcher {
+	return &Dispatcher{app: app, journal: journal, metrics: m, log: log, now: now, timeout: 2 * time.Minute}
 }
 
 // The gate. Every request passes it in this order: the transport has
@@ -141,7 +141,7 @@ func (d *Dispatcher) accept(kind, id string, payload any, work commands.Work, re
 		}
 		return true
 	}
-	if !d.submit(id, work) {
+	if !d.submit(id, work, false) {
 		d.finish(id) // refused after all: Slack tells the user; nothing to redo
 		return false
 	}
@@ -190,7 +190,8 @@ func (d *Dispatcher) finish(id string) {
 }
 
 // submit runs work in the background; it returns false once shutdown has begun.
-func (d *Dispatcher) submit(id string, work commands.Work) bool {
+// A redo runs as one: the effects its first run recorded are not made again.
+func (d *Dispatcher) submit(id string, work commands.Work, redo bool) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
@@ -200,7 +201,11 @@ func (d *Dispatcher) submit(id string, work commands.Work) bool {
 		// Not the request's context: the work outlives the acknowledgement.
 		ctx, cancel := context.WithTimeout(context.Background(), d.timeout)
 		defer cancel()
-		ctx = incident.WithRequest(ctx, id)
+		if redo {
+			ctx = incident.WithRedo(ctx, id)
+		} else {
+			ctx = incident.WithRequest(ctx, id)
+		}
 		start := time.Now()
 		res := work(ctx)
 		d.finish(id)
@@ -245,7 +250,7 @@ func (d *Dispatcher) Recover(ctx context.Context) {
 		case kindInteraction:
 			var in commands.Interaction
 			if json.Unmarshal(e.Payload, &in) == nil {
-				if errs, w := d.app.Interact(incident.WithRequest(ctx, id), in); len(errs) == 0 {
+				if errs, w := d.app.Interact(incident.WithRedo(ctx, id), in); len(errs) == 0 {
 					work = w
 				}
 			}
@@ -256,7 +261,7 @@ func (d *Dispatcher) Recover(ctx context.Context) {
 		}
 		d.log.Warn("redoing a request its replica did not finish", "request_id", id, "kind", e.Kind, "acknowledged", e.At)
 		d.record(e.Kind, id, json.RawMessage(e.Payload))
-		if !d.submit(id, work) {
+		if !d.submit(id, work, true) {
 			return // shutting down: the entry stays for the next replica
 		}
 	}

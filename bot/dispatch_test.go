@@ -21,7 +21,7 @@ func TestAcknowledgedWorkOfADeadReplicaIsRedone(t *testing.T) {
 	ctx := context.Background()
 	var dispatchers []*bot.Dispatcher
 	for _, r := range c.replicas {
-		dispatchers = append(dispatchers, bot.NewDispatcher(r.h, c.store, r.metrics, quietLog()))
+		dispatchers = append(dispatchers, bot.NewDispatcher(r.h, c.store, r.metrics, quietLog(), time.Now))
 	}
 
 	cmd := c.slack.NewCommand("UBOB", inc.ChannelID, "note seen on 3 more hosts")
@@ -70,7 +70,7 @@ func TestFinishedWorkLeavesTheJournal(t *testing.T) {
 	c := newCluster(t, 1, nil)
 	inc := c.declare(t, "Worm sev3")
 	ctx := context.Background()
-	d := bot.NewDispatcher(c.replicas[0].h, c.store, c.replicas[0].metrics, quietLog())
+	d := bot.NewDispatcher(c.replicas[0].h, c.store, c.replicas[0].metrics, quietLog(), time.Now)
 	cmd := c.slack.NewCommand("UBOB", inc.ChannelID, "note one")
 	if !d.Command(commands.Request{UserID: "UBOB", ChannelID: inc.ChannelID, Text: "note one", ResponseURL: cmd.ResponseURL, TriggerID: cmd.TriggerID}) {
 		t.Fatal("refused")

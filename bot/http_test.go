@@ -28,7 +28,7 @@ func TestReadinessFollowsRedisAndSlack(t *testing.T) {
 	api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), metrics)
 	ready := bot.NewReadiness(store, api)
 	h := httptest.NewServer(bot.NewHandler(bot.ServerConfig{Store: store, API: api, Metrics: metrics, Log: log, Ready: ready,
-		Dispatcher: bot.NewDispatcher(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now), store, metrics, log)}))
+		Dispatcher: bot.NewDispatcher(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now), store, metrics, log, time.Now)}))
 	defer h.Close()
 
 	get := func(path string) (int, string) {
@@ -53,7 +53,7 @@ func TestReadinessFollowsRedisAndSlack(t *testing.T) {
 		t.Errorf("readyz while draining = %d %q", code, body)
 	}
 	h.Config.Handler = bot.NewHandler(bot.ServerConfig{Store: store, API: api, Metrics: metrics, Log: log,
-		Dispatcher: bot.NewDispatcher(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now), store, metrics, log)})
+		Dispatcher: bot.NewDispatcher(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now), store, metrics, log, time.Now)})
 	srv.Close()
 	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "store") {
 		t.Errorf("readyz with Redis down = %d %q", code, body)

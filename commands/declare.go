@@ -99,7 +99,15 @@ func (h *Handler) declareIncident(ctx context.Context, d declaration) (string, e
 	if err := h.store.Create(ctx, inc, events...); err != nil {
 		return "", err
 	}
-	channelID, name, err := h.createChannel(ctx, inc)
+	// Done again after a crash, the declare finds its incident as the first
+	// run left it, and does only what is missing.
+	if inc, err = h.store.Get(ctx, n); err != nil {
+		return "", err
+	}
+	channelID, name := inc.ChannelID, inc.ChannelName
+	if channelID == "" {
+		channelID, name, err = h.createChannel(ctx, inc)
+	}
 	if err != nil {
 		ref := incident.RequestID(ctx)
 		h.log.Error("an incident is recorded without a channel", "incident", n, "ref", ref, "err", err)
@@ -127,7 +135,9 @@ func (h *Handler) declareIncident(ctx context.Context, d declaration) (string, e
 		Text: "Invited " + strings.Join(mentionAll(members), ", ")}); err != nil {
 		problem("record the invitations", err)
 	}
-	if ts, err := h.chat.Post(ctx, channelID, Card(h.cfg, inc)); err != nil {
+	if inc.CardTS != "" {
+		// posted and remembered by the first run
+	} else if ts, err := h.chat.Post(ctx, channelID, Card(h.cfg, inc)); err != nil {
 		problem("post the incident card", err)
 	} else {
 		if _, err := h.record(ctx, n, func(i *incident.Incident) { i.CardTS = ts }); err != nil {

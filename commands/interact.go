@@ -174,7 +174,7 @@ func (h *Handler) interactionIncident(ctx context.Context, row interactionRow, s
 	if err != nil {
 		return nil, err
 	}
-	return inc, h.checkOpen(sub, inc)
+	return inc, h.checkOpen(ctx, sub, inc)
 }
 
 func valueNumber(in Interaction) (int64, error) {

@@ -122,6 +122,9 @@ func (h *Handler) postChecklist(ctx context.Context, inc *incident.Incident, p i
 	if len(inc.Checklists[p]) == 0 || inc.ChannelID == "" {
 		return
 	}
+	if incident.IsRedo(ctx) && inc.ChecklistTS[p] != "" {
+		return // posted before the request's first run ended
+	}
 	ts, err := h.chat.Post(ctx, inc.ChannelID, ChecklistMessage(inc, p))
 	if err != nil {
 		h.log.Error("could not post the checklist", "incident", inc.Number, "phase", p, "err", err)
@@ -183,7 +186,7 @@ func (h *Handler) tick(ctx context.Context, n int64, p incident.Phase, actor str
 // record stores bookkeeping of the incident (message timestamps, the topic
 // set, the scheduler's flags) that belongs on no timeline.
 func (h *Handler) record(ctx context.Context, n int64, fn func(*incident.Incident)) (*incident.Incident, error) {
-	return h.store.Update(ctx, n, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
+	return h.store.Update(incident.Untracked(ctx), n, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
 		fn(i)
 		return nil, nil
 	})

@@ -359,16 +359,43 @@ func (h *Handler) publish(ctx context.Context, n int64) (*incident.Incident, err
 	if err != nil {
 		return nil, err
 	}
-	if !first {
+	redo := incident.IsRedo(ctx) // the first run published, then died before telling anyone
+	if !first && !redo {
 		return nil, errPublishing
 	}
 	inc, err := h.store.Get(ctx, n)
 	if err != nil {
 		return nil, err
 	}
-	if inc.Status == incident.Closed {
+	if inc.Status == incident.Closed && !redo {
 		return inc, nil
 	}
+	if inc.Status != incident.Closed {
+		if inc, err = h.compileAndUpload(ctx, inc); err != nil {
+			return nil, err
+		}
+	}
+	h.reschedule(ctx, inc)
+	if h.cfg.StakeholderChannel != "" && !inc.Drill {
+		events, _ := h.store.Timeline(ctx, n)
+		figures := postmortem.Input{Incident: inc, Timeline: events, Roles: h.cfg.Roles, Published: inc.ClosedAt}.HeadlineFigures()
+		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, postmortemSummary(inc, figures)); err != nil {
+			h.log.Error("could not tell stakeholders about the postmortem", "incident", n, "err", err)
+		}
+	}
+	h.refresh(ctx, n)
+	if h.cfg.Retro.ArchiveChannel {
+		if err := h.chat.Archive(ctx, inc.ChannelID); err != nil {
+			h.log.Error("could not archive the incident channel", "incident", n, "err", err)
+		}
+	}
+	return inc, nil
+}
+
+// compileAndUpload builds the postmortem, uploads it with its chart and
+// closes the incident with a link to it.
+func (h *Handler) compileAndUpload(ctx context.Context, inc *incident.Incident) (*incident.Incident, error) {
+	n := inc.Number
 	events, err := h.store.Timeline(ctx, n)
 	if err != nil {
 		return nil, err
@@ -410,18 +437,6 @@ func (h *Handler) publish(ctx context.Context, n int64) (*incident.Incident, err
 	})
 	if err != nil {
 		return nil, err
-	}
-	h.reschedule(ctx, inc)
-	if h.cfg.StakeholderChannel != "" && !inc.Drill {
-		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, postmortemSummary(inc, in.HeadlineFigures())); err != nil {
-			h.log.Error("could not tell stakeholders about the postmortem", "incident", n, "err", err)
-		}
-	}
-	h.refresh(ctx, n)
-	if h.cfg.Retro.ArchiveChannel {
-		if err := h.chat.Archive(ctx, inc.ChannelID); err != nil {
-			h.log.Error("could not archive the incident channel", "incident", n, "err", err)
-		}
 	}
 	return inc, nil
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
+	"sync/atomic"
 )
 
 // Code classifies an error by what the person who asked can do about it.
@@ -81,14 +83,56 @@ func ErrorMessage(err error, ref string) string {
 
 type requestKey struct{}
 
+// request is the request a piece of work is done for.
+type request struct {
+	id      string
+	redo    bool
+	effects atomic.Int64
+}
+
 // WithRequest tells the work done for a request which request it is: its
 // identity names the effects it records, so that doing it again finds them.
 func WithRequest(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestKey{}, id)
+	return context.WithValue(ctx, requestKey{}, &request{id: id})
+}
+
+// WithRedo is WithRequest for a request done again after its first run
+// ended half way (its replica died): its effects already recorded are not
+// recorded again, and the checks that passed the first time are not made
+// again against the state its own effects changed.
+func WithRedo(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestKey{}, &request{id: id, redo: true})
 }
 
 // RequestID is the identity of the request ctx works for, or "".
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestKey{}).(string)
-	return id
+	if r, ok := ctx.Value(requestKey{}).(*request); ok {
+		return r.id
+	}
+	return ""
+}
+
+// IsRedo reports whether ctx works for a request being done again.
+func IsRedo(ctx context.Context) bool {
+	r, ok := ctx.Value(requestKey{}).(*request)
+	return ok && r.redo
+}
+
+type untrackedKey struct{}
+
+// Untracked marks writes that are bookkeeping (a message's timestamp, the
+// topic last set): doing them again is harmless, so they name no effect.
+func Untracked(ctx context.Context) context.Context {
+	return context.WithValue(ctx, untrackedKey{}, true)
+}
+
+// NextEffect names the next effect the request records, "<request>#<n>",
+// the n-th of its effects: a request done again takes the same path and
+// meets the same names. It is "" outside a request and for bookkeeping.
+func NextEffect(ctx context.Context) string {
+	r, ok := ctx.Value(requestKey{}).(*request)
+	if !ok || r.id == "" || ctx.Value(untrackedKey{}) != nil {
+		return ""
+	}
+	return r.id + "#" + strconv.FormatInt(r.effects.Add(1), 10)
 }

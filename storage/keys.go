@@ -25,6 +25,15 @@ func timelineKey(n int64) string { return incidentTag(n) + ":timeline" }
 // postmortemKey holds the published postmortem (Markdown).
 func postmortemKey(n int64) string { return incidentTag(n) + ":postmortem" }
 
+// effectsKey is a sorted set of the effects (request#n) recorded on the
+// incident, scored by when: written in the same transaction as the change,
+// so a request done again finds what it already did.
+func effectsKey(n int64) string { return incidentTag(n) + ":effects" }
+
+// requestNumberKey holds the incident number a declare request took, so a
+// declare done again takes the same one.
+func requestNumberKey(requestID string) string { return keyPrefix + "reqnum:" + requestID }
+
 // seenKey marks a request's identity (trigger ID, event ID, view ID and
 // hash) as taken, so a replay, a retry or a double submission runs once.
 func seenKey(requestID string) string { return keyPrefix + "seen:" + requestID }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -25,9 +26,46 @@ var ErrConflict = errors.New("incident changed concurrently too often")
 // maxUpdateAttempts bounds the optimistic-locking retries of Update.
 const maxUpdateAttempts = 50
 
+// maxEffects is how many effects an incident remembers: far more than the
+// requests that can be in flight for it at once.
+const maxEffects = 1000
+
 // Store reads and writes incidents.
 type Store struct {
 	rdb redis.UniversalClient
+	// afterWrite, when set, runs after each effect is recorded: tests use it
+	// to crash a request between its write and its answer.
+	afterWrite func(ctx context.Context, effect string)
+}
+
+// AfterWrite sets a function to run after each recorded effect.
+func (s *Store) AfterWrite(fn func(ctx context.Context, effect string)) { s.afterWrite = fn }
+
+func (s *Store) wrote(ctx context.Context, effect string) {
+	if effect != "" && s.afterWrite != nil {
+		s.afterWrite(ctx, effect)
+	}
+}
+
+// recordEffect adds an effect to the incident's, in the caller's transaction.
+func recordEffect(ctx context.Context, p redis.Pipeliner, n int64, effect string) {
+	if effect == "" {
+		return
+	}
+	p.ZAdd(ctx, effectsKey(n), redis.Z{Score: float64(time.Now().UnixMilli()), Member: effect})
+	p.ZRemRangeByRank(ctx, effectsKey(n), 0, -maxEffects-1)
+}
+
+// applied reports whether the incident already holds an effect.
+func applied(ctx context.Context, tx *redis.Tx, n int64, effect string) (bool, error) {
+	if effect == "" {
+		return false, nil
+	}
+	err := tx.ZScore(ctx, effectsKey(n), effect).Err()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // New returns a Store on an open client.
@@ -41,11 +79,31 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// NextNumber allocates the next incident number.
+// NextNumber allocates the next incident number. Within a request it is
+// the request's number: a declare done again gets the one it got first.
 func (s *Store) NextNumber(ctx context.Context) (int64, error) {
+	req := incident.RequestID(ctx)
+	if req != "" {
+		n, err := s.rdb.Get(ctx, requestNumberKey(req)).Int64()
+		if err == nil {
+			return n, nil
+		}
+		if !errors.Is(err, redis.Nil) {
+			return 0, fmt.Errorf("allocate incident number: %w", err)
+		}
+	}
 	n, err := s.rdb.Incr(ctx, counterKey).Result()
 	if err != nil {
 		return 0, fmt.Errorf("allocate incident number: %w", err)
+	}
+	if req == "" {
+		return n, nil
+	}
+	// Two runs of one request racing: the first to remember its number wins.
+	if ok, err := s.rdb.SetNX(ctx, requestNumberKey(req), n, 24*time.Hour).Result(); err != nil {
+		return 0, fmt.Errorf("allocate incident number: %w", err)
+	} else if !ok {
+		return s.rdb.Get(ctx, requestNumberKey(req)).Int64()
 	}
 	return n, nil
 }
@@ -57,28 +115,41 @@ func (s *Store) Create(ctx context.Context, inc *incident.Incident, events ...in
 		return fmt.Errorf("create %s: %w", inc.Ref(), err)
 	}
 	key := incidentKey(inc.Number)
+	effect := incident.NextEffect(ctx)
+	done := false
 	err = s.rdb.Watch(ctx, func(tx *redis.Tx) error {
 		exists, err := tx.Exists(ctx, key).Result()
 		if err != nil {
 			return err
 		}
 		if exists > 0 {
+			if done, err = applied(ctx, tx, inc.Number, effect); err != nil || done {
+				return err // this request created it before
+			}
 			return ErrExists
 		}
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.Set(ctx, key, doc, 0)
 			appendEvents(ctx, p, inc.Number, events)
+			recordEffect(ctx, p, inc.Number, effect)
 			return nil
 		})
 		return err
-	}, key)
+	}, key, effectsKey(inc.Number))
 	if errors.Is(err, redis.TxFailedErr) {
 		err = ErrExists // another writer created it between our check and EXEC
 	}
 	if err != nil {
 		return fmt.Errorf("create %s: %w", inc.Ref(), err)
 	}
-	return s.index(ctx, inc)
+	if done {
+		return nil
+	}
+	if err := s.index(ctx, inc); err != nil {
+		return err
+	}
+	s.wrote(ctx, effect)
+	return nil
 }
 
 // Get returns an incident by number.
@@ -109,9 +180,15 @@ func (s *Store) ByChannel(ctx context.Context, channelID string) (*incident.Inci
 // it and returns the timeline events to record with the change. If another
 // writer changes the incident meanwhile, fn runs again on the new state, so it
 // must not have side effects. An error from fn aborts and changes nothing.
+//
+// Within a request the change is recorded as one of the request's effects,
+// in the same transaction: when the request is done again, fn does not run
+// and the incident is returned as it is, so the change is made once.
 func (s *Store) Update(ctx context.Context, n int64, fn func(*incident.Incident) ([]incident.TimelineEvent, error)) (*incident.Incident, error) {
 	key := incidentKey(n)
+	effect := incident.NextEffect(ctx)
 	var updated *incident.Incident
+	done := false
 	txn := func(tx *redis.Tx) error {
 		doc, err := tx.Get(ctx, key).Bytes()
 		if errors.Is(err, redis.Nil) {
@@ -122,6 +199,10 @@ func (s *Store) Update(ctx context.Context, n int64, fn func(*incident.Incident)
 		}
 		inc, err := decode(doc)
 		if err != nil {
+			return err
+		}
+		if done, err = applied(ctx, tx, n, effect); err != nil || done {
+			updated = inc
 			return err
 		}
 		events, err := fn(inc)
@@ -135,20 +216,27 @@ func (s *Store) Update(ctx context.Context, n int64, fn func(*incident.Incident)
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.Set(ctx, key, newDoc, 0)
 			appendEvents(ctx, p, n, events)
+			recordEffect(ctx, p, n, effect)
 			return nil
 		})
 		updated = inc
 		return err
 	}
 	for range maxUpdateAttempts {
-		err := s.rdb.Watch(ctx, txn, key)
+		err := s.rdb.Watch(ctx, txn, key, effectsKey(n))
 		if errors.Is(err, redis.TxFailedErr) {
 			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("update %s: %w", incident.FormatRef(n), err)
 		}
-		return updated, s.index(ctx, updated)
+		if err := s.index(ctx, updated); err != nil {
+			return nil, err
+		}
+		if !done {
+			s.wrote(ctx, effect)
+		}
+		return updated, nil
 	}
 	return nil, fmt.Errorf("update %s: %w", incident.FormatRef(n), ErrConflict)
 }
@@ -241,17 +329,25 @@ func (s *Store) Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent
 	return events, nil
 }
 
-// AddEvents appends timeline events to an incident without changing it.
+// AddEvents appends timeline events to an incident without changing it;
+// within a request, once.
 func (s *Store) AddEvents(ctx context.Context, n int64, events ...incident.TimelineEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		appendEvents(ctx, p, n, events)
-		return nil
-	})
+	effect := incident.NextEffect(ctx)
+	args := []any{effect, time.Now().UnixMilli(), -maxEffects - 1}
+	for _, ev := range events {
+		b, _ := json.Marshal(ev) // plain struct of strings and a time: cannot fail
+		args = append(args, string(b))
+	}
+	added, err := addEventsScript.Run(ctx, s.rdb, []string{timelineKey(n), effectsKey(n)}, args...).Int()
+	done := added == 0
 	if err != nil {
 		return fmt.Errorf("add to the timeline of %s: %w", incident.FormatRef(n), err)
+	}
+	if !done {
+		s.wrote(ctx, effect)
 	}
 	return nil
 }
@@ -281,6 +377,18 @@ func (s *Store) index(ctx context.Context, inc *incident.Incident) error {
 	}
 	return nil
 }
+
+// addEventsScript appends events to a timeline (KEYS[1]) unless the
+// effect ARGV[1] is already among the incident's effects (KEYS[2]), and
+// records it: one atomic step, with nothing to watch or retry.
+var addEventsScript = redis.NewScript(`
+if ARGV[1] ~= "" and redis.call("ZSCORE", KEYS[2], ARGV[1]) then return 0 end
+for i = 4, #ARGV do redis.call("XADD", KEYS[1], "*", "event", ARGV[i]) end
+if ARGV[1] ~= "" then
+  redis.call("ZADD", KEYS[2], ARGV[2], ARGV[1])
+  redis.call("ZREMRANGEBYRANK", KEYS[2], 0, tonumber(ARGV[3]))
+end
+return 1`)
 
 func appendEvents(ctx context.Context, p redis.Pipeliner, n int64, events []incident.TimelineEvent) {
 	if len(events) == 0 {

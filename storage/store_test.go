@@ -248,3 +248,52 @@ func TestTimelineAndDeliveries(t *testing.T) {
 		})
 	}
 }
+
+// A request done again (its replica died after writing) finds its effects
+// recorded and makes none of them twice: not the incident, its number, a
+// change, nor timeline events; another request still makes its own.
+func TestEffectsOncePerRequest(t *testing.T) {
+	for _, srv := range []*redistest.Server{redistest.StartEmbedded(t), redistest.Start(t)} {
+		t.Run(srv.String(), func(t *testing.T) {
+			s := storage.New(srv.Client(t))
+			t0 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+			run := func(ctx context.Context) {
+				t.Helper()
+				n, err := s.NextNumber(ctx)
+				if err != nil || n != 1 {
+					t.Fatalf("number %d, %v", n, err)
+				}
+				inc := &incident.Incident{Number: n, Title: "x", Status: incident.Open, DeclaredAt: t0}
+				if err := s.Create(ctx, inc, incident.TimelineEvent{At: t0, Kind: incident.EventDeclared, Text: "declared"}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.Update(ctx, n, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
+					i.Severity += "!"
+					return []incident.TimelineEvent{{At: t0, Kind: incident.EventSeverity, Text: "sev"}}, nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.AddEvents(ctx, n, incident.TimelineEvent{At: t0, Kind: incident.EventNote, Text: "note"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			run(incident.WithRequest(context.Background(), "cmd:T1"))
+			run(incident.WithRedo(context.Background(), "cmd:T1"))
+			inc, _ := s.Get(context.Background(), 1)
+			tl, _ := s.Timeline(context.Background(), 1)
+			if inc.Severity != "!" || len(tl) != 3 {
+				t.Errorf("after a redo: severity %q, %d events; want one change and 3 events", inc.Severity, len(tl))
+			}
+			other := incident.WithRequest(context.Background(), "cmd:T2")
+			if err := s.AddEvents(other, 1, incident.TimelineEvent{At: t0, Kind: incident.EventNote, Text: "another"}); err != nil {
+				t.Fatal(err)
+			}
+			if n, _ := s.NextNumber(other); n != 2 {
+				t.Errorf("another request got number %d, want 2", n)
+			}
+			if tl, _ := s.Timeline(context.Background(), 1); len(tl) != 4 {
+				t.Errorf("another request's note: %d events, want 4", len(tl))
+			}
+		})
+	}
+}

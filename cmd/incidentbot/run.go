@@ -56,6 +56,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 type clocks struct {
 	now      func() time.Time
 	outbound bot.Clock
+	// journal dates acknowledged requests and tells which are stale enough
+	// to redo; nil is the wall clock. A test that moves now does not make
+	// requests in flight look abandoned.
+	journal func() time.Time
+	// afterWrite runs after each effect a request records: tests crash a
+	// request there, between its write and its answer.
+	afterWrite func(ctx context.Context, effect string)
 }
 
 func runWithClocks(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, cl clocks) int {
@@ -130,6 +137,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 	}
 	defer closeStore()
 	store := storage.New(rdb)
+	if cl.afterWrite != nil {
+		store.AfterWrite(cl.afterWrite)
+	}
 
 	metrics := bot.NewMetrics(version)
 	rdb.AddHook(metrics.RedisHook())
@@ -140,7 +150,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 		return err
 	}
 	handler := commands.New(cfg.File, store, bot.NewChat(api, metrics, cl.outbound, log), log, botUserID, cl.now)
-	dispatcher := bot.NewDispatcher(handler, store, metrics, log)
+	journalNow := cl.journal
+	if journalNow == nil {
+		journalNow = time.Now
+	}
+	dispatcher := bot.NewDispatcher(handler, store, metrics, log, journalNow)
 
 	secret := cfg.SlackSigningSecret
 	if cfg.SocketMode() {

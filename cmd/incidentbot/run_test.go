@@ -85,9 +85,28 @@ func startBotWith(t *testing.T, socketMode bool, now func() time.Time, extraYAML
 	t.Helper()
 	fs := fakeslack.New()
 	t.Cleanup(fs.Close)
-	h := &harness{slack: fs, redis: redistest.Start(t), logs: &syncBuffer{}, exit: make(chan int, 1)}
+	h := &harness{slack: fs, redis: redistest.Start(t)}
 	h.store = storage.New(h.redis.Client(t))
 	h.stakeholder = fs.CreateChannel("security-incidents", false, fs.BotUserID, "UDAVE")
+	h.launch(t, socketMode, true, clocks{now: now, outbound: clocktest.Instant{}}, extraYAML)
+	return h
+}
+
+// replica starts another instance of the bot on the same Slack and Redis,
+// in HTTP mode, with Slack's deliveries still going to the first.
+func (h *harness) replica(t *testing.T, cl clocks) *harness {
+	t.Helper()
+	r := &harness{slack: h.slack, redis: h.redis, store: h.store, stakeholder: h.stakeholder}
+	r.launch(t, false, false, cl, quietSeverities)
+	return r
+}
+
+// launch starts the bot with a configuration file holding extraYAML; with
+// receive, Slack's deliveries go to it.
+func (h *harness) launch(t *testing.T, socketMode, receive bool, cl clocks, extraYAML string) {
+	t.Helper()
+	fs := h.slack
+	h.logs, h.exit = &syncBuffer{}, make(chan int, 1)
 	h.addr = freeAddr(t)
 
 	cfgPath := filepath.Join(t.TempDir(), "incidentbot.yaml")
@@ -101,13 +120,13 @@ func startBotWith(t *testing.T, socketMode bool, now func() time.Time, extraYAML
 	}
 	if socketMode {
 		env["SLACK_APP_TOKEN"] = fs.AppToken
-	} else {
+	} else if receive {
 		fs.UseRequestURLs("http://"+h.addr, signingSecret)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop = cancel
 	go func() {
-		h.exit <- runWithClocks(ctx, nil, func(k string) string { return env[k] }, io.Discard, h.logs, clocks{now: now, outbound: clocktest.Instant{}})
+		h.exit <- runWithClocks(ctx, nil, func(k string) string { return env[k] }, io.Discard, h.logs, cl)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -122,11 +141,10 @@ func startBotWith(t *testing.T, socketMode bool, now func() time.Time, extraYAML
 			}
 		}
 		if t.Failed() {
-			t.Logf("incidentbot log:\n%s", h.logs.String())
+			t.Logf("incidentbot log (%s):\n%s", h.addr, h.logs.String())
 		}
 	})
 	h.waitHealthy(t)
-	return h
 }
 
 func freeAddr(t *testing.T) string {
