@@ -318,16 +318,12 @@ func (h *Handler) assignSubmission(in Interaction, inc *incident.Incident) (map[
 		return map[string]string{InputRole: "Choose one of the roles."}, nil
 	case user == "":
 		return map[string]string{InputUser: "Choose the person to assign."}, nil
-	case inc.Roles[role.Key] == user:
-		return map[string]string{InputUser: "They already are the " + role.Name + "."}, nil
 	case user == h.botUserID:
 		return map[string]string{InputUser: "I can't hold a role myself; choose a person."}, nil
 	}
-	if role.Key == incident.CommanderRole {
-		if err := h.mayLead(inc, in.UserID, "hand over the commander role"); err != nil {
-			return map[string]string{InputRole: incident.ErrorMessage(err, "")}, nil
-		}
-	}
+	// Whether they hold it already and whether the asker may hand over
+	// command are judged with the change, on the state then, as for the
+	// command: a request done again meets the state it left.
 	return nil, func(ctx context.Context) error {
 		_, err := h.assign(ctx, inc.Number, in.UserID, role.Key, user)
 		return err

@@ -323,7 +323,10 @@ func (h *Handler) postmortemCmd(ctx context.Context, c *call) error {
 	switch c.inc.Status {
 	case incident.Open:
 		return incident.Errorf("%s is still open. Close it with `/incident close [summary]`; the postmortem follows the retro.", c.inc.Ref())
-	case incident.Resolved:
+	case incident.Resolved, incident.Closed:
+		if c.inc.Status == incident.Closed && !incident.IsRedo(ctx) {
+			break // published: show it (a redo finishes telling and archiving)
+		}
 		if err := h.mayLead(c.inc, c.req.UserID, "publish the postmortem before the retro's deadline"); err != nil {
 			return err
 		}

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/incidentbot/incidentbot/bot/clocktest"
+	"github.com/incidentbot/incidentbot/bot/fakeslack"
+	"github.com/incidentbot/incidentbot/commands"
+	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/storage"
+	"github.com/incidentbot/incidentbot/storage/redistest"
+)
+
+// crasher ends the request that is working when its armed write lands:
+// the write is in Redis, the answer is not sent, the journal keeps the
+// request, as when the replica dies right there.
+type crasher struct {
+	armed   atomic.Bool
+	crashed chan string
+}
+
+func (c *crasher) afterWrite(_ context.Context, effect string) {
+	if c.armed.CompareAndSwap(true, false) {
+		c.crashed <- effect
+		runtime.Goexit()
+	}
+}
+
+// halt stops a bot and waits for it.
+func (h *harness) halt() {
+	h.stop()
+	code := <-h.exit
+	h.exit <- code // for the cleanup
+}
+
+// For each subcommand, button and form that changes an incident: the
+// request crashes right after its write and before its answer; another
+// replica finds it in the journal and does it again. Exactly one effect
+// and the one answer remain. The original signed request replayed after
+// that has no effect either.
+func TestCrashBetweenWriteAndAnswer(t *testing.T) {
+	fs := fakeslack.New()
+	t.Cleanup(fs.Close)
+	h := &harness{slack: fs, redis: redistest.Start(t)}
+	h.store = storage.New(h.redis.Client(t))
+	h.stakeholder = fs.CreateChannel("security-incidents", false, fs.BotUserID, "UDAVE")
+	crash := &crasher{crashed: make(chan string, 1)}
+	h.launch(t, false, true, clocks{now: time.Now, outbound: clocktest.Instant{}, afterWrite: crash.afterWrite}, quietSeverities)
+	s := &script{t: t, h: h, ctx: context.Background()}
+	general := fs.CreateChannel("general", false, "UALICE", "UBOB", "UCAROL")
+
+	// Slack's view of what the user saw: answers in channels and direct messages.
+	seen := func(user string) int {
+		n := len(fs.Ephemerals(user))
+		for _, ch := range fs.Channels() {
+			if ch.DM == user {
+				n += len(ch.Messages)
+			}
+		}
+		return n
+	}
+	events := func(kind incident.EventKind) func() int {
+		return func() int { return s.countEvents(1, kind, "") }
+	}
+	stakeholderPosts := func() int { ch, _ := fs.Channel(h.stakeholder); return len(ch.Messages) }
+	card := func() string { return s.cardMessage().TS }
+	openForm := func(user, button string) string {
+		if _, err := fs.Click(s.ctx, user, s.ch, card(), button); err != nil {
+			t.Fatal(err)
+		}
+		var id string
+		s.await("the form of "+button, func() bool {
+			vs := fs.Views(user)
+			if len(vs) > 0 {
+				id = vs[len(vs)-1].ID
+			}
+			return id != ""
+		})
+		return id
+	}
+	command := func(user, channel, text string) func() error {
+		return func() error { _, err := fs.Command(s.ctx, user, channel, text); return err }
+	}
+
+	cases := []struct {
+		name    string
+		user    string
+		prepare func() // before the crashing request: open its form
+		do      func() error
+		effects []func() int // each must grow by exactly one
+		answers int          // what the user is shown: once
+	}{
+		{name: "declare", user: "UALICE", do: command("UALICE", general, "declare Crash course sev2"),
+			effects: []func() int{events(incident.EventDeclared), stakeholderPosts}, answers: 1},
+		{name: "note", user: "UALICE", do: func() error { return command("UALICE", s.ch, "note written once")() },
+			effects: []func() int{events(incident.EventNote)}, answers: 1},
+		{name: "update", user: "UALICE", do: func() error { return command("UALICE", s.ch, "update told once")() },
+			effects: []func() int{events(incident.EventUpdate), stakeholderPosts}, answers: 1},
+		{name: "assign", user: "UALICE", do: func() error { return command("UALICE", s.ch, "assign comms <@UCAROL|carol>")() },
+			effects: []func() int{events(incident.EventRole)}, answers: 1},
+		{name: "unassign", user: "UALICE", do: func() error { return command("UALICE", s.ch, "unassign comms")() },
+			effects: []func() int{events(incident.EventRole)}, answers: 1},
+		{name: "severity", user: "UALICE", do: func() error { return command("UALICE", s.ch, "severity sev1")() },
+			effects: []func() int{events(incident.EventSeverity)}, answers: 1},
+		{name: "phase", user: "UALICE", do: func() error { return command("UALICE", s.ch, "phase containment")() },
+			effects: []func() int{events(incident.EventPhase)}, answers: 1},
+		{name: "next-phase button", user: "UBOB", do: func() error {
+			_, err := fs.Click(s.ctx, "UBOB", s.ch, card(), commands.ActionNextPhase)
+			return err
+		}, effects: []func() int{events(incident.EventPhase)}},
+		{name: "checklist", user: "UBOB", do: func() error {
+			inc, _ := h.store.Get(s.ctx, 1)
+			_, err := fs.Check(s.ctx, "UBOB", s.ch, inc.ChecklistTS[inc.Phase], "checklist:0", "0")
+			return err
+		}, effects: []func() int{events(incident.EventChecklist)}},
+	}
+	var formID string
+	cases = append(cases, []struct {
+		name    string
+		user    string
+		prepare func()
+		do      func() error
+		effects []func() int
+		answers int
+	}{
+		{name: "update form", user: "UBOB", prepare: func() { formID = openForm("UBOB", commands.ActionPostUpdate) },
+			do: func() error {
+				_, err := fs.Submit(s.ctx, "UBOB", formID, map[string]string{commands.InputText: "from the form"})
+				return err
+			}, effects: []func() int{events(incident.EventUpdate), stakeholderPosts}},
+		{name: "note form", user: "UBOB", prepare: func() { formID = openForm("UBOB", commands.ActionAddNote) },
+			do: func() error {
+				_, err := fs.Submit(s.ctx, "UBOB", formID, map[string]string{commands.InputText: "from the form"})
+				return err
+			}, effects: []func() int{events(incident.EventNote)}},
+		{name: "assign form", user: "UBOB", prepare: func() { formID = openForm("UBOB", commands.ActionAssignRole) },
+			do: func() error {
+				_, err := fs.Submit(s.ctx, "UBOB", formID, map[string]string{commands.InputRole: "tech", commands.InputUser: "UBOB"})
+				return err
+			}, effects: []func() int{events(incident.EventRole)}, answers: 1}, // the role briefing
+		{name: "close", user: "UALICE", do: func() error { return command("UALICE", s.ch, "close Contained and cleaned")() },
+			effects: []func() int{events(incident.EventClosed), stakeholderPosts}, answers: 2}, // the answer and the retro prompt
+		{name: "lesson", user: "UBOB", do: func() error { return command("UBOB", s.ch, "lesson well the EDR caught it")() },
+			effects: []func() int{events(incident.EventLesson)}, answers: 1},
+		{name: "lessons form", user: "UBOB", prepare: func() { formID = openForm("UBOB", commands.ActionAddLesson) },
+			do: func() error {
+				_, err := fs.Submit(s.ctx, "UBOB", formID, map[string]string{commands.InputImprove: "alerting", commands.InputAction(1): "Tune the EDR", commands.InputOwner(1): "UBOB"})
+				return err
+			}, effects: []func() int{events(incident.EventFollowUp)}},
+		{name: "follow-up done", user: "UBOB", prepare: func() { s.command("UBOB", general, "actions") },
+			do: func() error {
+				e := fs.Ephemerals("UBOB")
+				_, err := fs.Click(s.ctx, "UBOB", general, e[len(e)-1].TS, commands.ActionFollowUpDone)
+				return err
+			}, effects: []func() int{events(incident.EventFollowUp)}, answers: 1},
+		{name: "postmortem", user: "UALICE", do: func() error { return command("UALICE", s.ch, "postmortem")() },
+			effects: []func() int{events(incident.EventPublished), stakeholderPosts, func() int { return len(fs.Files()) / 2 }}, answers: 1},
+	}...)
+
+	for i, c := range cases {
+		if c.prepare != nil {
+			c.prepare()
+		}
+		before := make([]int, len(c.effects))
+		for j, e := range c.effects {
+			before[j] = e()
+		}
+		answered := seen(c.user)
+		crash.armed.Store(true)
+		if err := c.do(); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		select {
+		case <-crash.crashed:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: no write to crash after", c.name)
+		}
+		// Another replica starts and, ten minutes on by its clock, finds the request abandoned.
+		later := func() time.Time { return time.Now().Add(10 * time.Minute) }
+		b := h.replica(t, clocks{now: time.Now, outbound: clocktest.Instant{}, journal: later})
+		s.eventually(c.name+": the journal to empty", func() bool {
+			left, _ := h.store.Stale(s.ctx, time.Now().Add(time.Hour))
+			return len(left) == 0
+		})
+		b.halt()
+		if i == 0 {
+			inc, err := h.store.Get(s.ctx, 1)
+			if err != nil || inc.ChannelID == "" {
+				t.Fatalf("the redone declare left %+v, %v", inc, err)
+			}
+			s.ch = inc.ChannelID
+		}
+		// Replayed by an attacker, the original request runs no more.
+		if _, err := fs.Replay(s.ctx); err != nil {
+			t.Fatal(err)
+		}
+		s.eventually(c.name+": the replay's journal entry to clear", func() bool {
+			left, _ := h.store.Stale(s.ctx, time.Now().Add(time.Hour))
+			return len(left) == 0
+		})
+		for j, e := range c.effects {
+			if got := e() - before[j]; got != 1 {
+				t.Errorf("%s: effect %d happened %d times, want once", c.name, j+1, got)
+			}
+		}
+		want := c.answers
+		if c.user == "UALICE" || c.user == "UBOB" {
+			// a replayed command or click is told it ran before; a replayed form has nobody to tell
+			if !strings.Contains(c.name, "form") {
+				want++
+			}
+		}
+		s.eventually(c.name+": its answers", func() bool { return seen(c.user)-answered >= want })
+		if got := seen(c.user) - answered; got != want {
+			t.Errorf("%s: %d answers shown, want %d", c.name, got, want)
+		}
+	}
+	if inc, _ := h.store.Get(s.ctx, 1); inc.Status != incident.Closed || len(fs.Files()) != 2 {
+		t.Errorf("after the postmortem: %s, %d files", inc.Status, len(fs.Files()))
+	}
+}
