@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/incidentbot/incidentbot/bot/render"
+	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/incident"
 )
 
@@ -91,10 +92,9 @@ func (h *Handler) declareIncident(ctx context.Context, d declaration) (string, e
 		Roles: map[string]string{incident.CommanderRole: d.by}, Members: members, PhaseStartedAt: now,
 	}
 	h.startChecklist(inc, incident.Identification)
-	events := []incident.TimelineEvent{{At: now, Actor: d.by, Kind: incident.EventDeclared,
-		Text: fmt.Sprintf("Declared %q with severity %s; %s is the commander", d.title, d.severity, userRef(d.by))}}
+	events := []incident.TimelineEvent{incident.Declared(now, d.by, d.title, d.severity)}
 	if d.description != "" {
-		events = append(events, incident.TimelineEvent{At: now, Actor: d.by, Kind: incident.EventNote, Text: d.description})
+		events = append(events, incident.Noted(now, d.by, d.description))
 	}
 	if err := h.store.Create(ctx, inc, events...); err != nil {
 		return "", err
@@ -115,7 +115,7 @@ func (h *Handler) declareIncident(ctx context.Context, d declaration) (string, e
 	}
 	inc, err = h.store.Update(ctx, n, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
 		i.ChannelID, i.ChannelName = channelID, name
-		return []incident.TimelineEvent{{At: h.now(), Kind: incident.EventChannel, Text: "Channel #" + name + " created"}}, nil
+		return []incident.TimelineEvent{incident.ChannelCreated(h.now(), name)}, nil
 	})
 	if err != nil {
 		return "", err
@@ -131,8 +131,7 @@ func (h *Handler) declareIncident(ctx context.Context, d declaration) (string, e
 	}
 	if err := h.chat.Invite(ctx, channelID, members); err != nil {
 		problem("invite "+strings.Join(mentionAll(members), ", "), err)
-	} else if err := h.store.AddEvents(ctx, n, incident.TimelineEvent{At: h.now(), Kind: incident.EventInvite,
-		Text: "Invited " + strings.Join(mentionAll(members), ", ")}); err != nil {
+	} else if err := h.store.AddEvents(ctx, n, incident.Invited(h.now(), "", members)); err != nil {
 		problem("record the invitations", err)
 	}
 	if inc.CardTS != "" {
@@ -229,9 +228,15 @@ func mentionAll(ids []string) []string {
 	return out
 }
 
-func (h *Handler) roleName(key string) string {
-	if r, ok := h.cfg.Role(key); ok {
-		return r.Name
+func (h *Handler) roleName(key string) string { return roleNamer(h.cfg)(key) }
+
+// roleNamer names roles by their key as the configuration does now; a role
+// no longer configured is shown by its key.
+func roleNamer(cfg config.File) func(key string) string {
+	return func(key string) string {
+		if r, ok := cfg.Role(key); ok {
+			return r.Name
+		}
+		return key
 	}
-	return key
 }

@@ -69,7 +69,7 @@ func (h *Handler) Interact(ctx context.Context, in Interaction) (map[string]stri
 			}
 			return map[string]string{firstInput(in.Values): incident.ErrorMessage(err, incident.RequestID(ctx))}, nil
 		}
-		errs, do := row.form(in, inc)
+		errs, do := row.form(ctx, in, inc)
 		if len(errs) > 0 || do == nil {
 			return errs, nil
 		}
@@ -109,7 +109,7 @@ type interactionRow struct {
 	click func(ctx context.Context, in Interaction, inc *incident.Incident) error
 	// form checks a submission before the acknowledgement and returns field
 	// errors, or the work to do after it.
-	form func(in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error)
+	form func(ctx context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error)
 	// tell overrides where a form's answers go (the declare form answers by direct message).
 	tell func(h *Handler, in Interaction) func(ctx context.Context) func(Message)
 }
@@ -294,7 +294,7 @@ func textSubmission(in Interaction) (string, map[string]string) {
 	return text, nil
 }
 
-func (h *Handler) updateSubmission(in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+func (h *Handler) updateSubmission(_ context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
 	text, errs := textSubmission(in)
 	if errs != nil {
 		return errs, nil
@@ -302,7 +302,7 @@ func (h *Handler) updateSubmission(in Interaction, inc *incident.Incident) (map[
 	return nil, func(ctx context.Context) error { return h.postUpdate(ctx, inc.Number, in.UserID, text) }
 }
 
-func (h *Handler) noteSubmission(in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+func (h *Handler) noteSubmission(_ context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
 	text, errs := textSubmission(in)
 	if errs != nil {
 		return errs, nil
@@ -310,7 +310,7 @@ func (h *Handler) noteSubmission(in Interaction, inc *incident.Incident) (map[st
 	return nil, func(ctx context.Context) error { return h.addNote(ctx, inc.Number, in.UserID, text) }
 }
 
-func (h *Handler) assignSubmission(in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+func (h *Handler) assignSubmission(ctx context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
 	roleKey, user := in.Values[InputRole], in.Values[InputUser]
 	role, ok := h.cfg.Role(roleKey)
 	switch {
@@ -321,9 +321,19 @@ func (h *Handler) assignSubmission(in Interaction, inc *incident.Incident) (map[
 	case user == h.botUserID:
 		return map[string]string{InputUser: "I can't hold a role myself; choose a person."}, nil
 	}
-	// Whether they hold it already and whether the asker may hand over
-	// command are judged with the change, on the state then, as for the
-	// command: a request done again meets the state it left.
+	// Checked again with the change, on the state then, as for the command;
+	// here they become field errors. A request done again meets the state
+	// it left itself, so it skips them.
+	if !incident.IsRedo(ctx) {
+		if inc.Roles[role.Key] == user {
+			return map[string]string{InputUser: "They already are the " + role.Name + "."}, nil
+		}
+		if role.Key == incident.CommanderRole {
+			if err := h.mayLead(inc, in.UserID, "hand over the commander role"); err != nil {
+				return map[string]string{InputRole: incident.ErrorMessage(err, "")}, nil
+			}
+		}
+	}
 	return nil, func(ctx context.Context) error {
 		_, err := h.assign(ctx, inc.Number, in.UserID, role.Key, user)
 		return err
@@ -331,7 +341,7 @@ func (h *Handler) assignSubmission(in Interaction, inc *incident.Incident) (map[
 }
 
 // declareSubmission checks the declare form; the confirmation arrives by direct message.
-func (h *Handler) declareSubmission(in Interaction, _ *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+func (h *Handler) declareSubmission(_ context.Context, in Interaction, _ *incident.Incident) (map[string]string, func(ctx context.Context) error) {
 	title := strings.TrimSpace(in.Values[InputTitle])
 	sev := in.Values[InputSeverity]
 	desc := strings.TrimSpace(in.Values[InputDescription])
@@ -399,12 +409,7 @@ func (h *Handler) Reacted(ctx context.Context, r Reaction) Result {
 		res.Outcome = OutcomeError
 		return res
 	}
-	author := "someone"
-	if msg.User != "" {
-		author = "<@" + msg.User + ">"
-	}
-	ev := incident.TimelineEvent{At: h.now(), Actor: r.UserID, Kind: incident.EventPinned,
-		Text: truncate(author+": "+render.Plain(msg.Text), 500), Link: msg.Permalink}
+	ev := incident.Pinned(h.now(), r.UserID, msg.User, truncate(render.Plain(msg.Text), 500), msg.Permalink)
 	if err := h.store.AddEvents(ctx, inc.Number, ev); err != nil {
 		h.log.Error("could not add the pinned message", "incident", inc.Number, "err", err)
 		res.Outcome = OutcomeError

@@ -81,7 +81,7 @@ func (h *Handler) movePhase(ctx context.Context, n int64, actor string, target i
 			return nil, incident.Errorf("%s is already in %s.", inc.Ref(), to.Title())
 		}
 		from := inc.Phase
-		text := fmt.Sprintf("Phase: %s → %s", from.Title(), to.Title())
+		why := ""
 		if to.Before(from) {
 			if err := h.mayLead(inc, actor, "move the phase back"); err != nil {
 				return nil, err
@@ -89,13 +89,13 @@ func (h *Handler) movePhase(ctx context.Context, n int64, actor string, target i
 			if reason == "" {
 				return nil, incident.Errorf("Moving %s back from %s to %s needs a reason: `/incident phase %s because <reason>`.", inc.Ref(), from.Title(), to.Title(), to)
 			}
-			text = fmt.Sprintf("Phase moved back: %s → %s (%s)", from.Title(), to.Title(), reason)
+			why = reason
 		}
 		inc.Phase, inc.PhaseStartedAt = to, now
 		if _, ok := inc.Checklists[to]; !ok {
 			h.startChecklist(inc, to)
 		}
-		return []incident.TimelineEvent{{At: now, Actor: actor, Kind: incident.EventPhase, Phase: to, Text: text}}, nil
+		return []incident.TimelineEvent{incident.PhaseMoved(now, actor, from, to, why)}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -156,12 +156,7 @@ func (h *Handler) tick(ctx context.Context, n int64, p incident.Phase, actor str
 				continue
 			}
 			items[idx].Done, items[idx].By, items[idx].At = want, actor, now
-			verb := "done"
-			if !want {
-				verb = "not done after all"
-			}
-			events = append(events, incident.TimelineEvent{At: now, Actor: actor, Kind: incident.EventChecklist,
-				Text: fmt.Sprintf("%s checklist: %q %s", p.Title(), items[idx].Text, verb)})
+			events = append(events, incident.ChecklistTicked(now, actor, p, items[idx].Text, want))
 		}
 		if len(events) == 0 {
 			return nil, errNoChange
@@ -213,9 +208,9 @@ func (h *Handler) severityCmd(ctx context.Context, c *call) error {
 		if inc.Severity == sev.Name {
 			return nil, incident.Errorf("%s is already %s.", inc.Ref(), sev.Name)
 		}
-		text := fmt.Sprintf("Severity: %s → %s", inc.Severity, sev.Name)
+		ev := incident.SeverityChanged(now, c.req.UserID, inc.Severity, sev.Name)
 		inc.Severity = sev.Name
-		return []incident.TimelineEvent{{At: now, Actor: c.req.UserID, Kind: incident.EventSeverity, Text: text}}, nil
+		return []incident.TimelineEvent{ev}, nil
 	})
 	if err != nil {
 		return err
@@ -271,22 +266,15 @@ func (h *Handler) assign(ctx context.Context, n int64, actor, roleKey, user stri
 		if inc.Roles == nil {
 			inc.Roles = map[string]string{}
 		}
-		var text string
-		switch {
-		case user == "":
+		if user == "" {
 			delete(inc.Roles, role.Key)
-			text = fmt.Sprintf("%s: %s stepped down", role.Name, userRef(prev))
-		case prev == "":
+		} else {
 			inc.Roles[role.Key] = user
-			text = fmt.Sprintf("%s: %s", role.Name, userRef(user))
-		default:
-			inc.Roles[role.Key] = user
-			text = fmt.Sprintf("%s: %s → %s", role.Name, userRef(prev), userRef(user))
 		}
-		events := []incident.TimelineEvent{{At: now, Actor: actor, Kind: incident.EventRole, Text: text}}
+		events := []incident.TimelineEvent{incident.RoleChanged(now, actor, role.Key, prev, user)}
 		if user != "" && !slices.Contains(inc.Members, user) {
 			inc.Members = append(inc.Members, user)
-			events = append(events, incident.TimelineEvent{At: now, Actor: actor, Kind: incident.EventInvite, Text: "Invited " + userRef(user)})
+			events = append(events, incident.Invited(now, actor, []string{user}))
 		}
 		return events, nil
 	})
@@ -382,7 +370,7 @@ func (h *Handler) postUpdate(ctx context.Context, n int64, actor, text string) e
 	now := h.now()
 	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
 		inc.LastUpdate, inc.LastUpdateAt, inc.LastUpdateBy = text, now, actor
-		return []incident.TimelineEvent{{At: now, Actor: actor, Kind: incident.EventUpdate, Text: text}}, nil
+		return []incident.TimelineEvent{incident.Updated(now, actor, text)}, nil
 	})
 	if err != nil {
 		return err
@@ -416,7 +404,7 @@ func (h *Handler) addNote(ctx context.Context, n int64, actor, text string) erro
 	if l := utf8.RuneCountInString(text); l > maxUpdateChars {
 		return incident.Errorf("The note is %d characters long; keep it to %d.", l, maxUpdateChars)
 	}
-	return h.store.AddEvents(ctx, n, incident.TimelineEvent{At: h.now(), Actor: actor, Kind: incident.EventNote, Text: text})
+	return h.store.AddEvents(ctx, n, incident.Noted(h.now(), actor, text))
 }
 
 // --- the card ---

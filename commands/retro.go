@@ -59,8 +59,7 @@ func (h *Handler) closeCmd(ctx context.Context, c *call) error {
 		var events []incident.TimelineEvent
 		beganLessons = false
 		if inc.Phase != incident.Lessons {
-			events = append(events, incident.TimelineEvent{At: now, Actor: c.req.UserID, Kind: incident.EventPhase, Phase: incident.Lessons,
-				Text: fmt.Sprintf("Phase: %s → %s", inc.Phase.Title(), incident.Lessons.Title())})
+			events = append(events, incident.PhaseMoved(now, c.req.UserID, inc.Phase, incident.Lessons, ""))
 			inc.Phase, inc.PhaseStartedAt = incident.Lessons, now
 			if _, ok := inc.Checklists[incident.Lessons]; !ok {
 				h.startChecklist(inc, incident.Lessons)
@@ -69,11 +68,7 @@ func (h *Handler) closeCmd(ctx context.Context, c *call) error {
 		}
 		inc.Status, inc.Summary, inc.ResolvedAt = incident.Resolved, summary, now
 		inc.RetroDeadline = now.Add(h.cfg.Retro.Deadline)
-		text := "Closed"
-		if summary != "" {
-			text += ": " + summary
-		}
-		return append(events, incident.TimelineEvent{At: now, Actor: c.req.UserID, Kind: incident.EventClosed, Text: text}), nil
+		return append(events, incident.IncidentClosed(now, c.req.UserID, summary)), nil
 	})
 	if err != nil {
 		return err
@@ -188,13 +183,12 @@ func (h *Handler) addLessons(ctx context.Context, n int64, l incident.Lesson, ac
 		var events []incident.TimelineEvent
 		if hasLesson {
 			inc.Lessons = append(inc.Lessons, l)
-			events = append(events, incident.TimelineEvent{At: now, Actor: l.Author, Kind: incident.EventLesson, Text: "Lessons learned added"})
+			events = append(events, incident.LessonAdded(now, l.Author))
 		}
 		for _, a := range actions {
 			a.ID, a.Author, a.At = len(inc.FollowUps)+1, l.Author, now
 			inc.FollowUps = append(inc.FollowUps, a)
-			events = append(events, incident.TimelineEvent{At: now, Actor: l.Author, Kind: incident.EventFollowUp,
-				Text: fmt.Sprintf("Follow-up #%d: %s", a.ID, a.Text)})
+			events = append(events, incident.FollowUpAdded(now, l.Author, a.ID, a.Text))
 		}
 		return events, nil
 	})
@@ -242,7 +236,7 @@ func lessonModal(inc *incident.Incident) View {
 }
 
 // lessonSubmission checks the lessons form.
-func (h *Handler) lessonSubmission(in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+func (h *Handler) lessonSubmission(_ context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
 	l := incident.Lesson{Author: in.UserID, WentWell: strings.TrimSpace(in.Values[InputWentWell]),
 		WentWrong: strings.TrimSpace(in.Values[InputWentWrong]), Improve: strings.TrimSpace(in.Values[InputImprove])}
 	var actions []incident.FollowUp
@@ -436,7 +430,7 @@ func (h *Handler) compileAndUpload(ctx context.Context, inc *incident.Incident) 
 	}
 	inc, err = h.store.Update(ctx, n, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
 		i.Status, i.ClosedAt, i.PostmortemLink = incident.Closed, now, link
-		return []incident.TimelineEvent{{At: now, Kind: incident.EventPublished, Text: "Postmortem published", Link: link}}, nil
+		return []incident.TimelineEvent{incident.PostmortemPublished(now, link)}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -525,7 +519,7 @@ func (h *Handler) followUpDone(ctx context.Context, in Interaction, inc *inciden
 		}
 		f.Done, f.DoneBy, f.DoneAt = true, in.UserID, now
 		text = fmt.Sprintf("%s #%d marked done: %s", inc.Ref(), fid, f.Text)
-		return []incident.TimelineEvent{{At: now, Actor: in.UserID, Kind: incident.EventFollowUp, Text: fmt.Sprintf("Follow-up #%d done", fid)}}, nil
+		return []incident.TimelineEvent{incident.FollowUpDone(now, in.UserID, fid)}, nil
 	})
 	if err != nil {
 		return err

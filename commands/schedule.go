@@ -155,7 +155,7 @@ func (h *Handler) sendScheduledUpdate(ctx context.Context, inc *incident.Inciden
 			return nil, errNoChange // a person posted meanwhile; their update starts the next cycle
 		}
 		i.LastScheduledAt = now
-		return []incident.TimelineEvent{{At: now, Kind: incident.EventScheduled, Text: "Scheduled stakeholder update sent"}}, nil
+		return []incident.TimelineEvent{incident.ScheduledUpdateSent(now)}, nil
 	})
 	if errors.Is(err, errNoChange) {
 		updated, err = h.store.Get(ctx, inc.Number)

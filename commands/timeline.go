@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/incidentbot/incidentbot/bot/render"
+	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/incident"
 )
 
@@ -40,7 +41,7 @@ func (h *Handler) timelineCmd(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	msg, err := TimelineMessage(c.inc, events, page)
+	msg, err := TimelineMessage(h.cfg, c.inc, events, page)
 	if err != nil {
 		return err
 	}
@@ -50,7 +51,12 @@ func (h *Handler) timelineCmd(ctx context.Context, c *call) error {
 
 // TimelineMessage renders one page of a timeline; page 1 holds the newest
 // events, each page in time order.
-func TimelineMessage(inc *incident.Incident, events []incident.TimelineEvent, page int) (Message, error) {
+func TimelineMessage(cfg config.File, inc *incident.Incident, events []incident.TimelineEvent, page int) (Message, error) {
+	words := incident.Words{
+		User: userRef,
+		Text: func(s string) string { return render.Text(truncate(s, 300)) },
+		Role: roleNamer(cfg),
+	}
 	pages := max(1, (len(events)+timelinePageSize-1)/timelinePageSize)
 	if page > pages {
 		return Message{}, incident.Errorf("The timeline of %s has %d page(s); there is no page %d.", inc.Ref(), pages, page)
@@ -66,7 +72,7 @@ func TimelineMessage(inc *incident.Incident, events []incident.TimelineEvent, pa
 		}
 	}
 	for _, ev := range events[start:end] {
-		line := timelineLine(ev)
+		line := timelineLine(ev, words)
 		if chunk.Len()+len(line)+1 > maxSectionText-100 {
 			flush()
 		}
@@ -87,13 +93,13 @@ func TimelineMessage(inc *incident.Incident, events []incident.TimelineEvent, pa
 	return Message{Text: fmt.Sprintf("Timeline of %s (%d events)", inc.Ref(), len(events)), Blocks: blocks}, nil
 }
 
-func timelineLine(ev incident.TimelineEvent) string {
+func timelineLine(ev incident.TimelineEvent, words incident.Words) string {
 	who := "incidentbot"
 	if ev.Actor != "" {
 		who = userRef(ev.Actor)
 	}
 	icon := kindIcons[ev.Kind]
-	text := render.Text(truncate(ev.Text, 300))
+	text := ev.Describe(words)
 	if ev.Link != "" {
 		text += " (<" + ev.Link + "|message>)"
 	}

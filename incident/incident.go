@@ -301,18 +301,6 @@ const (
 	EventPublished EventKind = "postmortem"
 )
 
-// TimelineEvent is one entry of an incident's timeline.
-type TimelineEvent struct {
-	At    time.Time `json:"at"`
-	Actor string    `json:"actor,omitempty"` // Slack user ID; empty for the bot itself
-	Kind  EventKind `json:"kind"`
-	Text  string    `json:"text"`
-	// Phase is the phase entered, on EventPhase events.
-	Phase Phase `json:"phase,omitempty"`
-	// Link points at the Slack message a pinned event came from.
-	Link string `json:"link,omitempty"`
-}
-
 // PhaseDurations adds up the time spent in each phase from the timeline:
 // the incident is in identification from its declaration, and each
 // EventPhase moves it on (or back). The current phase runs until now.

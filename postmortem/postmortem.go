@@ -46,6 +46,16 @@ func (in Input) mentions(s string) string {
 	}
 }
 
+// roleName is a role's display name as configured now, or its key.
+func (in Input) roleName(key string) string {
+	for _, r := range in.Roles {
+		if r.Key == key {
+			return r.Name
+		}
+	}
+	return key
+}
+
 // Interval is a stretch of time the incident spent in one phase.
 type Interval struct {
 	Phase      incident.Phase
@@ -158,12 +168,17 @@ func Markdown(in Input) string {
 		w("None recorded.\n")
 	} else {
 		w("| Time (UTC) | Who | What |\n| --- | --- | --- |\n")
+		words := incident.Words{
+			User: func(id string) string { return mdCell(in.name(id)) },
+			Text: func(s string) string { return mdCell(in.mentions(s)) },
+			Role: in.roleName,
+		}
 		for _, ev := range in.Timeline {
-			what := mdCell(in.mentions(ev.Text))
+			what := ev.Describe(words)
 			if ev.Link != "" {
 				what += " ([message](" + ev.Link + "))"
 			}
-			w("| %s | %s | %s |\n", ev.At.UTC().Format("2006-01-02 15:04:05"), in.name(ev.Actor), what)
+			w("| %s | %s | %s |\n", ev.At.UTC().Format("2006-01-02 15:04:05"), mdCell(in.name(ev.Actor)), what)
 		}
 	}
 	w("\n")
@@ -240,9 +255,14 @@ func (in Input) severityLine() string {
 	line := "`" + in.Incident.Severity + "`"
 	var changes []string
 	for _, ev := range in.Timeline {
-		if ev.Kind == incident.EventSeverity {
-			changes = append(changes, fmt.Sprintf("%s at %s by %s", mdText(strings.TrimPrefix(ev.Text, "Severity: ")), stamp(ev.At), in.name(ev.Actor)))
+		if ev.Kind != incident.EventSeverity {
+			continue
 		}
+		change := ev.From + " → " + ev.To
+		if ev.V == 0 { // stored before events were typed
+			change = strings.TrimPrefix(ev.Text, "Severity: ")
+		}
+		changes = append(changes, fmt.Sprintf("%s at %s by %s", mdText(change), stamp(ev.At), in.name(ev.Actor)))
 	}
 	if len(changes) > 0 {
 		line += " (changes: " + strings.Join(changes, "; ") + ")"
@@ -259,6 +279,15 @@ func (in Input) roleHistory() map[string][]string {
 		if ev.Kind != incident.EventRole {
 			continue
 		}
+		if ev.V != 0 { // typed: the role by its key, whatever it is called now
+			holder := "nobody"
+			if ev.To != "" {
+				holder = in.name(ev.To)
+			}
+			out[ev.Role] = append(out[ev.Role], holder+" from "+stamp(ev.At))
+			continue
+		}
+		// Stored before events were typed: the sentence names the role as it was called then.
 		for _, r := range in.Roles {
 			rest, ok := strings.CutPrefix(ev.Text, r.Name+": ")
 			if !ok {

@@ -43,6 +43,24 @@ func sample() Input {
 		},
 	}
 	tl := []incident.TimelineEvent{
+		incident.Declared(at(0), "UALICE", "Ransomware", "sev1"),
+		incident.RoleChanged(at(3), "UALICE", "comms", "", "UCAROL"),
+		incident.PhaseMoved(at(20), "UALICE", incident.Identification, incident.Containment, ""),
+		incident.Updated(at(30), "UCAROL", "Hosts isolated"),
+		incident.SeverityChanged(at(45), "UALICE", "sev1", "sev2"),
+		incident.PhaseMoved(at(60), "UALICE", incident.Containment, incident.Eradication, ""),
+		incident.Pinned(at(90), "UDAVE", "UBOB", "dropper hash found", "https://example.slack.com/archives/C1/p1"),
+		incident.PhaseMoved(at(100), "UALICE", incident.Eradication, incident.Recovery, ""),
+		incident.PhaseMoved(at(150), "UALICE", incident.Recovery, incident.Lessons, ""),
+	}
+	return Input{Incident: inc, Timeline: tl, Roles: config.Defaults().Roles,
+		Names: map[string]string{"UALICE": "alice", "UBOB": "bob", "UCAROL": "carol"}, Published: at(24 * 60)}
+}
+
+// legacyTimeline is sample's timeline as the version before typed events
+// stored it: each event's sentence in Text, with Slack mentions.
+func legacyTimeline() []incident.TimelineEvent {
+	return []incident.TimelineEvent{
 		{At: at(0), Actor: "UALICE", Kind: incident.EventDeclared, Text: `Declared "Ransomware" with severity sev1; <@UALICE> is the commander`},
 		{At: at(3), Actor: "UALICE", Kind: incident.EventRole, Text: "Communications Lead: <@UCAROL>"},
 		{At: at(20), Actor: "UALICE", Kind: incident.EventPhase, Phase: incident.Containment, Text: "Phase: Identification → Containment"},
@@ -53,8 +71,32 @@ func sample() Input {
 		{At: at(100), Actor: "UALICE", Kind: incident.EventPhase, Phase: incident.Recovery, Text: "Phase: Eradication → Recovery"},
 		{At: at(150), Actor: "UALICE", Kind: incident.EventPhase, Phase: incident.Lessons, Text: "Phase: Recovery → Lessons learned"},
 	}
-	return Input{Incident: inc, Timeline: tl, Roles: config.Defaults().Roles,
-		Names: map[string]string{"UALICE": "alice", "UBOB": "bob", "UCAROL": "carol"}, Published: at(24 * 60)}
+}
+
+// An incident stored by the previous version reads as it did: the same
+// postmortem from its sentences as from typed events.
+func TestLegacyTimelineReadsTheSame(t *testing.T) {
+	typed, legacy := sample(), sample()
+	legacy.Timeline = legacyTimeline()
+	if a, b := Markdown(typed), Markdown(legacy); a != b {
+		t.Errorf("the legacy timeline renders differently:\n--- typed\n%s\n--- legacy\n%s", a, b)
+	}
+}
+
+// Renaming a role in the configuration renames it in old postmortems but
+// does not change who held it.
+func TestRenamedRoleKeepsItsHistory(t *testing.T) {
+	in := sample()
+	in.Roles = append([]incident.Role(nil), in.Roles...)
+	for i, r := range in.Roles {
+		if r.Key == "comms" {
+			in.Roles[i].Name = "Stakeholder Liaison"
+		}
+	}
+	md := Markdown(in)
+	if !strings.Contains(md, "- Stakeholder Liaison: @carol from 2026-11-27 09:03 UTC") || strings.Contains(md, "Communications Lead") {
+		t.Errorf("after renaming the comms role the postmortem says:\n%s", md)
+	}
 }
 
 func TestMarkdownGolden(t *testing.T) {

@@ -122,7 +122,7 @@ func TestScriptedIncident(t *testing.T) {
 				{incident.EventSeverity, "UALICE", "sev1 → sev2"},
 				{incident.EventUpdate, "UCAROL", "Backups verified"},
 				{incident.EventNote, "UBOB", "203.0.113.7"},
-				{incident.EventPinned, "UDAVE", "<@UDAVE>: EDR shows the dropper hash"},
+				{incident.EventPinned, "UDAVE", "<@UDAVE>: EDR shows the dropper hash"}, // dave pinned his own message
 				{incident.EventNote, "UBOB", "end of script"},
 			}
 			if len(tl) != len(want) {
@@ -131,9 +131,12 @@ func TestScriptedIncident(t *testing.T) {
 				}
 				t.Fatalf("timeline has %d events, want %d", len(tl), len(want))
 			}
+			roles := map[string]string{"commander": "Incident Commander", "comms": "Communications Lead", "tech": "Technical Lead"}
+			words := incident.Words{User: func(id string) string { return "<@" + id + ">" }, Text: func(s string) string { return s },
+				Role: func(k string) string { return roles[k] }}
 			for i, w := range want {
-				if tl[i].Kind != w.kind || tl[i].Actor != w.actor || !strings.Contains(tl[i].Text, w.text) {
-					t.Errorf("timeline[%d] = %s by %q: %q; want %s by %q containing %q", i, tl[i].Kind, tl[i].Actor, tl[i].Text, w.kind, w.actor, w.text)
+				if got := tl[i].Describe(words); tl[i].Kind != w.kind || tl[i].Actor != w.actor || !strings.Contains(got, w.text) || tl[i].V != 1 {
+					t.Errorf("timeline[%d] = %s by %q: %q; want a typed %s by %q containing %q", i, tl[i].Kind, tl[i].Actor, got, w.kind, w.actor, w.text)
 				}
 			}
 			if tl[13].Link == "" {

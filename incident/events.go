@@ -1,0 +1,187 @@
+package incident
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// TimelineEvent is one entry of an incident's timeline, stored as typed
+// fields: who, when, what kind, and the values it is about. Text is only
+// ever plain text a person wrote (a note, an update, a checklist item, a
+// pinned message); the sentences people read are made from the fields when
+// the event is shown (Describe), so no Slack markup is stored and renaming
+// a role or severity in the configuration does not rewrite history.
+type TimelineEvent struct {
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor,omitempty"` // Slack user ID; empty for the bot itself
+	Kind  EventKind `json:"kind"`
+	Text  string    `json:"text,omitempty"`
+	// Phase is the phase entered (EventPhase) or the checklist's phase (EventChecklist).
+	Phase Phase `json:"phase,omitempty"`
+	// From and To are the values changed: phases, severities (EventPhase, EventSeverity),
+	// or the role's previous and new holder (EventRole).
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	// Role is the role key of an EventRole.
+	Role string `json:"role,omitempty"`
+	// Users are the people an event is about: the invited, a pinned message's author.
+	Users []string `json:"users,omitempty"`
+	// Reason is why a phase moved back.
+	Reason string `json:"reason,omitempty"`
+	// Item is a follow-up action's number; Done says a checklist item or
+	// follow-up became done (or, for a checklist item, undone).
+	Item int  `json:"item,omitempty"`
+	Done bool `json:"done,omitempty"`
+	// Link points at the Slack message or file the event is about.
+	Link string `json:"link,omitempty"`
+	// V is 1 for typed events; 0 for events stored before, whose Text is
+	// the sentence as it was written then, Slack mentions and all.
+	V int `json:"v,omitempty"`
+}
+
+// typed marks events built here.
+const typed = 1
+
+// The events, one constructor each.
+
+func Declared(at time.Time, by, title, severity string) TimelineEvent {
+	return TimelineEvent{At: at, Actor: by, Kind: EventDeclared, Text: title, To: severity, Users: []string{by}, V: typed}
+}
+func ChannelCreated(at time.Time, name string) TimelineEvent {
+	return TimelineEvent{At: at, Kind: EventChannel, To: name, V: typed}
+}
+func Invited(at time.Time, by string, users []string) TimelineEvent {
+	return TimelineEvent{At: at, Actor: by, Kind: EventInvite, Users: users, V: typed}
+}
+func PhaseMoved(at time.Time, by string, from, to Phase, reason string) TimelineEvent {
+	return TimelineEvent{At: at, Actor: by, Kind: EventPhase, Phase: to, From: string(from), To: string(to), Reason: reason, V: typed}
+}
+func SeverityChanged(at time.Time, by, from, to string) TimelineEvent {
+	return TimelineEvent{At: at, Actor: by, Kind: EventSeverity, From: from, To: to, V: typed}
+}
+
+// RoleChanged records a role's holder changing from one user to another;
+// either may be "" (nobody).
+func RoleChanged(at time.Time, by, role, from, to string) TimelineEvent {
+	return TimelineEvent{At: at, Actor: by, Kind: EventRole, Role: role, From: from, To: to, V: typed}
+}
+func ChecklistTicked(at time.Time, by string, p Phase, item string, done bool) TimelineEvent {
+	return TimelineEvent{At: at, Actor: by, Kind: EventChecklist, Phase: p, Text: item, Done: done, V: typed}
+}
+func Updated(at time.Time, by, text string) TimelineEvent {
+	return TimelineEvent{At: at, Actor: by, Kind: EventUpdate, Text: text, V: typed}
+}
+func ScheduledUpdateSent(at time.Time) TimelineEvent {
+	return TimelineEvent{At: at, Kind: EventScheduled, V: typed}
+}
+func Noted(at time.Time, by, text string) TimelineEvent {
+	return TimelineEvent{At: at, Actor: by, Kind: EventNote, Text: text, V: typed}
+}
+
+// Pinned records a message put on the timeline with :pushpin:; author may be "".
+func Pinned(at time.Time, by, author, text, link string) TimelineEvent {
+	ev := TimelineEvent{At: at, Actor: by, Kind: EventPinned, Text: text, Link: link, V: typed}
+	if author != "" {
+		ev.Users = []string{author}
+	}
+	return ev
+}
+func IncidentClosed(at time.Time, by, summary string) TimelineEvent {
+	return TimelineEvent{At: at, Actor: by, Kind: EventClosed, Text: summary, V: typed}
+}
+func LessonAdded(at time.Time, by string) TimelineEvent {
+	return TimelineEvent{At: at, Actor: by, Kind: EventLesson, V: typed}
+}
+func FollowUpAdded(at time.Time, by string, id int, text string) TimelineEvent {
+	return TimelineEvent{At: at, Actor: by, Kind: EventFollowUp, Item: id, Text: text, V: typed}
+}
+func FollowUpDone(at time.Time, by string, id int) TimelineEvent {
+	return TimelineEvent{At: at, Actor: by, Kind: EventFollowUp, Item: id, Done: true, V: typed}
+}
+func PostmortemPublished(at time.Time, link string) TimelineEvent {
+	return TimelineEvent{At: at, Kind: EventPublished, Link: link, V: typed}
+}
+
+// Words is how a place that shows events writes their parts: a person
+// (a mention in Slack, a name in a document), text a person wrote
+// (escaped for where it goes), and a role's display name.
+type Words struct {
+	User func(id string) string
+	Text func(plain string) string
+	Role func(key string) string
+}
+
+// Describe is the event as one sentence, in the words of where it is shown.
+func (ev TimelineEvent) Describe(w Words) string {
+	if ev.V == 0 {
+		return w.Text(ev.Text) // stored before events were typed: the sentence as written then
+	}
+	users := func(ids []string) string {
+		out := make([]string, len(ids))
+		for i, id := range ids {
+			out[i] = w.User(id)
+		}
+		return strings.Join(out, ", ")
+	}
+	holder := func(id string) string {
+		if id == "" {
+			return "nobody"
+		}
+		return w.User(id)
+	}
+	switch ev.Kind {
+	case EventDeclared:
+		return fmt.Sprintf("Declared %s with severity %s; %s is the commander", w.Text(`"`+ev.Text+`"`), w.Text(ev.To), users(ev.Users))
+	case EventChannel:
+		return w.Text("Channel #" + ev.To + " created")
+	case EventInvite:
+		return "Invited " + users(ev.Users)
+	case EventPhase:
+		from, to := Phase(ev.From).Title(), Phase(ev.To).Title()
+		if ev.Reason != "" {
+			return fmt.Sprintf("Phase moved back: %s → %s (%s)", from, to, w.Text(ev.Reason))
+		}
+		return fmt.Sprintf("Phase: %s → %s", from, to)
+	case EventSeverity:
+		return fmt.Sprintf("Severity: %s → %s", w.Text(ev.From), w.Text(ev.To))
+	case EventRole:
+		role := w.Text(w.Role(ev.Role))
+		switch {
+		case ev.To == "":
+			return fmt.Sprintf("%s: %s stepped down", role, holder(ev.From))
+		case ev.From == "":
+			return fmt.Sprintf("%s: %s", role, w.User(ev.To))
+		}
+		return fmt.Sprintf("%s: %s → %s", role, w.User(ev.From), w.User(ev.To))
+	case EventChecklist:
+		verb := "done"
+		if !ev.Done {
+			verb = "not done after all"
+		}
+		return fmt.Sprintf("%s checklist: %s %s", ev.Phase.Title(), w.Text(`"`+ev.Text+`"`), verb)
+	case EventScheduled:
+		return "Scheduled stakeholder update sent"
+	case EventPinned:
+		author := "someone"
+		if len(ev.Users) > 0 {
+			author = w.User(ev.Users[0])
+		}
+		return author + ": " + w.Text(ev.Text)
+	case EventClosed:
+		if ev.Text == "" {
+			return "Closed"
+		}
+		return "Closed: " + w.Text(ev.Text)
+	case EventLesson:
+		return "Lessons learned added"
+	case EventFollowUp:
+		if ev.Done {
+			return fmt.Sprintf("Follow-up #%d done", ev.Item)
+		}
+		return fmt.Sprintf("Follow-up #%d: %s", ev.Item, w.Text(ev.Text))
+	case EventPublished:
+		return "Postmortem published"
+	}
+	return w.Text(ev.Text) // updates, notes, and kinds to come
+}
