@@ -117,6 +117,8 @@ func TestRetroToPostmortem(t *testing.T) {
 		inc, _ := h.store.Get(s.ctx, 1)
 		return inc.Status == incident.Closed
 	})
+	// Archiving is the last step of publishing: once it is done, so is the rest.
+	s.await("the channel archived", func() bool { ch, _ := h.slack.Channel(s.ch); return ch.Archived })
 	files := h.slack.Files()
 	if len(files) != 2 || files[0].Name != "inc-1-postmortem.md" || files[1].Name != "inc-1-phases.png" || files[0].Channel != s.ch {
 		t.Fatalf("files: %+v", files)
