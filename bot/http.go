@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -216,4 +217,27 @@ func (rd *Readiness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rd.mu.Unlock()
 	}
 	_, _ = io.WriteString(w, "ready\n")
+}
+
+// WhoAmI asks Slack for the bot's user ID, retrying while Slack is
+// unreachable; a token Slack refuses stops start-up.
+func WhoAmI(ctx context.Context, api *slack.Client, log *slog.Logger) (string, error) {
+	wait := time.Second
+	for {
+		auth, err := api.AuthTestContext(ctx)
+		if err == nil {
+			return auth.UserID, nil
+		}
+		switch err.Error() {
+		case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired":
+			return "", fmt.Errorf("slack refused SLACK_BOT_TOKEN (auth.test: %w)", err)
+		}
+		log.Warn("slack auth.test failed; retrying", "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 30*time.Second)
+	}
 }

@@ -7,10 +7,10 @@ import (
 	"time"
 )
 
-// The inbox journals every request from Slack that the bot acknowledged,
-// until its work is done, so that a replica that dies in between does not
-// lose it: another replica finds the entry stale and does the work.
-const inboxKey = keyPrefix + "inbox" // hash: request ID -> InboxEntry (JSON)
+// The inbox (inboxKey) journals every request from Slack that the bot
+// acknowledged, until its work is done, so that a replica that dies in
+// between does not lose it: another replica finds the entry stale and does
+// the work.
 
 // InboxEntry is one acknowledged request.
 type InboxEntry struct {

@@ -12,7 +12,16 @@ const (
 	openKey     = keyPrefix + "open"     // sorted set: open incident numbers, scored by number
 	channelsKey = keyPrefix + "channels" // hash: Slack channel ID -> incident number
 	actionsKey  = keyPrefix + "actions"  // sorted set: incidents with open follow-up actions
+	inboxKey    = keyPrefix + "inbox"    // hash: request ID -> InboxEntry (JSON), the journal
+
+	// The schedule's keys share the hash tag {sched} so the claim script,
+	// which touches both, runs in one Cluster slot.
+	dueKey    = keyPrefix + "{sched}:due"    // ZSET incident number -> due (ms)
+	claimsKey = keyPrefix + "{sched}:claims" // HASH incident number -> "token due(ms)"
 )
+
+// onceKey is a lock taken once for a named piece of work (a digest slot, a postmortem).
+func onceKey(name string) string { return keyPrefix + "once:" + name }
 
 func incidentTag(n int64) string { return keyPrefix + "inc:{" + strconv.FormatInt(n, 10) + "}" }
 

@@ -13,16 +13,9 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// The schedule: one entry per open incident in a sorted set scored by the
-// time its next scheduled work (an update or a nudge) is due, in unix
-// milliseconds. Both keys share the hash tag {sched} so the claim script,
-// which touches both, runs in one Cluster slot.
-const (
-	dueKey    = keyPrefix + "{sched}:due"    // ZSET incident number -> due (ms)
-	claimsKey = keyPrefix + "{sched}:claims" // HASH incident number -> "token due(ms)"
-)
-
-func onceKey(name string) string { return keyPrefix + "once:" + name }
+// The schedule (dueKey, claimsKey): one entry per open incident in a sorted
+// set scored by the time its next scheduled work (an update or a nudge) is
+// due, in unix milliseconds.
 
 // Claim is a scheduled item taken by one runner until its lease runs out.
 type Claim struct {

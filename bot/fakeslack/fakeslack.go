@@ -13,13 +13,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -125,7 +124,7 @@ type Server struct {
 	// PingInterval is how often the Socket Mode connection is pinged; Slack pings every few seconds.
 	PingInterval time.Duration
 
-	srv *httptest.Server
+	srv *listener
 
 	mu        sync.Mutex
 	now       func() time.Time // stamps calls; the wall clock unless SetClock
@@ -183,9 +182,29 @@ func New() *Server {
 	mux.HandleFunc("/socket-mode", s.serveSocket)
 	mux.HandleFunc("/hooks/response/{id}", s.serveResponseURL)
 	mux.HandleFunc("POST /upload/{id}", s.serveUpload)
-	s.srv = httptest.NewServer(mux)
+	s.srv = listen(mux)
 	return s
 }
+
+// listener serves the fake on a free loopback port. It is not httptest's
+// server, so that the playground's binary links no test packages.
+type listener struct {
+	URL string
+	srv *http.Server
+}
+
+func listen(h http.Handler) *listener {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(fmt.Sprintf("fakeslack: listen on loopback: %v", err))
+	}
+	l := &listener{URL: "http://" + ln.Addr().String(), srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
+	go func() { _ = l.srv.Serve(ln) }()
+	return l
+}
+
+// Close stops listening and closes open connections.
+func (l *listener) Close() { _ = l.srv.Close() }
 
 // Close stops the server and drops Socket Mode connections.
 func (s *Server) Close() {
@@ -374,8 +393,15 @@ func (s *Server) WaitFor(ctx context.Context, cond func() bool) error {
 	}
 }
 
+// TB is what Await needs of a test (testing.TB has it), so that the fake
+// itself does not import the testing package.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
 // Await is WaitFor for tests: it fails the test after 10 seconds, saying what it waited for.
-func (s *Server) Await(t testing.TB, what string, cond func() bool) {
+func (s *Server) Await(t TB, what string, cond func() bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

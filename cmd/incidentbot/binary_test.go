@@ -173,3 +173,27 @@ func TestRealBinary(t *testing.T) {
 	}
 	_ = os.Remove(bin)
 }
+
+// The production binary links no test packages (the playground's Slack
+// stand-in included), and only bot/ imports slack-go.
+func TestBinaryLinksNoTestPackages(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if dep == "testing" || strings.HasPrefix(dep, "testing/") || dep == "net/http/httptest" {
+			t.Errorf("the binary links %s", dep)
+		}
+	}
+	out, err = exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "github.com/incidentbot/incidentbot/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		pkg, imports, _ := strings.Cut(line, " ")
+		if strings.Contains(imports, "github.com/slack-go/slack") && !strings.HasPrefix(pkg, "github.com/incidentbot/incidentbot/bot") {
+			t.Errorf("%s imports slack-go; only bot/ may", pkg)
+		}
+	}
+}

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/slack-go/slack"
-
 	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/config"
@@ -145,7 +143,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 	rdb.AddHook(metrics.RedisHook())
 	metrics.RegisterOpenIncidents(store)
 	api := bot.NewSlackClient(cfg.SlackBotToken, cfg.SlackAppToken, cfg.SlackAPIURL, metrics)
-	botUserID, err := whoAmI(ctx, api, log)
+	botUserID, err := bot.WhoAmI(ctx, api, log)
 	if err != nil {
 		return err
 	}
@@ -222,27 +220,4 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 	}
 	log.Info("incidentbot stopped")
 	return runErr
-}
-
-// whoAmI asks Slack for the bot's user ID, retrying while Slack is
-// unreachable; a token Slack refuses stops start-up.
-func whoAmI(ctx context.Context, api *slack.Client, log *slog.Logger) (string, error) {
-	wait := time.Second
-	for {
-		auth, err := api.AuthTestContext(ctx)
-		if err == nil {
-			return auth.UserID, nil
-		}
-		switch err.Error() {
-		case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired":
-			return "", fmt.Errorf("slack refused SLACK_BOT_TOKEN (auth.test: %w)", err)
-		}
-		log.Warn("slack auth.test failed; retrying", "err", err, "in", wait)
-		select {
-		case <-ctx.Done():
-			return "", ctx.Err()
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 30*time.Second)
-	}
 }
