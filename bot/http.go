@@ -48,7 +48,7 @@ func NewHandler(cfg ServerConfig) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	ready := cfg.Ready
 	if ready == nil {
-		ready = NewReadiness(cfg.Store, cfg.API)
+		ready = NewReadiness(cfg.Store, cfg.API, cfg.Log)
 	}
 	mux.Handle("GET /readyz", ready)
 	mux.Handle("GET /metrics", cfg.Metrics.Handler())
@@ -177,6 +177,7 @@ func writeEphemeral(w http.ResponseWriter, text string) {
 type Readiness struct {
 	store    Pinger
 	api      *slack.Client
+	log      *slog.Logger
 	draining atomic.Bool
 
 	mu       sync.Mutex
@@ -185,8 +186,8 @@ type Readiness struct {
 }
 
 // NewReadiness returns the /readyz handler.
-func NewReadiness(store Pinger, api *slack.Client) *Readiness {
-	return &Readiness{store: store, api: api, cacheFor: time.Minute}
+func NewReadiness(store Pinger, api *slack.Client, log *slog.Logger) *Readiness {
+	return &Readiness{store: store, api: api, log: log, cacheFor: time.Minute}
 }
 
 // Drain makes /readyz fail from now on, so load balancers move away while
@@ -200,8 +201,11 @@ func (rd *Readiness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
+	// The answer names no address or cause (the endpoint may be public, as
+	// the Slack request URLs are); the log has them.
 	if err := rd.store.Ping(ctx); err != nil {
-		http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
+		rd.log.Warn("not ready: the store does not answer", "err", err)
+		http.Error(w, "store not answering", http.StatusServiceUnavailable)
 		return
 	}
 	rd.mu.Lock()
@@ -209,7 +213,8 @@ func (rd *Readiness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rd.mu.Unlock()
 	if !fresh {
 		if _, err := rd.api.AuthTestContext(ctx); err != nil {
-			http.Error(w, "slack: "+err.Error(), http.StatusServiceUnavailable)
+			rd.log.Warn("not ready: Slack does not accept the token or does not answer", "err", err)
+			http.Error(w, "slack not answering", http.StatusServiceUnavailable)
 			return
 		}
 		rd.mu.Lock()

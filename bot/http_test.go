@@ -26,7 +26,7 @@ func TestReadinessFollowsRedisAndSlack(t *testing.T) {
 	metrics := bot.NewMetrics("test")
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), metrics)
-	ready := bot.NewReadiness(store, api)
+	ready := bot.NewReadiness(store, api, log)
 	h := httptest.NewServer(bot.NewHandler(bot.ServerConfig{Store: store, API: api, Metrics: metrics, Log: log, Ready: ready,
 		Dispatcher: bot.NewDispatcher(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now), store, metrics, log, time.Now)}))
 	defer h.Close()

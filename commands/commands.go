@@ -68,6 +68,7 @@ type Store interface {
 	SavePostmortem(ctx context.Context, n int64, markdown string) error
 	Postmortem(ctx context.Context, n int64) (string, error)
 	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
+	Applied(ctx context.Context, n int64, effect string) (bool, error)
 }
 
 // Request is one /incident command as a user typed it.
@@ -242,10 +243,21 @@ func (h *Handler) maySee(inc *incident.Incident, user, channel string) bool {
 	return inc.VisibleTo(user, channel) || slices.Contains(h.cfg.Admins, user)
 }
 
+// wroteBefore reports whether the request ctx works for is being done again
+// after its first run wrote to the incident: it then meets the state it
+// left itself (a close finds the incident closed), and the checks that
+// passed the first time are not made again. A request whose first run
+// wrote nothing is checked like any other.
+func (h *Handler) wroteBefore(ctx context.Context, n int64) bool {
+	if !incident.IsRedo(ctx) {
+		return false
+	}
+	done, err := h.store.Applied(ctx, n, incident.RequestID(ctx)+"#1")
+	return err == nil && done
+}
+
 func (h *Handler) checkOpen(ctx context.Context, sub subcommand, inc *incident.Incident) error {
-	// Done again, a request meets the state its own first run left (a close
-	// finds the incident closed): the check passed then.
-	if sub.open && inc.Status != incident.Open && !incident.IsRedo(ctx) {
+	if sub.open && inc.Status != incident.Open && !h.wroteBefore(ctx, inc.Number) {
 		return incident.Fail(incident.Conflict, "%s is closed, so `/incident %s` no longer applies. Add lessons with `/incident lesson` until the postmortem is published.", inc.Ref(), sub.name)
 	}
 	return nil

@@ -318,13 +318,15 @@ func (h *Handler) assignSubmission(ctx context.Context, in Interaction, inc *inc
 		return map[string]string{InputRole: "Choose one of the roles."}, nil
 	case user == "":
 		return map[string]string{InputUser: "Choose the person to assign."}, nil
+	case !userID.MatchString(user):
+		return map[string]string{InputUser: "Choose the person from the list."}, nil
 	case user == h.botUserID:
 		return map[string]string{InputUser: "I can't hold a role myself; choose a person."}, nil
 	}
 	// Checked again with the change, on the state then, as for the command;
 	// here they become field errors. A request done again meets the state
 	// it left itself, so it skips them.
-	if !incident.IsRedo(ctx) {
+	if !h.wroteBefore(ctx, inc.Number) {
 		if inc.Roles[role.Key] == user {
 			return map[string]string{InputUser: "They already are the " + role.Name + "."}, nil
 		}

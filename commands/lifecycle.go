@@ -66,6 +66,9 @@ func phaseList() string {
 func (h *Handler) movePhase(ctx context.Context, n int64, actor string, target incident.Phase, reason string, from incident.Phase) (*incident.Incident, error) {
 	now := h.now()
 	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+		if err := inc.EnsureOpen("moving the phase"); err != nil {
+			return nil, err
+		}
 		if from != "" && from != inc.Phase {
 			return nil, incident.Fail(incident.Conflict, "%s has already moved on from %s: it is in %s.", inc.Ref(), from.Title(), inc.Phase.Title())
 		}
@@ -202,6 +205,9 @@ func (h *Handler) severityCmd(ctx context.Context, c *call) error {
 	}
 	now := h.now()
 	inc, err := h.store.Update(ctx, c.inc.Number, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+		if err := inc.EnsureOpen("changing the severity"); err != nil {
+			return nil, err
+		}
 		if err := h.mayLead(inc, c.req.UserID, "change the severity"); err != nil {
 			return nil, err
 		}
@@ -251,6 +257,9 @@ func (h *Handler) assign(ctx context.Context, n int64, actor, roleKey, user stri
 	}
 	now := h.now()
 	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+		if err := inc.EnsureOpen("assigning roles"); err != nil {
+			return nil, err
+		}
 		prev := inc.Roles[role.Key]
 		if role.Key == incident.CommanderRole {
 			if err := h.mayLead(inc, actor, "hand over the commander role"); err != nil {
@@ -369,6 +378,9 @@ func (h *Handler) postUpdate(ctx context.Context, n int64, actor, text string) e
 	}
 	now := h.now()
 	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+		if err := inc.EnsureOpen("posting updates"); err != nil {
+			return nil, err
+		}
 		inc.LastUpdate, inc.LastUpdateAt, inc.LastUpdateBy = text, now, actor
 		return []incident.TimelineEvent{incident.Updated(now, actor, text)}, nil
 	})

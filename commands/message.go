@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"regexp"
 	"time"
 	"unicode/utf8"
 
@@ -78,9 +79,16 @@ func slackDate(t time.Time, format string) string {
 	return fmt.Sprintf("<!date^%d^%s|%s>", t.Unix(), format, t.UTC().Format("2006-01-02 15:04 UTC"))
 }
 
+// userID is the shape of a Slack user ID; anything else that claims to be
+// one (a forged form value) is shown as text, never as markup.
+var userID = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
+
 func userRef(id string) string {
-	if id == "" {
+	switch {
+	case id == "":
 		return "_unassigned_"
+	case !userID.MatchString(id):
+		return render.Text(id)
 	}
 	return "<@" + id + ">"
 }

@@ -248,6 +248,9 @@ func (h *Handler) lessonSubmission(_ context.Context, in Interaction, inc *incid
 			}
 			continue
 		}
+		if owner != "" && !userID.MatchString(owner) {
+			return map[string]string{InputOwner(i): "Choose the owner from the list."}, nil
+		}
 		if due != "" {
 			if _, err := time.Parse(time.DateOnly, due); err != nil {
 				return map[string]string{InputDue(i): "Pick a date."}, nil
@@ -341,7 +344,7 @@ func (h *Handler) postmortemCmd(ctx context.Context, c *call) error {
 		head += ": <" + inc.PostmortemLink + "|open the document>"
 	}
 	h.respond(ctx, c.req, Message{Text: "Postmortem of " + inc.Ref(), Blocks: []Block{
-		section(head), section("```" + render.Label(truncate(strings.ReplaceAll(md, "```", "'''"), maxSectionText-200)) + "```")}})
+		section(head), section("```" + render.Text(render.Plain(truncate(strings.ReplaceAll(md, "```", "'''"), maxSectionText-200))) + "```")}})
 	return nil
 }
 

@@ -273,6 +273,15 @@ func (i *Incident) IsMember(userID string) bool {
 	return false
 }
 
+// EnsureOpen refuses a change only an open incident takes: checked with
+// the change itself, on the state at that moment.
+func (i *Incident) EnsureOpen(what string) error {
+	if i.Status == Open {
+		return nil
+	}
+	return Fail(Conflict, "%s is closed, so %s no longer applies. Add lessons with `/incident lesson` until the postmortem is published.", i.Ref(), what)
+}
+
 // VisibleTo reports whether a user may see the incident: anyone may see a
 // public one; a private one is seen by its members and from its own channel.
 func (i *Incident) VisibleTo(userID, channelID string) bool {

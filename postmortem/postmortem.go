@@ -4,6 +4,7 @@ package postmortem
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -20,30 +21,36 @@ type Input struct {
 	Published time.Time
 }
 
+// name is a person as the document shows them: @name, escaped like any
+// text a person chose (a display name can hold Markdown or Slack markup).
 func (in Input) name(id string) string {
 	if id == "" {
 		return "incidentbot"
 	}
 	if n := in.Names[id]; n != "" {
-		return "@" + n
+		return "@" + mdCell(n)
 	}
-	return id
+	return mdCell(id)
 }
 
-// mentions turns <@U123> in recorded text into @name, for a document read outside Slack.
-func (in Input) mentions(s string) string {
-	for {
-		i := strings.Index(s, "<@")
-		if i < 0 {
-			return s
-		}
-		j := strings.IndexByte(s[i:], '>')
-		if j < 0 {
-			return s
-		}
-		id, _, _ := strings.Cut(s[i+2:i+j], "|")
-		s = s[:i] + in.name(id) + s[i+j+1:]
+var mention = regexp.MustCompile(`<@([UW][A-Z0-9]+)(?:\|[^>]*)?>`)
+
+// md is recorded text for the document: escaped, with each <@U123> turned
+// into the person's @name. In a table cell (cell) line breaks become spaces.
+func (in Input) md(s string, cell bool) string {
+	esc := mdText
+	if cell {
+		esc = mdCell
 	}
+	var b strings.Builder
+	last := 0
+	for _, m := range mention.FindAllStringSubmatchIndex(s, -1) {
+		b.WriteString(esc(s[last:m[0]]))
+		b.WriteString(in.name(s[m[2]:m[3]]))
+		last = m[1]
+	}
+	b.WriteString(esc(s[last:]))
+	return b.String()
 }
 
 // roleName is a role's display name as configured now, or its key.
@@ -133,7 +140,7 @@ func Markdown(in Input) string {
 	}
 	w("| Channel | #%s |\n\n", inc.ChannelName)
 
-	w("## Summary\n\n%s\n\n", orNone(mdText(in.mentions(inc.Summary))))
+	w("## Summary\n\n%s\n\n", orNone(in.md(inc.Summary, false)))
 
 	f := in.HeadlineFigures()
 	w("## Headline figures\n\n| Figure | Time |\n| --- | --- |\n")
@@ -169,8 +176,8 @@ func Markdown(in Input) string {
 	} else {
 		w("| Time (UTC) | Who | What |\n| --- | --- | --- |\n")
 		words := incident.Words{
-			User: func(id string) string { return mdCell(in.name(id)) },
-			Text: func(s string) string { return mdCell(in.mentions(s)) },
+			User: in.name,
+			Text: func(s string) string { return in.md(s, true) },
 			Role: in.roleName,
 		}
 		for _, ev := range in.Timeline {
@@ -178,7 +185,7 @@ func Markdown(in Input) string {
 			if ev.Link != "" {
 				what += " ([message](" + ev.Link + "))"
 			}
-			w("| %s | %s | %s |\n", ev.At.UTC().Format("2006-01-02 15:04:05"), mdCell(in.name(ev.Actor)), what)
+			w("| %s | %s | %s |\n", ev.At.UTC().Format("2006-01-02 15:04:05"), in.name(ev.Actor), what)
 		}
 	}
 	w("\n")
@@ -219,7 +226,7 @@ func Markdown(in Input) string {
 		n := 0
 		for _, l := range inc.Lessons {
 			if t := strings.TrimSpace(group.pick(l)); t != "" {
-				w("- %s — %s\n", mdText(in.mentions(strings.ReplaceAll(t, "\n", " "))), in.name(l.Author))
+				w("- %s — %s\n", in.md(strings.ReplaceAll(t, "\n", " "), false), in.name(l.Author))
 				n++
 			}
 		}
@@ -245,7 +252,7 @@ func Markdown(in Input) string {
 			if a.Done {
 				status = "done by " + in.name(a.DoneBy)
 			}
-			w("| %d | %s | %s | %s | %s |\n", a.ID, mdCell(in.mentions(a.Text)), owner, due, status)
+			w("| %d | %s | %s | %s | %s |\n", a.ID, in.md(a.Text, true), owner, due, status)
 		}
 	}
 	return b.String()
@@ -300,7 +307,7 @@ func (in Input) roleHistory() map[string][]string {
 			if _, after, found := strings.Cut(rest, " → "); found {
 				rest = after
 			}
-			out[r.Key] = append(out[r.Key], in.mentions(rest)+" from "+stamp(ev.At))
+			out[r.Key] = append(out[r.Key], in.md(rest, true)+" from "+stamp(ev.At))
 		}
 	}
 	return out

@@ -56,6 +56,19 @@ func recordEffect(ctx context.Context, p redis.Pipeliner, n int64, effect string
 	p.ZRemRangeByRank(ctx, effectsKey(n), 0, -maxEffects-1)
 }
 
+// Applied reports whether an incident holds an effect: whether a request
+// done again had written before its first run ended.
+func (s *Store) Applied(ctx context.Context, n int64, effect string) (bool, error) {
+	err := s.rdb.ZScore(ctx, effectsKey(n), effect).Err()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("effects of %s: %w", incident.FormatRef(n), err)
+	}
+	return true, nil
+}
+
 // applied reports whether the incident already holds an effect.
 func applied(ctx context.Context, tx *redis.Tx, n int64, effect string) (bool, error) {
 	if effect == "" {

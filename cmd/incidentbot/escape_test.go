@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
+	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/incident"
 )
@@ -51,7 +52,9 @@ func TestNoUserTextComesAlive(t *testing.T) {
 				r := rand.New(rand.NewPCG(seed, 42))
 				h := startBot(t, transport == "socket")
 				s := &script{t: t, h: h, ctx: context.Background()}
-				general := h.slack.CreateChannel("general", false, "UALICE", "UBOB", "UCAROL")
+				// A person whose display name is itself an attack takes part.
+				h.slack.AddUser("UEVE", "<!channel> <https://evil.example|IT desk> \u202egnp.exe")
+				general := h.slack.CreateChannel("general", false, "UALICE", "UBOB", "UCAROL", "UEVE")
 				send := func(user, channel, text string) {
 					t.Helper()
 					// Sent as Slack delivers it, without the fake's escaping of typed text.
@@ -75,6 +78,8 @@ func TestNoUserTextComesAlive(t *testing.T) {
 				send("UALICE", s.ch, "note "+hostileText(r, 10))
 				send("UALICE", s.ch, "update "+hostileText(r, 10))
 				send("UALICE", s.ch, "assign comms <@UCAROL|carol>")
+				send("UALICE", s.ch, "assign scribe <@UEVE|eve>")
+				send("UEVE", s.ch, "note "+hostileText(r, 4))
 				pinned := h.slack.PostAs("UBOB", s.ch, hostileText(r, 8))
 				if _, _, err := h.slack.React(s.ctx, "UBOB", s.ch, pinned, "pushpin"); err != nil {
 					t.Fatal(err)
@@ -99,6 +104,7 @@ func TestNoUserTextComesAlive(t *testing.T) {
 				send("UBOB", s.ch, "timeline")
 				send("UALICE", s.ch, "close "+hostileText(r, 8))
 				send("UBOB", s.ch, "lesson wrong "+hostileText(r, 8))
+				send("UEVE", s.ch, "lesson well "+hostileText(r, 3))
 				card = s.cardMessage()
 				if _, err := h.slack.Click(s.ctx, "UBOB", s.ch, card.TS, commands.ActionAddLesson); err != nil {
 					t.Fatal(err)
@@ -118,6 +124,15 @@ func TestNoUserTextComesAlive(t *testing.T) {
 						live[i] = l[:min(len(l), 300)]
 					}
 					t.Errorf("%d live tokens reached Slack, among them:\n%s", len(live), strings.Join(live[:min(len(live), 5)], "\n"))
+				}
+				// The postmortem document is escaped for Markdown: nothing of Slack's
+				// markup and no display-reordering controls survive in it either.
+				for _, f := range h.slack.Files() {
+					if strings.HasSuffix(f.Name, ".md") {
+						if live := render.Live(string(f.Content)); len(live) > 0 {
+							t.Errorf("the postmortem file holds %q", live)
+						}
+					}
 				}
 				stake, _ := h.slack.Channel(h.stakeholder)
 				if len(stake.Messages) < 3 {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -294,6 +296,15 @@ func TestStoreDownShowsASafeMessage(t *testing.T) {
 		if strings.Contains(got, leak) {
 			t.Errorf("the message shows %q: %s", leak, got)
 		}
+	}
+	resp, err := http.Get("http://" + h.addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || strings.Contains(string(body), h.redis.Addr) || strings.Contains(string(body), "refused") {
+		t.Errorf("/readyz with Redis down: %d %q", resp.StatusCode, body)
 	}
 	s.eventually("the cause in the log under the reference", func() bool {
 		for _, line := range strings.Split(h.logs.String(), "\n") {

@@ -158,7 +158,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 	if cfg.SocketMode() {
 		secret = "" // no request URLs: Slack reaches us over the WebSocket
 	}
-	ready := bot.NewReadiness(store, api)
+	ready := bot.NewReadiness(store, api, log)
 	srv := &http.Server{
 		Handler: bot.NewHandler(bot.ServerConfig{SigningSecret: secret, Store: store, API: api,
 			Dispatcher: dispatcher, Metrics: metrics, Log: log, Ready: ready, Mount: opts.mount}),
