@@ -295,6 +295,16 @@ var (
 	keyPattern      = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
 )
 
+var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
+
+// yamlProblem words the YAML decoder's error for the person who wrote the
+// file: "line 3: unknown key chanel_prefix", not the decoder's Go types.
+func yamlProblem(err error) string {
+	msg := unknownField.ReplaceAllString(err.Error(), "line $1: unknown key $2")
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	return strings.TrimPrefix(msg, "unmarshal errors:\n  ")
+}
+
 // ParseFile parses the YAML configuration over the defaults and validates it.
 func ParseFile(data []byte) (File, error) {
 	f := Defaults()
@@ -302,7 +312,7 @@ func ParseFile(data []byte) (File, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true) // an unknown key is a mistake, not something to ignore
 	if err := dec.Decode(&raw); err != nil && !errors.Is(err, io.EOF) {
-		return File{}, fmt.Errorf("invalid YAML: %w", err)
+		return File{}, fmt.Errorf("invalid YAML: %s", yamlProblem(err))
 	}
 
 	var errs []error

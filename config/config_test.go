@@ -128,7 +128,8 @@ func TestLoadReadsConfigFile(t *testing.T) {
 	}
 
 	bad := func(string) ([]byte, error) { return []byte("channel_prefx: sec\n"), nil }
-	if _, err := Load(env, bad); err == nil || !strings.Contains(err.Error(), "/etc/ib.yaml") || !strings.Contains(err.Error(), "channel_prefx") {
+	if _, err := Load(env, bad); err == nil || !strings.Contains(err.Error(), "/etc/ib.yaml") || !strings.Contains(err.Error(), "line 1: unknown key channel_prefx") ||
+		strings.Contains(err.Error(), "rawFile") {
 		t.Errorf("unknown key error = %v", err)
 	}
 }

@@ -62,7 +62,9 @@ function element(el, ctx) {
   const data = `data-action="${esc(el.action_id)}" data-block="${esc(ctx.block)}" data-ts="${esc(ctx.ts)}"`;
   switch (el.type) {
     case "button":
-      return `<button type="button" class="${esc(el.style || "")}" ${data} data-value="${esc(el.value || "")}">${textObj(el.text)}</button>`;
+      // Keyed by action: when a button goes (Next phase on the last phase), its
+      // node goes with it instead of becoming its neighbour under a click.
+      return `<button type="button" data-key="${esc(el.action_id)}" class="${esc(el.style || "")}" ${data} data-value="${esc(el.value || "")}">${textObj(el.text)}</button>`;
     case "checkboxes": {
       const on = new Set((el.initial_options || []).map((o) => o.value));
       return `<div class="checks" ${data}>` + (el.options || []).map((o) =>
