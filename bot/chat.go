@@ -15,6 +15,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/incidentbot/incidentbot/commands"
+	"github.com/incidentbot/incidentbot/work"
 )
 
 // NewSlackClient returns a Web API client. It does not retry by itself:
@@ -39,7 +40,7 @@ type Chat struct {
 }
 
 // NewChat returns the Slack side of commands.Chat, with its outbound path on clock.
-func NewChat(api *slack.Client, m *Metrics, clock Clock, log *slog.Logger) *Chat {
+func NewChat(api *slack.Client, m *Metrics, clock work.Clock, log *slog.Logger) *Chat {
 	c := &Chat{api: api, http: &http.Client{Transport: m.instrument(http.DefaultTransport), Timeout: 30 * time.Second}}
 	c.out = NewOutbound(clock, m, log, func(ctx context.Context, channelID string) error {
 		_, _, _, err := api.JoinConversationContext(ctx, channelID)

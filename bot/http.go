@@ -32,7 +32,7 @@ type ServerConfig struct {
 	SigningSecret string
 	Store         Pinger
 	API           *slack.Client
-	Dispatcher    *Dispatcher
+	Gate          *Gate
 	Metrics       *Metrics
 	Log           *slog.Logger
 	// Ready answers /readyz; nil makes one. Keep it to mark the bot draining on shutdown.
@@ -54,9 +54,9 @@ func NewHandler(cfg ServerConfig) http.Handler {
 	mux.Handle("GET /metrics", cfg.Metrics.Handler())
 	if cfg.SigningSecret != "" {
 		v := verifier{secret: cfg.SigningSecret, metrics: cfg.Metrics, log: cfg.Log}
-		mux.Handle("POST /slack/commands", v.wrap(commandsEndpoint(cfg.Dispatcher, cfg.Log)))
-		mux.Handle("POST /slack/events", v.wrap(eventsEndpoint(cfg.Dispatcher, cfg.Log)))
-		mux.Handle("POST /slack/interactions", v.wrap(interactionsEndpoint(cfg.Dispatcher, cfg.Log)))
+		mux.Handle("POST /slack/commands", v.wrap(commandsEndpoint(cfg.Gate, cfg.Log)))
+		mux.Handle("POST /slack/events", v.wrap(eventsEndpoint(cfg.Gate, cfg.Log)))
+		mux.Handle("POST /slack/interactions", v.wrap(interactionsEndpoint(cfg.Gate, cfg.Log)))
 	}
 	if cfg.Mount != nil {
 		cfg.Mount(mux)
@@ -94,7 +94,7 @@ func (v verifier) wrap(next func(w http.ResponseWriter, r *http.Request, body []
 	})
 }
 
-func commandsEndpoint(d *Dispatcher, log *slog.Logger) func(http.ResponseWriter, *http.Request, []byte) {
+func commandsEndpoint(d *Gate, log *slog.Logger) func(http.ResponseWriter, *http.Request, []byte) {
 	return func(w http.ResponseWriter, r *http.Request, body []byte) {
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
@@ -114,7 +114,7 @@ func commandsEndpoint(d *Dispatcher, log *slog.Logger) func(http.ResponseWriter,
 	}
 }
 
-func eventsEndpoint(d *Dispatcher, log *slog.Logger) func(http.ResponseWriter, *http.Request, []byte) {
+func eventsEndpoint(d *Gate, log *slog.Logger) func(http.ResponseWriter, *http.Request, []byte) {
 	return func(w http.ResponseWriter, r *http.Request, body []byte) {
 		ev, err := slackevents.ParseEvent(body, slackevents.OptionNoVerifyToken())
 		if err != nil {
@@ -140,7 +140,7 @@ func eventsEndpoint(d *Dispatcher, log *slog.Logger) func(http.ResponseWriter, *
 	}
 }
 
-func interactionsEndpoint(d *Dispatcher, log *slog.Logger) func(http.ResponseWriter, *http.Request, []byte) {
+func interactionsEndpoint(d *Gate, log *slog.Logger) func(http.ResponseWriter, *http.Request, []byte) {
 	return func(w http.ResponseWriter, r *http.Request, body []byte) {
 		form, err := url.ParseQuery(string(body))
 		if err != nil || form.Get("payload") == "" {

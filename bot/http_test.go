@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot"
-	"github.com/incidentbot/incidentbot/bot/clocktest"
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/storage"
 	"github.com/incidentbot/incidentbot/storage/redistest"
+	"github.com/incidentbot/incidentbot/work"
+	"github.com/incidentbot/incidentbot/work/clocktest"
 )
 
 func TestReadinessFollowsRedisAndSlack(t *testing.T) {
@@ -28,7 +29,10 @@ func TestReadinessFollowsRedisAndSlack(t *testing.T) {
 	api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), metrics)
 	ready := bot.NewReadiness(store, api, log)
 	h := httptest.NewServer(bot.NewHandler(bot.ServerConfig{Store: store, API: api, Metrics: metrics, Log: log, Ready: ready,
-		Dispatcher: bot.NewDispatcher(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now), store, metrics, log, time.Now)}))
+		Gate: bot.NewGate(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now),
+			func(redo map[string]work.Redo) *work.Dispatcher {
+				return work.NewDispatcher(store, redo, metrics, log, time.Now)
+			})}))
 	defer h.Close()
 
 	get := func(path string) (int, string) {
@@ -53,7 +57,10 @@ func TestReadinessFollowsRedisAndSlack(t *testing.T) {
 		t.Errorf("readyz while draining = %d %q", code, body)
 	}
 	h.Config.Handler = bot.NewHandler(bot.ServerConfig{Store: store, API: api, Metrics: metrics, Log: log,
-		Dispatcher: bot.NewDispatcher(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now), store, metrics, log, time.Now)})
+		Gate: bot.NewGate(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now),
+			func(redo map[string]work.Redo) *work.Dispatcher {
+				return work.NewDispatcher(store, redo, metrics, log, time.Now)
+			})})
 	srv.Close()
 	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "store") {
 		t.Errorf("readyz with Redis down = %d %q", code, body)

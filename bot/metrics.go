@@ -106,10 +106,32 @@ func (m *Metrics) Handler() http.Handler {
 // Registry lets other packages register their metrics beside these.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
-func (m *Metrics) commandDone(subcommand, outcome string, took time.Duration) {
-	m.commands.WithLabelValues(subcommand, outcome).Inc()
-	m.commandTime.WithLabelValues(subcommand).Observe(took.Seconds())
+// RequestDone counts a request handled, by name (the subcommand, action or form) and outcome.
+func (m *Metrics) RequestDone(name, outcome string, took time.Duration) {
+	m.commands.WithLabelValues(name, outcome).Inc()
+	m.commandTime.WithLabelValues(name).Observe(took.Seconds())
 }
+
+// RequestRepeated counts a request seen before and not run again.
+func (m *Metrics) RequestRepeated() { m.requestsDeny.WithLabelValues("repeated").Inc() }
+
+// UpdateSent counts a scheduled update, late by how long after it was due.
+func (m *Metrics) UpdateSent(late time.Duration) {
+	m.updatesSent.Inc()
+	m.updateDelay.Observe(max(late, 0).Seconds())
+	if late > 10*time.Second {
+		m.updatesLate.Inc()
+	}
+}
+
+// NudgeSent counts a reminder to post an update.
+func (m *Metrics) NudgeSent() { m.nudgesSent.Inc() }
+
+// DigestSent counts a digest.
+func (m *Metrics) DigestSent() { m.digestsSent.Inc() }
+
+// ScheduleFailed counts scheduled work put back for a retry.
+func (m *Metrics) ScheduleFailed() { m.scheduleErrors.Inc() }
 
 // instrument counts every Slack call by method and outcome. Slack reports
 // most errors in the body of a 200, so the body is peeked at (it is small)

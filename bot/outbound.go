@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/incidentbot/incidentbot/work"
 )
 
 // Outbound is the one path every Slack call takes. Calls about one channel
@@ -20,7 +22,7 @@ import (
 // not_in_channel is answered by joining the channel once; anything else is
 // permanent: counted and returned, not retried.
 type Outbound struct {
-	clock   Clock
+	clock   work.Clock
 	metrics *Metrics
 	log     *slog.Logger
 	join    func(ctx context.Context, channelID string) error
@@ -40,7 +42,7 @@ type Outbound struct {
 const postGap = time.Second + 50*time.Millisecond
 
 // NewOutbound returns the outbound path; join is how to join a public channel.
-func NewOutbound(clock Clock, m *Metrics, log *slog.Logger, join func(ctx context.Context, channelID string) error) *Outbound {
+func NewOutbound(clock work.Clock, m *Metrics, log *slog.Logger, join func(ctx context.Context, channelID string) error) *Outbound {
 	return &Outbound{clock: clock, metrics: m, log: log, join: join, maxAttempts: 8,
 		backoffBase: 500 * time.Millisecond, backoffMax: 30 * time.Second, postGap: postGap,
 		lanes: map[string]*lane{}}

@@ -12,9 +12,10 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot"
-	"github.com/incidentbot/incidentbot/bot/clocktest"
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/commands"
+	"github.com/incidentbot/incidentbot/work"
+	"github.com/incidentbot/incidentbot/work/clocktest"
 )
 
 // Slack answers every third chat.postMessage with a 429 (Retry-After: 1) and
@@ -90,7 +91,7 @@ func TestOutboundJoinsWhenNotInChannel(t *testing.T) {
 	public := fs.CreateChannel("security", false, "UALICE") // the bot is not a member
 	m := bot.NewMetrics("test")
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	chat := bot.NewChat(bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), m), m, bot.RealClock{}, log)
+	chat := bot.NewChat(bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), m), m, work.RealClock{}, log)
 	if _, err := chat.Post(context.Background(), public, commands.Message{Text: "hello"}); err != nil {
 		t.Fatalf("post after joining: %v", err)
 	}

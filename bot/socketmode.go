@@ -15,7 +15,7 @@ import (
 // RunSocketMode connects over Socket Mode and feeds what Slack sends to the
 // dispatcher, acknowledging each envelope first. It returns when ctx ends or
 // the connection cannot be established for good (for example a revoked token).
-func RunSocketMode(ctx context.Context, api *slack.Client, d *Dispatcher, log *slog.Logger) error {
+func RunSocketMode(ctx context.Context, api *slack.Client, d *Gate, log *slog.Logger) error {
 	sm := socketmode.New(api)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -34,7 +34,7 @@ func RunSocketMode(ctx context.Context, api *slack.Client, d *Dispatcher, log *s
 	}
 }
 
-func handleSocketEvent(ctx context.Context, sm *socketmode.Client, evt socketmode.Event, d *Dispatcher, log *slog.Logger) {
+func handleSocketEvent(ctx context.Context, sm *socketmode.Client, evt socketmode.Event, d *Gate, log *slog.Logger) {
 	switch evt.Type {
 	case socketmode.EventTypeConnected:
 		log.Info("socket mode connected")

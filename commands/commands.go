@@ -16,6 +16,7 @@ import (
 	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/work"
 )
 
 // Chat is what commands needs of Slack.
@@ -80,21 +81,6 @@ type Request struct {
 	TriggerID   string
 }
 
-// Outcomes of a command, for metrics.
-const (
-	OutcomeOK          = "ok"
-	OutcomeUserError   = "user_error"
-	OutcomeError       = "error"
-	OutcomeUnavailable = "unavailable"
-)
-
-// Result says what became of a command.
-type Result struct {
-	Subcommand string
-	Outcome    string
-	Incident   int64 // the incident it acted on, when known
-}
-
 // Handler runs /incident commands.
 type Handler struct {
 	cfg       config.File
@@ -129,22 +115,22 @@ type call struct {
 
 // Handle runs one command and answers the user. It returns once the work is
 // done; the transport acknowledges Slack before calling it.
-func (h *Handler) Handle(ctx context.Context, req Request) Result {
+func (h *Handler) Handle(ctx context.Context, req Request) work.Result {
 	p := Parse(req.Text, func(w string) bool { _, ok := h.cfg.Severity(w); return ok })
 	log := h.log.With("user", req.UserID, "channel", req.ChannelID, "subcommand", p.Name)
 	sub, ok := h.lookup(p.Name)
-	res := Result{Subcommand: p.Name, Outcome: OutcomeOK}
+	res := work.Result{Name: p.Name, Outcome: work.OutcomeOK}
 	if !ok {
-		res.Subcommand = "unknown"
-		res.Outcome = OutcomeUserError
+		res.Name = "unknown"
+		res.Outcome = work.OutcomeUserError
 		h.respond(ctx, req, textMessage(fmt.Sprintf("I don't know `/incident %s`. %s", render.Text(p.Name), h.helpHint())))
 		return res
 	}
 	if p.Name == "" {
-		res.Subcommand = "none"
+		res.Name = "none"
 	}
 	if sub.run == nil {
-		res.Outcome = OutcomeUnavailable
+		res.Outcome = work.OutcomeUnavailable
 		h.respond(ctx, req, textMessage(fmt.Sprintf("`/incident %s` is not available yet. %s", sub.name, h.helpHint())))
 		return res
 	}
@@ -166,21 +152,21 @@ func (h *Handler) Handle(ctx context.Context, req Request) Result {
 // goes to the log under the same reference.
 func (h *Handler) report(ctx context.Context, log *slog.Logger, err error, tell func(Message)) string {
 	if err == nil {
-		return OutcomeOK
+		return work.OutcomeOK
 	}
 	ref := incident.RequestID(ctx)
 	msg := incident.ErrorMessage(err, ref)
 	switch incident.ErrorCode(err) {
 	case incident.Invalid, incident.NotFound, incident.Forbidden, incident.Conflict:
 		tell(textMessage(":warning: " + msg))
-		return OutcomeUserError
+		return work.OutcomeUserError
 	case incident.Unavailable:
 		log.Warn("request failed: a dependency is down", "ref", ref, "err", err)
 	default:
 		log.Error("request failed", "ref", ref, "err", err)
 	}
 	tell(textMessage(":x: " + msg))
-	return OutcomeError
+	return work.OutcomeError
 }
 
 // validate checks the words against what the subcommand takes and finds its incident.

@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot"
-	"github.com/incidentbot/incidentbot/bot/clocktest"
+	"github.com/incidentbot/incidentbot/work/clocktest"
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/storage"
 	"github.com/incidentbot/incidentbot/storage/redistest"
+	"github.com/incidentbot/incidentbot/work"
 )
 
 // env is the command handler wired to real parts: the store on Redis, and
@@ -42,7 +43,7 @@ func newEnv(t *testing.T, cfg config.File) *env {
 }
 
 // run runs a command as user in channel and returns what the user was shown.
-func (e *env) run(t *testing.T, user, channel, text string) (commands.Result, string) {
+func (e *env) run(t *testing.T, user, channel, text string) (work.Result, string) {
 	t.Helper()
 	before := len(e.slack.Ephemerals(user))
 	cmd := e.slack.NewCommand(user, channel, text)
@@ -108,7 +109,7 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 func TestHelpComesFromTheTable(t *testing.T) {
 	e := newEnv(t, config.Defaults())
 	res, shown := e.run(t, "UBOB", e.general, "help")
-	if res.Outcome != commands.OutcomeOK {
+	if res.Outcome != work.OutcomeOK {
 		t.Errorf("outcome %q", res.Outcome)
 	}
 	for _, want := range []string{
@@ -125,7 +126,7 @@ func TestStatusAndList(t *testing.T) {
 	cfg := config.Defaults()
 	e := newEnv(t, cfg)
 	for _, text := range []string{"declare Phishing wave sev3", "declare Ransomware sev1", "declare Insider sev2 --private"} {
-		if res, shown := e.run(t, "UALICE", e.general, text); res.Outcome != commands.OutcomeOK {
+		if res, shown := e.run(t, "UALICE", e.general, text); res.Outcome != work.OutcomeOK {
 			t.Fatalf("%s: %s", text, shown)
 		}
 	}
@@ -193,7 +194,7 @@ func TestDeclareThroughSlackTrouble(t *testing.T) {
 	e.slack.Fail("conversations.create", fakeslack.Failure{Status: http.StatusTooManyRequests, RetryAfter: 1})
 	e.slack.Fail("chat.postMessage", fakeslack.Failure{Status: http.StatusServiceUnavailable})
 	res, shown := e.run(t, "UALICE", e.general, "declare Credential stuffing sev2")
-	if res.Outcome != commands.OutcomeOK || !strings.Contains(shown, "Declared *INC-1*") || strings.Contains(shown, "could not") {
+	if res.Outcome != work.OutcomeOK || !strings.Contains(shown, "Declared *INC-1*") || strings.Contains(shown, "could not") {
 		t.Fatalf("declare through 429 and 503: %s", shown)
 	}
 	ch, _ := e.slack.Channel(e.channelOf(t, 1))
@@ -204,7 +205,7 @@ func TestDeclareThroughSlackTrouble(t *testing.T) {
 	// A refusal Slack will not change its mind about: the user hears it, the incident stays recorded.
 	e.slack.Fail("conversations.create", fakeslack.Failure{Error: "restricted_action"})
 	res, shown = e.run(t, "UALICE", e.general, "declare Another one")
-	if res.Outcome != commands.OutcomeError || !strings.Contains(shown, "INC-2 is recorded") || !strings.Contains(shown, "(ref ") {
+	if res.Outcome != work.OutcomeError || !strings.Contains(shown, "INC-2 is recorded") || !strings.Contains(shown, "(ref ") {
 		t.Errorf("declare with channel creation refused: %s", shown)
 	}
 	if inc, err := e.store.Get(context.Background(), 2); err != nil || inc.ChannelID != "" {

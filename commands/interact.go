@@ -9,6 +9,7 @@ import (
 
 	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/work"
 )
 
 // Kinds of interaction.
@@ -39,9 +40,6 @@ type Interaction struct {
 	Values          map[string]string // input block ID -> text, selected option or selected user
 }
 
-// Work is what remains to do after Slack has been answered.
-type Work func(ctx context.Context) Result
-
 // Interact checks an interaction at once and returns either the errors to
 // show on a modal's fields (Slack keeps the modal open) or the work to do
 // after the acknowledgement. Checks read the store but write nothing.
@@ -49,7 +47,7 @@ type Work func(ctx context.Context) Result
 // Every button and form is a row of the interaction table and stands for a
 // subcommand: it is authorized by that subcommand's rules, exactly as the
 // command would be, so a click cannot do what typing could not.
-func (h *Handler) Interact(ctx context.Context, in Interaction) (map[string]string, Work) {
+func (h *Handler) Interact(ctx context.Context, in Interaction) (map[string]string, work.Work) {
 	row, ok := h.interactionRow(in)
 	if !ok {
 		h.log.Warn("an interaction no row of the table handles", "kind", in.Kind, "action", in.ActionID, "view", in.CallbackID, "user", in.UserID)
@@ -80,16 +78,16 @@ func (h *Handler) Interact(ctx context.Context, in Interaction) (map[string]stri
 		if row.tell != nil {
 			tell = row.tell(h, in)
 		}
-		return nil, func(ctx context.Context) Result {
-			return Result{Subcommand: name, Outcome: h.report(ctx, log, do(ctx), tell(ctx))}
+		return nil, func(ctx context.Context) work.Result {
+			return work.Result{Name: name, Outcome: h.report(ctx, log, do(ctx), tell(ctx))}
 		}
 	}
-	return nil, func(ctx context.Context) Result {
+	return nil, func(ctx context.Context) work.Result {
 		inc, err := h.interactionIncident(ctx, row, sub, in)
 		if err == nil {
 			err = row.click(ctx, in, inc)
 		}
-		res := Result{Subcommand: name, Outcome: h.report(ctx, log, err, h.teller(in)(ctx))}
+		res := work.Result{Name: name, Outcome: h.report(ctx, log, err, h.teller(in)(ctx))}
 		if inc != nil {
 			res.Incident = inc.Number
 		}
@@ -394,8 +392,8 @@ const PinReaction = "pushpin"
 // Reacted puts a :pushpin:-ed message of an incident channel on the
 // timeline. Slack may deliver an event more than once; the gate lets each
 // event ID through once.
-func (h *Handler) Reacted(ctx context.Context, r Reaction) Result {
-	res := Result{Subcommand: "reaction", Outcome: OutcomeOK}
+func (h *Handler) Reacted(ctx context.Context, r Reaction) work.Result {
+	res := work.Result{Name: "reaction", Outcome: work.OutcomeOK}
 	if r.Name != PinReaction {
 		res.Outcome = "ignored"
 		return res
@@ -408,13 +406,13 @@ func (h *Handler) Reacted(ctx context.Context, r Reaction) Result {
 	msg, err := h.chat.MessageAt(ctx, r.ChannelID, r.TS)
 	if err != nil {
 		h.log.Error("could not read the pinned message", "incident", inc.Number, "err", err)
-		res.Outcome = OutcomeError
+		res.Outcome = work.OutcomeError
 		return res
 	}
 	ev := incident.Pinned(h.now(), r.UserID, msg.User, truncate(render.Plain(msg.Text), 500), msg.Permalink)
 	if err := h.store.AddEvents(ctx, inc.Number, ev); err != nil {
 		h.log.Error("could not add the pinned message", "incident", inc.Number, "err", err)
-		res.Outcome = OutcomeError
+		res.Outcome = work.OutcomeError
 	}
 	return res
 }

@@ -11,12 +11,13 @@ import (
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/work"
 )
 
 // declare declares an incident as alice and returns its channel.
 func (e *env) declare(t *testing.T, text string) string {
 	t.Helper()
-	if res, shown := e.run(t, "UALICE", e.general, "declare "+text); res.Outcome != commands.OutcomeOK {
+	if res, shown := e.run(t, "UALICE", e.general, "declare "+text); res.Outcome != work.OutcomeOK {
 		t.Fatalf("declare %s: %s", text, shown)
 	}
 	open, _ := e.store.ListOpen(context.Background())
@@ -32,7 +33,7 @@ func TestFiftyConcurrentNotesAllLand(t *testing.T) {
 		wg.Go(func() {
 			cmd := e.slack.NewCommand("UBOB", ch, fmt.Sprintf("note finding %d", i))
 			res := e.h.Handle(context.Background(), commands.Request{UserID: "UBOB", ChannelID: ch, Text: cmd.Text, ResponseURL: cmd.ResponseURL})
-			if res.Outcome != commands.OutcomeOK {
+			if res.Outcome != work.OutcomeOK {
 				t.Errorf("note %d: %s", i, res.Outcome)
 			}
 		})
@@ -58,7 +59,7 @@ func TestConcurrentChangesKeepEveryWrite(t *testing.T) {
 	for _, text := range []string{"assign comms <@UCAROL>", "assign tech <@UBOB>", "assign scribe <@UDAVE>", "update Working on it", "severity sev1"} {
 		wg.Go(func() {
 			cmd := e.slack.NewCommand("UALICE", ch, text)
-			if res := e.h.Handle(context.Background(), commands.Request{UserID: "UALICE", ChannelID: ch, Text: text, ResponseURL: cmd.ResponseURL}); res.Outcome != commands.OutcomeOK {
+			if res := e.h.Handle(context.Background(), commands.Request{UserID: "UALICE", ChannelID: ch, Text: text, ResponseURL: cmd.ResponseURL}); res.Outcome != work.OutcomeOK {
 				t.Errorf("%s: %s", text, res.Outcome)
 			}
 		})
@@ -206,7 +207,7 @@ func TestBlockKitLimitsHold(t *testing.T) {
 	}
 	long := strings.Repeat("evidence <x> & more ", 200)
 	for _, text := range []string{"assign comms <@UCAROL>", "phase next", "update " + long[:2900], "note " + long[:2900]} {
-		if res, shown := e.run(t, "UALICE", ch, text); res.Outcome != commands.OutcomeOK {
+		if res, shown := e.run(t, "UALICE", ch, text); res.Outcome != work.OutcomeOK {
 			t.Fatalf("%s: %s", text[:20], shown)
 		}
 	}
@@ -217,7 +218,7 @@ func TestBlockKitLimitsHold(t *testing.T) {
 		}
 	}
 	for _, text := range []string{"timeline", "timeline page 2", "timeline page 26", "status", "list", "roles", "help"} {
-		if res, shown := e.run(t, "UALICE", ch, text); res.Outcome != commands.OutcomeOK {
+		if res, shown := e.run(t, "UALICE", ch, text); res.Outcome != work.OutcomeOK {
 			t.Errorf("%s: %s", text, shown)
 		}
 	}

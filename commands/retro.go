@@ -13,6 +13,7 @@ import (
 	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/postmortem"
+	"github.com/incidentbot/incidentbot/work"
 )
 
 // Retro interactions.
@@ -27,12 +28,6 @@ const (
 
 	// followUpSlots is how many follow-up actions the lessons form takes at once.
 	followUpSlots = 3
-)
-
-// Scheduled retro work, as RunScheduled reports it.
-const (
-	SentReminders = "reminders"
-	SentPostmort  = "postmortem"
 )
 
 // InputAction, InputOwner and InputDue name the inputs of follow-up slot i (1-based).
@@ -270,17 +265,17 @@ func reminderAt(inc *incident.Incident) time.Time {
 	return inc.ResolvedAt.Add(inc.RetroDeadline.Sub(inc.ResolvedAt) / 2)
 }
 
-func (h *Handler) runRetro(ctx context.Context, inc *incident.Incident, now time.Time) (Ran, error) {
+func (h *Handler) runRetro(ctx context.Context, inc *incident.Incident, now time.Time) (work.Ran, error) {
 	if !now.Before(inc.RetroDeadline) {
 		if _, err := h.publish(ctx, inc.Number); err != nil {
-			return Ran{}, err
+			return work.Ran{}, err
 		}
-		return Ran{Sent: SentPostmort, Due: inc.RetroDeadline}, nil
+		return work.Ran{Sent: work.SentPostmort, Due: inc.RetroDeadline}, nil
 	}
 	if !inc.Reminded && !now.Before(reminderAt(inc)) {
 		events, err := h.store.Timeline(ctx, inc.Number)
 		if err != nil {
-			return Ran{}, err
+			return work.Ran{}, err
 		}
 		contributed := map[string]bool{}
 		for _, l := range inc.Lessons {
@@ -302,13 +297,13 @@ func (h *Handler) runRetro(ctx context.Context, inc *incident.Incident, now time
 		}
 		updated, err := h.record(ctx, inc.Number, func(i *incident.Incident) { i.Reminded = true })
 		if err != nil {
-			return Ran{}, err
+			return work.Ran{}, err
 		}
 		next, _ := h.nextDue(updated)
-		return Ran{Sent: SentReminders, Due: reminderAt(inc), Next: next}, nil
+		return work.Ran{Sent: work.SentReminders, Due: reminderAt(inc), Next: next}, nil
 	}
 	next, _ := h.nextDue(inc)
-	return Ran{Next: next}, nil
+	return work.Ran{Next: next}, nil
 }
 
 // --- the postmortem ---

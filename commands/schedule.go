@@ -13,20 +13,8 @@ import (
 	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/work"
 )
-
-// Scheduled work kinds, as RunScheduled reports them.
-const (
-	SentUpdate = "update"
-	SentNudge  = "nudge"
-)
-
-// Ran is what RunScheduled did.
-type Ran struct {
-	Sent string    // SentUpdate, SentNudge, or "" when nothing was due after all
-	Due  time.Time // when what was sent was due
-	Next time.Time // when the incident's next scheduled work is due; zero: none
-}
 
 // cadence is how often an incident's stakeholders hear from the bot; 0: never.
 func (h *Handler) cadence(inc *incident.Incident) time.Duration {
@@ -109,13 +97,13 @@ func (h *Handler) Reconcile(ctx context.Context) error {
 // by whichever runner claimed the incident, and decides from the stored
 // state alone, so a claim that is stale (a person posted an update meanwhile)
 // sends nothing.
-func (h *Handler) RunScheduled(ctx context.Context, n int64) (Ran, error) {
+func (h *Handler) RunScheduled(ctx context.Context, n int64) (work.Ran, error) {
 	inc, err := h.store.Get(ctx, n)
 	if errors.Is(err, incident.ErrNotFound) {
-		return Ran{}, nil
+		return work.Ran{}, nil
 	}
 	if err != nil {
-		return Ran{}, err
+		return work.Ran{}, err
 	}
 	now := h.now()
 	if inc.Status == incident.Resolved {
@@ -124,17 +112,17 @@ func (h *Handler) RunScheduled(ctx context.Context, n int64) (Ran, error) {
 	updateDue, nudgeAt, ok := h.schedule(inc)
 	switch {
 	case !ok:
-		return Ran{}, nil
+		return work.Ran{}, nil
 	case !now.Before(updateDue):
 		return h.sendScheduledUpdate(ctx, inc, updateDue, now)
 	case !nudgeAt.IsZero() && !now.Before(nudgeAt):
 		return h.sendNudge(ctx, inc, updateDue, now)
 	}
 	next, _ := h.nextDue(inc)
-	return Ran{Next: next}, nil
+	return work.Ran{Next: next}, nil
 }
 
-func (h *Handler) sendScheduledUpdate(ctx context.Context, inc *incident.Incident, due, now time.Time) (Ran, error) {
+func (h *Handler) sendScheduledUpdate(ctx context.Context, inc *incident.Incident, due, now time.Time) (work.Ran, error) {
 	// Post first, record after: a runner that dies in between makes the
 	// next one send again rather than lose the update. Slack's passing
 	// troubles are retried by the outbound path; what still fails is
@@ -161,13 +149,13 @@ func (h *Handler) sendScheduledUpdate(ctx context.Context, inc *incident.Inciden
 		updated, err = h.store.Get(ctx, inc.Number)
 	}
 	if err != nil {
-		return Ran{}, err
+		return work.Ran{}, err
 	}
 	next, _ := h.nextDue(updated)
-	return Ran{Sent: SentUpdate, Due: due, Next: next}, nil
+	return work.Ran{Sent: work.SentUpdate, Due: due, Next: next}, nil
 }
 
-func (h *Handler) sendNudge(ctx context.Context, inc *incident.Incident, updateDue, now time.Time) (Ran, error) {
+func (h *Handler) sendNudge(ctx context.Context, inc *incident.Incident, updateDue, now time.Time) (work.Ran, error) {
 	if inc.ChannelID != "" {
 		if _, err := h.chat.Post(ctx, inc.ChannelID, nudgeMessage(inc, updateDue)); err != nil {
 			h.log.Error("could not nudge for the next update", "incident", inc.Number, "err", err)
@@ -175,10 +163,10 @@ func (h *Handler) sendNudge(ctx context.Context, inc *incident.Incident, updateD
 	}
 	updated, err := h.record(ctx, inc.Number, func(i *incident.Incident) { i.NudgedFor = updateDue })
 	if err != nil {
-		return Ran{}, err
+		return work.Ran{}, err
 	}
 	next, _ := h.nextDue(updated)
-	return Ran{Sent: SentNudge, Due: updateDue.Add(-h.cfg.NudgeBefore), Next: next}, nil
+	return work.Ran{Sent: work.SentNudge, Due: updateDue.Add(-h.cfg.NudgeBefore), Next: next}, nil
 }
 
 // ScheduledUpdate is the bot's own status message about an open incident,

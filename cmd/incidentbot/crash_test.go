@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/incidentbot/incidentbot/bot/clocktest"
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/storage"
 	"github.com/incidentbot/incidentbot/storage/redistest"
+	"github.com/incidentbot/incidentbot/work/clocktest"
 )
 
 // crasher ends the request that is working when its armed write lands:

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/incidentbot/incidentbot/bot/clocktest"
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/work/clocktest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")

@@ -13,7 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/incidentbot/incidentbot/bot/clocktest"
+	"github.com/incidentbot/incidentbot/work/clocktest"
 )
 
 // startPlayground runs `incidentbot playground` on a free port and returns its address.

@@ -16,6 +16,7 @@ import (
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/storage"
+	"github.com/incidentbot/incidentbot/work"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -45,7 +46,7 @@ const drainTimeout = 25 * time.Second
 // run is main without the process: tests call it with their own
 // environment, output and context, and get the exit code back.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	return runWithClocks(ctx, args, getenv, stdout, stderr, clocks{now: time.Now, outbound: bot.RealClock{}})
+	return runWithClocks(ctx, args, getenv, stdout, stderr, clocks{now: time.Now, outbound: work.RealClock{}})
 }
 
 // clocks are the bot's sources of time, injected so tests can move time on:
@@ -53,7 +54,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // Slack outbound path (Retry-After, backoff, one post a second).
 type clocks struct {
 	now      func() time.Time
-	outbound bot.Clock
+	outbound work.Clock
 	// journal dates acknowledged requests and tells which are stale enough
 	// to redo; nil is the wall clock. A test that moves now does not make
 	// requests in flight look abandoned.
@@ -152,7 +153,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 	if journalNow == nil {
 		journalNow = time.Now
 	}
-	dispatcher := bot.NewDispatcher(handler, store, metrics, log, journalNow)
+	gate := bot.NewGate(handler, func(redo map[string]work.Redo) *work.Dispatcher {
+		return work.NewDispatcher(store, redo, metrics, log, journalNow)
+	})
+	dispatcher := gate.Dispatcher()
 
 	secret := cfg.SlackSigningSecret
 	if cfg.SocketMode() {
@@ -161,7 +165,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 	ready := bot.NewReadiness(store, api, log)
 	srv := &http.Server{
 		Handler: bot.NewHandler(bot.ServerConfig{SigningSecret: secret, Store: store, API: api,
-			Dispatcher: dispatcher, Metrics: metrics, Log: log, Ready: ready, Mount: opts.mount}),
+			Gate: gate, Metrics: metrics, Log: log, Ready: ready, Mount: opts.mount}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -180,12 +184,12 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 	if cfg.SocketMode() {
 		mode = "socket"
 		go func() {
-			if err := bot.RunSocketMode(socketCtx, api, dispatcher, log); err != nil {
+			if err := bot.RunSocketMode(socketCtx, api, gate, log); err != nil {
 				errc <- err
 			}
 		}()
 	}
-	scheduler := bot.NewScheduler(store, handler, bot.SchedulerConfig{Now: cl.now, DigestCron: cfg.File.DigestCron}, metrics, log)
+	scheduler := work.NewScheduler(store, handler, work.SchedulerConfig{Now: cl.now, DigestCron: cfg.File.DigestCron}, metrics, log)
 	// Requests a dead replica acknowledged but did not finish: at start, then every minute.
 	go dispatcher.Recover(ctx)
 	scheduler.Also("@every 1m", dispatcher.Recover)

@@ -15,11 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/incidentbot/incidentbot/bot/clocktest"
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/storage"
 	"github.com/incidentbot/incidentbot/storage/redistest"
+	"github.com/incidentbot/incidentbot/work/clocktest"
 )
 
 const signingSecret = "test-signing-secret"

@@ -1,4 +1,4 @@
-package bot
+package work
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/storage"
 )
 
@@ -22,7 +21,7 @@ type ScheduleStore interface {
 
 // ScheduledApp does the scheduled work.
 type ScheduledApp interface {
-	RunScheduled(ctx context.Context, n int64) (commands.Ran, error)
+	RunScheduled(ctx context.Context, n int64) (Ran, error)
 	Digest(ctx context.Context) error
 	Reconcile(ctx context.Context) error
 }
@@ -46,7 +45,7 @@ type Scheduler struct {
 	store   ScheduleStore
 	app     ScheduledApp
 	cfg     SchedulerConfig
-	metrics *Metrics
+	metrics Meter
 	log     *slog.Logger
 	cron    *cron.Cron
 	also    []job
@@ -63,7 +62,7 @@ func (s *Scheduler) Also(spec string, run func(context.Context)) {
 }
 
 // NewScheduler returns a runner; Start sets it going.
-func NewScheduler(store ScheduleStore, app ScheduledApp, cfg SchedulerConfig, m *Metrics, log *slog.Logger) *Scheduler {
+func NewScheduler(store ScheduleStore, app ScheduledApp, cfg SchedulerConfig, m Meter, log *slog.Logger) *Scheduler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -144,22 +143,20 @@ func (s *Scheduler) work(ctx context.Context, c storage.Claim) {
 	ran, err := s.app.RunScheduled(ctx, c.Number)
 	next := ran.Next
 	if err != nil {
-		s.metrics.scheduleErrors.Inc()
+		s.metrics.ScheduleFailed()
 		s.log.Error("scheduled work failed; trying again later", "incident", c.Number, "err", err)
 		next = s.cfg.Now().Add(s.cfg.RetryAfter)
 	}
 	switch ran.Sent {
-	case commands.SentUpdate:
-		s.metrics.updatesSent.Inc()
+	case SentUpdate:
 		late := s.cfg.Now().Sub(ran.Due)
-		s.metrics.updateDelay.Observe(max(late, 0).Seconds())
+		s.metrics.UpdateSent(late)
 		if late > 10*time.Second {
-			s.metrics.updatesLate.Inc()
 			s.log.Warn("scheduled update sent late", "incident", c.Number, "late", late)
 		}
 		s.log.Info("scheduled update sent", "incident", c.Number, "due", ran.Due)
-	case commands.SentNudge:
-		s.metrics.nudgesSent.Inc()
+	case SentNudge:
+		s.metrics.NudgeSent()
 		s.log.Info("nudged for an update", "incident", c.Number)
 	}
 	ok, err := s.store.Ack(ctx, c, next)
@@ -187,6 +184,6 @@ func (s *Scheduler) RunDigest(ctx context.Context) {
 		s.log.Error("could not send the digest", "err", err)
 		return
 	}
-	s.metrics.digestsSent.Inc()
+	s.metrics.DigestSent()
 	s.log.Info("digest sent", "slot", slot)
 }

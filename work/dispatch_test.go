@@ -1,4 +1,4 @@
-package bot_test
+package work_test
 
 import (
 	"context"
@@ -11,7 +11,15 @@ import (
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/storage"
+	"github.com/incidentbot/incidentbot/work"
 )
+
+// gate is a replica's request gate on its own dispatcher, as the binary wires it.
+func gate(r replica, store *storage.Store) *bot.Gate {
+	return bot.NewGate(r.h, func(redo map[string]work.Redo) *work.Dispatcher {
+		return work.NewDispatcher(store, redo, r.metrics, quietLog(), time.Now)
+	})
+}
 
 // A replica acknowledged a command and died before doing it: the journal
 // still holds it, and one of the live replicas does it, once.
@@ -19,9 +27,9 @@ func TestAcknowledgedWorkOfADeadReplicaIsRedone(t *testing.T) {
 	c := newCluster(t, 2, nil)
 	inc := c.declare(t, "Worm sev3")
 	ctx := context.Background()
-	var dispatchers []*bot.Dispatcher
+	var dispatchers []*work.Dispatcher
 	for _, r := range c.replicas {
-		dispatchers = append(dispatchers, bot.NewDispatcher(r.h, c.store, r.metrics, quietLog(), time.Now))
+		dispatchers = append(dispatchers, gate(r, c.store).Dispatcher())
 	}
 
 	cmd := c.slack.NewCommand("UBOB", inc.ChannelID, "note seen on 3 more hosts")
@@ -70,9 +78,10 @@ func TestFinishedWorkLeavesTheJournal(t *testing.T) {
 	c := newCluster(t, 1, nil)
 	inc := c.declare(t, "Worm sev3")
 	ctx := context.Background()
-	d := bot.NewDispatcher(c.replicas[0].h, c.store, c.replicas[0].metrics, quietLog(), time.Now)
+	g := gate(c.replicas[0], c.store)
+	d := g.Dispatcher()
 	cmd := c.slack.NewCommand("UBOB", inc.ChannelID, "note one")
-	if !d.Command(commands.Request{UserID: "UBOB", ChannelID: inc.ChannelID, Text: "note one", ResponseURL: cmd.ResponseURL, TriggerID: cmd.TriggerID}) {
+	if !g.Command(commands.Request{UserID: "UBOB", ChannelID: inc.ChannelID, Text: "note one", ResponseURL: cmd.ResponseURL, TriggerID: cmd.TriggerID}) {
 		t.Fatal("refused")
 	}
 	if err := d.Drain(ctx); err != nil {
@@ -81,7 +90,7 @@ func TestFinishedWorkLeavesTheJournal(t *testing.T) {
 	if left, _ := c.store.Stale(ctx, time.Now().Add(time.Hour)); len(left) != 0 {
 		t.Errorf("journal still holds %v", left)
 	}
-	if d.Command(commands.Request{UserID: "UBOB", ChannelID: inc.ChannelID, Text: "note two", TriggerID: "late"}) {
+	if g.Command(commands.Request{UserID: "UBOB", ChannelID: inc.ChannelID, Text: "note two", TriggerID: "late"}) {
 		t.Error("took work after draining")
 	}
 	if left, _ := c.store.Stale(ctx, time.Now().Add(time.Hour)); len(left) != 0 {

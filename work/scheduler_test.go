@@ -1,4 +1,4 @@
-package bot_test
+package work_test
 
 import (
 	"context"
@@ -12,13 +12,14 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot"
-	"github.com/incidentbot/incidentbot/bot/clocktest"
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/storage"
 	"github.com/incidentbot/incidentbot/storage/redistest"
+	"github.com/incidentbot/incidentbot/work"
+	"github.com/incidentbot/incidentbot/work/clocktest"
 )
 
 var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
@@ -27,7 +28,7 @@ var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 // sharing Redis and the fake Slack with the others.
 type replica struct {
 	h       *commands.Handler
-	sched   *bot.Scheduler
+	sched   *work.Scheduler
 	metrics *bot.Metrics
 }
 
@@ -61,7 +62,7 @@ func newCluster(t *testing.T, n int, tune func(*config.File)) *cluster {
 		m := bot.NewMetrics("test")
 		api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), m)
 		h := commands.New(cfg, c.store, bot.NewChat(api, m, clocktest.Instant{}, log), log, fs.BotUserID, c.clock.Now)
-		s := bot.NewScheduler(c.store, h, bot.SchedulerConfig{Now: c.clock.Now, Lease: 30 * time.Second, DigestCron: cfg.DigestCron}, m, log)
+		s := work.NewScheduler(c.store, h, work.SchedulerConfig{Now: c.clock.Now, Lease: 30 * time.Second, DigestCron: cfg.DigestCron}, m, log)
 		c.replicas = append(c.replicas, replica{h: h, sched: s, metrics: m})
 	}
 	return c
@@ -74,7 +75,7 @@ func (c *cluster) command(t *testing.T, user, channel, text string) string {
 	before := len(c.slack.Ephemerals(user))
 	res := c.replicas[0].h.Handle(context.Background(), commands.Request{UserID: user, ChannelID: channel, Text: text, ResponseURL: cmd.ResponseURL, TriggerID: cmd.TriggerID})
 	shown := c.slack.Ephemerals(user)
-	if res.Outcome != commands.OutcomeOK || len(shown) == before {
+	if res.Outcome != work.OutcomeOK || len(shown) == before {
 		t.Fatalf("/incident %s: %s", text, res.Outcome)
 	}
 	return shown[len(shown)-1].Visible()
@@ -314,13 +315,13 @@ func TestNudgeOncePerCycle(t *testing.T) {
 		t.Fatalf("nudges: %+v", got)
 	}
 	// The nudge's button opens the update form.
-	errs, work := c.replicas[0].h.Interact(context.Background(), commands.Interaction{Kind: commands.InteractionAction,
+	errs, run := c.replicas[0].h.Interact(context.Background(), commands.Interaction{Kind: commands.InteractionAction,
 		UserID: "UCAROL", ChannelID: inc.ChannelID, TriggerID: c.slack.NewCommand("UCAROL", inc.ChannelID, "").TriggerID,
 		ActionID: commands.ActionPostUpdate, Value: "1"})
-	if len(errs) > 0 || work == nil {
+	if len(errs) > 0 || run == nil {
 		t.Fatalf("the nudge's button: %v", errs)
 	}
-	if res := work(context.Background()); res.Outcome != commands.OutcomeOK || len(c.slack.Views("UCAROL")) != 1 {
+	if res := run(context.Background()); res.Outcome != work.OutcomeOK || len(c.slack.Views("UCAROL")) != 1 {
 		t.Errorf("the nudge's button did not open the update form: %+v", res)
 	}
 	c.clock.Advance(5 * time.Second) // t=60: the update is due
