@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot"
-	"github.com/incidentbot/incidentbot/work/clocktest"
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/config"
@@ -19,6 +18,7 @@ import (
 	"github.com/incidentbot/incidentbot/storage"
 	"github.com/incidentbot/incidentbot/storage/redistest"
 	"github.com/incidentbot/incidentbot/work"
+	"github.com/incidentbot/incidentbot/work/clocktest"
 )
 
 // env is the command handler wired to real parts: the store on Redis, and
