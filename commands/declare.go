@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/config"
@@ -15,7 +14,6 @@ import (
 )
 
 const (
-	maxTitleChars   = 500
 	maxChannelName  = 80
 	channelAttempts = 5 // the base name, then -2 … -5 on name_taken
 )
@@ -27,8 +25,8 @@ func (h *Handler) declare(ctx context.Context, c *call) error {
 	if title == "" {
 		return incident.Errorf("An incident needs a title. %s", usage)
 	}
-	if utf8.RuneCountInString(title) > maxTitleChars {
-		return incident.Errorf("The title is %d characters long; keep it to %d. %s", utf8.RuneCountInString(title), maxTitleChars, usage)
+	if err := incident.TooLong("the title", title, incident.MaxTitleChars); err != nil {
+		return incident.Errorf("%s %s", incident.ErrorMessage(err, ""), usage)
 	}
 	sev := h.cfg.DefaultSeverity
 	if len(p.Severities) > 0 {
@@ -91,7 +89,7 @@ func (h *Handler) declareIncident(ctx context.Context, d declaration) (string, e
 		Private: d.private, DeclaredBy: d.by, DeclaredAt: now,
 		Roles: map[string]string{incident.CommanderRole: d.by}, Members: members, PhaseStartedAt: now,
 	}
-	h.startChecklist(inc, incident.Identification)
+	inc.BeginChecklist(incident.Identification, h.cfg.Playbooks[incident.Identification])
 	events := []incident.TimelineEvent{incident.Declared(now, d.by, d.title, d.severity)}
 	if d.description != "" {
 		events = append(events, incident.Noted(now, d.by, d.description))

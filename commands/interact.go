@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/incident"
@@ -283,11 +282,11 @@ func (h *Handler) checklistClick(ctx context.Context, in Interaction, inc *incid
 // textSubmission checks the text of the update and note forms.
 func textSubmission(in Interaction) (string, map[string]string) {
 	text := strings.TrimSpace(in.Values[InputText])
-	switch l := utf8.RuneCountInString(text); {
-	case l == 0:
+	if text == "" {
 		return "", map[string]string{InputText: "Write something first."}
-	case l > maxUpdateChars:
-		return "", map[string]string{InputText: fmt.Sprintf("This is %d characters; keep it to %d.", l, maxUpdateChars)}
+	}
+	if err := incident.TooLong("the text", text, incident.MaxTextChars); err != nil {
+		return "", map[string]string{InputText: incident.ErrorMessage(err, "")}
 	}
 	return text, nil
 }
@@ -345,17 +344,17 @@ func (h *Handler) declareSubmission(_ context.Context, in Interaction, _ *incide
 	title := strings.TrimSpace(in.Values[InputTitle])
 	sev := in.Values[InputSeverity]
 	desc := strings.TrimSpace(in.Values[InputDescription])
-	switch l := utf8.RuneCountInString(title); {
-	case l == 0:
+	if title == "" {
 		return map[string]string{InputTitle: "An incident needs a title."}, nil
-	case l > maxTitleChars:
-		return map[string]string{InputTitle: fmt.Sprintf("This is %d characters; keep it to %d.", l, maxTitleChars)}, nil
+	}
+	if err := incident.TooLong("the title", title, incident.MaxTitleChars); err != nil {
+		return map[string]string{InputTitle: incident.ErrorMessage(err, "")}, nil
 	}
 	if _, ok := h.cfg.Severity(sev); !ok {
 		return map[string]string{InputSeverity: "Choose one of the severities."}, nil
 	}
-	if l := utf8.RuneCountInString(desc); l > maxUpdateChars {
-		return map[string]string{InputDescription: fmt.Sprintf("This is %d characters; keep it to %d.", l, maxUpdateChars)}, nil
+	if err := incident.TooLong("the description", desc, incident.MaxTextChars); err != nil {
+		return map[string]string{InputDescription: incident.ErrorMessage(err, "")}, nil
 	}
 	d := declaration{by: in.UserID, title: title, severity: sev, description: desc,
 		private: strings.Contains(in.Values[InputPrivate], "private")}

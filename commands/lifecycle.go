@@ -7,14 +7,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/incident"
 )
-
-// maxUpdateChars keeps an update within one Block Kit section.
-const maxUpdateChars = 2900
 
 // mayLead is the permission for severity changes, moving back a phase,
 // handing over command and closing: the commander, an admin, or anyone while
@@ -94,11 +90,8 @@ func (h *Handler) movePhase(ctx context.Context, n int64, actor string, target i
 			}
 			why = reason
 		}
-		inc.Phase, inc.PhaseStartedAt = to, now
-		if _, ok := inc.Checklists[to]; !ok {
-			h.startChecklist(inc, to)
-		}
-		return []incident.TimelineEvent{incident.PhaseMoved(now, actor, from, to, why)}, nil
+		ev, _ := inc.EnterPhase(now, actor, to, why, h.cfg.Playbooks[to])
+		return []incident.TimelineEvent{ev}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -106,18 +99,6 @@ func (h *Handler) movePhase(ctx context.Context, n int64, actor string, target i
 	h.postChecklist(ctx, inc, inc.Phase)
 	h.refresh(ctx, n)
 	return inc, nil
-}
-
-// startChecklist copies the phase's playbook into the incident.
-func (h *Handler) startChecklist(inc *incident.Incident, p incident.Phase) {
-	if inc.Checklists == nil {
-		inc.Checklists = map[incident.Phase][]incident.ChecklistItem{}
-	}
-	items := make([]incident.ChecklistItem, 0, len(h.cfg.Playbooks[p]))
-	for _, text := range h.cfg.Playbooks[p] {
-		items = append(items, incident.ChecklistItem{Text: text})
-	}
-	inc.Checklists[p] = items
 }
 
 // postChecklist posts a phase's checklist in the incident channel and remembers the message.
@@ -373,8 +354,8 @@ func (h *Handler) updateCmd(ctx context.Context, c *call) error {
 // postUpdate stores a status update as the latest, posts it in the incident
 // channel and broadcasts it to the stakeholder channel.
 func (h *Handler) postUpdate(ctx context.Context, n int64, actor, text string) error {
-	if l := utf8.RuneCountInString(text); l > maxUpdateChars {
-		return incident.Errorf("The update is %d characters long; keep it to %d.", l, maxUpdateChars)
+	if err := incident.TooLong("the update", text, incident.MaxTextChars); err != nil {
+		return err
 	}
 	now := h.now()
 	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
@@ -413,8 +394,8 @@ func (h *Handler) noteCmd(ctx context.Context, c *call) error {
 }
 
 func (h *Handler) addNote(ctx context.Context, n int64, actor, text string) error {
-	if l := utf8.RuneCountInString(text); l > maxUpdateChars {
-		return incident.Errorf("The note is %d characters long; keep it to %d.", l, maxUpdateChars)
+	if err := incident.TooLong("the note", text, incident.MaxTextChars); err != nil {
+		return err
 	}
 	return h.store.AddEvents(ctx, n, incident.Noted(h.now(), actor, text))
 }

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/incident"
@@ -39,8 +38,8 @@ func InputDue(i int) string    { return "due_" + strconv.Itoa(i) }
 
 func (h *Handler) closeCmd(ctx context.Context, c *call) error {
 	summary := strings.TrimSpace(c.parsed.Raw)
-	if l := utf8.RuneCountInString(summary); l > maxUpdateChars {
-		return incident.Errorf("The summary is %d characters long; keep it to %d. %s", l, maxUpdateChars, c.sub.usageHint())
+	if err := incident.TooLong("the summary", summary, incident.MaxTextChars); err != nil {
+		return incident.Errorf("%s %s", incident.ErrorMessage(err, ""), c.sub.usageHint())
 	}
 	now := h.now()
 	beganLessons := false
@@ -54,12 +53,9 @@ func (h *Handler) closeCmd(ctx context.Context, c *call) error {
 		var events []incident.TimelineEvent
 		beganLessons = false
 		if inc.Phase != incident.Lessons {
-			events = append(events, incident.PhaseMoved(now, c.req.UserID, inc.Phase, incident.Lessons, ""))
-			inc.Phase, inc.PhaseStartedAt = incident.Lessons, now
-			if _, ok := inc.Checklists[incident.Lessons]; !ok {
-				h.startChecklist(inc, incident.Lessons)
-				beganLessons = true
-			}
+			var ev incident.TimelineEvent
+			ev, beganLessons = inc.EnterPhase(now, c.req.UserID, incident.Lessons, "", h.cfg.Playbooks[incident.Lessons])
+			events = append(events, ev)
 		}
 		inc.Status, inc.Summary, inc.ResolvedAt = incident.Resolved, summary, now
 		inc.RetroDeadline = now.Add(h.cfg.Retro.Deadline)
@@ -147,8 +143,8 @@ func (h *Handler) lessonCmd(ctx context.Context, c *call) error {
 	if text == "" {
 		return incident.Errorf("A lesson needs text. %s", c.sub.usageHint())
 	}
-	if l := utf8.RuneCountInString(text); l > maxUpdateChars {
-		return incident.Errorf("The lesson is %d characters long; keep it to %d.", l, maxUpdateChars)
+	if err := incident.TooLong("the lesson", text, incident.MaxTextChars); err != nil {
+		return err
 	}
 	l := incident.Lesson{Author: c.req.UserID}
 	switch kind {
@@ -210,7 +206,7 @@ func (h *Handler) addLessons(ctx context.Context, n int64, l incident.Lesson, ac
 func lessonModal(inc *incident.Incident) View {
 	text := func(id, label, hint string) Block {
 		return Block{"type": "input", "block_id": id, "label": plain(label), "optional": true, "hint": plain(hint),
-			"element": map[string]any{"type": "plain_text_input", "action_id": id, "multiline": true, "max_length": maxUpdateChars}}
+			"element": map[string]any{"type": "plain_text_input", "action_id": id, "multiline": true, "max_length": incident.MaxTextChars}}
 	}
 	blocks := []Block{
 		text(InputWentWell, "What went well", "Worth keeping for next time."),
@@ -526,15 +522,4 @@ func (h *Handler) followUpDone(ctx context.Context, in Interaction, inc *inciden
 	return nil
 }
 
-func shortDur(d time.Duration) string {
-	d = d.Round(time.Minute)
-	switch {
-	case d < time.Minute:
-		return "under a minute"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", d/time.Minute)
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh %dm", d/time.Hour, (d%time.Hour)/time.Minute)
-	}
-	return fmt.Sprintf("%dd %dh", d/(24*time.Hour), (d%(24*time.Hour))/time.Hour)
-}
+func shortDur(d time.Duration) string { return incident.HumanDuration(d) }

@@ -31,7 +31,7 @@ func modal(callbackID, title, submit string, n int64, blocks ...Block) View {
 
 func textInput(label, hint string) Block {
 	return Block{"type": "input", "block_id": InputText, "label": plain(label), "hint": plain(hint),
-		"element": map[string]any{"type": "plain_text_input", "action_id": InputText, "multiline": true, "max_length": maxUpdateChars}}
+		"element": map[string]any{"type": "plain_text_input", "action_id": InputText, "multiline": true, "max_length": incident.MaxTextChars}}
 }
 
 func updateModal(inc *incident.Incident) View {
@@ -86,11 +86,11 @@ func declareModal(cfg config.File) View {
 	privateBox := map[string]any{"text": mrkdwn("*Private*: a private channel; stakeholders see no title"), "value": "private"}
 	v := modal(ModalDeclare, "Declare an incident", "Declare", 0,
 		Block{"type": "input", "block_id": InputTitle, "label": plain("Title"),
-			"element": map[string]any{"type": "plain_text_input", "action_id": InputTitle, "max_length": maxTitleChars,
+			"element": map[string]any{"type": "plain_text_input", "action_id": InputTitle, "max_length": incident.MaxTitleChars,
 				"placeholder": plain("Ransomware on file server")}},
 		Block{"type": "input", "block_id": InputSeverity, "label": plain("Severity"), "element": sevSelect},
 		Block{"type": "input", "block_id": InputDescription, "label": plain("What do we know?"), "optional": true,
-			"element": map[string]any{"type": "plain_text_input", "action_id": InputDescription, "multiline": true, "max_length": maxUpdateChars}},
+			"element": map[string]any{"type": "plain_text_input", "action_id": InputDescription, "multiline": true, "max_length": incident.MaxTextChars}},
 		Block{"type": "input", "block_id": InputPrivate, "label": plain("Visibility"), "optional": true,
 			"element": map[string]any{"type": "checkboxes", "action_id": InputPrivate, "options": []any{privateBox}}},
 	)

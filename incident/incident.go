@@ -5,9 +5,12 @@
 package incident
 
 import (
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Phase is a step of the incident response lifecycle.
@@ -310,19 +313,101 @@ const (
 	EventPublished EventKind = "postmortem"
 )
 
-// PhaseDurations adds up the time spent in each phase from the timeline:
-// the incident is in identification from its declaration, and each
-// EventPhase moves it on (or back). The current phase runs until now.
-func PhaseDurations(declaredAt time.Time, events []TimelineEvent, now time.Time) map[Phase]time.Duration {
-	out := map[Phase]time.Duration{}
+// Interval is a stretch of time the incident spent in one phase.
+type Interval struct {
+	Phase      Phase
+	Start, End time.Time
+}
+
+// PhaseIntervals are the phases in the order the incident went through
+// them, up to end: it is in identification from its declaration, and each
+// phase event moves it on (or back). Empty stretches are left out, but for
+// the phase it is in.
+func PhaseIntervals(declaredAt time.Time, events []TimelineEvent, end time.Time) []Interval {
+	var out []Interval
 	cur, since := Identification, declaredAt
 	for _, ev := range events {
-		if ev.Kind != EventPhase || ev.Phase == "" {
+		if ev.Kind != EventPhase || ev.Phase == "" || ev.At.After(end) {
 			continue
 		}
-		out[cur] += ev.At.Sub(since)
+		out = append(out, Interval{Phase: cur, Start: since, End: ev.At})
 		cur, since = ev.Phase, ev.At
 	}
-	out[cur] += now.Sub(since)
+	if cur != Lessons || end.After(since) {
+		out = append(out, Interval{Phase: cur, Start: since, End: end})
+	}
+	return slices.DeleteFunc(out, func(iv Interval) bool { return !iv.End.After(iv.Start) && iv.Phase != cur })
+}
+
+// PhaseDurations adds up the time spent in each phase, up to now.
+func PhaseDurations(declaredAt time.Time, events []TimelineEvent, now time.Time) map[Phase]time.Duration {
+	out := map[Phase]time.Duration{}
+	for _, iv := range PhaseIntervals(declaredAt, events, now) {
+		out[iv.Phase] += iv.End.Sub(iv.Start)
+	}
 	return out
+}
+
+// HumanDuration is a duration as people read it: "under a minute", "45m",
+// "2h 5m", "3d 4h".
+func HumanDuration(d time.Duration) string {
+	d = d.Round(time.Minute)
+	if d < time.Minute {
+		return "under a minute"
+	}
+	days, hours, mins := d/(24*time.Hour), (d%(24*time.Hour))/time.Hour, (d%time.Hour)/time.Minute
+	var parts []string
+	if days > 0 {
+		parts = append(parts, fmt.Sprintf("%dd", days))
+	}
+	if hours > 0 {
+		parts = append(parts, fmt.Sprintf("%dh", hours))
+	}
+	if mins > 0 {
+		parts = append(parts, fmt.Sprintf("%dm", mins))
+	}
+	return strings.Join(parts, " ")
+}
+
+// Length limits of what people write, so that each fits where it is shown
+// (a title in a header and a channel topic, text in one Block Kit section).
+const (
+	MaxTitleChars = 500
+	MaxTextChars  = 2900
+)
+
+// TooLong is the error for text of more than max characters, naming what
+// it is ("the note"), or nil.
+func TooLong(what, s string, max int) error {
+	if n := utf8.RuneCountInString(s); n > max {
+		return Errorf("%s is %d characters long; keep it to %d.", strings.ToUpper(what[:1])+what[1:], n, max)
+	}
+	return nil
+}
+
+// EnterPhase moves the incident into phase to, from the phase it is in,
+// and begins the phase's checklist from its playbook the first time the
+// phase is entered. It returns the event to record and whether the
+// checklist began. The one phase walk: a phase command, the Next phase
+// button and a close all go through it.
+func (i *Incident) EnterPhase(at time.Time, actor string, to Phase, reason string, playbook []string) (TimelineEvent, bool) {
+	ev := PhaseMoved(at, actor, i.Phase, to, reason)
+	i.Phase, i.PhaseStartedAt = to, at
+	if _, ok := i.Checklists[to]; ok {
+		return ev, false
+	}
+	i.BeginChecklist(to, playbook)
+	return ev, true
+}
+
+// BeginChecklist copies a phase's playbook into the incident.
+func (i *Incident) BeginChecklist(p Phase, playbook []string) {
+	if i.Checklists == nil {
+		i.Checklists = map[Phase][]ChecklistItem{}
+	}
+	items := make([]ChecklistItem, 0, len(playbook))
+	for _, text := range playbook {
+		items = append(items, ChecklistItem{Text: text})
+	}
+	i.Checklists[p] = items
 }

@@ -1,6 +1,10 @@
 package incident
 
 import (
+	"errors"
+	"fmt"
+	"net"
+	"strings"
 	"testing"
 	"time"
 )
@@ -86,6 +90,59 @@ func TestPhaseDurations(t *testing.T) {
 	for p, d := range want {
 		if got[p] != d {
 			t.Errorf("%s: %s, want %s", p, got[p], d)
+		}
+	}
+}
+
+func TestEnterPhaseBeginsEachChecklistOnce(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	inc := &Incident{Number: 1, Phase: Identification}
+	ev, began := inc.EnterPhase(t0, "U1", Containment, "", []string{"Isolate"})
+	if !began || inc.Phase != Containment || !inc.PhaseStartedAt.Equal(t0) || len(inc.Checklists[Containment]) != 1 ||
+		ev.Kind != EventPhase || ev.From != "identification" || ev.To != "containment" || ev.Phase != Containment {
+		t.Fatalf("first entry: %+v, began %v, incident %+v", ev, began, inc)
+	}
+	inc.Checklists[Containment][0].Done = true
+	inc.EnterPhase(t0, "U1", Eradication, "", nil)
+	ev, began = inc.EnterPhase(t0, "U1", Containment, "reinfection", []string{"Isolate", "Other"})
+	if began || !inc.Checklists[Containment][0].Done || len(inc.Checklists[Containment]) != 1 || ev.Reason != "reinfection" {
+		t.Errorf("entering again restarted the checklist: %+v, %v", inc.Checklists[Containment], began)
+	}
+}
+
+func TestTooLongAndHumanDuration(t *testing.T) {
+	if err := TooLong("the note", strings.Repeat("é", 10), 10); err != nil {
+		t.Errorf("10 characters (20 bytes) of 10: %v", err)
+	}
+	if err := TooLong("the note", strings.Repeat("a", 11), 10); ErrorCode(err) != Invalid || ErrorMessage(err, "") != "The note is 11 characters long; keep it to 10." {
+		t.Errorf("11 of 10: %v", err)
+	}
+	for d, want := range map[time.Duration]string{
+		20 * time.Second: "under a minute", 45 * time.Minute: "45m", 125 * time.Minute: "2h 5m", 76 * time.Hour: "3d 4h",
+	} {
+		if got := HumanDuration(d); got != want {
+			t.Errorf("HumanDuration(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestErrorCodes(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		code Code
+		safe string
+	}{
+		{Errorf("bad %s", "x"), Invalid, "bad x"},
+		{Fail(Conflict, "done"), Conflict, "done"},
+		{fmt.Errorf("get: %w", ErrNotFound), NotFound, "That was not found."},
+		{&net.OpError{Op: "dial", Err: errors.New("refused")}, Unavailable, "cannot reach"},
+		{errors.New("dial tcp 10.0.0.1:6379: boom"), Internal, "Something went wrong (ref r1)"},
+	} {
+		if got := ErrorCode(tc.err); got != tc.code {
+			t.Errorf("%v: code %s, want %s", tc.err, got, tc.code)
+		}
+		if msg := ErrorMessage(tc.err, "r1"); !strings.Contains(msg, tc.safe) || strings.Contains(msg, "10.0.0.1") {
+			t.Errorf("%v: message %q", tc.err, msg)
 		}
 	}
 }

@@ -5,7 +5,6 @@ package postmortem
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -64,27 +63,11 @@ func (in Input) roleName(key string) string {
 }
 
 // Interval is a stretch of time the incident spent in one phase.
-type Interval struct {
-	Phase      incident.Phase
-	Start, End time.Time
-}
+type Interval = incident.Interval
 
 // Intervals are the phases in the order the incident went through them, up to end.
 func (in Input) Intervals(end time.Time) []Interval {
-	inc := in.Incident
-	var out []Interval
-	cur, since := incident.Identification, inc.DeclaredAt
-	for _, ev := range in.Timeline {
-		if ev.Kind != incident.EventPhase || ev.Phase == "" || ev.At.After(end) {
-			continue
-		}
-		out = append(out, Interval{Phase: cur, Start: since, End: ev.At})
-		cur, since = ev.Phase, ev.At
-	}
-	if cur != incident.Lessons || end.After(since) {
-		out = append(out, Interval{Phase: cur, Start: since, End: end})
-	}
-	return slices.DeleteFunc(out, func(iv Interval) bool { return !iv.End.After(iv.Start) && iv.Phase != cur })
+	return incident.PhaseIntervals(in.Incident.DeclaredAt, in.Timeline, end)
 }
 
 // Figures are the headline durations.
@@ -315,24 +298,7 @@ func (in Input) roleHistory() map[string][]string {
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
-func dur(d time.Duration) string {
-	d = d.Round(time.Minute)
-	if d < time.Minute {
-		return "under a minute"
-	}
-	days, hours, mins := d/(24*time.Hour), (d%(24*time.Hour))/time.Hour, (d%time.Hour)/time.Minute
-	var parts []string
-	if days > 0 {
-		parts = append(parts, fmt.Sprintf("%dd", days))
-	}
-	if hours > 0 {
-		parts = append(parts, fmt.Sprintf("%dh", hours))
-	}
-	if mins > 0 {
-		parts = append(parts, fmt.Sprintf("%dm", mins))
-	}
-	return strings.Join(parts, " ")
-}
+func dur(d time.Duration) string { return incident.HumanDuration(d) }
 
 func durOr(d time.Duration, none string) string {
 	if d <= 0 {
