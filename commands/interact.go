@@ -328,7 +328,7 @@ func (h *Handler) assignSubmission(ctx context.Context, in Interaction, inc *inc
 			return map[string]string{InputUser: "They already are the " + role.Name + "."}, nil
 		}
 		if role.Key == incident.CommanderRole {
-			if err := h.mayLead(inc, in.UserID, "hand over the commander role"); err != nil {
+			if err := inc.RequireLead(h.actor(in.UserID), "hand over the commander role"); err != nil {
 				return map[string]string{InputRole: incident.ErrorMessage(err, "")}, nil
 			}
 		}

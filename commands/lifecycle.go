@@ -12,16 +12,13 @@ import (
 	"github.com/incidentbot/incidentbot/incident"
 )
 
-// mayLead is the permission for severity changes, moving back a phase,
-// handing over command and closing: the commander, an admin, or anyone while
-// nobody holds the commander role.
-func (h *Handler) mayLead(inc *incident.Incident, user, what string) error {
-	cmd := inc.Commander()
-	if cmd == "" || cmd == user || slices.Contains(h.cfg.Admins, user) {
-		return nil
-	}
-	return incident.Errorf("Only the incident commander (%s) or an admin can %s in %s.", userRef(cmd), what, inc.Ref())
+// actor is who asks, as the incident's rules see them.
+func (h *Handler) actor(user string) incident.Actor {
+	return incident.Actor{ID: user, Admin: slices.Contains(h.cfg.Admins, user)}
 }
+
+// playbook is each phase's checklist as configured.
+func (h *Handler) playbook(p incident.Phase) []string { return h.cfg.Playbooks[p] }
 
 // --- phases ---
 
@@ -62,36 +59,7 @@ func phaseList() string {
 func (h *Handler) movePhase(ctx context.Context, n int64, actor string, target incident.Phase, reason string, from incident.Phase) (*incident.Incident, error) {
 	now := h.now()
 	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
-		if err := inc.EnsureOpen("moving the phase"); err != nil {
-			return nil, err
-		}
-		if from != "" && from != inc.Phase {
-			return nil, incident.Fail(incident.Conflict, "%s has already moved on from %s: it is in %s.", inc.Ref(), from.Title(), inc.Phase.Title())
-		}
-		to := target
-		if to == "" {
-			next, ok := inc.Phase.Next()
-			if !ok {
-				return nil, incident.Errorf("%s is already in the last phase, %s.", inc.Ref(), inc.Phase.Title())
-			}
-			to = next
-		}
-		if to == inc.Phase {
-			return nil, incident.Errorf("%s is already in %s.", inc.Ref(), to.Title())
-		}
-		from := inc.Phase
-		why := ""
-		if to.Before(from) {
-			if err := h.mayLead(inc, actor, "move the phase back"); err != nil {
-				return nil, err
-			}
-			if reason == "" {
-				return nil, incident.Errorf("Moving %s back from %s to %s needs a reason: `/incident phase %s because <reason>`.", inc.Ref(), from.Title(), to.Title(), to)
-			}
-			why = reason
-		}
-		ev, _ := inc.EnterPhase(now, actor, to, why, h.cfg.Playbooks[to])
-		return []incident.TimelineEvent{ev}, nil
+		return inc.Move(now, h.actor(actor), target, reason, from, h.playbook)
 	})
 	if err != nil {
 		return nil, err
@@ -186,18 +154,7 @@ func (h *Handler) severityCmd(ctx context.Context, c *call) error {
 	}
 	now := h.now()
 	inc, err := h.store.Update(ctx, c.inc.Number, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
-		if err := inc.EnsureOpen("changing the severity"); err != nil {
-			return nil, err
-		}
-		if err := h.mayLead(inc, c.req.UserID, "change the severity"); err != nil {
-			return nil, err
-		}
-		if inc.Severity == sev.Name {
-			return nil, incident.Errorf("%s is already %s.", inc.Ref(), sev.Name)
-		}
-		ev := incident.SeverityChanged(now, c.req.UserID, inc.Severity, sev.Name)
-		inc.Severity = sev.Name
-		return []incident.TimelineEvent{ev}, nil
+		return inc.SetSeverity(now, h.actor(c.req.UserID), sev.Name)
 	})
 	if err != nil {
 		return err
@@ -238,35 +195,7 @@ func (h *Handler) assign(ctx context.Context, n int64, actor, roleKey, user stri
 	}
 	now := h.now()
 	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
-		if err := inc.EnsureOpen("assigning roles"); err != nil {
-			return nil, err
-		}
-		prev := inc.Roles[role.Key]
-		if role.Key == incident.CommanderRole {
-			if err := h.mayLead(inc, actor, "hand over the commander role"); err != nil {
-				return nil, err
-			}
-		}
-		switch {
-		case user == "" && prev == "":
-			return nil, incident.Errorf("Nobody is the %s of %s.", role.Name, inc.Ref())
-		case user != "" && prev == user:
-			return nil, incident.Errorf("%s is already the %s of %s.", userRef(user), role.Name, inc.Ref())
-		}
-		if inc.Roles == nil {
-			inc.Roles = map[string]string{}
-		}
-		if user == "" {
-			delete(inc.Roles, role.Key)
-		} else {
-			inc.Roles[role.Key] = user
-		}
-		events := []incident.TimelineEvent{incident.RoleChanged(now, actor, role.Key, prev, user)}
-		if user != "" && !slices.Contains(inc.Members, user) {
-			inc.Members = append(inc.Members, user)
-			events = append(events, incident.Invited(now, actor, []string{user}))
-		}
-		return events, nil
+		return inc.Assign(now, h.actor(actor), incident.Role{Key: role.Key, Name: role.Name}, user)
 	})
 	if err != nil {
 		return nil, err

@@ -44,22 +44,9 @@ func (h *Handler) closeCmd(ctx context.Context, c *call) error {
 	now := h.now()
 	beganLessons := false
 	inc, err := h.store.Update(ctx, c.inc.Number, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
-		if inc.Status != incident.Open {
-			return nil, incident.Errorf("%s is already closed.", inc.Ref())
-		}
-		if err := h.mayLead(inc, c.req.UserID, "close the incident"); err != nil {
-			return nil, err
-		}
-		var events []incident.TimelineEvent
-		beganLessons = false
-		if inc.Phase != incident.Lessons {
-			var ev incident.TimelineEvent
-			ev, beganLessons = inc.EnterPhase(now, c.req.UserID, incident.Lessons, "", h.cfg.Playbooks[incident.Lessons])
-			events = append(events, ev)
-		}
-		inc.Status, inc.Summary, inc.ResolvedAt = incident.Resolved, summary, now
-		inc.RetroDeadline = now.Add(h.cfg.Retro.Deadline)
-		return append(events, incident.IncidentClosed(now, c.req.UserID, summary)), nil
+		events, began, err := inc.Close(now, h.actor(c.req.UserID), summary, h.cfg.Retro.Deadline, h.playbook)
+		beganLessons = began
+		return events, err
 	})
 	if err != nil {
 		return err
@@ -315,7 +302,7 @@ func (h *Handler) postmortemCmd(ctx context.Context, c *call) error {
 		if c.inc.Status == incident.Closed && !incident.IsRedo(ctx) {
 			break // published: show it (a redo finishes telling and archiving)
 		}
-		if err := h.mayLead(c.inc, c.req.UserID, "publish the postmortem before the retro's deadline"); err != nil {
+		if err := c.inc.RequireLead(h.actor(c.req.UserID), "publish the postmortem before the retro's deadline"); err != nil {
 			return err
 		}
 		if _, err := h.publish(ctx, c.inc.Number); err != nil {
@@ -500,20 +487,11 @@ func (h *Handler) followUpDone(ctx context.Context, in Interaction, inc *inciden
 	now := h.now()
 	var text string
 	_, err = h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
-		i := slices.IndexFunc(inc.FollowUps, func(f incident.FollowUp) bool { return f.ID == fid })
-		if i < 0 {
-			return nil, incident.Errorf("%s has no follow-up #%d.", inc.Ref(), fid)
+		f, events, err := inc.MarkFollowUpDone(now, h.actor(in.UserID), fid)
+		if err == nil {
+			text = fmt.Sprintf("%s #%d marked done: %s", inc.Ref(), fid, f.Text)
 		}
-		f := &inc.FollowUps[i]
-		if f.Done {
-			return nil, incident.Errorf("%s #%d is already done.", inc.Ref(), fid)
-		}
-		if f.Owner != "" && f.Owner != in.UserID && !slices.Contains(h.cfg.Admins, in.UserID) {
-			return nil, incident.Errorf("Only its owner (%s) or an admin can mark %s #%d done.", userRef(f.Owner), inc.Ref(), fid)
-		}
-		f.Done, f.DoneBy, f.DoneAt = true, in.UserID, now
-		text = fmt.Sprintf("%s #%d marked done: %s", inc.Ref(), fid, f.Text)
-		return []incident.TimelineEvent{incident.FollowUpDone(now, in.UserID, fid)}, nil
+		return events, err
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,154 @@
+package incident
+
+import (
+	"slices"
+	"time"
+)
+
+// The rules of an incident. Each change is a method that checks the rules
+// on the state it is given and returns the events to record, or a domain
+// error that says what was wrong; the caller stores both in one step.
+
+// Actor is who asks for a change.
+type Actor struct {
+	ID    string
+	Admin bool // listed in admins: in the configuration
+}
+
+// MayLead reports whether the actor has the lead permission (severity
+// changes, moving a phase back, handing over command, closing): the
+// commander, an admin, or anyone while nobody holds the commander role.
+func (i *Incident) MayLead(a Actor) bool {
+	cmd := i.Commander()
+	return cmd == "" || cmd == a.ID || a.Admin
+}
+
+// RequireLead is the refusal for an actor without the lead permission.
+func (i *Incident) RequireLead(a Actor, what string) error {
+	if i.MayLead(a) {
+		return nil
+	}
+	return Fail(Forbidden, "Only the incident commander (<@%s>) or an admin can %s in %s.", i.Commander(), what, i.Ref())
+}
+
+// Move moves the incident to phase to, or to the next phase when to is "".
+// Moving back needs the lead permission and a reason. A non-empty seen is
+// the phase the asker saw: if the incident has moved on since, it does not
+// move again (a double click).
+func (i *Incident) Move(at time.Time, a Actor, to Phase, reason string, seen Phase, playbook func(Phase) []string) ([]TimelineEvent, error) {
+	if err := i.EnsureOpen("moving the phase"); err != nil {
+		return nil, err
+	}
+	if seen != "" && seen != i.Phase {
+		return nil, Fail(Conflict, "%s has already moved on from %s: it is in %s.", i.Ref(), seen.Title(), i.Phase.Title())
+	}
+	if to == "" {
+		next, ok := i.Phase.Next()
+		if !ok {
+			return nil, Errorf("%s is already in the last phase, %s.", i.Ref(), i.Phase.Title())
+		}
+		to = next
+	}
+	if to == i.Phase {
+		return nil, Errorf("%s is already in %s.", i.Ref(), to.Title())
+	}
+	why := ""
+	if to.Before(i.Phase) {
+		if err := i.RequireLead(a, "move the phase back"); err != nil {
+			return nil, err
+		}
+		if reason == "" {
+			return nil, Errorf("Moving %s back from %s to %s needs a reason: `/incident phase %s because <reason>`.", i.Ref(), i.Phase.Title(), to.Title(), to)
+		}
+		why = reason
+	}
+	ev, _ := i.EnterPhase(at, a.ID, to, why, playbook(to))
+	return []TimelineEvent{ev}, nil
+}
+
+// SetSeverity changes the severity; it needs the lead permission.
+func (i *Incident) SetSeverity(at time.Time, a Actor, severity string) ([]TimelineEvent, error) {
+	if err := i.EnsureOpen("changing the severity"); err != nil {
+		return nil, err
+	}
+	if err := i.RequireLead(a, "change the severity"); err != nil {
+		return nil, err
+	}
+	if i.Severity == severity {
+		return nil, Errorf("%s is already %s.", i.Ref(), severity)
+	}
+	ev := SeverityChanged(at, a.ID, i.Severity, severity)
+	i.Severity = severity
+	return []TimelineEvent{ev}, nil
+}
+
+// Assign gives a role to a user, or with user "" takes it back; the
+// commander role needs the lead permission. A new holder becomes a member.
+func (i *Incident) Assign(at time.Time, a Actor, role Role, user string) ([]TimelineEvent, error) {
+	if err := i.EnsureOpen("assigning roles"); err != nil {
+		return nil, err
+	}
+	if role.Key == CommanderRole {
+		if err := i.RequireLead(a, "hand over the commander role"); err != nil {
+			return nil, err
+		}
+	}
+	prev := i.Roles[role.Key]
+	switch {
+	case user == "" && prev == "":
+		return nil, Errorf("Nobody is the %s of %s.", role.Name, i.Ref())
+	case user != "" && prev == user:
+		return nil, Errorf("<@%s> is already the %s of %s.", user, role.Name, i.Ref())
+	}
+	if i.Roles == nil {
+		i.Roles = map[string]string{}
+	}
+	if user == "" {
+		delete(i.Roles, role.Key)
+	} else {
+		i.Roles[role.Key] = user
+	}
+	events := []TimelineEvent{RoleChanged(at, a.ID, role.Key, prev, user)}
+	if user != "" && !slices.Contains(i.Members, user) {
+		i.Members = append(i.Members, user)
+		events = append(events, Invited(at, a.ID, []string{user}))
+	}
+	return events, nil
+}
+
+// Close resolves the incident: it enters lessons learned (beginning that
+// checklist the first time) and the retro runs until the deadline. It
+// needs the lead permission.
+func (i *Incident) Close(at time.Time, a Actor, summary string, retro time.Duration, playbook func(Phase) []string) (events []TimelineEvent, beganLessons bool, err error) {
+	if i.Status != Open {
+		return nil, false, Fail(Conflict, "%s is already closed.", i.Ref())
+	}
+	if err := i.RequireLead(a, "close the incident"); err != nil {
+		return nil, false, err
+	}
+	if i.Phase != Lessons {
+		var ev TimelineEvent
+		ev, beganLessons = i.EnterPhase(at, a.ID, Lessons, "", playbook(Lessons))
+		events = append(events, ev)
+	}
+	i.Status, i.Summary, i.ResolvedAt, i.RetroDeadline = Resolved, summary, at, at.Add(retro)
+	return append(events, IncidentClosed(at, a.ID, summary)), beganLessons, nil
+}
+
+// MarkFollowUpDone marks a follow-up action done: its owner may, an admin
+// may, and anyone while it has no owner.
+func (i *Incident) MarkFollowUpDone(at time.Time, a Actor, id int) (*FollowUp, []TimelineEvent, error) {
+	k := slices.IndexFunc(i.FollowUps, func(f FollowUp) bool { return f.ID == id })
+	if k < 0 {
+		return nil, nil, Fail(NotFound, "%s has no follow-up #%d.", i.Ref(), id)
+	}
+	f := &i.FollowUps[k]
+	switch {
+	case f.Done:
+		return nil, nil, Fail(Conflict, "%s #%d is already done.", i.Ref(), id)
+	case f.Owner != "" && f.Owner != a.ID && !a.Admin:
+		return nil, nil, Fail(Forbidden, "Only its owner (<@%s>) or an admin can mark %s #%d done.", f.Owner, i.Ref(), id)
+	}
+	f.Done, f.DoneBy, f.DoneAt = true, a.ID, at
+	return f, []TimelineEvent{FollowUpDone(at, a.ID, id)}, nil
+}
