@@ -34,12 +34,18 @@ func TestRules(t *testing.T) {
 			ev, _, err := i.Close(at, bob, "", time.Hour, none)
 			return ev, err
 		}, Forbidden},
-		{"the owner marks done", func(i *Incident) ([]TimelineEvent, error) { _, ev, err := i.MarkFollowUpDone(at, bob, 1); return ev, err }, ""},
+		{"the owner marks done", func(i *Incident) ([]TimelineEvent, error) {
+			_, ev, err := i.MarkFollowUpDone(at, bob, 1)
+			return ev, err
+		}, ""},
 		{"another cannot mark an owned one done", func(i *Incident) ([]TimelineEvent, error) {
 			_, ev, err := i.MarkFollowUpDone(at, alice, 1)
 			return ev, err
 		}, Forbidden},
-		{"anyone marks an unowned one done", func(i *Incident) ([]TimelineEvent, error) { _, ev, err := i.MarkFollowUpDone(at, alice, 2); return ev, err }, ""},
+		{"anyone marks an unowned one done", func(i *Incident) ([]TimelineEvent, error) {
+			_, ev, err := i.MarkFollowUpDone(at, alice, 2)
+			return ev, err
+		}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			inc := fresh()
