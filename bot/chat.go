@@ -14,6 +14,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/work"
 )
@@ -83,7 +84,7 @@ func (c *Chat) Invite(ctx context.Context, channelID string, userIDs []string) e
 }
 
 // Post posts a message and returns its timestamp.
-func (c *Chat) Post(ctx context.Context, channelID string, msg commands.Message) (string, error) {
+func (c *Chat) Post(ctx context.Context, channelID string, msg render.Message) (string, error) {
 	opts, err := msgOptions(msg)
 	if err != nil {
 		return "", err
@@ -100,7 +101,7 @@ func (c *Chat) Post(ctx context.Context, channelID string, msg commands.Message)
 }
 
 // Update edits a message in place.
-func (c *Chat) Update(ctx context.Context, channelID, ts string, msg commands.Message) error {
+func (c *Chat) Update(ctx context.Context, channelID, ts string, msg render.Message) error {
 	opts, err := msgOptions(msg)
 	if err != nil {
 		return err
@@ -137,7 +138,7 @@ func (c *Chat) SetTopic(ctx context.Context, channelID, topic string) error {
 }
 
 // Respond answers a command ephemerally through its response URL.
-func (c *Chat) Respond(ctx context.Context, responseURL string, msg commands.Message) error {
+func (c *Chat) Respond(ctx context.Context, responseURL string, msg render.Message) error {
 	blocks, err := toBlocks(msg.Blocks)
 	if err != nil {
 		return err
@@ -154,7 +155,7 @@ func (c *Chat) Respond(ctx context.Context, responseURL string, msg commands.Mes
 	return nil
 }
 
-func msgOptions(msg commands.Message) ([]slack.MsgOption, error) {
+func msgOptions(msg render.Message) ([]slack.MsgOption, error) {
 	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false)}
 	if len(msg.Blocks) > 0 {
 		blocks, err := toBlocks(msg.Blocks)
@@ -167,7 +168,7 @@ func msgOptions(msg commands.Message) ([]slack.MsgOption, error) {
 }
 
 // toBlocks turns our Block Kit JSON into slack-go's types.
-func toBlocks(bs []commands.Block) (slack.Blocks, error) {
+func toBlocks(bs []render.Block) (slack.Blocks, error) {
 	var out slack.Blocks
 	raw, err := json.Marshal(bs)
 	if err != nil {
@@ -188,7 +189,7 @@ func isSlackError(err error, code string) bool {
 }
 
 // Ephemeral shows a message to one member of a channel.
-func (c *Chat) Ephemeral(ctx context.Context, channelID, userID string, msg commands.Message) error {
+func (c *Chat) Ephemeral(ctx context.Context, channelID, userID string, msg render.Message) error {
 	opts, err := msgOptions(msg)
 	if err != nil {
 		return err
@@ -203,7 +204,7 @@ func (c *Chat) Ephemeral(ctx context.Context, channelID, userID string, msg comm
 }
 
 // OpenView opens a modal.
-func (c *Chat) OpenView(ctx context.Context, triggerID string, view commands.View) error {
+func (c *Chat) OpenView(ctx context.Context, triggerID string, view render.View) error {
 	raw, err := json.Marshal(view)
 	if err != nil {
 		return fmt.Errorf("encode view: %w", err)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
-	"github.com/incidentbot/incidentbot/commands"
+	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/work"
 	"github.com/incidentbot/incidentbot/work/clocktest"
 )
@@ -52,7 +52,7 @@ func TestOutboundThroughRateLimitsAndOutages(t *testing.T) {
 		wg.Go(func() {
 			defer clock.Done()
 			for i := 1; i <= perChannel; i++ {
-				if _, err := chat.Post(context.Background(), ch, commands.Message{Text: fmt.Sprintf("message %d", i)}); err != nil {
+				if _, err := chat.Post(context.Background(), ch, render.Message{Text: fmt.Sprintf("message %d", i)}); err != nil {
 					t.Errorf("post %d to %s: %v", i, ch, err)
 				}
 			}
@@ -92,14 +92,14 @@ func TestOutboundJoinsWhenNotInChannel(t *testing.T) {
 	m := bot.NewMetrics("test")
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	chat := bot.NewChat(bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), m), m, work.RealClock{}, log)
-	if _, err := chat.Post(context.Background(), public, commands.Message{Text: "hello"}); err != nil {
+	if _, err := chat.Post(context.Background(), public, render.Message{Text: "hello"}); err != nil {
 		t.Fatalf("post after joining: %v", err)
 	}
 	if len(fs.Calls("conversations.join")) != 1 {
 		t.Error("the bot did not join")
 	}
 	private := fs.CreateChannel("secret", true, "UALICE")
-	if _, err := chat.Post(context.Background(), private, commands.Message{Text: "hello"}); err == nil || !strings.Contains(err.Error(), "channel_not_found") {
+	if _, err := chat.Post(context.Background(), private, render.Message{Text: "hello"}); err == nil || !strings.Contains(err.Error(), "channel_not_found") {
 		t.Errorf("post to a private channel the bot is not in: %v", err)
 	}
 }

@@ -19,14 +19,11 @@ const (
 	ActionChecklist  = "checklist" // block ID checklist:<number>:<phase>, action ID checklist:<group>
 )
 
-// maxOptions is Slack's limit of options in one checkboxes element.
-const maxOptions = 10
-
 // Card renders the incident card: the one message, pinned in the incident
 // channel, that says where the incident stands. It is a function of the
 // stored state alone; times are Slack date tokens ("5 minutes ago"), which
 // every reader's Slack keeps current without an edit.
-func Card(cfg config.File, inc *incident.Incident) Message {
+func Card(cfg config.File, inc *incident.Incident) render.Message {
 	title := inc.Ref() + ": " + inc.Title
 	if inc.Drill {
 		title = "DRILL " + title
@@ -38,7 +35,7 @@ func Card(cfg config.File, inc *incident.Incident) Message {
 	status := "Open"
 	switch inc.Status {
 	case incident.Resolved:
-		status = "Closed after " + shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt)) + "\nretro until " + slackDate(inc.RetroDeadline, "{date_short_pretty} {time}")
+		status = "Closed after " + shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt)) + "\nretro until " + render.Date(inc.RetroDeadline, "{date_short_pretty} {time}")
 	case incident.Closed:
 		status = "Closed after " + shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt)) + "\npostmortem published"
 	}
@@ -47,11 +44,11 @@ func Card(cfg config.File, inc *incident.Incident) Message {
 	}
 	phase := "*Phase*\n" + inc.Phase.Title()
 	if since := inc.PhaseStartedAt; !since.IsZero() {
-		phase += " since " + slackDate(since, "{ago}")
+		phase += " since " + render.Date(since, "{ago}")
 	}
 	var roles strings.Builder
 	for _, r := range cfg.Roles {
-		fmt.Fprintf(&roles, "\n• %s: %s", render.Text(r.Name), userRef(inc.Roles[r.Key]))
+		fmt.Fprintf(&roles, "\n• %s: %s", render.Text(r.Name), render.User(inc.Roles[r.Key]))
 	}
 	checklist := "_No checklist for this phase._"
 	if done, total := inc.Progress(inc.Phase); total > 0 {
@@ -59,48 +56,40 @@ func Card(cfg config.File, inc *incident.Incident) Message {
 	}
 	last := "_No updates yet._"
 	if inc.LastUpdate != "" {
-		last = render.Text(truncate(inc.LastUpdate, 2500)) + "\n_" + userRef(inc.LastUpdateBy) + ", " + slackDate(inc.LastUpdateAt, "{ago}") + "_"
+		last = render.Text(render.Truncate(inc.LastUpdate, 2500)) + "\n_" + render.User(inc.LastUpdateBy) + ", " + render.Date(inc.LastUpdateAt, "{ago}") + "_"
 	}
-	blocks := []Block{
-		header(":rotating_light: " + title),
-		fields(
+	blocks := []render.Block{
+		render.Header(":rotating_light: " + title),
+		render.Fields(
 			"*Severity*\n"+sev,
 			phase,
 			"*Status*\n"+status,
-			"*Declared*\n"+slackDate(inc.DeclaredAt, "{date_short_pretty} {time}")+" ("+slackDate(inc.DeclaredAt, "{ago}")+") by "+userRef(inc.DeclaredBy),
+			"*Declared*\n"+render.Date(inc.DeclaredAt, "{date_short_pretty} {time}")+" ("+render.Date(inc.DeclaredAt, "{ago}")+") by "+render.User(inc.DeclaredBy),
 		),
-		section("*Roles*" + roles.String()),
-		section("*Checklist: " + inc.Phase.Title() + "*\n" + checklist),
-		section("*Last update*\n" + last),
+		render.Section("*Roles*" + roles.String()),
+		render.Section("*Checklist: " + inc.Phase.Title() + "*\n" + checklist),
+		render.Section("*Last update*\n" + last),
 	}
 	if inc.Status == incident.Open {
 		num := strconv.FormatInt(inc.Number, 10)
 		var buttons []any
 		if next, ok := inc.Phase.Next(); ok {
 			// The value names the phase shown, so a double click moves it once.
-			buttons = append(buttons, button(ActionNextPhase, "Next phase: "+next.Title(), num+":"+string(inc.Phase), "primary"))
+			buttons = append(buttons, render.Button(ActionNextPhase, "Next phase: "+next.Title(), num+":"+string(inc.Phase), "primary"))
 		}
 		buttons = append(buttons,
-			button(ActionAssignRole, "Assign role", num, ""),
-			button(ActionPostUpdate, "Post update", num, ""),
-			button(ActionAddNote, "Add note", num, ""))
-		blocks = append(blocks, Block{"type": "actions", "block_id": "card:" + num, "elements": buttons})
+			render.Button(ActionAssignRole, "Assign role", num, ""),
+			render.Button(ActionPostUpdate, "Post update", num, ""),
+			render.Button(ActionAddNote, "Add note", num, ""))
+		blocks = append(blocks, render.Block{"type": "actions", "block_id": "card:" + num, "elements": buttons})
 	}
 	if inc.Status == incident.Resolved {
 		num := strconv.FormatInt(inc.Number, 10)
-		blocks = append(blocks, Block{"type": "actions", "block_id": "card:" + num, "elements": []any{
-			button(ActionAddLesson, "Add lessons learned", num, "primary")}})
+		blocks = append(blocks, render.Block{"type": "actions", "block_id": "card:" + num, "elements": []any{
+			render.Button(ActionAddLesson, "Add lessons learned", num, "primary")}})
 	}
-	blocks = append(blocks, contextBlock("Run `/incident help` in this channel to see what you can do."))
-	return Message{Text: fmt.Sprintf("%s (%s, %s)", render.Text(title), inc.Severity, inc.Phase.Title()), Blocks: blocks}
-}
-
-func button(actionID, text, value, style string) map[string]any {
-	b := map[string]any{"type": "button", "action_id": actionID, "text": plain(truncate(text, 75)), "value": value}
-	if style != "" {
-		b["style"] = style
-	}
-	return b
+	blocks = append(blocks, render.Context("Run `/incident help` in this channel to see what you can do."))
+	return render.Message{Text: fmt.Sprintf("%s (%s, %s)", render.Text(title), inc.Severity, inc.Phase.Title()), Blocks: blocks}
 }
 
 func progressBar(done, total int) string {
@@ -111,78 +100,78 @@ func progressBar(done, total int) string {
 
 // ChecklistMessage renders a phase's checklist as checkboxes anyone in the
 // channel can tick; the ticked state comes from the store.
-func ChecklistMessage(inc *incident.Incident, p incident.Phase) Message {
+func ChecklistMessage(inc *incident.Incident, p incident.Phase) render.Message {
 	items := inc.Checklists[p]
 	done, total := inc.Progress(p)
 	var list strings.Builder
 	fmt.Fprintf(&list, "*%s checklist for %s* (%d/%d done). Tick items as they are done.", p.Title(), inc.Ref(), done, total)
-	blocks := []Block{section(list.String())}
+	blocks := []render.Block{render.Section(list.String())}
 	var elements []any
-	for start := 0; start < len(items); start += maxOptions {
-		end := min(start+maxOptions, len(items))
+	for start := 0; start < len(items); start += render.MaxOptions {
+		end := min(start+render.MaxOptions, len(items))
 		var options, selected []any
 		for i := start; i < end; i++ {
-			opt := map[string]any{"text": mrkdwn(render.Text(truncate(items[i].Text, 75))), "value": strconv.Itoa(i)}
+			opt := map[string]any{"text": render.Mrkdwn(render.Text(render.Truncate(items[i].Text, 75))), "value": strconv.Itoa(i)}
 			if len([]rune(items[i].Text)) > 75 {
-				opt["description"] = mrkdwn(render.Text(truncate("…"+string([]rune(items[i].Text)[74:]), 75)))
+				opt["description"] = render.Mrkdwn(render.Text(render.Truncate("…"+string([]rune(items[i].Text)[74:]), 75)))
 			}
 			options = append(options, opt)
 			if items[i].Done {
 				selected = append(selected, opt)
 			}
 		}
-		el := map[string]any{"type": "checkboxes", "action_id": fmt.Sprintf("%s:%d", ActionChecklist, start/maxOptions), "options": options}
+		el := map[string]any{"type": "checkboxes", "action_id": fmt.Sprintf("%s:%d", ActionChecklist, start/render.MaxOptions), "options": options}
 		if len(selected) > 0 {
 			el["initial_options"] = selected
 		}
 		elements = append(elements, el)
 	}
 	if len(elements) > 0 {
-		blocks = append(blocks, Block{"type": "actions", "block_id": fmt.Sprintf("%s:%d:%s", ActionChecklist, inc.Number, p), "elements": elements})
+		blocks = append(blocks, render.Block{"type": "actions", "block_id": fmt.Sprintf("%s:%d:%s", ActionChecklist, inc.Number, p), "elements": elements})
 	}
 	var ticked []string
 	for _, it := range items {
 		if it.Done {
-			ticked = append(ticked, fmt.Sprintf("✓ %s by %s", render.Text(truncate(it.Text, 60)), userRef(it.By)))
+			ticked = append(ticked, fmt.Sprintf("✓ %s by %s", render.Text(render.Truncate(it.Text, 60)), render.User(it.By)))
 		}
 	}
 	if len(ticked) > 0 {
-		blocks = append(blocks, contextBlock(strings.Join(ticked, "\n")))
+		blocks = append(blocks, render.Context(strings.Join(ticked, "\n")))
 	}
-	return Message{Text: fmt.Sprintf("%s checklist for %s: %d/%d done", p.Title(), inc.Ref(), done, total), Blocks: blocks}
+	return render.Message{Text: fmt.Sprintf("%s checklist for %s: %d/%d done", p.Title(), inc.Ref(), done, total), Blocks: blocks}
 }
 
 // announcement is the stakeholder channel's notice of a new incident. A
 // private incident's title and channel stay out of it.
-func announcement(cfg config.File, inc *incident.Incident) Message {
+func announcement(cfg config.File, inc *incident.Incident) render.Message {
 	if inc.Private {
 		text := fmt.Sprintf(":lock: *%s* declared: a private incident, severity `%s`.", inc.Ref(), inc.Severity)
-		return textMessage(text)
+		return render.TextMessage(text)
 	}
 	sev := "`" + inc.Severity + "`"
 	if s, ok := cfg.Severity(inc.Severity); ok && s.Description != "" {
 		sev += " (" + render.Text(s.Description) + ")"
 	}
 	text := fmt.Sprintf(":rotating_light: *%s declared: %s*\nSeverity %s · commander %s · follow along in <#%s>",
-		inc.Ref(), render.Text(inc.Title), sev, userRef(inc.Commander()), inc.ChannelID)
-	return textMessage(text)
+		inc.Ref(), render.Text(inc.Title), sev, render.User(inc.Commander()), inc.ChannelID)
+	return render.TextMessage(text)
 }
 
 // updateMessage is a status update as posted in the incident channel, or,
 // with forStakeholders, in the stakeholder channel, where a private
 // incident shows no title and no text.
-func updateMessage(cfg config.File, inc *incident.Incident, forStakeholders bool) Message {
+func updateMessage(cfg config.File, inc *incident.Incident, forStakeholders bool) render.Message {
 	if forStakeholders && inc.Private {
-		return textMessage(fmt.Sprintf(":lock: *%s* (private incident) · `%s` · %s: an update was posted for its members.", inc.Ref(), inc.Severity, inc.Phase.Title()))
+		return render.TextMessage(fmt.Sprintf(":lock: *%s* (private incident) · `%s` · %s: an update was posted for its members.", inc.Ref(), inc.Severity, inc.Phase.Title()))
 	}
 	head := fmt.Sprintf(":mega: *Update on %s: %s*", inc.Ref(), render.Text(inc.Title))
-	meta := fmt.Sprintf("`%s` · %s · by %s", inc.Severity, inc.Phase.Title(), userRef(inc.LastUpdateBy))
+	meta := fmt.Sprintf("`%s` · %s · by %s", inc.Severity, inc.Phase.Title(), render.User(inc.LastUpdateBy))
 	if forStakeholders {
 		meta += " · <#" + inc.ChannelID + ">"
 	}
-	return Message{
-		Text:   fmt.Sprintf("Update on %s: %s", inc.Ref(), render.Text(truncate(inc.LastUpdate, 200))),
-		Blocks: []Block{section(head + "\n" + render.Text(inc.LastUpdate)), contextBlock(meta)},
+	return render.Message{
+		Text:   fmt.Sprintf("Update on %s: %s", inc.Ref(), render.Text(render.Truncate(inc.LastUpdate, 200))),
+		Blocks: []render.Block{render.Section(head + "\n" + render.Text(inc.LastUpdate)), render.Context(meta)},
 	}
 }
 
@@ -193,5 +182,5 @@ func topic(cfg config.File, inc *incident.Incident) string {
 		cmd = "IC <@" + c + ">"
 	}
 	prefix := fmt.Sprintf("%s · %s · %s · %s · ", inc.Ref(), inc.Severity, inc.Phase.Title(), cmd)
-	return truncate(prefix+render.Text(inc.Title), 250)
+	return render.Truncate(prefix+render.Text(inc.Title), 250)
 }

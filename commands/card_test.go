@@ -9,13 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/incident"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-func golden(t *testing.T, name string, msg Message) {
+func golden(t *testing.T, name string, msg render.Message) {
 	t.Helper()
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -67,9 +68,9 @@ func TestCardKeepsWithinBlockKitLimits(t *testing.T) {
 	msg := Card(cfg, inc)
 	for _, b := range msg.Blocks {
 		if txt, ok := b["text"].(map[string]any); ok {
-			limit := maxSectionText
+			limit := render.MaxSectionText
 			if b["type"] == "header" {
-				limit = maxHeaderChars
+				limit = render.MaxHeaderChars
 			}
 			if n := len([]rune(txt["text"].(string))); n > limit {
 				t.Errorf("%s block has %d characters, Slack allows %d", b["type"], n, limit)

@@ -24,16 +24,16 @@ type Chat interface {
 	// CreateChannel returns the new channel's ID, or ErrNameTaken.
 	CreateChannel(ctx context.Context, name string, private bool) (string, error)
 	Invite(ctx context.Context, channelID string, userIDs []string) error
-	Post(ctx context.Context, channelID string, msg Message) (ts string, err error)
-	Update(ctx context.Context, channelID, ts string, msg Message) error
+	Post(ctx context.Context, channelID string, msg render.Message) (ts string, err error)
+	Update(ctx context.Context, channelID, ts string, msg render.Message) error
 	Pin(ctx context.Context, channelID, ts string) error
 	SetTopic(ctx context.Context, channelID, topic string) error
 	// Respond answers a command through its response URL, visible only to the person who ran it.
-	Respond(ctx context.Context, responseURL string, msg Message) error
+	Respond(ctx context.Context, responseURL string, msg render.Message) error
 	// Ephemeral shows a message in a channel to one of its members only.
-	Ephemeral(ctx context.Context, channelID, userID string, msg Message) error
+	Ephemeral(ctx context.Context, channelID, userID string, msg render.Message) error
 	// OpenView opens a modal for the user whose click or command gave the trigger ID.
-	OpenView(ctx context.Context, triggerID string, view View) error
+	OpenView(ctx context.Context, triggerID string, view render.View) error
 	// MessageAt returns a message of a channel, with a permalink to it.
 	MessageAt(ctx context.Context, channelID, ts string) (ChatMessage, error)
 	// Upload shares a file in a channel and returns its permalink.
@@ -123,7 +123,7 @@ func (h *Handler) Handle(ctx context.Context, req Request) work.Result {
 	if !ok {
 		res.Name = "unknown"
 		res.Outcome = work.OutcomeUserError
-		h.respond(ctx, req, textMessage(fmt.Sprintf("I don't know `/incident %s`. %s", render.Text(p.Name), h.helpHint())))
+		h.respond(ctx, req, render.TextMessage(fmt.Sprintf("I don't know `/incident %s`. %s", render.Text(p.Name), h.helpHint())))
 		return res
 	}
 	if p.Name == "" {
@@ -131,7 +131,7 @@ func (h *Handler) Handle(ctx context.Context, req Request) work.Result {
 	}
 	if sub.run == nil {
 		res.Outcome = work.OutcomeUnavailable
-		h.respond(ctx, req, textMessage(fmt.Sprintf("`/incident %s` is not available yet. %s", sub.name, h.helpHint())))
+		h.respond(ctx, req, render.TextMessage(fmt.Sprintf("`/incident %s` is not available yet. %s", sub.name, h.helpHint())))
 		return res
 	}
 	c := &call{sub: sub, req: req, parsed: p}
@@ -139,7 +139,7 @@ func (h *Handler) Handle(ctx context.Context, req Request) work.Result {
 	if err == nil {
 		err = sub.run(ctx, c)
 	}
-	res.Outcome = h.report(ctx, log, err, func(m Message) { h.respond(ctx, req, m) })
+	res.Outcome = h.report(ctx, log, err, func(m render.Message) { h.respond(ctx, req, m) })
 	if c.inc != nil {
 		res.Incident = c.inc.Number
 	}
@@ -150,7 +150,7 @@ func (h *Handler) Handle(ctx context.Context, req Request) work.Result {
 // outcome. A domain error's message is shown as it is; anything else shows a
 // message that names no cause, with the request's reference, and the cause
 // goes to the log under the same reference.
-func (h *Handler) report(ctx context.Context, log *slog.Logger, err error, tell func(Message)) string {
+func (h *Handler) report(ctx context.Context, log *slog.Logger, err error, tell func(render.Message)) string {
 	if err == nil {
 		return work.OutcomeOK
 	}
@@ -158,14 +158,14 @@ func (h *Handler) report(ctx context.Context, log *slog.Logger, err error, tell 
 	msg := incident.ErrorMessage(err, ref)
 	switch incident.ErrorCode(err) {
 	case incident.Invalid, incident.NotFound, incident.Forbidden, incident.Conflict:
-		tell(textMessage(":warning: " + msg))
+		tell(render.TextMessage(":warning: " + msg))
 		return work.OutcomeUserError
 	case incident.Unavailable:
 		log.Warn("request failed: a dependency is down", "ref", ref, "err", err)
 	default:
 		log.Error("request failed", "ref", ref, "err", err)
 	}
-	tell(textMessage(":x: " + msg))
+	tell(render.TextMessage(":x: " + msg))
 	return work.OutcomeError
 }
 
@@ -249,7 +249,7 @@ func (h *Handler) checkOpen(ctx context.Context, sub subcommand, inc *incident.I
 	return nil
 }
 
-func (h *Handler) respond(ctx context.Context, req Request, msg Message) {
+func (h *Handler) respond(ctx context.Context, req Request, msg render.Message) {
 	if err := h.chat.Respond(ctx, req.ResponseURL, msg); err != nil {
 		h.log.Error("could not answer the user", "user", req.UserID, "err", err)
 	}

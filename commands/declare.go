@@ -51,7 +51,7 @@ func (h *Handler) declare(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, textMessage(text))
+	h.respond(ctx, c.req, render.TextMessage(text))
 	return nil
 }
 
@@ -221,7 +221,7 @@ func appendUnique(list []string, id string) []string {
 func mentionAll(ids []string) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
-		out[i] = userRef(id)
+		out[i] = render.User(id)
 	}
 	return out
 }

@@ -108,12 +108,12 @@ type interactionRow struct {
 	// errors, or the work to do after it.
 	form func(ctx context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error)
 	// tell overrides where a form's answers go (the declare form answers by direct message).
-	tell func(h *Handler, in Interaction) func(ctx context.Context) func(Message)
+	tell func(h *Handler, in Interaction) func(ctx context.Context) func(render.Message)
 }
 
 // interactions is the interaction table.
 func (h *Handler) interactions() []interactionRow {
-	openView := func(view func(inc *incident.Incident) View) func(ctx context.Context, in Interaction, inc *incident.Incident) error {
+	openView := func(view func(inc *incident.Incident) render.View) func(ctx context.Context, in Interaction, inc *incident.Incident) error {
 		return func(ctx context.Context, in Interaction, inc *incident.Incident) error {
 			return h.chat.OpenView(ctx, in.TriggerID, view(inc))
 		}
@@ -121,7 +121,7 @@ func (h *Handler) interactions() []interactionRow {
 	return []interactionRow{
 		{kind: InteractionAction, id: ActionNextPhase, as: "phase", target: valueNumber, click: h.nextPhaseClick},
 		{kind: InteractionAction, id: ActionAssignRole, as: "assign", target: valueNumber,
-			click: openView(func(inc *incident.Incident) View { return assignModal(h.cfg, inc) })},
+			click: openView(func(inc *incident.Incident) render.View { return assignModal(h.cfg, inc) })},
 		{kind: InteractionAction, id: ActionPostUpdate, as: "update", target: valueNumber, click: openView(updateModal)},
 		{kind: InteractionAction, id: ActionAddNote, as: "note", target: valueNumber, click: openView(noteModal)},
 		{kind: InteractionAction, id: ActionAddLesson, as: "lesson", target: valueNumber, click: h.addLessonClick},
@@ -131,7 +131,7 @@ func (h *Handler) interactions() []interactionRow {
 		{kind: InteractionAction, id: ActionFollowUpDone, as: "lesson", target: followUpNumber, click: h.followUpDone},
 
 		{kind: InteractionSubmission, id: ModalDeclare, as: "declare", form: h.declareSubmission,
-			tell: func(h *Handler, in Interaction) func(ctx context.Context) func(Message) {
+			tell: func(h *Handler, in Interaction) func(ctx context.Context) func(render.Message) {
 				return h.directTeller(in.UserID)
 			}},
 		{kind: InteractionSubmission, id: ModalUpdate, as: "update", target: metadataNumber, form: h.updateSubmission},
@@ -208,9 +208,9 @@ func positive(s string) (int64, error) {
 }
 
 // teller shows a message to the user who interacted.
-func (h *Handler) teller(in Interaction) func(ctx context.Context) func(Message) {
-	return func(ctx context.Context) func(Message) {
-		return func(m Message) {
+func (h *Handler) teller(in Interaction) func(ctx context.Context) func(render.Message) {
+	return func(ctx context.Context) func(render.Message) {
+		return func(m render.Message) {
 			var err error
 			switch {
 			case in.ResponseURL != "":
@@ -226,9 +226,9 @@ func (h *Handler) teller(in Interaction) func(ctx context.Context) func(Message)
 }
 
 // directTeller answers by direct message.
-func (h *Handler) directTeller(user string) func(ctx context.Context) func(Message) {
-	return func(ctx context.Context) func(Message) {
-		return func(m Message) {
+func (h *Handler) directTeller(user string) func(ctx context.Context) func(render.Message) {
+	return func(ctx context.Context) func(render.Message) {
+		return func(m render.Message) {
 			if _, err := h.chat.Post(ctx, user, m); err != nil {
 				h.log.Error("could not answer by direct message", "user", user, "err", err)
 			}
@@ -256,7 +256,7 @@ func (h *Handler) addLessonClick(ctx context.Context, in Interaction, inc *incid
 }
 
 func (h *Handler) checklistClick(ctx context.Context, in Interaction, inc *incident.Incident) error {
-	// Block ID checklist:<number>:<phase>; action ID checklist:<group of ten>.
+	// render.Block ID checklist:<number>:<phase>; action ID checklist:<group of ten>.
 	parts := strings.Split(in.BlockID, ":")
 	phase, ok := incident.ParsePhase(parts[2])
 	if !ok {
@@ -266,8 +266,8 @@ func (h *Handler) checklistClick(ctx context.Context, in Interaction, inc *incid
 	if err != nil || g < 0 || g > 100 {
 		return incident.Fail(incident.Invalid, "This checklist is not one I made; nothing was done.")
 	}
-	group := make([]int, 0, maxOptions)
-	for i := g * maxOptions; i < (g+1)*maxOptions; i++ {
+	group := make([]int, 0, render.MaxOptions)
+	for i := g * render.MaxOptions; i < (g+1)*render.MaxOptions; i++ {
 		group = append(group, i)
 	}
 	var selected []int
@@ -315,7 +315,7 @@ func (h *Handler) assignSubmission(ctx context.Context, in Interaction, inc *inc
 		return map[string]string{InputRole: "Choose one of the roles."}, nil
 	case user == "":
 		return map[string]string{InputUser: "Choose the person to assign."}, nil
-	case !userID.MatchString(user):
+	case !render.IsUserID(user):
 		return map[string]string{InputUser: "Choose the person from the list."}, nil
 	case user == h.botUserID:
 		return map[string]string{InputUser: "I can't hold a role myself; choose a person."}, nil
@@ -361,7 +361,7 @@ func (h *Handler) declareSubmission(_ context.Context, in Interaction, _ *incide
 	return nil, func(ctx context.Context) error {
 		text, err := h.declareIncident(ctx, d)
 		if err == nil {
-			h.directTeller(in.UserID)(ctx)(textMessage(text))
+			h.directTeller(in.UserID)(ctx)(render.TextMessage(text))
 		}
 		return err
 	}
@@ -408,7 +408,7 @@ func (h *Handler) Reacted(ctx context.Context, r Reaction) work.Result {
 		res.Outcome = work.OutcomeError
 		return res
 	}
-	ev := incident.Pinned(h.now(), r.UserID, msg.User, truncate(render.Plain(msg.Text), 500), msg.Permalink)
+	ev := incident.Pinned(h.now(), r.UserID, msg.User, render.Truncate(render.Plain(msg.Text), 500), msg.Permalink)
 	if err := h.store.AddEvents(ctx, inc.Number, ev); err != nil {
 		h.log.Error("could not add the pinned message", "incident", inc.Number, "err", err)
 		res.Outcome = work.OutcomeError
@@ -420,5 +420,5 @@ func (h *Handler) Reacted(ctx context.Context, r Reaction) work.Result {
 // double click) that it ran once already and was not run again.
 func (h *Handler) Repeated(ctx context.Context, userID, channelID, responseURL string) {
 	in := Interaction{UserID: userID, ChannelID: channelID, ResponseURL: responseURL}
-	h.teller(in)(ctx)(textMessage(":information_source: That request was received before and has been handled; it was not run again."))
+	h.teller(in)(ctx)(render.TextMessage(":information_source: That request was received before and has been handled; it was not run again."))
 }

@@ -40,7 +40,7 @@ func (h *Handler) phaseCmd(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, textMessage(fmt.Sprintf("%s is now in *%s*.", inc.Ref(), inc.Phase.Title())))
+	h.respond(ctx, c.req, render.TextMessage(fmt.Sprintf("%s is now in *%s*.", inc.Ref(), inc.Phase.Title())))
 	return nil
 }
 
@@ -161,7 +161,7 @@ func (h *Handler) severityCmd(ctx context.Context, c *call) error {
 	}
 	h.reschedule(ctx, inc) // the new cadence applies from the last update
 	h.refresh(ctx, inc.Number)
-	h.respond(ctx, c.req, textMessage(fmt.Sprintf("%s is now `%s`.", inc.Ref(), inc.Severity)))
+	h.respond(ctx, c.req, render.TextMessage(fmt.Sprintf("%s is now `%s`.", inc.Ref(), inc.Severity)))
 	return nil
 }
 
@@ -179,7 +179,7 @@ func (h *Handler) assignCmd(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, textMessage(fmt.Sprintf("%s is now the %s of %s.", userRef(inc.Roles[role.Key]), role.Name, inc.Ref())))
+	h.respond(ctx, c.req, render.TextMessage(fmt.Sprintf("%s is now the %s of %s.", render.User(inc.Roles[role.Key]), role.Name, inc.Ref())))
 	return nil
 }
 
@@ -224,7 +224,7 @@ func (h *Handler) unassignCmd(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, textMessage(fmt.Sprintf("Nobody is the %s of %s now.", role.Name, inc.Ref())))
+	h.respond(ctx, c.req, render.TextMessage(fmt.Sprintf("Nobody is the %s of %s now.", role.Name, inc.Ref())))
 	return nil
 }
 
@@ -235,10 +235,10 @@ func (h *Handler) rolesCmd(ctx context.Context, c *call) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "*Roles in %s*", c.inc.Ref())
 	for _, r := range h.cfg.Roles {
-		fmt.Fprintf(&b, "\n• %s (`%s`): %s", render.Text(r.Name), r.Key, userRef(c.inc.Roles[r.Key]))
+		fmt.Fprintf(&b, "\n• %s (`%s`): %s", render.Text(r.Name), r.Key, render.User(c.inc.Roles[r.Key]))
 	}
 	b.WriteString("\nAssign with `/incident assign <role> @person`.")
-	h.respond(ctx, c.req, textMessage(b.String()))
+	h.respond(ctx, c.req, render.TextMessage(b.String()))
 	return nil
 }
 
@@ -258,12 +258,12 @@ var roleExpectations = map[string]string{
 	"scribe":    "You keep the record: `/incident note` what is decided and found, and pin key messages with :pushpin:.",
 }
 
-func roleBriefing(inc *incident.Incident, key, name string) Message {
+func roleBriefing(inc *incident.Incident, key, name string) render.Message {
 	expect, ok := roleExpectations[key]
 	if !ok {
 		expect = "The commander will tell you what they need from you."
 	}
-	return textMessage(fmt.Sprintf("You are now the *%s* of *%s* in <#%s>.\n%s", render.Text(name), inc.Ref(), inc.ChannelID, expect))
+	return render.TextMessage(fmt.Sprintf("You are now the *%s* of *%s* in <#%s>.\n%s", render.Text(name), inc.Ref(), inc.ChannelID, expect))
 }
 
 // --- updates, notes, pins ---
@@ -276,7 +276,7 @@ func (h *Handler) updateCmd(ctx context.Context, c *call) error {
 	if err := h.postUpdate(ctx, c.inc.Number, c.req.UserID, text); err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, textMessage("Update posted."))
+	h.respond(ctx, c.req, render.TextMessage("Update posted."))
 	return nil
 }
 
@@ -318,7 +318,7 @@ func (h *Handler) noteCmd(ctx context.Context, c *call) error {
 	if err := h.addNote(ctx, c.inc.Number, c.req.UserID, text); err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, textMessage(fmt.Sprintf("Noted on the timeline of %s.", c.inc.Ref())))
+	h.respond(ctx, c.req, render.TextMessage(fmt.Sprintf("Noted on the timeline of %s.", c.inc.Ref())))
 	return nil
 }
 

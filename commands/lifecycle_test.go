@@ -193,7 +193,7 @@ func TestRolesAndSeverityErrors(t *testing.T) {
 	}
 }
 
-// Every message the bot posts stays within Block Kit's limits, even for the
+// Every message the bot posts stays within render.Block Kit's limits, even for the
 // longest title allowed and a timeline of 1,000 long events: the fake Slack
 // refuses what real Slack would (invalid_blocks), and the answers must arrive.
 func TestBlockKitLimitsHold(t *testing.T) {

@@ -62,21 +62,21 @@ func (h *Handler) closeCmd(ctx context.Context, c *call) error {
 	}
 	h.refresh(ctx, inc.Number)
 	h.promptRetro(ctx, inc)
-	h.respond(ctx, c.req, textMessage(fmt.Sprintf("Closed %s after %s. The retro is open until %s; then the postmortem is published (or now, with `/incident postmortem`).",
-		inc.Ref(), shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt)), slackDate(inc.RetroDeadline, "{date_short_pretty} {time}"))))
+	h.respond(ctx, c.req, render.TextMessage(fmt.Sprintf("Closed %s after %s. The retro is open until %s; then the postmortem is published (or now, with `/incident postmortem`).",
+		inc.Ref(), shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt)), render.Date(inc.RetroDeadline, "{date_short_pretty} {time}"))))
 	return nil
 }
 
-func resolvedMessage(inc *incident.Incident) Message {
+func resolvedMessage(inc *incident.Incident) render.Message {
 	took := shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt))
 	if inc.Private {
-		return textMessage(fmt.Sprintf(":white_check_mark: *%s* (private incident) is resolved after %s.", inc.Ref(), took))
+		return render.TextMessage(fmt.Sprintf(":white_check_mark: *%s* (private incident) is resolved after %s.", inc.Ref(), took))
 	}
-	text := fmt.Sprintf(":white_check_mark: *%s resolved: %s*\nAfter %s, severity `%s`.", inc.Ref(), render.Text(truncate(inc.Title, 300)), took, inc.Severity)
+	text := fmt.Sprintf(":white_check_mark: *%s resolved: %s*\nAfter %s, severity `%s`.", inc.Ref(), render.Text(render.Truncate(inc.Title, 300)), took, inc.Severity)
 	if inc.Summary != "" {
-		text += "\n" + render.Text(truncate(inc.Summary, 2000))
+		text += "\n" + render.Text(render.Truncate(inc.Summary, 2000))
 	}
-	return textMessage(text)
+	return render.TextMessage(text)
 }
 
 // promptRetro asks everyone who took part for lessons learned, in the channel and by direct message.
@@ -100,17 +100,17 @@ func (h *Handler) participants(inc *incident.Incident, events []incident.Timelin
 	return slices.DeleteFunc(inc.Participants(events), func(u string) bool { return u == h.botUserID })
 }
 
-func retroPrompt(inc *incident.Incident, to string) Message {
+func retroPrompt(inc *incident.Incident, to string) render.Message {
 	lead := fmt.Sprintf(":mag: *The retro of %s is open.* What we write down now is how the next incident goes better.", inc.Ref())
 	if to != "" {
-		lead = fmt.Sprintf(":mag: You took part in *%s: %s*. What we write down now is how the next incident goes better.", inc.Ref(), render.Text(truncate(inc.Title, 200)))
+		lead = fmt.Sprintf(":mag: You took part in *%s: %s*. What we write down now is how the next incident goes better.", inc.Ref(), render.Text(render.Truncate(inc.Title, 200)))
 	}
 	text := lead + fmt.Sprintf("\nAdd what went well, what went wrong, what to improve and follow-up actions by %s, when the postmortem is published.",
-		slackDate(inc.RetroDeadline, "{date_short_pretty} {time}"))
-	return Message{Text: "The retro of " + inc.Ref() + " is open", Blocks: []Block{
-		section(text),
+		render.Date(inc.RetroDeadline, "{date_short_pretty} {time}"))
+	return render.Message{Text: "The retro of " + inc.Ref() + " is open", Blocks: []render.Block{
+		render.Section(text),
 		{"type": "actions", "block_id": "retro:" + strconv.FormatInt(inc.Number, 10), "elements": []any{
-			button(ActionAddLesson, "Add lessons learned", strconv.FormatInt(inc.Number, 10), "primary")}},
+			render.Button(ActionAddLesson, "Add lessons learned", strconv.FormatInt(inc.Number, 10), "primary")}},
 	}}
 }
 
@@ -145,7 +145,7 @@ func (h *Handler) lessonCmd(ctx context.Context, c *call) error {
 	if err := h.addLessons(ctx, c.inc.Number, l, nil); err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, textMessage(fmt.Sprintf("Thanks: your lesson is recorded for the postmortem of %s.", c.inc.Ref())))
+	h.respond(ctx, c.req, render.TextMessage(fmt.Sprintf("Thanks: your lesson is recorded for the postmortem of %s.", c.inc.Ref())))
 	return nil
 }
 
@@ -184,29 +184,29 @@ func (h *Handler) addLessons(ctx context.Context, n int64, l incident.Lesson, ac
 	if len(actions) > 0 {
 		parts = append(parts, fmt.Sprintf("%d follow-up action(s)", len(actions)))
 	}
-	if _, err := h.chat.Post(ctx, inc.ChannelID, textMessage(fmt.Sprintf(":memo: %s added lessons learned: %s.", userRef(l.Author), strings.Join(parts, ", ")))); err != nil {
+	if _, err := h.chat.Post(ctx, inc.ChannelID, render.TextMessage(fmt.Sprintf(":memo: %s added lessons learned: %s.", render.User(l.Author), strings.Join(parts, ", ")))); err != nil {
 		h.log.Warn("could not show the lesson in the channel", "incident", n, "err", err)
 	}
 	return nil
 }
 
-func lessonModal(inc *incident.Incident) View {
-	text := func(id, label, hint string) Block {
-		return Block{"type": "input", "block_id": id, "label": plain(label), "optional": true, "hint": plain(hint),
+func lessonModal(inc *incident.Incident) render.View {
+	text := func(id, label, hint string) render.Block {
+		return render.Block{"type": "input", "block_id": id, "label": render.PlainText(label), "optional": true, "hint": render.PlainText(hint),
 			"element": map[string]any{"type": "plain_text_input", "action_id": id, "multiline": true, "max_length": incident.MaxTextChars}}
 	}
-	blocks := []Block{
+	blocks := []render.Block{
 		text(InputWentWell, "What went well", "Worth keeping for next time."),
 		text(InputWentWrong, "What went wrong", "No blame: what happened, not who."),
 		text(InputImprove, "What to improve", "What would have made this easier or shorter."),
 	}
 	for i := 1; i <= followUpSlots; i++ {
 		blocks = append(blocks,
-			Block{"type": "input", "block_id": InputAction(i), "label": plain(fmt.Sprintf("Follow-up action %d", i)), "optional": true,
+			render.Block{"type": "input", "block_id": InputAction(i), "label": render.PlainText(fmt.Sprintf("Follow-up action %d", i)), "optional": true,
 				"element": map[string]any{"type": "plain_text_input", "action_id": InputAction(i), "max_length": 300}},
-			Block{"type": "input", "block_id": InputOwner(i), "label": plain("Owner"), "optional": true,
-				"element": map[string]any{"type": "users_select", "action_id": InputOwner(i), "placeholder": plain("Who will do it")}},
-			Block{"type": "input", "block_id": InputDue(i), "label": plain("Due"), "optional": true,
+			render.Block{"type": "input", "block_id": InputOwner(i), "label": render.PlainText("Owner"), "optional": true,
+				"element": map[string]any{"type": "users_select", "action_id": InputOwner(i), "placeholder": render.PlainText("Who will do it")}},
+			render.Block{"type": "input", "block_id": InputDue(i), "label": render.PlainText("Due"), "optional": true,
 				"element": map[string]any{"type": "datepicker", "action_id": InputDue(i)}},
 		)
 	}
@@ -226,7 +226,7 @@ func (h *Handler) lessonSubmission(_ context.Context, in Interaction, inc *incid
 			}
 			continue
 		}
-		if owner != "" && !userID.MatchString(owner) {
+		if owner != "" && !render.IsUserID(owner) {
 			return map[string]string{InputOwner(i): "Choose the owner from the list."}, nil
 		}
 		if due != "" {
@@ -272,8 +272,8 @@ func (h *Handler) runRetro(ctx context.Context, inc *incident.Incident, now time
 				continue
 			}
 			msg := retroPrompt(inc, u)
-			msg.Blocks[0] = section(fmt.Sprintf(":hourglass_flowing_sand: A reminder: the retro of *%s* closes %s and you have not added anything yet. A line is enough.",
-				inc.Ref(), slackDate(inc.RetroDeadline, "{ago}")))
+			msg.Blocks[0] = render.Section(fmt.Sprintf(":hourglass_flowing_sand: A reminder: the retro of *%s* closes %s and you have not added anything yet. A line is enough.",
+				inc.Ref(), render.Date(inc.RetroDeadline, "{ago}")))
 			if _, err := h.chat.Post(ctx, u, msg); err != nil {
 				h.log.Warn("could not send a retro reminder", "incident", inc.Number, "user", u, "err", err)
 			}
@@ -317,12 +317,12 @@ func (h *Handler) postmortemCmd(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	head := fmt.Sprintf("*Postmortem of %s*, published %s", inc.Ref(), slackDate(inc.ClosedAt, "{date_short_pretty} {time}"))
+	head := fmt.Sprintf("*Postmortem of %s*, published %s", inc.Ref(), render.Date(inc.ClosedAt, "{date_short_pretty} {time}"))
 	if inc.PostmortemLink != "" {
 		head += ": <" + inc.PostmortemLink + "|open the document>"
 	}
-	h.respond(ctx, c.req, Message{Text: "Postmortem of " + inc.Ref(), Blocks: []Block{
-		section(head), section("```" + render.Text(render.Plain(truncate(strings.ReplaceAll(md, "```", "'''"), maxSectionText-200))) + "```")}})
+	h.respond(ctx, c.req, render.Message{Text: "Postmortem of " + inc.Ref(), Blocks: []render.Block{
+		render.Section(head), render.Section("```" + render.Text(render.Plain(render.Truncate(strings.ReplaceAll(md, "```", "'''"), render.MaxSectionText-200))) + "```")}})
 	return nil
 }
 
@@ -419,13 +419,13 @@ func (h *Handler) compileAndUpload(ctx context.Context, inc *incident.Incident) 
 	return inc, nil
 }
 
-func postmortemSummary(inc *incident.Incident, f postmortem.Figures) Message {
+func postmortemSummary(inc *incident.Incident, f postmortem.Figures) render.Message {
 	if inc.Private {
-		return textMessage(fmt.Sprintf(":page_facing_up: The postmortem of *%s* (private incident) is published for its members.", inc.Ref()))
+		return render.TextMessage(fmt.Sprintf(":page_facing_up: The postmortem of *%s* (private incident) is published for its members.", inc.Ref()))
 	}
 	text := fmt.Sprintf(":page_facing_up: *Postmortem of %s: %s*\nResolved in %s · %d lessons · %d follow-up actions · <%s|read it>",
-		inc.Ref(), render.Text(truncate(inc.Title, 300)), shortDur(f.ToRecover), len(inc.Lessons), len(inc.FollowUps), inc.PostmortemLink)
-	return textMessage(text)
+		inc.Ref(), render.Text(render.Truncate(inc.Title, 300)), shortDur(f.ToRecover), len(inc.Lessons), len(inc.FollowUps), inc.PostmortemLink)
+	return render.TextMessage(text)
 }
 
 // --- follow-up actions ---
@@ -438,7 +438,7 @@ func (h *Handler) actionsCmd(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	blocks := []Block{}
+	blocks := []render.Block{}
 	count := 0
 	for _, inc := range incs {
 		if !h.maySee(inc, c.req.UserID, "") {
@@ -454,25 +454,25 @@ func (h *Handler) actionsCmd(ctx context.Context, c *call) error {
 			}
 			owner, due := "_no owner_", "_no due date_"
 			if f.Owner != "" {
-				owner = userRef(f.Owner)
+				owner = render.User(f.Owner)
 			}
 			if f.Due != "" {
 				due = "due " + f.Due
 			}
-			b := section(fmt.Sprintf("*%s #%d* %s\n%s · %s", inc.Ref(), f.ID, render.Text(truncate(f.Text, 300)), owner, due))
-			b["accessory"] = button(ActionFollowUpDone, "Mark done", fmt.Sprintf("%d:%d", inc.Number, f.ID), "")
+			b := render.Section(fmt.Sprintf("*%s #%d* %s\n%s · %s", inc.Ref(), f.ID, render.Text(render.Truncate(f.Text, 300)), owner, due))
+			b["accessory"] = render.Button(ActionFollowUpDone, "Mark done", fmt.Sprintf("%d:%d", inc.Number, f.ID), "")
 			blocks = append(blocks, b)
 		}
 	}
 	if count == 0 {
-		h.respond(ctx, c.req, textMessage(":white_check_mark: No open follow-up actions."))
+		h.respond(ctx, c.req, render.TextMessage(":white_check_mark: No open follow-up actions."))
 		return nil
 	}
-	blocks = append([]Block{header(fmt.Sprintf("Open follow-up actions (%d)", count))}, blocks...)
+	blocks = append([]render.Block{render.Header(fmt.Sprintf("Open follow-up actions (%d)", count))}, blocks...)
 	if count > maxListed {
-		blocks = append(blocks, contextBlock(fmt.Sprintf("…and %d more.", count-maxListed)))
+		blocks = append(blocks, render.Context(fmt.Sprintf("…and %d more.", count-maxListed)))
 	}
-	h.respond(ctx, c.req, Message{Text: fmt.Sprintf("%d open follow-up actions", count), Blocks: blocks})
+	h.respond(ctx, c.req, render.Message{Text: fmt.Sprintf("%d open follow-up actions", count), Blocks: blocks})
 	return nil
 }
 
@@ -496,7 +496,7 @@ func (h *Handler) followUpDone(ctx context.Context, in Interaction, inc *inciden
 	if err != nil {
 		return err
 	}
-	h.teller(in)(ctx)(textMessage(":white_check_mark: " + render.Text(text)))
+	h.teller(in)(ctx)(render.TextMessage(":white_check_mark: " + render.Text(text)))
 	return nil
 }
 

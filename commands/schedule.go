@@ -172,9 +172,9 @@ func (h *Handler) sendNudge(ctx context.Context, inc *incident.Incident, updateD
 // ScheduledUpdate is the bot's own status message about an open incident,
 // for the incident channel or, with forStakeholders, the stakeholder
 // channel, where a private incident shows only its number, severity and phase.
-func ScheduledUpdate(cfg config.File, inc *incident.Incident, forStakeholders bool) Message {
+func ScheduledUpdate(cfg config.File, inc *incident.Incident, forStakeholders bool) render.Message {
 	if forStakeholders && inc.Private {
-		return textMessage(fmt.Sprintf(":lock: *%s* · private incident · `%s` · %s", inc.Ref(), inc.Severity, inc.Phase.Title()))
+		return render.TextMessage(fmt.Sprintf(":lock: *%s* · private incident · `%s` · %s", inc.Ref(), inc.Severity, inc.Phase.Title()))
 	}
 	title := inc.Ref() + ": " + inc.Title
 	if inc.Drill {
@@ -187,7 +187,7 @@ func ScheduledUpdate(cfg config.File, inc *incident.Incident, forStakeholders bo
 	var roles []string
 	for _, r := range cfg.Roles {
 		if id := inc.Roles[r.Key]; id != "" {
-			roles = append(roles, render.Text(r.Name)+" "+userRef(id))
+			roles = append(roles, render.Text(r.Name)+" "+render.User(id))
 		}
 	}
 	if len(roles) == 0 {
@@ -195,40 +195,40 @@ func ScheduledUpdate(cfg config.File, inc *incident.Incident, forStakeholders bo
 	}
 	latest := "_No update from the team yet._"
 	if inc.LastUpdate != "" {
-		latest = render.Text(truncate(inc.LastUpdate, 2000)) + "\n_" + userRef(inc.LastUpdateBy) + ", " + slackDate(inc.LastUpdateAt, "{ago}") + "_"
+		latest = render.Text(render.Truncate(inc.LastUpdate, 2000)) + "\n_" + render.User(inc.LastUpdateBy) + ", " + render.Date(inc.LastUpdateAt, "{ago}") + "_"
 	}
 	phase := inc.Phase.Title()
 	if !inc.PhaseStartedAt.IsZero() {
-		phase += " since " + slackDate(inc.PhaseStartedAt, "{ago}")
+		phase += " since " + render.Date(inc.PhaseStartedAt, "{ago}")
 	}
-	blocks := []Block{
-		section(":alarm_clock: *Scheduled update on " + render.Text(truncate(title, 300)) + "*"),
-		fields("*Severity*\n`"+inc.Severity+"`", "*Phase*\n"+phase,
-			"*Open since*\n"+slackDate(inc.DeclaredAt, "{date_short_pretty} {time}")+" ("+slackDate(inc.DeclaredAt, "{ago}")+")",
+	blocks := []render.Block{
+		render.Section(":alarm_clock: *Scheduled update on " + render.Text(render.Truncate(title, 300)) + "*"),
+		render.Fields("*Severity*\n`"+inc.Severity+"`", "*Phase*\n"+phase,
+			"*Open since*\n"+render.Date(inc.DeclaredAt, "{date_short_pretty} {time}")+" ("+render.Date(inc.DeclaredAt, "{ago}")+")",
 			"*Checklist*\n"+checklist),
-		section("*Roles*: " + strings.Join(roles, " · ")),
-		section("*Latest update*\n" + latest),
+		render.Section("*Roles*: " + strings.Join(roles, " · ")),
+		render.Section("*Latest update*\n" + latest),
 	}
 	if inc.ChannelID != "" {
-		blocks = append(blocks, contextBlock("Follow along in <#"+inc.ChannelID+">"))
+		blocks = append(blocks, render.Context("Follow along in <#"+inc.ChannelID+">"))
 	}
-	return Message{Text: fmt.Sprintf("Scheduled update on %s (%s, %s)", inc.Ref(), inc.Severity, inc.Phase.Title()), Blocks: blocks}
+	return render.Message{Text: fmt.Sprintf("Scheduled update on %s (%s, %s)", inc.Ref(), inc.Severity, inc.Phase.Title()), Blocks: blocks}
 }
 
-func nudgeMessage(inc *incident.Incident, due time.Time) Message {
+func nudgeMessage(inc *incident.Incident, due time.Time) render.Message {
 	who := inc.Roles["comms"]
 	if who == "" {
 		who = inc.Commander()
 	}
 	text := fmt.Sprintf(":bell: %s a stakeholder update for *%s* is due %s, and nothing has been posted since the last one. Post one now and it replaces the scheduled one.",
-		userRef(who), inc.Ref(), slackDate(due, "{ago}"))
+		render.User(who), inc.Ref(), render.Date(due, "{ago}"))
 	if who == "" {
-		text = fmt.Sprintf(":bell: A stakeholder update for *%s* is due %s; nobody is comms lead or commander.", inc.Ref(), slackDate(due, "{ago}"))
+		text = fmt.Sprintf(":bell: A stakeholder update for *%s* is due %s; nobody is comms lead or commander.", inc.Ref(), render.Date(due, "{ago}"))
 	}
-	return Message{Text: fmt.Sprintf("A stakeholder update for %s is due soon", inc.Ref()), Blocks: []Block{
-		section(text),
+	return render.Message{Text: fmt.Sprintf("A stakeholder update for %s is due soon", inc.Ref()), Blocks: []render.Block{
+		render.Section(text),
 		{"type": "actions", "block_id": "nudge:" + strconv.FormatInt(inc.Number, 10), "elements": []any{
-			button(ActionPostUpdate, "Post update", strconv.FormatInt(inc.Number, 10), "primary")}},
+			render.Button(ActionPostUpdate, "Post update", strconv.FormatInt(inc.Number, 10), "primary")}},
 	}}
 }
 
@@ -246,22 +246,22 @@ func (h *Handler) Digest(ctx context.Context) error {
 	slices.SortFunc(open, func(a, b *incident.Incident) int {
 		return cmp.Or(cmp.Compare(h.cfg.SeverityRank(a.Severity), h.cfg.SeverityRank(b.Severity)), cmp.Compare(a.Number, b.Number))
 	})
-	blocks := []Block{header(fmt.Sprintf("Open incidents: %d", len(open)))}
+	blocks := []render.Block{render.Header(fmt.Sprintf("Open incidents: %d", len(open)))}
 	if len(open) == 0 {
-		blocks = append(blocks, section(":white_check_mark: No open incidents."))
+		blocks = append(blocks, render.Section(":white_check_mark: No open incidents."))
 	}
 	for i, inc := range open {
 		if i == maxListed {
-			blocks = append(blocks, contextBlock(fmt.Sprintf("…and %d more.", len(open)-maxListed)))
+			blocks = append(blocks, render.Context(fmt.Sprintf("…and %d more.", len(open)-maxListed)))
 			break
 		}
-		line := fmt.Sprintf("*%s* `%s` %s · %s · opened %s · commander %s", inc.Ref(), inc.Severity, render.Text(truncate(inc.Title, 200)),
-			inc.Phase.Title(), slackDate(inc.DeclaredAt, "{ago}"), userRef(inc.Commander()))
+		line := fmt.Sprintf("*%s* `%s` %s · %s · opened %s · commander %s", inc.Ref(), inc.Severity, render.Text(render.Truncate(inc.Title, 200)),
+			inc.Phase.Title(), render.Date(inc.DeclaredAt, "{ago}"), render.User(inc.Commander()))
 		if inc.Private {
-			line = fmt.Sprintf("*%s* `%s` :lock: private incident · %s · opened %s", inc.Ref(), inc.Severity, inc.Phase.Title(), slackDate(inc.DeclaredAt, "{ago}"))
+			line = fmt.Sprintf("*%s* `%s` :lock: private incident · %s · opened %s", inc.Ref(), inc.Severity, inc.Phase.Title(), render.Date(inc.DeclaredAt, "{ago}"))
 		}
-		blocks = append(blocks, section(line))
+		blocks = append(blocks, render.Section(line))
 	}
-	_, err = h.chat.Post(ctx, h.cfg.StakeholderChannel, Message{Text: fmt.Sprintf("Digest: %d open incidents", len(open)), Blocks: blocks})
+	_, err = h.chat.Post(ctx, h.cfg.StakeholderChannel, render.Message{Text: fmt.Sprintf("Digest: %d open incidents", len(open)), Blocks: blocks})
 	return err
 }

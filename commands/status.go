@@ -31,16 +31,16 @@ func (h *Handler) list(ctx context.Context, c *call) error {
 	}
 	open = slices.DeleteFunc(open, func(i *incident.Incident) bool { return i.Private && !i.IsMember(c.req.UserID) })
 	if len(open) == 0 {
-		h.respond(ctx, c.req, textMessage(":white_check_mark: No open incidents."))
+		h.respond(ctx, c.req, render.TextMessage(":white_check_mark: No open incidents."))
 		return nil
 	}
 	slices.SortFunc(open, func(a, b *incident.Incident) int {
 		return cmp.Or(cmp.Compare(h.cfg.SeverityRank(a.Severity), h.cfg.SeverityRank(b.Severity)), cmp.Compare(a.Number, b.Number))
 	})
-	blocks := []Block{header(fmt.Sprintf("Open incidents (%d)", len(open)))}
+	blocks := []render.Block{render.Header(fmt.Sprintf("Open incidents (%d)", len(open)))}
 	for i, inc := range open {
 		if i == maxListed {
-			blocks = append(blocks, contextBlock(fmt.Sprintf("…and %d more.", len(open)-maxListed)))
+			blocks = append(blocks, render.Context(fmt.Sprintf("…and %d more.", len(open)-maxListed)))
 			break
 		}
 		lock := ""
@@ -51,10 +51,10 @@ func (h *Handler) list(ctx context.Context, c *call) error {
 		if inc.ChannelID != "" {
 			channel = "<#" + inc.ChannelID + ">"
 		}
-		blocks = append(blocks, section(fmt.Sprintf("*%s* `%s` %s%s\n%s · %s · commander %s · declared %s",
+		blocks = append(blocks, render.Section(fmt.Sprintf("*%s* `%s` %s%s\n%s · %s · commander %s · declared %s",
 			inc.Ref(), inc.Severity, render.Text(inc.Title), lock, inc.Phase.Title(), channel,
-			userRef(inc.Roles[incident.CommanderRole]), slackDate(inc.DeclaredAt, "{ago}"))))
+			render.User(inc.Roles[incident.CommanderRole]), render.Date(inc.DeclaredAt, "{ago}"))))
 	}
-	h.respond(ctx, c.req, Message{Text: fmt.Sprintf("%d open incidents", len(open)), Blocks: blocks})
+	h.respond(ctx, c.req, render.Message{Text: fmt.Sprintf("%d open incidents", len(open)), Blocks: blocks})
 	return nil
 }

@@ -75,7 +75,7 @@ func (h *Handler) help(ctx context.Context, c *call) error {
 	}
 	b.WriteString("\nInside an incident channel, commands act on its incident; elsewhere give the number first (`42` or `INC-42`).")
 	b.WriteString("\nSeverities: " + h.severityList())
-	h.respond(ctx, c.req, textMessage(b.String()))
+	h.respond(ctx, c.req, render.TextMessage(b.String()))
 	return nil
 }
 

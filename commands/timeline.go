@@ -11,7 +11,7 @@ import (
 	"github.com/incidentbot/incidentbot/incident"
 )
 
-// timelinePageSize keeps a page well within Block Kit's limits.
+// timelinePageSize keeps a page well within render.Block Kit's limits.
 const timelinePageSize = 40
 
 var kindIcons = map[incident.EventKind]string{
@@ -51,29 +51,29 @@ func (h *Handler) timelineCmd(ctx context.Context, c *call) error {
 
 // TimelineMessage renders one page of a timeline; page 1 holds the newest
 // events, each page in time order.
-func TimelineMessage(cfg config.File, inc *incident.Incident, events []incident.TimelineEvent, page int) (Message, error) {
+func TimelineMessage(cfg config.File, inc *incident.Incident, events []incident.TimelineEvent, page int) (render.Message, error) {
 	words := incident.Words{
-		User: userRef,
-		Text: func(s string) string { return render.Text(truncate(s, 300)) },
+		User: render.User,
+		Text: func(s string) string { return render.Text(render.Truncate(s, 300)) },
 		Role: roleNamer(cfg),
 	}
 	pages := max(1, (len(events)+timelinePageSize-1)/timelinePageSize)
 	if page > pages {
-		return Message{}, incident.Errorf("The timeline of %s has %d page(s); there is no page %d.", inc.Ref(), pages, page)
+		return render.Message{}, incident.Errorf("The timeline of %s has %d page(s); there is no page %d.", inc.Ref(), pages, page)
 	}
 	end := len(events) - (page-1)*timelinePageSize
 	start := max(0, end-timelinePageSize)
-	blocks := []Block{header("Timeline of " + inc.Ref())}
+	blocks := []render.Block{render.Header("Timeline of " + inc.Ref())}
 	var chunk strings.Builder
 	flush := func() {
 		if chunk.Len() > 0 {
-			blocks = append(blocks, section(chunk.String()))
+			blocks = append(blocks, render.Section(chunk.String()))
 			chunk.Reset()
 		}
 	}
 	for _, ev := range events[start:end] {
 		line := timelineLine(ev, words)
-		if chunk.Len()+len(line)+1 > maxSectionText-100 {
+		if chunk.Len()+len(line)+1 > render.MaxSectionText-100 {
 			flush()
 		}
 		if chunk.Len() > 0 {
@@ -83,25 +83,25 @@ func TimelineMessage(cfg config.File, inc *incident.Incident, events []incident.
 	}
 	flush()
 	if len(events) == 0 {
-		blocks = append(blocks, section("_Nothing recorded yet._"))
+		blocks = append(blocks, render.Section("_Nothing recorded yet._"))
 	}
 	footer := fmt.Sprintf("Events %d–%d of %d · page %d of %d", start+1, end, len(events), page, pages)
 	if page < pages {
 		footer += fmt.Sprintf(" · older: `/incident timeline page %d`", page+1)
 	}
-	blocks = append(blocks, contextBlock(footer))
-	return Message{Text: fmt.Sprintf("Timeline of %s (%d events)", inc.Ref(), len(events)), Blocks: blocks}, nil
+	blocks = append(blocks, render.Context(footer))
+	return render.Message{Text: fmt.Sprintf("Timeline of %s (%d events)", inc.Ref(), len(events)), Blocks: blocks}, nil
 }
 
 func timelineLine(ev incident.TimelineEvent, words incident.Words) string {
 	who := "incidentbot"
 	if ev.Actor != "" {
-		who = userRef(ev.Actor)
+		who = render.User(ev.Actor)
 	}
 	icon := kindIcons[ev.Kind]
 	text := ev.Describe(words)
 	if ev.Link != "" {
 		text += " (<" + ev.Link + "|message>)"
 	}
-	return fmt.Sprintf("%s %s %s %s", slackDate(ev.At, "{date_short} {time_secs}"), icon, who, text)
+	return fmt.Sprintf("%s %s %s %s", render.Date(ev.At, "{date_short} {time_secs}"), icon, who, text)
 }

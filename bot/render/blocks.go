@@ -1,0 +1,116 @@
+package render
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+	"unicode/utf8"
+)
+
+// Message is what the bot posts: a plain-text fallback (notifications,
+// screen readers) and Block Kit blocks. Blocks are kept as Slack's own JSON
+// shape so the Slack adapter can hand them over unchanged.
+type Message struct {
+	Text   string  `json:"text"`
+	Blocks []Block `json:"blocks,omitempty"`
+}
+
+// Block is one Block Kit block, in Slack's JSON shape.
+type Block map[string]any
+
+// View is a Block Kit modal, in Slack's JSON shape.
+type View map[string]any
+
+// Slack's Block Kit limits.
+const (
+	MaxBlocks      = 50
+	MaxHeaderChars = 150
+	MaxSectionText = 3000
+	MaxFieldChars  = 2000
+	MaxOptions     = 10 // options in one checkboxes element
+)
+
+// PlainText is a plain_text object; user text in it is made safe with Label.
+func PlainText(text string) map[string]any {
+	return map[string]any{"type": "plain_text", "text": Label(text), "emoji": true}
+}
+
+// Mrkdwn is a mrkdwn text object of text already made safe (Text).
+func Mrkdwn(text string) map[string]any { return map[string]any{"type": "mrkdwn", "text": text} }
+
+// Header is a header block, cut to Slack's limit.
+func Header(text string) Block {
+	return Block{"type": "header", "text": PlainText(Truncate(text, MaxHeaderChars))}
+}
+
+// Section is a section of mrkdwn, cut to Slack's limit.
+func Section(text string) Block {
+	return Block{"type": "section", "text": Mrkdwn(Truncate(text, MaxSectionText))}
+}
+
+// Fields is a section of mrkdwn fields.
+func Fields(texts ...string) Block {
+	fs := make([]any, len(texts))
+	for i, t := range texts {
+		fs[i] = Mrkdwn(Truncate(t, MaxFieldChars))
+	}
+	return Block{"type": "section", "fields": fs}
+}
+
+// Context is a context block of mrkdwn elements.
+func Context(texts ...string) Block {
+	els := make([]any, len(texts))
+	for i, t := range texts {
+		els[i] = Mrkdwn(Truncate(t, MaxSectionText))
+	}
+	return Block{"type": "context", "elements": els}
+}
+
+// Divider is a divider block.
+func Divider() Block { return Block{"type": "divider"} }
+
+// Button is a button element.
+func Button(actionID, text, value, style string) map[string]any {
+	b := map[string]any{"type": "button", "action_id": actionID, "text": PlainText(Truncate(text, 75)), "value": value}
+	if style != "" {
+		b["style"] = style
+	}
+	return b
+}
+
+// TextMessage is a message of one mrkdwn section.
+func TextMessage(text string) Message {
+	return Message{Text: Truncate(text, MaxSectionText), Blocks: []Block{Section(text)}}
+}
+
+// Truncate shortens s to at most n characters, marking the cut.
+func Truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// Date renders a time that each reader's Slack shows in their own time zone.
+func Date(t time.Time, format string) string {
+	return fmt.Sprintf("<!date^%d^%s|%s>", t.Unix(), format, t.UTC().Format("2006-01-02 15:04 UTC"))
+}
+
+// userID is the shape of a Slack user ID; anything else that claims to be
+// one (a forged form value) is shown as text, never as markup.
+var userID = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
+
+// IsUserID reports whether s has the shape of a Slack user ID.
+func IsUserID(s string) bool { return userID.MatchString(s) }
+
+// User mentions a person; "" is nobody.
+func User(id string) string {
+	switch {
+	case id == "":
+		return "_unassigned_"
+	case !IsUserID(id):
+		return Text(id)
+	}
+	return "<@" + id + ">"
+}
