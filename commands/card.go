@@ -19,83 +19,38 @@ const (
 	ActionChecklist  = "checklist" // block ID checklist:<number>:<phase>, action ID checklist:<group>
 )
 
-// Card renders the incident card: the one message, pinned in the incident
-// channel, that says where the incident stands. It is a function of the
-// stored state alone; times are Slack date tokens ("5 minutes ago"), which
-// every reader's Slack keeps current without an edit.
+// Card is the incident card for the stored state: what it shows, and the
+// buttons the incident's state allows; render.Card decides how.
 func Card(cfg config.File, inc *incident.Incident) render.Message {
-	title := inc.Ref() + ": " + inc.Title
-	if inc.Drill {
-		title = "DRILL " + title
+	v := render.CardView{
+		Ref: inc.Ref(), Title: inc.Title, Drill: inc.Drill, Severity: inc.Severity, Status: inc.Status,
+		OpenFor: inc.ResolvedAt.Sub(inc.DeclaredAt), RetroUntil: inc.RetroDeadline, Private: inc.Private,
+		Phase: inc.Phase, PhaseSince: inc.PhaseStartedAt, DeclaredAt: inc.DeclaredAt, DeclaredBy: inc.DeclaredBy,
+		LastUpdate: inc.LastUpdate, LastUpdateBy: inc.LastUpdateBy, LastUpdateAt: inc.LastUpdateAt,
 	}
-	sev := "`" + inc.Severity + "`"
-	if s, ok := cfg.Severity(inc.Severity); ok && s.Description != "" {
-		sev += " " + render.Text(s.Description)
+	if s, ok := cfg.Severity(inc.Severity); ok {
+		v.SeverityDescription = s.Description
 	}
-	status := "Open"
-	switch inc.Status {
-	case incident.Resolved:
-		status = "Closed after " + shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt)) + "\nretro until " + render.Date(inc.RetroDeadline, "{date_short_pretty} {time}")
-	case incident.Closed:
-		status = "Closed after " + shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt)) + "\npostmortem published"
-	}
-	if inc.Private {
-		status += " · :lock: private"
-	}
-	phase := "*Phase*\n" + inc.Phase.Title()
-	if since := inc.PhaseStartedAt; !since.IsZero() {
-		phase += " since " + render.Date(since, "{ago}")
-	}
-	var roles strings.Builder
 	for _, r := range cfg.Roles {
-		fmt.Fprintf(&roles, "\n• %s: %s", render.Text(r.Name), render.User(inc.Roles[r.Key]))
+		v.Roles = append(v.Roles, render.RoleLine{Name: r.Name, Holder: inc.Roles[r.Key]})
 	}
-	checklist := "_No checklist for this phase._"
-	if done, total := inc.Progress(inc.Phase); total > 0 {
-		checklist = fmt.Sprintf("%s %d/%d done", progressBar(done, total), done, total)
-	}
-	last := "_No updates yet._"
-	if inc.LastUpdate != "" {
-		last = render.Text(render.Truncate(inc.LastUpdate, 2500)) + "\n_" + render.User(inc.LastUpdateBy) + ", " + render.Date(inc.LastUpdateAt, "{ago}") + "_"
-	}
-	blocks := []render.Block{
-		render.Header(":rotating_light: " + title),
-		render.Fields(
-			"*Severity*\n"+sev,
-			phase,
-			"*Status*\n"+status,
-			"*Declared*\n"+render.Date(inc.DeclaredAt, "{date_short_pretty} {time}")+" ("+render.Date(inc.DeclaredAt, "{ago}")+") by "+render.User(inc.DeclaredBy),
-		),
-		render.Section("*Roles*" + roles.String()),
-		render.Section("*Checklist: " + inc.Phase.Title() + "*\n" + checklist),
-		render.Section("*Last update*\n" + last),
-	}
-	if inc.Status == incident.Open {
-		num := strconv.FormatInt(inc.Number, 10)
-		var buttons []any
+	v.ChecklistDone, v.ChecklistTotal = inc.Progress(inc.Phase)
+	num := strconv.FormatInt(inc.Number, 10)
+	v.ActionsBlockID = "card:" + num
+	switch inc.Status {
+	case incident.Open:
 		if next, ok := inc.Phase.Next(); ok {
 			// The value names the phase shown, so a double click moves it once.
-			buttons = append(buttons, render.Button(ActionNextPhase, "Next phase: "+next.Title(), num+":"+string(inc.Phase), "primary"))
+			v.Actions = append(v.Actions, render.Action{ID: ActionNextPhase, Label: "Next phase: " + next.Title(), Value: num + ":" + string(inc.Phase), Primary: true})
 		}
-		buttons = append(buttons,
-			render.Button(ActionAssignRole, "Assign role", num, ""),
-			render.Button(ActionPostUpdate, "Post update", num, ""),
-			render.Button(ActionAddNote, "Add note", num, ""))
-		blocks = append(blocks, render.Block{"type": "actions", "block_id": "card:" + num, "elements": buttons})
+		v.Actions = append(v.Actions,
+			render.Action{ID: ActionAssignRole, Label: "Assign role", Value: num},
+			render.Action{ID: ActionPostUpdate, Label: "Post update", Value: num},
+			render.Action{ID: ActionAddNote, Label: "Add note", Value: num})
+	case incident.Resolved:
+		v.Actions = []render.Action{{ID: ActionAddLesson, Label: "Add lessons learned", Value: num, Primary: true}}
 	}
-	if inc.Status == incident.Resolved {
-		num := strconv.FormatInt(inc.Number, 10)
-		blocks = append(blocks, render.Block{"type": "actions", "block_id": "card:" + num, "elements": []any{
-			render.Button(ActionAddLesson, "Add lessons learned", num, "primary")}})
-	}
-	blocks = append(blocks, render.Context("Run `/incident help` in this channel to see what you can do."))
-	return render.Message{Text: fmt.Sprintf("%s (%s, %s)", render.Text(title), inc.Severity, inc.Phase.Title()), Blocks: blocks}
-}
-
-func progressBar(done, total int) string {
-	const width = 10
-	filled := done * width / total
-	return strings.Repeat("▰", filled) + strings.Repeat("▱", width-filled)
+	return render.Card(v)
 }
 
 // ChecklistMessage renders a phase's checklist as checkboxes anyone in the
