@@ -22,19 +22,7 @@ const (
 // Card is the incident card for the stored state: what it shows, and the
 // buttons the incident's state allows; render.Card decides how.
 func Card(cfg config.File, inc *incident.Incident) render.Message {
-	v := render.CardView{
-		Ref: inc.Ref(), Title: inc.Title, Drill: inc.Drill, Severity: inc.Severity, Status: inc.Status,
-		OpenFor: inc.ResolvedAt.Sub(inc.DeclaredAt), RetroUntil: inc.RetroDeadline, Private: inc.Private,
-		Phase: inc.Phase, PhaseSince: inc.PhaseStartedAt, DeclaredAt: inc.DeclaredAt, DeclaredBy: inc.DeclaredBy,
-		LastUpdate: inc.LastUpdate, LastUpdateBy: inc.LastUpdateBy, LastUpdateAt: inc.LastUpdateAt,
-	}
-	if s, ok := cfg.Severity(inc.Severity); ok {
-		v.SeverityDescription = s.Description
-	}
-	for _, r := range cfg.Roles {
-		v.Roles = append(v.Roles, render.RoleLine{Name: r.Name, Holder: inc.Roles[r.Key]})
-	}
-	v.ChecklistDone, v.ChecklistTotal = inc.Progress(inc.Phase)
+	v := cardView(cfg, inc)
 	num := strconv.FormatInt(inc.Number, 10)
 	v.ActionsBlockID = "card:" + num
 	switch inc.Status {
@@ -51,6 +39,24 @@ func Card(cfg config.File, inc *incident.Incident) render.Message {
 		v.Actions = []render.Action{{ID: ActionAddLesson, Label: "Add lessons learned", Value: num, Primary: true}}
 	}
 	return render.Card(v)
+}
+
+// cardView is what the card and the scheduled update say of an incident.
+func cardView(cfg config.File, inc *incident.Incident) render.CardView {
+	v := render.CardView{
+		Ref: inc.Ref(), Title: inc.Title, Drill: inc.Drill, Severity: inc.Severity, Status: inc.Status,
+		OpenFor: inc.ResolvedAt.Sub(inc.DeclaredAt), RetroUntil: inc.RetroDeadline, Private: inc.Private,
+		Phase: inc.Phase, PhaseSince: inc.PhaseStartedAt, DeclaredAt: inc.DeclaredAt, DeclaredBy: inc.DeclaredBy,
+		LastUpdate: inc.LastUpdate, LastUpdateBy: inc.LastUpdateBy, LastUpdateAt: inc.LastUpdateAt,
+	}
+	if s, ok := cfg.Severity(inc.Severity); ok {
+		v.SeverityDescription = s.Description
+	}
+	for _, r := range cfg.Roles {
+		v.Roles = append(v.Roles, render.RoleLine{Name: r.Name, Holder: inc.Roles[r.Key]})
+	}
+	v.ChecklistDone, v.ChecklistTotal = inc.Progress(inc.Phase)
+	return v
 }
 
 // ChecklistMessage renders a phase's checklist as checkboxes anyone in the

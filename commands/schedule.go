@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot/render"
@@ -176,43 +175,7 @@ func ScheduledUpdate(cfg config.File, inc *incident.Incident, forStakeholders bo
 	if forStakeholders && inc.Private {
 		return render.TextMessage(fmt.Sprintf(":lock: *%s* · private incident · `%s` · %s", inc.Ref(), inc.Severity, inc.Phase.Title()))
 	}
-	title := inc.Ref() + ": " + inc.Title
-	if inc.Drill {
-		title = "DRILL " + title
-	}
-	checklist := "no checklist"
-	if done, total := inc.Progress(inc.Phase); total > 0 {
-		checklist = fmt.Sprintf("%d/%d done", done, total)
-	}
-	var roles []string
-	for _, r := range cfg.Roles {
-		if id := inc.Roles[r.Key]; id != "" {
-			roles = append(roles, render.Text(r.Name)+" "+render.User(id))
-		}
-	}
-	if len(roles) == 0 {
-		roles = []string{"_none assigned_"}
-	}
-	latest := "_No update from the team yet._"
-	if inc.LastUpdate != "" {
-		latest = render.Text(render.Truncate(inc.LastUpdate, 2000)) + "\n_" + render.User(inc.LastUpdateBy) + ", " + render.Date(inc.LastUpdateAt, "{ago}") + "_"
-	}
-	phase := inc.Phase.Title()
-	if !inc.PhaseStartedAt.IsZero() {
-		phase += " since " + render.Date(inc.PhaseStartedAt, "{ago}")
-	}
-	blocks := []render.Block{
-		render.Section(":alarm_clock: *Scheduled update on " + render.Text(render.Truncate(title, 300)) + "*"),
-		render.Fields("*Severity*\n`"+inc.Severity+"`", "*Phase*\n"+phase,
-			"*Open since*\n"+render.Date(inc.DeclaredAt, "{date_short_pretty} {time}")+" ("+render.Date(inc.DeclaredAt, "{ago}")+")",
-			"*Checklist*\n"+checklist),
-		render.Section("*Roles*: " + strings.Join(roles, " · ")),
-		render.Section("*Latest update*\n" + latest),
-	}
-	if inc.ChannelID != "" {
-		blocks = append(blocks, render.Context("Follow along in <#"+inc.ChannelID+">"))
-	}
-	return render.Message{Text: fmt.Sprintf("Scheduled update on %s (%s, %s)", inc.Ref(), inc.Severity, inc.Phase.Title()), Blocks: blocks}
+	return render.ScheduledUpdate(cardView(cfg, inc), inc.ChannelID)
 }
 
 func nudgeMessage(inc *incident.Incident, due time.Time) render.Message {

@@ -113,3 +113,46 @@ func progressBar(done, total int) string {
 	filled := done * width / total
 	return strings.Repeat("▰", filled) + strings.Repeat("▱", width-filled)
 }
+
+// ScheduledUpdate is the stakeholder update the bot sends on the cadence
+// of the severity: the card's facts, for people outside the channel, with
+// a link to the channel when there is one.
+func ScheduledUpdate(v CardView, channelID string) Message {
+	title := v.Ref + ": " + v.Title
+	if v.Drill {
+		title = "DRILL " + title
+	}
+	checklist := "no checklist"
+	if v.ChecklistTotal > 0 {
+		checklist = fmt.Sprintf("%d/%d done", v.ChecklistDone, v.ChecklistTotal)
+	}
+	var roles []string
+	for _, r := range v.Roles {
+		if r.Holder != "" {
+			roles = append(roles, Text(r.Name)+" "+User(r.Holder))
+		}
+	}
+	if len(roles) == 0 {
+		roles = []string{"_none assigned_"}
+	}
+	latest := "_No update from the team yet._"
+	if v.LastUpdate != "" {
+		latest = Text(Truncate(v.LastUpdate, 2000)) + "\n_" + User(v.LastUpdateBy) + ", " + Date(v.LastUpdateAt, "{ago}") + "_"
+	}
+	phase := v.Phase.Title()
+	if !v.PhaseSince.IsZero() {
+		phase += " since " + Date(v.PhaseSince, "{ago}")
+	}
+	blocks := []Block{
+		Section(":alarm_clock: *Scheduled update on " + Text(Truncate(title, 300)) + "*"),
+		Fields("*Severity*\n`"+Text(v.Severity)+"`", "*Phase*\n"+phase,
+			"*Open since*\n"+Date(v.DeclaredAt, "{date_short_pretty} {time}")+" ("+Date(v.DeclaredAt, "{ago}")+")",
+			"*Checklist*\n"+checklist),
+		Section("*Roles*: " + strings.Join(roles, " · ")),
+		Section("*Latest update*\n" + latest),
+	}
+	if channelID != "" {
+		blocks = append(blocks, Context("Follow along in <#"+channelID+">"))
+	}
+	return Message{Text: fmt.Sprintf("Scheduled update on %s (%s, %s)", v.Ref, Text(v.Severity), v.Phase.Title()), Blocks: blocks}
+}
