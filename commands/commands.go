@@ -52,7 +52,8 @@ type ChatMessage struct {
 // ErrNameTaken is what Chat.CreateChannel returns when the name is in use.
 var ErrNameTaken = errors.New("channel name taken")
 
-// Store is what commands needs of the incident store.
+// Store is the incident store as the services need it all: each service
+// is given only its own small part of it (coreStore, responseStore…).
 type Store interface {
 	NextNumber(ctx context.Context) (int64, error)
 	Create(ctx context.Context, inc *incident.Incident, events ...incident.TimelineEvent) error
@@ -81,29 +82,52 @@ type Request struct {
 	TriggerID   string
 }
 
-// Handler runs /incident commands.
+// Handler takes every request: it finds the subcommand, button or form in
+// its tables, checks it by the rules declared there and hands it to the
+// service it belongs to.
 type Handler struct {
-	cfg       config.File
-	store     Store
-	chat      Chat
-	log       *slog.Logger
-	now       func() time.Time
-	botUserID string
-	table     []subcommand
-	itable    []interactionRow
-
-	// cardLocks serialises card edits per incident, so edits land in the order of the state they show.
-	cardLocksMu sync.Mutex
-	cardLocks   map[int64]*sync.Mutex
+	*core
+	store    handlerStore
+	response *Response
+	retro    *Retro
+	cadence  *Cadence
+	table    []subcommand
+	itable   []interactionRow
 }
 
-// New returns a Handler. botUserID is the bot's own user, never invited to channels it created.
+// handlerStore is what the Handler reads to find a request's incident.
+type handlerStore interface {
+	Get(ctx context.Context, n int64) (*incident.Incident, error)
+	ByChannel(ctx context.Context, channelID string) (*incident.Incident, error)
+}
+
+// New returns a Handler and its services. botUserID is the bot's own user,
+// never invited to channels it created.
 func New(cfg config.File, store Store, chat Chat, log *slog.Logger, botUserID string, now func() time.Time) *Handler {
-	h := &Handler{cfg: cfg, store: store, chat: chat, log: log, now: now, botUserID: botUserID, cardLocks: map[int64]*sync.Mutex{}}
+	c := &core{cfg: cfg, store: store, chat: chat, log: log, now: now, botUserID: botUserID, cardLocks: map[int64]*sync.Mutex{}}
+	retro := &Retro{core: c, store: store}
+	h := &Handler{core: c, store: store, response: &Response{core: c, store: store}, retro: retro,
+		cadence: &Cadence{core: c, store: store, retro: retro}}
 	h.table = h.subcommands()
 	h.itable = h.interactions()
 	return h
 }
+
+// Reacted is the Response service's: a pushpin puts a message on the timeline.
+func (h *Handler) Reacted(ctx context.Context, r Reaction) work.Result {
+	return h.response.Reacted(ctx, r)
+}
+
+// RunScheduled is the Cadence service's.
+func (h *Handler) RunScheduled(ctx context.Context, n int64) (work.Ran, error) {
+	return h.cadence.RunScheduled(ctx, n)
+}
+
+// Digest is the Cadence service's.
+func (h *Handler) Digest(ctx context.Context) error { return h.cadence.Digest(ctx) }
+
+// Reconcile is the Cadence service's.
+func (h *Handler) Reconcile(ctx context.Context) error { return h.cadence.Reconcile(ctx) }
 
 // call is one command being handled.
 type call struct {
@@ -150,7 +174,7 @@ func (h *Handler) Handle(ctx context.Context, req Request) work.Result {
 // outcome. A domain error's message is shown as it is; anything else shows a
 // message that names no cause, with the request's reference, and the cause
 // goes to the log under the same reference.
-func (h *Handler) report(ctx context.Context, log *slog.Logger, err error, tell func(render.Message)) string {
+func (h *core) report(ctx context.Context, log *slog.Logger, err error, tell func(render.Message)) string {
 	if err == nil {
 		return work.OutcomeOK
 	}
@@ -217,7 +241,7 @@ func (h *Handler) validate(ctx context.Context, sub subcommand, c *call) error {
 // is seen by its members, by admins, and from its own channel (whose
 // members Slack vouches for); to anyone else it answers exactly as an
 // incident that does not exist, so its existence does not leak.
-func (h *Handler) visibleIncident(ctx context.Context, n int64, user, channel string) (*incident.Incident, error) {
+func (h *core) visibleIncident(ctx context.Context, n int64, user, channel string) (*incident.Incident, error) {
 	inc, err := h.store.Get(ctx, n)
 	if errors.Is(err, incident.ErrNotFound) || (err == nil && !h.maySee(inc, user, channel)) {
 		return nil, incident.Fail(incident.NotFound, "There is no incident %s that you can see. `/incident list` shows the open ones.", incident.FormatRef(n))
@@ -225,7 +249,7 @@ func (h *Handler) visibleIncident(ctx context.Context, n int64, user, channel st
 	return inc, err
 }
 
-func (h *Handler) maySee(inc *incident.Incident, user, channel string) bool {
+func (h *core) maySee(inc *incident.Incident, user, channel string) bool {
 	return inc.VisibleTo(user, channel) || slices.Contains(h.cfg.Admins, user)
 }
 
@@ -234,7 +258,7 @@ func (h *Handler) maySee(inc *incident.Incident, user, channel string) bool {
 // left itself (a close finds the incident closed), and the checks that
 // passed the first time are not made again. A request whose first run
 // wrote nothing is checked like any other.
-func (h *Handler) wroteBefore(ctx context.Context, n int64) bool {
+func (h *core) wroteBefore(ctx context.Context, n int64) bool {
 	if !incident.IsRedo(ctx) {
 		return false
 	}
@@ -242,14 +266,14 @@ func (h *Handler) wroteBefore(ctx context.Context, n int64) bool {
 	return err == nil && done
 }
 
-func (h *Handler) checkOpen(ctx context.Context, sub subcommand, inc *incident.Incident) error {
+func (h *core) checkOpen(ctx context.Context, sub subcommand, inc *incident.Incident) error {
 	if sub.open && inc.Status != incident.Open && !h.wroteBefore(ctx, inc.Number) {
 		return incident.Fail(incident.Conflict, "%s is closed, so `/incident %s` no longer applies. Add lessons with `/incident lesson` until the postmortem is published.", inc.Ref(), sub.name)
 	}
 	return nil
 }
 
-func (h *Handler) respond(ctx context.Context, req Request, msg render.Message) {
+func (h *core) respond(ctx context.Context, req Request, msg render.Message) {
 	if err := h.chat.Respond(ctx, req.ResponseURL, msg); err != nil {
 		h.log.Error("could not answer the user", "user", req.UserID, "err", err)
 	}
@@ -264,4 +288,4 @@ func (h *Handler) lookup(name string) (subcommand, bool) {
 	return subcommand{}, false
 }
 
-func (h *Handler) helpHint() string { return "`/incident help` lists what you can do." }
+func (h *core) helpHint() string { return "`/incident help` lists what you can do." }

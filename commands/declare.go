@@ -18,7 +18,7 @@ const (
 	channelAttempts = 5 // the base name, then -2 … -5 on name_taken
 )
 
-func (h *Handler) declare(ctx context.Context, c *call) error {
+func (h *Response) declare(ctx context.Context, c *call) error {
 	p := c.parsed
 	usage := c.sub.usageHint()
 	title := strings.TrimSpace(p.Text())
@@ -56,7 +56,7 @@ func (h *Handler) declare(ctx context.Context, c *call) error {
 }
 
 // declareForm opens the declare form: `/incident` on its own.
-func (h *Handler) declareForm(ctx context.Context, c *call) error {
+func (h *Response) declareForm(ctx context.Context, c *call) error {
 	return h.chat.OpenView(ctx, c.req.TriggerID, declareModal(h.cfg))
 }
 
@@ -69,7 +69,7 @@ type declaration struct {
 
 // declareIncident records a new incident, creates its channel and sets it
 // up; it returns what to tell the declarer.
-func (h *Handler) declareIncident(ctx context.Context, d declaration) (string, error) {
+func (h *Response) declareIncident(ctx context.Context, d declaration) (string, error) {
 	now := h.now()
 	members := []string{d.by}
 	for _, id := range h.cfg.Responders {
@@ -164,7 +164,7 @@ func (h *Handler) declareIncident(ctx context.Context, d declaration) (string, e
 }
 
 // createChannel creates <prefix>-<n>-<slug>, adding a suffix while Slack says the name is taken.
-func (h *Handler) createChannel(ctx context.Context, inc *incident.Incident) (id, name string, err error) {
+func (h *Response) createChannel(ctx context.Context, inc *incident.Incident) (id, name string, err error) {
 	for attempt := 1; attempt <= channelAttempts; attempt++ {
 		suffix := ""
 		if attempt > 1 {
@@ -226,7 +226,7 @@ func mentionAll(ids []string) []string {
 	return out
 }
 
-func (h *Handler) roleName(key string) string { return roleNamer(h.cfg)(key) }
+func (h *core) roleName(key string) string { return roleNamer(h.cfg)(key) }
 
 // roleNamer names roles by their key as the configuration does now; a role
 // no longer configured is shown by its key.

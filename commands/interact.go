@@ -119,25 +119,25 @@ func (h *Handler) interactions() []interactionRow {
 		}
 	}
 	return []interactionRow{
-		{kind: InteractionAction, id: ActionNextPhase, as: "phase", target: valueNumber, click: h.nextPhaseClick},
+		{kind: InteractionAction, id: ActionNextPhase, as: "phase", target: valueNumber, click: h.response.nextPhaseClick},
 		{kind: InteractionAction, id: ActionAssignRole, as: "assign", target: valueNumber,
 			click: openView(func(inc *incident.Incident) render.View { return assignModal(h.cfg, inc) })},
 		{kind: InteractionAction, id: ActionPostUpdate, as: "update", target: valueNumber, click: openView(updateModal)},
 		{kind: InteractionAction, id: ActionAddNote, as: "note", target: valueNumber, click: openView(noteModal)},
-		{kind: InteractionAction, id: ActionAddLesson, as: "lesson", target: valueNumber, click: h.addLessonClick},
+		{kind: InteractionAction, id: ActionAddLesson, as: "lesson", target: valueNumber, click: h.retro.addLessonClick},
 		// Ticking a playbook item is recorded on the timeline, as a note is,
 		// and stays possible in the retro (lessons learned has a checklist).
-		{kind: InteractionAction, id: ActionChecklist + ":", as: "note", target: checklistNumber, click: h.checklistClick},
-		{kind: InteractionAction, id: ActionFollowUpDone, as: "lesson", target: followUpNumber, click: h.followUpDone},
+		{kind: InteractionAction, id: ActionChecklist + ":", as: "note", target: checklistNumber, click: h.response.checklistClick},
+		{kind: InteractionAction, id: ActionFollowUpDone, as: "lesson", target: followUpNumber, click: h.retro.followUpDone},
 
-		{kind: InteractionSubmission, id: ModalDeclare, as: "declare", form: h.declareSubmission,
+		{kind: InteractionSubmission, id: ModalDeclare, as: "declare", form: h.response.declareSubmission,
 			tell: func(h *Handler, in Interaction) func(ctx context.Context) func(render.Message) {
 				return h.directTeller(in.UserID)
 			}},
-		{kind: InteractionSubmission, id: ModalUpdate, as: "update", target: metadataNumber, form: h.updateSubmission},
-		{kind: InteractionSubmission, id: ModalNote, as: "note", target: metadataNumber, form: h.noteSubmission},
-		{kind: InteractionSubmission, id: ModalLesson, as: "lesson", target: metadataNumber, form: h.lessonSubmission},
-		{kind: InteractionSubmission, id: ModalAssign, as: "assign", target: metadataNumber, form: h.assignSubmission},
+		{kind: InteractionSubmission, id: ModalUpdate, as: "update", target: metadataNumber, form: h.response.updateSubmission},
+		{kind: InteractionSubmission, id: ModalNote, as: "note", target: metadataNumber, form: h.response.noteSubmission},
+		{kind: InteractionSubmission, id: ModalLesson, as: "lesson", target: metadataNumber, form: h.retro.lessonSubmission},
+		{kind: InteractionSubmission, id: ModalAssign, as: "assign", target: metadataNumber, form: h.response.assignSubmission},
 	}
 }
 
@@ -208,7 +208,7 @@ func positive(s string) (int64, error) {
 }
 
 // teller shows a message to the user who interacted.
-func (h *Handler) teller(in Interaction) func(ctx context.Context) func(render.Message) {
+func (h *core) teller(in Interaction) func(ctx context.Context) func(render.Message) {
 	return func(ctx context.Context) func(render.Message) {
 		return func(m render.Message) {
 			var err error
@@ -226,7 +226,7 @@ func (h *Handler) teller(in Interaction) func(ctx context.Context) func(render.M
 }
 
 // directTeller answers by direct message.
-func (h *Handler) directTeller(user string) func(ctx context.Context) func(render.Message) {
+func (h *core) directTeller(user string) func(ctx context.Context) func(render.Message) {
 	return func(ctx context.Context) func(render.Message) {
 		return func(m render.Message) {
 			if _, err := h.chat.Post(ctx, user, m); err != nil {
@@ -239,7 +239,7 @@ func (h *Handler) directTeller(user string) func(ctx context.Context) func(rende
 // nextPhaseClick moves the incident on. The button names the phase it was
 // shown in (<number>:<phase>), so a second click on the same card, or a
 // click on a card not yet refreshed, does not move it twice.
-func (h *Handler) nextPhaseClick(ctx context.Context, in Interaction, inc *incident.Incident) error {
+func (h *Response) nextPhaseClick(ctx context.Context, in Interaction, inc *incident.Incident) error {
 	var from incident.Phase
 	if _, p, ok := strings.Cut(in.Value, ":"); ok {
 		from, _ = incident.ParsePhase(p)
@@ -248,14 +248,14 @@ func (h *Handler) nextPhaseClick(ctx context.Context, in Interaction, inc *incid
 	return err
 }
 
-func (h *Handler) addLessonClick(ctx context.Context, in Interaction, inc *incident.Incident) error {
+func (h *Retro) addLessonClick(ctx context.Context, in Interaction, inc *incident.Incident) error {
 	if inc.Status == incident.Closed {
 		return incident.Fail(incident.Conflict, "The postmortem of %s is already published.", inc.Ref())
 	}
 	return h.chat.OpenView(ctx, in.TriggerID, lessonModal(inc))
 }
 
-func (h *Handler) checklistClick(ctx context.Context, in Interaction, inc *incident.Incident) error {
+func (h *Response) checklistClick(ctx context.Context, in Interaction, inc *incident.Incident) error {
 	// render.Block ID checklist:<number>:<phase>; action ID checklist:<group of ten>.
 	parts := strings.Split(in.BlockID, ":")
 	phase, ok := incident.ParsePhase(parts[2])
@@ -291,7 +291,7 @@ func textSubmission(in Interaction) (string, map[string]string) {
 	return text, nil
 }
 
-func (h *Handler) updateSubmission(_ context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+func (h *Response) updateSubmission(_ context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
 	text, errs := textSubmission(in)
 	if errs != nil {
 		return errs, nil
@@ -299,7 +299,7 @@ func (h *Handler) updateSubmission(_ context.Context, in Interaction, inc *incid
 	return nil, func(ctx context.Context) error { return h.postUpdate(ctx, inc.Number, in.UserID, text) }
 }
 
-func (h *Handler) noteSubmission(_ context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+func (h *Response) noteSubmission(_ context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
 	text, errs := textSubmission(in)
 	if errs != nil {
 		return errs, nil
@@ -307,7 +307,7 @@ func (h *Handler) noteSubmission(_ context.Context, in Interaction, inc *inciden
 	return nil, func(ctx context.Context) error { return h.addNote(ctx, inc.Number, in.UserID, text) }
 }
 
-func (h *Handler) assignSubmission(ctx context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+func (h *Response) assignSubmission(ctx context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
 	roleKey, user := in.Values[InputRole], in.Values[InputUser]
 	role, ok := h.cfg.Role(roleKey)
 	switch {
@@ -340,7 +340,7 @@ func (h *Handler) assignSubmission(ctx context.Context, in Interaction, inc *inc
 }
 
 // declareSubmission checks the declare form; the confirmation arrives by direct message.
-func (h *Handler) declareSubmission(_ context.Context, in Interaction, _ *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+func (h *Response) declareSubmission(_ context.Context, in Interaction, _ *incident.Incident) (map[string]string, func(ctx context.Context) error) {
 	title := strings.TrimSpace(in.Values[InputTitle])
 	sev := in.Values[InputSeverity]
 	desc := strings.TrimSpace(in.Values[InputDescription])
@@ -391,7 +391,7 @@ const PinReaction = "pushpin"
 // Reacted puts a :pushpin:-ed message of an incident channel on the
 // timeline. Slack may deliver an event more than once; the gate lets each
 // event ID through once.
-func (h *Handler) Reacted(ctx context.Context, r Reaction) work.Result {
+func (h *Response) Reacted(ctx context.Context, r Reaction) work.Result {
 	res := work.Result{Name: "reaction", Outcome: work.OutcomeOK}
 	if r.Name != PinReaction {
 		res.Outcome = "ignored"

@@ -13,16 +13,16 @@ import (
 )
 
 // actor is who asks, as the incident's rules see them.
-func (h *Handler) actor(user string) incident.Actor {
+func (h *core) actor(user string) incident.Actor {
 	return incident.Actor{ID: user, Admin: slices.Contains(h.cfg.Admins, user)}
 }
 
 // playbook is each phase's checklist as configured.
-func (h *Handler) playbook(p incident.Phase) []string { return h.cfg.Playbooks[p] }
+func (h *core) playbook(p incident.Phase) []string { return h.cfg.Playbooks[p] }
 
 // --- phases ---
 
-func (h *Handler) phaseCmd(ctx context.Context, c *call) error {
+func (h *Response) phaseCmd(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) == 0 {
 		return incident.Errorf("Which phase? %s Phases: %s.", c.sub.usageHint(), phaseList())
 	}
@@ -56,7 +56,7 @@ func phaseList() string {
 // is empty. Moving back needs the lead permission and a reason. A non-empty
 // from is the phase the asker saw: if the incident has moved on since, it
 // is not moved again.
-func (h *Handler) movePhase(ctx context.Context, n int64, actor string, target incident.Phase, reason string, from incident.Phase) (*incident.Incident, error) {
+func (h *Response) movePhase(ctx context.Context, n int64, actor string, target incident.Phase, reason string, from incident.Phase) (*incident.Incident, error) {
 	now := h.now()
 	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
 		return inc.Move(now, h.actor(actor), target, reason, from, h.playbook)
@@ -70,7 +70,7 @@ func (h *Handler) movePhase(ctx context.Context, n int64, actor string, target i
 }
 
 // postChecklist posts a phase's checklist in the incident channel and remembers the message.
-func (h *Handler) postChecklist(ctx context.Context, inc *incident.Incident, p incident.Phase) {
+func (h *core) postChecklist(ctx context.Context, inc *incident.Incident, p incident.Phase) {
 	if len(inc.Checklists[p]) == 0 || inc.ChannelID == "" {
 		return
 	}
@@ -94,7 +94,7 @@ func (h *Handler) postChecklist(ctx context.Context, inc *incident.Incident, p i
 
 // tick sets the items of one checkbox group of a phase's checklist to what
 // the user's click left selected.
-func (h *Handler) tick(ctx context.Context, n int64, p incident.Phase, actor string, group []int, selected []int) error {
+func (h *Response) tick(ctx context.Context, n int64, p incident.Phase, actor string, group []int, selected []int) error {
 	now := h.now()
 	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
 		items := inc.Checklists[p]
@@ -132,7 +132,7 @@ func (h *Handler) tick(ctx context.Context, n int64, p incident.Phase, actor str
 
 // record stores bookkeeping of the incident (message timestamps, the topic
 // set, the scheduler's flags) that belongs on no timeline.
-func (h *Handler) record(ctx context.Context, n int64, fn func(*incident.Incident)) (*incident.Incident, error) {
+func (h *core) record(ctx context.Context, n int64, fn func(*incident.Incident)) (*incident.Incident, error) {
 	return h.store.Update(incident.Untracked(ctx), n, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
 		fn(i)
 		return nil, nil
@@ -144,7 +144,7 @@ var errNoChange = errors.New("no change")
 
 // --- severity ---
 
-func (h *Handler) severityCmd(ctx context.Context, c *call) error {
+func (h *Response) severityCmd(ctx context.Context, c *call) error {
 	if len(c.parsed.Severities) != 1 || len(c.parsed.Args) > 0 {
 		return incident.Errorf("Give one severity. %s Severities: %s.", c.sub.usageHint(), h.severityList())
 	}
@@ -167,7 +167,7 @@ func (h *Handler) severityCmd(ctx context.Context, c *call) error {
 
 // --- roles ---
 
-func (h *Handler) assignCmd(ctx context.Context, c *call) error {
+func (h *Response) assignCmd(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) != 1 || len(c.parsed.Mentions) != 1 {
 		return incident.Errorf("Name one role and one person. %s Roles: %s.", c.sub.usageHint(), h.roleList())
 	}
@@ -185,7 +185,7 @@ func (h *Handler) assignCmd(ctx context.Context, c *call) error {
 
 // assign gives a role to a user (empty user: takes it back), then invites
 // them and tells them what the role expects.
-func (h *Handler) assign(ctx context.Context, n int64, actor, roleKey, user string) (*incident.Incident, error) {
+func (h *Response) assign(ctx context.Context, n int64, actor, roleKey, user string) (*incident.Incident, error) {
 	role, ok := h.cfg.Role(roleKey)
 	if !ok {
 		return nil, incident.Errorf("There is no role `%s`. Roles: %s.", render.Text(roleKey), h.roleList())
@@ -212,7 +212,7 @@ func (h *Handler) assign(ctx context.Context, n int64, actor, roleKey, user stri
 	return inc, nil
 }
 
-func (h *Handler) unassignCmd(ctx context.Context, c *call) error {
+func (h *Response) unassignCmd(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) != 1 || len(c.parsed.Mentions) > 0 {
 		return incident.Errorf("Name one role. %s Roles: %s.", c.sub.usageHint(), h.roleList())
 	}
@@ -228,7 +228,7 @@ func (h *Handler) unassignCmd(ctx context.Context, c *call) error {
 	return nil
 }
 
-func (h *Handler) rolesCmd(ctx context.Context, c *call) error {
+func (h *Response) rolesCmd(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) > 0 {
 		return incident.Errorf("`/incident roles` takes no arguments. %s", c.sub.usageHint())
 	}
@@ -242,7 +242,7 @@ func (h *Handler) rolesCmd(ctx context.Context, c *call) error {
 	return nil
 }
 
-func (h *Handler) roleList() string {
+func (h *core) roleList() string {
 	keys := make([]string, len(h.cfg.Roles))
 	for i, r := range h.cfg.Roles {
 		keys[i] = "`" + r.Key + "` (" + render.Text(r.Name) + ")"
@@ -268,7 +268,7 @@ func roleBriefing(inc *incident.Incident, key, name string) render.Message {
 
 // --- updates, notes, pins ---
 
-func (h *Handler) updateCmd(ctx context.Context, c *call) error {
+func (h *Response) updateCmd(ctx context.Context, c *call) error {
 	text := strings.TrimSpace(c.parsed.Raw)
 	if text == "" {
 		return incident.Errorf("An update needs text. %s", c.sub.usageHint())
@@ -282,7 +282,7 @@ func (h *Handler) updateCmd(ctx context.Context, c *call) error {
 
 // postUpdate stores a status update as the latest, posts it in the incident
 // channel and broadcasts it to the stakeholder channel.
-func (h *Handler) postUpdate(ctx context.Context, n int64, actor, text string) error {
+func (h *Response) postUpdate(ctx context.Context, n int64, actor, text string) error {
 	if err := incident.TooLong("the update", text, incident.MaxTextChars); err != nil {
 		return err
 	}
@@ -310,7 +310,7 @@ func (h *Handler) postUpdate(ctx context.Context, n int64, actor, text string) e
 	return nil
 }
 
-func (h *Handler) noteCmd(ctx context.Context, c *call) error {
+func (h *Response) noteCmd(ctx context.Context, c *call) error {
 	text := strings.TrimSpace(c.parsed.Raw)
 	if text == "" {
 		return incident.Errorf("A note needs text. %s", c.sub.usageHint())
@@ -322,7 +322,7 @@ func (h *Handler) noteCmd(ctx context.Context, c *call) error {
 	return nil
 }
 
-func (h *Handler) addNote(ctx context.Context, n int64, actor, text string) error {
+func (h *Response) addNote(ctx context.Context, n int64, actor, text string) error {
 	if err := incident.TooLong("the note", text, incident.MaxTextChars); err != nil {
 		return err
 	}
@@ -334,7 +334,7 @@ func (h *Handler) addNote(ctx context.Context, n int64, actor, text string) erro
 // refresh edits the pinned card and the topic to match the stored state.
 // Edits of one incident are serialised and each renders the state read
 // under the lock, so the last edit always shows the latest state.
-func (h *Handler) refresh(ctx context.Context, n int64) {
+func (h *core) refresh(ctx context.Context, n int64) {
 	mu := h.cardLock(n)
 	mu.Lock()
 	defer mu.Unlock()
@@ -355,7 +355,7 @@ func (h *Handler) refresh(ctx context.Context, n int64) {
 }
 
 // syncTopic sets the channel topic when the summary it carries has changed.
-func (h *Handler) syncTopic(ctx context.Context, inc *incident.Incident) {
+func (h *core) syncTopic(ctx context.Context, inc *incident.Incident) {
 	n := inc.Number
 	if t := topic(h.cfg, inc); t != inc.Topic {
 		if err := h.chat.SetTopic(ctx, inc.ChannelID, t); err != nil {
@@ -368,7 +368,7 @@ func (h *Handler) syncTopic(ctx context.Context, inc *incident.Incident) {
 	}
 }
 
-func (h *Handler) cardLock(n int64) *sync.Mutex {
+func (h *core) cardLock(n int64) *sync.Mutex {
 	h.cardLocksMu.Lock()
 	defer h.cardLocksMu.Unlock()
 	mu, ok := h.cardLocks[n]

@@ -36,7 +36,7 @@ func InputDue(i int) string    { return "due_" + strconv.Itoa(i) }
 
 // --- close ---
 
-func (h *Handler) closeCmd(ctx context.Context, c *call) error {
+func (h *Retro) closeCmd(ctx context.Context, c *call) error {
 	summary := strings.TrimSpace(c.parsed.Raw)
 	if err := incident.TooLong("the summary", summary, incident.MaxTextChars); err != nil {
 		return incident.Errorf("%s %s", incident.ErrorMessage(err, ""), c.sub.usageHint())
@@ -80,7 +80,7 @@ func resolvedMessage(inc *incident.Incident) render.Message {
 }
 
 // promptRetro asks everyone who took part for lessons learned, in the channel and by direct message.
-func (h *Handler) promptRetro(ctx context.Context, inc *incident.Incident) {
+func (h *Retro) promptRetro(ctx context.Context, inc *incident.Incident) {
 	msg := retroPrompt(inc, "")
 	if _, err := h.chat.Post(ctx, inc.ChannelID, msg); err != nil {
 		h.log.Error("could not post the retro prompt", "incident", inc.Number, "err", err)
@@ -96,7 +96,7 @@ func (h *Handler) promptRetro(ctx context.Context, inc *incident.Incident) {
 	}
 }
 
-func (h *Handler) participants(inc *incident.Incident, events []incident.TimelineEvent) []string {
+func (h *Retro) participants(inc *incident.Incident, events []incident.TimelineEvent) []string {
 	return slices.DeleteFunc(inc.Participants(events), func(u string) bool { return u == h.botUserID })
 }
 
@@ -116,7 +116,7 @@ func retroPrompt(inc *incident.Incident, to string) render.Message {
 
 // --- lessons ---
 
-func (h *Handler) lessonCmd(ctx context.Context, c *call) error {
+func (h *Retro) lessonCmd(ctx context.Context, c *call) error {
 	words := strings.Fields(c.parsed.Raw)
 	kind := "improve"
 	if len(words) > 0 {
@@ -150,7 +150,7 @@ func (h *Handler) lessonCmd(ctx context.Context, c *call) error {
 }
 
 // addLessons stores a contribution to the retro and says so in the channel.
-func (h *Handler) addLessons(ctx context.Context, n int64, l incident.Lesson, actions []incident.FollowUp) error {
+func (h *Retro) addLessons(ctx context.Context, n int64, l incident.Lesson, actions []incident.FollowUp) error {
 	now := h.now()
 	l.At = now
 	hasLesson := l.WentWell != "" || l.WentWrong != "" || l.Improve != ""
@@ -214,7 +214,7 @@ func lessonModal(inc *incident.Incident) render.View {
 }
 
 // lessonSubmission checks the lessons form.
-func (h *Handler) lessonSubmission(_ context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+func (h *Retro) lessonSubmission(_ context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
 	l := incident.Lesson{Author: in.UserID, WentWell: strings.TrimSpace(in.Values[InputWentWell]),
 		WentWrong: strings.TrimSpace(in.Values[InputWentWrong]), Improve: strings.TrimSpace(in.Values[InputImprove])}
 	var actions []incident.FollowUp
@@ -248,7 +248,7 @@ func reminderAt(inc *incident.Incident) time.Time {
 	return inc.ResolvedAt.Add(inc.RetroDeadline.Sub(inc.ResolvedAt) / 2)
 }
 
-func (h *Handler) runRetro(ctx context.Context, inc *incident.Incident, now time.Time) (work.Ran, error) {
+func (h *Retro) runRetro(ctx context.Context, inc *incident.Incident, now time.Time) (work.Ran, error) {
 	if !now.Before(inc.RetroDeadline) {
 		if _, err := h.publish(ctx, inc.Number); err != nil {
 			return work.Ran{}, err
@@ -291,7 +291,7 @@ func (h *Handler) runRetro(ctx context.Context, inc *incident.Incident, now time
 
 // --- the postmortem ---
 
-func (h *Handler) postmortemCmd(ctx context.Context, c *call) error {
+func (h *Retro) postmortemCmd(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) > 0 {
 		return incident.Errorf("`/incident postmortem` takes no arguments. %s", c.sub.usageHint())
 	}
@@ -332,7 +332,7 @@ var errPublishing = errors.New("the postmortem is being published elsewhere")
 // publish compiles the postmortem from the stored state, uploads it and its
 // chart to the incident channel, tells the stakeholders, closes the incident
 // and, when configured, archives the channel once the upload is confirmed.
-func (h *Handler) publish(ctx context.Context, n int64) (*incident.Incident, error) {
+func (h *Retro) publish(ctx context.Context, n int64) (*incident.Incident, error) {
 	first, err := h.store.Once(ctx, "postmortem:"+strconv.FormatInt(n, 10), 2*time.Minute)
 	if err != nil {
 		return nil, err
@@ -372,7 +372,7 @@ func (h *Handler) publish(ctx context.Context, n int64) (*incident.Incident, err
 
 // compileAndUpload builds the postmortem, uploads it with its chart and
 // closes the incident with a link to it.
-func (h *Handler) compileAndUpload(ctx context.Context, inc *incident.Incident) (*incident.Incident, error) {
+func (h *Retro) compileAndUpload(ctx context.Context, inc *incident.Incident) (*incident.Incident, error) {
 	n := inc.Number
 	events, err := h.store.Timeline(ctx, n)
 	if err != nil {
@@ -430,7 +430,7 @@ func postmortemSummary(inc *incident.Incident, f postmortem.Figures) render.Mess
 
 // --- follow-up actions ---
 
-func (h *Handler) actionsCmd(ctx context.Context, c *call) error {
+func (h *Retro) actionsCmd(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) > 0 {
 		return incident.Errorf("`/incident actions` takes no arguments. %s", c.sub.usageHint())
 	}
@@ -477,7 +477,7 @@ func (h *Handler) actionsCmd(ctx context.Context, c *call) error {
 }
 
 // followUpDone marks an action done: its owner may, and an admin, and anyone while it has no owner.
-func (h *Handler) followUpDone(ctx context.Context, in Interaction, inc *incident.Incident) error {
+func (h *Retro) followUpDone(ctx context.Context, in Interaction, inc *incident.Incident) error {
 	_, id, _ := strings.Cut(in.Value, ":")
 	fid, err := strconv.Atoi(id)
 	if err != nil {

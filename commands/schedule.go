@@ -16,7 +16,7 @@ import (
 )
 
 // cadence is how often an incident's stakeholders hear from the bot; 0: never.
-func (h *Handler) cadence(inc *incident.Incident) time.Duration {
+func (h *core) cadence(inc *incident.Incident) time.Duration {
 	if inc.Status != incident.Open {
 		return 0
 	}
@@ -29,7 +29,7 @@ func (h *Handler) cadence(inc *incident.Incident) time.Duration {
 
 // schedule works out when an incident's next update is due and when its
 // nudge is; ok is false when it has no scheduled updates.
-func (h *Handler) schedule(inc *incident.Incident) (updateDue, nudgeAt time.Time, ok bool) {
+func (h *core) schedule(inc *incident.Incident) (updateDue, nudgeAt time.Time, ok bool) {
 	every := h.cadence(inc)
 	if every <= 0 {
 		return time.Time{}, time.Time{}, false
@@ -43,7 +43,7 @@ func (h *Handler) schedule(inc *incident.Incident) (updateDue, nudgeAt time.Time
 
 // nextDue is when the incident's next scheduled work is due: updates and
 // nudges while it is open, the retro's reminder and deadline once resolved.
-func (h *Handler) nextDue(inc *incident.Incident) (time.Time, bool) {
+func (h *core) nextDue(inc *incident.Incident) (time.Time, bool) {
 	if inc.Status == incident.Resolved {
 		if r := reminderAt(inc); !inc.Reminded && r.Before(inc.RetroDeadline) {
 			return r, true
@@ -63,7 +63,7 @@ func (h *Handler) nextDue(inc *incident.Incident) (time.Time, bool) {
 // reschedule puts the incident's next scheduled work on the schedule, or
 // takes it off. A failure is logged: the runner's reconciliation and the
 // next change of the incident repair it.
-func (h *Handler) reschedule(ctx context.Context, inc *incident.Incident) {
+func (h *core) reschedule(ctx context.Context, inc *incident.Incident) {
 	var err error
 	if due, ok := h.nextDue(inc); ok {
 		err = h.store.Schedule(ctx, inc.Number, due)
@@ -77,7 +77,7 @@ func (h *Handler) reschedule(ctx context.Context, inc *incident.Incident) {
 
 // Reconcile puts every open incident that is missing from the schedule on
 // it; entries already there are left alone, since they may be claimed.
-func (h *Handler) Reconcile(ctx context.Context) error {
+func (h *Cadence) Reconcile(ctx context.Context) error {
 	open, err := h.store.ListOpen(ctx)
 	if err != nil {
 		return err
@@ -96,7 +96,7 @@ func (h *Handler) Reconcile(ctx context.Context) error {
 // by whichever runner claimed the incident, and decides from the stored
 // state alone, so a claim that is stale (a person posted an update meanwhile)
 // sends nothing.
-func (h *Handler) RunScheduled(ctx context.Context, n int64) (work.Ran, error) {
+func (h *Cadence) RunScheduled(ctx context.Context, n int64) (work.Ran, error) {
 	inc, err := h.store.Get(ctx, n)
 	if errors.Is(err, incident.ErrNotFound) {
 		return work.Ran{}, nil
@@ -106,7 +106,7 @@ func (h *Handler) RunScheduled(ctx context.Context, n int64) (work.Ran, error) {
 	}
 	now := h.now()
 	if inc.Status == incident.Resolved {
-		return h.runRetro(ctx, inc, now)
+		return h.retro.runRetro(ctx, inc, now)
 	}
 	updateDue, nudgeAt, ok := h.schedule(inc)
 	switch {
@@ -121,7 +121,7 @@ func (h *Handler) RunScheduled(ctx context.Context, n int64) (work.Ran, error) {
 	return work.Ran{Next: next}, nil
 }
 
-func (h *Handler) sendScheduledUpdate(ctx context.Context, inc *incident.Incident, due, now time.Time) (work.Ran, error) {
+func (h *Cadence) sendScheduledUpdate(ctx context.Context, inc *incident.Incident, due, now time.Time) (work.Ran, error) {
 	// Post first, record after: a runner that dies in between makes the
 	// next one send again rather than lose the update. Slack's passing
 	// troubles are retried by the outbound path; what still fails is
@@ -154,7 +154,7 @@ func (h *Handler) sendScheduledUpdate(ctx context.Context, inc *incident.Inciden
 	return work.Ran{Sent: work.SentUpdate, Due: due, Next: next}, nil
 }
 
-func (h *Handler) sendNudge(ctx context.Context, inc *incident.Incident, updateDue, now time.Time) (work.Ran, error) {
+func (h *Cadence) sendNudge(ctx context.Context, inc *incident.Incident, updateDue, now time.Time) (work.Ran, error) {
 	if inc.ChannelID != "" {
 		if _, err := h.chat.Post(ctx, inc.ChannelID, nudgeMessage(inc, updateDue)); err != nil {
 			h.log.Error("could not nudge for the next update", "incident", inc.Number, "err", err)
@@ -197,7 +197,7 @@ func nudgeMessage(inc *incident.Incident, due time.Time) render.Message {
 
 // Digest posts one message to the stakeholder channel listing every open
 // incident. Drills are left out; private incidents show no title.
-func (h *Handler) Digest(ctx context.Context) error {
+func (h *Cadence) Digest(ctx context.Context) error {
 	if h.cfg.StakeholderChannel == "" {
 		return nil
 	}

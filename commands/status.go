@@ -10,7 +10,7 @@ import (
 	"github.com/incidentbot/incidentbot/incident"
 )
 
-func (h *Handler) status(ctx context.Context, c *call) error {
+func (h *Response) status(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) > 0 {
 		return incident.Errorf("`/incident status` takes only an incident number. %s", c.sub.usageHint())
 	}
@@ -21,7 +21,7 @@ func (h *Handler) status(ctx context.Context, c *call) error {
 // maxListed keeps the list within Slack's 50 blocks.
 const maxListed = 45
 
-func (h *Handler) list(ctx context.Context, c *call) error {
+func (h *Response) list(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) > 0 {
 		return incident.Errorf("`/incident list` takes no arguments. %s", c.sub.usageHint())
 	}

@@ -21,7 +21,7 @@ var kindIcons = map[incident.EventKind]string{
 	incident.EventPinned: ":pushpin:",
 }
 
-func (h *Handler) timelineCmd(ctx context.Context, c *call) error {
+func (h *Response) timelineCmd(ctx context.Context, c *call) error {
 	page := 1
 	args := c.parsed.Args
 	if len(args) > 0 && strings.EqualFold(args[0], "page") {

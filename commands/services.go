@@ -1,0 +1,88 @@
+package commands
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/incidentbot/incidentbot/config"
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// The services, by concern. Each has the store it needs and no more; all
+// share the core: configuration, Slack, the log, the clock, and the few
+// steps every change ends with (the card, the topic, the schedule).
+
+// core is what the services share.
+type core struct {
+	cfg       config.File
+	store     coreStore
+	chat      Chat
+	log       *slog.Logger
+	now       func() time.Time
+	botUserID string
+
+	// cardLocks serialises card edits per incident, so edits land in the order of the state they show.
+	cardLocksMu sync.Mutex
+	cardLocks   map[int64]*sync.Mutex
+}
+
+type coreStore interface {
+	Get(ctx context.Context, n int64) (*incident.Incident, error)
+	Update(ctx context.Context, n int64, fn func(*incident.Incident) ([]incident.TimelineEvent, error)) (*incident.Incident, error)
+	Applied(ctx context.Context, n int64, effect string) (bool, error)
+	Schedule(ctx context.Context, n int64, due time.Time) error
+	Unschedule(ctx context.Context, n int64) error
+}
+
+// Response runs an incident while it is open: the declaration and its
+// channel, phases and checklists, severity, roles, updates, notes, pins,
+// and what people ask to see (the card, the list, the timeline).
+type Response struct {
+	*core
+	store responseStore
+}
+
+type responseStore interface {
+	NextNumber(ctx context.Context) (int64, error)
+	Create(ctx context.Context, inc *incident.Incident, events ...incident.TimelineEvent) error
+	Get(ctx context.Context, n int64) (*incident.Incident, error)
+	ByChannel(ctx context.Context, channelID string) (*incident.Incident, error)
+	Update(ctx context.Context, n int64, fn func(*incident.Incident) ([]incident.TimelineEvent, error)) (*incident.Incident, error)
+	AddEvents(ctx context.Context, n int64, events ...incident.TimelineEvent) error
+	ListOpen(ctx context.Context) ([]*incident.Incident, error)
+	Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent, error)
+}
+
+// Retro closes an incident and learns from it: the close, lessons and
+// follow-up actions, reminders, and the postmortem.
+type Retro struct {
+	*core
+	store retroStore
+}
+
+type retroStore interface {
+	Get(ctx context.Context, n int64) (*incident.Incident, error)
+	Update(ctx context.Context, n int64, fn func(*incident.Incident) ([]incident.TimelineEvent, error)) (*incident.Incident, error)
+	Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent, error)
+	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
+	SavePostmortem(ctx context.Context, n int64, markdown string) error
+	Postmortem(ctx context.Context, n int64) (string, error)
+	WithOpenFollowUps(ctx context.Context) ([]*incident.Incident, error)
+}
+
+// Cadence keeps stakeholders told without anyone asking: scheduled
+// updates, nudges to the comms lead, the digest, and the retro's clock.
+type Cadence struct {
+	*core
+	store cadenceStore
+	retro *Retro
+}
+
+type cadenceStore interface {
+	Get(ctx context.Context, n int64) (*incident.Incident, error)
+	Update(ctx context.Context, n int64, fn func(*incident.Incident) ([]incident.TimelineEvent, error)) (*incident.Incident, error)
+	ListOpen(ctx context.Context) ([]*incident.Incident, error)
+	ScheduleMissing(ctx context.Context, dues map[int64]time.Time) error
+}
