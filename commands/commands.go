@@ -87,7 +87,10 @@ type Request struct {
 // service it belongs to.
 type Handler struct {
 	*core
-	store    handlerStore
+	store handlerStore
+	chat  interface {
+		OpenView(ctx context.Context, triggerID string, view render.View) error
+	}
 	response *Response
 	retro    *Retro
 	cadence  *Cadence
@@ -105,8 +108,8 @@ type handlerStore interface {
 // never invited to channels it created.
 func New(cfg config.File, store Store, chat Chat, log *slog.Logger, botUserID string, now func() time.Time) *Handler {
 	c := &core{cfg: cfg, store: store, chat: chat, log: log, now: now, botUserID: botUserID, cardLocks: map[int64]*sync.Mutex{}}
-	retro := &Retro{core: c, store: store}
-	h := &Handler{core: c, store: store, response: &Response{core: c, store: store}, retro: retro,
+	retro := &Retro{core: c, store: store, chat: chat}
+	h := &Handler{core: c, store: store, chat: chat, response: &Response{core: c, store: store, chat: chat}, retro: retro,
 		cadence: &Cadence{core: c, store: store, retro: retro}}
 	h.table = h.subcommands()
 	h.itable = h.interactions()

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/incident"
 )
@@ -18,7 +19,7 @@ import (
 type core struct {
 	cfg       config.File
 	store     coreStore
-	chat      Chat
+	chat      coreChat
 	log       *slog.Logger
 	now       func() time.Time
 	botUserID string
@@ -26,6 +27,15 @@ type core struct {
 	// cardLocks serialises card edits per incident, so edits land in the order of the state they show.
 	cardLocksMu sync.Mutex
 	cardLocks   map[int64]*sync.Mutex
+}
+
+// coreChat is how the core answers people and keeps the card and topic.
+type coreChat interface {
+	Post(ctx context.Context, channelID string, msg render.Message) (ts string, err error)
+	Update(ctx context.Context, channelID, ts string, msg render.Message) error
+	SetTopic(ctx context.Context, channelID, topic string) error
+	Respond(ctx context.Context, responseURL string, msg render.Message) error
+	Ephemeral(ctx context.Context, channelID, userID string, msg render.Message) error
 }
 
 type coreStore interface {
@@ -42,6 +52,16 @@ type coreStore interface {
 type Response struct {
 	*core
 	store responseStore
+	chat  responseChat
+}
+
+type responseChat interface {
+	coreChat
+	CreateChannel(ctx context.Context, name string, private bool) (string, error)
+	Invite(ctx context.Context, channelID string, userIDs []string) error
+	Pin(ctx context.Context, channelID, ts string) error
+	OpenView(ctx context.Context, triggerID string, view render.View) error
+	MessageAt(ctx context.Context, channelID, ts string) (ChatMessage, error)
 }
 
 type responseStore interface {
@@ -60,6 +80,15 @@ type responseStore interface {
 type Retro struct {
 	*core
 	store retroStore
+	chat  retroChat
+}
+
+type retroChat interface {
+	coreChat
+	OpenView(ctx context.Context, triggerID string, view render.View) error
+	Upload(ctx context.Context, channelID, filename, title string, content []byte) (string, error)
+	Archive(ctx context.Context, channelID string) error
+	UserName(ctx context.Context, userID string) (string, error)
 }
 
 type retroStore interface {
