@@ -102,38 +102,25 @@ func ChecklistMessage(inc *incident.Incident, p incident.Phase) render.Message {
 	return render.Message{Text: fmt.Sprintf("%s checklist for %s: %d/%d done", p.Title(), inc.Ref(), done, total), Blocks: blocks}
 }
 
-// announcement is the stakeholder channel's notice of a new incident. A
-// private incident's title and channel stay out of it.
-func announcement(cfg config.File, inc *incident.Incident) render.Message {
-	if inc.Private {
-		text := fmt.Sprintf(":lock: *%s* declared: a private incident, severity `%s`.", inc.Ref(), inc.Severity)
-		return render.TextMessage(text)
+// notice is what a channel is told of an incident. Outside the incident's
+// own channel (outside), a private incident is told by its number, severity
+// and phase alone: its title, people and text stay with its members.
+func notice(cfg config.File, inc *incident.Incident, outside bool) render.Notice {
+	if outside && inc.Private {
+		return render.Notice{Ref: inc.Ref(), Severity: inc.Severity, Phase: inc.Phase, Private: true,
+			OpenFor: inc.ResolvedAt.Sub(inc.DeclaredAt)}
 	}
-	sev := "`" + inc.Severity + "`"
-	if s, ok := cfg.Severity(inc.Severity); ok && s.Description != "" {
-		sev += " (" + render.Text(s.Description) + ")"
+	n := render.Notice{Ref: inc.Ref(), Title: inc.Title, Severity: inc.Severity, Phase: inc.Phase,
+		Commander: inc.Commander(), UpdateBy: inc.LastUpdateBy, Update: inc.LastUpdate,
+		OpenFor: inc.ResolvedAt.Sub(inc.DeclaredAt), Summary: inc.Summary,
+		Lessons: len(inc.Lessons), FollowUps: len(inc.FollowUps), Link: inc.PostmortemLink}
+	if s, ok := cfg.Severity(inc.Severity); ok {
+		n.SeverityDescription = s.Description
 	}
-	text := fmt.Sprintf(":rotating_light: *%s declared: %s*\nSeverity %s · commander %s · follow along in <#%s>",
-		inc.Ref(), render.Text(inc.Title), sev, render.User(inc.Commander()), inc.ChannelID)
-	return render.TextMessage(text)
-}
-
-// updateMessage is a status update as posted in the incident channel, or,
-// with forStakeholders, in the stakeholder channel, where a private
-// incident shows no title and no text.
-func updateMessage(cfg config.File, inc *incident.Incident, forStakeholders bool) render.Message {
-	if forStakeholders && inc.Private {
-		return render.TextMessage(fmt.Sprintf(":lock: *%s* (private incident) · `%s` · %s: an update was posted for its members.", inc.Ref(), inc.Severity, inc.Phase.Title()))
+	if outside {
+		n.ChannelID = inc.ChannelID
 	}
-	head := fmt.Sprintf(":mega: *Update on %s: %s*", inc.Ref(), render.Text(inc.Title))
-	meta := fmt.Sprintf("`%s` · %s · by %s", inc.Severity, inc.Phase.Title(), render.User(inc.LastUpdateBy))
-	if forStakeholders {
-		meta += " · <#" + inc.ChannelID + ">"
-	}
-	return render.Message{
-		Text:   fmt.Sprintf("Update on %s: %s", inc.Ref(), render.Text(render.Truncate(inc.LastUpdate, 200))),
-		Blocks: []render.Block{render.Section(head + "\n" + render.Text(inc.LastUpdate)), render.Context(meta)},
-	}
+	return n
 }
 
 // topic is the incident channel's one-line summary, within Slack's 250 characters.

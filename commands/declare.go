@@ -148,7 +148,7 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (string, 
 	h.syncTopic(ctx, inc)
 	h.reschedule(ctx, inc)
 	if h.cfg.StakeholderChannel != "" && !inc.Drill {
-		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, announcement(h.cfg, inc)); err != nil {
+		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, render.Announcement(notice(h.cfg, inc, true))); err != nil {
 			problem("announce it in <#"+h.cfg.StakeholderChannel+">", err)
 		}
 	}

@@ -298,11 +298,11 @@ func (h *Response) postUpdate(ctx context.Context, n int64, actor, text string) 
 		return err
 	}
 	h.reschedule(ctx, inc) // the next scheduled update counts from this one
-	if _, err := h.chat.Post(ctx, inc.ChannelID, updateMessage(h.cfg, inc, false)); err != nil {
+	if _, err := h.chat.Post(ctx, inc.ChannelID, render.UpdatePosted(notice(h.cfg, inc, false))); err != nil {
 		h.log.Error("could not post the update in the incident channel", "incident", n, "err", err)
 	}
 	if h.cfg.StakeholderChannel != "" && !inc.Drill {
-		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, updateMessage(h.cfg, inc, true)); err != nil {
+		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, render.UpdatePosted(notice(h.cfg, inc, true))); err != nil {
 			h.log.Error("could not broadcast the update", "incident", n, "err", err)
 		}
 	}

@@ -53,7 +53,7 @@ func (h *Retro) closeCmd(ctx context.Context, c *call) error {
 	}
 	h.reschedule(ctx, inc) // updates stop; the retro's reminder and deadline take their place
 	if h.cfg.StakeholderChannel != "" && !inc.Drill {
-		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, resolvedMessage(inc)); err != nil {
+		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, render.Resolved(notice(h.cfg, inc, true))); err != nil {
 			h.log.Error("could not announce the resolution", "incident", inc.Number, "err", err)
 		}
 	}
@@ -65,18 +65,6 @@ func (h *Retro) closeCmd(ctx context.Context, c *call) error {
 	h.respond(ctx, c.req, render.TextMessage(fmt.Sprintf("Closed %s after %s. The retro is open until %s; then the postmortem is published (or now, with `/incident postmortem`).",
 		inc.Ref(), shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt)), render.Date(inc.RetroDeadline, "{date_short_pretty} {time}"))))
 	return nil
-}
-
-func resolvedMessage(inc *incident.Incident) render.Message {
-	took := shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt))
-	if inc.Private {
-		return render.TextMessage(fmt.Sprintf(":white_check_mark: *%s* (private incident) is resolved after %s.", inc.Ref(), took))
-	}
-	text := fmt.Sprintf(":white_check_mark: *%s resolved: %s*\nAfter %s, severity `%s`.", inc.Ref(), render.Text(render.Truncate(inc.Title, 300)), took, inc.Severity)
-	if inc.Summary != "" {
-		text += "\n" + render.Text(render.Truncate(inc.Summary, 2000))
-	}
-	return render.TextMessage(text)
 }
 
 // promptRetro asks everyone who took part for lessons learned, in the channel and by direct message.
@@ -355,9 +343,8 @@ func (h *Retro) publish(ctx context.Context, n int64) (*incident.Incident, error
 	}
 	h.reschedule(ctx, inc)
 	if h.cfg.StakeholderChannel != "" && !inc.Drill {
-		events, _ := h.store.Timeline(ctx, n)
-		figures := postmortem.Input{Incident: inc, Timeline: events, Roles: h.cfg.Roles, Published: inc.ClosedAt}.HeadlineFigures()
-		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, postmortemSummary(inc, figures)); err != nil {
+		// Resolved in: from the declaration to the close, the headline figure to recover.
+		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, render.PostmortemPublished(notice(h.cfg, inc, true))); err != nil {
 			h.log.Error("could not tell stakeholders about the postmortem", "incident", n, "err", err)
 		}
 	}
@@ -417,15 +404,6 @@ func (h *Retro) compileAndUpload(ctx context.Context, inc *incident.Incident) (*
 		return nil, err
 	}
 	return inc, nil
-}
-
-func postmortemSummary(inc *incident.Incident, f postmortem.Figures) render.Message {
-	if inc.Private {
-		return render.TextMessage(fmt.Sprintf(":page_facing_up: The postmortem of *%s* (private incident) is published for its members.", inc.Ref()))
-	}
-	text := fmt.Sprintf(":page_facing_up: *Postmortem of %s: %s*\nResolved in %s · %d lessons · %d follow-up actions · <%s|read it>",
-		inc.Ref(), render.Text(render.Truncate(inc.Title, 300)), shortDur(f.ToRecover), len(inc.Lessons), len(inc.FollowUps), inc.PostmortemLink)
-	return render.TextMessage(text)
 }
 
 // --- follow-up actions ---
