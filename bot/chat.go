@@ -35,6 +35,7 @@ func NewSlackClient(botToken, appToken, apiURL string, m *Metrics) *slack.Client
 
 // Chat posts to Slack for the commands package, every call through the outbound path.
 type Chat struct {
+	log  *slog.Logger
 	api  *slack.Client
 	out  *Outbound
 	http *http.Client // for response URLs, which are not Web API methods
@@ -42,7 +43,7 @@ type Chat struct {
 
 // NewChat returns the Slack side of commands.Chat, with its outbound path on clock.
 func NewChat(api *slack.Client, m *Metrics, clock work.Clock, log *slog.Logger) *Chat {
-	c := &Chat{api: api, http: &http.Client{Transport: m.instrument(http.DefaultTransport), Timeout: 30 * time.Second}}
+	c := &Chat{log: log, api: api, http: &http.Client{Transport: m.instrument(http.DefaultTransport), Timeout: 30 * time.Second}}
 	c.out = NewOutbound(clock, m, log, func(ctx context.Context, channelID string) error {
 		_, _, _, err := api.JoinConversationContext(ctx, channelID)
 		return err
@@ -85,6 +86,7 @@ func (c *Chat) Invite(ctx context.Context, channelID string, userIDs []string) e
 
 // Post posts a message and returns its timestamp.
 func (c *Chat) Post(ctx context.Context, channelID string, msg render.Message) (string, error) {
+	msg = c.guard("chat.postMessage", msg)
 	opts, err := msgOptions(msg)
 	if err != nil {
 		return "", err
@@ -102,6 +104,7 @@ func (c *Chat) Post(ctx context.Context, channelID string, msg render.Message) (
 
 // Update edits a message in place.
 func (c *Chat) Update(ctx context.Context, channelID, ts string, msg render.Message) error {
+	msg = c.guard("chat.update", msg)
 	opts, err := msgOptions(msg)
 	if err != nil {
 		return err
@@ -128,6 +131,10 @@ func (c *Chat) Pin(ctx context.Context, channelID, ts string) error {
 
 // SetTopic sets a channel's topic.
 func (c *Chat) SetTopic(ctx context.Context, channelID, topic string) error {
+	if t, changed := render.Neutralize(topic); changed {
+		c.log.Error("neutralized live markup in a topic; some user text was not escaped")
+		topic = t
+	}
 	if err := c.out.Do(ctx, channelID, "conversations.setTopic", func() error {
 		_, err := c.api.SetTopicOfConversationContext(ctx, channelID, topic)
 		return err
@@ -139,6 +146,7 @@ func (c *Chat) SetTopic(ctx context.Context, channelID, topic string) error {
 
 // Respond answers a command ephemerally through its response URL.
 func (c *Chat) Respond(ctx context.Context, responseURL string, msg render.Message) error {
+	msg = c.guard("response_url", msg)
 	blocks, err := toBlocks(msg.Blocks)
 	if err != nil {
 		return err
@@ -153,6 +161,17 @@ func (c *Chat) Respond(ctx context.Context, responseURL string, msg render.Messa
 		return fmt.Errorf("respond: %w", err)
 	}
 	return nil
+}
+
+// guard neutralizes any broadcast or display-reordering control that
+// reached an outgoing message alive (render.Neutralize), and says so in
+// the log: user text got past render.Text somewhere, which is a bug.
+func (c *Chat) guard(method string, msg render.Message) render.Message {
+	msg, changed := render.NeutralizeMessage(msg)
+	if changed {
+		c.log.Error("neutralized live markup in an outgoing message; some user text was not escaped", "method", method)
+	}
+	return msg
 }
 
 func msgOptions(msg render.Message) ([]slack.MsgOption, error) {
@@ -190,6 +209,7 @@ func isSlackError(err error, code string) bool {
 
 // Ephemeral shows a message to one member of a channel.
 func (c *Chat) Ephemeral(ctx context.Context, channelID, userID string, msg render.Message) error {
+	msg = c.guard("chat.postEphemeral", msg)
 	opts, err := msgOptions(msg)
 	if err != nil {
 		return err
@@ -205,6 +225,9 @@ func (c *Chat) Ephemeral(ctx context.Context, channelID, userID string, msg rend
 
 // OpenView opens a modal.
 func (c *Chat) OpenView(ctx context.Context, triggerID string, view render.View) error {
+	if render.NeutralizeView(view) {
+		c.log.Error("neutralized live markup in a modal; some user text was not escaped")
+	}
 	raw, err := json.Marshal(view)
 	if err != nil {
 		return fmt.Errorf("encode view: %w", err)

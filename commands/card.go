@@ -3,7 +3,6 @@ package commands
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/config"
@@ -62,44 +61,11 @@ func cardView(cfg config.File, inc *incident.Incident) render.CardView {
 // ChecklistMessage renders a phase's checklist as checkboxes anyone in the
 // channel can tick; the ticked state comes from the store.
 func ChecklistMessage(inc *incident.Incident, p incident.Phase) render.Message {
-	items := inc.Checklists[p]
-	done, total := inc.Progress(p)
-	var list strings.Builder
-	fmt.Fprintf(&list, "*%s checklist for %s* (%d/%d done). Tick items as they are done.", p.Title(), inc.Ref(), done, total)
-	blocks := []render.Block{render.Section(list.String())}
-	var elements []any
-	for start := 0; start < len(items); start += render.MaxOptions {
-		end := min(start+render.MaxOptions, len(items))
-		var options, selected []any
-		for i := start; i < end; i++ {
-			opt := map[string]any{"text": render.Mrkdwn(render.Text(render.Truncate(items[i].Text, 75))), "value": strconv.Itoa(i)}
-			if len([]rune(items[i].Text)) > 75 {
-				opt["description"] = render.Mrkdwn(render.Text(render.Truncate("…"+string([]rune(items[i].Text)[74:]), 75)))
-			}
-			options = append(options, opt)
-			if items[i].Done {
-				selected = append(selected, opt)
-			}
-		}
-		el := map[string]any{"type": "checkboxes", "action_id": fmt.Sprintf("%s:%d", ActionChecklist, start/render.MaxOptions), "options": options}
-		if len(selected) > 0 {
-			el["initial_options"] = selected
-		}
-		elements = append(elements, el)
-	}
-	if len(elements) > 0 {
-		blocks = append(blocks, render.Block{"type": "actions", "block_id": fmt.Sprintf("%s:%d:%s", ActionChecklist, inc.Number, p), "elements": elements})
-	}
-	var ticked []string
-	for _, it := range items {
-		if it.Done {
-			ticked = append(ticked, fmt.Sprintf("✓ %s by %s", render.Text(render.Truncate(it.Text, 60)), render.User(it.By)))
-		}
-	}
-	if len(ticked) > 0 {
-		blocks = append(blocks, render.Context(strings.Join(ticked, "\n")))
-	}
-	return render.Message{Text: fmt.Sprintf("%s checklist for %s: %d/%d done", p.Title(), inc.Ref(), done, total), Blocks: blocks}
+	return render.Checklist(render.ChecklistView{
+		Ref: inc.Ref(), Phase: p, Items: inc.Checklists[p],
+		BlockID:  fmt.Sprintf("%s:%d:%s", ActionChecklist, inc.Number, p),
+		ActionID: func(group int) string { return fmt.Sprintf("%s:%d", ActionChecklist, group) },
+	})
 }
 
 // notice is what a channel is told of an incident. Outside the incident's

@@ -153,7 +153,7 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (string, 
 		}
 	}
 
-	text := fmt.Sprintf(":white_check_mark: Declared *%s* in <#%s>. You are the %s.", inc.Ref(), channelID, h.roleName(incident.CommanderRole))
+	text := fmt.Sprintf(":white_check_mark: Declared *%s* in <#%s>. You are the %s.", inc.Ref(), channelID, render.Text(h.roleName(incident.CommanderRole)))
 	if inc.Private {
 		text += " The channel is private."
 	}

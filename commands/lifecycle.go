@@ -179,7 +179,7 @@ func (h *Response) assignCmd(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, render.TextMessage(fmt.Sprintf("%s is now the %s of %s.", render.User(inc.Roles[role.Key]), role.Name, inc.Ref())))
+	h.respond(ctx, c.req, render.TextMessage(fmt.Sprintf("%s is now the %s of %s.", render.User(inc.Roles[role.Key]), render.Text(role.Name), inc.Ref())))
 	return nil
 }
 
@@ -195,7 +195,8 @@ func (h *Response) assign(ctx context.Context, n int64, actor, roleKey, user str
 	}
 	now := h.now()
 	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
-		return inc.Assign(now, h.actor(actor), incident.Role{Key: role.Key, Name: role.Name}, user)
+		// The role name is for messages shown in Slack: escaped like any text.
+		return inc.Assign(now, h.actor(actor), incident.Role{Key: role.Key, Name: render.Text(role.Name)}, user)
 	})
 	if err != nil {
 		return nil, err
@@ -224,7 +225,7 @@ func (h *Response) unassignCmd(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, render.TextMessage(fmt.Sprintf("Nobody is the %s of %s now.", role.Name, inc.Ref())))
+	h.respond(ctx, c.req, render.TextMessage(fmt.Sprintf("Nobody is the %s of %s now.", render.Text(role.Name), inc.Ref())))
 	return nil
 }
 

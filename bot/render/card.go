@@ -156,3 +156,60 @@ func ScheduledUpdate(v CardView, channelID string) Message {
 	}
 	return Message{Text: fmt.Sprintf("Scheduled update on %s (%s, %s)", v.Ref, Text(v.Severity), v.Phase.Title()), Blocks: blocks}
 }
+
+// ChecklistView is a phase's checklist as people tick it.
+type ChecklistView struct {
+	Ref     string
+	Phase   incident.Phase
+	Items   []incident.ChecklistItem
+	BlockID string // names the incident and the phase
+	// ActionID names the checkbox group of items [10g, 10g+10).
+	ActionID func(group int) string
+}
+
+// Checklist draws a checklist as checkboxes anyone in the channel can tick,
+// ten to a group (Slack's limit), with who ticked what below.
+func Checklist(v ChecklistView) Message {
+	done := 0
+	for _, it := range v.Items {
+		if it.Done {
+			done++
+		}
+	}
+	total := len(v.Items)
+	blocks := []Block{Section(fmt.Sprintf("*%s checklist for %s* (%d/%d done). Tick items as they are done.", v.Phase.Title(), v.Ref, done, total))}
+	var elements []any
+	for start := 0; start < total; start += MaxOptions {
+		end := min(start+MaxOptions, total)
+		var options, selected []any
+		for i := start; i < end; i++ {
+			text := v.Items[i].Text
+			opt := map[string]any{"text": Mrkdwn(Text(Truncate(text, 75))), "value": fmt.Sprint(i)}
+			if len([]rune(text)) > 75 {
+				opt["description"] = Mrkdwn(Text(Truncate("…"+string([]rune(text)[74:]), 75)))
+			}
+			options = append(options, opt)
+			if v.Items[i].Done {
+				selected = append(selected, opt)
+			}
+		}
+		el := map[string]any{"type": "checkboxes", "action_id": v.ActionID(start / MaxOptions), "options": options}
+		if len(selected) > 0 {
+			el["initial_options"] = selected
+		}
+		elements = append(elements, el)
+	}
+	if len(elements) > 0 {
+		blocks = append(blocks, Block{"type": "actions", "block_id": v.BlockID, "elements": elements})
+	}
+	var ticked []string
+	for _, it := range v.Items {
+		if it.Done {
+			ticked = append(ticked, fmt.Sprintf("✓ %s by %s", Text(Truncate(it.Text, 60)), User(it.By)))
+		}
+	}
+	if len(ticked) > 0 {
+		blocks = append(blocks, Context(strings.Join(ticked, "\n")))
+	}
+	return Message{Text: fmt.Sprintf("%s checklist for %s: %d/%d done", v.Phase.Title(), v.Ref, done, total), Blocks: blocks}
+}

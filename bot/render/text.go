@@ -104,7 +104,7 @@ var (
 // send from user text: broadcasts (@channel, @here, @everyone, user
 // groups), links to hosts other than those given (the bot's own links go to
 // Slack), and display-reordering controls. Tests check every message with
-// it, and the outbound path drops what it finds.
+// it; on the way out, Neutralize catches broadcasts and controls again.
 func Live(mrkdwn string, ownHosts ...string) []string {
 	var found []string
 	found = append(found, liveBroadcast.FindAllString(mrkdwn, -1)...)
@@ -120,4 +120,53 @@ func Live(mrkdwn string, ownHosts ...string) []string {
 		}
 	}
 	return append(found, bidiChar.FindAllString(mrkdwn, -1)...)
+}
+
+// Neutralize is the last line of defence behind Text, for mrkdwn about to
+// be sent: a broadcast that came alive is escaped and display-reordering
+// controls are dropped. It reports whether it had anything to do, which
+// is a bug upstream: user text reached a message without Text.
+func Neutralize(mrkdwn string) (string, bool) {
+	out := dropBidi(liveBroadcast.ReplaceAllStringFunc(mrkdwn, entities.Replace))
+	return out, out != mrkdwn
+}
+
+// NeutralizeMessage applies Neutralize to a message's text and to every
+// mrkdwn text in its blocks, in place.
+func NeutralizeMessage(m Message) (Message, bool) {
+	text, changed := Neutralize(m.Text)
+	m.Text = text
+	for _, b := range m.Blocks {
+		changed = neutralizeIn(map[string]any(b)) || changed
+	}
+	return m, changed
+}
+
+// NeutralizeView applies Neutralize to every mrkdwn text of a modal, in place.
+func NeutralizeView(v View) bool { return neutralizeIn(map[string]any(v)) }
+
+func neutralizeIn(v any) bool {
+	changed := false
+	switch x := v.(type) {
+	case map[string]any:
+		if t, ok := x["text"].(string); ok && x["type"] == "mrkdwn" {
+			var c bool
+			x["text"], c = Neutralize(t)
+			changed = changed || c
+		}
+		for _, child := range x {
+			changed = neutralizeIn(child) || changed
+		}
+	case Block:
+		changed = neutralizeIn(map[string]any(x)) || changed
+	case []any:
+		for _, child := range x {
+			changed = neutralizeIn(child) || changed
+		}
+	case []Block:
+		for _, child := range x {
+			changed = neutralizeIn(map[string]any(child)) || changed
+		}
+	}
+	return changed
 }

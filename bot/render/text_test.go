@@ -1,6 +1,10 @@
 package render
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+	"time"
+)
 
 func TestPlain(t *testing.T) {
 	for _, tc := range []struct{ slack, want string }{
@@ -50,4 +54,21 @@ func FuzzTextHasNothingLive(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestNeutralizeIsTheLastLine(t *testing.T) {
+	m := Message{Text: "hi <!channel>", Blocks: []Block{Section("a <!here> b"), Context("<!subteam^S1|@x> \u202e"),
+		{"type": "section", "fields": []any{Mrkdwn("<!everyone>"), PlainText("kept as typed")}}}}
+	out, changed := NeutralizeMessage(m)
+	if !changed || out.Text != "hi &lt;!channel&gt;" {
+		t.Fatalf("text %q, changed %v", out.Text, changed)
+	}
+	for _, b := range out.Blocks {
+		if live := Live(fmt.Sprint(b)); len(live) > 0 {
+			t.Errorf("still live in %v: %q", b, live)
+		}
+	}
+	if _, changed := NeutralizeMessage(TextMessage("INC-1 by <@U1> " + Date(time.Unix(0, 0), "{ago}"))); changed {
+		t.Error("the bot's own mentions and dates were touched")
+	}
 }

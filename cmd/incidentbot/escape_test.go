@@ -50,7 +50,12 @@ func TestNoUserTextComesAlive(t *testing.T) {
 		for seed := uint64(1); seed <= 2; seed++ {
 			t.Run(fmt.Sprintf("%s/seed%d", transport, seed), func(t *testing.T) {
 				r := rand.New(rand.NewPCG(seed, 42))
-				h := startBot(t, transport == "socket")
+				// The configuration is written by admins, but what it says is shown as text too.
+				h := startBotWith(t, transport == "socket", time.Now, quietSeverities+`roles:
+  - {key: commander, name: "Incident Commander <!channel>"}
+  - {key: comms, name: "Comms <https://evil.example|lead> <!here>"}
+  - {key: scribe, name: "Scribe \u202eetalp"}
+`)
 				s := &script{t: t, h: h, ctx: context.Background()}
 				// A person whose display name is itself an attack takes part.
 				h.slack.AddUser("UEVE", "<!channel> <https://evil.example|IT desk> \u202egnp.exe")
@@ -80,6 +85,8 @@ func TestNoUserTextComesAlive(t *testing.T) {
 				send("UALICE", s.ch, "assign comms <@UCAROL|carol>")
 				send("UALICE", s.ch, "assign scribe <@UEVE|eve>")
 				send("UEVE", s.ch, "note "+hostileText(r, 4))
+				send("UALICE", s.ch, "assign comms <@UCAROL|carol>") // already: the refusal names the role
+				send("UALICE", s.ch, "roles")
 				pinned := h.slack.PostAs("UBOB", s.ch, hostileText(r, 8))
 				if _, _, err := h.slack.React(s.ctx, "UBOB", s.ch, pinned, "pushpin"); err != nil {
 					t.Fatal(err)
@@ -133,6 +140,11 @@ func TestNoUserTextComesAlive(t *testing.T) {
 							t.Errorf("the postmortem file holds %q", live)
 						}
 					}
+				}
+				// Escaping happened where the text was put in, not by the
+				// outbound path's last line of defence.
+				if strings.Contains(h.logs.String(), "neutralized live markup") {
+					t.Error("the outbound guard had to neutralize live markup: some user text was not escaped")
 				}
 				stake, _ := h.slack.Channel(h.stakeholder)
 				if len(stake.Messages) < 3 {
