@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -204,24 +205,16 @@ func (s *script) eventually(what string, cond func() bool) {
 // command runs a slash command and returns the answer the user was shown.
 func (s *script) command(user, channel, text string) string {
 	s.t.Helper()
-	before := len(s.h.slack.Ephemerals(user))
-	d, err := s.h.slack.Command(s.ctx, user, channel, text)
-	if err != nil {
-		s.t.Fatalf("/incident %s: %v", text, err)
-	}
-	if d.Elapsed > slackAckLimit {
-		s.t.Errorf("/incident %s acknowledged after %s", text, d.Elapsed)
-	}
-	var answer string
-	s.await("the answer to /incident "+text, func() bool {
-		got := s.h.slack.Ephemerals(user)
-		if len(got) > before {
-			answer = got[before].Visible()
-			return true
+	return s.answer(user, func() error {
+		d, err := s.h.slack.Command(s.ctx, user, channel, text)
+		if err != nil {
+			return fmt.Errorf("/incident %s: %w", text, err)
 		}
-		return false
+		if d.Elapsed > slackAckLimit {
+			s.t.Errorf("/incident %s acknowledged after %s", text, d.Elapsed)
+		}
+		return nil
 	})
-	return answer
 }
 
 func (s *script) cardMessage() fakeslack.Message {

@@ -45,15 +45,21 @@ func (m *Manual) Advance(d time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.now = m.now.Add(d)
-	kept := m.waiters[:0]
-	for _, w := range m.waiters {
-		if !w.at.After(m.now) {
-			w.ch <- m.now
-		} else {
+	m.waiters, _ = fire(m.waiters, m.now)
+}
+
+// fire fires the waits that are over at now and returns the others and how many fired.
+func fire(waiters []waiter, now time.Time) ([]waiter, int) {
+	kept, fired := waiters[:0], 0
+	for _, w := range waiters {
+		if w.at.After(now) {
 			kept = append(kept, w)
+			continue
 		}
+		w.ch <- now
+		fired++
 	}
-	m.waiters = kept
+	return kept, fired
 }
 
 // After fires once the clock has been advanced by d.
@@ -127,14 +133,7 @@ func (s *Steps) stepLocked() {
 		}
 	}
 	s.now = next
-	kept := s.waiters[:0]
-	for _, w := range s.waiters {
-		if w.at.After(next) {
-			kept = append(kept, w)
-			continue
-		}
-		w.ch <- next
-		s.sleeping--
-	}
-	s.waiters = kept
+	var fired int
+	s.waiters, fired = fire(s.waiters, next)
+	s.sleeping -= fired
 }
