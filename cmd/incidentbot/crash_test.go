@@ -45,13 +45,19 @@ func (h *harness) halt() {
 // and the one answer remain. The original signed request replayed after
 // that has no effect either.
 func TestCrashBetweenWriteAndAnswer(t *testing.T) {
+	for _, transport := range []string{"http", "socket"} {
+		t.Run(transport, func(t *testing.T) { crashBetweenWriteAndAnswer(t, transport == "socket") })
+	}
+}
+
+func crashBetweenWriteAndAnswer(t *testing.T, socketMode bool) {
 	fs := fakeslack.New()
 	t.Cleanup(fs.Close)
 	h := &harness{slack: fs, redis: redistest.Start(t)}
 	h.store = storage.New(h.redis.Client(t))
 	h.stakeholder = fs.CreateChannel("security-incidents", false, fs.BotUserID, "UDAVE")
 	crash := &crasher{crashed: make(chan string, 1)}
-	h.launch(t, false, true, clocks{now: time.Now, outbound: clocktest.Instant{}, afterWrite: crash.afterWrite}, quietSeverities)
+	h.launch(t, socketMode, true, clocks{now: time.Now, outbound: clocktest.Instant{}, afterWrite: crash.afterWrite}, quietSeverities)
 	s := &script{t: t, h: h, ctx: context.Background()}
 	general := fs.CreateChannel("general", false, "UALICE", "UBOB", "UCAROL")
 
