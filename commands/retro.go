@@ -69,7 +69,7 @@ func (h *Retro) closeCmd(ctx context.Context, c *call) error {
 
 // promptRetro asks everyone who took part for lessons learned, in the channel and by direct message.
 func (h *Retro) promptRetro(ctx context.Context, inc *incident.Incident) {
-	msg := retroPrompt(inc, "")
+	msg := retroPrompt(inc, "", false)
 	if _, err := h.chat.Post(ctx, inc.ChannelID, msg); err != nil {
 		h.log.Error("could not post the retro prompt", "incident", inc.Number, "err", err)
 	}
@@ -78,7 +78,7 @@ func (h *Retro) promptRetro(ctx context.Context, inc *incident.Incident) {
 		h.log.Error("could not read the timeline for the retro", "incident", inc.Number, "err", err)
 	}
 	for _, u := range h.participants(inc, events) {
-		if _, err := h.chat.Post(ctx, u, retroPrompt(inc, u)); err != nil {
+		if _, err := h.chat.Post(ctx, u, retroPrompt(inc, u, false)); err != nil {
 			h.log.Warn("could not send the retro prompt", "incident", inc.Number, "user", u, "err", err)
 		}
 	}
@@ -88,18 +88,11 @@ func (h *Retro) participants(inc *incident.Incident, events []incident.TimelineE
 	return slices.DeleteFunc(inc.Participants(events), func(u string) bool { return u == h.botUserID })
 }
 
-func retroPrompt(inc *incident.Incident, to string) render.Message {
-	lead := fmt.Sprintf(":mag: *The retro of %s is open.* What we write down now is how the next incident goes better.", inc.Ref())
-	if to != "" {
-		lead = fmt.Sprintf(":mag: You took part in *%s: %s*. What we write down now is how the next incident goes better.", inc.Ref(), render.Text(render.Truncate(inc.Title, 200)))
-	}
-	text := lead + fmt.Sprintf("\nAdd what went well, what went wrong, what to improve and follow-up actions by %s, when the postmortem is published.",
-		render.Date(inc.RetroDeadline, "{date_short_pretty} {time}"))
-	return render.Message{Text: "The retro of " + inc.Ref() + " is open", Blocks: []render.Block{
-		render.Section(text),
-		{"type": "actions", "block_id": "retro:" + strconv.FormatInt(inc.Number, 10), "elements": []any{
-			render.Button(ActionAddLesson, "Add lessons learned", strconv.FormatInt(inc.Number, 10), "primary")}},
-	}}
+func retroPrompt(inc *incident.Incident, to string, reminder bool) render.Message {
+	num := strconv.FormatInt(inc.Number, 10)
+	return render.RetroPrompt(render.RetroPromptView{Ref: inc.Ref(), Title: inc.Title, Deadline: inc.RetroDeadline,
+		Personal: to != "", Reminder: reminder, BlockID: "retro:" + num,
+		Action: render.Action{ID: ActionAddLesson, Label: "Add lessons learned", Value: num, Primary: true}})
 }
 
 // --- lessons ---
@@ -259,9 +252,7 @@ func (h *Retro) runRetro(ctx context.Context, inc *incident.Incident, now time.T
 			if contributed[u] {
 				continue
 			}
-			msg := retroPrompt(inc, u)
-			msg.Blocks[0] = render.Section(fmt.Sprintf(":hourglass_flowing_sand: A reminder: the retro of *%s* closes %s and you have not added anything yet. A line is enough.",
-				inc.Ref(), render.Date(inc.RetroDeadline, "{ago}")))
+			msg := retroPrompt(inc, u, true)
 			if _, err := h.chat.Post(ctx, u, msg); err != nil {
 				h.log.Warn("could not send a retro reminder", "incident", inc.Number, "user", u, "err", err)
 			}

@@ -183,16 +183,9 @@ func nudgeMessage(inc *incident.Incident, due time.Time) render.Message {
 	if who == "" {
 		who = inc.Commander()
 	}
-	text := fmt.Sprintf(":bell: %s a stakeholder update for *%s* is due %s, and nothing has been posted since the last one. Post one now and it replaces the scheduled one.",
-		render.User(who), inc.Ref(), render.Date(due, "{ago}"))
-	if who == "" {
-		text = fmt.Sprintf(":bell: A stakeholder update for *%s* is due %s; nobody is comms lead or commander.", inc.Ref(), render.Date(due, "{ago}"))
-	}
-	return render.Message{Text: fmt.Sprintf("A stakeholder update for %s is due soon", inc.Ref()), Blocks: []render.Block{
-		render.Section(text),
-		{"type": "actions", "block_id": "nudge:" + strconv.FormatInt(inc.Number, 10), "elements": []any{
-			render.Button(ActionPostUpdate, "Post update", strconv.FormatInt(inc.Number, 10), "primary")}},
-	}}
+	num := strconv.FormatInt(inc.Number, 10)
+	return render.Nudge(render.NudgeView{Ref: inc.Ref(), Who: who, Due: due, BlockID: "nudge:" + num,
+		Action: render.Action{ID: ActionPostUpdate, Label: "Post update", Value: num, Primary: true}})
 }
 
 // Digest posts one message to the stakeholder channel listing every open

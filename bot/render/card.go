@@ -94,15 +94,7 @@ func Card(v CardView) Message {
 		Section("*Last update*\n" + last),
 	}
 	if len(v.Actions) > 0 {
-		buttons := make([]any, len(v.Actions))
-		for i, a := range v.Actions {
-			style := ""
-			if a.Primary {
-				style = "primary"
-			}
-			buttons[i] = Button(a.ID, a.Label, a.Value, style)
-		}
-		blocks = append(blocks, Block{"type": "actions", "block_id": v.ActionsBlockID, "elements": buttons})
+		blocks = append(blocks, actions(v.ActionsBlockID, v.Actions...))
 	}
 	blocks = append(blocks, Context("Run `/incident help` in this channel to see what you can do."))
 	return Message{Text: fmt.Sprintf("%s (%s, %s)", Text(title), Text(v.Severity), v.Phase.Title()), Blocks: blocks}
