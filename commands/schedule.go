@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -199,25 +198,6 @@ func (h *Cadence) Digest(ctx context.Context) error {
 		return err
 	}
 	open = slices.DeleteFunc(open, func(i *incident.Incident) bool { return i.Drill })
-	slices.SortFunc(open, func(a, b *incident.Incident) int {
-		return cmp.Or(cmp.Compare(h.cfg.SeverityRank(a.Severity), h.cfg.SeverityRank(b.Severity)), cmp.Compare(a.Number, b.Number))
-	})
-	blocks := []render.Block{render.Header(fmt.Sprintf("Open incidents: %d", len(open)))}
-	if len(open) == 0 {
-		blocks = append(blocks, render.Section(":white_check_mark: No open incidents."))
-	}
-	for i, inc := range open {
-		if i == maxListed {
-			blocks = append(blocks, render.Context(fmt.Sprintf("…and %d more.", len(open)-maxListed)))
-			break
-		}
-		line := fmt.Sprintf("*%s* `%s` %s · %s · opened %s · commander %s", inc.Ref(), inc.Severity, render.Text(render.Truncate(inc.Title, 200)),
-			inc.Phase.Title(), render.Date(inc.DeclaredAt, "{ago}"), render.User(inc.Commander()))
-		if inc.Private {
-			line = fmt.Sprintf("*%s* `%s` :lock: private incident · %s · opened %s", inc.Ref(), inc.Severity, inc.Phase.Title(), render.Date(inc.DeclaredAt, "{ago}"))
-		}
-		blocks = append(blocks, render.Section(line))
-	}
-	_, err = h.chat.Post(ctx, h.cfg.StakeholderChannel, render.Message{Text: fmt.Sprintf("Digest: %d open incidents", len(open)), Blocks: blocks})
+	_, err = h.chat.Post(ctx, h.cfg.StakeholderChannel, render.Digest(listItems(h.cfg, open, true)))
 	return err
 }

@@ -3,10 +3,10 @@ package commands
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/incidentbot/incidentbot/bot/render"
+	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/incident"
 )
 
@@ -18,7 +18,7 @@ func (h *Response) status(ctx context.Context, c *call) error {
 	return nil
 }
 
-// maxListed keeps the list within Slack's 50 blocks.
+// maxListed keeps the actions list within Slack's 50 blocks.
 const maxListed = 45
 
 func (h *Response) list(ctx context.Context, c *call) error {
@@ -29,32 +29,26 @@ func (h *Response) list(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	open = slices.DeleteFunc(open, func(i *incident.Incident) bool { return i.Private && !i.IsMember(c.req.UserID) })
-	if len(open) == 0 {
-		h.respond(ctx, c.req, render.TextMessage(":white_check_mark: No open incidents."))
-		return nil
-	}
-	slices.SortFunc(open, func(a, b *incident.Incident) int {
-		return cmp.Or(cmp.Compare(h.cfg.SeverityRank(a.Severity), h.cfg.SeverityRank(b.Severity)), cmp.Compare(a.Number, b.Number))
-	})
-	blocks := []render.Block{render.Header(fmt.Sprintf("Open incidents (%d)", len(open)))}
-	for i, inc := range open {
-		if i == maxListed {
-			blocks = append(blocks, render.Context(fmt.Sprintf("…and %d more.", len(open)-maxListed)))
-			break
-		}
-		lock := ""
-		if inc.Private {
-			lock = " :lock:"
-		}
-		channel := "_no channel_"
-		if inc.ChannelID != "" {
-			channel = "<#" + inc.ChannelID + ">"
-		}
-		blocks = append(blocks, render.Section(fmt.Sprintf("*%s* `%s` %s%s\n%s · %s · commander %s · declared %s",
-			inc.Ref(), inc.Severity, render.Text(inc.Title), lock, inc.Phase.Title(), channel,
-			render.User(inc.Roles[incident.CommanderRole]), render.Date(inc.DeclaredAt, "{ago}"))))
-	}
-	h.respond(ctx, c.req, render.Message{Text: fmt.Sprintf("%d open incidents", len(open)), Blocks: blocks})
+	open = slices.DeleteFunc(open, func(i *incident.Incident) bool { return !h.maySee(i, c.req.UserID, "") })
+	h.respond(ctx, c.req, render.OpenIncidents(listItems(h.cfg, open, false)))
 	return nil
+}
+
+// listItems are incidents as lists show them, most severe first; outside
+// (the stakeholder channel) a private incident is listed without its
+// title and people.
+func listItems(cfg config.File, incs []*incident.Incident, outside bool) []render.ListItem {
+	slices.SortFunc(incs, func(a, b *incident.Incident) int {
+		return cmp.Or(cmp.Compare(cfg.SeverityRank(a.Severity), cfg.SeverityRank(b.Severity)), cmp.Compare(a.Number, b.Number))
+	})
+	items := make([]render.ListItem, len(incs))
+	for i, inc := range incs {
+		items[i] = render.ListItem{Ref: inc.Ref(), Severity: inc.Severity, Phase: inc.Phase, Private: inc.Private, DeclaredAt: inc.DeclaredAt}
+		if outside && inc.Private {
+			items[i].Redacted = true
+			continue
+		}
+		items[i].Title, items[i].ChannelID, items[i].Commander = inc.Title, inc.ChannelID, inc.Commander()
+	}
+	return items
 }

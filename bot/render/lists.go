@@ -1,0 +1,68 @@
+package render
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// maxListed keeps a list within Slack's 50 blocks.
+const maxListed = 45
+
+// ListItem is one incident in a list. Redacted items (a private incident
+// listed outside it) show no title, channel or people.
+type ListItem struct {
+	Ref, Title, Severity string
+	Phase                incident.Phase
+	Private, Redacted    bool
+	ChannelID            string
+	Commander            string
+	DeclaredAt           time.Time
+}
+
+// OpenIncidents is the list a person asks for, most severe first as given.
+func OpenIncidents(items []ListItem) Message {
+	if len(items) == 0 {
+		return TextMessage(":white_check_mark: No open incidents.")
+	}
+	blocks := []Block{Header(fmt.Sprintf("Open incidents (%d)", len(items)))}
+	for i, it := range items {
+		if i == maxListed {
+			blocks = append(blocks, Context(fmt.Sprintf("…and %d more.", len(items)-maxListed)))
+			break
+		}
+		lock := ""
+		if it.Private {
+			lock = " :lock:"
+		}
+		channel := "_no channel_"
+		if it.ChannelID != "" {
+			channel = "<#" + it.ChannelID + ">"
+		}
+		blocks = append(blocks, Section(fmt.Sprintf("*%s* `%s` %s%s\n%s · %s · commander %s · declared %s",
+			it.Ref, Text(it.Severity), Text(it.Title), lock, it.Phase.Title(), channel, User(it.Commander), Date(it.DeclaredAt, "{ago}"))))
+	}
+	return Message{Text: fmt.Sprintf("%d open incidents", len(items)), Blocks: blocks}
+}
+
+// Digest is the stakeholder channel's list of open incidents.
+func Digest(items []ListItem) Message {
+	blocks := []Block{Header(fmt.Sprintf("Open incidents: %d", len(items)))}
+	if len(items) == 0 {
+		blocks = append(blocks, Section(":white_check_mark: No open incidents."))
+	}
+	for i, it := range items {
+		if i == maxListed {
+			blocks = append(blocks, Context(fmt.Sprintf("…and %d more.", len(items)-maxListed)))
+			break
+		}
+		line := fmt.Sprintf("*%s* `%s` %s · %s · opened %s · commander %s", it.Ref, Text(it.Severity), Text(Truncate(it.Title, 200)),
+			it.Phase.Title(), Date(it.DeclaredAt, "{ago}"), User(it.Commander))
+		if it.Redacted {
+			line = fmt.Sprintf("*%s* `%s` :lock: private incident · %s · opened %s", it.Ref, Text(it.Severity), it.Phase.Title(), Date(it.DeclaredAt, "{ago}"))
+		}
+		blocks = append(blocks, Section(line))
+	}
+	return Message{Text: fmt.Sprintf("Digest: %d open incidents", len(items)), Blocks: blocks}
+}
