@@ -1,0 +1,66 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+var kindIcons = map[incident.EventKind]string{
+	incident.EventDeclared: ":rotating_light:", incident.EventChannel: ":hash:", incident.EventInvite: ":wave:",
+	incident.EventPhase: ":arrow_forward:", incident.EventSeverity: ":thermometer:", incident.EventRole: ":bust_in_silhouette:",
+	incident.EventChecklist: ":ballot_box_with_check:", incident.EventUpdate: ":mega:", incident.EventNote: ":memo:",
+	incident.EventPinned: ":pushpin:",
+}
+
+// TimelinePage is one page of an incident's timeline.
+type TimelinePage struct {
+	Ref          string
+	Events       []incident.TimelineEvent // this page's, oldest first
+	First, Total int                      // the page's first event (1-based) and all events
+	Page, Pages  int
+	Role         func(key string) string // a role's display name now
+}
+
+// Timeline draws a page: each event described from its fields, in as many
+// sections as Slack's limits need, with where the page sits in the whole.
+func Timeline(p TimelinePage) Message {
+	words := incident.Words{User: User, Text: func(s string) string { return Text(Truncate(s, 300)) }, Role: p.Role}
+	blocks := []Block{Header("Timeline of " + p.Ref)}
+	var chunk strings.Builder
+	flush := func() {
+		if chunk.Len() > 0 {
+			blocks = append(blocks, Section(chunk.String()))
+			chunk.Reset()
+		}
+	}
+	for _, ev := range p.Events {
+		who := "incidentbot"
+		if ev.Actor != "" {
+			who = User(ev.Actor)
+		}
+		text := ev.Describe(words)
+		if ev.Link != "" {
+			text += " (<" + ev.Link + "|message>)"
+		}
+		line := fmt.Sprintf("%s %s %s %s", Date(ev.At, "{date_short} {time_secs}"), kindIcons[ev.Kind], who, text)
+		if chunk.Len()+len(line)+1 > MaxSectionText-100 {
+			flush()
+		}
+		if chunk.Len() > 0 {
+			chunk.WriteByte('\n')
+		}
+		chunk.WriteString(line)
+	}
+	flush()
+	if p.Total == 0 {
+		blocks = append(blocks, Section("_Nothing recorded yet._"))
+	}
+	footer := fmt.Sprintf("Events %d–%d of %d · page %d of %d", p.First, p.First+len(p.Events)-1, p.Total, p.Page, p.Pages)
+	if p.Page < p.Pages {
+		footer += fmt.Sprintf(" · older: `/incident timeline page %d`", p.Page+1)
+	}
+	blocks = append(blocks, Context(footer))
+	return Message{Text: fmt.Sprintf("Timeline of %s (%d events)", p.Ref, p.Total), Blocks: blocks}
+}
