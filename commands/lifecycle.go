@@ -233,13 +233,12 @@ func (h *Response) rolesCmd(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) > 0 {
 		return incident.Errorf("`/incident roles` takes no arguments. %s", c.sub.usageHint())
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "*Roles in %s*", c.inc.Ref())
-	for _, r := range h.cfg.Roles {
-		fmt.Fprintf(&b, "\n• %s (`%s`): %s", render.Text(r.Name), r.Key, render.User(c.inc.Roles[r.Key]))
+	roles := make([]render.RoleLine, len(h.cfg.Roles))
+	keys := make([]string, len(h.cfg.Roles))
+	for i, r := range h.cfg.Roles {
+		roles[i], keys[i] = render.RoleLine{Name: r.Name, Holder: c.inc.Roles[r.Key]}, r.Key
 	}
-	b.WriteString("\nAssign with `/incident assign <role> @person`.")
-	h.respond(ctx, c.req, render.TextMessage(b.String()))
+	h.respond(ctx, c.req, render.RoleHolders(c.inc.Ref(), roles, keys))
 	return nil
 }
 

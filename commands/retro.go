@@ -407,41 +407,19 @@ func (h *Retro) actionsCmd(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	blocks := []render.Block{}
-	count := 0
+	var items []render.FollowUpItem
 	for _, inc := range incs {
 		if !h.maySee(inc, c.req.UserID, "") {
 			continue
 		}
 		for _, f := range inc.FollowUps {
-			if f.Done {
-				continue
+			if !f.Done {
+				items = append(items, render.FollowUpItem{Ref: inc.Ref(), ID: f.ID, Text: f.Text, Owner: f.Owner, Due: f.Due,
+					MarkDone: render.Action{ID: ActionFollowUpDone, Label: "Mark done", Value: fmt.Sprintf("%d:%d", inc.Number, f.ID)}})
 			}
-			count++
-			if len(blocks) >= maxListed {
-				continue
-			}
-			owner, due := "_no owner_", "_no due date_"
-			if f.Owner != "" {
-				owner = render.User(f.Owner)
-			}
-			if f.Due != "" {
-				due = "due " + f.Due
-			}
-			b := render.Section(fmt.Sprintf("*%s #%d* %s\n%s · %s", inc.Ref(), f.ID, render.Text(render.Truncate(f.Text, 300)), owner, due))
-			b["accessory"] = render.Button(ActionFollowUpDone, "Mark done", fmt.Sprintf("%d:%d", inc.Number, f.ID), "")
-			blocks = append(blocks, b)
 		}
 	}
-	if count == 0 {
-		h.respond(ctx, c.req, render.TextMessage(":white_check_mark: No open follow-up actions."))
-		return nil
-	}
-	blocks = append([]render.Block{render.Header(fmt.Sprintf("Open follow-up actions (%d)", count))}, blocks...)
-	if count > maxListed {
-		blocks = append(blocks, render.Context(fmt.Sprintf("…and %d more.", count-maxListed)))
-	}
-	h.respond(ctx, c.req, render.Message{Text: fmt.Sprintf("%d open follow-up actions", count), Blocks: blocks})
+	h.respond(ctx, c.req, render.FollowUps(items))
 	return nil
 }
 

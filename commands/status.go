@@ -18,9 +18,6 @@ func (h *Response) status(ctx context.Context, c *call) error {
 	return nil
 }
 
-// maxListed keeps the actions list within Slack's 50 blocks.
-const maxListed = 45
-
 func (h *Response) list(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) > 0 {
 		return incident.Errorf("`/incident list` takes no arguments. %s", c.sub.usageHint())

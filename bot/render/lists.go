@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/incidentbot/incidentbot/incident"
@@ -65,4 +66,50 @@ func Digest(items []ListItem) Message {
 		blocks = append(blocks, Section(line))
 	}
 	return Message{Text: fmt.Sprintf("Digest: %d open incidents", len(items)), Blocks: blocks}
+}
+
+// FollowUpItem is an open follow-up action and the button that marks it done.
+type FollowUpItem struct {
+	Ref      string
+	ID       int
+	Text     string // plain text
+	Owner    string // "" for none
+	Due      string // YYYY-MM-DD, or ""
+	MarkDone Action
+}
+
+// FollowUps lists open follow-up actions, each with its Mark done button.
+func FollowUps(items []FollowUpItem) Message {
+	if len(items) == 0 {
+		return TextMessage(":white_check_mark: No open follow-up actions.")
+	}
+	blocks := []Block{Header(fmt.Sprintf("Open follow-up actions (%d)", len(items)))}
+	for i, it := range items {
+		if i == maxListed {
+			blocks = append(blocks, Context(fmt.Sprintf("…and %d more.", len(items)-maxListed)))
+			break
+		}
+		owner, due := "_no owner_", "_no due date_"
+		if it.Owner != "" {
+			owner = User(it.Owner)
+		}
+		if it.Due != "" {
+			due = "due " + Text(it.Due)
+		}
+		b := Section(fmt.Sprintf("*%s #%d* %s\n%s · %s", it.Ref, it.ID, Text(Truncate(it.Text, 300)), owner, due))
+		b["accessory"] = Button(it.MarkDone.ID, it.MarkDone.Label, it.MarkDone.Value, "")
+		blocks = append(blocks, b)
+	}
+	return Message{Text: fmt.Sprintf("%d open follow-up actions", len(items)), Blocks: blocks}
+}
+
+// RoleHolders lists who holds which role, with each role's key for commands.
+func RoleHolders(ref string, roles []RoleLine, keys []string) Message {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*Roles in %s*", ref)
+	for i, r := range roles {
+		fmt.Fprintf(&b, "\n• %s (`%s`): %s", Text(r.Name), Text(keys[i]), User(r.Holder))
+	}
+	b.WriteString("\nAssign with `/incident assign <role> @person`.")
+	return TextMessage(b.String())
 }
