@@ -16,7 +16,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-func golden(t *testing.T, name string, msg render.Message) {
+func golden(t *testing.T, name string, msg any) {
 	t.Helper()
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -55,6 +55,18 @@ func TestCardGolden(t *testing.T) {
 	private := &incident.Incident{Number: 7, Title: "Insider", Severity: "sev2", Phase: incident.Identification,
 		Status: incident.Open, Private: true, DeclaredBy: "UBOB", DeclaredAt: at, Roles: map[string]string{"commander": "UBOB"}}
 	golden(t, "card_private", Card(cfg, private))
+}
+
+// The forms, as Slack receives them.
+func TestFormsGolden(t *testing.T) {
+	cfg := config.Defaults()
+	inc := &incident.Incident{Number: 42, Title: "Ransomware", Status: incident.Resolved}
+	for name, v := range map[string]render.View{
+		"form_declare": declareModal(cfg), "form_update": updateModal(inc), "form_note": noteModal(inc),
+		"form_assign": assignModal(cfg, inc), "form_lessons": lessonModal(inc),
+	} {
+		golden(t, name, v)
+	}
 }
 
 func TestCardKeepsWithinBlockKitLimits(t *testing.T) {

@@ -172,26 +172,18 @@ func (h *Retro) addLessons(ctx context.Context, n int64, l incident.Lesson, acti
 }
 
 func lessonModal(inc *incident.Incident) render.View {
-	text := func(id, label, hint string) render.Block {
-		return render.Block{"type": "input", "block_id": id, "label": render.PlainText(label), "optional": true, "hint": render.PlainText(hint),
-			"element": map[string]any{"type": "plain_text_input", "action_id": id, "multiline": true, "max_length": incident.MaxTextChars}}
-	}
-	blocks := []render.Block{
-		text(InputWentWell, "What went well", "Worth keeping for next time."),
-		text(InputWentWrong, "What went wrong", "No blame: what happened, not who."),
-		text(InputImprove, "What to improve", "What would have made this easier or shorter."),
+	fields := []render.Field{
+		{ID: InputWentWell, Kind: render.TextArea, Label: "What went well", Hint: "Worth keeping for next time.", Optional: true, MaxLength: incident.MaxTextChars},
+		{ID: InputWentWrong, Kind: render.TextArea, Label: "What went wrong", Hint: "No blame: what happened, not who.", Optional: true, MaxLength: incident.MaxTextChars},
+		{ID: InputImprove, Kind: render.TextArea, Label: "What to improve", Hint: "What would have made this easier or shorter.", Optional: true, MaxLength: incident.MaxTextChars},
 	}
 	for i := 1; i <= followUpSlots; i++ {
-		blocks = append(blocks,
-			render.Block{"type": "input", "block_id": InputAction(i), "label": render.PlainText(fmt.Sprintf("Follow-up action %d", i)), "optional": true,
-				"element": map[string]any{"type": "plain_text_input", "action_id": InputAction(i), "max_length": 300}},
-			render.Block{"type": "input", "block_id": InputOwner(i), "label": render.PlainText("Owner"), "optional": true,
-				"element": map[string]any{"type": "users_select", "action_id": InputOwner(i), "placeholder": render.PlainText("Who will do it")}},
-			render.Block{"type": "input", "block_id": InputDue(i), "label": render.PlainText("Due"), "optional": true,
-				"element": map[string]any{"type": "datepicker", "action_id": InputDue(i)}},
-		)
+		fields = append(fields,
+			render.Field{ID: InputAction(i), Kind: render.TextLine, Label: fmt.Sprintf("Follow-up action %d", i), Optional: true, MaxLength: 300},
+			render.Field{ID: InputOwner(i), Kind: render.Person, Label: "Owner", Placeholder: "Who will do it", Optional: true},
+			render.Field{ID: InputDue(i), Kind: render.Day, Label: "Due", Optional: true})
 	}
-	return modal(ModalLesson, "Lessons learned", "Add", inc.Number, blocks...)
+	return render.Modal(render.Form{CallbackID: ModalLesson, Title: "Lessons learned", Submit: "Add", Metadata: strconv.FormatInt(inc.Number, 10), Fields: fields})
 }
 
 // lessonSubmission checks the lessons form.

@@ -19,40 +19,31 @@ const (
 	InputUser = "user"
 )
 
-func modal(callbackID, title, submit string, n int64, blocks ...render.Block) render.View {
-	return render.View{
-		"type": "modal", "callback_id": callbackID, "private_metadata": strconv.FormatInt(n, 10),
-		"title": render.PlainText(render.Truncate(title, 24)), "submit": render.PlainText(submit), "close": render.PlainText("Cancel"),
-		"blocks": blocks,
-	}
-}
-
-func textInput(label, hint string) render.Block {
-	return render.Block{"type": "input", "block_id": InputText, "label": render.PlainText(label), "hint": render.PlainText(hint),
-		"element": map[string]any{"type": "plain_text_input", "action_id": InputText, "multiline": true, "max_length": incident.MaxTextChars}}
+func textForm(callbackID, title, submit, label, hint string, inc *incident.Incident) render.View {
+	return render.Modal(render.Form{CallbackID: callbackID, Title: title, Submit: submit, Metadata: strconv.FormatInt(inc.Number, 10),
+		Fields: []render.Field{{ID: InputText, Kind: render.TextArea, Label: label, Hint: hint, MaxLength: incident.MaxTextChars}}})
 }
 
 func updateModal(inc *incident.Incident) render.View {
-	return modal(ModalUpdate, "Post update", "Post", inc.Number,
-		textInput("Status update for "+inc.Ref(), "Posted in the channel and to stakeholders; it becomes the card's last update."))
+	return textForm(ModalUpdate, "Post update", "Post", "Status update for "+inc.Ref(),
+		"Posted in the channel and to stakeholders; it becomes the card's last update.", inc)
 }
 
 func noteModal(inc *incident.Incident) render.View {
-	return modal(ModalNote, "Add note", "Add", inc.Number,
-		textInput("Note for the timeline of "+inc.Ref(), "Decisions, findings, anything the postmortem should remember."))
+	return textForm(ModalNote, "Add note", "Add", "Note for the timeline of "+inc.Ref(),
+		"Decisions, findings, anything the postmortem should remember.", inc)
 }
 
 func assignModal(cfg config.File, inc *incident.Incident) render.View {
-	options := make([]any, len(cfg.Roles))
+	roles := make([]render.Option, len(cfg.Roles))
 	for i, r := range cfg.Roles {
-		options[i] = map[string]any{"text": render.PlainText(render.Truncate(r.Name, 75)), "value": r.Key}
+		roles[i] = render.Option{Value: r.Key, Label: r.Name}
 	}
-	return modal(ModalAssign, "Assign role", "Assign", inc.Number,
-		render.Block{"type": "input", "block_id": InputRole, "label": render.PlainText("Role"),
-			"element": map[string]any{"type": "static_select", "action_id": InputRole, "options": options, "placeholder": render.PlainText("Choose a role")}},
-		render.Block{"type": "input", "block_id": InputUser, "label": render.PlainText("Person"),
-			"element": map[string]any{"type": "users_select", "action_id": InputUser, "placeholder": render.PlainText("Choose a person")}},
-	)
+	return render.Modal(render.Form{CallbackID: ModalAssign, Title: "Assign role", Submit: "Assign", Metadata: strconv.FormatInt(inc.Number, 10),
+		Fields: []render.Field{
+			{ID: InputRole, Kind: render.Choice, Label: "Role", Placeholder: "Choose a role", Options: roles},
+			{ID: InputUser, Kind: render.Person, Label: "Person", Placeholder: "Choose a person"},
+		}})
 }
 
 // The declare form's callback ID and inputs.
@@ -65,33 +56,19 @@ const (
 )
 
 func declareModal(cfg config.File) render.View {
-	options := make([]any, len(cfg.Severities))
-	var initial any
-	for i, s := range cfg.Severities {
-		label := s.Name
-		if s.Description != "" {
-			label += " · " + s.Description
+	severities := make([]render.Option, len(cfg.Severities))
+	for i, sev := range cfg.Severities {
+		label := sev.Name
+		if sev.Description != "" {
+			label += " · " + sev.Description
 		}
-		options[i] = map[string]any{"text": render.PlainText(render.Truncate(label, 75)), "value": s.Name}
-		if s.Name == cfg.DefaultSeverity {
-			initial = options[i]
-		}
+		severities[i] = render.Option{Value: sev.Name, Label: label}
 	}
-	sevSelect := map[string]any{"type": "static_select", "action_id": InputSeverity, "options": options}
-	if initial != nil {
-		sevSelect["initial_option"] = initial
-	}
-	privateBox := map[string]any{"text": render.Mrkdwn("*Private*: a private channel; stakeholders see no title"), "value": "private"}
-	v := modal(ModalDeclare, "Declare an incident", "Declare", 0,
-		render.Block{"type": "input", "block_id": InputTitle, "label": render.PlainText("Title"),
-			"element": map[string]any{"type": "plain_text_input", "action_id": InputTitle, "max_length": incident.MaxTitleChars,
-				"placeholder": render.PlainText("Ransomware on file server")}},
-		render.Block{"type": "input", "block_id": InputSeverity, "label": render.PlainText("Severity"), "element": sevSelect},
-		render.Block{"type": "input", "block_id": InputDescription, "label": render.PlainText("What do we know?"), "optional": true,
-			"element": map[string]any{"type": "plain_text_input", "action_id": InputDescription, "multiline": true, "max_length": incident.MaxTextChars}},
-		render.Block{"type": "input", "block_id": InputPrivate, "label": render.PlainText("Visibility"), "optional": true,
-			"element": map[string]any{"type": "checkboxes", "action_id": InputPrivate, "options": []any{privateBox}}},
-	)
-	delete(v, "private_metadata")
-	return v
+	return render.Modal(render.Form{CallbackID: ModalDeclare, Title: "Declare an incident", Submit: "Declare", Fields: []render.Field{
+		{ID: InputTitle, Kind: render.TextLine, Label: "Title", Placeholder: "Ransomware on file server", MaxLength: incident.MaxTitleChars},
+		{ID: InputSeverity, Kind: render.Choice, Label: "Severity", Options: severities, Initial: cfg.DefaultSeverity},
+		{ID: InputDescription, Kind: render.TextArea, Label: "What do we know?", Optional: true, MaxLength: incident.MaxTextChars},
+		{ID: InputPrivate, Kind: render.Ticks, Label: "Visibility", Optional: true,
+			Options: []render.Option{{Value: "private", Label: "Private", Detail: "a private channel; stakeholders see no title"}}},
+	}})
 }
