@@ -420,3 +420,12 @@ func decode(doc []byte) (*incident.Incident, error) {
 	}
 	return &inc, nil
 }
+
+// Time is the Redis server's clock: the one clock every replica shares.
+func (s *Store) Time(ctx context.Context) (time.Time, error) {
+	t, err := s.rdb.Time(ctx).Result()
+	if err != nil {
+		return time.Time{}, fmt.Errorf("redis time: %w", err)
+	}
+	return t, nil
+}

@@ -297,3 +297,13 @@ func TestEffectsOncePerRequest(t *testing.T) {
 		})
 	}
 }
+
+func TestServerTime(t *testing.T) {
+	for _, srv := range []*redistest.Server{redistest.StartEmbedded(t), redistest.Start(t)} {
+		s := storage.New(srv.Client(t))
+		got, err := s.Time(context.Background())
+		if d := time.Since(got); err != nil || d > 5*time.Second || d < -5*time.Second {
+			t.Errorf("%s: server time %s (%v), %s from ours", srv, got, err, d)
+		}
+	}
+}

@@ -56,7 +56,7 @@ type clocks struct {
 	now      func() time.Time
 	outbound work.Clock
 	// journal dates acknowledged requests and tells which are stale enough
-	// to redo; nil is the wall clock. A test that moves now does not make
+	// to redo; nil is Redis's clock, shared by all replicas. A test that moves now does not make
 	// requests in flight look abandoned.
 	journal func() time.Time
 	// afterWrite runs after each effect a request records: tests crash a
@@ -149,9 +149,15 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 		return err
 	}
 	handler := commands.New(cfg.File, store, bot.NewChat(api, metrics, cl.outbound, log), log, botUserID, cl.now)
+	// The journal is dated by Redis's clock, which every replica shares, so a
+	// replica whose own clock runs ahead does not take over requests that
+	// another is still working on.
 	journalNow := cl.journal
+	var shared *work.SharedClock
 	if journalNow == nil {
-		journalNow = time.Now
+		shared = work.NewSharedClock(store.Time)
+		shared.Sync(ctx)
+		journalNow = shared.Now
 	}
 	gate := bot.NewGate(handler, func(redo map[string]work.Redo) *work.Dispatcher {
 		return work.NewDispatcher(store, redo, metrics, log, journalNow)
@@ -192,6 +198,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 	scheduler := work.NewScheduler(store, handler, work.SchedulerConfig{Now: cl.now, DigestCron: cfg.File.DigestCron}, metrics, log)
 	// Requests a dead replica acknowledged but did not finish: at start, then every minute.
 	go dispatcher.Recover(ctx)
+	if shared != nil {
+		scheduler.Also("@every 1m", shared.Sync)
+	}
 	scheduler.Also("@every 1m", dispatcher.Recover)
 	if err := scheduler.Start(ctx); err != nil {
 		return fmt.Errorf("start the scheduler: %w", err)
