@@ -181,19 +181,28 @@ func (h *core) report(ctx context.Context, log *slog.Logger, err error, tell fun
 	if err == nil {
 		return work.OutcomeOK
 	}
-	ref := incident.RequestID(ctx)
-	msg := incident.ErrorMessage(err, ref)
-	switch incident.ErrorCode(err) {
-	case incident.Invalid, incident.NotFound, incident.Forbidden, incident.Conflict:
+	msg := incident.ErrorMessage(err, incident.RequestID(ctx))
+	if !logFault(ctx, log, err) {
 		tell(render.TextMessage(":warning: " + msg))
 		return work.OutcomeUserError
+	}
+	tell(render.TextMessage(":x: " + msg))
+	return work.OutcomeError
+}
+
+// logFault logs an error that is not the asker's to fix, under the
+// request's reference, and reports whether it was one.
+func logFault(ctx context.Context, log *slog.Logger, err error) bool {
+	ref := incident.RequestID(ctx)
+	switch incident.ErrorCode(err) {
+	case incident.Invalid, incident.NotFound, incident.Forbidden, incident.Conflict:
+		return false
 	case incident.Unavailable:
 		log.Warn("request failed: a dependency is down", "ref", ref, "err", err)
 	default:
 		log.Error("request failed", "ref", ref, "err", err)
 	}
-	tell(render.TextMessage(":x: " + msg))
-	return work.OutcomeError
+	return true
 }
 
 // validate checks the words against what the subcommand takes and finds its incident.

@@ -61,9 +61,7 @@ func (h *Handler) Interact(ctx context.Context, in Interaction) (map[string]stri
 	if row.form != nil {
 		inc, err := h.interactionIncident(ctx, row, sub, in)
 		if err != nil {
-			if code := incident.ErrorCode(err); code != incident.Invalid && code != incident.NotFound && code != incident.Conflict && code != incident.Forbidden {
-				log.Error("could not check a form", "ref", incident.RequestID(ctx), "err", err)
-			}
+			logFault(ctx, log, err)
 			return map[string]string{firstInput(in.Values): incident.ErrorMessage(err, incident.RequestID(ctx))}, nil
 		}
 		errs, do := row.form(ctx, in, inc)

@@ -59,22 +59,22 @@ func recordEffect(ctx context.Context, p redis.Pipeliner, n int64, effect string
 // Applied reports whether an incident holds an effect: whether a request
 // done again had written before its first run ended.
 func (s *Store) Applied(ctx context.Context, n int64, effect string) (bool, error) {
-	err := s.rdb.ZScore(ctx, effectsKey(n), effect).Err()
-	if errors.Is(err, redis.Nil) {
-		return false, nil
-	}
+	done, err := applied(ctx, s.rdb, n, effect)
 	if err != nil {
 		return false, fmt.Errorf("effects of %s: %w", incident.FormatRef(n), err)
 	}
-	return true, nil
+	return done, nil
 }
 
-// applied reports whether the incident already holds an effect.
-func applied(ctx context.Context, tx *redis.Tx, n int64, effect string) (bool, error) {
+// applied reports whether the incident already holds an effect, read
+// through the client or inside a transaction.
+func applied(ctx context.Context, r interface {
+	ZScore(ctx context.Context, key, member string) *redis.FloatCmd
+}, n int64, effect string) (bool, error) {
 	if effect == "" {
 		return false, nil
 	}
-	err := tx.ZScore(ctx, effectsKey(n), effect).Err()
+	err := r.ZScore(ctx, effectsKey(n), effect).Err()
 	if errors.Is(err, redis.Nil) {
 		return false, nil
 	}
@@ -148,7 +148,7 @@ func (s *Store) Create(ctx context.Context, inc *incident.Incident, events ...in
 			return nil
 		})
 		return err
-	}, key, effectsKey(inc.Number))
+	}, key) // an effect of Create or Update is written with the incident: watching it is enough
 	if errors.Is(err, redis.TxFailedErr) {
 		err = ErrExists // another writer created it between our check and EXEC
 	}
@@ -236,7 +236,7 @@ func (s *Store) Update(ctx context.Context, n int64, fn func(*incident.Incident)
 		return err
 	}
 	for range maxUpdateAttempts {
-		err := s.rdb.Watch(ctx, txn, key, effectsKey(n))
+		err := s.rdb.Watch(ctx, txn, key)
 		if errors.Is(err, redis.TxFailedErr) {
 			continue
 		}
