@@ -6,6 +6,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
+	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/commands"
 )
 
@@ -61,9 +62,14 @@ func interactionFrom(cb slack.InteractionCallback) commands.Interaction {
 	return in
 }
 
-// viewErrors is the answer that keeps a modal open with errors on its fields.
+// viewErrors is the answer that keeps a modal open with errors on its
+// fields. Slack shows them as plain text.
 func viewErrors(fieldErrors map[string]string) map[string]any {
-	return map[string]any{"response_action": "errors", "errors": fieldErrors}
+	safe := make(map[string]string, len(fieldErrors))
+	for k, v := range fieldErrors {
+		safe[k] = render.Label(v)
+	}
+	return map[string]any{"response_action": "errors", "errors": safe}
 }
 
 // reactionFrom picks a reaction_added out of an Events API delivery.

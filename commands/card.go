@@ -91,10 +91,5 @@ func notice(cfg config.File, inc *incident.Incident, outside bool) render.Notice
 
 // topic is the incident channel's one-line summary, within Slack's 250 characters.
 func topic(cfg config.File, inc *incident.Incident) string {
-	cmd := "no commander"
-	if c := inc.Commander(); c != "" {
-		cmd = "IC <@" + c + ">"
-	}
-	prefix := fmt.Sprintf("%s · %s · %s · %s · ", inc.Ref(), inc.Severity, inc.Phase.Title(), cmd)
-	return render.Truncate(prefix+render.Text(inc.Title), 250)
+	return render.Topic(render.Notice{Ref: inc.Ref(), Severity: inc.Severity, Phase: inc.Phase, Commander: inc.Commander(), Title: inc.Title})
 }

@@ -6,7 +6,6 @@ package commands
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -150,7 +149,7 @@ func (h *Handler) Handle(ctx context.Context, req Request) work.Result {
 	if !ok {
 		res.Name = "unknown"
 		res.Outcome = work.OutcomeUserError
-		h.respond(ctx, req, render.TextMessage(fmt.Sprintf("I don't know `/incident %s`. %s", render.Text(p.Name), h.helpHint())))
+		h.respond(ctx, req, render.Refusal(incident.Say("I don't know %s. %s", incident.Literal("/incident "+p.Name), h.helpHint())))
 		return res
 	}
 	if p.Name == "" {
@@ -158,7 +157,7 @@ func (h *Handler) Handle(ctx context.Context, req Request) work.Result {
 	}
 	if sub.run == nil {
 		res.Outcome = work.OutcomeUnavailable
-		h.respond(ctx, req, render.TextMessage(fmt.Sprintf("`/incident %s` is not available yet. %s", sub.name, h.helpHint())))
+		h.respond(ctx, req, render.Info(incident.Say("%s is not available yet. %s", incident.Literal("/incident "+sub.name), h.helpHint())))
 		return res
 	}
 	c := &call{sub: sub, req: req, parsed: p}
@@ -183,10 +182,10 @@ func (h *core) report(ctx context.Context, log *slog.Logger, err error, tell fun
 	}
 	msg := incident.ErrorMessage(err, incident.RequestID(ctx))
 	if !logFault(ctx, log, err) {
-		tell(render.TextMessage(":warning: " + msg))
+		tell(render.Refusal(msg))
 		return work.OutcomeUserError
 	}
-	tell(render.TextMessage(":x: " + msg))
+	tell(render.Failure(msg))
 	return work.OutcomeError
 }
 
@@ -209,7 +208,7 @@ func logFault(ctx context.Context, log *slog.Logger, err error) bool {
 func (h *Handler) validate(ctx context.Context, sub subcommand, c *call) error {
 	for _, f := range c.parsed.Flags {
 		if !slices.Contains(sub.flags, f) {
-			return incident.Errorf("`/incident %s` has no option `--%s`. %s", sub.name, render.Text(f), sub.usageHint())
+			return incident.Errorf("%s has no option %s. %s", incident.Literal("/incident "+sub.name), incident.Literal("--"+f), sub.usageHint())
 		}
 	}
 	if !sub.severity && len(c.parsed.Severities) > 0 {
@@ -243,7 +242,7 @@ func (h *Handler) validate(ctx context.Context, sub subcommand, c *call) error {
 		}
 	}
 	if inChannel == nil {
-		return incident.Errorf("This is not an incident channel, so say which incident: `/incident %s 42 …` or `/incident %s INC-42 …`. %s", sub.name, sub.name, sub.usageHint())
+		return incident.Errorf("This is not an incident channel, so say which incident: %s or %s. %s", incident.Literal("/incident "+sub.name+" 42 …"), incident.Literal("/incident "+sub.name+" INC-42 …"), sub.usageHint())
 	}
 	c.inc = inChannel
 	return h.checkOpen(ctx, sub, inChannel)
@@ -256,7 +255,7 @@ func (h *Handler) validate(ctx context.Context, sub subcommand, c *call) error {
 func (h *core) visibleIncident(ctx context.Context, n int64, user, channel string) (*incident.Incident, error) {
 	inc, err := h.store.Get(ctx, n)
 	if errors.Is(err, incident.ErrNotFound) || (err == nil && !h.maySee(inc, user, channel)) {
-		return nil, incident.Fail(incident.NotFound, "There is no incident %s that you can see. `/incident list` shows the open ones.", incident.FormatRef(n))
+		return nil, incident.Fail(incident.NotFound, "There is no incident %s that you can see. %s shows the open ones.", incident.FormatRef(n), incident.Literal("/incident list"))
 	}
 	return inc, err
 }
@@ -280,7 +279,7 @@ func (h *core) wroteBefore(ctx context.Context, n int64) bool {
 
 func (h *core) checkOpen(ctx context.Context, sub subcommand, inc *incident.Incident) error {
 	if sub.open && inc.Status != incident.Open && !h.wroteBefore(ctx, inc.Number) {
-		return incident.Fail(incident.Conflict, "%s is closed, so `/incident %s` no longer applies. Add lessons with `/incident lesson` until the postmortem is published.", inc.Ref(), sub.name)
+		return incident.Fail(incident.Conflict, "%s is closed, so %s no longer applies. Add lessons with %s until the postmortem is published.", inc.Ref(), incident.Literal("/incident "+sub.name), incident.Literal("/incident lesson"))
 	}
 	return nil
 }
@@ -300,4 +299,6 @@ func (h *Handler) lookup(name string) (subcommand, bool) {
 	return subcommand{}, false
 }
 
-func (h *core) helpHint() string { return "`/incident help` lists what you can do." }
+func (h *core) helpHint() incident.Sentence {
+	return incident.Say("%s lists what you can do.", incident.Literal("/incident help"))
+}

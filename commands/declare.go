@@ -37,7 +37,7 @@ func (h *Response) declare(ctx context.Context, c *call) error {
 			}
 		}
 		if _, ok := h.cfg.Severity(sev); !ok {
-			return incident.Errorf("There is no severity `%s`. Choose one of: %s.", render.Text(sev), h.severityList())
+			return incident.Errorf("There is no severity %s. Choose one of: %s.", incident.Literal(sev), h.severityList())
 		}
 	}
 
@@ -45,13 +45,13 @@ func (h *Response) declare(ctx context.Context, c *call) error {
 	for i, m := range p.Mentions {
 		mentioned[i] = m.UserID
 	}
-	text, err := h.declareIncident(ctx, declaration{
+	answer, err := h.declareIncident(ctx, declaration{
 		by: c.req.UserID, title: title, severity: sev, private: slices.Contains(p.Flags, "private"), invite: mentioned,
 	})
 	if err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, render.TextMessage(text))
+	h.respond(ctx, c.req, render.DeclaredMessage(answer))
 	return nil
 }
 
@@ -69,7 +69,7 @@ type declaration struct {
 
 // declareIncident records a new incident, creates its channel and sets it
 // up; it returns what to tell the declarer.
-func (h *Response) declareIncident(ctx context.Context, d declaration) (string, error) {
+func (h *Response) declareIncident(ctx context.Context, d declaration) (render.Declared, error) {
 	now := h.now()
 	members := []string{d.by}
 	for _, id := range h.cfg.Responders {
@@ -80,9 +80,10 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (string, 
 	}
 	members = slices.DeleteFunc(members, func(id string) bool { return id == h.botUserID })
 
+	var none render.Declared
 	n, err := h.store.NextNumber(ctx)
 	if err != nil {
-		return "", err
+		return none, err
 	}
 	inc := &incident.Incident{
 		Number: n, Title: d.title, Severity: d.severity, Phase: incident.Identification, Status: incident.Open,
@@ -95,12 +96,12 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (string, 
 		events = append(events, incident.Noted(now, d.by, d.description))
 	}
 	if err := h.store.Create(ctx, inc, events...); err != nil {
-		return "", err
+		return none, err
 	}
 	// Done again after a crash, the declare finds its incident as the first
 	// run left it, and does only what is missing.
 	if inc, err = h.store.Get(ctx, n); err != nil {
-		return "", err
+		return none, err
 	}
 	channelID, name := inc.ChannelID, inc.ChannelName
 	if channelID == "" {
@@ -109,39 +110,38 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (string, 
 	if err != nil {
 		ref := incident.RequestID(ctx)
 		h.log.Error("an incident is recorded without a channel", "incident", n, "ref", ref, "err", err)
-		return "", incident.Fail(incident.Unavailable, "%s is recorded, but Slack did not create its channel (ref %s). Create one by hand, or declare again.", inc.Ref(), ref)
+		return none, incident.Fail(incident.Unavailable, "%s is recorded, but Slack did not create its channel (ref %s). Create one by hand, or declare again.", inc.Ref(), ref)
 	}
 	inc, err = h.store.Update(ctx, n, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
 		i.ChannelID, i.ChannelName = channelID, name
 		return []incident.TimelineEvent{incident.ChannelCreated(h.now(), name)}, nil
 	})
 	if err != nil {
-		return "", err
+		return none, err
 	}
 
 	// The incident and its channel exist from here on; what follows is
 	// best effort, and anything that fails is reported to the declarer.
-	var problems []string
-	ref := incident.RequestID(ctx)
-	problem := func(what string, err error) {
-		problems = append(problems, what)
-		h.log.Warn("declare: could not "+what, "incident", n, "ref", ref, "err", err)
+	answer := render.Declared{Ref: inc.Ref(), ChannelID: channelID, Role: h.roleName(incident.CommanderRole), Private: inc.Private, ProblemRef: incident.RequestID(ctx)}
+	problem := func(what incident.Sentence, err error) {
+		answer.Problems = append(answer.Problems, what)
+		h.log.Warn("declare: could not "+what.String(), "incident", n, "ref", answer.ProblemRef, "err", err)
 	}
 	if err := h.chat.Invite(ctx, channelID, members); err != nil {
-		problem("invite "+strings.Join(mentionAll(members), ", "), err)
+		problem(incident.Say("invite %s", incident.Join(", ", userRefs(members)...)), err)
 	} else if err := h.store.AddEvents(ctx, n, incident.Invited(h.now(), "", members)); err != nil {
-		problem("record the invitations", err)
+		problem(incident.Say("record the invitations"), err)
 	}
 	if inc.CardTS != "" {
 		// posted and remembered by the first run
 	} else if ts, err := h.chat.Post(ctx, channelID, Card(h.cfg, inc)); err != nil {
-		problem("post the incident card", err)
+		problem(incident.Say("post the incident card"), err)
 	} else {
 		if _, err := h.record(ctx, n, func(i *incident.Incident) { i.CardTS = ts }); err != nil {
-			problem("remember the card", err)
+			problem(incident.Say("remember the card"), err)
 		}
 		if err := h.chat.Pin(ctx, channelID, ts); err != nil {
-			problem("pin the card", err)
+			problem(incident.Say("pin the card"), err)
 		}
 	}
 	h.postChecklist(ctx, inc, incident.Identification)
@@ -149,18 +149,11 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (string, 
 	h.reschedule(ctx, inc)
 	if h.cfg.StakeholderChannel != "" && !inc.Drill {
 		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, render.Announcement(notice(h.cfg, inc, true))); err != nil {
-			problem("announce it in <#"+h.cfg.StakeholderChannel+">", err)
+			problem(incident.Say("announce it in %s", incident.ChannelRef(h.cfg.StakeholderChannel)), err)
 		}
 	}
 
-	text := fmt.Sprintf(":white_check_mark: Declared *%s* in <#%s>. You are the %s.", inc.Ref(), channelID, render.Text(h.roleName(incident.CommanderRole)))
-	if inc.Private {
-		text += " The channel is private."
-	}
-	if len(problems) > 0 {
-		text += "\n:warning: I could not " + strings.Join(problems, "; ") + " (ref " + ref + ")."
-	}
-	return text, nil
+	return answer, nil
 }
 
 // createChannel creates <prefix>-<n>-<slug>, adding a suffix while Slack says the name is taken.
@@ -218,10 +211,10 @@ func appendUnique(list []string, id string) []string {
 	return append(list, id)
 }
 
-func mentionAll(ids []string) []string {
-	out := make([]string, len(ids))
+func userRefs(ids []string) []any {
+	out := make([]any, len(ids))
 	for i, id := range ids {
-		out[i] = render.User(id)
+		out[i] = incident.UserRef(id)
 	}
 	return out
 }

@@ -70,7 +70,7 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 		text string
 		want []string
 	}{
-		{"declare", []string{"needs a title", "Usage: `/incident declare <title> [sevN] [--private] [@people]`, for example `/incident declare Ransomware on file server sev1`."}},
+		{"declare", []string{"needs a title", "Usage: `/incident declare &lt;title&gt; [sevN] [--private] [@people]`, for example `/incident declare Ransomware on file server sev1`."}},
 		{"declare   sev1", []string{"needs a title"}},
 		{"declare Phish sev9", []string{"no severity `sev9`", "`sev1`", "`sev4`"}},
 		{"declare Phish sev1 sev2", []string{"one severity", "sev1 and sev2"}},
@@ -113,8 +113,8 @@ func TestHelpComesFromTheTable(t *testing.T) {
 		t.Errorf("outcome %q", res.Outcome)
 	}
 	for _, want := range []string{
-		"`/incident declare <title> [sevN] [--private] [@people]`", "`/incident status [number]`", "`/incident list`",
-		"`/incident phase <phase|next> [because <reason>]` — Move the incident to another phase; moving back needs a reason.", "`/incident close [summary]` — Close the incident: final broadcast, then the retro.", "`/incident drill [scenario]` — Start a practice incident. _(coming soon)_", "`sev1` Critical",
+		"`/incident declare &lt;title&gt; [sevN] [--private] [@people]`", "`/incident status [number]`", "`/incident list`",
+		"`/incident phase &lt;phase|next&gt; [because &lt;reason&gt;]` — Move the incident to another phase; moving back needs a reason.", "`/incident close [summary]` — Close the incident: final broadcast, then the retro.", "`/incident drill [scenario]` — Start a practice incident. _(coming soon)_", "`sev1` Critical",
 	} {
 		if !strings.Contains(shown, want) {
 			t.Errorf("help lacks %q:\n%s", want, shown)

@@ -62,7 +62,7 @@ func (h *Handler) Interact(ctx context.Context, in Interaction) (map[string]stri
 		inc, err := h.interactionIncident(ctx, row, sub, in)
 		if err != nil {
 			logFault(ctx, log, err)
-			return map[string]string{firstInput(in.Values): incident.ErrorMessage(err, incident.RequestID(ctx))}, nil
+			return map[string]string{firstInput(in.Values): render.SayLabel(incident.ErrorMessage(err, incident.RequestID(ctx)))}, nil
 		}
 		errs, do := row.form(ctx, in, inc)
 		if len(errs) > 0 || do == nil {
@@ -284,7 +284,7 @@ func textSubmission(in Interaction) (string, map[string]string) {
 		return "", map[string]string{InputText: "Write something first."}
 	}
 	if err := incident.TooLong("the text", text, incident.MaxTextChars); err != nil {
-		return "", map[string]string{InputText: incident.ErrorMessage(err, "")}
+		return "", map[string]string{InputText: render.SayLabel(incident.ErrorMessage(err, ""))}
 	}
 	return text, nil
 }
@@ -327,7 +327,7 @@ func (h *Response) assignSubmission(ctx context.Context, in Interaction, inc *in
 		}
 		if role.Key == incident.CommanderRole {
 			if err := inc.RequireLead(h.actor(in.UserID), "hand over the commander role"); err != nil {
-				return map[string]string{InputRole: incident.ErrorMessage(err, "")}, nil
+				return map[string]string{InputRole: render.SayLabel(incident.ErrorMessage(err, ""))}, nil
 			}
 		}
 	}
@@ -346,20 +346,20 @@ func (h *Response) declareSubmission(_ context.Context, in Interaction, _ *incid
 		return map[string]string{InputTitle: "An incident needs a title."}, nil
 	}
 	if err := incident.TooLong("the title", title, incident.MaxTitleChars); err != nil {
-		return map[string]string{InputTitle: incident.ErrorMessage(err, "")}, nil
+		return map[string]string{InputTitle: render.SayLabel(incident.ErrorMessage(err, ""))}, nil
 	}
 	if _, ok := h.cfg.Severity(sev); !ok {
 		return map[string]string{InputSeverity: "Choose one of the severities."}, nil
 	}
 	if err := incident.TooLong("the description", desc, incident.MaxTextChars); err != nil {
-		return map[string]string{InputDescription: incident.ErrorMessage(err, "")}, nil
+		return map[string]string{InputDescription: render.SayLabel(incident.ErrorMessage(err, ""))}, nil
 	}
 	d := declaration{by: in.UserID, title: title, severity: sev, description: desc,
 		private: strings.Contains(in.Values[InputPrivate], "private")}
 	return nil, func(ctx context.Context) error {
-		text, err := h.declareIncident(ctx, d)
+		answer, err := h.declareIncident(ctx, d)
 		if err == nil {
-			h.directTeller(in.UserID)(ctx)(render.TextMessage(text))
+			h.directTeller(in.UserID)(ctx)(render.DeclaredMessage(answer))
 		}
 		return err
 	}
@@ -418,5 +418,5 @@ func (h *Response) Reacted(ctx context.Context, r Reaction) work.Result {
 // double click) that it ran once already and was not run again.
 func (h *Handler) Repeated(ctx context.Context, userID, channelID, responseURL string) {
 	in := Interaction{UserID: userID, ChannelID: channelID, ResponseURL: responseURL}
-	h.teller(in)(ctx)(render.TextMessage(":information_source: That request was received before and has been handled; it was not run again."))
+	h.teller(in)(ctx)(render.Info(incident.Say("That request was received before and has been handled; it was not run again.")))
 }

@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -32,7 +31,7 @@ func (h *Response) phaseCmd(ctx context.Context, c *call) error {
 	if word != "next" {
 		p, ok := incident.ParsePhase(word)
 		if !ok {
-			return incident.Errorf("There is no phase `%s`. %s Phases: %s.", render.Text(word), c.sub.usageHint(), phaseList())
+			return incident.Errorf("There is no phase %s. %s Phases: %s.", incident.Literal(word), c.sub.usageHint(), phaseList())
 		}
 		target = p
 	}
@@ -40,16 +39,16 @@ func (h *Response) phaseCmd(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, render.TextMessage(fmt.Sprintf("%s is now in *%s*.", inc.Ref(), inc.Phase.Title())))
+	h.respond(ctx, c.req, render.Answer(incident.Say("%s is now in %s.", inc.Ref(), incident.Strong(inc.Phase.Title()))))
 	return nil
 }
 
-func phaseList() string {
-	names := make([]string, 0, 5)
+func phaseList() incident.Sentence {
+	var names []any
 	for _, p := range incident.Phases() {
-		names = append(names, "`"+string(p)+"`")
+		names = append(names, incident.Literal(p))
 	}
-	return strings.Join(names, ", ") + " or `next`"
+	return incident.Say("%s or %s", incident.Join(", ", names...), incident.Literal("next"))
 }
 
 // movePhase moves the incident to target, or to the next phase when target
@@ -150,7 +149,7 @@ func (h *Response) severityCmd(ctx context.Context, c *call) error {
 	}
 	sev, ok := h.cfg.Severity(c.parsed.Severities[0])
 	if !ok {
-		return incident.Errorf("There is no severity `%s`. Choose one of: %s.", render.Text(c.parsed.Severities[0]), h.severityList())
+		return incident.Errorf("There is no severity %s. Choose one of: %s.", incident.Literal(c.parsed.Severities[0]), h.severityList())
 	}
 	now := h.now()
 	inc, err := h.store.Update(ctx, c.inc.Number, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
@@ -161,7 +160,7 @@ func (h *Response) severityCmd(ctx context.Context, c *call) error {
 	}
 	h.reschedule(ctx, inc) // the new cadence applies from the last update
 	h.refresh(ctx, inc.Number)
-	h.respond(ctx, c.req, render.TextMessage(fmt.Sprintf("%s is now `%s`.", inc.Ref(), inc.Severity)))
+	h.respond(ctx, c.req, render.Answer(incident.Say("%s is now %s.", inc.Ref(), incident.Literal(inc.Severity))))
 	return nil
 }
 
@@ -173,13 +172,13 @@ func (h *Response) assignCmd(ctx context.Context, c *call) error {
 	}
 	role, ok := h.cfg.Role(strings.ToLower(c.parsed.Args[0]))
 	if !ok {
-		return incident.Errorf("There is no role `%s`. Roles: %s.", render.Text(c.parsed.Args[0]), h.roleList())
+		return incident.Errorf("There is no role %s. Roles: %s.", incident.Literal(c.parsed.Args[0]), h.roleList())
 	}
 	inc, err := h.assign(ctx, c.inc.Number, c.req.UserID, role.Key, c.parsed.Mentions[0].UserID)
 	if err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, render.TextMessage(fmt.Sprintf("%s is now the %s of %s.", render.User(inc.Roles[role.Key]), render.Text(role.Name), inc.Ref())))
+	h.respond(ctx, c.req, render.Answer(incident.Say("%s is now the %s of %s.", incident.UserRef(inc.Roles[role.Key]), role.Name, inc.Ref())))
 	return nil
 }
 
@@ -188,15 +187,14 @@ func (h *Response) assignCmd(ctx context.Context, c *call) error {
 func (h *Response) assign(ctx context.Context, n int64, actor, roleKey, user string) (*incident.Incident, error) {
 	role, ok := h.cfg.Role(roleKey)
 	if !ok {
-		return nil, incident.Errorf("There is no role `%s`. Roles: %s.", render.Text(roleKey), h.roleList())
+		return nil, incident.Errorf("There is no role %s. Roles: %s.", incident.Literal(roleKey), h.roleList())
 	}
 	if user != "" && user == h.botUserID {
 		return nil, incident.Errorf("I can't hold a role myself; name a person.")
 	}
 	now := h.now()
 	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
-		// The role name is for messages shown in Slack: escaped like any text.
-		return inc.Assign(now, h.actor(actor), incident.Role{Key: role.Key, Name: render.Text(role.Name)}, user)
+		return inc.Assign(now, h.actor(actor), incident.Role{Key: role.Key, Name: role.Name}, user)
 	})
 	if err != nil {
 		return nil, err
@@ -219,19 +217,19 @@ func (h *Response) unassignCmd(ctx context.Context, c *call) error {
 	}
 	role, ok := h.cfg.Role(strings.ToLower(c.parsed.Args[0]))
 	if !ok {
-		return incident.Errorf("There is no role `%s`. Roles: %s.", render.Text(c.parsed.Args[0]), h.roleList())
+		return incident.Errorf("There is no role %s. Roles: %s.", incident.Literal(c.parsed.Args[0]), h.roleList())
 	}
 	inc, err := h.assign(ctx, c.inc.Number, c.req.UserID, role.Key, "")
 	if err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, render.TextMessage(fmt.Sprintf("Nobody is the %s of %s now.", render.Text(role.Name), inc.Ref())))
+	h.respond(ctx, c.req, render.Answer(incident.Say("Nobody is the %s of %s now.", role.Name, inc.Ref())))
 	return nil
 }
 
 func (h *Response) rolesCmd(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) > 0 {
-		return incident.Errorf("`/incident roles` takes no arguments. %s", c.sub.usageHint())
+		return incident.Errorf("%s takes no arguments. %s", incident.Literal("/incident roles"), c.sub.usageHint())
 	}
 	roles := make([]render.RoleLine, len(h.cfg.Roles))
 	keys := make([]string, len(h.cfg.Roles))
@@ -242,28 +240,28 @@ func (h *Response) rolesCmd(ctx context.Context, c *call) error {
 	return nil
 }
 
-func (h *core) roleList() string {
-	keys := make([]string, len(h.cfg.Roles))
+func (h *core) roleList() incident.Sentence {
+	keys := make([]any, len(h.cfg.Roles))
 	for i, r := range h.cfg.Roles {
-		keys[i] = "`" + r.Key + "` (" + render.Text(r.Name) + ")"
+		keys[i] = incident.Say("%s (%s)", incident.Literal(r.Key), r.Name)
 	}
-	return strings.Join(keys, ", ")
+	return incident.Join(", ", keys...)
 }
 
 // roleExpectations says what the built-in roles are for; other roles get a generic line.
-var roleExpectations = map[string]string{
-	"commander": "You lead the response: decide, delegate and keep the incident moving. Changing the severity, moving back a phase and closing are yours.",
-	"comms":     "You keep stakeholders informed: post `/incident update` on the cadence for the severity; I remind you before each update is due.",
-	"tech":      "You lead the technical investigation and the fix: scope, containment, eradication and recovery.",
-	"scribe":    "You keep the record: `/incident note` what is decided and found, and pin key messages with :pushpin:.",
+var roleExpectations = map[string]incident.Sentence{
+	"commander": incident.Say("You lead the response: decide, delegate and keep the incident moving. Changing the severity, moving back a phase and closing are yours."),
+	"comms":     incident.Say("You keep stakeholders informed: post %s on the cadence for the severity; I remind you before each update is due.", incident.Literal("/incident update")),
+	"tech":      incident.Say("You lead the technical investigation and the fix: scope, containment, eradication and recovery."),
+	"scribe":    incident.Say("You keep the record: %s what is decided and found, and pin key messages with :pushpin:.", incident.Literal("/incident note")),
 }
 
 func roleBriefing(inc *incident.Incident, key, name string) render.Message {
 	expect, ok := roleExpectations[key]
 	if !ok {
-		expect = "The commander will tell you what they need from you."
+		expect = incident.Say("The commander will tell you what they need from you.")
 	}
-	return render.TextMessage(fmt.Sprintf("You are now the *%s* of *%s* in <#%s>.\n%s", render.Text(name), inc.Ref(), inc.ChannelID, expect))
+	return render.Answer(incident.Say("You are now the %s of %s in %s.\n%s", incident.Strong(name), incident.Strong(inc.Ref()), incident.ChannelRef(inc.ChannelID), expect))
 }
 
 // --- updates, notes, pins ---
@@ -276,7 +274,7 @@ func (h *Response) updateCmd(ctx context.Context, c *call) error {
 	if err := h.postUpdate(ctx, c.inc.Number, c.req.UserID, text); err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, render.TextMessage("Update posted."))
+	h.respond(ctx, c.req, render.Answer(incident.Say("Update posted.")))
 	return nil
 }
 
@@ -318,7 +316,7 @@ func (h *Response) noteCmd(ctx context.Context, c *call) error {
 	if err := h.addNote(ctx, c.inc.Number, c.req.UserID, text); err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, render.TextMessage(fmt.Sprintf("Noted on the timeline of %s.", c.inc.Ref())))
+	h.respond(ctx, c.req, render.Answer(incident.Say("Noted on the timeline of %s.", c.inc.Ref())))
 	return nil
 }
 

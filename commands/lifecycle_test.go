@@ -95,7 +95,7 @@ func TestPhaseRules(t *testing.T) {
 	}{
 		{"UBOB", "phase eradication", "is now in *Eradication*", incident.Eradication},
 		{"UBOB", "phase eradication", "already in Eradication", incident.Eradication},
-		{"UALICE", "phase containment", "needs a reason: `/incident phase containment because <reason>`", incident.Eradication},
+		{"UALICE", "phase containment", "needs a reason: `/incident phase containment because &lt;reason&gt;`", incident.Eradication},
 		{"UBOB", "phase containment because reinfection found", "Only the incident commander (<@UALICE>) or an admin can move the phase back", incident.Eradication},
 		{"UDAVE", "phase containment because reinfection found", "is now in *Containment*", incident.Containment},
 		{"UBOB", "phase", "Which phase?", incident.Containment},
@@ -139,7 +139,7 @@ func TestRolesAndSeverityErrors(t *testing.T) {
 	ch := e.declare(t, "Account takeover")
 	tests := []struct{ user, text, want string }{
 		{"UBOB", "assign boss <@UCAROL>", "There is no role `boss`. Roles: `commander` (Incident Commander), `comms`"},
-		{"UBOB", "assign comms", "Name one role and one person. Usage: `/incident assign <role> <@user>`"},
+		{"UBOB", "assign comms", "Name one role and one person. Usage: `/incident assign &lt;role&gt; &lt;@user&gt;`"},
 		{"UBOB", "assign comms <@UCAROL> <@UDAVE>", "Name one role and one person"},
 		{"UBOB", "assign commander <@UBOB>", "Only the incident commander (<@UALICE>) or an admin can hand over the commander role"},
 		{"UBOB", "assign comms <@UBOT>", "I can't hold a role myself"},

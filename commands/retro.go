@@ -62,8 +62,8 @@ func (h *Retro) closeCmd(ctx context.Context, c *call) error {
 	}
 	h.refresh(ctx, inc.Number)
 	h.promptRetro(ctx, inc)
-	h.respond(ctx, c.req, render.TextMessage(fmt.Sprintf("Closed %s after %s. The retro is open until %s; then the postmortem is published (or now, with `/incident postmortem`).",
-		inc.Ref(), shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt)), render.Date(inc.RetroDeadline, "{date_short_pretty} {time}"))))
+	h.respond(ctx, c.req, render.Answer(incident.Say("Closed %s after %s. The retro is open until %s; then the postmortem is published (or now, with %s).",
+		inc.Ref(), shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt)), incident.Moment(inc.RetroDeadline), incident.Literal("/incident postmortem"))))
 	return nil
 }
 
@@ -126,7 +126,7 @@ func (h *Retro) lessonCmd(ctx context.Context, c *call) error {
 	if err := h.addLessons(ctx, c.inc.Number, l, nil); err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, render.TextMessage(fmt.Sprintf("Thanks: your lesson is recorded for the postmortem of %s.", c.inc.Ref())))
+	h.respond(ctx, c.req, render.Answer(incident.Say("Thanks: your lesson is recorded for the postmortem of %s.", c.inc.Ref())))
 	return nil
 }
 
@@ -154,7 +154,7 @@ func (h *Retro) addLessons(ctx context.Context, n int64, l incident.Lesson, acti
 	if err != nil {
 		return err
 	}
-	var parts []string
+	var parts []any
 	for _, p := range []struct {
 		text, label string
 	}{{l.WentWell, "went well"}, {l.WentWrong, "went wrong"}, {l.Improve, "to improve"}} {
@@ -163,9 +163,9 @@ func (h *Retro) addLessons(ctx context.Context, n int64, l incident.Lesson, acti
 		}
 	}
 	if len(actions) > 0 {
-		parts = append(parts, fmt.Sprintf("%d follow-up action(s)", len(actions)))
+		parts = append(parts, incident.Say("%d follow-up action(s)", len(actions)))
 	}
-	if _, err := h.chat.Post(ctx, inc.ChannelID, render.TextMessage(fmt.Sprintf(":memo: %s added lessons learned: %s.", render.User(l.Author), strings.Join(parts, ", ")))); err != nil {
+	if _, err := h.chat.Post(ctx, inc.ChannelID, render.Remark(incident.Say("%s added lessons learned: %s.", incident.UserRef(l.Author), incident.Join(", ", parts...)))); err != nil {
 		h.log.Warn("could not show the lesson in the channel", "incident", n, "err", err)
 	}
 	return nil
@@ -264,11 +264,11 @@ func (h *Retro) runRetro(ctx context.Context, inc *incident.Incident, now time.T
 
 func (h *Retro) postmortemCmd(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) > 0 {
-		return incident.Errorf("`/incident postmortem` takes no arguments. %s", c.sub.usageHint())
+		return incident.Errorf("%s takes no arguments. %s", incident.Literal("/incident postmortem"), c.sub.usageHint())
 	}
 	switch c.inc.Status {
 	case incident.Open:
-		return incident.Errorf("%s is still open. Close it with `/incident close [summary]`; the postmortem follows the retro.", c.inc.Ref())
+		return incident.Errorf("%s is still open. Close it with %s; the postmortem follows the retro.", c.inc.Ref(), incident.Literal("/incident close [summary]"))
 	case incident.Resolved, incident.Closed:
 		if c.inc.Status == incident.Closed && !incident.IsRedo(ctx) {
 			break // published: show it (a redo finishes telling and archiving)
@@ -288,12 +288,7 @@ func (h *Retro) postmortemCmd(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	head := fmt.Sprintf("*Postmortem of %s*, published %s", inc.Ref(), render.Date(inc.ClosedAt, "{date_short_pretty} {time}"))
-	if inc.PostmortemLink != "" {
-		head += ": <" + inc.PostmortemLink + "|open the document>"
-	}
-	h.respond(ctx, c.req, render.Message{Text: "Postmortem of " + inc.Ref(), Blocks: []render.Block{
-		render.Section(head), render.Section("```" + render.Text(render.Plain(render.Truncate(strings.ReplaceAll(md, "```", "'''"), render.MaxSectionText-200))) + "```")}})
+	h.respond(ctx, c.req, render.PostmortemShown(inc.Ref(), inc.ClosedAt, inc.PostmortemLink, md))
 	return nil
 }
 
@@ -393,7 +388,7 @@ func (h *Retro) compileAndUpload(ctx context.Context, inc *incident.Incident) (*
 
 func (h *Retro) actionsCmd(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) > 0 {
-		return incident.Errorf("`/incident actions` takes no arguments. %s", c.sub.usageHint())
+		return incident.Errorf("%s takes no arguments. %s", incident.Literal("/incident actions"), c.sub.usageHint())
 	}
 	incs, err := h.store.WithOpenFollowUps(ctx)
 	if err != nil {
@@ -424,18 +419,18 @@ func (h *Retro) followUpDone(ctx context.Context, in Interaction, inc *incident.
 	}
 	n := inc.Number
 	now := h.now()
-	var text string
+	var done incident.Sentence
 	_, err = h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
 		f, events, err := inc.MarkFollowUpDone(now, h.actor(in.UserID), fid)
 		if err == nil {
-			text = fmt.Sprintf("%s #%d marked done: %s", inc.Ref(), fid, f.Text)
+			done = incident.Say("%s #%d marked done: %s", inc.Ref(), fid, f.Text)
 		}
 		return events, err
 	})
 	if err != nil {
 		return err
 	}
-	h.teller(in)(ctx)(render.TextMessage(":white_check_mark: " + render.Text(text)))
+	h.teller(in)(ctx)(render.Done(done))
 	return nil
 }
 

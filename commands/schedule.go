@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"time"
@@ -172,7 +171,7 @@ func (h *Cadence) sendNudge(ctx context.Context, inc *incident.Incident, updateD
 // channel, where a private incident shows only its number, severity and phase.
 func ScheduledUpdate(cfg config.File, inc *incident.Incident, forStakeholders bool) render.Message {
 	if forStakeholders && inc.Private {
-		return render.TextMessage(fmt.Sprintf(":lock: *%s* · private incident · `%s` · %s", inc.Ref(), inc.Severity, inc.Phase.Title()))
+		return render.PrivateStatus(render.Notice{Ref: inc.Ref(), Severity: inc.Severity, Phase: inc.Phase, Private: true})
 	}
 	return render.ScheduledUpdate(cardView(cfg, inc), inc.ChannelID)
 }

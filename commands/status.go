@@ -12,7 +12,7 @@ import (
 
 func (h *Response) status(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) > 0 {
-		return incident.Errorf("`/incident status` takes only an incident number. %s", c.sub.usageHint())
+		return incident.Errorf("%s takes only an incident number. %s", incident.Literal("/incident status"), c.sub.usageHint())
 	}
 	h.respond(ctx, c.req, Card(h.cfg, c.inc))
 	return nil
@@ -20,7 +20,7 @@ func (h *Response) status(ctx context.Context, c *call) error {
 
 func (h *Response) list(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) > 0 {
-		return incident.Errorf("`/incident list` takes no arguments. %s", c.sub.usageHint())
+		return incident.Errorf("%s takes no arguments. %s", incident.Literal("/incident list"), c.sub.usageHint())
 	}
 	open, err := h.store.ListOpen(ctx)
 	if err != nil {

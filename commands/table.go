@@ -2,10 +2,10 @@ package commands
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/incidentbot/incidentbot/bot/render"
+	"github.com/incidentbot/incidentbot/incident"
 )
 
 // subcommand is one row of the /incident table; help and usage errors are derived from it.
@@ -27,12 +27,11 @@ func (s subcommand) usage() string {
 }
 
 // usageHint is the right form, appended to every usage error.
-func (s subcommand) usageHint() string {
-	hint := "Usage: `" + s.usage() + "`"
-	if s.example != "" {
-		hint += ", for example `/incident " + s.name + " " + s.example + "`"
+func (s subcommand) usageHint() incident.Sentence {
+	if s.example == "" {
+		return incident.Say("Usage: %s.", incident.Literal(s.usage()))
 	}
-	return hint + "."
+	return incident.Say("Usage: %s, for example %s.", incident.Literal(s.usage()), incident.Literal("/incident "+s.name+" "+s.example))
 }
 
 // subcommands is the table. A nil run answers "not available yet".
@@ -61,31 +60,23 @@ func (h *Handler) subcommands() []subcommand {
 }
 
 func (h *Handler) help(ctx context.Context, c *call) error {
-	var b strings.Builder
-	b.WriteString("*`/incident` — incident response in Slack*\n")
+	help := render.Help{Severities: h.severityList()}
 	for _, s := range h.table {
-		if s.name == "" {
-			continue
+		if s.name != "" {
+			help.Commands = append(help.Commands, render.HelpLine{Usage: s.usage(), Summary: s.summary, Soon: s.run == nil})
 		}
-		soon := ""
-		if s.run == nil {
-			soon = " _(coming soon)_"
-		}
-		fmt.Fprintf(&b, "• `%s` — %s%s\n", s.usage(), s.summary, soon)
 	}
-	b.WriteString("\nInside an incident channel, commands act on its incident; elsewhere give the number first (`42` or `INC-42`).")
-	b.WriteString("\nSeverities: " + h.severityList())
-	h.respond(ctx, c.req, render.TextMessage(b.String()))
+	h.respond(ctx, c.req, render.HelpMessage(help))
 	return nil
 }
 
-func (h *core) severityList() string {
-	parts := make([]string, len(h.cfg.Severities))
+func (h *core) severityList() incident.Sentence {
+	parts := make([]any, len(h.cfg.Severities))
 	for i, s := range h.cfg.Severities {
-		parts[i] = "`" + s.Name + "`"
+		parts[i] = incident.Literal(s.Name)
 		if s.Description != "" {
-			parts[i] += " " + render.Text(s.Description)
+			parts[i] = incident.Say("%s %s", incident.Literal(s.Name), s.Description)
 		}
 	}
-	return strings.Join(parts, " · ")
+	return incident.Join(" · ", parts...)
 }

@@ -20,12 +20,12 @@ func (h *Response) timelineCmd(ctx context.Context, c *call) error {
 		args = args[1:]
 	}
 	if len(args) > 1 {
-		return incident.Errorf("`/incident timeline` takes at most a page number. %s", c.sub.usageHint())
+		return incident.Errorf("%s takes at most a page number. %s", incident.Literal("/incident timeline"), c.sub.usageHint())
 	}
 	if len(args) == 1 {
 		p, err := strconv.Atoi(args[0])
 		if err != nil || p < 1 {
-			return incident.Errorf("`%s` is not a page number. %s", render.Text(args[0]), c.sub.usageHint())
+			return incident.Errorf("%s is not a page number. %s", incident.Literal(args[0]), c.sub.usageHint())
 		}
 		page = p
 	}

@@ -3,7 +3,6 @@ package incident
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"strconv"
 	"sync/atomic"
@@ -27,19 +26,19 @@ const (
 // who made the request as it is.
 type Error struct {
 	Code Code
-	Msg  string
+	Msg  Sentence
 }
 
-func (e *Error) Error() string { return e.Msg }
+func (e *Error) Error() string { return e.Msg.String() }
 
 // Errorf builds an Invalid error: the request must be fixed by the asker.
 func Errorf(format string, args ...any) error {
-	return &Error{Code: Invalid, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Code: Invalid, Msg: Say(format, args...)}
 }
 
 // Fail builds an error with a code and a safe message.
 func Fail(code Code, format string, args ...any) error {
-	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Msg: Say(format, args...)}
 }
 
 // ErrNotFound is returned when an incident does not exist.
@@ -67,18 +66,18 @@ func ErrorCode(err error) Code {
 // ErrorMessage is what the asker may read about err: the message of a
 // domain error; for anything else a message that names no cause, with the
 // request's reference so that the log entry can be found.
-func ErrorMessage(err error, ref string) string {
+func ErrorMessage(err error, ref string) Sentence {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Msg
 	}
 	switch ErrorCode(err) {
 	case NotFound:
-		return "That was not found."
+		return Say("That was not found.")
 	case Unavailable:
-		return fmt.Sprintf("incidentbot cannot reach its store or Slack right now; nothing more was changed. Try again in a moment (ref %s).", ref)
+		return Say("incidentbot cannot reach its store or Slack right now; nothing more was changed. Try again in a moment (ref %s).", ref)
 	}
-	return fmt.Sprintf("Something went wrong (ref %s). Nothing more was changed; try again in a moment.", ref)
+	return Say("Something went wrong (ref %s). Nothing more was changed; try again in a moment.", ref)
 }
 
 type requestKey struct{}

@@ -282,7 +282,7 @@ func (i *Incident) EnsureOpen(what string) error {
 	if i.Status == Open {
 		return nil
 	}
-	return Fail(Conflict, "%s is closed, so %s no longer applies. Add lessons with `/incident lesson` until the postmortem is published.", i.Ref(), what)
+	return Fail(Conflict, "%s is closed, so %s no longer applies. Add lessons with %s until the postmortem is published.", i.Ref(), what, Literal("/incident lesson"))
 }
 
 // VisibleTo reports whether a user may see the incident: anyone may see a

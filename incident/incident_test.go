@@ -114,7 +114,7 @@ func TestTooLongAndHumanDuration(t *testing.T) {
 	if err := TooLong("the note", strings.Repeat("é", 10), 10); err != nil {
 		t.Errorf("10 characters (20 bytes) of 10: %v", err)
 	}
-	if err := TooLong("the note", strings.Repeat("a", 11), 10); ErrorCode(err) != Invalid || ErrorMessage(err, "") != "The note is 11 characters long; keep it to 10." {
+	if err := TooLong("the note", strings.Repeat("a", 11), 10); ErrorCode(err) != Invalid || ErrorMessage(err, "").String() != "The note is 11 characters long; keep it to 10." {
 		t.Errorf("11 of 10: %v", err)
 	}
 	for d, want := range map[time.Duration]string{
@@ -123,6 +123,26 @@ func TestTooLongAndHumanDuration(t *testing.T) {
 		if got := HumanDuration(d); got != want {
 			t.Errorf("HumanDuration(%s) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+func TestSentenceMarksItsParts(t *testing.T) {
+	s := Say("%s is the %s of %s; type %s (%d left, %s)", UserRef("U1"), "<!here> lead", Strong("INC-7"),
+		Literal("/incident note"), 3, Join(", ", ChannelRef("C1"), "a & b"))
+	p := Parts{
+		Text:    func(s string) string { return strings.ReplaceAll(s, "<", "&lt;") },
+		User:    func(id string) string { return "[user " + id + "]" },
+		Channel: func(id string) string { return "[channel " + id + "]" },
+		Literal: func(s string) string { return "[code " + s + "]" },
+		Strong:  func(s string) string { return "[strong " + s + "]" },
+		Moment:  func(t time.Time) string { return t.Format(time.RFC3339) },
+	}
+	want := "[user U1] is the &lt;!here> lead of [strong INC-7]; type [code /incident note] (3 left, [channel C1], a & b)"
+	if got := s.Draw(p); got != want {
+		t.Errorf("Draw:\n got %s\nwant %s", got, want)
+	}
+	if got, want := s.String(), `@U1 is the <!here> lead of INC-7; type "/incident note" (3 left, #C1, a & b)`; got != want {
+		t.Errorf("String:\n got %s\nwant %s", got, want)
 	}
 }
 
@@ -141,7 +161,7 @@ func TestErrorCodes(t *testing.T) {
 		if got := ErrorCode(tc.err); got != tc.code {
 			t.Errorf("%v: code %s, want %s", tc.err, got, tc.code)
 		}
-		if msg := ErrorMessage(tc.err, "r1"); !strings.Contains(msg, tc.safe) || strings.Contains(msg, "10.0.0.1") {
+		if msg := ErrorMessage(tc.err, "r1").String(); !strings.Contains(msg, tc.safe) || strings.Contains(msg, "10.0.0.1") {
 			t.Errorf("%v: message %q", tc.err, msg)
 		}
 	}

@@ -28,7 +28,7 @@ func (i *Incident) RequireLead(a Actor, what string) error {
 	if i.MayLead(a) {
 		return nil
 	}
-	return Fail(Forbidden, "Only the incident commander (<@%s>) or an admin can %s in %s.", i.Commander(), what, i.Ref())
+	return Fail(Forbidden, "Only the incident commander (%s) or an admin can %s in %s.", UserRef(i.Commander()), what, i.Ref())
 }
 
 // Move moves the incident to phase to, or to the next phase when to is "".
@@ -58,7 +58,7 @@ func (i *Incident) Move(at time.Time, a Actor, to Phase, reason string, seen Pha
 			return nil, err
 		}
 		if reason == "" {
-			return nil, Errorf("Moving %s back from %s to %s needs a reason: `/incident phase %s because <reason>`.", i.Ref(), i.Phase.Title(), to.Title(), to)
+			return nil, Errorf("Moving %s back from %s to %s needs a reason: %s.", i.Ref(), i.Phase.Title(), to.Title(), Literal("/incident phase "+string(to)+" because <reason>"))
 		}
 		why = reason
 	}
@@ -98,7 +98,7 @@ func (i *Incident) Assign(at time.Time, a Actor, role Role, user string) ([]Time
 	case user == "" && prev == "":
 		return nil, Errorf("Nobody is the %s of %s.", role.Name, i.Ref())
 	case user != "" && prev == user:
-		return nil, Errorf("<@%s> is already the %s of %s.", user, role.Name, i.Ref())
+		return nil, Errorf("%s is already the %s of %s.", UserRef(user), role.Name, i.Ref())
 	}
 	if i.Roles == nil {
 		i.Roles = map[string]string{}
@@ -147,7 +147,7 @@ func (i *Incident) MarkFollowUpDone(at time.Time, a Actor, id int) (*FollowUp, [
 	case f.Done:
 		return nil, nil, Fail(Conflict, "%s #%d is already done.", i.Ref(), id)
 	case f.Owner != "" && f.Owner != a.ID && !a.Admin:
-		return nil, nil, Fail(Forbidden, "Only its owner (<@%s>) or an admin can mark %s #%d done.", f.Owner, i.Ref(), id)
+		return nil, nil, Fail(Forbidden, "Only its owner (%s) or an admin can mark %s #%d done.", UserRef(f.Owner), i.Ref(), id)
 	}
 	f.Done, f.DoneBy, f.DoneAt = true, a.ID, at
 	return f, []TimelineEvent{FollowUpDone(at, a.ID, id)}, nil

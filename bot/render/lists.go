@@ -113,3 +113,31 @@ func RoleHolders(ref string, roles []RoleLine, keys []string) Message {
 	b.WriteString("\nAssign with `/incident assign <role> @person`.")
 	return TextMessage(b.String())
 }
+
+// Help is what /incident help shows.
+type Help struct {
+	Commands   []HelpLine
+	Severities incident.Sentence
+}
+
+// HelpLine is one subcommand in the help.
+type HelpLine struct {
+	Usage, Summary string
+	Soon           bool // listed but not available yet
+}
+
+// HelpMessage draws the help.
+func HelpMessage(h Help) Message {
+	var b strings.Builder
+	b.WriteString("*`/incident` — incident response in Slack*\n")
+	for _, c := range h.Commands {
+		soon := ""
+		if c.Soon {
+			soon = " _(coming soon)_"
+		}
+		b.WriteString("• " + Code(c.Usage) + " — " + Text(c.Summary) + soon + "\n")
+	}
+	b.WriteString("\nInside an incident channel, commands act on its incident; elsewhere give the number first (`42` or `INC-42`).")
+	b.WriteString("\nSeverities: " + Say(h.Severities))
+	return TextMessage(b.String())
+}

@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/incidentbot/incidentbot/incident"
@@ -75,4 +76,60 @@ func PostmortemPublished(n Notice) Message {
 	}
 	return TextMessage(fmt.Sprintf(":page_facing_up: *Postmortem of %s: %s*\nResolved in %s · %d lessons · %d follow-up actions · <%s|read it>",
 		n.Ref, Text(Truncate(n.Title, 300)), incident.HumanDuration(n.OpenFor), n.Lessons, n.FollowUps, n.Link))
+}
+
+// Declared is what the declarer is told: where their incident is, and
+// what could not be set up.
+type Declared struct {
+	Ref, ChannelID, Role string
+	Private              bool
+	Problems             []incident.Sentence // each what could not be done: "pin the card"
+	ProblemRef           string              // the request's reference, for the log
+}
+
+// DeclaredMessage draws the answer to a declare.
+func DeclaredMessage(d Declared) Message {
+	text := ":white_check_mark: Declared *" + Text(d.Ref) + "* in " + Channel(d.ChannelID) + ". You are the " + Text(d.Role) + "."
+	if d.Private {
+		text += " The channel is private."
+	}
+	if len(d.Problems) > 0 {
+		parts := make([]any, len(d.Problems))
+		for i, p := range d.Problems {
+			parts[i] = p
+		}
+		text += "\n:warning: I could not " + Say(incident.Join("; ", parts...)) + " (ref " + Text(d.ProblemRef) + ")."
+	}
+	return TextMessage(text)
+}
+
+// PrivateStatus is the bot's scheduled status of a private incident outside
+// its channel: its number, severity and phase, nothing else.
+func PrivateStatus(n Notice) Message {
+	return TextMessage(":lock: *" + Text(n.Ref) + "* · private incident · " + Code(n.Severity) + " · " + Text(n.Phase.Title()))
+}
+
+// maxTopic is Slack's limit on a channel topic.
+const maxTopic = 250
+
+// Topic is an incident channel's one-line summary.
+func Topic(n Notice) string {
+	cmd := "no commander"
+	if n.Commander != "" {
+		cmd = "IC " + User(n.Commander)
+	}
+	prefix := Text(n.Ref) + " · " + Text(n.Severity) + " · " + Text(n.Phase.Title()) + " · " + cmd + " · "
+	return Truncate(prefix+Text(n.Title), maxTopic)
+}
+
+// PostmortemShown shows a published postmortem (markdown) to one person,
+// as a code block cut to fit one section.
+func PostmortemShown(ref string, published time.Time, link, markdown string) Message {
+	head := "*Postmortem of " + Text(ref) + "*, published " + Date(published, "{date_short_pretty} {time}")
+	if link != "" {
+		head += ": <" + link + "|open the document>"
+	}
+	body := Truncate(strings.ReplaceAll(markdown, "```", "'''"), MaxSectionText-200)
+	return Message{Text: "Postmortem of " + Text(ref), Blocks: []Block{
+		Section(head), Section("```" + Text(Plain(body)) + "```")}}
 }
