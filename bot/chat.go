@@ -175,7 +175,8 @@ func (c *Chat) guard(method string, msg render.Message) render.Message {
 }
 
 func msgOptions(msg render.Message) ([]slack.MsgOption, error) {
-	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false)}
+	// No parsing and no linked names: only the markup the bot wrote comes alive.
+	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false), slack.MsgOptionParse(false), slack.MsgOptionLinkNames(false)}
 	if len(msg.Blocks) > 0 {
 		blocks, err := toBlocks(msg.Blocks)
 		if err != nil {

@@ -22,6 +22,9 @@ type App interface {
 	Reacted(ctx context.Context, r commands.Reaction) work.Result
 	// Repeated tells a person who sent a request again that it ran once already.
 	Repeated(ctx context.Context, userID, channelID, responseURL string)
+	// Refused tells a person that a form they sent, checked again when it
+	// was done late, no longer passes, and why.
+	Refused(ctx context.Context, in commands.Interaction, fieldErrors map[string]string) work.Result
 }
 
 // Kinds of journaled request.
@@ -67,10 +70,12 @@ func NewGate(app App, dispatcher func(redo map[string]work.Redo) *work.Dispatche
 			if json.Unmarshal(payload, &in) != nil {
 				return nil
 			}
-			if errs, w := app.Interact(ctx, in); len(errs) == 0 {
-				return w
+			errs, w := app.Interact(ctx, in)
+			if len(errs) > 0 {
+				// Its form closed long ago: the answer goes to the person instead.
+				return func(ctx context.Context) work.Result { return app.Refused(ctx, in, errs) }
 			}
-			return nil
+			return w
 		},
 	})
 	return g

@@ -284,6 +284,38 @@ func (h *core) checkOpen(ctx context.Context, sub subcommand, inc *incident.Inci
 	return nil
 }
 
+// postMemory is how long the posts of a request are remembered: far
+// longer than a request waits in the journal to be done again.
+const postMemory = 24 * time.Hour
+
+// postOnce posts msg once per request: the first run notes each post it
+// makes (what names it within the request), and a request done again
+// after a crash skips those, so nobody is told the same thing twice. A
+// post made just before a crash, not yet noted, is made again: Slack has
+// no way to ask whether a message was posted.
+func (h *core) postOnce(ctx context.Context, what, channelID string, msg render.Message) error {
+	id := incident.RequestID(ctx)
+	if id == "" {
+		_, err := h.chat.Post(ctx, channelID, msg)
+		return err
+	}
+	name := "posted:" + id + ":" + what
+	if incident.IsRedo(ctx) {
+		if first, err := h.store.Once(ctx, name, postMemory); err == nil && !first {
+			return nil // the first run posted it
+		}
+		_, err := h.chat.Post(ctx, channelID, msg)
+		return err
+	}
+	if _, err := h.chat.Post(ctx, channelID, msg); err != nil {
+		return err
+	}
+	if _, err := h.store.Once(ctx, name, postMemory); err != nil {
+		h.log.Warn("could not note a post; if this request is done again it is posted again", "post", what, "err", err)
+	}
+	return nil
+}
+
 func (h *core) respond(ctx context.Context, req Request, msg render.Message) {
 	if err := h.chat.Respond(ctx, req.ResponseURL, msg); err != nil {
 		h.log.Error("could not answer the user", "user", req.UserID, "err", err)

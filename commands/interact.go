@@ -3,6 +3,8 @@ package commands
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -323,7 +325,7 @@ func (h *Response) assignSubmission(ctx context.Context, in Interaction, inc *in
 	// it left itself, so it skips them.
 	if !h.wroteBefore(ctx, inc.Number) {
 		if inc.Roles[role.Key] == user {
-			return map[string]string{InputUser: "They already are the " + role.Name + "."}, nil
+			return map[string]string{InputUser: render.SayLabel(incident.Say("They already are the %s.", role.Name))}, nil
 		}
 		if role.Key == incident.CommanderRole {
 			if err := inc.RequireLead(h.actor(in.UserID), "hand over the commander role"); err != nil {
@@ -412,6 +414,19 @@ func (h *Response) Reacted(ctx context.Context, r Reaction) work.Result {
 		res.Outcome = work.OutcomeError
 	}
 	return res
+}
+
+// Refused tells a person that a form they sent could not be done: it was
+// acknowledged, then done late (its replica died first) and no longer
+// passes its checks. The form is gone, so the reasons come by direct message.
+func (h *Handler) Refused(ctx context.Context, in Interaction, fieldErrors map[string]string) work.Result {
+	reasons := make([]any, 0, len(fieldErrors))
+	for _, k := range slices.Sorted(maps.Keys(fieldErrors)) {
+		reasons = append(reasons, fieldErrors[k])
+	}
+	h.directTeller(in.UserID)(ctx)(render.Refusal(incident.Say("What you sent in a form a while ago was not done: %s Nothing was changed.",
+		incident.Join(" ", reasons...))))
+	return work.Result{Name: "view:refused", Outcome: work.OutcomeUserError}
 }
 
 // Repeated tells a person who sent a request again (a replay, a retry, a

@@ -203,7 +203,7 @@ func (h *Response) assign(ctx context.Context, n int64, actor, roleKey, user str
 		if err := h.chat.Invite(ctx, inc.ChannelID, []string{user}); err != nil {
 			h.log.Warn("could not invite the assignee", "incident", n, "user", user, "err", err)
 		}
-		if _, err := h.chat.Post(ctx, user, roleBriefing(inc, role.Key, role.Name)); err != nil {
+		if err := h.postOnce(ctx, "briefing:"+user, user, roleBriefing(inc, role.Key, role.Name)); err != nil {
 			h.log.Warn("could not brief the assignee", "incident", n, "user", user, "err", err)
 		}
 	}
@@ -296,11 +296,11 @@ func (h *Response) postUpdate(ctx context.Context, n int64, actor, text string) 
 		return err
 	}
 	h.reschedule(ctx, inc) // the next scheduled update counts from this one
-	if _, err := h.chat.Post(ctx, inc.ChannelID, render.UpdatePosted(notice(h.cfg, inc, false))); err != nil {
+	if err := h.postOnce(ctx, "update", inc.ChannelID, render.UpdatePosted(notice(h.cfg, inc, false))); err != nil {
 		h.log.Error("could not post the update in the incident channel", "incident", n, "err", err)
 	}
 	if h.cfg.StakeholderChannel != "" && !inc.Drill {
-		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, render.UpdatePosted(notice(h.cfg, inc, true))); err != nil {
+		if err := h.postOnce(ctx, "update:stakeholders", h.cfg.StakeholderChannel, render.UpdatePosted(notice(h.cfg, inc, true))); err != nil {
 			h.log.Error("could not broadcast the update", "incident", n, "err", err)
 		}
 	}

@@ -39,7 +39,7 @@ func Parse(text string, isSeverity func(string) bool) Parsed {
 	var p Parsed
 	for i, tok := range tokenize(text) {
 		if i == 0 {
-			p.Name = strings.ToLower(tok)
+			p.Name = strings.ToLower(render.Plain(tok))
 			p.Raw = render.Plain(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), tok)))
 			continue
 		}
@@ -52,7 +52,7 @@ func Parse(text string, isSeverity func(string) bool) Parsed {
 		case severityPattern.MatchString(tok) || (isSeverity != nil && isSeverity(tok)):
 			p.Severities = append(p.Severities, strings.ToLower(tok))
 		case isFlag(tok):
-			p.Flags = append(p.Flags, strings.ToLower(strings.TrimLeft(tok, "-—–")))
+			p.Flags = append(p.Flags, strings.ToLower(strings.TrimLeft(render.Plain(tok), "-—–")))
 		default:
 			p.Args = append(p.Args, render.Plain(tok))
 		}

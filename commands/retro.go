@@ -53,7 +53,7 @@ func (h *Retro) closeCmd(ctx context.Context, c *call) error {
 	}
 	h.reschedule(ctx, inc) // updates stop; the retro's reminder and deadline take their place
 	if h.cfg.StakeholderChannel != "" && !inc.Drill {
-		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, render.Resolved(notice(h.cfg, inc, true))); err != nil {
+		if err := h.postOnce(ctx, "resolved", h.cfg.StakeholderChannel, render.Resolved(notice(h.cfg, inc, true))); err != nil {
 			h.log.Error("could not announce the resolution", "incident", inc.Number, "err", err)
 		}
 	}
@@ -70,7 +70,7 @@ func (h *Retro) closeCmd(ctx context.Context, c *call) error {
 // promptRetro asks everyone who took part for lessons learned, in the channel and by direct message.
 func (h *Retro) promptRetro(ctx context.Context, inc *incident.Incident) {
 	msg := retroPrompt(inc, "", false)
-	if _, err := h.chat.Post(ctx, inc.ChannelID, msg); err != nil {
+	if err := h.postOnce(ctx, "retro", inc.ChannelID, msg); err != nil {
 		h.log.Error("could not post the retro prompt", "incident", inc.Number, "err", err)
 	}
 	events, err := h.store.Timeline(ctx, inc.Number)
@@ -78,7 +78,7 @@ func (h *Retro) promptRetro(ctx context.Context, inc *incident.Incident) {
 		h.log.Error("could not read the timeline for the retro", "incident", inc.Number, "err", err)
 	}
 	for _, u := range h.participants(inc, events) {
-		if _, err := h.chat.Post(ctx, u, retroPrompt(inc, u, false)); err != nil {
+		if err := h.postOnce(ctx, "retro:"+u, u, retroPrompt(inc, u, false)); err != nil {
 			h.log.Warn("could not send the retro prompt", "incident", inc.Number, "user", u, "err", err)
 		}
 	}
@@ -165,7 +165,7 @@ func (h *Retro) addLessons(ctx context.Context, n int64, l incident.Lesson, acti
 	if len(actions) > 0 {
 		parts = append(parts, incident.Say("%d follow-up action(s)", len(actions)))
 	}
-	if _, err := h.chat.Post(ctx, inc.ChannelID, render.Remark(incident.Say("%s added lessons learned: %s.", incident.UserRef(l.Author), incident.Join(", ", parts...)))); err != nil {
+	if err := h.postOnce(ctx, "lessons", inc.ChannelID, render.Remark(incident.Say("%s added lessons learned: %s.", incident.UserRef(l.Author), incident.Join(", ", parts...)))); err != nil {
 		h.log.Warn("could not show the lesson in the channel", "incident", n, "err", err)
 	}
 	return nil
@@ -322,7 +322,7 @@ func (h *Retro) publish(ctx context.Context, n int64) (*incident.Incident, error
 	h.reschedule(ctx, inc)
 	if h.cfg.StakeholderChannel != "" && !inc.Drill {
 		// Resolved in: from the declaration to the close, the headline figure to recover.
-		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, render.PostmortemPublished(notice(h.cfg, inc, true))); err != nil {
+		if err := h.postOnce(ctx, "postmortem", h.cfg.StakeholderChannel, render.PostmortemPublished(notice(h.cfg, inc, true))); err != nil {
 			h.log.Error("could not tell stakeholders about the postmortem", "incident", n, "err", err)
 		}
 	}

@@ -42,6 +42,7 @@ type coreStore interface {
 	Get(ctx context.Context, n int64) (*incident.Incident, error)
 	Update(ctx context.Context, n int64, fn func(*incident.Incident) ([]incident.TimelineEvent, error)) (*incident.Incident, error)
 	Applied(ctx context.Context, n int64, effect string) (bool, error)
+	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
 	Schedule(ctx context.Context, n int64, due time.Time) error
 	Unschedule(ctx context.Context, n int64) error
 }

@@ -168,5 +168,8 @@ func (s *Store) Once(ctx context.Context, name string, ttl time.Duration) (bool,
 	if err != nil {
 		return false, fmt.Errorf("lock %s: %w", name, err)
 	}
+	if first {
+		s.wrote(ctx, name)
+	}
 	return first, nil
 }

@@ -179,7 +179,7 @@ func (d *Dispatcher) Recover(ctx context.Context) {
 			work = redo(incident.WithRedo(ctx, id), e.Payload)
 		}
 		if work == nil {
-			d.log.Error("dropped an unreadable journal entry", "request_id", id, "kind", e.Kind)
+			d.log.Error("dropped a journal entry that cannot be done again (unreadable, or for something that no longer exists)", "request_id", id, "kind", e.Kind)
 			continue
 		}
 		d.log.Warn("redoing a request its replica did not finish", "request_id", id, "kind", e.Kind, "acknowledged", e.At)

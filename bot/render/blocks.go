@@ -35,8 +35,13 @@ func PlainText(text string) map[string]any {
 	return map[string]any{"type": "plain_text", "text": Label(text), "emoji": true}
 }
 
-// Mrkdwn is a mrkdwn text object of text already made safe (Text).
-func Mrkdwn(text string) map[string]any { return map[string]any{"type": "mrkdwn", "text": text} }
+// Mrkdwn is a mrkdwn text object of text already made safe (Text). It is
+// verbatim: Slack then brings alive only the markup the bot wrote (<@U…>,
+// <#C…>, its links and dates), not a bare address, channel name or
+// @-word in the text.
+func Mrkdwn(text string) map[string]any {
+	return map[string]any{"type": "mrkdwn", "text": text, "verbatim": true}
+}
 
 // Header is a header block, cut to Slack's limit.
 func Header(text string) Block {

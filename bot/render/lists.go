@@ -110,7 +110,7 @@ func RoleHolders(ref string, roles []RoleLine, keys []string) Message {
 	for i, r := range roles {
 		fmt.Fprintf(&b, "\n• %s (`%s`): %s", Text(r.Name), Text(keys[i]), User(r.Holder))
 	}
-	b.WriteString("\nAssign with `/incident assign <role> @person`.")
+	b.WriteString("\nAssign with " + Code("/incident assign <role> @person") + ".")
 	return TextMessage(b.String())
 }
 

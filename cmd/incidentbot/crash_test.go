@@ -22,10 +22,14 @@ import (
 // request, as when the replica dies right there.
 type crasher struct {
 	armed   atomic.Bool
+	at      atomic.Value // string: crash after the write whose name holds it; "" after the first
 	crashed chan string
 }
 
 func (c *crasher) afterWrite(_ context.Context, effect string) {
+	if at, _ := c.at.Load().(string); !strings.Contains(effect, at) {
+		return
+	}
 	if c.armed.CompareAndSwap(true, false) {
 		c.crashed <- effect
 		runtime.Goexit()
@@ -75,6 +79,16 @@ func crashBetweenWriteAndAnswer(t *testing.T, socketMode bool) {
 		return func() int { return s.countEvents(1, kind, "") }
 	}
 	stakeholderPosts := func() int { ch, _ := fs.Channel(h.stakeholder); return len(ch.Messages) }
+	incidentPosts := func() int { // the bot's own, not the answers only one person sees
+		ch, _ := fs.Channel(s.ch)
+		n := 0
+		for _, m := range ch.Messages {
+			if m.VisibleTo == "" {
+				n++
+			}
+		}
+		return n
+	}
 	card := func() string { return s.cardMessage().TS }
 	openForm := func(user, button string) string {
 		if _, err := fs.Click(s.ctx, user, s.ch, card(), button); err != nil {
@@ -98,6 +112,7 @@ func crashBetweenWriteAndAnswer(t *testing.T, socketMode bool) {
 		name    string
 		user    string
 		prepare func() // before the crashing request: open its form
+		crashAt string // the write to crash after: "" the first
 		do      func() error
 		effects []func() int // each must grow by exactly one
 		answers int          // what the user is shown: once
@@ -108,6 +123,9 @@ func crashBetweenWriteAndAnswer(t *testing.T, socketMode bool) {
 			effects: []func() int{events(incident.EventNote)}, answers: 1},
 		{name: "update", user: "UALICE", do: func() error { return command("UALICE", s.ch, "update told once")() },
 			effects: []func() int{events(incident.EventUpdate), stakeholderPosts}, answers: 1},
+		// After its posts, before the answer: the redo posts nothing again.
+		{name: "update, crash after its posts", user: "UALICE", crashAt: "update:stakeholders", do: func() error { return command("UALICE", s.ch, "update posted once")() },
+			effects: []func() int{events(incident.EventUpdate), stakeholderPosts, incidentPosts}, answers: 1},
 		{name: "assign", user: "UALICE", do: func() error { return command("UALICE", s.ch, "assign comms <@UCAROL|carol>")() },
 			effects: []func() int{events(incident.EventRole)}, answers: 1},
 		{name: "unassign", user: "UALICE", do: func() error { return command("UALICE", s.ch, "unassign comms")() },
@@ -131,6 +149,7 @@ func crashBetweenWriteAndAnswer(t *testing.T, socketMode bool) {
 		name    string
 		user    string
 		prepare func()
+		crashAt string
 		do      func() error
 		effects []func() int
 		answers int
@@ -150,7 +169,12 @@ func crashBetweenWriteAndAnswer(t *testing.T, socketMode bool) {
 				_, err := fs.Submit(s.ctx, "UBOB", formID, map[string]string{commands.InputRole: "tech", commands.InputUser: "UBOB"})
 				return err
 			}, effects: []func() int{events(incident.EventRole)}, answers: 1}, // the role briefing
-		{name: "close", user: "UALICE", do: func() error { return command("UALICE", s.ch, "close Contained and cleaned")() },
+		{name: "update form, crash after its posts", user: "UBOB", crashAt: "update:stakeholders", prepare: func() { formID = openForm("UBOB", commands.ActionPostUpdate) },
+			do: func() error {
+				_, err := fs.Submit(s.ctx, "UBOB", formID, map[string]string{commands.InputText: "from the form, once"})
+				return err
+			}, effects: []func() int{events(incident.EventUpdate), stakeholderPosts, incidentPosts}},
+		{name: "close", user: "UALICE", crashAt: ":resolved", do: func() error { return command("UALICE", s.ch, "close Contained and cleaned")() },
 			effects: []func() int{events(incident.EventClosed), stakeholderPosts}, answers: 2}, // the answer and the retro prompt
 		{name: "lesson", user: "UBOB", do: func() error { return command("UBOB", s.ch, "lesson well the EDR caught it")() },
 			effects: []func() int{events(incident.EventLesson)}, answers: 1},
@@ -178,6 +202,7 @@ func crashBetweenWriteAndAnswer(t *testing.T, socketMode bool) {
 			before[j] = e()
 		}
 		answered := seen(c.user)
+		crash.at.Store(c.crashAt)
 		crash.armed.Store(true)
 		if err := c.do(); err != nil {
 			t.Fatalf("%s: %v", c.name, err)
@@ -260,5 +285,32 @@ func TestRedoOfARequestThatNeverRanIsChecked(t *testing.T) {
 	}
 	if after, _ := h.slack.Channel(h.stakeholder); len(after.Messages) != len(before.Messages) || s.countEvents(1, incident.EventUpdate, "") != 0 {
 		t.Errorf("the late update reached the stakeholders or the timeline")
+	}
+}
+
+// A form acknowledged and done late, after the incident closed, is refused
+// like the command; its modal is long gone, so the person is told by
+// direct message, and nothing is posted.
+func TestRedoOfAFormThatNoLongerPassesTellsThePerson(t *testing.T) {
+	h := startBot(t, false)
+	s := &script{t: t, h: h, ctx: context.Background()}
+	general := h.slack.CreateChannel("general", false, "UALICE")
+	s.command("UALICE", general, "declare Late form sev2")
+	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	in := commands.Interaction{Kind: commands.InteractionSubmission, UserID: "UALICE", TriggerID: "TRLATE", ViewID: "VLATE", ViewHash: "hLATE",
+		CallbackID: commands.ModalUpdate, PrivateMetadata: "1", Values: map[string]string{commands.InputText: "attackers are still inside"}}
+	payload, _ := json.Marshal(in)
+	if _, err := h.store.Accept(s.ctx, "view:VLATE:hLATE", storage.InboxEntry{At: time.Now().Add(-10 * time.Minute), Kind: "interaction", Payload: payload}); err != nil {
+		t.Fatal(err)
+	}
+	s.command("UALICE", s.ch, "close Contained")
+	before, _ := h.slack.Channel(h.stakeholder)
+	h.replica(t, clocks{now: time.Now, outbound: clocktest.Instant{}})
+	s.eventually("the late form's refusal", func() bool { return strings.Contains(dmOf(h.slack, "UALICE"), "was not done") })
+	if got := dmOf(h.slack, "UALICE"); !strings.Contains(got, "INC-1 is closed") || !strings.Contains(got, "Nothing was changed") {
+		t.Errorf("the late form's author was told %q", got)
+	}
+	if after, _ := h.slack.Channel(h.stakeholder); len(after.Messages) != len(before.Messages) || s.countEvents(1, incident.EventUpdate, "") != 0 {
+		t.Errorf("the late form's update reached the stakeholders or the timeline")
 	}
 }
