@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"time"
 
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/incident"
@@ -22,6 +24,9 @@ type App interface {
 	Reacted(ctx context.Context, r commands.Reaction) work.Result
 	// Repeated tells a person who sent a request again that it ran once already.
 	Repeated(ctx context.Context, userID, channelID, responseURL string)
+	// NotTaken tells a person that what they asked was not done because the
+	// store did not answer, and that they may ask again.
+	NotTaken(ctx context.Context, userID, channelID, responseURL string)
 	// Refused tells a person that a form they sent, checked again when it
 	// was done late, no longer passes, and why.
 	Refused(ctx context.Context, in commands.Interaction, fieldErrors map[string]string) work.Result
@@ -84,18 +89,35 @@ func NewGate(app App, dispatcher func(redo map[string]work.Redo) *work.Dispatche
 // Dispatcher is the gate's dispatcher: Recover and Drain are the caller's.
 func (g *Gate) Dispatcher() *work.Dispatcher { return g.d }
 
-// Command queues a slash command; it returns false once shutdown has begun.
-func (g *Gate) Command(req commands.Request) bool {
-	return g.d.Accept(work.Job{ID: "cmd:" + orRandom(req.TriggerID), Kind: kindCommand, Payload: req, Run: g.commandWork(req),
+// Command queues a slash command. It fails with work.ErrClosed once
+// shutdown has begun and work.ErrNotJournaled when the store did not take
+// it; either way it was not run.
+func (g *Gate) Command(req commands.Request) error {
+	id := "cmd:" + orRandom(req.TriggerID)
+	err := g.d.Accept(work.Job{ID: id, Kind: kindCommand, Payload: req, Run: g.commandWork(req),
 		Repeated: func(ctx context.Context) { g.app.Repeated(ctx, req.UserID, req.ChannelID, req.ResponseURL) }})
+	if err != nil {
+		return &notTakenError{err: err, ref: id}
+	}
+	return nil
 }
+
+// notTakenError is why a request was not taken, with its reference, which
+// the log line about it holds too.
+type notTakenError struct {
+	err error
+	ref string
+}
+
+func (e *notTakenError) Error() string { return e.err.Error() + " (ref " + e.ref + ")" }
+func (e *notTakenError) Unwrap() error { return e.err }
 
 func (g *Gate) commandWork(req commands.Request) work.Work {
 	return func(ctx context.Context) work.Result { return g.app.Handle(ctx, req) }
 }
 
-// Reaction queues a reaction event.
-func (g *Gate) Reaction(r commands.Reaction) bool {
+// Reaction queues a reaction event; an error means it was not taken.
+func (g *Gate) Reaction(r commands.Reaction) error {
 	return g.d.Accept(work.Job{ID: "evt:" + orRandom(r.EventID), Kind: kindReaction, Payload: r, Run: g.reactionWork(r)})
 }
 
@@ -114,19 +136,38 @@ func interactionID(in commands.Interaction) string {
 }
 
 // Interact checks an interaction now and queues its work; it returns the
-// field errors to answer Slack with. ok is false once shutdown has begun.
-// A form sent back with errors is not taken, so its corrected submission is.
-func (g *Gate) Interact(ctx context.Context, in commands.Interaction) (fieldErrors map[string]string, ok bool) {
+// field errors to answer Slack with, and work.ErrClosed once shutdown has
+// begun. A form sent back with errors is not taken, so its corrected
+// submission is. When the store does not take it, a form stays open with
+// the reason on a field; a click is answered in the background.
+func (g *Gate) Interact(ctx context.Context, in commands.Interaction) (fieldErrors map[string]string, err error) {
 	id := interactionID(in)
 	fieldErrors, run := g.app.Interact(incident.WithRequest(ctx, id), in)
 	if len(fieldErrors) > 0 || run == nil {
-		return fieldErrors, true
+		return fieldErrors, nil
 	}
 	job := work.Job{ID: id, Kind: kindInteraction, Payload: in, Run: run}
 	if in.Kind != commands.InteractionSubmission { // a form's second submission has nobody left to tell
 		job.Repeated = func(ctx context.Context) { g.app.Repeated(ctx, in.UserID, in.ChannelID, in.ResponseURL) }
 	}
-	return nil, g.d.Accept(job)
+	err = g.d.Accept(job)
+	if errors.Is(err, work.ErrNotJournaled) {
+		if in.Kind == commands.InteractionSubmission {
+			return map[string]string{commands.FirstInput(in.Values): storeDown(id)}, nil
+		}
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			g.app.NotTaken(ctx, in.UserID, in.ChannelID, in.ResponseURL)
+		}()
+		return nil, nil // acknowledged: the click was answered, not done
+	}
+	return nil, err
+}
+
+// storeDown is the answer to a request the store did not take.
+func storeDown(ref string) string {
+	return "incidentbot cannot reach its store right now, so that was not done and nothing was changed. Try again in a moment (ref " + ref + ")."
 }
 
 func orRandom(id string) string {

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,10 +17,8 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/incidentbot/incidentbot/commands"
+	"github.com/incidentbot/incidentbot/work"
 )
-
-// maxBody bounds what is read of a request from Slack.
-const maxBody = 1 << 20
 
 // Pinger is the store as readiness sees it.
 type Pinger interface {
@@ -39,6 +38,8 @@ type ServerConfig struct {
 	Ready *Readiness
 	// Mount adds more routes, such as the playground's page.
 	Mount func(mux *http.ServeMux)
+	// Limits bound slow and large requests; zero fields take DefaultLimits.
+	Limits Limits
 }
 
 // NewHandler returns the HTTP handler: health, readiness and metrics in both
@@ -53,7 +54,9 @@ func NewHandler(cfg ServerConfig) http.Handler {
 	mux.Handle("GET /readyz", ready)
 	mux.Handle("GET /metrics", cfg.Metrics.Handler())
 	if cfg.SigningSecret != "" {
-		v := verifier{secret: cfg.SigningSecret, metrics: cfg.Metrics, log: cfg.Log}
+		l := cfg.Limits.orDefaults()
+		v := &verifier{secret: cfg.SigningSecret, metrics: cfg.Metrics, log: cfg.Log, maxBody: l.MaxBody,
+			bodies: &bodies{budget: l.BodyBudget}, inFlight: &gauge{max: l.MaxInFlight}}
 		mux.Handle("POST /slack/commands", v.wrap(commandsEndpoint(cfg.Gate, cfg.Log)))
 		mux.Handle("POST /slack/events", v.wrap(eventsEndpoint(cfg.Gate, cfg.Log)))
 		mux.Handle("POST /slack/interactions", v.wrap(interactionsEndpoint(cfg.Gate, cfg.Log)))
@@ -65,20 +68,42 @@ func NewHandler(cfg ServerConfig) http.Handler {
 }
 
 type verifier struct {
-	secret  string
-	metrics *Metrics
-	log     *slog.Logger
+	secret   string
+	metrics  *Metrics
+	log      *slog.Logger
+	maxBody  int64
+	bodies   *bodies
+	inFlight *gauge
 }
 
 // wrap lets through only requests signed with the signing secret within the
-// last five minutes; everything else gets 401 and touches nothing.
-func (v verifier) wrap(next func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
+// last five minutes; everything else gets 401 and touches nothing. A body
+// too large is refused before it is read, and while the bodies being read
+// or the signed requests being handled are at their limit, Slack is told
+// to retry.
+func (v *verifier) wrap(next func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-		if err != nil {
-			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+		if r.ContentLength > v.maxBody {
+			v.metrics.requestsDeny.WithLabelValues("too_large").Inc()
+			refuse(w, "request too large", http.StatusRequestEntityTooLarge)
 			return
 		}
+		body, err := v.bodies.read(r.Body, v.maxBody)
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.Is(err, errBusy):
+			v.metrics.requestsDeny.WithLabelValues("busy").Inc()
+			tooBusy(w)
+			return
+		case errors.As(err, &tooLarge):
+			v.metrics.requestsDeny.WithLabelValues("too_large").Inc()
+			refuse(w, "request too large", http.StatusRequestEntityTooLarge)
+			return
+		case err != nil:
+			refuse(w, "could not read the request", http.StatusBadRequest)
+			return
+		}
+		defer v.bodies.release(len(body))
 		sv, err := slack.NewSecretsVerifier(r.Header, v.secret)
 		if err == nil {
 			_, _ = sv.Write(body)
@@ -90,6 +115,12 @@ func (v verifier) wrap(next func(w http.ResponseWriter, r *http.Request, body []
 			http.Error(w, "invalid signature", http.StatusUnauthorized)
 			return
 		}
+		if !v.inFlight.enter() {
+			v.metrics.requestsDeny.WithLabelValues("busy").Inc()
+			tooBusy(w)
+			return
+		}
+		defer v.inFlight.leave()
 		next(w, r, body)
 	})
 }
@@ -105,8 +136,8 @@ func commandsEndpoint(d *Gate, log *slog.Logger) func(http.ResponseWriter, *http
 			UserID: form.Get("user_id"), ChannelID: form.Get("channel_id"), Text: form.Get("text"),
 			ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"),
 		}
-		if !d.Command(req) {
-			writeEphemeral(w, "incidentbot is restarting; run the command again in a moment.")
+		if err := d.Command(req); err != nil {
+			writeEphemeral(w, notTaken(err))
 			return
 		}
 		// An empty 200 acknowledges; the answer follows on the response URL.
@@ -132,9 +163,11 @@ func eventsEndpoint(d *Gate, log *slog.Logger) func(http.ResponseWriter, *http.R
 			return
 		}
 		log.Debug("event received", "type", ev.Type, "inner", ev.InnerEvent.Type)
-		if r, ok := reactionFrom(ev); ok && !d.Reaction(r) {
-			http.Error(w, "shutting down", http.StatusServiceUnavailable) // Slack delivers it again later
-			return
+		if r, ok := reactionFrom(ev); ok {
+			if err := d.Reaction(r); err != nil {
+				http.Error(w, "not taken", http.StatusServiceUnavailable) // Slack delivers it again later
+				return
+			}
 		}
 		w.WriteHeader(http.StatusOK)
 	}
@@ -153,17 +186,26 @@ func interactionsEndpoint(d *Gate, log *slog.Logger) func(http.ResponseWriter, *
 			return
 		}
 		log.Debug("interaction received", "type", cb.Type, "user", cb.User.ID)
-		fieldErrors, ok := d.Interact(r.Context(), interactionFrom(cb))
+		fieldErrors, err := d.Interact(r.Context(), interactionFrom(cb))
 		switch {
 		case len(fieldErrors) > 0:
 			w.Header().Set("Content-Type", "application/json")
 			_ = json.NewEncoder(w).Encode(viewErrors(fieldErrors))
-		case !ok:
+		case err != nil:
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		default:
 			w.WriteHeader(http.StatusOK)
 		}
 	}
+}
+
+// notTaken is the answer to a command that was not taken.
+func notTaken(err error) string {
+	var e *notTakenError
+	if errors.Is(err, work.ErrNotJournaled) && errors.As(err, &e) {
+		return storeDown(e.ref)
+	}
+	return "incidentbot is restarting; run the command again in a moment."
 }
 
 func writeEphemeral(w http.ResponseWriter, text string) {
@@ -199,7 +241,7 @@ func (rd *Readiness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second) // probes time out after a few seconds; answer before
 	defer cancel()
 	// The answer names no address or cause (the endpoint may be public, as
 	// the Slack request URLs are); the log has them.

@@ -48,8 +48,8 @@ func handleSocketEvent(ctx context.Context, sm *socketmode.Client, evt socketmod
 		req := commands.Request{UserID: cmd.UserID, ChannelID: cmd.ChannelID, Text: cmd.Text,
 			ResponseURL: cmd.ResponseURL, TriggerID: cmd.TriggerID}
 		var payload any // nil: a plain ack; the answer follows on the response URL
-		if !d.Command(req) {
-			payload = map[string]string{"response_type": "ephemeral", "text": "incidentbot is restarting; run the command again in a moment."}
+		if err := d.Command(req); err != nil {
+			payload = map[string]string{"response_type": "ephemeral", "text": notTaken(err)}
 		}
 		if err := sm.AckCtx(ctx, evt.Request.EnvelopeID, payload); err != nil {
 			log.Error("socket mode ack failed", "err", err)
@@ -71,8 +71,8 @@ func handleSocketEvent(ctx context.Context, sm *socketmode.Client, evt socketmod
 		if !ok || evt.Request == nil {
 			return
 		}
-		if r, ok := reactionFrom(ev); ok && !d.Reaction(r) {
-			return // not acknowledged: Slack delivers it again, to a replica that is not stopping
+		if r, ok := reactionFrom(ev); ok && d.Reaction(r) != nil {
+			return // not acknowledged: Slack delivers it again, to a replica that is not stopping (or a store that answers)
 		}
 		if err := sm.AckCtx(ctx, evt.Request.EnvelopeID, nil); err != nil {
 			log.Error("socket mode ack failed", "err", err)

@@ -64,7 +64,7 @@ func (h *Handler) Interact(ctx context.Context, in Interaction) (map[string]stri
 		inc, err := h.interactionIncident(ctx, row, sub, in)
 		if err != nil {
 			logFault(ctx, log, err)
-			return map[string]string{firstInput(in.Values): render.SayLabel(incident.ErrorMessage(err, incident.RequestID(ctx)))}, nil
+			return map[string]string{FirstInput(in.Values): render.SayLabel(incident.ErrorMessage(err, incident.RequestID(ctx)))}, nil
 		}
 		errs, do := row.form(ctx, in, inc)
 		if len(errs) > 0 || do == nil {
@@ -367,7 +367,9 @@ func (h *Response) declareSubmission(_ context.Context, in Interaction, _ *incid
 	}
 }
 
-func firstInput(values map[string]string) string {
+// FirstInput is the field of a submitted form to show an error about the
+// whole form on.
+func FirstInput(values map[string]string) string {
 	for _, k := range []string{InputText, InputRole, InputUser, InputWentWell, InputTitle} {
 		if _, ok := values[k]; ok {
 			return k
@@ -427,6 +429,13 @@ func (h *Handler) Refused(ctx context.Context, in Interaction, fieldErrors map[s
 	h.directTeller(in.UserID)(ctx)(render.Refusal(incident.Say("What you sent in a form a while ago was not done: %s Nothing was changed.",
 		incident.Join(" ", reasons...))))
 	return work.Result{Name: "view:refused", Outcome: work.OutcomeUserError}
+}
+
+// NotTaken tells a person that what they asked was not done: the store did
+// not take it.
+func (h *Handler) NotTaken(ctx context.Context, userID, channelID, responseURL string) {
+	in := Interaction{UserID: userID, ChannelID: channelID, ResponseURL: responseURL}
+	h.teller(in)(ctx)(render.Failure(incident.Say("incidentbot cannot reach its store right now, so that was not done and nothing was changed. Try again in a moment.")))
 }
 
 // Repeated tells a person who sent a request again (a replay, a retry, a

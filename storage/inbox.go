@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // The inbox (inboxKey) journals every request from Slack that the bot
@@ -24,20 +26,29 @@ type InboxEntry struct {
 // event, so a replay or a retry finds it.
 const seenFor = time.Hour
 
+// acceptScript marks a request's identity as taken and journals it, both
+// or neither, in one round trip.
+var acceptScript = redis.NewScript(`
+if redis.call('SET', KEYS[1], 1, 'NX', 'PX', ARGV[1]) then
+  redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+  return 1
+end
+return 0`)
+
 // Accept records a request's identity and journals it. first is false when
 // a request with this identity was accepted before: a replay, a retry or a
-// double submission, which must not run again. When the store cannot be
-// reached, first is true with the error: the work runs and meets the same
-// failure, which the user is told about.
+// double submission, which must not run again. On an error nothing was
+// recorded: the request must not be run, and may be sent again.
 func (s *Store) Accept(ctx context.Context, id string, e InboxEntry) (first bool, err error) {
-	first, err = s.rdb.SetNX(ctx, seenKey(id), 1, seenFor).Result()
+	b, err := json.Marshal(e)
 	if err != nil {
-		return true, fmt.Errorf("accept %s: %w", id, err)
+		return false, fmt.Errorf("accept %s: %w", id, err)
 	}
-	if !first {
-		return false, nil
+	taken, err := acceptScript.Run(ctx, s.rdb, []string{seenKey(id), inboxKey}, seenFor.Milliseconds(), id, b).Int()
+	if err != nil {
+		return false, fmt.Errorf("accept %s: %w", id, err)
 	}
-	return true, s.Journal(ctx, id, e)
+	return taken == 1, nil
 }
 
 // Journal records an acknowledged request under its ID.

@@ -12,12 +12,13 @@ const (
 	openKey     = keyPrefix + "open"     // sorted set: open incident numbers, scored by number
 	channelsKey = keyPrefix + "channels" // hash: Slack channel ID -> incident number
 	actionsKey  = keyPrefix + "actions"  // sorted set: incidents with open follow-up actions
-	inboxKey    = keyPrefix + "inbox"    // hash: request ID -> InboxEntry (JSON), the journal
 
 	// The schedule's keys share the hash tag {sched} so the claim script,
 	// which touches both, runs in one Cluster slot.
 	dueKey    = keyPrefix + "{sched}:due"    // ZSET incident number -> due (ms)
 	claimsKey = keyPrefix + "{sched}:claims" // HASH incident number -> "token due(ms)"
+
+	inboxKey = keyPrefix + "inbox" // hash: request ID -> InboxEntry (JSON), the journal
 )
 
 // onceKey is a lock taken once for a named piece of work (a digest slot, a postmortem).
@@ -45,4 +46,6 @@ func requestNumberKey(requestID string) string { return keyPrefix + "reqnum:" + 
 
 // seenKey marks a request's identity (trigger ID, event ID, view ID and
 // hash) as taken, so a replay, a retry or a double submission runs once.
-func seenKey(requestID string) string { return keyPrefix + "seen:" + requestID }
+// Its hash tag is the journal's whole name, so both are in one Cluster slot
+// and taking a request, which writes both, is one script.
+func seenKey(requestID string) string { return keyPrefix + "seen:{" + inboxKey + "}:" + requestID }

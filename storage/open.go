@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
@@ -16,6 +17,20 @@ type Options struct {
 	SentinelMaster string
 	ClusterAddrs   []string
 	Password       string
+}
+
+// withTimeouts bounds every call: a Redis that is frozen or unreachable
+// makes a call fail within about a second (or the caller's deadline, which
+// go-redis honours on the socket only when told to), so a request is
+// answered within the 3 s Slack waits, never after.
+func withTimeouts(o *redis.UniversalOptions) *redis.UniversalOptions {
+	o.DialTimeout = time.Second
+	o.ReadTimeout = time.Second
+	o.WriteTimeout = time.Second
+	o.PoolTimeout = time.Second
+	o.ContextTimeoutEnabled = true
+	o.MaxRetries = 1
+	return o
 }
 
 // Open connects to the configured Redis or, when none is configured, starts
@@ -43,10 +58,10 @@ func Open(ctx context.Context, opts Options, log *slog.Logger) (redis.UniversalC
 			return nil, nil, fmt.Errorf("start embedded store: %w", err)
 		}
 		log.Warn("REDIS_URL is not set: using the embedded in-process store; ALL INCIDENT DATA IS LOST WHEN THE PROCESS EXITS", "addr", m.Addr())
-		rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{m.Addr()}})
+		rdb := redis.NewUniversalClient(withTimeouts(&redis.UniversalOptions{Addrs: []string{m.Addr()}}))
 		return rdb, func() error { err := rdb.Close(); m.Close(); return err }, nil
 	}
-	rdb := redis.NewUniversalClient(&uo)
+	rdb := redis.NewUniversalClient(withTimeouts(&uo))
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		// Not fatal: /readyz reports it and the client reconnects by itself.
 		log.Warn("redis is not reachable yet", "err", err)

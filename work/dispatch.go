@@ -3,6 +3,7 @@ package work
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -62,17 +63,34 @@ func NewDispatcher(journal Journal, redo map[string]Redo, m Meter, log *slog.Log
 	return &Dispatcher{journal: journal, redo: redo, metrics: m, log: log, now: now, timeout: 2 * time.Minute}
 }
 
+// ErrClosed is returned by Accept once shutdown has begun.
+var ErrClosed = errors.New("shutting down")
+
+// ErrNotJournaled is returned by Accept when the journal could not record
+// the request: it is not run (it could be lost), and may be sent again.
+var ErrNotJournaled = errors.New("the journal did not take the request")
+
+// journalTimeout bounds the journal's write, well within the 3 s Slack
+// waits for the acknowledgement that follows it.
+const journalTimeout = time.Second
+
 // Accept deduplicates and journals a job and runs its work in the
-// background, or, for a request seen before, tells whoever repeated it. It
-// returns false once shutdown has begun.
-func (d *Dispatcher) Accept(j Job) bool {
+// background, or, for a request seen before, tells whoever repeated it.
+// It fails with ErrClosed once shutdown has begun, and with
+// ErrNotJournaled when the store did not answer in time.
+func (d *Dispatcher) Accept(j Job) error {
 	d.mu.Lock()
 	closed := d.closed
 	d.mu.Unlock()
 	if closed {
-		return false
+		return ErrClosed
 	}
-	if !d.take(j) {
+	first, err := d.take(j)
+	if err != nil {
+		d.log.Warn("could not journal a request; it was not run", "ref", j.ID, "kind", j.Kind, "err", err)
+		return ErrNotJournaled
+	}
+	if !first {
 		d.metrics.RequestRepeated()
 		d.log.Info("a request seen before was not run again", "request_id", j.ID, "kind", j.Kind)
 		if j.Repeated != nil {
@@ -82,30 +100,25 @@ func (d *Dispatcher) Accept(j Job) bool {
 				j.Repeated(incident.WithRequest(ctx, j.ID))
 			})
 		}
-		return true
+		return nil
 	}
 	if !d.submit(j.ID, j.Run, false) {
 		d.finish(j.ID) // refused after all: Slack tells the user; nothing to redo
-		return false
+		return ErrClosed
 	}
-	return true
+	return nil
 }
 
-// take is the gate's deduplication: false for a request seen before.
-func (d *Dispatcher) take(j Job) bool {
+// take is the gate's deduplication and journal: first is false for a
+// request seen before.
+func (d *Dispatcher) take(j Job) (first bool, err error) {
 	if d.journal == nil {
-		return true
+		return true, nil
 	}
 	raw, _ := json.Marshal(j.Payload) // plain structs of strings: cannot fail
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), journalTimeout)
 	defer cancel()
-	first, err := d.journal.Accept(ctx, j.ID, storage.InboxEntry{At: d.now(), Kind: j.Kind, Payload: raw})
-	if err != nil {
-		// The work still runs and meets the store's failure itself; only a
-		// crash before it ends would lose it.
-		d.log.Warn("could not journal a request", "request_id", j.ID, "err", err)
-	}
-	return first
+	return d.journal.Accept(ctx, j.ID, storage.InboxEntry{At: d.now(), Kind: j.Kind, Payload: raw})
 }
 
 func (d *Dispatcher) record(kind, id string, raw json.RawMessage) {

@@ -97,8 +97,15 @@ func (s *Server) post(ctx context.Context, d lastDelivery) (Delivered, error) {
 }
 
 // Command runs `/incident <text>` as a user in a channel.
+// What the acknowledgement carries (or Slack's error when it came after
+// AckDeadline) is shown to the user, as Slack does.
 func (s *Server) Command(ctx context.Context, userID, channelID, text string) (Delivered, error) {
-	return s.deliver(ctx, "slash_commands", s.NewCommand(userID, channelID, text))
+	cmd := s.NewCommand(userID, channelID, text)
+	d, err := s.deliver(ctx, "slash_commands", cmd)
+	if err == nil {
+		s.showAck(cmd, d)
+	}
+	return d, err
 }
 
 // Click clicks the button with actionID in a message, as userID. With a

@@ -266,15 +266,54 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, string(errCode), http.StatusBadRequest)
 		return
 	}
+	s.show(target.user, target.channel, m, !strings.EqualFold(msg.ResponseType, "in_channel"))
+	_, _ = io.WriteString(w, "ok")
+}
+
+// show adds a message from the bot to a channel, seen by user only when
+// ephemeral. The caller holds s.mu.
+func (s *Server) show(user, channel string, m Message, ephemeral bool) {
 	m.TS, m.User = s.nextTS(), s.BotUserID
-	if !strings.EqualFold(msg.ResponseType, "in_channel") {
-		m.VisibleTo = target.user
+	if ephemeral {
+		m.VisibleTo = user
 	}
-	ch, ok := s.channels[target.channel]
+	ch, ok := s.channels[channel]
 	if !ok { // a DM or a channel the fake was not told about: keep the message somewhere visible
-		ch = &Channel{ID: target.channel, Name: target.channel, Private: true, Members: []string{target.user}}
+		ch = &Channel{ID: channel, Name: channel, Private: true, Members: []string{user}}
 		s.channels[ch.ID] = ch
 	}
 	ch.Messages = append(ch.Messages, m)
-	_, _ = io.WriteString(w, "ok")
+}
+
+// AckDeadline is how long Slack waits for an app to acknowledge a request.
+const AckDeadline = 3 * time.Second
+
+// showAck shows the person who ran a command what Slack would after the
+// acknowledgement: the message it carries, if any, or, when it came too
+// late, Slack's own error.
+func (s *Server) showAck(cmd SlashCommand, d Delivered) {
+	var body struct {
+		Text   string          `json:"text"`
+		Blocks json.RawMessage `json:"blocks"`
+	}
+	var m Message
+	switch {
+	case d.Elapsed > AckDeadline:
+		m = Message{Text: cmd.Command + ` failed with the error "operation_timeout"`}
+	case json.Unmarshal(d.Body, &body) == nil && (body.Text != "" || len(body.Blocks) > 0):
+		params := url.Values{"text": {body.Text}}
+		if len(body.Blocks) > 0 {
+			params.Set("blocks", string(body.Blocks))
+		}
+		var errCode apiError
+		if m, errCode = messageFrom(params); errCode != "" {
+			m = Message{Text: cmd.Command + ` failed with the error "invalid_blocks"`}
+		}
+	default:
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.notify()
+	s.show(cmd.UserID, cmd.ChannelID, m, true)
 }

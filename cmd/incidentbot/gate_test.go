@@ -315,3 +315,45 @@ func TestStoreDownShowsASafeMessage(t *testing.T) {
 		return false
 	})
 }
+
+// With Redis frozen (its process stopped, connections open, nothing
+// answering) a command is acknowledged within Slack's 3 s with the safe
+// answer and is not run; /readyz answers within its own deadline; once
+// Redis runs again, so does the bot.
+func TestRedisFrozenIsAnsweredInTime(t *testing.T) {
+	for _, transport := range []string{"http", "socket"} {
+		t.Run(transport, func(t *testing.T) {
+			h := startBot(t, transport == "socket")
+			s := &script{t: t, h: h, ctx: context.Background()}
+			general := h.slack.CreateChannel("general", false, "UALICE")
+			s.command("UALICE", general, "declare Before the freeze sev3")
+			s.ch = h.declared(t, "UALICE", "INC-1").ID
+			h.redis.Freeze(t)
+			for _, text := range []string{"note during the freeze", "update still frozen"} {
+				got := s.command("UALICE", s.ch, text) // fails the test if acknowledged after 3 s
+				if !strings.Contains(got, "cannot reach its store") || !strings.Contains(got, "nothing was changed") || strings.Contains(got, "operation_timeout") {
+					t.Errorf("/incident %s with Redis frozen: the user saw %q", text, got)
+				}
+			}
+			client := http.Client{Timeout: slackAckLimit}
+			resp, err := client.Get("http://" + h.addr + "/readyz")
+			if err != nil {
+				t.Fatalf("/readyz with Redis frozen: %v", err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusServiceUnavailable {
+				t.Errorf("/readyz with Redis frozen: %d", resp.StatusCode)
+			}
+			h.redis.Thaw()
+			if got := s.command("UALICE", s.ch, "note after the freeze"); !strings.Contains(got, "Noted") {
+				t.Errorf("after the freeze the note was answered %q", got)
+			}
+			if n := s.countEvents(1, incident.EventNote, ""); n != 1 {
+				t.Errorf("%d notes on the timeline, want only the one after the freeze", n)
+			}
+			if n := s.countEvents(1, incident.EventUpdate, ""); n != 0 {
+				t.Errorf("the update sent during the freeze was posted")
+			}
+		})
+	}
+}

@@ -169,11 +169,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 		secret = "" // no request URLs: Slack reaches us over the WebSocket
 	}
 	ready := bot.NewReadiness(store, api, log)
-	srv := &http.Server{
-		Handler: bot.NewHandler(bot.ServerConfig{SigningSecret: secret, Store: store, API: api,
-			Gate: gate, Metrics: metrics, Log: log, Ready: ready, Mount: opts.mount}),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
+	srv := bot.NewServer(bot.ServerConfig{SigningSecret: secret, Store: store, API: api,
+		Gate: gate, Metrics: metrics, Log: log, Ready: ready, Mount: opts.mount})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -83,6 +84,27 @@ func (s *Server) Stop() {
 		return
 	}
 	s.stop()
+}
+
+// Freeze stops the real server's process without ending it (SIGSTOP), as
+// a stalled host or a long fork would: connections stay open and nothing
+// answers. The test's clean-up thaws it.
+func (s *Server) Freeze(t testing.TB) {
+	t.Helper()
+	if !s.Real() {
+		t.Skip("freezing needs a real redis-server (install redis-server)")
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Thaw)
+}
+
+// Thaw lets a frozen server run again (SIGCONT).
+func (s *Server) Thaw() {
+	if s.Real() {
+		_ = s.cmd.Process.Signal(syscall.SIGCONT)
+	}
 }
 
 // Restart stops the real server gracefully and starts it again on the same

@@ -1,0 +1,146 @@
+package bot
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// Limits bound what clients can hold of the HTTP server, so that slow or
+// large requests (an attacker needs no signature to send them) cannot
+// starve the requests Slack signs.
+type Limits struct {
+	ReadHeader  time.Duration // to send the headers
+	Read        time.Duration // to send the whole request: a slow body is dropped after it
+	Write       time.Duration // to read the answer
+	Idle        time.Duration // a kept-alive connection with no request
+	MaxBody     int64         // bytes of one request to a Slack request URL
+	BodyBudget  int64         // bytes of such requests held at once, by all clients
+	MaxInFlight int64         // signed requests being handed to the gate at once
+}
+
+// DefaultLimits are the limits in production. Slack's requests are a few
+// kilobytes and it waits 3 s for an answer.
+func DefaultLimits() Limits {
+	return Limits{
+		ReadHeader: 5 * time.Second, Read: 15 * time.Second, Write: 15 * time.Second, Idle: 60 * time.Second,
+		MaxBody: 512 << 10, BodyBudget: 32 << 20, MaxInFlight: 256,
+	}
+}
+
+func (l Limits) orDefaults() Limits {
+	d := DefaultLimits()
+	if l.ReadHeader <= 0 {
+		l.ReadHeader = d.ReadHeader
+	}
+	if l.Read <= 0 {
+		l.Read = d.Read
+	}
+	if l.Write <= 0 {
+		l.Write = d.Write
+	}
+	if l.Idle <= 0 {
+		l.Idle = d.Idle
+	}
+	if l.MaxBody <= 0 {
+		l.MaxBody = d.MaxBody
+	}
+	if l.BodyBudget <= 0 {
+		l.BodyBudget = d.BodyBudget
+	}
+	if l.MaxInFlight <= 0 {
+		l.MaxInFlight = d.MaxInFlight
+	}
+	return l
+}
+
+// NewServer is the bot's HTTP server with its limits. A handler that
+// streams (the playground's events) lifts its own deadlines with
+// http.ResponseController.
+func NewServer(cfg ServerConfig) *http.Server {
+	l := cfg.Limits.orDefaults()
+	cfg.Limits = l
+	return &http.Server{
+		Handler:           NewHandler(cfg),
+		ReadHeaderTimeout: l.ReadHeader,
+		ReadTimeout:       l.Read,
+		WriteTimeout:      l.Write,
+		IdleTimeout:       l.Idle,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(cfg.Log.Handler(), slog.LevelDebug),
+	}
+}
+
+// errBusy is returned when taking a request would go over a limit shared
+// by all clients; Slack is told to come back (it retries).
+var errBusy = errors.New("busy")
+
+// bodies counts the bytes of request bodies held at once. Bytes are
+// counted as they arrive, so a body that trickles in holds little.
+type bodies struct {
+	held   atomic.Int64
+	budget int64
+}
+
+// read reads a body of at most limit bytes within the budget; release
+// must be called with len of what it returned once the body is done with.
+func (b *bodies) read(r io.Reader, limit int64) ([]byte, error) {
+	buf := make([]byte, 0, 4<<10)
+	for {
+		if int64(len(buf)) > limit {
+			b.release(len(buf))
+			return nil, &http.MaxBytesError{Limit: limit}
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		if n > 0 && b.held.Add(int64(n)) > b.budget {
+			b.release(len(buf) + n)
+			return nil, errBusy
+		}
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			b.release(len(buf))
+			return nil, err
+		}
+	}
+}
+
+func (b *bodies) release(n int) { b.held.Add(-int64(n)) }
+
+// gauge admits at most max at once.
+type gauge struct {
+	n   atomic.Int64
+	max int64
+}
+
+func (g *gauge) enter() bool {
+	if g.n.Add(1) > g.max {
+		g.n.Add(-1)
+		return false
+	}
+	return true
+}
+
+func (g *gauge) leave() { g.n.Add(-1) }
+
+// tooBusy tells Slack to come back in a second.
+func tooBusy(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", strconv.Itoa(1))
+	refuse(w, "busy, retry", http.StatusServiceUnavailable)
+}
+
+// refuse answers a request whose body was not read whole and closes the
+// connection, so the server does not wait to read the rest first.
+func refuse(w http.ResponseWriter, msg string, code int) {
+	w.Header().Set("Connection", "close")
+	http.Error(w, msg, code)
+}
