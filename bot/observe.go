@@ -8,24 +8,23 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
-
-	"github.com/incidentbot/incidentbot/incident"
 )
 
-// OpenLister lists the open incidents, for the gauge of open incidents.
-type OpenLister interface {
-	ListOpen(ctx context.Context) ([]*incident.Incident, error)
+// OpenCounter counts the open incidents, for the gauge of open incidents.
+type OpenCounter interface {
+	OpenCounts(ctx context.Context) (map[[2]string]int, error) // by [severity, phase]
 }
 
-// openIncidents is a collector that counts the open incidents by severity
-// and phase at each scrape, from the store, so every replica reports the same.
+// openIncidents is a collector that reports the open incidents by severity
+// and phase at each scrape, from counts the store keeps as incidents
+// change, so every replica reports the same and a scrape stays cheap.
 type openIncidents struct {
-	store OpenLister
+	store OpenCounter
 	desc  *prometheus.Desc
 }
 
 // RegisterOpenIncidents adds incidentbot_open_incidents{severity,phase} to the metrics.
-func (m *Metrics) RegisterOpenIncidents(store OpenLister) {
+func (m *Metrics) RegisterOpenIncidents(store OpenCounter) {
 	m.reg.MustRegister(&openIncidents{store: store, desc: prometheus.NewDesc(
 		"incidentbot_open_incidents", "Open incidents, by severity and phase.", []string{"severity", "phase"}, nil)})
 }
@@ -35,14 +34,10 @@ func (o *openIncidents) Describe(ch chan<- *prometheus.Desc) { ch <- o.desc }
 func (o *openIncidents) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	open, err := o.store.ListOpen(ctx)
+	counts, err := o.store.OpenCounts(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(o.desc, err)
 		return
-	}
-	counts := map[[2]string]int{}
-	for _, inc := range open {
-		counts[[2]string{inc.Severity, string(inc.Phase)}]++
 	}
 	for k, n := range counts {
 		ch <- prometheus.MustNewConstMetric(o.desc, prometheus.GaugeValue, float64(n), k[0], k[1])

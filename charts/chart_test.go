@@ -22,8 +22,6 @@ import (
 	"github.com/incidentbot/incidentbot/config"
 )
 
-const helm = "helm.sh/helm/v3/cmd/helm@v3.22.0"
-
 type manifest map[string]any
 
 func (m manifest) kind() string { s, _ := m["kind"].(string); return s }
@@ -62,11 +60,20 @@ func render(t *testing.T, scenario string) []manifest {
 		}
 		out = b
 	} else {
-		args := []string{"run", helm, "template", "ci", "incidentbot"}
+		// Compiling Helm here would take minutes on a fresh machine: the
+		// chart is rendered where Helm is installed, or by .ci/run beforehand.
+		bin, err := exec.LookPath("helm")
+		if err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatal("CI must render the chart first (INCIDENTBOT_CHART_RENDERED), as .ci/run does")
+			}
+			t.Skip("the chart is not rendered: helm is not installed and INCIDENTBOT_CHART_RENDERED is not set (.ci/run renders it)")
+		}
+		args := []string{"template", "ci", "incidentbot"}
 		if scenario != "default" {
 			args = append(args, "-f", filepath.Join("incidentbot", "ci", scenario+"-values.yaml"))
 		}
-		cmd := exec.Command("go", args...)
+		cmd := exec.Command(bin, args...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		b, err := cmd.Output()

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -254,6 +255,81 @@ func (s *Store) Update(ctx context.Context, n int64, fn func(*incident.Incident)
 	return nil, fmt.Errorf("update %s: %w", incident.FormatRef(n), ErrConflict)
 }
 
+func openInfo(inc *incident.Incident) string { return inc.Severity + " " + string(inc.Phase) }
+
+// OpenCounts counts the open incidents by [severity, phase], from a hash
+// kept with the open index as incidents change: a scrape reads one small
+// value per open incident, not the incidents. When the two disagree (data
+// from a version without the hash), the hash is rebuilt from the incidents.
+func (s *Store) OpenCounts(ctx context.Context) (map[[2]string]int, error) {
+	var tally *redis.Cmd
+	var open *redis.IntCmd
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		tally, open = tallyScript.Eval(ctx, p, []string{openInfoKey}), p.ZCard(ctx, openKey)
+		return nil
+	}); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("count open incidents: %w", err)
+	}
+	pairs, err := tally.Slice()
+	if err != nil {
+		return nil, fmt.Errorf("count open incidents: %w", err)
+	}
+	counts := map[[2]string]int{}
+	total := int64(0)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		v, _ := pairs[i].(string)
+		n, _ := pairs[i+1].(int64)
+		sev, phase, _ := strings.Cut(v, " ")
+		counts[[2]string{sev, phase}] += int(n)
+		total += n
+	}
+	if total == open.Val() {
+		return counts, nil
+	}
+	infos, err := s.rebuildOpenInfo(ctx)
+	if err != nil {
+		return nil, err
+	}
+	counts = map[[2]string]int{}
+	for _, v := range infos {
+		sev, phase, _ := strings.Cut(v, " ")
+		counts[[2]string{sev, phase}]++
+	}
+	return counts, nil
+}
+
+// tallyScript counts a hash's values in Redis, so a scrape receives a few
+// pairs (value, count) rather than one value per open incident.
+var tallyScript = redis.NewScript(`
+local counts = {}
+for _, v in ipairs(redis.call('HVALS', KEYS[1])) do counts[v] = (counts[v] or 0) + 1 end
+local out = {}
+for v, n in pairs(counts) do out[#out + 1] = v; out[#out + 1] = n end
+return out`)
+
+func (s *Store) rebuildOpenInfo(ctx context.Context) ([]string, error) {
+	open, err := s.ListOpen(ctx)
+	if err != nil {
+		return nil, err
+	}
+	infos := make([]string, len(open))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		// The index too: it may name incidents that are gone or not open.
+		p.Del(ctx, openInfoKey)
+		p.Del(ctx, openKey) // one key a command: they are in different Cluster slots
+		for i, inc := range open {
+			infos[i] = openInfo(inc)
+			p.HSet(ctx, openInfoKey, inc.Number, infos[i])
+			p.ZAdd(ctx, openKey, redis.Z{Score: float64(inc.Number), Member: inc.Number})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rebuild the open counts: %w", err)
+	}
+	return infos, nil
+}
+
 // ListOpen returns the open incidents in number order.
 func (s *Store) ListOpen(ctx context.Context) ([]*incident.Incident, error) {
 	incs, err := s.listIndexed(ctx, openKey)
@@ -372,8 +448,10 @@ func (s *Store) index(ctx context.Context, inc *incident.Incident) error {
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		if inc.Status == incident.Open {
 			p.ZAdd(ctx, openKey, redis.Z{Score: float64(inc.Number), Member: inc.Number})
+			p.HSet(ctx, openInfoKey, inc.Number, openInfo(inc))
 		} else {
 			p.ZRem(ctx, openKey, inc.Number)
+			p.HDel(ctx, openInfoKey, strconv.FormatInt(inc.Number, 10))
 		}
 		if inc.ChannelID != "" {
 			p.HSet(ctx, channelsKey, inc.ChannelID, inc.Number)
