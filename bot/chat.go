@@ -4,12 +4,15 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -147,18 +150,42 @@ func (c *Chat) SetTopic(ctx context.Context, channelID, topic string) error {
 // Respond answers a command ephemerally through its response URL.
 func (c *Chat) Respond(ctx context.Context, responseURL string, msg render.Message) error {
 	msg = c.guard("response_url", msg)
-	blocks, err := toBlocks(msg.Blocks)
+	// Our blocks are already Slack's JSON shape: encoded once, as they are.
+	body, err := json.Marshal(struct {
+		ResponseType string         `json:"response_type"`
+		Text         string         `json:"text"`
+		Blocks       []render.Block `json:"blocks,omitempty"`
+	}{slack.ResponseTypeEphemeral, msg.Text, msg.Blocks})
+	if err != nil {
+		return fmt.Errorf("respond: %w", err)
+	}
+	if err := c.out.Do(ctx, "", "response_url", func() error { return c.postJSON(ctx, responseURL, body) }); err != nil {
+		return fmt.Errorf("respond: %w", err)
+	}
+	return nil
+}
+
+// postJSON posts to a response URL; an answer other than 200 is an error
+// of slack-go's kind, so the outbound path retries it as it would a Web
+// API call (a 429 after its Retry-After, a 5xx with backoff).
+func (c *Chat) postJSON(ctx context.Context, url string, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
-	wm := &slack.WebhookMessage{ResponseType: slack.ResponseTypeEphemeral, Text: msg.Text}
-	if len(blocks.BlockSet) > 0 {
-		wm.Blocks = &blocks
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
 	}
-	if err := c.out.Do(ctx, "", "response_url", func() error {
-		return slack.PostWebhookCustomHTTPContext(ctx, responseURL, c.http, wm)
-	}); err != nil {
-		return fmt.Errorf("respond: %w", err)
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		return &slack.RateLimitedError{RetryAfter: time.Duration(wait) * time.Second}
+	case resp.StatusCode != http.StatusOK:
+		return slack.StatusCodeError{Code: resp.StatusCode, Status: resp.Status}
 	}
 	return nil
 }

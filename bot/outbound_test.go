@@ -103,3 +103,27 @@ func TestOutboundJoinsWhenNotInChannel(t *testing.T) {
 		t.Errorf("post to a private channel the bot is not in: %v", err)
 	}
 }
+
+// An answer on a response URL that Slack refuses for a while (429 with
+// Retry-After, then a 502) is sent again until it arrives, once.
+func TestRespondThroughRateLimitsAndOutages(t *testing.T) {
+	fs := fakeslack.New()
+	defer fs.Close()
+	general := fs.CreateChannel("general", false, "UALICE")
+	cmd := fs.NewCommand("UALICE", general, "help")
+	fs.Fail("response_url", fakeslack.Failure{Status: http.StatusTooManyRequests, RetryAfter: 1}, fakeslack.Failure{Status: http.StatusBadGateway})
+	m := bot.NewMetrics("test")
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	chat := bot.NewChat(bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), m), m, clocktest.Instant{}, log)
+	msg := render.Message{Text: "the answer", Blocks: []render.Block{render.Section("the *answer*")}}
+	if err := chat.Respond(context.Background(), cmd.ResponseURL, msg); err != nil {
+		t.Fatal(err)
+	}
+	shown := fs.Ephemerals("UALICE")
+	if len(shown) != 1 || shown[0].Visible() != "the *answer*" {
+		t.Errorf("the user was shown %+v", shown)
+	}
+	if n := len(fs.Calls("response_url")); n != 3 {
+		t.Errorf("%d posts to the response URL, want 3 (two refused)", n)
+	}
+}

@@ -252,6 +252,23 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	s.calls = append(s.calls, Call{Method: "response_url", Params: url.Values{"payload": {string(body)}}, At: s.now()})
 	defer s.notify()
+	if queue := s.failures["response_url"]; len(queue) > 0 {
+		f := queue[0]
+		s.failures["response_url"] = queue[1:]
+		switch {
+		case f == Pass:
+		case f.Status == http.StatusTooManyRequests:
+			w.Header().Set("Retry-After", fmt.Sprint(f.RetryAfter))
+			http.Error(w, "rate_limited", f.Status)
+			return
+		case f.Status != 0:
+			http.Error(w, "upstream connect error", f.Status)
+			return
+		default:
+			http.Error(w, f.Error, http.StatusBadRequest)
+			return
+		}
+	}
 	target, ok := s.responses[r.PathValue("id")]
 	if !ok {
 		http.Error(w, "expired_url", http.StatusNotFound)
