@@ -147,6 +147,10 @@ func (c *Chat) SetTopic(ctx context.Context, channelID, topic string) error {
 	return nil
 }
 
+// ShareWith makes posts keep Slack's one a second per channel across
+// every replica that shares p.
+func (c *Chat) ShareWith(p Pacer) { c.out.ShareWith(p) }
+
 // Respond answers a command ephemerally through its response URL.
 func (c *Chat) Respond(ctx context.Context, responseURL string, msg render.Message) error {
 	msg = c.guard("response_url", msg)

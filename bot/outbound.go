@@ -34,7 +34,19 @@ type Outbound struct {
 
 	mu    sync.Mutex
 	lanes map[string]*lane
+	pacer Pacer // nil: posts are spaced by this replica alone
 }
+
+// Pacer spaces the posts to a channel across replicas.
+type Pacer interface {
+	// Reserve takes the next moment to post to a channel, gap after the
+	// last one any replica took, and returns how long to wait for it.
+	Reserve(ctx context.Context, channelID string, gap time.Duration) (time.Duration, error)
+}
+
+// ShareWith makes posts keep Slack's one a second per channel across every
+// replica that shares p, not only within this one.
+func (o *Outbound) ShareWith(p Pacer) { o.pacer = p }
 
 // postGap spaces chat.postMessage calls to one channel: Slack allows one a
 // second, measured where the requests arrive, so a little margin absorbs
@@ -127,6 +139,18 @@ func (o *Outbound) Do(ctx context.Context, channelID, method string, call func()
 func (o *Outbound) attempt(ctx context.Context, l *lane, channelID, method string, call func() error) error {
 	joined := false
 	for attempt := 1; ; attempt++ {
+		if l != nil && method == "chat.postMessage" && o.pacer != nil {
+			wait, err := o.pacer.Reserve(ctx, channelID, o.postGap)
+			if err != nil {
+				// The store is what is down; this replica's own spacing still holds.
+				o.log.Warn("could not pace a post with the other replicas", "channel", channelID, "err", err)
+			}
+			if wait > 0 {
+				if err := o.sleep(ctx, wait); err != nil {
+					return err
+				}
+			}
+		}
 		if l != nil && method == "chat.postMessage" {
 			now := o.clock.Now()
 			if wait := l.nextPost.Sub(now); wait > 0 {

@@ -14,6 +14,8 @@ import (
 	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/bot/render"
+	"github.com/incidentbot/incidentbot/storage"
+	"github.com/incidentbot/incidentbot/storage/redistest"
 	"github.com/incidentbot/incidentbot/work"
 	"github.com/incidentbot/incidentbot/work/clocktest"
 )
@@ -125,5 +127,38 @@ func TestRespondThroughRateLimitsAndOutages(t *testing.T) {
 	}
 	if n := len(fs.Calls("response_url")); n != 3 {
 		t.Errorf("%d posts to the response URL, want 3 (two refused)", n)
+	}
+}
+
+// Two replicas posting to one channel at once still keep Slack's one
+// message a second: the spacing is shared through Redis.
+func TestPostsAreSpacedAcrossReplicas(t *testing.T) {
+	fs := fakeslack.New()
+	defer fs.Close()
+	ch := fs.CreateChannel("inc-shared", false, fs.BotUserID)
+	store := storage.New(redistest.Start(t).Client(t))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var wg sync.WaitGroup
+	for r := range 2 {
+		m := bot.NewMetrics("test")
+		chat := bot.NewChat(bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), m), m, work.RealClock{}, log)
+		chat.ShareWith(store)
+		wg.Go(func() {
+			for i := 1; i <= 2; i++ {
+				if _, err := chat.Post(context.Background(), ch, render.Message{Text: fmt.Sprintf("replica %d, message %d", r, i)}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	calls := fs.Calls("chat.postMessage")
+	if len(calls) != 4 {
+		t.Fatalf("%d posts, want 4", len(calls))
+	}
+	for i := 1; i < len(calls); i++ {
+		if gap := calls[i].At.Sub(calls[i-1].At); gap < time.Second {
+			t.Errorf("posts %d and %d arrived %s apart", i, i+1, gap)
+		}
 	}
 }

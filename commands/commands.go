@@ -70,6 +70,7 @@ type Store interface {
 	Postmortem(ctx context.Context, n int64) (string, error)
 	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
 	Applied(ctx context.Context, n int64, effect string) (bool, error)
+	Lock(ctx context.Context, name string, ttl time.Duration) (unlock func(), err error)
 }
 
 // Request is one /incident command as a user typed it.

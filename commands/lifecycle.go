@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/incident"
@@ -329,13 +331,26 @@ func (h *Response) addNote(ctx context.Context, n int64, actor, text string) err
 
 // --- the card ---
 
+// cardLockFor bounds how long a replica that dies while editing a card
+// holds the others back: an edit and a topic are a few Slack calls.
+const cardLockFor = 30 * time.Second
+
 // refresh edits the pinned card and the topic to match the stored state.
-// Edits of one incident are serialised and each renders the state read
-// under the lock, so the last edit always shows the latest state.
+// Edits of one incident are serialised, across replicas too, and each
+// renders the state read under the lock, so the last edit always shows the
+// latest state.
 func (h *core) refresh(ctx context.Context, n int64) {
 	mu := h.cardLock(n)
 	mu.Lock()
 	defer mu.Unlock()
+	// Another replica may be editing the same card: the lock is shared, and
+	// the state is read inside it, so the last edit shows the latest state.
+	unlock, err := h.store.Lock(ctx, "card:"+strconv.FormatInt(n, 10), cardLockFor)
+	if err != nil {
+		h.log.Error("could not lock the incident card", "incident", n, "err", err)
+		return
+	}
+	defer unlock()
 	inc, err := h.store.Get(ctx, n)
 	if err != nil {
 		h.log.Error("could not read the incident to refresh its card", "incident", n, "err", err)

@@ -22,6 +22,12 @@ const (
 	inboxKey = keyPrefix + "inbox" // hash: request ID -> InboxEntry (JSON), the journal
 )
 
+// paceKey holds the next moment a channel may be posted to (ms).
+func paceKey(channelID string) string { return keyPrefix + "pace:" + channelID }
+
+// lockKey is a lock shared by the replicas (the card of an incident).
+func lockKey(name string) string { return keyPrefix + "lock:" + name }
+
 // onceKey is a lock taken once for a named piece of work (a digest slot, a postmortem).
 func onceKey(name string) string { return keyPrefix + "once:" + name }
 

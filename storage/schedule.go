@@ -173,3 +173,58 @@ func (s *Store) Once(ctx context.Context, name string, ttl time.Duration) (bool,
 	}
 	return first, nil
 }
+
+// paceScript reserves the next moment a channel may be posted to, gap
+// after the last reservation by any replica, on Redis's clock, and returns
+// how long the caller must wait for it (ms).
+var paceScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local nextAt = tonumber(redis.call('GET', KEYS[1]) or '0')
+local at = math.max(now, nextAt)
+local gap = tonumber(ARGV[1])
+redis.call('SET', KEYS[1], at + gap, 'PX', at + gap - now + 1000)
+return at - now`)
+
+// Reserve takes the next moment to post to a channel, gap after the one
+// any replica took last, and returns how long to wait for it: Slack's one
+// message a second per channel holds however many replicas post.
+func (s *Store) Reserve(ctx context.Context, channelID string, gap time.Duration) (time.Duration, error) {
+	ms, err := paceScript.Run(ctx, s.rdb, []string{paceKey(channelID)}, gap.Milliseconds()).Int64()
+	if err != nil {
+		return 0, fmt.Errorf("pace %s: %w", channelID, err)
+	}
+	return time.Duration(ms) * time.Millisecond, nil
+}
+
+var unlockScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`)
+
+// Lock takes a lock shared by all replicas, waiting for it while another
+// holds it; it lapses after ttl should its holder die. unlock releases it
+// if it is still ours.
+func (s *Store) Lock(ctx context.Context, name string, ttl time.Duration) (unlock func(), err error) {
+	key := lockKey(name)
+	nonce := make([]byte, 12)
+	_, _ = rand.Read(nonce)
+	token := hex.EncodeToString(nonce)
+	for {
+		ok, err := s.rdb.SetNX(ctx, key, token, ttl).Result()
+		if err != nil {
+			return nil, fmt.Errorf("lock %s: %w", name, err)
+		}
+		if ok {
+			return func() {
+				ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+				defer cancel()
+				_ = unlockScript.Run(ctx, s.rdb, []string{key}, token).Err()
+			}, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("lock %s: %w", name, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

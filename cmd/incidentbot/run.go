@@ -148,7 +148,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 	if err != nil {
 		return err
 	}
-	handler := commands.New(cfg.File, store, bot.NewChat(api, metrics, cl.outbound, log), log, botUserID, cl.now)
+	chat := bot.NewChat(api, metrics, cl.outbound, log)
+	chat.ShareWith(store) // one post a second per channel across replicas
+	handler := commands.New(cfg.File, store, chat, log, botUserID, cl.now)
 	// The journal is dated by Redis's clock, which every replica shares, so a
 	// replica whose own clock runs ahead does not take over requests that
 	// another is still working on.
