@@ -55,7 +55,7 @@ func NewHandler(cfg ServerConfig) http.Handler {
 	mux.Handle("GET /metrics", cfg.Metrics.Handler())
 	if cfg.SigningSecret != "" {
 		l := cfg.Limits.orDefaults()
-		v := &verifier{secret: cfg.SigningSecret, metrics: cfg.Metrics, log: cfg.Log, maxBody: l.MaxBody,
+		v := &verifier{secret: cfg.SigningSecret, metrics: cfg.Metrics, log: cfg.Log, maxBody: l.MaxBody, bodyWithin: l.Body,
 			bodies: &bodies{budget: l.BodyBudget}, inFlight: &gauge{max: l.MaxInFlight}}
 		mux.Handle("POST /slack/commands", v.wrap(commandsEndpoint(cfg.Gate, cfg.Log)))
 		mux.Handle("POST /slack/events", v.wrap(eventsEndpoint(cfg.Gate, cfg.Log)))
@@ -68,12 +68,14 @@ func NewHandler(cfg ServerConfig) http.Handler {
 }
 
 type verifier struct {
-	secret   string
-	metrics  *Metrics
-	log      *slog.Logger
-	maxBody  int64
-	bodies   *bodies
-	inFlight *gauge
+	secret     string
+	metrics    *Metrics
+	log        *slog.Logger
+	maxBody    int64
+	bodyWithin time.Duration
+	bodies     *bodies
+	inFlight   *gauge
+	unsigned   sampled
 }
 
 // wrap lets through only requests signed with the signing secret within the
@@ -88,6 +90,9 @@ func (v *verifier) wrap(next func(w http.ResponseWriter, r *http.Request, body [
 			refuse(w, "request too large", http.StatusRequestEntityTooLarge)
 			return
 		}
+		// Slack sends a body at once; one that stalls holds the budget for
+		// everyone, so it gets little time.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(v.bodyWithin))
 		body, err := v.bodies.read(r.Body, v.maxBody)
 		var tooLarge *http.MaxBytesError
 		switch {
@@ -111,7 +116,7 @@ func (v *verifier) wrap(next func(w http.ResponseWriter, r *http.Request, body [
 		}
 		if err != nil {
 			v.metrics.requestsDeny.WithLabelValues("signature").Inc()
-			v.log.Warn("rejected a request that is not signed by Slack", "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
+			v.unsigned.log(v.log, "rejected a request that is not signed by Slack", "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
 			http.Error(w, "invalid signature", http.StatusUnauthorized)
 			return
 		}

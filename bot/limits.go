@@ -4,8 +4,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -16,19 +18,21 @@ import (
 type Limits struct {
 	ReadHeader  time.Duration // to send the headers
 	Read        time.Duration // to send the whole request: a slow body is dropped after it
+	Body        time.Duration // to send the body to a Slack request URL, once the headers are in: Slack sends it at once
 	Write       time.Duration // to read the answer
 	Idle        time.Duration // a kept-alive connection with no request
 	MaxBody     int64         // bytes of one request to a Slack request URL
 	BodyBudget  int64         // bytes of such requests held at once, by all clients
 	MaxInFlight int64         // signed requests being handed to the gate at once
+	MaxConns    int           // connections open at once; more are closed as they come
 }
 
 // DefaultLimits are the limits in production. Slack's requests are a few
 // kilobytes and it waits 3 s for an answer.
 func DefaultLimits() Limits {
 	return Limits{
-		ReadHeader: 5 * time.Second, Read: 15 * time.Second, Write: 15 * time.Second, Idle: 60 * time.Second,
-		MaxBody: 512 << 10, BodyBudget: 32 << 20, MaxInFlight: 256,
+		ReadHeader: 5 * time.Second, Read: 15 * time.Second, Body: 2 * time.Second, Write: 15 * time.Second, Idle: 60 * time.Second,
+		MaxBody: 128 << 10, BodyBudget: 32 << 20, MaxInFlight: 256, MaxConns: 2048,
 	}
 }
 
@@ -55,6 +59,12 @@ func (l Limits) orDefaults() Limits {
 	if l.MaxInFlight <= 0 {
 		l.MaxInFlight = d.MaxInFlight
 	}
+	if l.Body <= 0 {
+		l.Body = d.Body
+	}
+	if l.MaxConns <= 0 {
+		l.MaxConns = d.MaxConns
+	}
 	return l
 }
 
@@ -73,6 +83,65 @@ func NewServer(cfg ServerConfig) *http.Server {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(cfg.Log.Handler(), slog.LevelDebug),
 	}
+}
+
+// LimitListener closes connections beyond l's MaxConns as they arrive, so
+// connections held open (headers sent a byte at a time) cannot grow the
+// bot's memory without bound.
+func LimitListener(ln net.Listener, l Limits) net.Listener {
+	return &limitListener{Listener: ln, slots: make(chan struct{}, l.orDefaults().MaxConns)}
+}
+
+type limitListener struct {
+	net.Listener
+	slots chan struct{}
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case l.slots <- struct{}{}:
+			return &limitConn{Conn: c, release: sync.OnceFunc(func() { <-l.slots })}, nil
+		default:
+			_ = c.Close()
+		}
+	}
+}
+
+type limitConn struct {
+	net.Conn
+	release func()
+}
+
+func (c *limitConn) Close() error {
+	err := c.Conn.Close()
+	c.release()
+	return err
+}
+
+// sampled logs at most one line a period for a kind of event anyone can
+// cause (a request that is not signed), with how many were not logged.
+type sampled struct {
+	mu      sync.Mutex
+	last    time.Time
+	skipped int
+}
+
+func (s *sampled) log(log *slog.Logger, msg string, args ...any) {
+	s.mu.Lock()
+	if time.Since(s.last) < 10*time.Second {
+		s.skipped++
+		s.mu.Unlock()
+		return
+	}
+	skipped := s.skipped
+	s.last, s.skipped = time.Now(), 0
+	s.mu.Unlock()
+	log.Warn(msg, append(args, "not_logged_since", skipped)...)
 }
 
 // errBusy is returned when taking a request would go over a limit shared

@@ -211,3 +211,81 @@ func rejected(t *testing.T, m *bot.Metrics, reason string) float64 {
 	}
 	return 0
 }
+
+// A body sent fast and then stalled (which holds the shared budget for
+// everyone) is dropped after the short time a body gets, long before the
+// whole request's read timeout, and signed requests go on being answered.
+func TestStalledBodiesAreDroppedSoon(t *testing.T) {
+	fs, addr, _ := serveHTTP(t, bot.Limits{Read: time.Minute, Body: 500 * time.Millisecond})
+	general := fs.CreateChannel("general", false, "UALICE")
+	var conns []net.Conn
+	for range 20 {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		fmt.Fprintf(conn, "POST /slack/commands HTTP/1.1\r\nHost: bot\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n", 100<<10)
+		_, _ = conn.Write(bytes.Repeat([]byte("a"), 60<<10)) // and then nothing
+		conns = append(conns, conn)
+	}
+	for i, conn := range conns {
+		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, err := bufio.NewReader(conn).ReadByte(); err != nil && isTimeout(err) {
+			t.Fatalf("stalled body %d was still open after 10 s", i+1)
+		}
+	}
+	if !answered(t, fs, general) {
+		t.Fatal("a signed command was not answered after the stalled bodies")
+	}
+}
+
+// Connections beyond the cap are closed as they arrive; a slot is free
+// again once a connection closes.
+func TestConnectionsAreCapped(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	limited := bot.LimitListener(ln, bot.Limits{MaxConns: 3})
+	defer limited.Close()
+	go func() {
+		for {
+			c, err := limited.Accept()
+			if err != nil {
+				return
+			}
+			go func() { _, _ = io.Copy(io.Discard, c); c.Close() }()
+		}
+	}()
+	closedByServer := func(c net.Conn) bool {
+		_ = c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		_, err := c.Read(make([]byte, 1))
+		return err != nil && !isTimeout(err)
+	}
+	var conns []net.Conn
+	for range 5 {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+		time.Sleep(20 * time.Millisecond) // accepted in order
+	}
+	for i, c := range conns {
+		if got, want := closedByServer(c), i >= 3; got != want {
+			t.Errorf("connection %d closed by the server: %v, want %v", i+1, got, want)
+		}
+	}
+	conns[0].Close()
+	time.Sleep(50 * time.Millisecond)
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if closedByServer(c) {
+		t.Error("a connection was refused after a slot was freed")
+	}
+}

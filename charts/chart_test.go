@@ -187,7 +187,7 @@ func TestChartScenarios(t *testing.T) {
 			}
 		}},
 		{"sentinel", []string{"ci-redis-password-value"}, func(t *testing.T, docs []manifest, dep manifest, e map[string]string) {
-			if e["REDIS_SENTINEL_ADDRS"] != "redis-sentinel-0.redis:26379,redis-sentinel-1.redis:26379" || e["REDIS_SENTINEL_MASTER"] != "mymaster" ||
+			if e["REDIS_SENTINEL_ADDRS"] != "redis-sentinel-0.redis:26379,redis-sentinel-1.redis:26379" || e["REDIS_SENTINEL_MASTER"] != "mymaster" || e["REDIS_MIN_REPLICAS"] != "1" ||
 				e["REDIS_URL"] != "" || e["REDIS_PASSWORD"] != "secret:ci-incidentbot/REDIS_PASSWORD" {
 				t.Errorf("sentinel: env %v", e)
 			}

@@ -117,7 +117,12 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (render.D
 		return []incident.TimelineEvent{incident.ChannelCreated(h.now(), name)}, nil
 	})
 	if err != nil {
-		return none, err
+		// The incident and its channel exist: the usual "nothing was
+		// changed" would not be true.
+		ref := incident.RequestID(ctx)
+		h.log.Error("an incident's channel was created but not recorded", "incident", n, "channel", channelID, "ref", ref, "err", err)
+		return none, incident.Fail(incident.Unavailable, "%s is recorded and its channel %s exists, but incidentbot's store stopped answering before the setup finished (ref %s). Do not declare it again; an admin can finish it from the log.",
+			incident.FormatRef(n), incident.ChannelRef(channelID), ref)
 	}
 
 	// The incident and its channel exist from here on; what follows is

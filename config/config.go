@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +35,9 @@ type Config struct {
 	// RedisPassword authenticates to Sentinel- or Cluster-managed nodes, which have
 	// no URL to carry it. It is not in the contract's table; see the README.
 	RedisPassword string
+	// RedisMinReplicas is how many replicas must hold a change (Redis WAIT)
+	// before the person is told it is done.
+	RedisMinReplicas int
 
 	HTTPAddr   string
 	ConfigPath string
@@ -223,6 +227,19 @@ func Load(getenv func(string) string, readFile ReadFileFunc) (*Config, error) {
 	}
 	if len(c.RedisSentinelAddrs) > 0 && len(c.RedisClusterAddrs) > 0 {
 		bad("REDIS_CLUSTER_ADDRS", "cannot be combined with REDIS_SENTINEL_ADDRS")
+	}
+	if v := strings.TrimSpace(getenv("REDIS_MIN_REPLICAS")); v != "" {
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil || n < 0:
+			bad("REDIS_MIN_REPLICAS", "%q is not a number of replicas (0 or more)", v)
+		case n > 0 && len(c.RedisClusterAddrs) > 0:
+			bad("REDIS_MIN_REPLICAS", "is not supported with REDIS_CLUSTER_ADDRS (WAIT must reach the node that took the write); use Sentinel or a single node")
+		case n > 0 && c.EmbeddedStore():
+			bad("REDIS_MIN_REPLICAS", "needs a Redis with replicas (REDIS_URL or REDIS_SENTINEL_ADDRS); the embedded store has none")
+		default:
+			c.RedisMinReplicas = n
+		}
 	}
 	if lvl := strings.TrimSpace(getenv("LOG_LEVEL")); lvl != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {

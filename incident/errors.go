@@ -44,6 +44,10 @@ func Fail(code Code, format string, args ...any) error {
 // ErrNotFound is returned when an incident does not exist.
 var ErrNotFound = errors.New("incident not found")
 
+// ErrNotDurable is returned when a change was written but too few replicas
+// confirmed holding it in time: it may be lost if the store fails over.
+var ErrNotDurable = errors.New("too few replicas confirmed the change")
+
 // ErrorCode is the code of err: its own, NotFound for ErrNotFound,
 // Unavailable for a network failure (the store or Slack not answering), and
 // Internal for anything else.
@@ -57,7 +61,7 @@ func ErrorCode(err error) Code {
 		return e.Code
 	case errors.Is(err, ErrNotFound):
 		return NotFound
-	case errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded):
+	case errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded), errors.Is(err, ErrNotDurable):
 		return Unavailable
 	}
 	return Internal
@@ -70,6 +74,9 @@ func ErrorMessage(err error, ref string) Sentence {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Msg
+	}
+	if errors.Is(err, ErrNotDurable) {
+		return Say("incidentbot could not confirm that this was stored safely: too few copies of its store answered in time. Check whether it took effect before doing it again (ref %s).", ref)
 	}
 	switch ErrorCode(err) {
 	case NotFound:

@@ -3,10 +3,13 @@ package storage
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/incidentbot/incidentbot/incident"
 )
 
 // The inbox (inboxKey) journals every request from Slack that the bot
@@ -27,8 +30,15 @@ type InboxEntry struct {
 const seenFor = time.Hour
 
 // acceptScript marks a request's identity as taken and journals it, both
-// or neither, in one round trip.
+// or neither, in one round trip. Past ARGV[4] (ms on Redis's clock, 0 for
+// none) it takes nothing: a script that reaches a stalled Redis and runs
+// once it wakes must not take a request the person was told was not done.
 var acceptScript = redis.NewScript(`
+local deadline = tonumber(ARGV[4])
+if deadline > 0 then
+  local t = redis.call('TIME')
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > deadline then return -1 end
+end
 if redis.call('SET', KEYS[1], 1, 'NX', 'PX', ARGV[1]) then
   redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
   return 1
@@ -44,12 +54,40 @@ func (s *Store) Accept(ctx context.Context, id string, e InboxEntry) (first bool
 	if err != nil {
 		return false, fmt.Errorf("accept %s: %w", id, err)
 	}
-	taken, err := acceptScript.Run(ctx, s.rdb, []string{seenKey(id), inboxKey}, seenFor.Milliseconds(), id, b).Int()
+	// The caller's deadline, on Redis's clock: e.At is dated by it.
+	deadline := int64(0)
+	if dl, ok := ctx.Deadline(); ok {
+		deadline = e.At.Add(time.Until(dl)).UnixMilli()
+	}
+	keys, args := []string{seenKey(id), inboxKey}, []any{seenFor.Milliseconds(), id, b, deadline}
+	if s.minReplicas == 0 {
+		taken, err := acceptScript.Run(ctx, s.rdb, keys, args...).Int()
+		if err == nil && taken < 0 {
+			err = errTooLate
+		}
+		if err != nil {
+			return false, fmt.Errorf("accept %s: %w", id, err)
+		}
+		return taken == 1, nil
+	}
+	taken, err := s.thenConfirm(ctx, func(p redis.Pipeliner) *redis.Cmd { return acceptScript.Eval(ctx, p, keys, args...) })
+	if errors.Is(err, incident.ErrNotDurable) && taken == 1 {
+		// Not taken after all: the person is told so, and the entry must
+		// not be done later by another replica.
+		_ = s.rdb.HDel(context.WithoutCancel(ctx), inboxKey, id).Err()
+		_ = s.rdb.Del(context.WithoutCancel(ctx), seenKey(id)).Err()
+	}
+	if err == nil && taken < 0 {
+		err = errTooLate
+	}
 	if err != nil {
 		return false, fmt.Errorf("accept %s: %w", id, err)
 	}
 	return taken == 1, nil
 }
+
+// errTooLate is returned when Redis ran the accept after its deadline.
+var errTooLate = errors.New("the store answered after the deadline; the request was not taken")
 
 // Journal records an acknowledged request under its ID.
 func (s *Store) Journal(ctx context.Context, id string, e InboxEntry) error {

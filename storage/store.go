@@ -33,10 +33,39 @@ const maxEffects = 1000
 
 // Store reads and writes incidents.
 type Store struct {
-	rdb redis.UniversalClient
+	rdb         redis.UniversalClient
+	minReplicas int // replicas that must hold a write before it is confirmed (WAIT)
 	// afterWrite, when set, runs after each effect is recorded: tests use it
 	// to crash a request between its write and its answer.
 	afterWrite func(ctx context.Context, effect string)
+}
+
+// RequireReplicas makes every write wait, after it is made and before it
+// is confirmed, until n replicas hold it (Redis WAIT, for at most
+// waitReplicas); a write too few replicas confirm fails with
+// incident.ErrNotDurable. It needs a connection that stays with the write:
+// a single node or Sentinel, not Cluster.
+func (s *Store) RequireReplicas(n int) { s.minReplicas = n }
+
+// waitReplicas bounds the wait for replicas, well inside the second every
+// Redis call has and the 3 s Slack waits.
+const waitReplicas = 500 * time.Millisecond
+
+// confirm waits for the replicas on c, the connection that made the write.
+func (s *Store) confirm(ctx context.Context, c interface {
+	Do(ctx context.Context, args ...any) *redis.Cmd
+}) error {
+	if s.minReplicas == 0 {
+		return nil
+	}
+	got, err := c.Do(ctx, "WAIT", s.minReplicas, waitReplicas.Milliseconds()).Int()
+	if err != nil {
+		return err
+	}
+	if int(got) < s.minReplicas {
+		return fmt.Errorf("%w: %d of %d replicas", incident.ErrNotDurable, got, s.minReplicas)
+	}
+	return nil
 }
 
 // AfterWrite sets a function to run after each recorded effect.
@@ -148,7 +177,10 @@ func (s *Store) Create(ctx context.Context, inc *incident.Incident, events ...in
 			recordEffect(ctx, p, inc.Number, effect)
 			return nil
 		})
-		return err
+		if err != nil {
+			return err
+		}
+		return s.confirm(ctx, tx)
 	}, key) // an effect of Create or Update is written with the incident: watching it is enough
 	if errors.Is(err, redis.TxFailedErr) {
 		err = ErrExists // another writer created it between our check and EXEC
@@ -234,7 +266,10 @@ func (s *Store) Update(ctx context.Context, n int64, fn func(*incident.Incident)
 			return nil
 		})
 		updated = inc
-		return err
+		if err != nil {
+			return err
+		}
+		return s.confirm(ctx, tx)
 	}
 	for range maxUpdateAttempts {
 		err := s.rdb.Watch(ctx, txn, key)
@@ -307,20 +342,41 @@ local out = {}
 for v, n in pairs(counts) do out[#out + 1] = v; out[#out + 1] = n end
 return out`)
 
+// rebuildOpenInfo brings the counts in line with the incidents without
+// wiping anything: an incident declared or closed meanwhile is written by
+// its own change, and nothing read before it is allowed to undo that.
 func (s *Store) rebuildOpenInfo(ctx context.Context) ([]string, error) {
+	counted, err := s.rdb.HKeys(ctx, openInfoKey).Result()
+	if err != nil {
+		return nil, fmt.Errorf("rebuild the open counts: %w", err)
+	}
+	listed, err := s.rdb.ZRange(ctx, openKey, 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("rebuild the open counts: %w", err)
+	}
 	open, err := s.ListOpen(ctx)
 	if err != nil {
 		return nil, err
 	}
+	isOpen := map[string]bool{}
 	infos := make([]string, len(open))
+	for i, inc := range open {
+		isOpen[strconv.FormatInt(inc.Number, 10)] = true
+		infos[i] = openInfo(inc)
+	}
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		// The index too: it may name incidents that are gone or not open.
-		p.Del(ctx, openInfoKey)
-		p.Del(ctx, openKey) // one key a command: they are in different Cluster slots
 		for i, inc := range open {
-			infos[i] = openInfo(inc)
 			p.HSet(ctx, openInfoKey, inc.Number, infos[i])
-			p.ZAdd(ctx, openKey, redis.Z{Score: float64(inc.Number), Member: inc.Number})
+		}
+		for _, n := range counted { // counted before we read the incidents, and not open then
+			if !isOpen[n] {
+				p.HDel(ctx, openInfoKey, n)
+			}
+		}
+		for _, n := range listed { // indexed as open, but closed or gone
+			if !isOpen[n] {
+				p.ZRem(ctx, openKey, n)
+			}
 		}
 		return nil
 	})
@@ -430,7 +486,14 @@ func (s *Store) AddEvents(ctx context.Context, n int64, events ...incident.Timel
 		b, _ := json.Marshal(ev) // plain struct of strings and a time: cannot fail
 		args = append(args, string(b))
 	}
-	added, err := addEventsScript.Run(ctx, s.rdb, []string{timelineKey(n), effectsKey(n)}, args...).Int()
+	keys := []string{timelineKey(n), effectsKey(n)}
+	var added int
+	var err error
+	if s.minReplicas == 0 {
+		added, err = addEventsScript.Run(ctx, s.rdb, keys, args...).Int()
+	} else {
+		added, err = s.thenConfirm(ctx, func(p redis.Pipeliner) *redis.Cmd { return addEventsScript.Eval(ctx, p, keys, args...) })
+	}
 	done := added == 0
 	if err != nil {
 		return fmt.Errorf("add to the timeline of %s: %w", incident.FormatRef(n), err)
@@ -439,6 +502,28 @@ func (s *Store) AddEvents(ctx context.Context, n int64, events ...incident.Timel
 		s.wrote(ctx, effect)
 	}
 	return nil
+}
+
+// thenConfirm runs a script and the wait for replicas on one connection,
+// in one round trip, and returns the script's integer result.
+func (s *Store) thenConfirm(ctx context.Context, script func(p redis.Pipeliner) *redis.Cmd) (int, error) {
+	var res *redis.Cmd
+	var wait *redis.Cmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		res, wait = script(p), p.Do(ctx, "WAIT", s.minReplicas, waitReplicas.Milliseconds())
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.Int()
+	if err != nil {
+		return 0, err
+	}
+	if got, _ := wait.Int(); got < s.minReplicas {
+		return n, fmt.Errorf("%w: %d of %d replicas", incident.ErrNotDurable, got, s.minReplicas)
+	}
+	return n, nil
 }
 
 // index brings the cross-incident indexes in line with the incident. They

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/storage"
@@ -366,5 +369,77 @@ func TestServerTime(t *testing.T) {
 		if d := time.Since(got); err != nil || d > 5*time.Second || d < -5*time.Second {
 			t.Errorf("%s: server time %s (%v), %s from ours", srv, got, err, d)
 		}
+	}
+}
+
+// With a replica required, a write is confirmed once the replica holds it;
+// with the replica gone, the write is reported as not durable, and a
+// request is not taken.
+func TestWritesWaitForReplicas(t *testing.T) {
+	master := redistest.Start(t)
+	replica := redistest.StartReplica(t, master)
+	s := storage.New(master.Client(t))
+	s.RequireReplicas(1)
+	ctx := context.Background()
+	if err := s.Create(ctx, newIncident(1, "sev2")); err != nil {
+		t.Fatalf("create with its replica up: %v", err)
+	}
+	if got, err := storage.New(replica.Client(t)).Get(ctx, 1); err != nil || got.Number != 1 {
+		t.Fatalf("the replica does not hold the confirmed incident: %v", err)
+	}
+	if err := s.AddEvents(ctx, 1, incident.Noted(t0, "U1", "while the replica is up")); err != nil {
+		t.Fatalf("add events with the replica up: %v", err)
+	}
+	replica.Stop()
+	_, err := s.Update(ctx, 1, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+		inc.Severity = "sev1"
+		return nil, nil
+	})
+	if !errors.Is(err, incident.ErrNotDurable) || incident.ErrorCode(err) != incident.Unavailable {
+		t.Errorf("update without the replica: %v", err)
+	}
+	if err := s.AddEvents(ctx, 1, incident.Noted(t0, "U1", "no replica")); !errors.Is(err, incident.ErrNotDurable) {
+		t.Errorf("add events without the replica: %v", err)
+	}
+	first, err := s.Accept(ctx, "cmd:T1", storage.InboxEntry{At: t0, Kind: "command"})
+	if !errors.Is(err, incident.ErrNotDurable) {
+		t.Errorf("accept without the replica: %v, %v", first, err)
+	}
+	if left, _ := s.Stale(ctx, time.Now().Add(time.Hour)); len(left) != 0 {
+		t.Errorf("a request not taken is left in the journal: %v", left)
+	}
+	if msg := incident.ErrorMessage(err, "r1").String(); !strings.Contains(msg, "could not confirm") || !strings.Contains(msg, "ref r1") {
+		t.Errorf("the person is told %q", msg)
+	}
+}
+
+// A request Redis takes only after its deadline (the script reached a
+// stalled server and ran when it woke) is not taken: the person was told
+// it was not done, so it must not be done later, and sent again it is new.
+func TestAcceptAfterTheDeadlineTakesNothing(t *testing.T) {
+	srv := redistest.Start(t)
+	// The bot's client options (storage.Open) and the journal's deadline.
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, ContextTimeoutEnabled: true, MaxRetries: 1,
+		DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second, PoolTimeout: time.Second})
+	t.Cleanup(func() { _ = rdb.Close() })
+	s := storage.New(rdb)
+	ctx := context.Background()
+	if err := s.Ping(ctx); err != nil { // a connection ready before the freeze
+		t.Fatal(err)
+	}
+	srv.Freeze(t)
+	short, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if _, err := s.Accept(short, "cmd:LATE", storage.InboxEntry{At: time.Now(), Kind: "command"}); err == nil {
+		t.Fatal("accepted while Redis was frozen")
+	}
+	time.Sleep(300 * time.Millisecond)
+	srv.Thaw()
+	time.Sleep(200 * time.Millisecond) // the stalled script runs now
+	if left, _ := s.Stale(ctx, time.Now().Add(time.Hour)); len(left) != 0 {
+		t.Errorf("the late script journaled %v", left)
+	}
+	if first, err := s.Accept(ctx, "cmd:LATE", storage.InboxEntry{At: time.Now(), Kind: "command"}); err != nil || !first {
+		t.Errorf("sent again, the request was %v, %v; want taken as new", first, err)
 	}
 }

@@ -136,13 +136,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 	}
 	defer closeStore()
 	store := storage.New(rdb)
+	store.RequireReplicas(cfg.RedisMinReplicas)
 	if cl.afterWrite != nil {
 		store.AfterWrite(cl.afterWrite)
 	}
 
 	metrics := bot.NewMetrics(version)
 	rdb.AddHook(metrics.RedisHook())
-	metrics.RegisterOpenIncidents(store)
+	metrics.RegisterOpenIncidents(store, log)
 	api := bot.NewSlackClient(cfg.SlackBotToken, cfg.SlackAppToken, cfg.SlackAPIURL, metrics)
 	botUserID, err := bot.WhoAmI(ctx, api, log)
 	if err != nil {
@@ -177,6 +178,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 	if err != nil {
 		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
+	ln = bot.LimitListener(ln, bot.DefaultLimits())
 	errc := make(chan error, 2)
 	go func() {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {

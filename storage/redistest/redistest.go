@@ -22,10 +22,11 @@ import (
 
 // Server is a Redis server started for one test.
 type Server struct {
-	Addr string
-	dir  string
-	cmd  *exec.Cmd
-	mini *miniredis.Miniredis
+	Addr  string
+	dir   string
+	cmd   *exec.Cmd
+	mini  *miniredis.Miniredis
+	extra []string // more arguments (a replica's --replicaof)
 }
 
 // Start starts a real redis-server, or the embedded store where none is
@@ -86,6 +87,30 @@ func (s *Server) Stop() {
 	s.stop()
 }
 
+// StartReplica starts a real redis-server replicating master and waits
+// until it is in sync. It needs the real redis-server.
+func StartReplica(t testing.TB, master *Server) *Server {
+	t.Helper()
+	if !master.Real() {
+		t.Skip("replication needs a real redis-server (install redis-server)")
+	}
+	host, port, _ := net.SplitHostPort(master.Addr)
+	r := &Server{dir: t.TempDir(), extra: []string{"--replicaof", host, port}}
+	t.Cleanup(func() { r.stop() })
+	if err := r.start(t, master.cmd.Path, freePort(t)); err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(&redis.Options{Addr: r.Addr})
+	defer c.Close()
+	for start := time.Now(); time.Since(start) < 10*time.Second; time.Sleep(20 * time.Millisecond) {
+		if info, _ := c.Info(context.Background(), "replication").Result(); strings.Contains(info, "master_link_status:up") {
+			return r
+		}
+	}
+	t.Fatalf("the replica on %s did not sync with %s", r.Addr, master.Addr)
+	return nil
+}
+
 // Freeze stops the real server's process without ending it (SIGSTOP), as
 // a stalled host or a long fork would: connections stay open and nothing
 // answers. The test's clean-up thaws it.
@@ -126,11 +151,10 @@ func (s *Server) Restart(t testing.TB) {
 func (s *Server) start(t testing.TB, bin string, port int) error {
 	t.Helper()
 	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	cmd := exec.Command(bin,
-		"--bind", "127.0.0.1", "--port", strconv.Itoa(port),
+	args := []string{"--bind", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--dir", s.dir, "--appendonly", "yes", "--save", "",
-		"--daemonize", "no", "--logfile", filepath.Join(s.dir, "redis.log"),
-	)
+		"--daemonize", "no", "--logfile", filepath.Join(s.dir, "redis.log")}
+	cmd := exec.Command(bin, append(args, s.extra...)...)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start redis-server: %w", err)
 	}
