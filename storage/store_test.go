@@ -390,7 +390,7 @@ func TestWritesWaitForReplicas(t *testing.T) {
 	if err := s.AddEvents(ctx, 1, incident.Noted(t0, "U1", "while the replica is up")); err != nil {
 		t.Fatalf("add events with the replica up: %v", err)
 	}
-	replica.Stop()
+	replica.Kill()
 	_, err := s.Update(ctx, 1, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
 		inc.Severity = "sev1"
 		return nil, nil

@@ -111,6 +111,14 @@ func StartReplica(t testing.TB, master *Server) *Server {
 	return nil
 }
 
+// Kill ends the real server at once (SIGKILL), as a crash would.
+func (s *Server) Kill() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		_ = s.cmd.Process.Kill()
+		_ = s.cmd.Wait()
+	}
+}
+
 // Freeze stops the real server's process without ending it (SIGSTOP), as
 // a stalled host or a long fork would: connections stay open and nothing
 // answers. The test's clean-up thaws it.
@@ -153,7 +161,8 @@ func (s *Server) start(t testing.TB, bin string, port int) error {
 	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	args := []string{"--bind", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--dir", s.dir, "--appendonly", "yes", "--save", "",
-		"--daemonize", "no", "--logfile", filepath.Join(s.dir, "redis.log")}
+		"--daemonize", "no", "--logfile", filepath.Join(s.dir, "redis.log"),
+		"--repl-diskless-sync-delay", "0"} // a replica syncs at once, not after 5 s
 	cmd := exec.Command(bin, append(args, s.extra...)...)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start redis-server: %w", err)
