@@ -61,6 +61,7 @@ type Store interface {
 	Update(ctx context.Context, n int64, fn func(*incident.Incident) ([]incident.TimelineEvent, error)) (*incident.Incident, error)
 	ListOpen(ctx context.Context) ([]*incident.Incident, error)
 	Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent, error)
+	TimelinePage(ctx context.Context, n int64, page, size int) ([]incident.TimelineEvent, int, error)
 	AddEvents(ctx context.Context, n int64, events ...incident.TimelineEvent) error
 	Schedule(ctx context.Context, n int64, due time.Time) error
 	ScheduleMissing(ctx context.Context, dues map[int64]time.Time) error

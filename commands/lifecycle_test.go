@@ -3,6 +3,7 @@ package commands_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -233,11 +234,20 @@ func TestBlockKitLimitsHold(t *testing.T) {
 		t.Fatal("the card was not kept up to date")
 	}
 	tl, _ := e.store.Timeline(context.Background(), 1)
-	msg, err := commands.TimelineMessage(cfg, inc, tl, 1)
+	first, total, err := e.store.TimelinePage(context.Background(), 1, 1, 40)
+	if err != nil || total != len(tl) || len(first) != 40 || !reflect.DeepEqual(first, tl[len(tl)-40:]) {
+		t.Fatalf("page 1 of %d events: %d events, total %d, %v", len(tl), len(first), total, err)
+	}
+	msg, err := commands.TimelineMessage(cfg, inc, first, total, 1)
 	if err != nil || len(msg.Blocks) > 50 {
 		t.Fatalf("timeline page: %d blocks, %v", len(msg.Blocks), err)
 	}
-	last, err := commands.TimelineMessage(cfg, inc, tl, (len(tl)+39)/40)
+	lastPage := (len(tl) + 39) / 40
+	events, _, err := e.store.TimelinePage(context.Background(), 1, lastPage, 40)
+	if err != nil || len(events) != len(tl)-(lastPage-1)*40 || !reflect.DeepEqual(events, tl[:len(events)]) {
+		t.Fatalf("last page: %d events, %v", len(events), err)
+	}
+	last, err := commands.TimelineMessage(cfg, inc, events, total, lastPage)
 	if err != nil || !strings.Contains(last.Text, fmt.Sprintf("(%d events)", len(tl))) {
 		t.Fatalf("last page: %v", err)
 	}

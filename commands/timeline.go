@@ -29,11 +29,11 @@ func (h *Response) timelineCmd(ctx context.Context, c *call) error {
 		}
 		page = p
 	}
-	events, err := h.store.Timeline(ctx, c.inc.Number)
+	events, total, err := h.store.TimelinePage(ctx, c.inc.Number, page, timelinePageSize)
 	if err != nil {
 		return err
 	}
-	msg, err := TimelineMessage(h.cfg, c.inc, events, page)
+	msg, err := TimelineMessage(h.cfg, c.inc, events, total, page)
 	if err != nil {
 		return err
 	}
@@ -41,15 +41,14 @@ func (h *Response) timelineCmd(ctx context.Context, c *call) error {
 	return nil
 }
 
-// TimelineMessage is one page of a timeline; page 1 holds the newest
-// events, each page in time order.
-func TimelineMessage(cfg config.File, inc *incident.Incident, events []incident.TimelineEvent, page int) (render.Message, error) {
-	pages := max(1, (len(events)+timelinePageSize-1)/timelinePageSize)
+// TimelineMessage is one page of a timeline of total events: events are
+// that page's, in time order; page 1 holds the newest.
+func TimelineMessage(cfg config.File, inc *incident.Incident, events []incident.TimelineEvent, total, page int) (render.Message, error) {
+	pages := max(1, (total+timelinePageSize-1)/timelinePageSize)
 	if page > pages {
 		return render.Message{}, incident.Errorf("The timeline of %s has %d page(s); there is no page %d.", inc.Ref(), pages, page)
 	}
-	end := len(events) - (page-1)*timelinePageSize
-	start := max(0, end-timelinePageSize)
-	return render.Timeline(render.TimelinePage{Ref: inc.Ref(), Events: events[start:end], First: start + 1, Total: len(events),
+	end := total - (page-1)*timelinePageSize
+	return render.Timeline(render.TimelinePage{Ref: inc.Ref(), Events: events, First: end - len(events) + 1, Total: total,
 		Page: page, Pages: pages, Role: roleNamer(cfg)}), nil
 }

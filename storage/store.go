@@ -474,6 +474,33 @@ func (s *Store) Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent
 	return events, nil
 }
 
+// TimelinePage reads one page of a timeline, in time order: page 1 holds
+// the newest size events, page 2 the size before them, and so on. Only the
+// entries up to that page are read, not the whole timeline. total is the
+// number of events in the timeline.
+func (s *Store) TimelinePage(ctx context.Context, n int64, page, size int) (events []incident.TimelineEvent, total int, err error) {
+	var length *redis.IntCmd
+	var newest *redis.XMessageSliceCmd
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		length = p.XLen(ctx, timelineKey(n))
+		newest = p.XRevRangeN(ctx, timelineKey(n), "+", "-", int64(page*size))
+		return nil
+	}); err != nil {
+		return nil, 0, fmt.Errorf("timeline of %s: %w", incident.FormatRef(n), err)
+	}
+	raw := newest.Val()
+	from := min(len(raw), (page-1)*size)
+	raw = raw[from:]
+	events = make([]incident.TimelineEvent, len(raw))
+	for i, r := range raw {
+		doc, _ := r.Values["event"].(string)
+		if err := json.Unmarshal([]byte(doc), &events[len(raw)-1-i]); err != nil {
+			return nil, 0, fmt.Errorf("timeline of %s: entry %s: %w", incident.FormatRef(n), r.ID, err)
+		}
+	}
+	return events, int(length.Val()), nil
+}
+
 // AddEvents appends timeline events to an incident without changing it;
 // within a request, once.
 func (s *Store) AddEvents(ctx context.Context, n int64, events ...incident.TimelineEvent) error {
