@@ -62,6 +62,8 @@ type Store interface {
 	ListOpen(ctx context.Context) ([]*incident.Incident, error)
 	Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent, error)
 	TimelinePage(ctx context.Context, n int64, page, size int) ([]incident.TimelineEvent, int, error)
+	ClosedBefore(ctx context.Context, t time.Time) ([]int64, error)
+	Purge(ctx context.Context, n int64) error
 	AddEvents(ctx context.Context, n int64, events ...incident.TimelineEvent) error
 	Schedule(ctx context.Context, n int64, due time.Time) error
 	ScheduleMissing(ctx context.Context, dues map[int64]time.Time) error
@@ -129,6 +131,9 @@ func (h *Handler) RunScheduled(ctx context.Context, n int64) (work.Ran, error) {
 
 // Digest is the Cadence service's.
 func (h *Handler) Digest(ctx context.Context) error { return h.cadence.Digest(ctx) }
+
+// Purge deletes the closed incidents past their retention (retro.keep_for).
+func (h *Handler) Purge(ctx context.Context) error { return h.cadence.Purge(ctx) }
 
 // Reconcile is the Cadence service's.
 func (h *Handler) Reconcile(ctx context.Context) error { return h.cadence.Reconcile(ctx) }

@@ -2,6 +2,7 @@ package commands_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -221,5 +222,44 @@ func TestDeclareThroughSlackTrouble(t *testing.T) {
 	tl, _ := e.store.Timeline(context.Background(), 3)
 	if len(tl) != 3 || tl[0].Kind != incident.EventDeclared || tl[1].Kind != incident.EventChannel || tl[2].Kind != incident.EventInvite {
 		t.Errorf("timeline = %+v", tl)
+	}
+}
+
+// Closed incidents are deleted once retro.keep_for has passed since their
+// postmortem; younger ones and open ones stay; with keep_for 0 nothing goes.
+func TestRetentionDeletesOldClosedIncidents(t *testing.T) {
+	for _, keep := range []time.Duration{0, 30 * 24 * time.Hour} {
+		cfg := config.Defaults()
+		cfg.Retro.KeepFor = keep
+		e := newEnv(t, cfg)
+		ctx := context.Background()
+		now := time.Now()
+		for n, closedAgo := range map[int64]time.Duration{1: 40 * 24 * time.Hour, 2: 10 * 24 * time.Hour, 3: -1} {
+			inc := &incident.Incident{Number: n, Title: "Old one", Severity: "sev3", Phase: incident.Lessons, Status: incident.Open,
+				DeclaredBy: "UALICE", DeclaredAt: now.Add(-60 * 24 * time.Hour), Roles: map[string]string{"commander": "UALICE"}}
+			if err := e.store.Create(ctx, inc); err != nil {
+				t.Fatal(err)
+			}
+			if closedAgo > 0 {
+				if _, err := e.store.Update(ctx, n, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
+					i.Status, i.ClosedAt = incident.Closed, now.Add(-closedAgo)
+					return nil, nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := e.h.Purge(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_, err := e.store.Get(ctx, 1)
+		if gone := errors.Is(err, incident.ErrNotFound); gone != (keep > 0) {
+			t.Errorf("keep_for %s: INC-1, closed 40 days ago, deleted: %v", keep, gone)
+		}
+		for _, n := range []int64{2, 3} {
+			if _, err := e.store.Get(ctx, n); err != nil {
+				t.Errorf("keep_for %s: INC-%d was deleted: %v", keep, n, err)
+			}
+		}
 	}
 }

@@ -186,6 +186,29 @@ func nudgeMessage(inc *incident.Incident, due time.Time) render.Message {
 		Action: render.Action{ID: ActionPostUpdate, Label: "Post update", Value: num, Primary: true}})
 }
 
+// Purge deletes the incidents closed longer ago than retro.keep_for, on one
+// replica an hour. Nothing is deleted while keep_for is 0.
+func (h *Cadence) Purge(ctx context.Context) error {
+	if h.cfg.Retro.KeepFor == 0 {
+		return nil
+	}
+	now := h.now()
+	if first, err := h.store.Once(ctx, "purge:"+now.UTC().Format("2006010215"), 2*time.Hour); err != nil || !first {
+		return err
+	}
+	old, err := h.store.ClosedBefore(ctx, now.Add(-h.cfg.Retro.KeepFor))
+	if err != nil {
+		return err
+	}
+	for _, n := range old {
+		if err := h.store.Purge(ctx, n); err != nil {
+			return err
+		}
+		h.log.Info("deleted an incident past its retention", "incident", n, "keep_for", h.cfg.Retro.KeepFor)
+	}
+	return nil
+}
+
 // Digest posts one message to the stakeholder channel listing every open
 // incident. Drills are left out; private incidents show no title.
 func (h *Cadence) Digest(ctx context.Context) error {

@@ -75,6 +75,9 @@ type File struct {
 type Retro struct {
 	Deadline       time.Duration
 	ArchiveChannel bool
+	// KeepFor is how long a closed incident is kept after its postmortem
+	// is published; 0 keeps it for ever.
+	KeepFor time.Duration
 }
 
 // Severity returns the configured severity with that name (any letter case).
@@ -297,6 +300,7 @@ type rawRole struct {
 type rawRetro struct {
 	Deadline       *string `yaml:"deadline"`
 	ArchiveChannel *bool   `yaml:"archive_channel"`
+	KeepFor        *string `yaml:"keep_for"`
 }
 
 // Checklist limits keep a phase's checklist within one Slack message.
@@ -454,6 +458,7 @@ func ParseFile(data []byte) (File, error) {
 		if raw.Retro.ArchiveChannel != nil {
 			f.Retro.ArchiveChannel = *raw.Retro.ArchiveChannel
 		}
+		duration("retro.keep_for", raw.Retro.KeepFor, 24*time.Hour, &f.Retro.KeepFor)
 	}
 	for name, items := range raw.Playbooks {
 		phase, ok := incident.ParsePhase(name)

@@ -145,7 +145,7 @@ func TestParseFile(t *testing.T) {
 			if len(f.Severities) != 4 || f.Severities[0].UpdateEvery != 30*time.Minute || f.Severities[3].UpdateEvery != 0 {
 				t.Errorf("severities: %+v", f.Severities)
 			}
-			if f.Retro.Deadline != 48*time.Hour || !f.Retro.ArchiveChannel || f.NudgeBefore != 5*time.Minute {
+			if f.Retro.Deadline != 48*time.Hour || !f.Retro.ArchiveChannel || f.Retro.KeepFor != 0 || f.NudgeBefore != 5*time.Minute {
 				t.Errorf("retro/nudge: %+v %v", f.Retro, f.NudgeBefore)
 			}
 		}},
@@ -164,7 +164,7 @@ roles:
   - {key: legal, name: Legal Counsel}
 nudge_before: 30s
 digest_cron: "0 9 * * 1-5"
-retro: {deadline: 2h, archive_channel: false}
+retro: {deadline: 2h, archive_channel: false, keep_for: 2160h}
 playbooks:
   containment: ["Pull the plug"]
 `, check: func(t *testing.T, f File) {
@@ -180,7 +180,7 @@ playbooks:
 			if r, ok := f.Role("legal"); !ok || r.Name != "Legal Counsel" || len(f.Roles) != 2 {
 				t.Errorf("roles: %+v", f.Roles)
 			}
-			if f.NudgeBefore != 30*time.Second || f.DigestCron != "0 9 * * 1-5" || f.Retro.Deadline != 2*time.Hour || f.Retro.ArchiveChannel {
+			if f.NudgeBefore != 30*time.Second || f.DigestCron != "0 9 * * 1-5" || f.Retro.Deadline != 2*time.Hour || f.Retro.ArchiveChannel || f.Retro.KeepFor != 90*24*time.Hour {
 				t.Errorf("timers: %+v", f)
 			}
 			if got := f.Playbooks["containment"]; len(got) != 1 || got[0] != "Pull the plug" {
@@ -204,6 +204,7 @@ playbooks:
 		{name: "roles without commander", yaml: "roles: [{key: comms, name: Comms}]\n", wantErr: "roles: must include"},
 		{name: "role without name", yaml: "roles: [{key: commander}]\n", wantErr: "roles[0].name"},
 		{name: "bad nudge", yaml: "nudge_before: -5m\n", wantErr: "nudge_before"},
+		{name: "retention under a day", yaml: "retro: {keep_for: 1h}\n", wantErr: "retro.keep_for"},
 		{name: "bad cron", yaml: "digest_cron: every morning\n", wantErr: "digest_cron"},
 		{name: "zero retro deadline", yaml: "retro: {deadline: 0}\n", wantErr: "retro.deadline"},
 		{name: "unknown phase playbook", yaml: "playbooks: {triage: [look]}\n", wantErr: "playbooks.triage"},

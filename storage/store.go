@@ -474,6 +474,47 @@ func (s *Store) Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent
 	return events, nil
 }
 
+// ClosedBefore lists the incidents closed before t, oldest first.
+func (s *Store) ClosedBefore(ctx context.Context, t time.Time) ([]int64, error) {
+	members, err := s.rdb.ZRangeByScore(ctx, closedKey, &redis.ZRangeBy{Min: "-inf", Max: strconv.FormatInt(t.UnixMilli(), 10)}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("closed incidents: %w", err)
+	}
+	ns := make([]int64, 0, len(members))
+	for _, m := range members {
+		if n, err := strconv.ParseInt(m, 10, 64); err == nil {
+			ns = append(ns, n)
+		}
+	}
+	return ns, nil
+}
+
+// Purge deletes an incident for good: its document, timeline, postmortem
+// and effects, and its entries in every index.
+func (s *Store) Purge(ctx context.Context, n int64) error {
+	inc, err := s.Get(ctx, n)
+	if err != nil && !errors.Is(err, incident.ErrNotFound) {
+		return err
+	}
+	num := strconv.FormatInt(n, 10)
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		// The incident's own keys share its slot: one command.
+		p.Del(ctx, incidentKey(n), timelineKey(n), postmortemKey(n), effectsKey(n))
+		if inc != nil && inc.ChannelID != "" {
+			p.HDel(ctx, channelsKey, inc.ChannelID)
+		}
+		p.ZRem(ctx, openKey, num)
+		p.ZRem(ctx, actionsKey, num)
+		p.HDel(ctx, openInfoKey, num)
+		p.ZRem(ctx, closedKey, num) // last: until it is gone, the next purge tries again
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("purge %s: %w", incident.FormatRef(n), err)
+	}
+	return nil
+}
+
 // TimelinePage reads one page of a timeline, in time order: page 1 holds
 // the newest size events, page 2 the size before them, and so on. Only the
 // entries up to that page are read, not the whole timeline. total is the
@@ -567,6 +608,9 @@ func (s *Store) index(ctx context.Context, inc *incident.Incident) error {
 		}
 		if inc.ChannelID != "" {
 			p.HSet(ctx, channelsKey, inc.ChannelID, inc.Number)
+		}
+		if inc.Status == incident.Closed {
+			p.ZAdd(ctx, closedKey, redis.Z{Score: float64(inc.ClosedAt.UnixMilli()), Member: inc.Number})
 		}
 		if inc.HasOpenFollowUps() {
 			p.ZAdd(ctx, actionsKey, redis.Z{Score: float64(inc.Number), Member: inc.Number})

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"strings"
 	"sync"
@@ -189,7 +190,49 @@ var suite = []struct {
 		if err != nil || len(open) != 2 || open[0].Number != 1 || open[1].Number != 3 {
 			t.Fatalf("ListOpen = %v, %v", open, err)
 		}
-	}}, {"open counts follow every change", func(t *testing.T, s *storage.Store) {
+	}},
+	{"purge deletes every trace of a closed incident", func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		for n := int64(1); n <= 2; n++ {
+			inc := newIncident(n, "sev2")
+			inc.ChannelID = fmt.Sprintf("C%d", n)
+			if err := s.Create(ctx, inc, incident.Noted(t0, "U1", "a note")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+				inc.Status, inc.ClosedAt = incident.Closed, t0.Add(time.Duration(n)*time.Hour)
+				return nil, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.SavePostmortem(ctx, 1, "# Postmortem"); err != nil {
+			t.Fatal(err)
+		}
+		old, err := s.ClosedBefore(ctx, t0.Add(90*time.Minute))
+		if err != nil || len(old) != 1 || old[0] != 1 {
+			t.Fatalf("ClosedBefore = %v, %v", old, err)
+		}
+		if err := s.Purge(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Get(ctx, 1); !errors.Is(err, incident.ErrNotFound) {
+			t.Errorf("get after purge: %v", err)
+		}
+		if _, err := s.ByChannel(ctx, "C1"); !errors.Is(err, incident.ErrNotFound) {
+			t.Errorf("by channel after purge: %v", err)
+		}
+		if tl, _ := s.Timeline(ctx, 1); len(tl) != 0 {
+			t.Errorf("timeline after purge: %v", tl)
+		}
+		if md, _ := s.Postmortem(ctx, 1); md != "" {
+			t.Errorf("postmortem after purge: %q", md)
+		}
+		if left, _ := s.ClosedBefore(ctx, t0.Add(24*time.Hour)); len(left) != 1 || left[0] != 2 {
+			t.Errorf("closed after purge: %v (want INC-2 only)", left)
+		}
+	}},
+	{"open counts follow every change", func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
 		for n, sev := range map[int64]string{1: "sev1", 2: "sev1", 3: "sev2"} {
 			if err := s.Create(ctx, newIncident(n, sev)); err != nil {

@@ -203,6 +203,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 		scheduler.Also("@every 1m", shared.Sync)
 	}
 	scheduler.Also("@every 1m", dispatcher.Recover)
+	scheduler.Also("@every 1h", func(ctx context.Context) {
+		if err := handler.Purge(ctx); err != nil {
+			log.Error("could not delete the incidents past their retention", "err", err)
+		}
+	})
 	if err := scheduler.Start(ctx); err != nil {
 		return fmt.Errorf("start the scheduler: %w", err)
 	}
