@@ -40,6 +40,7 @@ type harness struct {
 	logs        *syncBuffer
 	stop        context.CancelFunc
 	exit        chan int
+	env         map[string]string // more environment; REDIS_CLUSTER_ADDRS replaces REDIS_URL
 }
 
 type syncBuffer struct {
@@ -117,6 +118,12 @@ func (h *harness) launch(t *testing.T, socketMode, receive bool, cl clocks, extr
 	env := map[string]string{
 		"SLACK_BOT_TOKEN": fs.BotToken, "SLACK_API_URL": fs.APIURL(), "SLACK_SIGNING_SECRET": signingSecret,
 		"REDIS_URL": h.redis.URL(), "HTTP_ADDR": h.addr, "INCIDENT_CONFIG": cfgPath, "LOG_LEVEL": "debug",
+	}
+	for k, v := range h.env {
+		env[k] = v
+		if k == "REDIS_CLUSTER_ADDRS" {
+			delete(env, "REDIS_URL")
+		}
 	}
 	if socketMode {
 		env["SLACK_APP_TOKEN"] = fs.AppToken

@@ -111,6 +111,59 @@ func StartReplica(t testing.TB, master *Server) *Server {
 	return nil
 }
 
+// StartCluster starts a Redis Cluster of n masters (no replicas), the hash
+// slots split evenly between them, and returns their addresses once the
+// cluster is ok. It needs the real redis-server.
+func StartCluster(t testing.TB, n int) []string {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("redis-server is not installed, and CI requires the real one: %v", err)
+		}
+		t.Skip("a cluster needs a real redis-server (install redis-server)")
+	}
+	ctx := context.Background()
+	var nodes []*Server
+	for range n {
+		s := &Server{dir: t.TempDir(), extra: []string{"--cluster-enabled", "yes", "--cluster-node-timeout", "2000"}}
+		t.Cleanup(func() { s.stop() })
+		if err := s.start(t, bin, freePort(t)); err != nil {
+			t.Fatal(err)
+		}
+		nodes = append(nodes, s)
+	}
+	var addrs []string
+	for i, s := range nodes {
+		c := redis.NewClient(&redis.Options{Addr: s.Addr})
+		lo, hi := i*16384/n, (i+1)*16384/n-1
+		if err := c.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", lo, hi).Err(); err != nil {
+			t.Fatalf("cluster slots on %s: %v", s.Addr, err)
+		}
+		if i > 0 {
+			host, port, _ := net.SplitHostPort(nodes[0].Addr)
+			if err := c.ClusterMeet(ctx, host, port).Err(); err != nil {
+				t.Fatalf("cluster meet: %v", err)
+			}
+		}
+		_ = c.Close()
+		addrs = append(addrs, s.Addr)
+	}
+	for _, s := range nodes {
+		c := redis.NewClient(&redis.Options{Addr: s.Addr})
+		ok := false
+		for start := time.Now(); time.Since(start) < 20*time.Second && !ok; time.Sleep(50 * time.Millisecond) {
+			info, _ := c.ClusterInfo(ctx).Result()
+			ok = strings.Contains(info, "cluster_state:ok") && strings.Contains(info, fmt.Sprintf("cluster_known_nodes:%d", n))
+		}
+		_ = c.Close()
+		if !ok {
+			t.Fatalf("the cluster on %v did not become ok", addrs)
+		}
+	}
+	return addrs
+}
+
 // Kill ends the real server at once (SIGKILL), as a crash would.
 func (s *Server) Kill() {
 	if s.cmd != nil && s.cmd.Process != nil {

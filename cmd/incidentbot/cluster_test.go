@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/incidentbot/incidentbot/bot/fakeslack"
+	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/storage"
+	"github.com/incidentbot/incidentbot/storage/redistest"
+	"github.com/incidentbot/incidentbot/work/clocktest"
+)
+
+// On a Redis Cluster of three masters, a whole incident runs from the
+// declaration to the postmortem: every multi-key step stays in one slot.
+func TestClusterRunsAWholeIncident(t *testing.T) {
+	addrs := redistest.StartCluster(t, 3)
+	fs := fakeslack.New()
+	t.Cleanup(fs.Close)
+	cluster := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	t.Cleanup(func() { _ = cluster.Close() })
+	h := &harness{slack: fs, redis: &redistest.Server{Addr: addrs[0]}, store: storage.New(cluster),
+		env: map[string]string{"REDIS_CLUSTER_ADDRS": strings.Join(addrs, ",")}}
+	h.stakeholder = fs.CreateChannel("security-incidents", false, fs.BotUserID, "UDAVE")
+	h.launch(t, false, true, clocks{now: time.Now, outbound: clocktest.Instant{}}, quietSeverities)
+	s := &script{t: t, h: h, ctx: context.Background()}
+	general := fs.CreateChannel("general", false, "UALICE", "UBOB")
+	s.command("UALICE", general, "declare Cluster drill sev2")
+	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	for _, step := range []struct{ user, text, want string }{
+		{"UALICE", "assign comms <@UBOB|bob>", "is now the"},
+		{"UALICE", "phase next", "is now in"},
+		{"UBOB", "note contained on the cluster", "Noted"},
+		{"UBOB", "update all shards answer", "Update posted"},
+		{"UALICE", "list", "INC-1"},
+		{"UALICE", "timeline", "INC-1"},
+		{"UALICE", "close Contained", "Closed INC-1"},
+		{"UBOB", "lesson well the slots held", "lesson is recorded"},
+		{"UALICE", "postmortem", "Postmortem of INC-1"},
+	} {
+		if got := s.command(step.user, s.ch, step.text); !strings.Contains(got, step.want) {
+			t.Fatalf("/incident %s on the cluster answered %q", step.text, got)
+		}
+	}
+	inc, err := h.store.Get(s.ctx, 1)
+	if err != nil || inc.Status != incident.Closed || len(fs.Files()) != 2 {
+		t.Fatalf("after the postmortem: %+v, %d files, %v", inc, len(fs.Files()), err)
+	}
+	if counts, err := h.store.OpenCounts(s.ctx); err != nil || len(counts) != 0 {
+		t.Errorf("open counts on the cluster: %v, %v", counts, err)
+	}
+	if logs := h.logs.String(); strings.Contains(logs, "CROSSSLOT") || strings.Contains(logs, `"level":"ERROR"`) {
+		t.Errorf("the bot logged errors on the cluster:\n%s", logs)
+	}
+}
