@@ -22,11 +22,12 @@ import (
 
 // Server is a Redis server started for one test.
 type Server struct {
-	Addr  string
-	dir   string
-	cmd   *exec.Cmd
-	mini  *miniredis.Miniredis
-	extra []string // more arguments (a replica's --replicaof)
+	Addr     string
+	dir      string
+	cmd      *exec.Cmd
+	mini     *miniredis.Miniredis
+	extra    []string // more arguments (a replica's --replicaof)
+	sentinel string   // a Sentinel's configuration file: runs it as a Sentinel
 }
 
 // Start starts a real redis-server, or the embedded store where none is
@@ -109,6 +110,32 @@ func StartReplica(t testing.TB, master *Server) *Server {
 	}
 	t.Fatalf("the replica on %s did not sync with %s", r.Addr, master.Addr)
 	return nil
+}
+
+// Sentinels starts n Sentinels monitoring master as "mymaster" (quorum
+// n/2+1, down after a second) and returns their addresses.
+func Sentinels(t testing.TB, master *Server, n int) []string {
+	t.Helper()
+	if !master.Real() {
+		t.Skip("Sentinel needs a real redis-server (install redis-server)")
+	}
+	host, port, _ := net.SplitHostPort(master.Addr)
+	var addrs []string
+	for range n {
+		s := &Server{dir: t.TempDir()}
+		conf := filepath.Join(s.dir, "sentinel.conf")
+		text := fmt.Sprintf("sentinel monitor mymaster %s %s %d\nsentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 5000\n", host, port, n/2+1)
+		if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s.sentinel = conf
+		t.Cleanup(func() { s.stop() })
+		if err := s.start(t, master.cmd.Path, freePort(t)); err != nil {
+			t.Fatal(err)
+		}
+		addrs = append(addrs, s.Addr)
+	}
+	return addrs
 }
 
 // StartCluster starts a Redis Cluster of n masters (no replicas), the hash
@@ -216,6 +243,10 @@ func (s *Server) start(t testing.TB, bin string, port int) error {
 		"--dir", s.dir, "--appendonly", "yes", "--save", "",
 		"--daemonize", "no", "--logfile", filepath.Join(s.dir, "redis.log"),
 		"--repl-diskless-sync-delay", "0"} // a replica syncs at once, not after 5 s
+	if s.sentinel != "" {
+		args = []string{s.sentinel, "--sentinel", "--bind", "127.0.0.1", "--port", strconv.Itoa(port),
+			"--dir", s.dir, "--daemonize", "no", "--logfile", filepath.Join(s.dir, "redis.log")}
+	}
 	cmd := exec.Command(bin, append(args, s.extra...)...)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start redis-server: %w", err)
