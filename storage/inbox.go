@@ -101,10 +101,13 @@ func (s *Store) Journal(ctx context.Context, id string, e InboxEntry) error {
 	return nil
 }
 
-// Done removes a request whose work is finished.
-func (s *Store) Done(ctx context.Context, id string) error {
-	if err := s.rdb.HDel(ctx, inboxKey, id).Err(); err != nil {
-		return fmt.Errorf("finish %s: %w", id, err)
+// Done removes requests whose work is finished, in one command.
+func (s *Store) Done(ctx context.Context, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := s.rdb.HDel(ctx, inboxKey, ids...).Err(); err != nil {
+		return fmt.Errorf("finish %d requests: %w", len(ids), err)
 	}
 	return nil
 }

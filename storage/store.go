@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -34,7 +35,8 @@ const maxEffects = 1000
 // Store reads and writes incidents.
 type Store struct {
 	rdb         redis.UniversalClient
-	minReplicas int // replicas that must hold a write before it is confirmed (WAIT)
+	minReplicas int      // replicas that must hold a write before it is confirmed (WAIT)
+	channels    sync.Map // channel ID -> incident number: it never changes, so it is read once
 	// afterWrite, when set, runs after each effect is recorded: tests use it
 	// to crash a request between its write and its answer.
 	afterWrite func(ctx context.Context, effect string)
@@ -212,6 +214,13 @@ func (s *Store) Get(ctx context.Context, n int64) (*incident.Incident, error) {
 
 // ByChannel returns the incident whose channel this is.
 func (s *Store) ByChannel(ctx context.Context, channelID string) (*incident.Incident, error) {
+	if n, ok := s.channels.Load(channelID); ok {
+		inc, err := s.Get(ctx, n.(int64))
+		if errors.Is(err, incident.ErrNotFound) {
+			s.channels.Delete(channelID) // purged
+		}
+		return inc, err
+	}
 	n, err := s.rdb.HGet(ctx, channelsKey, channelID).Int64()
 	if errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("incident of channel %s: %w", channelID, incident.ErrNotFound)
@@ -219,6 +228,7 @@ func (s *Store) ByChannel(ctx context.Context, channelID string) (*incident.Inci
 	if err != nil {
 		return nil, fmt.Errorf("incident of channel %s: %w", channelID, err)
 	}
+	s.channels.Store(channelID, n)
 	return s.Get(ctx, n)
 }
 
@@ -502,6 +512,7 @@ func (s *Store) Purge(ctx context.Context, n int64) error {
 		p.Del(ctx, incidentKey(n), timelineKey(n), postmortemKey(n), effectsKey(n))
 		if inc != nil && inc.ChannelID != "" {
 			p.HDel(ctx, channelsKey, inc.ChannelID)
+			s.channels.Delete(inc.ChannelID)
 		}
 		p.ZRem(ctx, openKey, num)
 		p.ZRem(ctx, actionsKey, num)

@@ -17,7 +17,7 @@ type Journal interface {
 	// Accept journals a request unless one with its identity was accepted before.
 	Accept(ctx context.Context, id string, e storage.InboxEntry) (first bool, err error)
 	Journal(ctx context.Context, id string, e storage.InboxEntry) error
-	Done(ctx context.Context, id string) error
+	Done(ctx context.Context, ids ...string) error
 	Stale(ctx context.Context, cutoff time.Time) (map[string]storage.InboxEntry, error)
 	Take(ctx context.Context, id string) (bool, error)
 }
@@ -55,6 +55,9 @@ type Dispatcher struct {
 	mu      sync.Mutex
 	closed  bool
 	pending sync.WaitGroup
+
+	strikeMu sync.Mutex
+	finished []string // finished requests not yet struck off the journal
 }
 
 // NewDispatcher returns a Dispatcher journaling in journal; redo rebuilds
@@ -130,14 +133,37 @@ func (d *Dispatcher) record(kind, id string, raw json.RawMessage) {
 	}
 }
 
+// strikeAfter gathers finished requests for a moment and strikes them off
+// the journal in one command: one Redis command a request fewer. A request
+// finished in the moment before a crash is done again, which its effects,
+// recorded with its identity, make harmless.
+const strikeAfter = 50 * time.Millisecond
+
 func (d *Dispatcher) finish(id string) {
 	if d.journal == nil {
 		return
 	}
+	d.strikeMu.Lock()
+	defer d.strikeMu.Unlock()
+	d.finished = append(d.finished, id)
+	if len(d.finished) == 1 {
+		time.AfterFunc(strikeAfter, d.strike)
+	}
+}
+
+// strike strikes the finished requests off the journal.
+func (d *Dispatcher) strike() {
+	d.strikeMu.Lock()
+	ids := d.finished
+	d.finished = nil
+	d.strikeMu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := d.journal.Done(ctx, id); err != nil {
-		d.log.Warn("could not strike a finished request off the journal; it may be done again", "request_id", id, "err", err)
+	if err := d.journal.Done(ctx, ids...); err != nil {
+		d.log.Warn("could not strike finished requests off the journal; they may be done again", "requests", len(ids), "err", err)
 	}
 }
 
@@ -209,7 +235,13 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 	d.closed = true
 	d.mu.Unlock()
 	done := make(chan struct{})
-	go func() { d.pending.Wait(); close(done) }()
+	go func() {
+		d.pending.Wait()
+		if d.journal != nil {
+			d.strike()
+		}
+		close(done)
+	}()
 	select {
 	case <-done:
 		return nil
