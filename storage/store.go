@@ -352,6 +352,15 @@ local out = {}
 for v, n in pairs(counts) do out[#out + 1] = v; out[#out + 1] = n end
 return out`)
 
+// Reconcile brings the open index and the open counts in line with the
+// incidents. They are written after each change's transaction, so two
+// changes racing can leave a closed incident counted as open until its
+// next change; run now and then, this heals that.
+func (s *Store) Reconcile(ctx context.Context) error {
+	_, err := s.rebuildOpenInfo(ctx)
+	return err
+}
+
 // rebuildOpenInfo brings the counts in line with the incidents without
 // wiping anything: an incident declared or closed meanwhile is written by
 // its own change, and nothing read before it is allowed to undo that.

@@ -486,3 +486,40 @@ func TestAcceptAfterTheDeadlineTakesNothing(t *testing.T) {
 		t.Errorf("sent again, the request was %v, %v; want taken as new", first, err)
 	}
 }
+
+// A closed incident left in the open index (two changes racing, each
+// indexing after its transaction) is taken out by Reconcile, and the
+// open counts follow.
+func TestReconcileHealsTheOpenIndex(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := srv.Client(t)
+	s := storage.New(rdb)
+	ctx := context.Background()
+	for n := int64(1); n <= 2; n++ {
+		if err := s.Create(ctx, newIncident(n, "sev2")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Update(ctx, 2, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+		inc.Status = incident.Closed
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The racing tick's late index write, as it lands after the close's.
+	rdb.ZAdd(ctx, "ib:open", redis.Z{Score: 2, Member: 2})
+	rdb.HSet(ctx, "ib:openinfo", 2, "sev2 identification")
+	if counts, _ := s.OpenCounts(ctx); counts[[2]string{"sev2", "identification"}] != 2 {
+		t.Fatalf("the race was not reproduced: %v", counts)
+	}
+	if err := s.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	counts, err := s.OpenCounts(ctx)
+	if want := map[[2]string]int{{"sev2", "identification"}: 1}; err != nil || !maps.Equal(counts, want) {
+		t.Errorf("after Reconcile: %v, %v; want %v", counts, err, want)
+	}
+	if n, _ := rdb.ZCard(ctx, "ib:open").Result(); n != 1 {
+		t.Errorf("the open index holds %d, want 1", n)
+	}
+}

@@ -207,6 +207,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 		if err := handler.Purge(ctx); err != nil {
 			log.Error("could not delete the incidents past their retention", "err", err)
 		}
+		if err := store.Reconcile(ctx); err != nil {
+			log.Warn("could not reconcile the open index", "err", err)
+		}
 	})
 	if err := scheduler.Start(ctx); err != nil {
 		return fmt.Errorf("start the scheduler: %w", err)
