@@ -74,6 +74,7 @@ type Store interface {
 	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
 	Applied(ctx context.Context, n int64, effect string) (bool, error)
 	Lock(ctx context.Context, name string, ttl time.Duration) (unlock func(), err error)
+	Taken(ctx context.Context, name string) (bool, error)
 }
 
 // Request is one /incident command as a user typed it.
@@ -319,6 +320,24 @@ func (h *core) postOnce(ctx context.Context, what, channelID string, msg render.
 	}
 	if _, err := h.store.Once(ctx, name, postMemory); err != nil {
 		h.log.Warn("could not note a post; if this request is done again it is posted again", "post", what, "err", err)
+	}
+	return nil
+}
+
+// postFor posts a scheduled message once for its occasion (an incident's
+// update due at a time, say): the occasion is noted after the post, so a
+// run done again because it could not record what it sent skips what was
+// posted. A post made in the instant before the note is made again.
+func (h *core) postFor(ctx context.Context, occasion, channelID string, msg render.Message) error {
+	name := "posted:" + occasion
+	if posted, err := h.store.Taken(ctx, name); err == nil && posted {
+		return nil
+	}
+	if _, err := h.chat.Post(ctx, channelID, msg); err != nil {
+		return err
+	}
+	if _, err := h.store.Once(ctx, name, postMemory); err != nil {
+		h.log.Warn("could not note a scheduled post; if its run is done again it is posted again", "post", occasion, "err", err)
 	}
 	return nil
 }

@@ -272,3 +272,48 @@ func TestMentionsInUpdatesStayMentions(t *testing.T) {
 		t.Errorf("the update message: %q", update)
 	}
 }
+
+// A scheduled update whose run is done again because it could not record
+// what it sent (Redis stalled between the post and the record) is not
+// posted a second time.
+func TestScheduledUpdateDoneAgainIsNotPostedTwice(t *testing.T) {
+	cfg := config.Defaults()
+	e := newEnv(t, cfg)
+	ch := e.declare(t, "Cadence drill sev1")
+	ctx := context.Background()
+	if _, err := e.store.Update(ctx, 1, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
+		i.DeclaredAt = i.DeclaredAt.Add(-2 * time.Hour) // the first update is long due
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	posts := func() int {
+		c, _ := e.slack.Channel(ch)
+		n := 0
+		for _, m := range c.Messages {
+			if m.VisibleTo == "" && strings.Contains(m.Text, "Scheduled update") {
+				n++
+			}
+		}
+		return n
+	}
+	if _, err := e.h.RunScheduled(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if posts() != 1 {
+		t.Fatalf("%d scheduled updates posted, want 1", posts())
+	}
+	// As if its record had not landed: the same update is due again.
+	if _, err := e.store.Update(ctx, 1, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
+		i.LastScheduledAt = time.Time{}
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.h.RunScheduled(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := posts(); got != 1 {
+		t.Errorf("the update run again posted %d in all, want 1", got)
+	}
+}

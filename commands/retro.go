@@ -245,7 +245,7 @@ func (h *Retro) runRetro(ctx context.Context, inc *incident.Incident, now time.T
 				continue
 			}
 			msg := retroPrompt(inc, u, true)
-			if _, err := h.chat.Post(ctx, u, msg); err != nil {
+			if err := h.postFor(ctx, "reminder:"+strconv.FormatInt(inc.Number, 10)+":"+u, u, msg); err != nil {
 				h.log.Warn("could not send a retro reminder", "incident", inc.Number, "user", u, "err", err)
 			}
 		}

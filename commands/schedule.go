@@ -124,13 +124,14 @@ func (h *Cadence) sendScheduledUpdate(ctx context.Context, inc *incident.Inciden
 	// next one send again rather than lose the update. Slack's passing
 	// troubles are retried by the outbound path; what still fails is
 	// permanent (an archived channel, say): logged, counted, not retried.
+	occasion := "update:" + strconv.FormatInt(inc.Number, 10) + ":" + strconv.FormatInt(due.Unix(), 10)
 	if inc.ChannelID != "" {
-		if _, err := h.chat.Post(ctx, inc.ChannelID, ScheduledUpdate(h.cfg, inc, false)); err != nil {
+		if err := h.postFor(ctx, occasion, inc.ChannelID, ScheduledUpdate(h.cfg, inc, false)); err != nil {
 			h.log.Error("could not post the scheduled update in the incident channel", "incident", inc.Number, "err", err)
 		}
 	}
 	if h.cfg.StakeholderChannel != "" && !inc.Drill {
-		if _, err := h.chat.Post(ctx, h.cfg.StakeholderChannel, ScheduledUpdate(h.cfg, inc, true)); err != nil {
+		if err := h.postFor(ctx, occasion+":stakeholders", h.cfg.StakeholderChannel, ScheduledUpdate(h.cfg, inc, true)); err != nil {
 			h.log.Error("could not post the scheduled update to the stakeholder channel", "incident", inc.Number, "err", err)
 		}
 	}
@@ -154,7 +155,8 @@ func (h *Cadence) sendScheduledUpdate(ctx context.Context, inc *incident.Inciden
 
 func (h *Cadence) sendNudge(ctx context.Context, inc *incident.Incident, updateDue, now time.Time) (work.Ran, error) {
 	if inc.ChannelID != "" {
-		if _, err := h.chat.Post(ctx, inc.ChannelID, nudgeMessage(inc, updateDue)); err != nil {
+		occasion := "nudge:" + strconv.FormatInt(inc.Number, 10) + ":" + strconv.FormatInt(updateDue.Unix(), 10)
+		if err := h.postFor(ctx, occasion, inc.ChannelID, nudgeMessage(inc, updateDue)); err != nil {
 			h.log.Error("could not nudge for the next update", "incident", inc.Number, "err", err)
 		}
 	}

@@ -43,6 +43,7 @@ type coreStore interface {
 	Update(ctx context.Context, n int64, fn func(*incident.Incident) ([]incident.TimelineEvent, error)) (*incident.Incident, error)
 	Applied(ctx context.Context, n int64, effect string) (bool, error)
 	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
+	Taken(ctx context.Context, name string) (bool, error)
 	Lock(ctx context.Context, name string, ttl time.Duration) (unlock func(), err error)
 	Schedule(ctx context.Context, n int64, due time.Time) error
 	Unschedule(ctx context.Context, n int64) error

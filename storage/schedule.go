@@ -174,6 +174,15 @@ func (s *Store) Once(ctx context.Context, name string, ttl time.Duration) (bool,
 	return first, nil
 }
 
+// Taken reports whether Once was called for name (and has not lapsed).
+func (s *Store) Taken(ctx context.Context, name string) (bool, error) {
+	n, err := s.rdb.Exists(ctx, onceKey(strings.ReplaceAll(name, " ", "_"))).Result()
+	if err != nil {
+		return false, fmt.Errorf("once %s: %w", name, err)
+	}
+	return n > 0, nil
+}
+
 // paceScript reserves the next moment a channel may be posted to, gap
 // after the last reservation by any replica, on Redis's clock, and returns
 // how long the caller must wait for it (ms).
