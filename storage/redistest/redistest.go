@@ -103,8 +103,16 @@ func StartReplica(t testing.TB, master *Server) *Server {
 	}
 	c := redis.NewClient(&redis.Options{Addr: r.Addr})
 	defer c.Close()
+	m := redis.NewClient(&redis.Options{Addr: master.Addr})
+	defer m.Close()
+	_, rport, _ := net.SplitHostPort(r.Addr)
+	// In sync once both say so: the replica's link is up, and the master
+	// counts it online (only then does a WAIT count it).
 	for start := time.Now(); time.Since(start) < 10*time.Second; time.Sleep(20 * time.Millisecond) {
-		if info, _ := c.Info(context.Background(), "replication").Result(); strings.Contains(info, "master_link_status:up") {
+		info, _ := c.Info(context.Background(), "replication").Result()
+		minfo, _ := m.Info(context.Background(), "replication").Result()
+		if strings.Contains(info, "master_link_status:up") && strings.Contains(minfo, "port="+rport+",state=online") &&
+			m.Do(context.Background(), "WAIT", 1, 1000).Val() != int64(0) {
 			return r
 		}
 	}
