@@ -153,7 +153,7 @@ func (g *Gate) Interact(ctx context.Context, in commands.Interaction) (fieldErro
 	err = g.d.Accept(job)
 	if errors.Is(err, work.ErrNotJournaled) {
 		if in.Kind == commands.InteractionSubmission {
-			return map[string]string{commands.FirstInput(in.Values): storeDown(id)}, nil
+			return map[string]string{commands.FirstInput(in.Values): storeDown(id, err)}, nil
 		}
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -165,8 +165,12 @@ func (g *Gate) Interact(ctx context.Context, in commands.Interaction) (fieldErro
 	return nil, err
 }
 
-// storeDown is the answer to a request the store did not take.
-func storeDown(ref string) string {
+// storeDown is the answer to a request the store did not take: it did not
+// answer, or too few of its replicas confirmed keeping the request.
+func storeDown(ref string, err error) string {
+	if errors.Is(err, incident.ErrNotDurable) {
+		return "incidentbot could not keep a safe copy of that (too few copies of its store answered), so it was not done and nothing was changed. Try again in a moment (ref " + ref + ")."
+	}
 	return "incidentbot cannot reach its store right now, so that was not done and nothing was changed. Try again in a moment (ref " + ref + ")."
 }
 

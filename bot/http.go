@@ -208,7 +208,7 @@ func interactionsEndpoint(d *Gate, log *slog.Logger) func(http.ResponseWriter, *
 func notTaken(err error) string {
 	var e *notTakenError
 	if errors.Is(err, work.ErrNotJournaled) && errors.As(err, &e) {
-		return storeDown(e.ref)
+		return storeDown(e.ref, err)
 	}
 	return "incidentbot is restarting; run the command again in a moment."
 }

@@ -53,7 +53,7 @@ func NewMetrics(version string) *Metrics {
 			Name: "incidentbot_slack_rate_limited_total", Help: "HTTP 429 answers from Slack, by method.",
 		}, []string{"method"}),
 		requestsDeny: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "incidentbot_requests_rejected_total", Help: "Requests from Slack rejected (signature) or not run again (repeated), by reason.",
+			Name: "incidentbot_requests_rejected_total", Help: "Requests from Slack rejected (signature, too_large, busy) or not run again (repeated), by reason.",
 		}, []string{"reason"}),
 		slackPermanent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "incidentbot_slack_permanent_errors_total", Help: "Slack calls that failed for good (not retried), by method and error.",

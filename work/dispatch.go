@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -91,7 +92,7 @@ func (d *Dispatcher) Accept(j Job) error {
 	first, err := d.take(j)
 	if err != nil {
 		d.log.Warn("could not journal a request; it was not run", "ref", j.ID, "kind", j.Kind, "err", err)
-		return ErrNotJournaled
+		return fmt.Errorf("%w: %w", ErrNotJournaled, err)
 	}
 	if !first {
 		d.metrics.RequestRepeated()
