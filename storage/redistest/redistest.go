@@ -121,7 +121,7 @@ func StartReplica(t testing.TB, master *Server) *Server {
 }
 
 // Sentinels starts n Sentinels monitoring master as "mymaster" (quorum
-// n/2+1, down after a second) and returns their addresses.
+// n/2+1, down after two seconds) and returns their addresses.
 func Sentinels(t testing.TB, master *Server, n int) []string {
 	t.Helper()
 	if !master.Real() {
@@ -132,7 +132,7 @@ func Sentinels(t testing.TB, master *Server, n int) []string {
 	for range n {
 		s := &Server{dir: t.TempDir()}
 		conf := filepath.Join(s.dir, "sentinel.conf")
-		text := fmt.Sprintf("sentinel monitor mymaster %s %s %d\nsentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 5000\n", host, port, n/2+1)
+		text := fmt.Sprintf("sentinel monitor mymaster %s %s %d\nsentinel down-after-milliseconds mymaster 2000\nsentinel failover-timeout mymaster 5000\n", host, port, n/2+1)
 		if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
