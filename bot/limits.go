@@ -38,34 +38,20 @@ func DefaultLimits() Limits {
 
 func (l Limits) orDefaults() Limits {
 	d := DefaultLimits()
-	if l.ReadHeader <= 0 {
-		l.ReadHeader = d.ReadHeader
+	return Limits{
+		ReadHeader: orDefault(l.ReadHeader, d.ReadHeader), Read: orDefault(l.Read, d.Read), Body: orDefault(l.Body, d.Body),
+		Write: orDefault(l.Write, d.Write), Idle: orDefault(l.Idle, d.Idle),
+		MaxBody: orDefault(l.MaxBody, d.MaxBody), BodyBudget: orDefault(l.BodyBudget, d.BodyBudget),
+		MaxInFlight: orDefault(l.MaxInFlight, d.MaxInFlight), MaxConns: orDefault(l.MaxConns, d.MaxConns),
 	}
-	if l.Read <= 0 {
-		l.Read = d.Read
+}
+
+// orDefault is v, or d where v is not set (zero or less).
+func orDefault[T int | int64 | time.Duration](v, d T) T {
+	if v <= 0 {
+		return d
 	}
-	if l.Write <= 0 {
-		l.Write = d.Write
-	}
-	if l.Idle <= 0 {
-		l.Idle = d.Idle
-	}
-	if l.MaxBody <= 0 {
-		l.MaxBody = d.MaxBody
-	}
-	if l.BodyBudget <= 0 {
-		l.BodyBudget = d.BodyBudget
-	}
-	if l.MaxInFlight <= 0 {
-		l.MaxInFlight = d.MaxInFlight
-	}
-	if l.Body <= 0 {
-		l.Body = d.Body
-	}
-	if l.MaxConns <= 0 {
-		l.MaxConns = d.MaxConns
-	}
-	return l
+	return v
 }
 
 // NewServer is the bot's HTTP server with its limits. A handler that

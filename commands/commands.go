@@ -298,46 +298,39 @@ const postMemory = 24 * time.Hour
 
 // postOnce posts msg once per request: the first run notes each post it
 // makes (what names it within the request), and a request done again
-// after a crash skips those, so nobody is told the same thing twice. A
-// post made just before a crash, not yet noted, is made again: Slack has
-// no way to ask whether a message was posted.
+// after a crash skips those, so nobody is told the same thing twice.
 func (h *core) postOnce(ctx context.Context, what, channelID string, msg render.Message) error {
 	id := incident.RequestID(ctx)
 	if id == "" {
 		_, err := h.chat.Post(ctx, channelID, msg)
 		return err
 	}
-	name := "posted:" + id + ":" + what
-	if incident.IsRedo(ctx) {
-		if first, err := h.store.Once(ctx, name, postMemory); err == nil && !first {
-			return nil // the first run posted it
-		}
-		_, err := h.chat.Post(ctx, channelID, msg)
-		return err
-	}
-	if _, err := h.chat.Post(ctx, channelID, msg); err != nil {
-		return err
-	}
-	if _, err := h.store.Once(ctx, name, postMemory); err != nil {
-		h.log.Warn("could not note a post; if this request is done again it is posted again", "post", what, "err", err)
-	}
-	return nil
+	return h.postNoted(ctx, id+":"+what, channelID, msg, incident.IsRedo(ctx))
 }
 
 // postFor posts a scheduled message once for its occasion (an incident's
-// update due at a time, say): the occasion is noted after the post, so a
-// run done again because it could not record what it sent skips what was
-// posted. A post made in the instant before the note is made again.
+// update due at a time, say), so a run done again because it could not
+// record what it sent skips what was posted.
 func (h *core) postFor(ctx context.Context, occasion, channelID string, msg render.Message) error {
-	name := "posted:" + occasion
-	if posted, err := h.store.Taken(ctx, name); err == nil && posted {
-		return nil
+	return h.postNoted(ctx, occasion, channelID, msg, true)
+}
+
+// postNoted posts msg and then notes it under name; when done again
+// (again), a post already noted is skipped. A post made in the instant
+// before its note is made again: Slack has no way to ask whether a message
+// was posted.
+func (h *core) postNoted(ctx context.Context, name, channelID string, msg render.Message, again bool) error {
+	name = "posted:" + name
+	if again {
+		if posted, err := h.store.Taken(ctx, name); err == nil && posted {
+			return nil
+		}
 	}
 	if _, err := h.chat.Post(ctx, channelID, msg); err != nil {
 		return err
 	}
 	if _, err := h.store.Once(ctx, name, postMemory); err != nil {
-		h.log.Warn("could not note a scheduled post; if its run is done again it is posted again", "post", occasion, "err", err)
+		h.log.Warn("could not note a post; if it is done again it is posted again", "post", name, "err", err)
 	}
 	return nil
 }
