@@ -37,14 +37,14 @@ func incidentTag(n int64) string { return keyPrefix + "inc:{" + strconv.FormatIn
 // incidentKey holds the incident as one JSON document.
 func incidentKey(n int64) string { return incidentTag(n) }
 
-// timelineKey is a stream of timeline events (field "event", JSON), oldest first.
+// timelineKey is a stream of timeline events, oldest first (see encodeEvent).
 func timelineKey(n int64) string { return incidentTag(n) + ":timeline" }
 
 // postmortemKey holds the published postmortem (Markdown).
 func postmortemKey(n int64) string { return incidentTag(n) + ":postmortem" }
 
-// effectsKey is a sorted set of the effects (request#n) recorded on the
-// incident, scored by when: written in the same transaction as the change,
+// effectsKey is a sorted set of the effects (digests of request#n)
+// recorded on the incident, scored by when (Unix seconds): written in the same transaction as the change,
 // so a request done again finds what it already did.
 func effectsKey(n int64) string { return incidentTag(n) + ":effects" }
 

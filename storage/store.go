@@ -5,6 +5,8 @@ package storage
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -79,12 +81,23 @@ func (s *Store) wrote(ctx context.Context, effect string) {
 	}
 }
 
+// effectMember is how an effect is kept: a digest of 96 bits, a third of
+// the size of a request ID from Slack and, among the 1,000 an incident
+// keeps, as unique.
+func effectMember(effect string) string {
+	if effect == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(effect))
+	return base64.RawURLEncoding.EncodeToString(sum[:12])
+}
+
 // recordEffect adds an effect to the incident's, in the caller's transaction.
 func recordEffect(ctx context.Context, p redis.Pipeliner, n int64, effect string) {
 	if effect == "" {
 		return
 	}
-	p.ZAdd(ctx, effectsKey(n), redis.Z{Score: float64(time.Now().UnixMilli()), Member: effect})
+	p.ZAdd(ctx, effectsKey(n), redis.Z{Score: float64(time.Now().Unix()), Member: effectMember(effect)})
 	p.ZRemRangeByRank(ctx, effectsKey(n), 0, -maxEffects-1)
 }
 
@@ -106,7 +119,7 @@ func applied(ctx context.Context, r interface {
 	if effect == "" {
 		return false, nil
 	}
-	err := r.ZScore(ctx, effectsKey(n), effect).Err()
+	err := r.ZScore(ctx, effectsKey(n), effectMember(effect)).Err()
 	if errors.Is(err, redis.Nil) {
 		return false, nil
 	}
@@ -483,9 +496,8 @@ func (s *Store) Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent
 	}
 	events := make([]incident.TimelineEvent, 0, len(raw))
 	for _, r := range raw {
-		var ev incident.TimelineEvent
-		doc, _ := r.Values["event"].(string)
-		if err := json.Unmarshal([]byte(doc), &ev); err != nil {
+		ev, err := decodeEntry(r)
+		if err != nil {
 			return nil, fmt.Errorf("timeline of %s: entry %s: %w", incident.FormatRef(n), r.ID, err)
 		}
 		events = append(events, ev)
@@ -554,8 +566,7 @@ func (s *Store) TimelinePage(ctx context.Context, n int64, page, size int) (even
 	raw = raw[from:]
 	events = make([]incident.TimelineEvent, len(raw))
 	for i, r := range raw {
-		doc, _ := r.Values["event"].(string)
-		if err := json.Unmarshal([]byte(doc), &events[len(raw)-1-i]); err != nil {
+		if events[len(raw)-1-i], err = decodeEntry(r); err != nil {
 			return nil, 0, fmt.Errorf("timeline of %s: entry %s: %w", incident.FormatRef(n), r.ID, err)
 		}
 	}
@@ -569,11 +580,7 @@ func (s *Store) AddEvents(ctx context.Context, n int64, events ...incident.Timel
 		return nil
 	}
 	effect := incident.NextEffect(ctx)
-	args := []any{effect, time.Now().UnixMilli(), -maxEffects - 1}
-	for _, ev := range events {
-		b, _ := json.Marshal(ev) // plain struct of strings and a time: cannot fail
-		args = append(args, string(b))
-	}
+	args := eventArgs(effect, events)
 	keys := []string{timelineKey(n), effectsKey(n)}
 	var added int
 	var err error
@@ -643,28 +650,6 @@ func (s *Store) index(ctx context.Context, inc *incident.Incident) error {
 		return fmt.Errorf("index %s: %w", inc.Ref(), err)
 	}
 	return nil
-}
-
-// addEventsScript appends events to a timeline (KEYS[1]) unless the
-// effect ARGV[1] is already among the incident's effects (KEYS[2]), and
-// records it: one atomic step, with nothing to watch or retry.
-var addEventsScript = redis.NewScript(`
-if ARGV[1] ~= "" and redis.call("ZSCORE", KEYS[2], ARGV[1]) then return 0 end
-for i = 4, #ARGV do redis.call("XADD", KEYS[1], "*", "event", ARGV[i]) end
-if ARGV[1] ~= "" then
-  redis.call("ZADD", KEYS[2], ARGV[2], ARGV[1])
-  redis.call("ZREMRANGEBYRANK", KEYS[2], 0, tonumber(ARGV[3]))
-end
-return 1`)
-
-func appendEvents(ctx context.Context, p redis.Pipeliner, n int64, events []incident.TimelineEvent) {
-	if len(events) == 0 {
-		return
-	}
-	for _, ev := range events {
-		b, _ := json.Marshal(ev) // plain struct of strings and a time: cannot fail
-		p.XAdd(ctx, &redis.XAddArgs{Stream: timelineKey(n), Values: []any{"event", string(b)}})
-	}
 }
 
 func decode(doc []byte) (*incident.Incident, error) {

@@ -2,9 +2,11 @@ package storage_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -295,6 +297,40 @@ func BenchmarkOpenCounts(b *testing.B) {
 	}
 }
 
+// BenchmarkNoteMemory is what an incident with 100 notes takes in Redis,
+// each note added by its own request (Slack-sized IDs), as the
+// "incident-bytes" metric: the target is 16 KB.
+func BenchmarkNoteMemory(b *testing.B) {
+	srv := redistest.Start(b)
+	rdb := srv.Client(b)
+	s := storage.New(rdb)
+	var bytes int64
+	n := int64(0)
+	for b.Loop() {
+		n++
+		ctx := incident.WithRequest(context.Background(), fmt.Sprintf("cmd:%012d.47445629121.%032x", n, n))
+		if err := s.Create(ctx, newIncident(n, "sev2"), incident.Declared(t0, "U07ALICE0001", "Ransomware", "sev2")); err != nil {
+			b.Fatal(err)
+		}
+		for i := range 100 {
+			ctx := incident.WithRequest(context.Background(), fmt.Sprintf("cmd:%012d.47445629121.%032x", n, i+1000))
+			note := incident.Noted(t0.Add(time.Duration(i)*time.Second), "U07BOB000002", fmt.Sprintf("finding %d: host ws-%03d isolated", i, i))
+			if err := s.AddEvents(ctx, n, note); err != nil {
+				b.Fatal(err)
+			}
+		}
+		bytes = 0
+		for _, key := range []string{"", ":timeline", ":effects"} {
+			m, err := rdb.MemoryUsage(context.Background(), fmt.Sprintf("ib:inc:{%d}%s", n, key), 0).Result()
+			if err != nil {
+				b.Fatal(err)
+			}
+			bytes += m
+		}
+	}
+	b.ReportMetric(float64(bytes), "incident-bytes")
+}
+
 func TestCountersSurviveRedisRestart(t *testing.T) {
 	srv := redistest.Start(t)
 	if !srv.Real() {
@@ -354,6 +390,60 @@ func TestTimelineAndDeliveries(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Timeline events are stored compactly (the time in the entry ID) and come
+// back whole, in the order they were added, whatever their dates; entries
+// stored in the earlier form still read.
+func TestTimelineEventsRoundTrip(t *testing.T) {
+	for _, srv := range []*redistest.Server{redistest.StartEmbedded(t), redistest.Start(t)} {
+		t.Run(srv.String(), func(t *testing.T) {
+			ctx := context.Background()
+			rdb := srv.Client(t)
+			s := storage.New(rdb)
+			full := incident.TimelineEvent{At: t0.Add(1500 * time.Millisecond), Actor: "UALICE", Kind: incident.EventPhase,
+				Text: "why <!channel>", Phase: incident.Containment, From: "identification", To: "containment", Role: "commander",
+				Users: []string{"UBOB", "UCAROL"}, Reason: "rolled back", Item: 3, Done: true, Link: "https://x.slack.com/archives/C1/p1", V: 1}
+			legacy := incident.TimelineEvent{At: t0.Add(time.Minute), Kind: incident.EventNote, Text: "<@UBOB> wrote"}
+			early := incident.Noted(t0.Add(-time.Hour), "UDAVE", "dated before the newest: another replica's clock")
+			// An entry as the bot wrote them before the compact form.
+			old, _ := json.Marshal(incident.Noted(t0, "UERIN", "stored the old way"))
+			if err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: "ib:inc:{7}:timeline", ID: "1-1", Values: []any{"event", string(old)}}).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Create(ctx, newIncident(7, "sev2"), full); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.AddEvents(ctx, 7, legacy, early); err != nil {
+				t.Fatal(err)
+			}
+			tl, err := s.Timeline(ctx, 7)
+			if err != nil || len(tl) != 4 {
+				t.Fatalf("timeline = %+v, %v", tl, err)
+			}
+			if tl[0].Text != "stored the old way" || tl[0].Actor != "UERIN" || !tl[0].At.Equal(t0) {
+				t.Errorf("entry of the earlier form = %+v", tl[0])
+			}
+			if !reflect.DeepEqual(tl[1], withUTC(full)) {
+				t.Errorf("event = %+v\nwant    %+v", tl[1], withUTC(full))
+			}
+			if !reflect.DeepEqual(tl[2], withUTC(legacy)) || tl[2].V != 0 {
+				t.Errorf("untyped event = %+v, want %+v", tl[2], legacy)
+			}
+			if tl[3].Text != early.Text || tl[3].At.Before(tl[2].At) {
+				t.Errorf("an event dated before the newest = %+v; want it last, dated at or after %s", tl[3], tl[2].At)
+			}
+			page, total, err := s.TimelinePage(ctx, 7, 1, 2)
+			if err != nil || total != 4 || len(page) != 2 || !reflect.DeepEqual(page[0], tl[2]) || page[1].Text != early.Text {
+				t.Errorf("page = %+v, %d, %v", page, total, err)
+			}
+		})
+	}
+}
+
+func withUTC(ev incident.TimelineEvent) incident.TimelineEvent {
+	ev.At = ev.At.UTC()
+	return ev
 }
 
 // A request done again (its replica died after writing) finds its effects

@@ -242,6 +242,14 @@ func (s *Server) nextID(prefix string) string {
 	return fmt.Sprintf("%s%07d", prefix, s.seq)
 }
 
+// nextTrigger is a trigger ID shaped and sized like Slack's
+// ("398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"): the bot
+// stores request identities, so their size counts.
+func (s *Server) nextTrigger() string {
+	s.seq++
+	return fmt.Sprintf("%012d.%011d.%032x", 398738663015+s.seq, 47445629121, s.seq)
+}
+
 func (s *Server) nextTS() string {
 	s.seq++
 	return fmt.Sprintf("%d.%06d", time.Now().Unix(), s.seq)

@@ -157,7 +157,7 @@ func (s *Server) act(ctx context.Context, userID, channelID, ts, actionID string
 	}
 	action := shape(el)
 	action["action_id"], action["block_id"], action["action_ts"] = actionID, blockID, s.nextTS()
-	respID, trigger := s.nextID("R"), s.nextID("TR")
+	respID, trigger := s.nextID("R"), s.nextTrigger()
 	s.responses[respID] = responseTarget{user: userID, channel: channelID}
 	s.triggers[trigger] = userID
 	payload := map[string]any{
@@ -269,7 +269,7 @@ func (s *Server) Submit(ctx context.Context, userID, viewID string, values map[s
 	view["id"], view["hash"], view["state"] = v.ID, "hash-"+v.ID, map[string]any{"values": state}
 	payload := map[string]any{
 		"type": "view_submission", "token": "deprecated-verification-token", "api_app_id": "AFAKE",
-		"team": map[string]any{"id": s.TeamID}, "user": s.userJSON(userID), "trigger_id": s.nextID("TR"), "view": view,
+		"team": map[string]any{"id": s.TeamID}, "user": s.userJSON(userID), "trigger_id": s.nextTrigger(), "view": view,
 	}
 	s.mu.Unlock()
 	d, err := s.deliver(ctx, "interactive", payload)

@@ -220,7 +220,7 @@ func (s *Server) NewCommand(userID, channelID, text string) SlashCommand {
 	if ch := s.channels[channelID]; ch != nil {
 		chName = ch.Name
 	}
-	trigger := s.nextID("TR")
+	trigger := s.nextTrigger()
 	s.triggers[trigger] = userID
 	return SlashCommand{
 		Token: "deprecated-verification-token", TeamID: s.TeamID, TeamDomain: "fake",

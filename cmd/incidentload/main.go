@@ -14,6 +14,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -91,7 +92,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 
 	fs := fakeslack.New()
 	defer fs.Close()
-	users := []string{"UALICE", "UBOB", "UCAROL", "UDAVE"}
+	// User IDs as long as Slack's, since the timeline stores them.
+	alice, bob := "U07ALICE0001", "U07BOB000002"
+	users := []string{alice, bob, "U07CAROL0003", "U07DAVE00004"}
 	general := fs.CreateChannel("general", false, append([]string{fs.BotUserID}, users...)...)
 	stakeholders := fs.CreateChannel("security-incidents", false, fs.BotUserID)
 	b, err := startBot(ctx, o.bin, fs, redisAddr, stakeholders)
@@ -117,7 +120,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	// The incidents the load works on, each with its channel.
 	var channels []string
 	for i := range o.incidents {
-		d, err := fs.Command(ctx, "UALICE", general, fmt.Sprintf("declare Load test incident %d sev3", i+1))
+		d, err := fs.Command(ctx, alice, general, fmt.Sprintf("declare Load test incident %d sev3", i+1))
 		if err != nil || d.Status != http.StatusOK {
 			return fmt.Errorf("declare: %d %v", d.Status, err)
 		}
@@ -138,7 +141,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	time.Sleep(time.Second) // a declare's last steps follow its journal entry
 	notesBefore, _ := commandsProcessed(ctx, rdb)
 	for i := range 100 {
-		if d, err := fs.Command(ctx, "UBOB", channels[0], fmt.Sprintf("note finding %d: host ws-%03d isolated", i, i)); err != nil || d.Status != http.StatusOK {
+		if d, err := fs.Command(ctx, bob, channels[0], fmt.Sprintf("note finding %d: host ws-%03d isolated", i, i)); err != nil || d.Status != http.StatusOK {
 			return fmt.Errorf("note: %d %v", d.Status, err)
 		}
 	}
@@ -146,13 +149,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	notesAfter, _ := commandsProcessed(ctx, rdb)
-	mem, err := incidentMemory(ctx, rdb, int64(o.open+1))
+	mem, byKey, err := incidentMemory(ctx, rdb, int64(o.open+1))
 	if err != nil {
 		return err
 	}
 	per, by := perCommand(notesBefore, notesAfter, 100)
 	fmt.Fprintf(out, "a note: %.1f Redis commands (%s)\n", per, by)
-	fmt.Fprintf(out, "Redis memory of an incident with 100 notes: %.1f KB\n", float64(mem)/1024)
+	fmt.Fprintf(out, "Redis memory of an incident with 100 notes: %.1f KB (%s)\n", float64(mem)/1024, byKey)
 
 	// The open loop: status, note and list in turn, from several people.
 	mix := []func(i int) (string, string){
@@ -305,18 +308,23 @@ func perCommand(before, after map[string]int64, n int) (float64, string) {
 	return float64(total) / float64(n), strings.Join(names, ", ")
 }
 
-// incidentMemory adds up MEMORY USAGE of every key of one incident.
-func incidentMemory(ctx context.Context, rdb *redis.Client, n int64) (int64, error) {
+// incidentMemory adds up MEMORY USAGE of every key of one incident, and
+// says what each key takes.
+func incidentMemory(ctx context.Context, rdb *redis.Client, n int64) (int64, string, error) {
 	var total int64
-	iter := rdb.Scan(ctx, 0, "ib:inc:{"+strconv.FormatInt(n, 10)+"}*", 100).Iterator()
+	var parts []string
+	prefix := "ib:inc:{" + strconv.FormatInt(n, 10) + "}"
+	iter := rdb.Scan(ctx, 0, prefix+"*", 100).Iterator()
 	for iter.Next(ctx) {
-		m, err := rdb.MemoryUsage(ctx, iter.Val()).Result()
+		m, err := rdb.MemoryUsage(ctx, iter.Val(), 0).Result()
 		if err != nil {
-			return 0, err
+			return 0, "", err
 		}
 		total += m
+		parts = append(parts, fmt.Sprintf("%s %.1f KB", cmp.Or(strings.TrimPrefix(strings.TrimPrefix(iter.Val(), prefix), ":"), "incident"), float64(m)/1024))
 	}
-	return total, iter.Err()
+	slices.Sort(parts)
+	return total, strings.Join(parts, ", "), iter.Err()
 }
 
 func startRedis(ctx context.Context) (addr string, stop func(), err error) {

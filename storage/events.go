@@ -1,0 +1,133 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// A timeline is a stream, one entry per event, and an incident keeps every
+// event for ever, so entries are compact. An event's time is its entry's ID
+// (milliseconds, as the bot dated it). Every entry has the same four fields,
+// which a stream stores once per node rather than in each entry: "k" the
+// kind, "a" the actor, "x" the text, and "j" the rest as JSON with short
+// names, empty for most events. Entries written before hold the whole event
+// as JSON in the field "event".
+type eventDetail struct {
+	Phase  incident.Phase `json:"p,omitempty"`
+	From   string         `json:"f,omitempty"`
+	To     string         `json:"t,omitempty"`
+	Role   string         `json:"r,omitempty"`
+	Users  []string       `json:"u,omitempty"`
+	Reason string         `json:"y,omitempty"`
+	Item   int            `json:"i,omitempty"`
+	Done   bool           `json:"d,omitempty"`
+	Link   string         `json:"l,omitempty"`
+	// Legacy is set for an event whose Text is a sentence written before
+	// events were typed (TimelineEvent.V 0): it is shown as it was.
+	Legacy bool `json:"o,omitempty"`
+}
+
+// eventFields is how many arguments encodeEvent gives for one event.
+const eventFields = 9
+
+// encodeEvent gives an event's entry ID ("<ms>-*", or "*" for an event
+// without a time) and its fields.
+func encodeEvent(ev incident.TimelineEvent) []any {
+	d := eventDetail{Phase: ev.Phase, From: ev.From, To: ev.To, Role: ev.Role, Users: ev.Users, Reason: ev.Reason,
+		Item: ev.Item, Done: ev.Done, Link: ev.Link, Legacy: ev.V == 0}
+	detail := ""
+	if !reflect.ValueOf(d).IsZero() {
+		b, _ := json.Marshal(d) // strings, ints and bools: cannot fail
+		detail = string(b)
+	}
+	id := "*"
+	if ms := ev.At.UnixMilli(); ms > 0 {
+		id = strconv.FormatInt(ms, 10) + "-*"
+	}
+	return []any{id, "k", string(ev.Kind), "a", ev.Actor, "x", ev.Text, "j", detail}
+}
+
+// decodeEntry reads an event back from its stream entry, in either form.
+func decodeEntry(m redis.XMessage) (incident.TimelineEvent, error) {
+	if kind, ok := m.Values["k"].(string); ok {
+		var d eventDetail
+		if detail, _ := m.Values["j"].(string); detail != "" {
+			if err := json.Unmarshal([]byte(detail), &d); err != nil {
+				return incident.TimelineEvent{}, err
+			}
+		}
+		msText, _, _ := strings.Cut(m.ID, "-")
+		ms, err := strconv.ParseInt(msText, 10, 64)
+		if err != nil {
+			return incident.TimelineEvent{}, fmt.Errorf("entry ID %q: %w", m.ID, err)
+		}
+		actor, _ := m.Values["a"].(string)
+		text, _ := m.Values["x"].(string)
+		ev := incident.TimelineEvent{At: time.UnixMilli(ms).UTC(), Kind: incident.EventKind(kind), Actor: actor, Text: text,
+			Phase: d.Phase, From: d.From, To: d.To, Role: d.Role, Users: d.Users, Reason: d.Reason, Item: d.Item,
+			Done: d.Done, Link: d.Link, V: 1}
+		if d.Legacy {
+			ev.V = 0
+		}
+		return ev, nil
+	}
+	var ev incident.TimelineEvent
+	doc, _ := m.Values["event"].(string)
+	return ev, json.Unmarshal([]byte(doc), &ev)
+}
+
+// addEventsScript appends events to a timeline (KEYS[1]) unless the
+// effect ARGV[1] is already among the incident's effects (KEYS[2]), and
+// records it: one atomic step, with nothing to watch or retry. Events
+// follow from ARGV[4], each as its entry ID and four fields with their
+// values. An event dated before the newest entry (replicas' clocks differ
+// a little) goes just after it.
+var addEventsScript = redis.NewScript(`
+if ARGV[1] ~= "" and redis.call("ZSCORE", KEYS[2], ARGV[1]) then return 0 end
+for i = 4, #ARGV, 9 do
+  local fields = {unpack(ARGV, i + 1, i + 8)}
+  local added = redis.pcall("XADD", KEYS[1], ARGV[i], unpack(fields))
+  if type(added) == "table" and added.err then
+    local info = redis.call("XINFO", "STREAM", KEYS[1])
+    local last = "0"
+    for j = 1, #info, 2 do
+      if info[j] == "last-generated-id" then last = string.match(info[j + 1], "^%d+") end
+    end
+    redis.call("XADD", KEYS[1], last .. "-*", unpack(fields))
+  end
+end
+if ARGV[1] ~= "" then
+  redis.call("ZADD", KEYS[2], ARGV[2], ARGV[1])
+  redis.call("ZREMRANGEBYRANK", KEYS[2], 0, tonumber(ARGV[3]))
+end
+return 1`)
+
+// eventArgs are addEventsScript's arguments for an effect and events.
+func eventArgs(effect string, events []incident.TimelineEvent) []any {
+	args := make([]any, 0, 3+eventFields*len(events))
+	args = append(args, effectMember(effect), time.Now().Unix(), -maxEffects-1)
+	for _, ev := range events {
+		args = append(args, encodeEvent(ev)...)
+	}
+	return args
+}
+
+// appendEvents appends events in the caller's transaction; the caller
+// records the effect.
+func appendEvents(ctx context.Context, p redis.Pipeliner, n int64, events []incident.TimelineEvent) {
+	if len(events) == 0 {
+		return
+	}
+	// Eval, not EvalSha: inside MULTI a missing script would fail alone
+	// and the rest of the transaction would still be applied.
+	addEventsScript.Eval(ctx, p, []string{timelineKey(n), effectsKey(n)}, eventArgs("", events)...)
+}
