@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,5 +89,41 @@ func TestCardKeepsWithinBlockKitLimits(t *testing.T) {
 				t.Errorf("%s block has %d characters, Slack allows %d", b["type"], n, limit)
 			}
 		}
+	}
+}
+
+// Scheduled updates due together reach the stakeholders as one message: a
+// private incident without its title or people, and, at the batch's size
+// with the longest titles, still within Block Kit's limits.
+func TestStakeholderBatchGolden(t *testing.T) {
+	cfg := config.Defaults()
+	at := time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
+	incs := []*incident.Incident{
+		{Number: 3, Title: "Phishing <!channel> wave", Severity: "sev2", Phase: incident.Eradication, Status: incident.Open, DeclaredAt: at, Roles: map[string]string{"commander": "UBOB"}},
+		{Number: 1, Title: "Ransomware on <file> server & NAS", Severity: "sev1", Phase: incident.Containment, Status: incident.Open, DeclaredAt: at, Roles: map[string]string{"commander": "UALICE"}},
+		{Number: 2, Title: "Insider", Severity: "sev1", Phase: incident.Identification, Status: incident.Open, Private: true, DeclaredAt: at, Roles: map[string]string{"commander": "UCAROL"}},
+	}
+	golden(t, "stakeholder_batch", render.ScheduledUpdates(listItems(cfg, incs, true)))
+
+	var many []*incident.Incident
+	for n := range int64(maxBatch) {
+		many = append(many, &incident.Incident{Number: n + 1, Title: strings.Repeat("&<>", 100), Severity: "sev1", Phase: incident.Containment,
+			Status: incident.Open, DeclaredAt: at, Roles: map[string]string{"commander": "UALICE"}})
+	}
+	msg := render.ScheduledUpdates(listItems(cfg, many, true))
+	if len(msg.Blocks) > 50 {
+		t.Errorf("%d blocks, Slack allows 50", len(msg.Blocks))
+	}
+	listed := 0
+	for _, b := range msg.Blocks {
+		if txt, ok := b["text"].(map[string]any); ok && b["type"] == "section" {
+			if n := len([]rune(txt["text"].(string))); n > render.MaxSectionText {
+				t.Errorf("a section has %d characters, Slack allows %d", n, render.MaxSectionText)
+			}
+			listed += strings.Count(txt["text"].(string), "commander <@UALICE>")
+		}
+	}
+	if listed != maxBatch {
+		t.Errorf("%d incidents listed, want %d", listed, maxBatch)
 	}
 }

@@ -75,6 +75,9 @@ type Store interface {
 	Applied(ctx context.Context, n int64, effect string) (bool, error)
 	Lock(ctx context.Context, name string, ttl time.Duration) (unlock func(), err error)
 	Taken(ctx context.Context, name string) (bool, error)
+	QueueStakeholderUpdate(ctx context.Context, n int64, due time.Time) error
+	TakeStakeholderBatch(ctx context.Context, limit int) (id int64, numbers []int64, err error)
+	FinishStakeholderBatch(ctx context.Context, id int64) error
 }
 
 // Request is one /incident command as a user typed it.
@@ -132,6 +135,11 @@ func (h *Handler) RunScheduled(ctx context.Context, n int64) (work.Ran, error) {
 
 // Digest is the Cadence service's.
 func (h *Handler) Digest(ctx context.Context) error { return h.cadence.Digest(ctx) }
+
+// StakeholderUpdates posts the scheduled updates queued for the stakeholder channel.
+func (h *Handler) StakeholderUpdates(ctx context.Context) error {
+	return h.cadence.StakeholderUpdates(ctx)
+}
 
 // Purge deletes the closed incidents past their retention (retro.keep_for).
 func (h *Handler) Purge(ctx context.Context) error { return h.cadence.Purge(ctx) }

@@ -131,8 +131,10 @@ func (h *Cadence) sendScheduledUpdate(ctx context.Context, inc *incident.Inciden
 		}
 	}
 	if h.cfg.StakeholderChannel != "" && !inc.Drill {
-		if err := h.postFor(ctx, occasion+":stakeholders", h.cfg.StakeholderChannel, ScheduledUpdate(h.cfg, inc, true)); err != nil {
-			h.log.Error("could not post the scheduled update to the stakeholder channel", "incident", inc.Number, "err", err)
+		// Queued, not posted: StakeholderUpdates posts what waits, in as
+		// few messages as Slack's pace allows.
+		if err := h.store.QueueStakeholderUpdate(ctx, inc.Number, due); err != nil {
+			return work.Ran{}, err
 		}
 	}
 	base := inc.UpdateBase()
@@ -166,6 +168,71 @@ func (h *Cadence) sendNudge(ctx context.Context, inc *incident.Incident, updateD
 	}
 	next, _ := h.nextDue(updated)
 	return work.Ran{Sent: work.SentNudge, Due: updateDue.Add(-h.cfg.NudgeBefore), Next: next}, nil
+}
+
+// maxBatch is how many incidents' scheduled updates one stakeholder message
+// carries: a line each, a few lines a section, within Block Kit's 50 blocks
+// even with the longest titles.
+const maxBatch = 100
+
+// stakeholderRounds bounds the batches one run posts; at Slack's one
+// message a second, the rest wait for the next run.
+const stakeholderRounds = 3
+
+// StakeholderUpdates posts the scheduled updates waiting for the stakeholder
+// channel: one waiting update as its own message, several as one message
+// listing each incident (private ones without title or people). Replicas
+// take turns under a lock; a batch whose poster died is posted by the next
+// run, once.
+func (h *Cadence) StakeholderUpdates(ctx context.Context) error {
+	if h.cfg.StakeholderChannel == "" {
+		return nil
+	}
+	lockCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	unlock, err := h.core.store.Lock(lockCtx, "stakeholders", time.Minute)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	for range stakeholderRounds {
+		id, numbers, err := h.store.TakeStakeholderBatch(ctx, maxBatch)
+		if err != nil || id == 0 {
+			return err
+		}
+		var incs []*incident.Incident
+		for _, n := range numbers {
+			inc, err := h.store.Get(ctx, n)
+			if errors.Is(err, incident.ErrNotFound) {
+				continue // purged meanwhile
+			}
+			if err != nil {
+				return err // the batch waits for the next run
+			}
+			if !inc.Drill {
+				incs = append(incs, inc)
+			}
+		}
+		var msg render.Message
+		switch len(incs) {
+		case 0:
+		case 1:
+			msg = ScheduledUpdate(h.cfg, incs[0], true)
+		default:
+			msg = render.ScheduledUpdates(listItems(h.cfg, incs, true))
+		}
+		if len(incs) > 0 {
+			// What still fails after the outbound path's retries is
+			// permanent (an archived channel): logged, not retried.
+			if err := h.postFor(ctx, "stakeholders:"+strconv.FormatInt(id, 10), h.cfg.StakeholderChannel, msg); err != nil {
+				h.log.Error("could not post scheduled updates to the stakeholder channel", "incidents", numbers, "err", err)
+			}
+		}
+		if err := h.store.FinishStakeholderBatch(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ScheduledUpdate is the bot's own status message about an open incident,

@@ -120,4 +120,7 @@ type cadenceStore interface {
 	ClosedBefore(ctx context.Context, t time.Time) ([]int64, error)
 	Purge(ctx context.Context, n int64) error
 	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
+	QueueStakeholderUpdate(ctx context.Context, n int64, due time.Time) error
+	TakeStakeholderBatch(ctx context.Context, limit int) (id int64, numbers []int64, err error)
+	FinishStakeholderBatch(ctx context.Context, id int64) error
 }

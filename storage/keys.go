@@ -20,6 +20,12 @@ const (
 	dueKey    = keyPrefix + "{sched}:due"    // ZSET incident number -> due (ms)
 	claimsKey = keyPrefix + "{sched}:claims" // HASH incident number -> "token due(ms)"
 
+	// The stakeholder channel's queue of scheduled updates, tagged
+	// {stakeholders} for the batch script that touches all three.
+	stakeholderQueueKey = keyPrefix + "{stakeholders}:queue" // ZSET incident number -> due (ms)
+	stakeholderBatchKey = keyPrefix + "{stakeholders}:batch" // STRING "id n1 n2 …": the batch being posted
+	stakeholderSeqKey   = keyPrefix + "{stakeholders}:seq"   // INCR: batch IDs
+
 	inboxKey = keyPrefix + "inbox" // hash: request ID -> InboxEntry (JSON), the journal
 )
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -62,6 +63,46 @@ var suite = []struct {
 			if err != nil || n != want {
 				t.Fatalf("NextNumber = %d, %v; want %d", n, err, want)
 			}
+		}
+	}},
+	{"stakeholder updates wait in order and go out in batches, once", func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		for n, due := range map[int64]time.Duration{5: 3, 9: 1, 2: 2, 7: 4} {
+			if err := s.QueueStakeholderUpdate(ctx, n, t0.Add(due*time.Second)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Queued again, later: it keeps its place.
+		if err := s.QueueStakeholderUpdate(ctx, 9, t0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		id, ns, err := s.TakeStakeholderBatch(ctx, 3)
+		if err != nil || id == 0 || !slices.Equal(ns, []int64{9, 2, 5}) {
+			t.Fatalf("first batch = %d %v, %v; want the three longest waiting, in order", id, ns, err)
+		}
+		// Not finished (its poster died): handed out again, as it was.
+		again, ns2, err := s.TakeStakeholderBatch(ctx, 3)
+		if err != nil || again != id || !slices.Equal(ns2, ns) {
+			t.Fatalf("unfinished batch taken again = %d %v, %v; want %d %v", again, ns2, err, id, ns)
+		}
+		if err := s.FinishStakeholderBatch(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		next, ns, err := s.TakeStakeholderBatch(ctx, 3)
+		if err != nil || next == id || !slices.Equal(ns, []int64{7}) {
+			t.Fatalf("second batch = %d %v, %v; want a new one with INC-7", next, ns, err)
+		}
+		if err := s.FinishStakeholderBatch(ctx, id); err != nil { // an old batch's finish ends nothing
+			t.Fatal(err)
+		}
+		if still, _, _ := s.TakeStakeholderBatch(ctx, 3); still != next {
+			t.Fatalf("finishing an old batch ended the current one")
+		}
+		if err := s.FinishStakeholderBatch(ctx, next); err != nil {
+			t.Fatal(err)
+		}
+		if none, ns, err := s.TakeStakeholderBatch(ctx, 3); none != 0 || len(ns) != 0 || err != nil {
+			t.Fatalf("empty queue gave %d %v, %v", none, ns, err)
 		}
 	}},
 	{"create then get, by number and by channel", func(t *testing.T, s *storage.Store) {

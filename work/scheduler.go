@@ -22,6 +22,9 @@ type ScheduleStore interface {
 // ScheduledApp does the scheduled work.
 type ScheduledApp interface {
 	RunScheduled(ctx context.Context, n int64) (Ran, error)
+	// StakeholderUpdates posts the scheduled updates the runs queued for
+	// the stakeholder channel.
+	StakeholderUpdates(ctx context.Context) error
 	Digest(ctx context.Context) error
 	Reconcile(ctx context.Context) error
 }
@@ -93,6 +96,9 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	if _, err := s.cron.AddFunc("* * * * * *", func() { s.Tick(work) }); err != nil {
 		return err
 	}
+	if _, err := s.cron.AddFunc("* * * * * *", func() { s.Stakeholders(work) }); err != nil {
+		return err
+	}
 	for _, j := range s.also {
 		if _, err := s.cron.AddFunc(j.spec, func() { j.run(work) }); err != nil {
 			return err
@@ -137,6 +143,16 @@ func (s *Scheduler) Tick(ctx context.Context) {
 		})
 	}
 	wg.Wait()
+}
+
+// Stakeholders posts the updates the ticks queued for the stakeholder
+// channel. It runs each second beside the tick, not in it: its posts keep
+// Slack's pace of one a second, which must not hold up the incident
+// channels' updates. Tests call it directly.
+func (s *Scheduler) Stakeholders(ctx context.Context) {
+	if err := s.app.StakeholderUpdates(ctx); err != nil {
+		s.log.Error("could not post the stakeholder updates; the next run tries again", "err", err)
+	}
 }
 
 func (s *Scheduler) work(ctx context.Context, c storage.Claim) {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -88,21 +89,30 @@ func (c *cluster) declare(t *testing.T, text string) *incident.Incident {
 	return open[len(open)-1]
 }
 
-// tick runs one scheduler tick on every replica at once.
+// tick runs one scheduler tick on every replica at once, then the
+// stakeholder posts on every replica at once.
 func (c *cluster) tick() {
 	var wg sync.WaitGroup
 	for _, r := range c.replicas {
 		wg.Go(func() { r.sched.Tick(context.Background()) })
 	}
 	wg.Wait()
+	for _, r := range c.replicas {
+		wg.Go(func() { r.sched.Stakeholders(context.Background()) })
+	}
+	wg.Wait()
 }
 
-// scheduled counts the scheduled updates about an incident in a channel.
+// scheduled counts the scheduled updates about an incident in a channel,
+// on their own or among several in one stakeholder message.
 func (c *cluster) scheduled(channelID string, ref string) int {
 	ch, _ := c.slack.Channel(channelID)
 	n := 0
 	for _, m := range ch.Messages {
 		if strings.HasPrefix(m.Text, "Scheduled update on "+ref+" ") {
+			n++
+		}
+		if refs, ok := strings.CutPrefix(m.Text, "Scheduled updates on "); ok && slices.Contains(strings.Split(strings.TrimSuffix(refs, "."), ", "), ref) {
 			n++
 		}
 	}

@@ -76,6 +76,21 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if s.postRate && method == "chat.postMessage" {
+		ch, now := params.Get("channel"), time.Now()
+		if last, ok := s.lastPosts[ch]; ok && now.Sub(last) < time.Second {
+			s.calls[len(s.calls)-1].Error = "ratelimited"
+			w.Header().Set("Retry-After", "1")
+			writeJSON(w, http.StatusTooManyRequests, map[string]any{"ok": false, "error": "ratelimited"})
+			return
+		}
+		defer func() {
+			if s.calls[len(s.calls)-1].Error == "" {
+				s.lastPosts[ch] = now
+			}
+		}()
+	}
+
 	handler, ok := s.methods()[method]
 	if !ok {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "unknown_method"})

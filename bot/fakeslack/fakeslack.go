@@ -144,6 +144,9 @@ type Server struct {
 
 	requestURL, signingSecret string // set: HTTP mode deliveries
 	last                      lastDelivery
+
+	postRate  bool                 // EnforcePostRate: one post a second per channel
+	lastPosts map[string]time.Time // channel -> when its last post was taken
 }
 
 type responseTarget struct{ user, channel string }
@@ -281,6 +284,17 @@ func (s *Server) Archive(channelID string) {
 		ch.Archived = true
 	}
 	s.notify()
+}
+
+// EnforcePostRate makes chat.postMessage keep Slack's limit of one message
+// a second per channel: a post less than a second after the channel's last
+// one is answered HTTP 429 with Retry-After: 1, and recorded with the
+// error "ratelimited". Slack tolerates short bursts; this does not, so a
+// test that passes with it keeps the limit.
+func (s *Server) EnforcePostRate() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.postRate, s.lastPosts = true, map[string]time.Time{}
 }
 
 // Fail makes the next call of method fail as f; several calls queue up in order.

@@ -47,6 +47,15 @@ func OpenIncidents(items []ListItem) Message {
 	return Message{Text: fmt.Sprintf("%d open incidents", len(items)), Blocks: blocks}
 }
 
+// digestLine is an incident as the stakeholder channel lists it.
+func digestLine(it ListItem) string {
+	if it.Redacted {
+		return fmt.Sprintf("*%s* `%s` :lock: private incident · %s · opened %s", it.Ref, Text(it.Severity), it.Phase.Title(), Date(it.DeclaredAt, "{ago}"))
+	}
+	return fmt.Sprintf("*%s* `%s` %s · %s · opened %s · commander %s", it.Ref, Text(it.Severity), Text(Truncate(it.Title, 200)),
+		it.Phase.Title(), Date(it.DeclaredAt, "{ago}"), User(it.Commander))
+}
+
 // Digest is the stakeholder channel's list of open incidents.
 func Digest(items []ListItem) Message {
 	blocks := []Block{Header(fmt.Sprintf("Open incidents: %d", len(items)))}
@@ -58,14 +67,35 @@ func Digest(items []ListItem) Message {
 			blocks = append(blocks, Context(fmt.Sprintf("…and %d more.", len(items)-maxListed)))
 			break
 		}
-		line := fmt.Sprintf("*%s* `%s` %s · %s · opened %s · commander %s", it.Ref, Text(it.Severity), Text(Truncate(it.Title, 200)),
-			it.Phase.Title(), Date(it.DeclaredAt, "{ago}"), User(it.Commander))
-		if it.Redacted {
-			line = fmt.Sprintf("*%s* `%s` :lock: private incident · %s · opened %s", it.Ref, Text(it.Severity), it.Phase.Title(), Date(it.DeclaredAt, "{ago}"))
-		}
-		blocks = append(blocks, Section(line))
+		blocks = append(blocks, Section(digestLine(it)))
 	}
 	return Message{Text: fmt.Sprintf("Digest: %d open incidents", len(items)), Blocks: blocks}
+}
+
+// ScheduledUpdates is the stakeholder channel's message for several
+// incidents' scheduled updates due together: a line each, as in the
+// digest, packed into sections of at most MaxSectionText characters. Its
+// text lists the references. A caller keeps to maxUpdatesListed items.
+func ScheduledUpdates(items []ListItem) Message {
+	blocks := []Block{Header(fmt.Sprintf("Scheduled updates (%d)", len(items)))}
+	refs := make([]string, len(items))
+	var section strings.Builder
+	for i, it := range items {
+		refs[i] = it.Ref
+		line := digestLine(it)
+		if section.Len() > 0 && section.Len()+1+len(line) > MaxSectionText {
+			blocks = append(blocks, Section(section.String()))
+			section.Reset()
+		}
+		if section.Len() > 0 {
+			section.WriteByte('\n')
+		}
+		section.WriteString(line)
+	}
+	if section.Len() > 0 {
+		blocks = append(blocks, Section(section.String()))
+	}
+	return Message{Text: "Scheduled updates on " + strings.Join(refs, ", ") + ".", Blocks: blocks}
 }
 
 // FollowUpItem is an open follow-up action and the button that marks it done.

@@ -2,9 +2,16 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/incidentbot/incidentbot/bot/fakeslack"
+	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/storage"
+	"github.com/incidentbot/incidentbot/storage/redistest"
+	"github.com/incidentbot/incidentbot/work"
 )
 
 // The real thing on the wall clock: robfig/cron drives the runner, and a
@@ -50,4 +57,113 @@ default_severity: sev2
 			t.Errorf("scheduled update %d went out %s after the declare, due at %s", i+1, got, want)
 		}
 	}
+}
+
+// Many incidents due at once, two replicas, and a Slack that answers 429 to
+// a second post in a channel within a second: every incident channel gets
+// each of its updates once, the stakeholder channel hears of every one of
+// them in as few messages as the pace allows, and nothing provokes a 429.
+func TestManyUpdatesDueTogether(t *testing.T) {
+	const incidents, cycles = 60, 2
+	yaml := `severities:
+  - {name: sev1, description: "Critical", update_every: 3s}
+  - {name: sev2, description: "Major", update_every: 0}
+default_severity: sev2
+nudge_before: 0s
+`
+	fs := fakeslack.New()
+	t.Cleanup(fs.Close)
+	fs.EnforcePostRate()
+	h := &harness{slack: fs, redis: redistest.Start(t)}
+	h.store = storage.New(h.redis.Client(t))
+	h.stakeholder = fs.CreateChannel("security-incidents", false, fs.BotUserID, "UDAVE")
+	ctx := context.Background()
+	start := time.Now()
+	var channels []string
+	for i := range incidents {
+		n, err := h.store.NextNumber(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch := fs.CreateChannel(fmt.Sprintf("inc-%d", n), false, fs.BotUserID, "UALICE")
+		channels = append(channels, ch)
+		inc := &incident.Incident{Number: n, Title: fmt.Sprintf("Worm wave %d", i), Severity: "sev1", Phase: incident.Containment,
+			Status: incident.Open, DeclaredBy: "UALICE", DeclaredAt: start, PhaseStartedAt: start, ChannelID: ch,
+			Roles: map[string]string{incident.CommanderRole: "UALICE"}, Members: []string{"UALICE"}, Private: i%10 == 0}
+		if err := h.store.Create(ctx, inc, incident.Declared(start, "UALICE", inc.Title, inc.Severity)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	real := clocks{now: time.Now, outbound: work.RealClock{}}
+	h.launch(t, false, true, real, yaml)
+	r := &harness{slack: fs, redis: h.redis, store: h.store, stakeholder: h.stakeholder}
+	r.launch(t, false, false, real, yaml)
+
+	inChannel := func(ch string) int {
+		c, _ := fs.Channel(ch)
+		n := 0
+		for _, m := range c.Messages {
+			if strings.HasPrefix(m.Text, "Scheduled update on ") {
+				n++
+			}
+		}
+		return n
+	}
+	toStakeholders := func() map[string]int {
+		c, _ := fs.Channel(h.stakeholder)
+		refs := map[string]int{}
+		for _, m := range c.Messages {
+			if rest, ok := strings.CutPrefix(m.Text, "Scheduled updates on "); ok {
+				for _, ref := range strings.Split(strings.TrimSuffix(rest, "."), ", ") {
+					refs[ref]++
+				}
+			} else if rest, ok := strings.CutPrefix(m.Text, "Scheduled update on "); ok {
+				ref, _, _ := strings.Cut(rest, " ")
+				refs[ref]++
+			}
+		}
+		return refs
+	}
+	fs.Await(t, fmt.Sprintf("%d scheduled updates in each of %d channels", cycles, incidents), func() bool {
+		for _, ch := range channels {
+			if inChannel(ch) < cycles {
+				return false
+			}
+		}
+		return true
+	})
+	// The replicas stop before the count: what one has sent, the other may
+	// still be posting to the stakeholders.
+	for _, b := range []*harness{r, h} {
+		b.stop()
+		<-b.exit
+		b.exit <- 0 // for the cleanup
+	}
+	heard := toStakeholders()
+	for i, ch := range channels {
+		ref := incident.FormatRef(int64(i + 1))
+		sent := inChannel(ch)
+		if heard[ref] != sent {
+			t.Errorf("%s: %d scheduled updates in its channel, %d told to the stakeholders", ref, sent, heard[ref])
+		}
+	}
+	stake, _ := fs.Channel(h.stakeholder)
+	var limited int
+	for _, c := range fs.Calls("chat.postMessage") {
+		if c.Error == "ratelimited" {
+			limited++
+		}
+	}
+	if limited > 0 {
+		t.Errorf("%d posts were answered 429", limited)
+	}
+	if len(stake.Messages) >= incidents*cycles/2 {
+		t.Errorf("the stakeholders got %d messages for %d updates: not batched", len(stake.Messages), incidents*cycles)
+	}
+	for _, m := range stake.Messages {
+		if strings.Contains(m.Visible(), "Worm wave 0") || strings.Contains(m.Visible(), "Worm wave 10") {
+			t.Errorf("a private incident's title reached the stakeholders: %q", m.Visible())
+		}
+	}
+	t.Logf("%d incidents, %d scheduled updates each: %d stakeholder messages", incidents, cycles, len(stake.Messages))
 }

@@ -59,6 +59,8 @@ type options struct {
 	duration  time.Duration
 	open      int
 	incidents int
+	updates   int
+	every     time.Duration
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -69,6 +71,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	flags.DurationVar(&o.duration, "duration", 60*time.Second, "how long to send")
 	flags.IntVar(&o.open, "open", 0, "open incidents stored before the bot starts (for RSS, /metrics and start-up figures)")
 	flags.IntVar(&o.incidents, "incidents", 20, "incidents the load works on, declared through the bot")
+	flags.IntVar(&o.updates, "updates", 0, "instead of commands: this many open incidents, each with its channel and two scheduled updates due within -every, under Slack's one post a second per channel")
+	flags.DurationVar(&o.every, "every", 30*time.Second, "with -updates: the incidents' update cadence")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -84,6 +88,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
 	defer rdb.Close()
 	store := storage.New(rdb)
+	if o.updates > 0 {
+		return scheduledUpdates(ctx, o, store, redisAddr, out)
+	}
 	if o.open > 0 {
 		if err := seed(ctx, store, o.open); err != nil {
 			return err
@@ -97,7 +104,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	users := []string{alice, bob, "U07CAROL0003", "U07DAVE00004"}
 	general := fs.CreateChannel("general", false, append([]string{fs.BotUserID}, users...)...)
 	stakeholders := fs.CreateChannel("security-incidents", false, fs.BotUserID)
-	b, err := startBot(ctx, o.bin, fs, redisAddr, stakeholders)
+	b, err := startBot(ctx, o.bin, fs, redisAddr, stakeholders, 0)
 	if err != nil {
 		return err
 	}
@@ -218,6 +225,108 @@ send:
 			float64(cpu.Microseconds())/1000/float64(sent), per, by)
 	}
 	fmt.Fprintf(out, "bot RSS at the end: %s\n", mb(b.rss()))
+	return nil
+}
+
+// scheduledUpdates measures the scheduler: o.updates open sev1 incidents,
+// each with its own channel and an update every o.every (30 s: two updates
+// due within the same minute), sent under Slack's one post a second per
+// channel (the fake Slack answers 429 beyond it).
+func scheduledUpdates(ctx context.Context, o options, store *storage.Store, redisAddr string, out io.Writer) error {
+	every := o.every
+	if every < 2*time.Second {
+		return errors.New("-every must be at least 2s")
+	}
+	fs := fakeslack.New()
+	defer fs.Close()
+	fs.EnforcePostRate()
+	stakeholders := fs.CreateChannel("security-incidents", false, fs.BotUserID)
+	// Declared a cadence less a second ago: the first update is due a
+	// second after the bot starts, the second a cadence later.
+	declared := time.Now().Add(-every + time.Second)
+	channels := map[string]int64{}
+	for i := range o.updates {
+		n, err := store.NextNumber(ctx)
+		if err != nil {
+			return err
+		}
+		ch := fs.CreateChannel(fmt.Sprintf("inc-%d", n), false, fs.BotUserID, "U07ALICE0001")
+		channels[ch] = n
+		inc := &incident.Incident{Number: n, Title: fmt.Sprintf("Worm wave %d", i+1), Severity: "sev1", Phase: incident.Containment,
+			Status: incident.Open, DeclaredBy: "U07ALICE0001", DeclaredAt: declared, PhaseStartedAt: declared, ChannelID: ch,
+			Roles: map[string]string{incident.CommanderRole: "U07ALICE0001"}, Members: []string{"U07ALICE0001"}}
+		if err := store.Create(ctx, inc, incident.Declared(declared, inc.DeclaredBy, inc.Title, inc.Severity)); err != nil {
+			return err
+		}
+	}
+	b, err := startBot(ctx, o.bin, fs, redisAddr, stakeholders, every)
+	if err != nil {
+		return err
+	}
+	defer b.stop()
+	start := time.Now()
+	want := 2 * o.updates
+	sent := func() (total int, last time.Time) {
+		for ch := range channels {
+			c, _ := fs.Channel(ch)
+			for _, m := range c.Messages {
+				if strings.HasPrefix(m.Text, "Scheduled update on ") {
+					total++
+				}
+			}
+		}
+		return total, time.Now()
+	}
+	var total int
+	var allSent time.Time
+	for deadline := start.Add(5 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if total, allSent = sent(); total >= want || ctx.Err() != nil {
+			break
+		}
+	}
+	// Then the stakeholder channel, which hears of each in batches.
+	heard := 0
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		c, _ := fs.Channel(stakeholders)
+		heard = 0
+		for _, m := range c.Messages {
+			if rest, ok := strings.CutPrefix(m.Text, "Scheduled updates on "); ok {
+				heard += len(strings.Split(rest, ", "))
+			} else if strings.HasPrefix(m.Text, "Scheduled update on ") {
+				heard++
+			}
+		}
+		if heard >= total || ctx.Err() != nil {
+			break
+		}
+	}
+	heardAt := time.Now()
+	b.stop()
+	// Posts a second per channel: the shortest gap between two posts taken
+	// in one channel, and the posts refused.
+	var limited int
+	lastAt := map[string]time.Time{}
+	gap := time.Duration(-1)
+	for _, c := range fs.Calls("chat.postMessage") {
+		if c.Error == "ratelimited" {
+			limited++
+			continue
+		}
+		if c.Error != "" {
+			continue
+		}
+		ch := c.Params.Get("channel")
+		if prev, ok := lastAt[ch]; ok && (gap < 0 || c.At.Sub(prev) < gap) {
+			gap = c.At.Sub(prev)
+		}
+		lastAt[ch] = c.At
+	}
+	stake, _ := fs.Channel(stakeholders)
+	fmt.Fprintf(out, "scheduled updates: %d of %d sent in %d incident channels, the last %s after the first was due\n",
+		total, want, len(channels), allSent.Sub(start.Add(time.Second)).Round(100*time.Millisecond))
+	fmt.Fprintf(out, "stakeholder channel: %d messages telling of %d updates, the last %s after the first was due\n",
+		len(stake.Messages), heard, heardAt.Sub(start.Add(time.Second)).Round(100*time.Millisecond))
+	fmt.Fprintf(out, "Slack's pace: %d posts answered 429; shortest gap between two posts in one channel %s\n", limited, gap.Round(time.Millisecond))
 	return nil
 }
 
@@ -373,7 +482,9 @@ type botProcess struct {
 	readyAfter time.Duration
 }
 
-func startBot(ctx context.Context, bin string, fs *fakeslack.Server, redisAddr, stakeholders string) (*botProcess, error) {
+// startBot starts the bot; every is the cadence of sev1's scheduled updates
+// (0: none, the figures are for requests).
+func startBot(ctx context.Context, bin string, fs *fakeslack.Server, redisAddr, stakeholders string, every time.Duration) (*botProcess, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -383,10 +494,13 @@ func startBot(ctx context.Context, bin string, fs *fakeslack.Server, redisAddr, 
 		return nil, err
 	}
 	cfg := filepath.Join(dir, "incidentbot.yaml")
-	// No scheduled updates: the figures are for requests.
-	yaml := "stakeholder_channel: " + stakeholders + "\nseverities:\n"
+	yaml := "stakeholder_channel: " + stakeholders + "\nnudge_before: 0s\nseverities:\n"
 	for _, s := range []string{"sev1", "sev2", "sev3", "sev4"} {
-		yaml += "  - {name: " + s + ", update_every: 0}\n"
+		cadence := "0"
+		if s == "sev1" && every > 0 {
+			cadence = every.String()
+		}
+		yaml += "  - {name: " + s + ", update_every: " + cadence + "}\n"
 	}
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		return nil, err

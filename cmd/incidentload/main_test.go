@@ -40,3 +40,30 @@ func TestLoadToolPrintsItsFigures(t *testing.T) {
 		}
 	}
 }
+
+// The scheduled-update measure, small and quick.
+func TestLoadToolMeasuresScheduledUpdates(t *testing.T) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("redis-server is not installed, and CI requires it")
+		}
+		t.Skip("the load tool needs redis-server (apt-get install -y redis-server)")
+	}
+	bin := filepath.Join(t.TempDir(), "incidentbot")
+	if out, err := exec.Command("go", "build", "-o", bin, "../incidentbot").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-bot", bin, "-updates", "4", "-every", "2s"}, &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		`scheduled updates: 8 of 8 sent in 4 incident channels, the last \S+ after the first was due`,
+		`stakeholder channel: \d+ messages telling of 8 updates`,
+		`Slack's pace: 0 posts answered 429; shortest gap between two posts in one channel \d+(\.\d+)?s`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out.String()) {
+			t.Errorf("no line like %q in:\n%s", want, out.String())
+		}
+	}
+}
