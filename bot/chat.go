@@ -153,13 +153,7 @@ func (c *Chat) ShareWith(p Pacer) { c.out.ShareWith(p) }
 
 // Respond answers a command ephemerally through its response URL.
 func (c *Chat) Respond(ctx context.Context, responseURL string, msg render.Message) error {
-	msg = c.guard("response_url", msg)
-	// Our blocks are already Slack's JSON shape: encoded once, as they are.
-	body, err := json.Marshal(struct {
-		ResponseType string         `json:"response_type"`
-		Text         string         `json:"text"`
-		Blocks       []render.Block `json:"blocks,omitempty"`
-	}{slack.ResponseTypeEphemeral, msg.Text, msg.Blocks})
+	body, err := ephemeralJSON(guard(c.log, "response_url", msg))
 	if err != nil {
 		return fmt.Errorf("respond: %w", err)
 	}
@@ -198,11 +192,41 @@ func (c *Chat) postJSON(ctx context.Context, url string, body []byte) error {
 // reached an outgoing message alive (render.Neutralize), and says so in
 // the log: user text got past render.Text somewhere, which is a bug.
 func (c *Chat) guard(method string, msg render.Message) render.Message {
+	return guard(c.log, method, msg)
+}
+
+// guard is the last line of defence of every message the bot sends.
+func guard(log *slog.Logger, method string, msg render.Message) render.Message {
 	msg, changed := render.NeutralizeMessage(msg)
 	if changed {
-		c.log.Error("neutralized live markup in an outgoing message; some user text was not escaped", "method", method)
+		log.Error("neutralized live markup in an outgoing message; some user text was not escaped", "method", method)
 	}
 	return msg
+}
+
+// ephemeralJSON is an answer to one person, as a response URL or an
+// acknowledgement carries it. Our blocks are already Slack's JSON shape:
+// encoded once, as they are.
+func ephemeralJSON(msg render.Message) ([]byte, error) {
+	return json.Marshal(struct {
+		ResponseType string         `json:"response_type"`
+		Text         string         `json:"text"`
+		Blocks       []render.Block `json:"blocks,omitempty"`
+	}{slack.ResponseTypeEphemeral, msg.Text, msg.Blocks})
+}
+
+// answerBody is an acknowledgement's body for an answer given at once; nil
+// for none (the answer follows on the response URL, or there is none).
+func answerBody(msg render.Message, log *slog.Logger) []byte {
+	if msg.Text == "" && len(msg.Blocks) == 0 {
+		return nil
+	}
+	body, err := ephemeralJSON(guard(log, "acknowledgement", msg))
+	if err != nil {
+		log.Error("could not encode an answer", "err", err)
+		return nil
+	}
+	return body
 }
 
 func msgOptions(msg render.Message) ([]slack.MsgOption, error) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/work"
@@ -17,6 +18,11 @@ import (
 type App interface {
 	// Handle runs a slash command after it has been acknowledged.
 	Handle(ctx context.Context, req commands.Request) work.Result
+	// AnswersAtOnce reports whether a slash command only shows the asker
+	// something; Answer runs it before the acknowledgement and returns what
+	// to show in it.
+	AnswersAtOnce(req commands.Request) bool
+	Answer(ctx context.Context, req commands.Request) (render.Message, work.Result)
 	// Interact checks a click or modal submission before the acknowledgement
 	// and returns the field errors to answer with, or the work to do after it.
 	Interact(ctx context.Context, in commands.Interaction) (map[string]string, work.Work)
@@ -89,17 +95,31 @@ func NewGate(app App, dispatcher func(redo map[string]work.Redo) *work.Dispatche
 // Dispatcher is the gate's dispatcher: Recover and Drain are the caller's.
 func (g *Gate) Dispatcher() *work.Dispatcher { return g.d }
 
-// Command queues a slash command. It fails with work.ErrClosed once
-// shutdown has begun and work.ErrNotJournaled when the store did not take
-// it; either way it was not run.
-func (g *Gate) Command(req commands.Request) error {
+// Command takes a slash command. One that only shows something runs at
+// once and its answer is returned, for the acknowledgement; any other is
+// queued (an empty answer: it follows on the response URL). It fails with
+// work.ErrClosed once shutdown has begun and work.ErrNotJournaled when the
+// store did not take it; either way it was not run.
+func (g *Gate) Command(req commands.Request) (render.Message, error) {
 	id := "cmd:" + orRandom(req.TriggerID)
-	err := g.d.Accept(work.Job{ID: id, Kind: kindCommand, Payload: req, Run: g.commandWork(req),
-		Repeated: func(ctx context.Context) { g.app.Repeated(ctx, req.UserID, req.ChannelID, req.ResponseURL) }})
-	if err != nil {
-		return &notTakenError{err: err, ref: id}
+	repeated := func(ctx context.Context) { g.app.Repeated(ctx, req.UserID, req.ChannelID, req.ResponseURL) }
+	if g.app.AnswersAtOnce(req) {
+		var answer render.Message
+		_, _, err := g.d.Now(id, func(ctx context.Context) work.Result {
+			var res work.Result
+			answer, res = g.app.Answer(ctx, req)
+			return res
+		}, repeated)
+		if err != nil {
+			return render.Message{}, &notTakenError{err: err, ref: id}
+		}
+		return answer, nil
 	}
-	return nil
+	err := g.d.Accept(work.Job{ID: id, Kind: kindCommand, Payload: req, Run: g.commandWork(req), Repeated: repeated})
+	if err != nil {
+		return render.Message{}, &notTakenError{err: err, ref: id}
+	}
+	return render.Message{}, nil
 }
 
 // notTakenError is why a request was not taken, with its reference, which

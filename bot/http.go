@@ -141,8 +141,14 @@ func commandsEndpoint(d *Gate, log *slog.Logger) func(http.ResponseWriter, *http
 			UserID: form.Get("user_id"), ChannelID: form.Get("channel_id"), Text: form.Get("text"),
 			ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"),
 		}
-		if err := d.Command(req); err != nil {
+		answer, err := d.Command(req)
+		if err != nil {
 			writeEphemeral(w, notTaken(err))
+			return
+		}
+		if body := answerBody(answer, log); body != nil {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(body)
 			return
 		}
 		// An empty 200 acknowledges; the answer follows on the response URL.

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 
@@ -48,8 +49,11 @@ func handleSocketEvent(ctx context.Context, sm *socketmode.Client, evt socketmod
 		req := commands.Request{UserID: cmd.UserID, ChannelID: cmd.ChannelID, Text: cmd.Text,
 			ResponseURL: cmd.ResponseURL, TriggerID: cmd.TriggerID}
 		var payload any // nil: a plain ack; the answer follows on the response URL
-		if err := d.Command(req); err != nil {
+		answer, err := d.Command(req)
+		if err != nil {
 			payload = map[string]string{"response_type": "ephemeral", "text": notTaken(err)}
+		} else if body := answerBody(answer, log); body != nil {
+			payload = json.RawMessage(body)
 		}
 		if err := sm.AckCtx(ctx, evt.Request.EnvelopeID, payload); err != nil {
 			log.Error("socket mode ack failed", "err", err)

@@ -188,6 +188,27 @@ func (h *Handler) Handle(ctx context.Context, req Request) work.Result {
 	return res
 }
 
+// answerKey holds, in the context of a request answered in its
+// acknowledgement, where its answer goes instead of the response URL.
+type answerKey struct{}
+
+// AnswersAtOnce reports whether a command only shows the asker something
+// (the card, a list, the timeline, the help, or why it cannot be run), so
+// that it can be answered in its acknowledgement: it changes nothing, so
+// there is nothing to journal or redo.
+func (h *Handler) AnswersAtOnce(req Request) bool {
+	p := Parse(req.Text, func(w string) bool { _, ok := h.cfg.Severity(w); return ok })
+	sub, ok := h.lookup(p.Name)
+	return !ok || sub.run == nil || sub.shows
+}
+
+// Answer runs a command that AnswersAtOnce and returns its answer.
+func (h *Handler) Answer(ctx context.Context, req Request) (render.Message, work.Result) {
+	var answer render.Message
+	res := h.Handle(context.WithValue(ctx, answerKey{}, &answer), req)
+	return answer, res
+}
+
 // report tells the user what went wrong, if anything, and returns the
 // outcome. A domain error's message is shown as it is; anything else shows a
 // message that names no cause, with the request's reference, and the cause
@@ -344,6 +365,10 @@ func (h *core) postNoted(ctx context.Context, name, channelID string, msg render
 }
 
 func (h *core) respond(ctx context.Context, req Request, msg render.Message) {
+	if a, ok := ctx.Value(answerKey{}).(*render.Message); ok {
+		*a = msg // answered in the acknowledgement
+		return
+	}
 	if err := h.chat.Respond(ctx, req.ResponseURL, msg); err != nil {
 		h.log.Error("could not answer the user", "user", req.UserID, "err", err)
 	}

@@ -19,6 +19,7 @@ type subcommand struct {
 	incident bool     // acts on an incident: this channel's, or the number given first
 	open     bool     // only while the incident is open
 	freeText bool     // takes text, where a bare number in an incident channel is text, not an incident
+	shows    bool     // only shows something, to the asker: answered in the acknowledgement
 	run      func(ctx context.Context, c *call) error
 }
 
@@ -39,23 +40,23 @@ func (h *Handler) subcommands() []subcommand {
 	return []subcommand{
 		{name: "", summary: "Open the declare form.", run: h.response.declareForm},
 		{name: "declare", args: "<title> [sevN] [--private] [@people]", example: "Ransomware on file server sev1", summary: "Declare an incident: a channel, the card, invites and an announcement.", flags: []string{"private"}, severity: true, run: h.response.declare},
-		{name: "status", args: "[number]", example: "INC-42", summary: "Show the incident card, to you only.", incident: true, run: h.response.status},
-		{name: "list", summary: "List open incidents, most severe first.", run: h.response.list},
+		{name: "status", shows: true, args: "[number]", example: "INC-42", summary: "Show the incident card, to you only.", incident: true, run: h.response.status},
+		{name: "list", shows: true, summary: "List open incidents, most severe first.", run: h.response.list},
 		{name: "phase", freeText: true, open: true, args: "<phase|next> [because <reason>]", example: "containment because reinfection found", summary: "Move the incident to another phase; moving back needs a reason.", incident: true, run: h.response.phaseCmd},
 		{name: "severity", open: true, args: "<sevN>", example: "sev2", summary: "Change the severity and the update cadence.", severity: true, incident: true, run: h.response.severityCmd},
 		{name: "assign", open: true, args: "<role> <@user>", example: "comms @carol", summary: "Give someone a role.", incident: true, run: h.response.assignCmd},
 		{name: "unassign", open: true, args: "<role>", example: "comms", summary: "Take a role back.", incident: true, run: h.response.unassignCmd},
-		{name: "roles", summary: "Show who holds which role.", incident: true, run: h.response.rolesCmd},
+		{name: "roles", shows: true, summary: "Show who holds which role.", incident: true, run: h.response.rolesCmd},
 		{name: "update", freeText: true, open: true, args: "<text>", example: "Backups verified; restoring the file server", summary: "Post a status update to the channel and stakeholders.", incident: true, run: h.response.updateCmd},
 		{name: "note", freeText: true, args: "<text>", example: "Attacker IP 203.0.113.7 blocked at the edge", summary: "Add a note to the timeline.", incident: true, run: h.response.noteCmd},
-		{name: "timeline", freeText: true, args: "[page <n>]", example: "page 2", summary: "Show the timeline, newest page first.", incident: true, run: h.response.timelineCmd},
+		{name: "timeline", shows: true, freeText: true, args: "[page <n>]", example: "page 2", summary: "Show the timeline, newest page first.", incident: true, run: h.response.timelineCmd},
 		{name: "close", freeText: true, open: true, args: "[summary]", example: "Restored from backups; entry via phished VPN account", summary: "Close the incident: final broadcast, then the retro.", incident: true, run: h.retro.closeCmd},
 		{name: "lesson", freeText: true, args: "[well|wrong|improve] <text>", example: "wrong EDR alert sat unread for two hours", summary: "Add a lesson learned (the retro form takes follow-up actions too).", incident: true, run: h.retro.lessonCmd},
 		{name: "postmortem", summary: "Publish the postmortem now, or show it again.", incident: true, run: h.retro.postmortemCmd},
-		{name: "actions", summary: "Open follow-up actions across incidents, with a Mark-done button.", run: h.retro.actionsCmd},
+		{name: "actions", shows: true, summary: "Open follow-up actions across incidents, with a Mark-done button.", run: h.retro.actionsCmd},
 		{name: "report", args: "<what you saw>", summary: "Report suspicious activity to the security team."},
 		{name: "drill", args: "[scenario]", summary: "Start a practice incident."},
-		{name: "help", summary: "Show this help.", run: h.help},
+		{name: "help", shows: true, summary: "Show this help.", run: h.help},
 	}
 }
 

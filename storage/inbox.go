@@ -101,6 +101,17 @@ func (s *Store) Journal(ctx context.Context, id string, e InboxEntry) error {
 	return nil
 }
 
+// Seen marks a request's identity as seen, without journaling it: for a
+// request that changes nothing and is answered at once, so there is
+// nothing to redo. first is false for a request seen before.
+func (s *Store) Seen(ctx context.Context, id string) (first bool, err error) {
+	first, err = s.rdb.SetNX(ctx, seenKey(id), 1, seenFor).Result()
+	if err != nil {
+		return false, fmt.Errorf("mark %s seen: %w", id, err)
+	}
+	return first, nil
+}
+
 // Done removes requests whose work is finished, in one command.
 func (s *Store) Done(ctx context.Context, ids ...string) error {
 	if len(ids) == 0 {

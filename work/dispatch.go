@@ -17,6 +17,8 @@ import (
 type Journal interface {
 	// Accept journals a request unless one with its identity was accepted before.
 	Accept(ctx context.Context, id string, e storage.InboxEntry) (first bool, err error)
+	// Seen marks a request that is not journaled as seen.
+	Seen(ctx context.Context, id string) (first bool, err error)
 	Journal(ctx context.Context, id string, e storage.InboxEntry) error
 	Done(ctx context.Context, ids ...string) error
 	Stale(ctx context.Context, cutoff time.Time) (map[string]storage.InboxEntry, error)
@@ -111,6 +113,54 @@ func (d *Dispatcher) Accept(j Job) error {
 		return ErrClosed
 	}
 	return nil
+}
+
+// answerWithin bounds a request answered in its acknowledgement, inside
+// the 3 s Slack waits.
+const answerWithin = 2 * time.Second
+
+// Now runs a request that changes nothing (it only shows something) before
+// its acknowledgement, so its answer can go in it. It is deduplicated like
+// any request but not journaled: if the replica dies, Slack shows the
+// person a timeout and there is nothing to redo. first is false for a
+// request seen before, which is not run (repeated, when set, tells its
+// sender); an error means it was not run.
+func (d *Dispatcher) Now(id string, run Work, repeated func(ctx context.Context)) (first bool, res Result, err error) {
+	d.mu.Lock()
+	closed := d.closed
+	d.mu.Unlock()
+	if closed {
+		return false, Result{}, ErrClosed
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), answerWithin)
+	defer cancel()
+	first = true
+	if d.journal != nil {
+		jctx, jcancel := context.WithTimeout(ctx, journalTimeout)
+		first, err = d.journal.Seen(jctx, id)
+		jcancel()
+		if err != nil {
+			d.log.Warn("could not mark a request seen; it was not run", "ref", id, "err", err)
+			return false, Result{}, fmt.Errorf("%w: %w", ErrNotJournaled, err)
+		}
+	}
+	if !first {
+		d.metrics.RequestRepeated()
+		d.log.Info("a request seen before was not run again", "request_id", id)
+		if repeated != nil {
+			d.pending.Go(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				repeated(incident.WithRequest(ctx, id))
+			})
+		}
+		return false, Result{}, nil
+	}
+	start := time.Now()
+	res = run(incident.WithRequest(ctx, id))
+	d.metrics.RequestDone(res.Name, res.Outcome, time.Since(start))
+	d.log.Info("request handled", "request_id", id, "subcommand", res.Name, "outcome", res.Outcome, "took", time.Since(start), "answered", "in the acknowledgement")
+	return true, res, nil
 }
 
 // take is the gate's deduplication and journal: first is false for a

@@ -82,7 +82,7 @@ func TestFinishedWorkLeavesTheJournal(t *testing.T) {
 	g := gate(c.replicas[0], c.store)
 	d := g.Dispatcher()
 	cmd := c.slack.NewCommand("UBOB", inc.ChannelID, "note one")
-	if err := g.Command(commands.Request{UserID: "UBOB", ChannelID: inc.ChannelID, Text: "note one", ResponseURL: cmd.ResponseURL, TriggerID: cmd.TriggerID}); err != nil {
+	if _, err := g.Command(commands.Request{UserID: "UBOB", ChannelID: inc.ChannelID, Text: "note one", ResponseURL: cmd.ResponseURL, TriggerID: cmd.TriggerID}); err != nil {
 		t.Fatal("refused")
 	}
 	if err := d.Drain(ctx); err != nil {
@@ -91,7 +91,7 @@ func TestFinishedWorkLeavesTheJournal(t *testing.T) {
 	if left, _ := c.store.Stale(ctx, time.Now().Add(time.Hour)); len(left) != 0 {
 		t.Errorf("journal still holds %v", left)
 	}
-	if err := g.Command(commands.Request{UserID: "UBOB", ChannelID: inc.ChannelID, Text: "note two", TriggerID: "late"}); !errors.Is(err, work.ErrClosed) {
+	if _, err := g.Command(commands.Request{UserID: "UBOB", ChannelID: inc.ChannelID, Text: "note two", TriggerID: "late"}); !errors.Is(err, work.ErrClosed) {
 		t.Error("took work after draining")
 	}
 	if left, _ := c.store.Stale(ctx, time.Now().Add(time.Hour)); len(left) != 0 {

@@ -103,7 +103,7 @@ func (s *Server) Command(ctx context.Context, userID, channelID, text string) (D
 	cmd := s.NewCommand(userID, channelID, text)
 	d, err := s.deliver(ctx, "slash_commands", cmd)
 	if err == nil {
-		s.showAck(cmd, d)
+		s.ShowAck(cmd, d)
 	}
 	return d, err
 }

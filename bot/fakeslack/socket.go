@@ -305,10 +305,11 @@ func (s *Server) show(user, channel string, m Message, ephemeral bool) {
 // AckDeadline is how long Slack waits for an app to acknowledge a request.
 const AckDeadline = 3 * time.Second
 
-// showAck shows the person who ran a command what Slack would after the
+// ShowAck shows the person who ran a command what Slack would after the
 // acknowledgement: the message it carries, if any, or, when it came too
-// late, Slack's own error.
-func (s *Server) showAck(cmd SlashCommand, d Delivered) {
+// late, Slack's own error. Command does it; a test that delivers a command
+// itself calls it with what came back.
+func (s *Server) ShowAck(cmd SlashCommand, d Delivered) {
 	var body struct {
 		Text   string          `json:"text"`
 		Blocks json.RawMessage `json:"blocks"`

@@ -67,9 +67,11 @@ func TestNoUserTextComesAlive(t *testing.T) {
 					cmd.Text = text
 					before := len(h.slack.Ephemerals(user))
 					if transport == "socket" {
-						if _, err := h.slack.SendEnvelope(s.ctx, "slash_commands", cmd); err != nil {
+						ack, err := h.slack.SendEnvelope(s.ctx, "slash_commands", cmd)
+						if err != nil {
 							t.Fatal(err)
 						}
+						h.slack.ShowAck(cmd, fakeslack.Delivered{Body: ack.Payload, Elapsed: ack.Elapsed})
 					} else {
 						h.postCommand(t, cmd, signingSecret, time.Now())
 					}
