@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -242,6 +243,23 @@ func (s *Server) Restart(t testing.TB) {
 	if err := s.start(t, bin, p); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// RestartAsReplicaOf restarts a server as a replica of the master at addr,
+// as an orchestrator does with a failed master that Sentinel replaced: it
+// asks the Sentinels for the master and starts the node following it,
+// rather than as a second master for Sentinel to convert later.
+func (s *Server) RestartAsReplicaOf(t testing.TB, addr string) {
+	t.Helper()
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.Index(s.extra, "--replicaof"); i >= 0 {
+		s.extra = slices.Delete(s.extra, i, i+3)
+	}
+	s.extra = append(s.extra, "--replicaof", host, port)
+	s.Restart(t)
 }
 
 func (s *Server) start(t testing.TB, bin string, port int) error {
