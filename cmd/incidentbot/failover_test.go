@@ -31,6 +31,29 @@ func TestSentinelFailoverLosesNoConfirmedWrite(t *testing.T) {
 			}
 		})
 	})
+	// The README's advice for a planned failover: the operator makes the
+	// old master follow the new one as soon as the Sentinels name it.
+	t.Run("planned, the old master following at once", func(t *testing.T) {
+		sentinelFailover(t, func(t *testing.T, master *redistest.Server, sentinel *redis.SentinelClient) {
+			if err := sentinel.Failover(context.Background(), "mymaster").Err(); err != nil {
+				t.Fatalf("SENTINEL FAILOVER: %v", err)
+			}
+			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+				addr, _ := sentinel.GetMasterAddrByName(context.Background(), "mymaster").Result()
+				if len(addr) == 2 && !strings.HasSuffix(master.Addr, ":"+addr[1]) {
+					old := redis.NewClient(&redis.Options{Addr: master.Addr})
+					defer old.Close()
+					if err := old.Do(context.Background(), "REPLICAOF", addr[0], addr[1]).Err(); err != nil {
+						t.Fatalf("REPLICAOF on the old master: %v", err)
+					}
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the Sentinels did not name a new master within 30 s")
+				}
+			}
+		})
+	})
 	// The master killed: the Sentinels promote the replica once it has
 	// been down two seconds; the old master, restarted as the usual Redis
 	// charts for Kubernetes do (asking the Sentinels for the master and
