@@ -103,14 +103,14 @@ func TestStakeholderBatchGolden(t *testing.T) {
 		{Number: 1, Title: "Ransomware on <file> server & NAS", Severity: "sev1", Phase: incident.Containment, Status: incident.Open, DeclaredAt: at, Roles: map[string]string{"commander": "UALICE"}},
 		{Number: 2, Title: "Insider", Severity: "sev1", Phase: incident.Identification, Status: incident.Open, Private: true, DeclaredAt: at, Roles: map[string]string{"commander": "UCAROL"}},
 	}
-	golden(t, "stakeholder_batch", render.ScheduledUpdates(listItems(cfg, incs, true)))
+	golden(t, "stakeholder_batch", render.ScheduledUpdates(listItems(cfg, listings(incs), true)))
 
 	var many []*incident.Incident
 	for n := range int64(maxBatch) {
 		many = append(many, &incident.Incident{Number: n + 1, Title: strings.Repeat("&<>", 100), Severity: "sev1", Phase: incident.Containment,
 			Status: incident.Open, DeclaredAt: at, Roles: map[string]string{"commander": "UALICE"}})
 	}
-	msg := render.ScheduledUpdates(listItems(cfg, many, true))
+	msg := render.ScheduledUpdates(listItems(cfg, listings(many), true))
 	if len(msg.Blocks) > 50 {
 		t.Errorf("%d blocks, Slack allows 50", len(msg.Blocks))
 	}

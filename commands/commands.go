@@ -60,6 +60,7 @@ type Store interface {
 	ByChannel(ctx context.Context, channelID string) (*incident.Incident, error)
 	Update(ctx context.Context, n int64, fn func(*incident.Incident) ([]incident.TimelineEvent, error)) (*incident.Incident, error)
 	ListOpen(ctx context.Context) ([]*incident.Incident, error)
+	OpenListings(ctx context.Context) ([]incident.Listing, error)
 	Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent, error)
 	TimelinePage(ctx context.Context, n int64, page, size int) ([]incident.TimelineEvent, int, error)
 	ClosedBefore(ctx context.Context, t time.Time) ([]int64, error)

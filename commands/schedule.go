@@ -219,7 +219,7 @@ func (h *Cadence) StakeholderUpdates(ctx context.Context) error {
 		case 1:
 			msg = ScheduledUpdate(h.cfg, incs[0], true)
 		default:
-			msg = render.ScheduledUpdates(listItems(h.cfg, incs, true))
+			msg = render.ScheduledUpdates(listItems(h.cfg, listings(incs), true))
 		}
 		if len(incs) > 0 {
 			// What still fails after the outbound path's retries is
@@ -289,6 +289,6 @@ func (h *Cadence) Digest(ctx context.Context) error {
 		return err
 	}
 	open = slices.DeleteFunc(open, func(i *incident.Incident) bool { return i.Drill })
-	_, err = h.chat.Post(ctx, h.cfg.StakeholderChannel, render.Digest(listItems(h.cfg, open, true)))
+	_, err = h.chat.Post(ctx, h.cfg.StakeholderChannel, render.Digest(listItems(h.cfg, listings(open), true)))
 	return err
 }

@@ -75,6 +75,7 @@ type responseStore interface {
 	Update(ctx context.Context, n int64, fn func(*incident.Incident) ([]incident.TimelineEvent, error)) (*incident.Incident, error)
 	AddEvents(ctx context.Context, n int64, events ...incident.TimelineEvent) error
 	ListOpen(ctx context.Context) ([]*incident.Incident, error)
+	OpenListings(ctx context.Context) ([]incident.Listing, error)
 	TimelinePage(ctx context.Context, n int64, page, size int) ([]incident.TimelineEvent, int, error)
 }
 

@@ -22,20 +22,31 @@ func (h *Response) list(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) > 0 {
 		return incident.Errorf("%s takes no arguments. %s", incident.Literal("/incident list"), c.sub.usageHint())
 	}
-	open, err := h.store.ListOpen(ctx)
+	open, err := h.store.OpenListings(ctx)
 	if err != nil {
 		return err
 	}
-	open = slices.DeleteFunc(open, func(i *incident.Incident) bool { return !h.maySee(i, c.req.UserID, "") })
+	open = slices.DeleteFunc(open, func(l incident.Listing) bool {
+		return !l.VisibleTo(c.req.UserID, "") && !slices.Contains(h.cfg.Admins, c.req.UserID)
+	})
 	h.respond(ctx, c.req, render.OpenIncidents(listItems(h.cfg, open, false)))
 	return nil
+}
+
+// listings are incidents as lists take them.
+func listings(incs []*incident.Incident) []incident.Listing {
+	out := make([]incident.Listing, len(incs))
+	for i, inc := range incs {
+		out[i] = inc.Listing()
+	}
+	return out
 }
 
 // listItems are incidents as lists show them, most severe first; outside
 // (the stakeholder channel) a private incident is listed without its
 // title and people.
-func listItems(cfg config.File, incs []*incident.Incident, outside bool) []render.ListItem {
-	slices.SortFunc(incs, func(a, b *incident.Incident) int {
+func listItems(cfg config.File, incs []incident.Listing, outside bool) []render.ListItem {
+	slices.SortFunc(incs, func(a, b incident.Listing) int {
 		return cmp.Or(cmp.Compare(cfg.SeverityRank(a.Severity), cfg.SeverityRank(b.Severity)), cmp.Compare(a.Number, b.Number))
 	})
 	items := make([]render.ListItem, len(incs))
@@ -45,7 +56,7 @@ func listItems(cfg config.File, incs []*incident.Incident, outside bool) []rende
 			items[i].Redacted = true
 			continue
 		}
-		items[i].Title, items[i].ChannelID, items[i].Commander = inc.Title, inc.ChannelID, inc.Commander()
+		items[i].Title, items[i].ChannelID, items[i].Commander = inc.Title, inc.ChannelID, inc.Commander
 	}
 	return items
 }

@@ -276,6 +276,48 @@ func (i *Incident) IsMember(userID string) bool {
 	return false
 }
 
+// Listing is what a list of open incidents shows of one, and what it needs
+// to decide who may see it: kept beside the incident, so that a list does
+// not read every incident whole.
+type Listing struct {
+	Number     int64
+	Title      string
+	Severity   string
+	Phase      Phase
+	ChannelID  string
+	Commander  string
+	Private    bool
+	Drill      bool
+	DeclaredAt time.Time
+	// Members are, for a private incident only, the people who may see it:
+	// those invited and the role holders.
+	Members []string
+}
+
+// Listing is the incident as a list shows it.
+func (i *Incident) Listing() Listing {
+	s := Listing{Number: i.Number, Title: i.Title, Severity: i.Severity, Phase: i.Phase, ChannelID: i.ChannelID,
+		Commander: i.Commander(), Private: i.Private, Drill: i.Drill, DeclaredAt: i.DeclaredAt}
+	if i.Private {
+		s.Members = slices.Clone(i.Members)
+		for _, holder := range i.Roles {
+			if holder != "" && !slices.Contains(s.Members, holder) {
+				s.Members = append(s.Members, holder)
+			}
+		}
+		slices.Sort(s.Members)
+	}
+	return s
+}
+
+// Ref is the incident's short reference.
+func (s Listing) Ref() string { return FormatRef(s.Number) }
+
+// VisibleTo is Incident.VisibleTo, from the listing.
+func (s Listing) VisibleTo(userID, channelID string) bool {
+	return !s.Private || slices.Contains(s.Members, userID) || (channelID != "" && channelID == s.ChannelID)
+}
+
 // EnsureOpen refuses a change only an open incident takes: checked with
 // the change itself, on the state at that moment.
 func (i *Incident) EnsureOpen(what string) error {

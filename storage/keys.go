@@ -11,6 +11,7 @@ const (
 	counterKey  = keyPrefix + "counter"  // INCR: the next incident number
 	openKey     = keyPrefix + "open"     // sorted set: open incident numbers, scored by number
 	openInfoKey = keyPrefix + "openinfo" // hash: open incident number -> "severity phase", for the gauge
+	openListKey = keyPrefix + "openlist" // hash: open incident number -> its listing (JSON), for lists
 	closedKey   = keyPrefix + "closed"   // sorted set: closed incident numbers, scored by when (ms), for retention
 	channelsKey = keyPrefix + "channels" // hash: Slack channel ID -> incident number
 	actionsKey  = keyPrefix + "actions"  // sorted set: incidents with open follow-up actions

@@ -4,6 +4,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -365,6 +366,39 @@ local out = {}
 for v, n in pairs(counts) do out[#out + 1] = v; out[#out + 1] = n end
 return out`)
 
+// OpenListings lists the open incidents as lists show them, in number
+// order, from the listings kept with the open index: a list reads one small
+// value per open incident, not the incidents. When the two disagree (data
+// from a version without the listings), they are rebuilt from the incidents.
+func (s *Store) OpenListings(ctx context.Context) ([]incident.Listing, error) {
+	var all *redis.MapStringStringCmd
+	var open *redis.IntCmd
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		all, open = p.HGetAll(ctx, openListKey), p.ZCard(ctx, openKey)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("list open incidents: %w", err)
+	}
+	if int64(len(all.Val())) != open.Val() {
+		if _, err := s.rebuildOpenInfo(ctx); err != nil {
+			return nil, err
+		}
+		if all = s.rdb.HGetAll(ctx, openListKey); all.Err() != nil {
+			return nil, fmt.Errorf("list open incidents: %w", all.Err())
+		}
+	}
+	out := make([]incident.Listing, 0, len(all.Val()))
+	for _, doc := range all.Val() {
+		l, err := decodeListing(doc)
+		if err != nil {
+			return nil, fmt.Errorf("list open incidents: %w", err)
+		}
+		out = append(out, l)
+	}
+	slices.SortFunc(out, func(a, b incident.Listing) int { return cmp.Compare(a.Number, b.Number) })
+	return out, nil
+}
+
 // Reconcile brings the open index and the open counts in line with the
 // incidents. They are written after each change's transaction, so two
 // changes racing can leave a closed incident counted as open until its
@@ -381,6 +415,10 @@ func (s *Store) rebuildOpenInfo(ctx context.Context) ([]string, error) {
 	counted, err := s.rdb.HKeys(ctx, openInfoKey).Result()
 	if err != nil {
 		return nil, fmt.Errorf("rebuild the open counts: %w", err)
+	}
+	listedBefore, err := s.rdb.HKeys(ctx, openListKey).Result()
+	if err != nil {
+		return nil, fmt.Errorf("rebuild the open listings: %w", err)
 	}
 	listed, err := s.rdb.ZRange(ctx, openKey, 0, -1).Result()
 	if err != nil {
@@ -399,10 +437,16 @@ func (s *Store) rebuildOpenInfo(ctx context.Context) ([]string, error) {
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, inc := range open {
 			p.HSet(ctx, openInfoKey, inc.Number, infos[i])
+			p.HSet(ctx, openListKey, inc.Number, encodeListing(inc.Listing()))
 		}
 		for _, n := range counted { // counted before we read the incidents, and not open then
 			if !isOpen[n] {
 				p.HDel(ctx, openInfoKey, n)
+			}
+		}
+		for _, n := range listedBefore {
+			if !isOpen[n] {
+				p.HDel(ctx, openListKey, n)
 			}
 		}
 		for _, n := range listed { // indexed as open, but closed or gone
@@ -538,6 +582,7 @@ func (s *Store) Purge(ctx context.Context, n int64) error {
 		p.ZRem(ctx, openKey, num)
 		p.ZRem(ctx, actionsKey, num)
 		p.HDel(ctx, openInfoKey, num)
+		p.HDel(ctx, openListKey, num)
 		p.ZRem(ctx, closedKey, num) // last: until it is gone, the next purge tries again
 		return nil
 	})
@@ -629,9 +674,11 @@ func (s *Store) index(ctx context.Context, inc *incident.Incident) error {
 		if inc.Status == incident.Open {
 			p.ZAdd(ctx, openKey, redis.Z{Score: float64(inc.Number), Member: inc.Number})
 			p.HSet(ctx, openInfoKey, inc.Number, openInfo(inc))
+			p.HSet(ctx, openListKey, inc.Number, encodeListing(inc.Listing()))
 		} else {
 			p.ZRem(ctx, openKey, inc.Number)
 			p.HDel(ctx, openInfoKey, strconv.FormatInt(inc.Number, 10))
+			p.HDel(ctx, openListKey, strconv.FormatInt(inc.Number, 10))
 		}
 		if inc.ChannelID != "" {
 			p.HSet(ctx, channelsKey, inc.ChannelID, inc.Number)

@@ -105,6 +105,37 @@ var suite = []struct {
 			t.Fatalf("empty queue gave %d %v, %v", none, ns, err)
 		}
 	}},
+	{"open listings follow the incidents", func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		pub := newIncident(1, "sev2")
+		pub.ChannelID = "C1"
+		priv := newIncident(2, "sev1")
+		priv.Private, priv.Members, priv.Roles = true, []string{"U2", "U3"}, map[string]string{"commander": "U9"}
+		for _, inc := range []*incident.Incident{pub, priv} {
+			if err := s.Create(ctx, inc); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.OpenListings(ctx)
+		if err != nil || len(got) != 2 {
+			t.Fatalf("OpenListings = %+v, %v", got, err)
+		}
+		if want := pub.Listing(); !reflect.DeepEqual(got[0], want) {
+			t.Errorf("listing = %+v\nwant      %+v", got[0], want)
+		}
+		if !got[1].VisibleTo("U9", "") || !got[1].VisibleTo("U3", "") || got[1].VisibleTo("U1", "") || got[0].Members != nil {
+			t.Errorf("private listing = %+v", got[1])
+		}
+		if _, err := s.Update(ctx, 1, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
+			i.Status = incident.Resolved
+			return nil, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.OpenListings(ctx); err != nil || len(got) != 1 || got[0].Number != 2 {
+			t.Errorf("after closing INC-1: %+v, %v", got, err)
+		}
+	}},
 	{"create then get, by number and by channel", func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
 		inc := newIncident(7, "sev1")
@@ -317,6 +348,13 @@ func TestOpenCountsAreRebuiltForOlderData(t *testing.T) {
 	}
 	if n, _ := rdb.HLen(ctx, "ib:openinfo").Result(); n != 3 {
 		t.Errorf("the counts were not rebuilt: %d entries", n)
+	}
+	rdb.Del(ctx, "ib:openlist") // as versions before the listings left it
+	if got, err := s.OpenListings(ctx); err != nil || len(got) != 3 || got[2].Title != "Ransomware" {
+		t.Errorf("OpenListings = %+v, %v", got, err)
+	}
+	if n, _ := rdb.HLen(ctx, "ib:openlist").Result(); n != 3 {
+		t.Errorf("the listings were not rebuilt: %d entries", n)
 	}
 }
 
