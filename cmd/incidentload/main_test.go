@@ -12,16 +12,7 @@ import (
 
 // A short run of the load tool against the real binary prints every figure.
 func TestLoadToolPrintsItsFigures(t *testing.T) {
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("redis-server is not installed, and CI requires it")
-		}
-		t.Skip("the load tool needs redis-server (apt-get install -y redis-server)")
-	}
-	bin := filepath.Join(t.TempDir(), "incidentbot")
-	if out, err := exec.Command("go", "build", "-o", bin, "../incidentbot").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBot(t)
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"-bot", bin, "-rate", "20", "-duration", "2s", "-incidents", "2", "-open", "50"}, &out); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
@@ -43,16 +34,7 @@ func TestLoadToolPrintsItsFigures(t *testing.T) {
 
 // The scheduled-update measure, small and quick.
 func TestLoadToolMeasuresScheduledUpdates(t *testing.T) {
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("redis-server is not installed, and CI requires it")
-		}
-		t.Skip("the load tool needs redis-server (apt-get install -y redis-server)")
-	}
-	bin := filepath.Join(t.TempDir(), "incidentbot")
-	if out, err := exec.Command("go", "build", "-o", bin, "../incidentbot").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBot(t)
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"-bot", bin, "-updates", "4", "-every", "2s"}, &out); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
@@ -66,4 +48,20 @@ func TestLoadToolMeasuresScheduledUpdates(t *testing.T) {
 			t.Errorf("no line like %q in:\n%s", want, out.String())
 		}
 	}
+}
+
+// buildBot builds the binary the tool measures, once redis-server is there.
+func buildBot(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("redis-server is not installed, and CI requires it")
+		}
+		t.Skip("the load tool needs redis-server (apt-get install -y redis-server)")
+	}
+	bin := filepath.Join(t.TempDir(), "incidentbot")
+	if out, err := exec.Command("go", "build", "-o", bin, "../incidentbot").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
 }
