@@ -30,7 +30,20 @@ func RunSocketMode(ctx context.Context, api *slack.Client, d *Gate, log *slog.Lo
 			}
 			return fmt.Errorf("socket mode: %w", err)
 		case evt := <-sm.Events:
-			handleSocketEvent(ctx, sm, evt, d, log)
+			if evt.Type != socketmode.EventTypeSlashCommand {
+				handleSocketEvent(ctx, sm, evt, d, log)
+				continue
+			}
+			// A command may be answered in its acknowledgement, worked out
+			// first: it must not hold up the events behind it.
+			go func() {
+				defer func() {
+					if p := recover(); p != nil {
+						log.Error("a slash command failed unexpectedly", "panic", fmt.Sprint(p))
+					}
+				}()
+				handleSocketEvent(ctx, sm, evt, d, log)
+			}()
 		}
 	}
 }

@@ -5,6 +5,8 @@ package commands
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"slices"
@@ -76,9 +78,9 @@ type Store interface {
 	Applied(ctx context.Context, n int64, effect string) (bool, error)
 	Lock(ctx context.Context, name string, ttl time.Duration) (unlock func(), err error)
 	Taken(ctx context.Context, name string) (bool, error)
-	QueueStakeholderUpdate(ctx context.Context, n int64, due time.Time) error
-	TakeStakeholderBatch(ctx context.Context, limit int) (id int64, numbers []int64, err error)
-	FinishStakeholderBatch(ctx context.Context, id int64) error
+	QueueStakeholderUpdate(ctx context.Context, n int64, due time.Time, occasion string) error
+	TakeStakeholderBatch(ctx context.Context, poster string, limit int, lease time.Duration) (id string, numbers []int64, err error)
+	FinishStakeholderBatch(ctx context.Context, id string) error
 }
 
 // Request is one /incident command as a user typed it.
@@ -118,7 +120,7 @@ func New(cfg config.File, store Store, chat Chat, log *slog.Logger, botUserID st
 	c := &core{cfg: cfg, store: store, chat: chat, log: log, now: now, botUserID: botUserID, cardLocks: map[int64]*sync.Mutex{}}
 	retro := &Retro{core: c, store: store, chat: chat}
 	h := &Handler{core: c, store: store, chat: chat, response: &Response{core: c, store: store, chat: chat}, retro: retro,
-		cadence: &Cadence{core: c, store: store, retro: retro}}
+		cadence: &Cadence{core: c, store: store, retro: retro, poster: posterName()}}
 	h.table = h.subcommands()
 	h.itable = h.interactions()
 	return h
@@ -187,6 +189,13 @@ func (h *Handler) Handle(ctx context.Context, req Request) work.Result {
 		res.Incident = c.inc.Number
 	}
 	return res
+}
+
+// posterName names this replica as a poster of stakeholder batches.
+func posterName() string {
+	b := make([]byte, 9)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // answerKey holds, in the context of a request answered in its

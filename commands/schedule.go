@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"time"
@@ -133,7 +134,7 @@ func (h *Cadence) sendScheduledUpdate(ctx context.Context, inc *incident.Inciden
 	if h.cfg.StakeholderChannel != "" && !inc.Drill {
 		// Queued, not posted: StakeholderUpdates posts what waits, in as
 		// few messages as Slack's pace allows.
-		if err := h.store.QueueStakeholderUpdate(ctx, inc.Number, due); err != nil {
+		if err := h.store.QueueStakeholderUpdate(ctx, inc.Number, due, occasion); err != nil {
 			return work.Ran{}, err
 		}
 	}
@@ -171,33 +172,32 @@ func (h *Cadence) sendNudge(ctx context.Context, inc *incident.Incident, updateD
 }
 
 // maxBatch is how many incidents' scheduled updates one stakeholder message
-// carries: a line each, a few lines a section, within Block Kit's 50 blocks
-// even with the longest titles.
-const maxBatch = 100
+// carries: a section each, within Block Kit's 50 blocks.
+const maxBatch = 45
 
 // stakeholderRounds bounds the batches one run posts; at Slack's one
 // message a second, the rest wait for the next run.
 const stakeholderRounds = 3
 
+// batchLease is how long a poster holds a batch; its post gives up before
+// (batchPostTimeout), so no other poster takes a batch still being posted.
+const (
+	batchLease       = 5 * time.Minute
+	batchPostTimeout = 4 * time.Minute
+)
+
 // StakeholderUpdates posts the scheduled updates waiting for the stakeholder
 // channel: one waiting update as its own message, several as one message
-// listing each incident (private ones without title or people). Replicas
-// take turns under a lock; a batch whose poster died is posted by the next
-// run, once.
+// listing each incident (private ones without title or people). A batch is
+// held by its poster; one whose poster died is taken by the next run after
+// its lease and posted unless it was noted as posted.
 func (h *Cadence) StakeholderUpdates(ctx context.Context) error {
 	if h.cfg.StakeholderChannel == "" {
 		return nil
 	}
-	lockCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	unlock, err := h.core.store.Lock(lockCtx, "stakeholders", time.Minute)
-	if err != nil {
-		return err
-	}
-	defer unlock()
 	for range stakeholderRounds {
-		id, numbers, err := h.store.TakeStakeholderBatch(ctx, maxBatch)
-		if err != nil || id == 0 {
+		id, numbers, err := h.store.TakeStakeholderBatch(ctx, h.poster, maxBatch, batchLease)
+		if err != nil || id == "" {
 			return err
 		}
 		var incs []*incident.Incident
@@ -209,7 +209,7 @@ func (h *Cadence) StakeholderUpdates(ctx context.Context) error {
 			if err != nil {
 				return err // the batch waits for the next run
 			}
-			if !inc.Drill {
+			if !inc.Drill && inc.Status == incident.Open { // a closed one had its final word
 				incs = append(incs, inc)
 			}
 		}
@@ -222,9 +222,16 @@ func (h *Cadence) StakeholderUpdates(ctx context.Context) error {
 			msg = render.ScheduledUpdates(listItems(h.cfg, listings(incs), true))
 		}
 		if len(incs) > 0 {
+			postCtx, cancel := context.WithTimeout(ctx, batchPostTimeout)
+			err := h.postFor(postCtx, "stakeholders:"+id, h.cfg.StakeholderChannel, msg)
+			timedOut := postCtx.Err() != nil
+			cancel()
+			if err != nil && timedOut {
+				return fmt.Errorf("stakeholder updates: still not posted after %s: %w", batchPostTimeout, err) // the next run tries again
+			}
 			// What still fails after the outbound path's retries is
 			// permanent (an archived channel): logged, not retried.
-			if err := h.postFor(ctx, "stakeholders:"+strconv.FormatInt(id, 10), h.cfg.StakeholderChannel, msg); err != nil {
+			if err != nil {
 				h.log.Error("could not post scheduled updates to the stakeholder channel", "incidents", numbers, "err", err)
 			}
 		}

@@ -109,8 +109,9 @@ type retroStore interface {
 // updates, nudges to the comms lead, the digest, and the retro's clock.
 type Cadence struct {
 	*core
-	store cadenceStore
-	retro *Retro
+	store  cadenceStore
+	retro  *Retro
+	poster string // this replica, as the holder of a stakeholder batch
 }
 
 type cadenceStore interface {
@@ -121,7 +122,7 @@ type cadenceStore interface {
 	ClosedBefore(ctx context.Context, t time.Time) ([]int64, error)
 	Purge(ctx context.Context, n int64) error
 	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
-	QueueStakeholderUpdate(ctx context.Context, n int64, due time.Time) error
-	TakeStakeholderBatch(ctx context.Context, limit int) (id int64, numbers []int64, err error)
-	FinishStakeholderBatch(ctx context.Context, id int64) error
+	QueueStakeholderUpdate(ctx context.Context, n int64, due time.Time, occasion string) error
+	TakeStakeholderBatch(ctx context.Context, poster string, limit int, lease time.Duration) (id string, numbers []int64, err error)
+	FinishStakeholderBatch(ctx context.Context, id string) error
 }

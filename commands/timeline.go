@@ -13,6 +13,9 @@ import (
 // timelinePageSize keeps a page well within render.Block Kit's limits.
 const timelinePageSize = 40
 
+// maxTimelinePage is the highest page number taken: 4 million events.
+const maxTimelinePage = 100_000
+
 func (h *Response) timelineCmd(ctx context.Context, c *call) error {
 	page := 1
 	args := c.parsed.Args
@@ -24,7 +27,8 @@ func (h *Response) timelineCmd(ctx context.Context, c *call) error {
 	}
 	if len(args) == 1 {
 		p, err := strconv.Atoi(args[0])
-		if err != nil || p < 1 {
+		// Far beyond any timeline, and small enough that page*size cannot overflow.
+		if err != nil || p < 1 || p > maxTimelinePage {
 			return incident.Errorf("%s is not a page number. %s", incident.Literal(args[0]), c.sub.usageHint())
 		}
 		page = p

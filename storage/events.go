@@ -66,6 +66,9 @@ func decodeEntry(m redis.XMessage) (incident.TimelineEvent, error) {
 			}
 		}
 		msText, _, _ := strings.Cut(m.ID, "-")
+		if own, ok := m.Values["t"].(string); ok && own != "0" {
+			msText = own // stored after a newer event: its own time
+		}
 		ms, err := strconv.ParseInt(msText, 10, 64)
 		if err != nil {
 			return incident.TimelineEvent{}, fmt.Errorf("entry ID %q: %w", m.ID, err)
@@ -88,22 +91,28 @@ func decodeEntry(m redis.XMessage) (incident.TimelineEvent, error) {
 // addEventsScript appends events to a timeline (KEYS[1]) unless the
 // effect ARGV[1] is already among the incident's effects (KEYS[2]), and
 // records it: one atomic step, with nothing to watch or retry. Events
-// follow from ARGV[4], each as its entry ID and four fields with their
-// values. An event dated before the newest entry (replicas' clocks differ
-// a little) goes just after it.
+// follow from ARGV[5], each as its entry ID and four fields with their
+// values; ARGV[4] is the effect as versions before the digests kept it. An
+// event dated before the newest entry (replicas' clocks differ a little)
+// goes just after it, with its own time in a fifth field, "t".
 var addEventsScript = redis.NewScript(`
-if ARGV[1] ~= "" and redis.call("ZSCORE", KEYS[2], ARGV[1]) then return 0 end
-for i = 4, #ARGV, 9 do
+if ARGV[1] ~= "" and (redis.call("ZSCORE", KEYS[2], ARGV[1]) or redis.call("ZSCORE", KEYS[2], ARGV[4])) then return 0 end
+for i = 5, #ARGV, 9 do
+  local id = ARGV[i]
   local fields = {unpack(ARGV, i + 1, i + 8)}
-  local added = redis.pcall("XADD", KEYS[1], ARGV[i], unpack(fields))
-  if type(added) == "table" and added.err then
-    local info = redis.call("XINFO", "STREAM", KEYS[1])
-    local last = "0"
-    for j = 1, #info, 2 do
-      if info[j] == "last-generated-id" then last = string.match(info[j + 1], "^%d+") end
+  local ms = string.match(id, "^(%d+)-")
+  if ms then
+    ms = tonumber(ms)
+    local top = redis.call("XREVRANGE", KEYS[1], "+", "-", "COUNT", 1)[1]
+    local last = top and tonumber((string.match(top[1], "^%d+")))
+    if last and last > ms then
+      -- Its own time goes with it, as "t" (ms).
+      id = last .. "-*"
+      fields[#fields + 1] = "t"
+      fields[#fields + 1] = tostring(ms)
     end
-    redis.call("XADD", KEYS[1], last .. "-*", unpack(fields))
   end
+  redis.call("XADD", KEYS[1], id, unpack(fields))
 end
 if ARGV[1] ~= "" then
   redis.call("ZADD", KEYS[2], ARGV[2], ARGV[1])
@@ -113,8 +122,8 @@ return 1`)
 
 // eventArgs are addEventsScript's arguments for an effect and events.
 func eventArgs(effect string, events []incident.TimelineEvent) []any {
-	args := make([]any, 0, 3+eventFields*len(events))
-	args = append(args, effectMember(effect), time.Now().Unix(), -maxEffects-1)
+	args := make([]any, 0, 4+eventFields*len(events))
+	args = append(args, effectMember(effect), time.Now().UnixMilli(), -maxEffects-1, effect)
 	for _, ev := range events {
 		args = append(args, encodeEvent(ev)...)
 	}

@@ -22,10 +22,9 @@ const (
 	claimsKey = keyPrefix + "{sched}:claims" // HASH incident number -> "token due(ms)"
 
 	// The stakeholder channel's queue of scheduled updates, tagged
-	// {stakeholders} for the batch script that touches all three.
+	// {stakeholders} for the scripts that touch several.
 	stakeholderQueueKey = keyPrefix + "{stakeholders}:queue" // ZSET incident number -> due (ms)
-	stakeholderBatchKey = keyPrefix + "{stakeholders}:batch" // STRING "id n1 n2 …": the batch being posted
-	stakeholderSeqKey   = keyPrefix + "{stakeholders}:seq"   // INCR: batch IDs
+	stakeholderBatchKey = keyPrefix + "{stakeholders}:batch" // STRING "id poster until(ms) n1 n2 …": the batch being posted
 
 	inboxKey = keyPrefix + "inbox" // hash: request ID -> InboxEntry (JSON), the journal
 )
@@ -51,7 +50,7 @@ func timelineKey(n int64) string { return incidentTag(n) + ":timeline" }
 func postmortemKey(n int64) string { return incidentTag(n) + ":postmortem" }
 
 // effectsKey is a sorted set of the effects (digests of request#n)
-// recorded on the incident, scored by when (Unix seconds): written in the same transaction as the change,
+// recorded on the incident, scored by when (ms; older versions kept the effects themselves): written in the same transaction as the change,
 // so a request done again finds what it already did.
 func effectsKey(n int64) string { return incidentTag(n) + ":effects" }
 
@@ -64,3 +63,9 @@ func requestNumberKey(requestID string) string { return keyPrefix + "reqnum:" + 
 // Its hash tag is the journal's whole name, so both are in one Cluster slot
 // and taking a request, which writes both, is one script.
 func seenKey(requestID string) string { return keyPrefix + "seen:{" + inboxKey + "}:" + requestID }
+
+// stakeholderQueuedKey notes that an occasion's update was queued for the
+// stakeholders (a day), in the queue's slot.
+func stakeholderQueuedKey(occasion string) string {
+	return keyPrefix + "{stakeholders}:queued:" + occasion
+}

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -98,7 +99,7 @@ func recordEffect(ctx context.Context, p redis.Pipeliner, n int64, effect string
 	if effect == "" {
 		return
 	}
-	p.ZAdd(ctx, effectsKey(n), redis.Z{Score: float64(time.Now().Unix()), Member: effectMember(effect)})
+	p.ZAdd(ctx, effectsKey(n), redis.Z{Score: float64(time.Now().UnixMilli()), Member: effectMember(effect)})
 	p.ZRemRangeByRank(ctx, effectsKey(n), 0, -maxEffects-1)
 }
 
@@ -120,11 +121,17 @@ func applied(ctx context.Context, r interface {
 	if effect == "" {
 		return false, nil
 	}
-	err := r.ZScore(ctx, effectsKey(n), effectMember(effect)).Err()
-	if errors.Is(err, redis.Nil) {
-		return false, nil
+	// The digest, or the effect itself as versions before the digests kept it.
+	for _, member := range []string{effectMember(effect), effect} {
+		err := r.ZScore(ctx, effectsKey(n), member).Err()
+		if err == nil {
+			return true, nil
+		}
+		if !errors.Is(err, redis.Nil) {
+			return false, err
+		}
 	}
-	return err == nil, err
+	return false, nil
 }
 
 // New returns a Store on an open client.
@@ -597,6 +604,9 @@ func (s *Store) Purge(ctx context.Context, n int64) error {
 // entries up to that page are read, not the whole timeline. total is the
 // number of events in the timeline.
 func (s *Store) TimelinePage(ctx context.Context, n int64, page, size int) (events []incident.TimelineEvent, total int, err error) {
+	if page < 1 || size < 1 || page > math.MaxInt32/size {
+		return nil, 0, fmt.Errorf("timeline of %s: no page %d of %d events", incident.FormatRef(n), page, size)
+	}
 	var length *redis.IntCmd
 	var newest *redis.XMessageSliceCmd
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {

@@ -68,41 +68,56 @@ var suite = []struct {
 	{"stakeholder updates wait in order and go out in batches, once", func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
 		for n, due := range map[int64]time.Duration{5: 3, 9: 1, 2: 2, 7: 4} {
-			if err := s.QueueStakeholderUpdate(ctx, n, t0.Add(due*time.Second)); err != nil {
+			if err := s.QueueStakeholderUpdate(ctx, n, t0.Add(due*time.Second), fmt.Sprintf("update:%d:%d", n, due)); err != nil {
 				t.Fatal(err)
 			}
 		}
 		// Queued again, later: it keeps its place.
-		if err := s.QueueStakeholderUpdate(ctx, 9, t0.Add(time.Hour)); err != nil {
+		if err := s.QueueStakeholderUpdate(ctx, 9, t0.Add(time.Hour), "update:9:3600"); err != nil {
 			t.Fatal(err)
 		}
-		id, ns, err := s.TakeStakeholderBatch(ctx, 3)
-		if err != nil || id == 0 || !slices.Equal(ns, []int64{9, 2, 5}) {
-			t.Fatalf("first batch = %d %v, %v; want the three longest waiting, in order", id, ns, err)
+		id, ns, err := s.TakeStakeholderBatch(ctx, "A", 3, time.Minute)
+		if err != nil || id == "" || !slices.Equal(ns, []int64{9, 2, 5}) {
+			t.Fatalf("first batch = %q %v, %v; want the three longest waiting, in order", id, ns, err)
 		}
-		// Not finished (its poster died): handed out again, as it was.
-		again, ns2, err := s.TakeStakeholderBatch(ctx, 3)
+		// Held by A: another poster gets nothing; A gets it again, as it was.
+		if other, _, err := s.TakeStakeholderBatch(ctx, "B", 3, time.Minute); err != nil || other != "" {
+			t.Fatalf("a batch held by A went to B: %q, %v", other, err)
+		}
+		again, ns2, err := s.TakeStakeholderBatch(ctx, "A", 3, time.Minute)
 		if err != nil || again != id || !slices.Equal(ns2, ns) {
-			t.Fatalf("unfinished batch taken again = %d %v, %v; want %d %v", again, ns2, err, id, ns)
+			t.Fatalf("A's batch taken again = %q %v, %v; want %q %v", again, ns2, err, id, ns)
+		}
+		// A's lease runs out (it died): B takes the same batch.
+		if _, _, err := s.TakeStakeholderBatch(ctx, "A", 3, time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+		if taken, ns3, err := s.TakeStakeholderBatch(ctx, "B", 3, time.Minute); err != nil || taken != id || !slices.Equal(ns3, ns) {
+			t.Fatalf("after A's lease, B took %q %v, %v; want %q %v", taken, ns3, err, id, ns)
 		}
 		if err := s.FinishStakeholderBatch(ctx, id); err != nil {
 			t.Fatal(err)
 		}
-		next, ns, err := s.TakeStakeholderBatch(ctx, 3)
-		if err != nil || next == id || !slices.Equal(ns, []int64{7}) {
-			t.Fatalf("second batch = %d %v, %v; want a new one with INC-7", next, ns, err)
+		next, ns, err := s.TakeStakeholderBatch(ctx, "B", 3, time.Minute)
+		if err != nil || next == "" || next == id || !slices.Equal(ns, []int64{7}) {
+			t.Fatalf("second batch = %q %v, %v; want a new one with INC-7", next, ns, err)
 		}
 		if err := s.FinishStakeholderBatch(ctx, id); err != nil { // an old batch's finish ends nothing
 			t.Fatal(err)
 		}
-		if still, _, _ := s.TakeStakeholderBatch(ctx, 3); still != next {
+		if still, _, _ := s.TakeStakeholderBatch(ctx, "B", 3, time.Minute); still != next {
 			t.Fatalf("finishing an old batch ended the current one")
 		}
 		if err := s.FinishStakeholderBatch(ctx, next); err != nil {
 			t.Fatal(err)
 		}
-		if none, ns, err := s.TakeStakeholderBatch(ctx, 3); none != 0 || len(ns) != 0 || err != nil {
-			t.Fatalf("empty queue gave %d %v, %v", none, ns, err)
+		// The same occasion queued again (a run done again) is not queued twice.
+		if err := s.QueueStakeholderUpdate(ctx, 5, t0, "update:5:3"); err != nil {
+			t.Fatal(err)
+		}
+		if none, ns, err := s.TakeStakeholderBatch(ctx, "B", 3, time.Minute); none != "" || len(ns) != 0 || err != nil {
+			t.Fatalf("empty queue gave %q %v, %v", none, ns, err)
 		}
 	}},
 	{"open listings follow the incidents", func(t *testing.T, s *storage.Store) {
@@ -509,8 +524,8 @@ func TestTimelineEventsRoundTrip(t *testing.T) {
 			if !reflect.DeepEqual(tl[2], withUTC(legacy)) || tl[2].V != 0 {
 				t.Errorf("untyped event = %+v, want %+v", tl[2], legacy)
 			}
-			if tl[3].Text != early.Text || tl[3].At.Before(tl[2].At) {
-				t.Errorf("an event dated before the newest = %+v; want it last, dated at or after %s", tl[3], tl[2].At)
+			if tl[3].Text != early.Text || !tl[3].At.Equal(early.At) {
+				t.Errorf("an event dated before the newest = %+v; want it last, with its own time %s", tl[3], early.At)
 			}
 			page, total, err := s.TimelinePage(ctx, 7, 1, 2)
 			if err != nil || total != 4 || len(page) != 2 || !reflect.DeepEqual(page[0], tl[2]) || page[1].Text != early.Text {

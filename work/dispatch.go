@@ -157,7 +157,15 @@ func (d *Dispatcher) Now(id string, run Work, repeated func(ctx context.Context)
 		return false, Result{}, nil
 	}
 	start := time.Now()
-	res = run(incident.WithRequest(ctx, id))
+	res = func() (res Result) {
+		defer func() {
+			if p := recover(); p != nil {
+				d.log.Error("a request failed unexpectedly", "request_id", id, "panic", fmt.Sprint(p))
+				res = Result{Name: "unknown", Outcome: OutcomeError}
+			}
+		}()
+		return run(incident.WithRequest(ctx, id))
+	}()
 	d.metrics.RequestDone(res.Name, res.Outcome, time.Since(start))
 	d.log.Info("request handled", "request_id", id, "subcommand", res.Name, "outcome", res.Outcome, "took", time.Since(start), "answered", "in the acknowledgement")
 	return true, res, nil

@@ -74,26 +74,14 @@ func Digest(items []ListItem) Message {
 
 // ScheduledUpdates is the stakeholder channel's message for several
 // incidents' scheduled updates due together: a line each, as in the
-// digest, packed into sections of at most MaxSectionText characters. Its
-// text lists the references. A caller keeps to maxUpdatesListed items.
+// digest, a section each (the longest line, escaped, fits one). Its text
+// lists the references. A caller keeps to maxListed items.
 func ScheduledUpdates(items []ListItem) Message {
 	blocks := []Block{Header(fmt.Sprintf("Scheduled updates (%d)", len(items)))}
 	refs := make([]string, len(items))
-	var section strings.Builder
 	for i, it := range items {
 		refs[i] = it.Ref
-		line := digestLine(it)
-		if section.Len() > 0 && section.Len()+1+len(line) > MaxSectionText {
-			blocks = append(blocks, Section(section.String()))
-			section.Reset()
-		}
-		if section.Len() > 0 {
-			section.WriteByte('\n')
-		}
-		section.WriteString(line)
-	}
-	if section.Len() > 0 {
-		blocks = append(blocks, Section(section.String()))
+		blocks = append(blocks, Section(digestLine(it)))
 	}
 	return Message{Text: "Scheduled updates on " + strings.Join(refs, ", ") + ".", Blocks: blocks}
 }

@@ -1,0 +1,31 @@
+package commands
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/incidentbot/incidentbot/bot/render"
+	"github.com/incidentbot/incidentbot/config"
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// a batch of maxBatch incidents whose titles are all '&'
+// (each escaped to "&amp;", five characters) packs two lines a section:
+// 50 sections and the header make 51 blocks, over Slack's 50. Slack answers
+// invalid_blocks, the post is permanent-failed, the batch is finished, and
+// the stakeholders hear of none of its 100 updates. The golden test's
+// "longest titles" ("&<>", 4.3 characters each once escaped) fit; '&' does not.
+func TestStakeholderBatchOfAmpersandTitlesFitsBlockKit(t *testing.T) {
+	cfg := config.Defaults()
+	at := time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
+	var many []*incident.Incident
+	for n := range int64(maxBatch) {
+		many = append(many, &incident.Incident{Number: n + 1, Title: strings.Repeat("&", incident.MaxTitleChars), Severity: "sev1",
+			Phase: incident.Containment, Status: incident.Open, DeclaredAt: at, Roles: map[string]string{"commander": "UALICE"}})
+	}
+	msg := render.ScheduledUpdates(listItems(cfg, listings(many), true))
+	if len(msg.Blocks) > render.MaxBlocks {
+		t.Errorf("%d blocks, Slack allows %d", len(msg.Blocks), render.MaxBlocks)
+	}
+}
