@@ -43,7 +43,7 @@ func NewMetrics(version string) *Metrics {
 			Name: "incidentbot_commands_total", Help: "Slash commands handled, by subcommand and outcome.",
 		}, []string{"subcommand", "outcome"}),
 		commandTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "incidentbot_command_duration_seconds", Help: "Time to handle a slash command after its acknowledgement.",
+			Name: "incidentbot_command_duration_seconds", Help: "Time to handle a slash command: its work after the acknowledgement, or before it when answered in it.",
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"subcommand"}),
 		slackCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
