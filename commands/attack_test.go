@@ -10,12 +10,9 @@ import (
 	"github.com/incidentbot/incidentbot/incident"
 )
 
-// a batch of maxBatch incidents whose titles are all '&'
-// (each escaped to "&amp;", five characters) packs two lines a section:
-// 50 sections and the header make 51 blocks, over Slack's 50. Slack answers
-// invalid_blocks, the post is permanent-failed, the batch is finished, and
-// the stakeholders hear of none of its 100 updates. The golden test's
-// "longest titles" ("&<>", 4.3 characters each once escaped) fit; '&' does not.
+// A batch of maxBatch incidents whose titles are all '&' (each escaped to
+// "&amp;", five characters) stays within Slack's 50 blocks: a batch over it
+// would be refused as invalid_blocks and its updates lost.
 func TestStakeholderBatchOfAmpersandTitlesFitsBlockKit(t *testing.T) {
 	cfg := config.Defaults()
 	at := time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)

@@ -13,10 +13,10 @@ import (
 	"github.com/incidentbot/incidentbot/storage/redistest"
 )
 
-// effects recorded by the version before the digests
-// (member = the effect itself, score = Unix ms) are not recognised after an
-// upgrade. A request journaled by an old replica and done again by a new one
-// after the old one died makes its change a second time.
+// Effects recorded by the version before the digests (member = the effect
+// itself, score = Unix ms) are still recognised after an upgrade: a request
+// journaled by an old replica and done again by a new one makes its change
+// once.
 func TestEffectsFromBeforeTheDigestsStillCount(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := srv.Client(t)
@@ -43,11 +43,9 @@ func TestEffectsFromBeforeTheDigestsStillCount(t *testing.T) {
 	}
 }
 
-// effects are now scored in Unix seconds, those written
-// before in Unix milliseconds, and the set is trimmed from the lowest score.
-// On an incident that already holds 1,000 effects from before the upgrade,
-// every new effect is the lowest and is trimmed in the very transaction that
-// records it: nothing done after the upgrade is ever recognised on a redo.
+// The effects set is trimmed from the lowest score: on an incident that
+// already holds 1,000 effects from before the upgrade, a new effect must not
+// be the one trimmed (both are scored in ms).
 func TestNewEffectsSurviveOldOnes(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := srv.Client(t)
@@ -80,11 +78,9 @@ func TestNewEffectsSurviveOldOnes(t *testing.T) {
 	}
 }
 
-// an event's time is now its entry ID, and an event dated
-// before the newest entry is re-dated to it. One event dated in the future
-// (a replica whose clock ran ahead; time.Now is the bot's own clock) re-dates
-// every later event of the incident to that future moment, including those of
-// replicas whose clocks are right. Before, each event kept its own time.
+// An event's time is its entry ID; one event dated in the future (a replica
+// whose clock ran ahead) must not re-date the later events of replicas
+// whose clocks are right: each keeps its own time.
 func TestOneFutureEventDoesNotRedateTheRest(t *testing.T) {
 	srv := redistest.Start(t)
 	s := storage.New(srv.Client(t))
@@ -110,8 +106,8 @@ func TestOneFutureEventDoesNotRedateTheRest(t *testing.T) {
 	}
 }
 
-// TimelinePage with a page number whose page*size
-// overflows int (the page comes straight from `/incident timeline page N`).
+// TimelinePage with a page number whose page*size would overflow int is
+// refused, not a panic.
 func TestTimelinePageHugePageDoesNotPanic(t *testing.T) {
 	srv := redistest.Start(t)
 	s := storage.New(srv.Client(t))

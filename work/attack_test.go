@@ -21,13 +21,9 @@ import (
 	"github.com/incidentbot/incidentbot/work/clocktest"
 )
 
-// the stakeholder batch is posted under a lock that lapses
-// after a minute and is never extended, while the outbound path may spend
-// much longer on one post (a 429's Retry-After, or 8 attempts of 5xx backoff
-// capped at 30 s). When the lock lapses mid-post, the next run (on any
-// replica, or the same one a second later) takes the same unfinished batch,
-// finds no note of its post (the note is written only after the post) and
-// posts it too: the stakeholder channel gets the batch twice.
+// A stakeholder batch whose post takes long (a 429's Retry-After) is not
+// taken and posted by another run meanwhile, even with the lock of earlier
+// versions gone: the stakeholder channel gets the batch once.
 func TestStakeholderBatchPostedOnceWhenItsPostOutlivesTheLock(t *testing.T) {
 	fs := fakeslack.New()
 	t.Cleanup(fs.Close)
@@ -87,10 +83,9 @@ func TestStakeholderBatchPostedOnceWhenItsPostOutlivesTheLock(t *testing.T) {
 	}
 }
 
-// a scheduled update queued for the stakeholders and
-// closed before the stakeholder job posts it (a second normally; minutes
-// when the queue is long or Slack answers 429) still goes out, after the
-// final "resolved" broadcast, as a scheduled update of the closed incident.
+// A scheduled update queued for the stakeholders of an incident closed
+// before the stakeholder job posts it does not go out after the final
+// "resolved" broadcast.
 func TestNoScheduledUpdateToStakeholdersAfterClose(t *testing.T) {
 	c := newCluster(t, 1, nil)
 	inc := c.declare(t, "Worm sev1")
@@ -114,11 +109,9 @@ func TestNoScheduledUpdateToStakeholdersAfterClose(t *testing.T) {
 	}
 }
 
-// batch IDs name the note of their post ("posted:
-// stakeholders:<id>", kept a day), but the counter that makes them has no
-// tie to the notes: if it goes back (a failover that loses its last INCRs,
-// an operator's restore or flush of the {stakeholders} keys) a new batch
-// takes an ID whose note still stands and is skipped as already posted.
+// A batch's ID names the note of its post ("posted:stakeholders:<id>", kept
+// a day): a new batch never takes the ID of an earlier one, whatever Redis
+// lost or an operator restored, so it is not skipped as already posted.
 func TestReusedBatchIDIsStillPosted(t *testing.T) {
 	c, rdb := newClusterWithRedis(t)
 	inc := c.declare(t, "Worm sev1")
@@ -172,12 +165,10 @@ func (f *failingUpdates) Update(ctx context.Context, n int64, fn func(*incident.
 	return f.Store.Update(ctx, n, fn)
 }
 
-// the stakeholder copy of a scheduled update is no longer
-// noted by its occasion. A run that posted and queued but could not record
-// the update (a Redis blip on the Update) is retried once its lease ends: the
-// incident channel's post is skipped (noted), but the stakeholder copy is
-// queued again and posted a second time. Before, it went through postFor
-// with the occasion, like the channel's.
+// A run that posted and queued but could not record the update (a Redis
+// blip on the Update) is retried once its lease ends: the incident channel's
+// post is skipped (noted), and the stakeholder copy, queued by occasion, is
+// not queued again.
 func TestRetriedRunQueuesTheStakeholderCopyOnce(t *testing.T) {
 	fs := fakeslack.New()
 	t.Cleanup(fs.Close)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,25 +13,18 @@ import (
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/incident"
-	"github.com/incidentbot/incidentbot/storage"
 	"github.com/incidentbot/incidentbot/storage/redistest"
 	"github.com/incidentbot/incidentbot/work"
 )
 
-// hugePage makes page*40 wrap to 24 and (page-1)*40 to -16 in
-// storage.TimelinePage: XREVRANGE COUNT 24, then raw[-16:] panics.
+// hugePage would make page*40 wrap to 24 and (page-1)*40 to -16 if it
+// reached storage.TimelinePage unchecked.
 const hugePage = "461168601842738791"
 
-// Socket Mode: `/incident timeline page <huge>` is now
-// answered in the acknowledgement, on the goroutine that reads the Socket
-// Mode connection; the panic in TimelinePage is not recovered there and the
-// whole process dies. Any workspace member can take the bot down with one
-// command in any incident channel (or naming any public incident).
+// Socket Mode: `/incident timeline page <huge>`, which any workspace member
+// may send, is refused, and the bot keeps answering.
 func TestTimelineHugePageDoesNotKillTheBot(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "incidentbot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	fs := fakeslack.New()
 	defer fs.Close()
 	srv := redistest.Start(t)
@@ -72,9 +64,8 @@ func TestTimelineHugePageDoesNotKillTheBot(t *testing.T) {
 	}
 }
 
-// HTTP mode: the same command; net/http recovers the
-// handler's panic and drops the connection, so the person gets Slack's
-// error instead of "there is no page …".
+// HTTP mode: the same command is answered with why the page is refused,
+// not with a dropped connection.
 func TestTimelineHugePageIsAnsweredOverHTTP(t *testing.T) {
 	h := startBot(t, false)
 	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
@@ -98,7 +89,7 @@ func TestTimelineHugePageIsAnsweredOverHTTP(t *testing.T) {
 	}
 }
 
-// what the stakeholder batch carries of hostile titles,
+// What the stakeholder batch carries of hostile titles,
 // a private incident and a drill, with two replicas and the real cron.
 func TestStakeholderBatchHostileText(t *testing.T) {
 	yaml := `severities:
@@ -110,12 +101,8 @@ roles:
   - {key: commander, name: "Incident Commander <!channel>"}
   - {key: comms, name: "Comms <https://evil.example|lead> <!here>"}
 `
-	fs := fakeslack.New()
-	t.Cleanup(fs.Close)
-	fs.EnforcePostRate()
-	h := &harness{slack: fs, redis: redistest.Start(t)}
-	h.store = storage.New(h.redis.Client(t))
-	h.stakeholder = fs.CreateChannel("security-incidents", false, fs.BotUserID, "UDAVE")
+	h := rateLimitedHarness(t)
+	fs := h.slack
 	ctx := context.Background()
 	start := time.Now()
 	titles := []string{
@@ -163,7 +150,7 @@ roles:
 	t.Logf("%d stakeholder messages; the first: %.600s", len(stake.Messages), stake.Messages[0].Visible())
 }
 
-// a private incident asked about from outside, by number,
+// A private incident asked about from outside, by number,
 // from another channel, from a DM and from another incident's channel, with
 // every subcommand answered in the acknowledgement, answers exactly as a
 // missing incident; hostile unknown subcommands are answered safely.

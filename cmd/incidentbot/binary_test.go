@@ -26,10 +26,7 @@ import (
 // after a declare, and a SIGTERM in the middle of a burst of commands loses
 // none that were acknowledged and exits 0.
 func TestRealBinary(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "incidentbot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	fs := fakeslack.New()
 	defer fs.Close()
 	srv := redistest.Start(t)
@@ -196,4 +193,14 @@ func TestBinaryLinksNoTestPackages(t *testing.T) {
 			t.Errorf("%s imports slack-go; only bot/ may", pkg)
 		}
 	}
+}
+
+// buildBinary builds the incidentbot binary for a test to run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "incidentbot")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }

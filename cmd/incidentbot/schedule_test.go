@@ -71,12 +71,8 @@ func TestManyUpdatesDueTogether(t *testing.T) {
 default_severity: sev2
 nudge_before: 0s
 `
-	fs := fakeslack.New()
-	t.Cleanup(fs.Close)
-	fs.EnforcePostRate()
-	h := &harness{slack: fs, redis: redistest.Start(t)}
-	h.store = storage.New(h.redis.Client(t))
-	h.stakeholder = fs.CreateChannel("security-incidents", false, fs.BotUserID, "UDAVE")
+	h := rateLimitedHarness(t)
+	fs := h.slack
 	ctx := context.Background()
 	start := time.Now()
 	var channels []string
@@ -179,4 +175,17 @@ nudge_before: 0s
 		}
 	}
 	t.Logf("%d incidents, %d scheduled updates each: %d stakeholder messages", incidents, cycles, len(stake.Messages))
+}
+
+// rateLimitedHarness is a harness not yet launched, on a fake Slack that
+// answers 429 beyond one post a second per channel, and a real Redis.
+func rateLimitedHarness(t *testing.T) *harness {
+	t.Helper()
+	fs := fakeslack.New()
+	t.Cleanup(fs.Close)
+	fs.EnforcePostRate()
+	h := &harness{slack: fs, redis: redistest.Start(t)}
+	h.store = storage.New(h.redis.Client(t))
+	h.stakeholder = fs.CreateChannel("security-incidents", false, fs.BotUserID, "UDAVE")
+	return h
 }
