@@ -182,6 +182,12 @@ func (ev TimelineEvent) Describe(w Words) string {
 		return fmt.Sprintf("Follow-up #%d: %s", ev.Item, w.Text(ev.Text))
 	case EventPublished:
 		return "Postmortem published"
+	case EventReported:
+		by := "Reported"
+		if ev.Actor != "" {
+			by = "Reported by " + w.User(ev.Actor)
+		}
+		return fmt.Sprintf("%s as %s: %s", by, FormatReportRef(int64(ev.Item)), w.Text(ev.Text))
 	}
 	return w.Text(ev.Text) // updates, notes, and kinds to come
 }

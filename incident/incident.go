@@ -145,6 +145,9 @@ type Incident struct {
 	PostmortemLink string     `json:"postmortem_link,omitempty"`
 	Lessons        []Lesson   `json:"lessons,omitempty"`
 	FollowUps      []FollowUp `json:"follow_ups,omitempty"`
+
+	// Report is the report it was declared from, if any.
+	Report *ReportLink `json:"report,omitempty"`
 }
 
 // Lesson is one contribution to the lessons learned.
@@ -353,6 +356,7 @@ const (
 	EventLesson    EventKind = "lesson"
 	EventFollowUp  EventKind = "follow_up"
 	EventPublished EventKind = "postmortem"
+	EventReported  EventKind = "reported"
 )
 
 // Interval is a stretch of time the incident spent in one phase.

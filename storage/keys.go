@@ -27,6 +27,16 @@ const (
 	stakeholderBatchKey = keyPrefix + "{stakeholders}:batch" // STRING "id poster until(ms) n1 n2 …": the batch being posted
 
 	inboxKey = keyPrefix + "inbox" // hash: request ID -> InboxEntry (JSON), the journal
+
+	// Reports share the hash tag {reports}, so the alert intake script,
+	// which finds a report by its dedup key and counts on it, runs in one
+	// Cluster slot. Reports are few; one slot holds them all.
+	reportsTag        = keyPrefix + "{reports}:"
+	reportCounterKey  = reportsTag + "counter" // INCR: the next report number
+	reportWaitingKey  = reportsTag + "waiting" // ZSET report number -> reported (ms): reports without an outcome
+	reportKeyPrefix   = reportsTag + "rpt:"    // + number: HASH doc (JSON), count and last (ms) of an alert's occurrences
+	reportDedupPrefix = reportsTag + "dedup:"  // + digest of an alert's dedup key: STRING report number, for the window
+	reportReqPrefix   = reportsTag + "req:"    // + request ID: STRING the report number that request made
 )
 
 // paceKey holds the next moment a channel may be posted to (ms).
@@ -69,3 +79,15 @@ func seenKey(requestID string) string { return keyPrefix + "seen:{" + inboxKey +
 func stakeholderQueuedKey(occasion string) string {
 	return keyPrefix + "{stakeholders}:queued:" + occasion
 }
+
+// reportKey holds a report: a hash of its document and, for an alert, how
+// many times it fired and when last.
+func reportKey(n int64) string { return reportKeyPrefix + strconv.FormatInt(n, 10) }
+
+// reportDedupKey names an alert dedup key by its digest: the key is the
+// sender's, of any length.
+func reportDedupKey(dedup string) string { return reportDedupPrefix + effectMember("dedup:"+dedup) }
+
+// reportRequestKey remembers the report a request made, so a request done
+// again makes none.
+func reportRequestKey(requestID string) string { return reportReqPrefix + requestID }

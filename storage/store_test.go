@@ -342,6 +342,112 @@ var suite = []struct {
 			t.Errorf("OpenCounts = %v, %v; want %v", got, err, want)
 		}
 	}},
+	{"a report is made once per request, numbered RPT-1, RPT-2", func(t *testing.T, s *storage.Store) {
+		ctx := incident.WithRequest(context.Background(), "T1")
+		r := &incident.Report{Source: incident.SourcePerson, Reporter: "U1", What: "odd login", ReportedAt: t0, State: incident.ReportOpen}
+		first, err := s.CreateReport(ctx, r)
+		if err != nil || first != 1 {
+			t.Fatalf("CreateReport = %d, %v; want 1", first, err)
+		}
+		again, err := s.CreateReport(incident.WithRedo(context.Background(), "T1"), r)
+		if err != nil || again != 1 {
+			t.Fatalf("CreateReport done again = %d, %v; want 1 again", again, err)
+		}
+		second, err := s.CreateReport(incident.WithRequest(context.Background(), "T2"), r)
+		if err != nil || second != 2 {
+			t.Fatalf("second report = %d, %v; want 2", second, err)
+		}
+		got, err := s.Report(ctx, 1)
+		if err != nil || got.Number != 1 || got.What != "odd login" || got.Count != 1 || !got.ReportedAt.Equal(t0) {
+			t.Fatalf("Report(1) = %+v, %v", got, err)
+		}
+		if _, err := s.Report(ctx, 9); !errors.Is(err, storage.ErrReportNotFound) {
+			t.Errorf("Report(9) err = %v; want ErrReportNotFound", err)
+		}
+		waiting, err := s.WaitingReports(ctx)
+		if err != nil || len(waiting) != 2 || waiting[0].Number != 1 {
+			t.Fatalf("WaitingReports = %v, %v; want RPT-1 and RPT-2", waiting, err)
+		}
+	}},
+	{"alerts with one dedup key inside the window are one report, counted", func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		alert := func() *incident.Report {
+			return &incident.Report{Source: incident.SourceAlert, What: "EDR: ransomware", DedupKey: "edr-42", ReportedAt: t0, State: incident.ReportOpen}
+		}
+		var wg sync.WaitGroup
+		numbers := make([]int64, 50)
+		var dedups int
+		var mu sync.Mutex
+		for i := range numbers {
+			wg.Go(func() {
+				n, dedup, _, err := s.IntakeAlert(ctx, alert(), time.Hour)
+				if err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				numbers[i] = n
+				if dedup {
+					dedups++
+				}
+			})
+		}
+		wg.Wait()
+		for _, n := range numbers {
+			if n != 1 {
+				t.Fatalf("alert went to RPT-%d; want all 50 on RPT-1", n)
+			}
+		}
+		got, err := s.Report(ctx, 1)
+		if err != nil || got.Count != 50 || dedups != 49 {
+			t.Fatalf("RPT-1 count = %d (%v), %d deduplicated; want 50, 49", got.Count, err, dedups)
+		}
+		// Once it has an outcome, the next alert starts a new report.
+		if _, err := s.UpdateReport(ctx, 1, func(r *incident.Report) error { return r.Dismiss("U2", t0, "false_positive", "") }); err != nil {
+			t.Fatal(err)
+		}
+		n, dedup, count, err := s.IntakeAlert(ctx, alert(), time.Hour)
+		if err != nil || n != 2 || dedup || count != 1 {
+			t.Fatalf("alert after the dismissal = RPT-%d dedup %v count %d, %v; want a new RPT-2", n, dedup, count, err)
+		}
+		// Without a dedup key every alert is its own report.
+		other := alert()
+		other.DedupKey = ""
+		if n, dedup, _, err := s.IntakeAlert(ctx, other, time.Hour); err != nil || n != 3 || dedup {
+			t.Fatalf("alert without a key = RPT-%d dedup %v, %v; want RPT-3", n, dedup, err)
+		}
+		if n, dedup, _, err := s.IntakeAlert(ctx, other, time.Hour); err != nil || n != 4 || dedup {
+			t.Fatalf("second alert without a key = RPT-%d dedup %v, %v; want RPT-4", n, dedup, err)
+		}
+	}},
+	{"a report takes one outcome; the second is told who was first", func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		n, err := s.CreateReport(ctx, &incident.Report{Source: incident.SourcePerson, Reporter: "U1", What: "phish", ReportedAt: t0, State: incident.ReportOpen})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.UpdateReport(incident.WithRequest(ctx, "A"), n, func(r *incident.Report) error { return r.Acknowledge("U2", t0.Add(time.Minute)) }); err != nil {
+			t.Fatal(err)
+		}
+		// Done again, the same request changes nothing and is not refused.
+		if _, err := s.UpdateReport(incident.WithRedo(ctx, "A"), n, func(r *incident.Report) error { return r.Acknowledge("U2", t0.Add(time.Minute)) }); err != nil {
+			t.Fatalf("acknowledge done again: %v", err)
+		}
+		if _, err := s.UpdateReport(ctx, n, func(r *incident.Report) error { return r.Dismiss("U3", t0.Add(2*time.Minute), "expected", "backup job") }); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.UpdateReport(ctx, n, func(r *incident.Report) error { return r.Merge("U4", t0, 7, false) })
+		if incident.ErrorCode(err) != incident.Conflict || !strings.Contains(err.Error(), "already dismissed by @U3") {
+			t.Fatalf("merge after the dismissal: %v; want a conflict naming U3", err)
+		}
+		got, err := s.Report(ctx, n)
+		if err != nil || got.State != incident.ReportDismissed || got.AckBy != "U2" || got.Comment != "backup job" {
+			t.Fatalf("report = %+v, %v", got, err)
+		}
+		if waiting, _ := s.WaitingReports(ctx); len(waiting) != 0 {
+			t.Errorf("a dismissed report still waits: %v", waiting)
+		}
+	}},
 }
 
 // Incidents stored by a version that kept no open counts are counted too:
