@@ -433,7 +433,9 @@ var suite = []struct {
 		if _, err := s.UpdateReport(incident.WithRedo(ctx, "A"), n, func(r *incident.Report) error { return r.Acknowledge("U2", t0.Add(time.Minute)) }); err != nil {
 			t.Fatalf("acknowledge done again: %v", err)
 		}
-		if _, err := s.UpdateReport(ctx, n, func(r *incident.Report) error { return r.Dismiss("U3", t0.Add(2*time.Minute), "expected", "backup job") }); err != nil {
+		if _, err := s.UpdateReport(ctx, n, func(r *incident.Report) error {
+			return r.Dismiss("U3", t0.Add(2*time.Minute), "expected", "backup job")
+		}); err != nil {
 			t.Fatal(err)
 		}
 		_, err = s.UpdateReport(ctx, n, func(r *incident.Report) error { return r.Merge("U4", t0, 7, false) })
