@@ -69,6 +69,28 @@ type File struct {
 	DigestCron         string
 	Retro              Retro
 	Playbooks          map[incident.Phase][]string
+	Triage             Triage
+}
+
+// Triage configures how reports are triaged in the triage channel.
+type Triage struct {
+	// Oncall is pinged once when a report waits unacknowledged too long: a
+	// user (U…) or a user group (S…); "" pings the channel's members with @here.
+	Oncall string
+	// AckWithin is how long a report may wait before the ping, by urgency
+	// (a severity name); AckWithinDefault for any other.
+	AckWithin        map[string]time.Duration
+	AckWithinDefault time.Duration
+	// DedupWindow is how long alerts with one dedup key join one report.
+	DedupWindow time.Duration
+}
+
+// AckWithin is how long a report of this urgency may wait unacknowledged.
+func (f *File) AckWithin(urgency string) time.Duration {
+	if d, ok := f.Triage.AckWithin[strings.ToLower(urgency)]; ok {
+		return d
+	}
+	return f.Triage.AckWithinDefault
 }
 
 // Retro configures what happens after an incident is closed.
@@ -139,6 +161,7 @@ func Defaults() File {
 		NudgeBefore: 5 * time.Minute,
 		Retro:       Retro{Deadline: 48 * time.Hour, ArchiveChannel: true},
 		Playbooks:   DefaultPlaybooks(),
+		Triage:      Triage{AckWithinDefault: 15 * time.Minute, DedupWindow: time.Hour},
 	}
 }
 
@@ -284,6 +307,13 @@ type rawFile struct {
 	DigestCron         *string             `yaml:"digest_cron"`
 	Retro              *rawRetro           `yaml:"retro"`
 	Playbooks          map[string][]string `yaml:"playbooks"`
+	Triage             *rawTriage          `yaml:"triage"`
+}
+
+type rawTriage struct {
+	Oncall      *string   `yaml:"oncall"`
+	AckWithin   yaml.Node `yaml:"ack_within"` // a duration, or severity -> duration (and "default")
+	DedupWindow *string   `yaml:"dedup_window"`
 }
 
 type rawSeverity struct {
@@ -313,6 +343,7 @@ var (
 	prefixPattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,19}$`)
 	channelIDPatten = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
 	userIDPattern   = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+	groupIDPattern  = regexp.MustCompile(`^S[A-Z0-9]{2,}$`)
 	keyPattern      = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
 )
 
@@ -478,6 +509,39 @@ func ParseFile(data []byte) (File, error) {
 			bad("playbooks."+name, "has %d items; a phase takes at most %d", len(items), maxChecklistItems)
 		}
 		f.Playbooks[phase] = items
+	}
+	if t := raw.Triage; t != nil {
+		if t.Oncall != nil && *t.Oncall != "" {
+			if !userIDPattern.MatchString(*t.Oncall) && !groupIDPattern.MatchString(*t.Oncall) {
+				bad("triage.oncall", "%q must be a user ID such as U0123456789 or a user group ID such as S0123456789", *t.Oncall)
+			}
+			f.Triage.Oncall = *t.Oncall
+		}
+		switch t.AckWithin.Kind {
+		case 0: // not given
+		case yaml.ScalarNode:
+			v := t.AckWithin.Value
+			duration("triage.ack_within", &v, time.Second, &f.Triage.AckWithinDefault)
+		case yaml.MappingNode:
+			f.Triage.AckWithin = map[string]time.Duration{}
+			for i := 0; i+1 < len(t.AckWithin.Content); i += 2 {
+				k, v := strings.ToLower(t.AckWithin.Content[i].Value), t.AckWithin.Content[i+1].Value
+				if k == "default" {
+					duration("triage.ack_within.default", &v, time.Second, &f.Triage.AckWithinDefault)
+					continue
+				}
+				if _, ok := f.Severity(k); !ok {
+					bad("triage.ack_within."+k, "is not a severity (%s) or default", strings.Join(f.SeverityNames(), ", "))
+					continue
+				}
+				var d time.Duration
+				duration("triage.ack_within."+k, &v, time.Second, &d)
+				f.Triage.AckWithin[k] = d
+			}
+		default:
+			bad("triage.ack_within", "must be a duration such as 15m, or severities with durations such as {sev1: 5m, default: 30m}")
+		}
+		duration("triage.dedup_window", t.DedupWindow, time.Second, &f.Triage.DedupWindow)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return File{}, err

@@ -190,6 +190,26 @@ playbooks:
 				t.Errorf("phases not in the file lose their default checklist: %v", got)
 			}
 		}},
+		{name: "triage defaults", yaml: "", check: func(t *testing.T, f File) {
+			if f.AckWithin("sev1") != 15*time.Minute || f.Triage.DedupWindow != time.Hour || f.Triage.Oncall != "" {
+				t.Errorf("triage: %+v", f.Triage)
+			}
+		}},
+		{name: "triage by severity", yaml: "triage: {oncall: S0SECTEAM, ack_within: {sev1: 5m, default: 30m}, dedup_window: 10m}\n", check: func(t *testing.T, f File) {
+			if f.AckWithin("sev1") != 5*time.Minute || f.AckWithin("SEV1") != 5*time.Minute || f.AckWithin("high") != 30*time.Minute ||
+				f.Triage.DedupWindow != 10*time.Minute || f.Triage.Oncall != "S0SECTEAM" {
+				t.Errorf("triage: %+v", f.Triage)
+			}
+		}},
+		{name: "triage one wait", yaml: "triage: {ack_within: 2m}\n", check: func(t *testing.T, f File) {
+			if f.AckWithin("sev4") != 2*time.Minute {
+				t.Errorf("triage: %+v", f.Triage)
+			}
+		}},
+		{name: "triage bad oncall", yaml: "triage: {oncall: '@security'}\n", wantErr: "triage.oncall"},
+		{name: "triage unknown severity", yaml: "triage: {ack_within: {sev9: 5m}}\n", wantErr: "triage.ack_within.sev9"},
+		{name: "triage bad wait", yaml: "triage: {ack_within: soon}\n", wantErr: "triage.ack_within"},
+		{name: "triage unknown key", yaml: "triage: {ack: 5m}\n", wantErr: "ack"},
 		{name: "unknown top-level key", yaml: "stakeholders: C1\n", wantErr: "stakeholders"},
 		{name: "unknown nested key", yaml: "retro: {deadlin: 1h}\n", wantErr: "deadlin"},
 		{name: "bad prefix", yaml: "channel_prefix: Inc!\n", wantErr: "channel_prefix"},
