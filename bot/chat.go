@@ -201,7 +201,7 @@ func guard(log *slog.Logger, method string, msg render.Message) render.Message {
 	if changed {
 		log.Error("neutralized live markup in an outgoing message; some user text was not escaped", "method", method)
 	}
-	return msg
+	return render.PlaceCall(msg)
 }
 
 // ephemeralJSON is an answer to one person, as a response URL or an

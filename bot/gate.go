@@ -26,6 +26,11 @@ type App interface {
 	// Interact checks a click or modal submission before the acknowledgement
 	// and returns the field errors to answer with, or the work to do after it.
 	Interact(ctx context.Context, in commands.Interaction) (map[string]string, work.Work)
+	// TakeAlert stores an alert from another tool as a report (or counts
+	// it on the waiting report of its dedup key); DeliverReport posts a
+	// stored report's card.
+	TakeAlert(ctx context.Context, a commands.Alert) (n int64, deduplicated bool, err error)
+	DeliverReport(ctx context.Context, n int64) work.Result
 	// Reacted handles a reaction added to a message.
 	Reacted(ctx context.Context, r commands.Reaction) work.Result
 	// Repeated tells a person who sent a request again that it ran once already.
@@ -43,6 +48,7 @@ const (
 	kindCommand     = "command"
 	kindInteraction = "interaction"
 	kindReaction    = "reaction"
+	kindReport      = "report" // a stored report's card and receipt
 )
 
 // Gate is where every request from Slack enters, whatever its transport:
@@ -68,6 +74,13 @@ func NewGate(app App, dispatcher func(redo map[string]work.Redo) *work.Dispatche
 				return nil
 			}
 			return g.commandWork(req)
+		},
+		kindReport: func(ctx context.Context, payload []byte) work.Work {
+			var n int64
+			if json.Unmarshal(payload, &n) != nil || n <= 0 {
+				return nil
+			}
+			return g.reportWork(n)
 		},
 		kindReaction: func(ctx context.Context, payload []byte) work.Work {
 			var r commands.Reaction
@@ -134,6 +147,41 @@ func (e *notTakenError) Unwrap() error { return e.err }
 
 func (g *Gate) commandWork(req commands.Request) work.Work {
 	return func(ctx context.Context) work.Result { return g.app.Handle(ctx, req) }
+}
+
+// ErrReplayed is returned by Alert for a request taken before.
+var ErrReplayed = errors.New("this request was received before")
+
+// Alert takes an alert from another tool: a request with a signature seen
+// before is a replay and is refused; otherwise the alert is stored before
+// the answer, and its card posted after it (journaled, so a replica that
+// dies first leaves it to another).
+func (g *Gate) Alert(a commands.Alert, signature string) (n int64, deduplicated bool, err error) {
+	id := "alert:" + signature
+	var takeErr error
+	first, _, err := g.d.Now(id, func(ctx context.Context) work.Result {
+		n, deduplicated, takeErr = g.app.TakeAlert(ctx, a)
+		res := work.Result{Name: "alert", Outcome: work.OutcomeOK}
+		if takeErr != nil {
+			res.Outcome = work.OutcomeError
+		}
+		return res
+	}, nil)
+	switch {
+	case err != nil:
+		return 0, false, &notTakenError{err: err, ref: id}
+	case !first:
+		return 0, false, ErrReplayed
+	case takeErr != nil:
+		return 0, false, takeErr
+	}
+	// Not taken: the alert is stored all the same, and the triage sweep posts its card.
+	_ = g.d.Accept(work.Job{ID: "deliver:" + id, Kind: kindReport, Payload: n, Run: g.reportWork(n)})
+	return n, deduplicated, nil
+}
+
+func (g *Gate) reportWork(n int64) work.Work {
+	return func(ctx context.Context) work.Result { return g.app.DeliverReport(ctx, n) }
 }
 
 // Reaction queues a reaction event; an error means it was not taken.

@@ -40,6 +40,8 @@ type ServerConfig struct {
 	Mount func(mux *http.ServeMux)
 	// Limits bound slow and large requests; zero fields take DefaultLimits.
 	Limits Limits
+	// AlertsSecret enables POST /alerts (both modes); empty: it answers 404.
+	AlertsSecret string
 }
 
 // NewHandler returns the HTTP handler: health, readiness and metrics in both
@@ -60,6 +62,9 @@ func NewHandler(cfg ServerConfig) http.Handler {
 		mux.Handle("POST /slack/commands", v.wrap(commandsEndpoint(cfg.Gate, cfg.Log)))
 		mux.Handle("POST /slack/events", v.wrap(eventsEndpoint(cfg.Gate, cfg.Log)))
 		mux.Handle("POST /slack/interactions", v.wrap(interactionsEndpoint(cfg.Gate, cfg.Log)))
+	}
+	if cfg.AlertsSecret != "" {
+		mux.Handle("POST /alerts", alertsEndpoint(cfg.AlertsSecret, cfg.Gate, time.Now, cfg.Log))
 	}
 	if cfg.Mount != nil {
 		cfg.Mount(mux)

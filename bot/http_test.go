@@ -29,7 +29,7 @@ func TestReadinessFollowsRedisAndSlack(t *testing.T) {
 	api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), metrics)
 	ready := bot.NewReadiness(store, api, log)
 	h := httptest.NewServer(bot.NewHandler(bot.ServerConfig{Store: store, API: api, Metrics: metrics, Log: log, Ready: ready,
-		Gate: bot.NewGate(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now),
+		Gate: bot.NewGate(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now, nil),
 			func(redo map[string]work.Redo) *work.Dispatcher {
 				return work.NewDispatcher(store, redo, metrics, log, time.Now)
 			})}))
@@ -57,7 +57,7 @@ func TestReadinessFollowsRedisAndSlack(t *testing.T) {
 		t.Errorf("readyz while draining = %d %q", code, body)
 	}
 	h.Config.Handler = bot.NewHandler(bot.ServerConfig{Store: store, API: api, Metrics: metrics, Log: log,
-		Gate: bot.NewGate(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now),
+		Gate: bot.NewGate(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now, nil),
 			func(redo map[string]work.Redo) *work.Dispatcher {
 				return work.NewDispatcher(store, redo, metrics, log, time.Now)
 			})})

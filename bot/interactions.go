@@ -32,6 +32,10 @@ func interactionFrom(cb slack.InteractionCallback) commands.Interaction {
 			in.Selected = append(in.Selected, o.Value)
 		}
 	}
+	if cb.Type == slack.InteractionTypeMessageAction {
+		in.CallbackID = cb.CallbackID
+		in.MessageTS, in.MessageText, in.MessageUser = cb.Message.Timestamp, cb.Message.Text, cb.Message.User
+	}
 	if cb.Type == slack.InteractionTypeViewSubmission {
 		in.ViewID, in.ViewHash = cb.View.ID, cb.View.Hash
 		in.CallbackID, in.PrivateMetadata = cb.View.CallbackID, cb.View.PrivateMetadata

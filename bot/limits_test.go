@@ -37,7 +37,7 @@ func serveHTTP(t *testing.T, limits bot.Limits) (*fakeslack.Server, string, *bot
 	metrics := bot.NewMetrics("test")
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), metrics)
-	gate := bot.NewGate(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now),
+	gate := bot.NewGate(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now, nil),
 		func(redo map[string]work.Redo) *work.Dispatcher {
 			return work.NewDispatcher(store, redo, metrics, log, time.Now)
 		})

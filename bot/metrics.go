@@ -33,6 +33,9 @@ type Metrics struct {
 	digestsSent    prometheus.Counter
 	scheduleErrors prometheus.Counter
 	redisErrors    *prometheus.CounterVec
+	reports        *prometheus.CounterVec
+	reportAck      prometheus.Histogram
+	reportDeclare  prometheus.Histogram
 }
 
 // NewMetrics registers the metrics; version goes into incidentbot_build_info.
@@ -83,6 +86,17 @@ func NewMetrics(version string) *Metrics {
 		redisErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "incidentbot_redis_errors_total", Help: "Redis commands that failed, by command.",
 		}, []string{"command"}),
+		reports: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "incidentbot_reports_total", Help: "Reports by source (person, message, alert) and outcome (received, deduplicated, declared, merged, dismissed).",
+		}, []string{"source", "outcome"}),
+		reportAck: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "incidentbot_report_acknowledge_seconds", Help: "From a report to its first acknowledgement (or outcome).",
+			Buckets: []float64{30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 86400},
+		}),
+		reportDeclare: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "incidentbot_report_declare_seconds", Help: "From a report to the incident declared from it.",
+			Buckets: []float64{60, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400},
+		}),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "incidentbot_build_info", Help: "Build information; always 1.",
@@ -93,7 +107,7 @@ func NewMetrics(version string) *Metrics {
 	}
 	build.WithLabelValues(version, goVersion).Set(1)
 	m.reg.MustRegister(m.commands, m.commandTime, m.slackCalls, m.rateLimited, m.requestsDeny, build,
-		m.slackPermanent, m.slackGaveUp, m.updatesSent, m.nudgesSent, m.updatesLate, m.updateDelay, m.digestsSent, m.scheduleErrors, m.redisErrors,
+		m.slackPermanent, m.slackGaveUp, m.updatesSent, m.nudgesSent, m.updatesLate, m.updateDelay, m.digestsSent, m.scheduleErrors, m.redisErrors, m.reports, m.reportAck, m.reportDeclare,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -129,6 +143,15 @@ func (m *Metrics) NudgeSent() { m.nudgesSent.Inc() }
 
 // DigestSent counts a digest.
 func (m *Metrics) DigestSent() { m.digestsSent.Inc() }
+
+// ReportCounted counts a report by source and outcome.
+func (m *Metrics) ReportCounted(source, outcome string) { m.reports.WithLabelValues(source, outcome).Inc() }
+
+// ReportAcknowledged observes how long a report waited for someone to take it.
+func (m *Metrics) ReportAcknowledged(after time.Duration) { m.reportAck.Observe(after.Seconds()) }
+
+// ReportDeclared observes how long from a report to its incident.
+func (m *Metrics) ReportDeclared(after time.Duration) { m.reportDeclare.Observe(after.Seconds()) }
 
 // ScheduleFailed counts scheduled work put back for a retry.
 func (m *Metrics) ScheduleFailed() { m.scheduleErrors.Inc() }

@@ -55,6 +55,10 @@ func cardView(cfg config.File, inc *incident.Incident) render.CardView {
 		v.Roles = append(v.Roles, render.RoleLine{Name: r.Name, Holder: inc.Roles[r.Key]})
 	}
 	v.ChecklistDone, v.ChecklistTotal = inc.Progress(inc.Phase)
+	if r := inc.Report; r != nil {
+		v.ReportRef = incident.FormatReportRef(r.Number)
+		v.ToAcknowledge, v.ToDeclare = r.AcknowledgedAt.Sub(r.ReportedAt), inc.DeclaredAt.Sub(r.ReportedAt)
+	}
 	return v
 }
 

@@ -74,6 +74,11 @@ type Store interface {
 	WithOpenFollowUps(ctx context.Context) ([]*incident.Incident, error)
 	SavePostmortem(ctx context.Context, n int64, markdown string) error
 	Postmortem(ctx context.Context, n int64) (string, error)
+	CreateReport(ctx context.Context, r *incident.Report) (int64, error)
+	IntakeAlert(ctx context.Context, r *incident.Report, window time.Duration) (n int64, deduplicated bool, count int64, err error)
+	Report(ctx context.Context, n int64) (*incident.Report, error)
+	UpdateReport(ctx context.Context, n int64, fn func(*incident.Report) error) (*incident.Report, error)
+	WaitingReports(ctx context.Context) ([]*incident.Report, error)
 	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
 	Applied(ctx context.Context, n int64, effect string) (bool, error)
 	Lock(ctx context.Context, name string, ttl time.Duration) (unlock func(), err error)
@@ -104,6 +109,7 @@ type Handler struct {
 	response *Response
 	retro    *Retro
 	cadence  *Cadence
+	triage   *Triage
 	table    []subcommand
 	itable   []interactionRow
 }
@@ -115,12 +121,17 @@ type handlerStore interface {
 }
 
 // New returns a Handler and its services. botUserID is the bot's own user,
-// never invited to channels it created.
-func New(cfg config.File, store Store, chat Chat, log *slog.Logger, botUserID string, now func() time.Time) *Handler {
+// never invited to channels it created; meter counts reports (nil: not counted).
+func New(cfg config.File, store Store, chat Chat, log *slog.Logger, botUserID string, now func() time.Time, meter ReportMeter) *Handler {
+	if meter == nil {
+		meter = noMeter{}
+	}
 	c := &core{cfg: cfg, store: store, chat: chat, log: log, now: now, botUserID: botUserID, cardLocks: map[int64]*sync.Mutex{}}
 	retro := &Retro{core: c, store: store, chat: chat}
-	h := &Handler{core: c, store: store, chat: chat, response: &Response{core: c, store: store, chat: chat}, retro: retro,
-		cadence: &Cadence{core: c, store: store, retro: retro, poster: posterName()}}
+	response := &Response{core: c, store: store, chat: chat}
+	triage := &Triage{core: c, store: store, chat: chat, response: response, meter: meter, refreshing: map[int64]bool{}}
+	h := &Handler{core: c, store: store, chat: chat, response: response, retro: retro, triage: triage,
+		cadence: &Cadence{core: c, store: store, retro: retro, poster: posterName(), triage: triage}}
 	h.table = h.subcommands()
 	h.itable = h.interactions()
 	return h
@@ -146,6 +157,17 @@ func (h *Handler) StakeholderUpdates(ctx context.Context) error {
 
 // Purge deletes the closed incidents past their retention (retro.keep_for).
 func (h *Handler) Purge(ctx context.Context) error { return h.cadence.Purge(ctx) }
+
+// TakeAlert is the Triage service's: an alert from another tool, stored.
+func (h *Handler) TakeAlert(ctx context.Context, a Alert) (n int64, deduplicated bool, err error) {
+	return h.triage.TakeAlert(ctx, a)
+}
+
+// DeliverReport is the Triage service's: a stored report's card and receipt.
+func (h *Handler) DeliverReport(ctx context.Context, n int64) work.Result { return h.triage.Deliver(ctx, n) }
+
+// TriageSweep is the Triage service's: cards never posted, and reports waiting too long.
+func (h *Handler) TriageSweep(ctx context.Context) error { return h.triage.Sweep(ctx) }
 
 // Reconcile is the Cadence service's.
 func (h *Handler) Reconcile(ctx context.Context) error { return h.cadence.Reconcile(ctx) }

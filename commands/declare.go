@@ -65,6 +65,7 @@ type declaration struct {
 	by, title, severity, description string
 	private                          bool
 	invite                           []string
+	report                           *incident.Report // declared from this report
 }
 
 // declareIncident records a new incident, creates its channel and sets it
@@ -91,7 +92,16 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (render.D
 		Roles: map[string]string{incident.CommanderRole: d.by}, Members: members, PhaseStartedAt: now,
 	}
 	inc.BeginChecklist(incident.Identification, h.cfg.Playbooks[incident.Identification])
-	events := []incident.TimelineEvent{incident.Declared(now, d.by, d.title, d.severity)}
+	var events []incident.TimelineEvent
+	if r := d.report; r != nil {
+		// The timeline starts with the report.
+		inc.Report = &incident.ReportLink{Number: r.Number, ReportedAt: r.ReportedAt, AcknowledgedAt: r.AckAt}
+		if inc.Report.AcknowledgedAt.IsZero() {
+			inc.Report.AcknowledgedAt = now // declaring it is acknowledging it
+		}
+		events = append(events, reportedEvent(r))
+	}
+	events = append(events, incident.Declared(now, d.by, d.title, d.severity))
 	if d.description != "" {
 		events = append(events, incident.Noted(now, d.by, d.description))
 	}

@@ -39,7 +39,7 @@ func newEnv(t *testing.T, cfg config.File) *env {
 	metrics := bot.NewMetrics("test")
 	api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), metrics)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := commands.New(cfg, store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now)
+	h := commands.New(cfg, store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now, nil)
 	return &env{slack: fs, store: store, h: h, general: fs.CreateChannel("general", false, "UALICE", "UBOB", "UCAROL")}
 }
 

@@ -17,6 +17,7 @@ import (
 const (
 	InteractionAction     = "block_actions"
 	InteractionSubmission = "view_submission"
+	InteractionShortcut   = "message_action" // a message shortcut
 )
 
 // Interaction is a click on one of the bot's messages, or a modal submitted.
@@ -32,6 +33,11 @@ type Interaction struct {
 	BlockID  string
 	Value    string
 	Selected []string // checkboxes: the values of all options now ticked
+
+	// message_action: the message the shortcut was used on
+	MessageTS   string
+	MessageText string
+	MessageUser string
 
 	// view_submission
 	ViewID          string
@@ -55,8 +61,11 @@ func (h *Handler) Interact(ctx context.Context, in Interaction) (map[string]stri
 		return nil, nil
 	}
 	name := "action:" + row.id
-	if in.Kind == InteractionSubmission {
+	switch in.Kind {
+	case InteractionSubmission:
 		name = "view:" + row.id
+	case InteractionShortcut:
+		name = "shortcut:" + row.id
 	}
 	sub, _ := h.lookup(row.as)
 	log := h.log.With("interaction", name, "user", in.UserID)
@@ -130,20 +139,33 @@ func (h *Handler) interactions() []interactionRow {
 		{kind: InteractionAction, id: ActionChecklist + ":", as: "note", target: checklistNumber, click: h.response.checklistClick},
 		{kind: InteractionAction, id: ActionFollowUpDone, as: "lesson", target: followUpNumber, click: h.retro.followUpDone},
 
-		{kind: InteractionSubmission, id: ModalDeclare, as: "declare", form: h.response.declareSubmission,
-			tell: func(h *Handler, in Interaction) func(ctx context.Context) func(render.Message) {
-				return h.directTeller(in.UserID)
-			}},
+		{kind: InteractionSubmission, id: ModalDeclare, as: "declare", form: h.declareSubmission, tell: byDirectMessage},
 		{kind: InteractionSubmission, id: ModalUpdate, as: "update", target: metadataNumber, form: h.response.updateSubmission},
 		{kind: InteractionSubmission, id: ModalNote, as: "note", target: metadataNumber, form: h.response.noteSubmission},
 		{kind: InteractionSubmission, id: ModalLesson, as: "lesson", target: metadataNumber, form: h.retro.lessonSubmission},
 		{kind: InteractionSubmission, id: ModalAssign, as: "assign", target: metadataNumber, form: h.response.assignSubmission},
+
+		// Reports: anyone reports; the triage buttons and forms are the
+		// security team's, in the triage channel (Triage.mayTriage).
+		{kind: InteractionShortcut, id: ShortcutReport, as: "report", click: h.triage.shortcutClick},
+		{kind: InteractionSubmission, id: ModalReport, as: "report", form: h.triage.reportSubmission, tell: byDirectMessage},
+		{kind: InteractionAction, id: ActionReportAck, as: "reports", click: h.triage.ackClick},
+		{kind: InteractionAction, id: ActionReportDeclare, as: "reports", click: h.triage.declareClick},
+		{kind: InteractionAction, id: ActionReportMerge, as: "reports", click: h.triage.mergeClick},
+		{kind: InteractionAction, id: ActionReportDismiss, as: "reports", click: h.triage.dismissClick},
+		{kind: InteractionSubmission, id: ModalMerge, as: "reports", form: h.triage.mergeSubmission, tell: byDirectMessage},
+		{kind: InteractionSubmission, id: ModalDismiss, as: "reports", form: h.triage.dismissSubmission, tell: byDirectMessage},
 	}
+}
+
+// byDirectMessage answers a form by direct message: a form has no channel to answer in.
+func byDirectMessage(h *Handler, in Interaction) func(ctx context.Context) func(render.Message) {
+	return h.directTeller(in.UserID)
 }
 
 func (h *Handler) interactionRow(in Interaction) (interactionRow, bool) {
 	id := in.ActionID
-	if in.Kind == InteractionSubmission {
+	if in.Kind == InteractionSubmission || in.Kind == InteractionShortcut {
 		id = in.CallbackID
 	}
 	for _, r := range h.itable {
@@ -339,32 +361,58 @@ func (h *Response) assignSubmission(ctx context.Context, in Interaction, inc *in
 	}
 }
 
-// declareSubmission checks the declare form; the confirmation arrives by direct message.
-func (h *Response) declareSubmission(_ context.Context, in Interaction, _ *incident.Incident) (map[string]string, func(ctx context.Context) error) {
-	title := strings.TrimSpace(in.Values[InputTitle])
-	sev := in.Values[InputSeverity]
-	desc := strings.TrimSpace(in.Values[InputDescription])
-	if title == "" {
-		return map[string]string{InputTitle: "An incident needs a title."}, nil
+// declareSubmission checks the declare form; the confirmation arrives by
+// direct message. Opened from a report, it declares the report.
+func (h *Handler) declareSubmission(ctx context.Context, in Interaction, _ *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+	d, errs := h.declarationFrom(in)
+	if errs != nil {
+		return errs, nil
 	}
-	if err := incident.TooLong("the title", title, incident.MaxTitleChars); err != nil {
-		return map[string]string{InputTitle: render.SayLabel(incident.ErrorMessage(err, ""))}, nil
+	if num, ok := strings.CutPrefix(in.PrivateMetadata, reportMetadataPrefix); ok {
+		n, err := positive(num)
+		if err != nil {
+			return map[string]string{InputTitle: "This form is not one I made; nothing was done."}, nil
+		}
+		in.PrivateMetadata = num
+		if _, errs := h.triage.formReport(ctx, in); errs != nil {
+			return map[string]string{InputTitle: errs[FirstInput(in.Values)]}, nil
+		}
+		return nil, func(ctx context.Context) error {
+			answer, err := h.triage.declareReport(ctx, n, d)
+			if err == nil {
+				h.directTeller(in.UserID)(ctx)(render.DeclaredMessage(answer))
+			}
+			return err
+		}
 	}
-	if _, ok := h.cfg.Severity(sev); !ok {
-		return map[string]string{InputSeverity: "Choose one of the severities."}, nil
-	}
-	if err := incident.TooLong("the description", desc, incident.MaxTextChars); err != nil {
-		return map[string]string{InputDescription: render.SayLabel(incident.ErrorMessage(err, ""))}, nil
-	}
-	d := declaration{by: in.UserID, title: title, severity: sev, description: desc,
-		private: strings.Contains(in.Values[InputPrivate], "private")}
 	return nil, func(ctx context.Context) error {
-		answer, err := h.declareIncident(ctx, d)
+		answer, err := h.response.declareIncident(ctx, d)
 		if err == nil {
 			h.directTeller(in.UserID)(ctx)(render.DeclaredMessage(answer))
 		}
 		return err
 	}
+}
+
+// declarationFrom reads the declare form.
+func (h *Handler) declarationFrom(in Interaction) (declaration, map[string]string) {
+	title := strings.TrimSpace(in.Values[InputTitle])
+	sev := in.Values[InputSeverity]
+	desc := strings.TrimSpace(in.Values[InputDescription])
+	if title == "" {
+		return declaration{}, map[string]string{InputTitle: "An incident needs a title."}
+	}
+	if err := incident.TooLong("the title", title, incident.MaxTitleChars); err != nil {
+		return declaration{}, map[string]string{InputTitle: render.SayLabel(incident.ErrorMessage(err, ""))}
+	}
+	if _, ok := h.cfg.Severity(sev); !ok {
+		return declaration{}, map[string]string{InputSeverity: "Choose one of the severities."}
+	}
+	if err := incident.TooLong("the description", desc, incident.MaxTextChars); err != nil {
+		return declaration{}, map[string]string{InputDescription: render.SayLabel(incident.ErrorMessage(err, ""))}
+	}
+	return declaration{by: in.UserID, title: title, severity: sev, description: desc,
+		private: strings.Contains(in.Values[InputPrivate], "private")}, nil
 }
 
 // FirstInput is the field of a submitted form to show an error about the

@@ -296,6 +296,7 @@ func (h *Cadence) Digest(ctx context.Context) error {
 		return err
 	}
 	open = slices.DeleteFunc(open, func(i *incident.Incident) bool { return i.Drill })
-	_, err = h.chat.Post(ctx, h.cfg.StakeholderChannel, render.Digest(listItems(h.cfg, listings(open), true)))
+	waiting, oldest := h.triage.waitingSummary(ctx)
+	_, err = h.chat.Post(ctx, h.cfg.StakeholderChannel, render.Digest(listItems(h.cfg, listings(open), true), waiting, oldest))
 	return err
 }

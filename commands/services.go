@@ -111,6 +111,7 @@ type Cadence struct {
 	*core
 	store  cadenceStore
 	retro  *Retro
+	triage *Triage
 	poster string // this replica, as the holder of a stakeholder batch
 }
 

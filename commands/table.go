@@ -54,7 +54,8 @@ func (h *Handler) subcommands() []subcommand {
 		{name: "lesson", freeText: true, args: "[well|wrong|improve] <text>", example: "wrong EDR alert sat unread for two hours", summary: "Add a lesson learned (the retro form takes follow-up actions too).", incident: true, run: h.retro.lessonCmd},
 		{name: "postmortem", summary: "Publish the postmortem now, or show it again.", incident: true, run: h.retro.postmortemCmd},
 		{name: "actions", shows: true, summary: "Open follow-up actions across incidents, with a Mark-done button.", run: h.retro.actionsCmd},
-		{name: "report", args: "<what you saw>", summary: "Report suspicious activity to the security team."},
+		{name: "report", freeText: true, args: "[what you saw]", example: "A login page asked for my password twice", summary: "Report something suspicious to the security team (alone: a form).", run: h.triage.reportCmd},
+		{name: "reports", shows: true, summary: "Reports waiting for triage (the security team, in the triage channel).", run: h.triage.reportsCmd},
 		{name: "drill", args: "[scenario]", summary: "Start a practice incident."},
 		{name: "help", shows: true, summary: "Show this help.", run: h.help},
 	}

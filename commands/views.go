@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"encoding/json"
 	"strconv"
 
 	"github.com/incidentbot/incidentbot/bot/render"
@@ -56,19 +57,74 @@ const (
 )
 
 func declareModal(cfg config.File) render.View {
-	severities := make([]render.Option, len(cfg.Severities))
+	return declareModalFor(cfg, declareDraft{severity: cfg.DefaultSeverity})
+}
+
+// declareDraft is what the declare form is filled in with.
+type declareDraft struct {
+	title, severity, description, metadata string
+}
+
+func declareModalFor(cfg config.File, d declareDraft) render.View {
+	severities := severityOptions(cfg)
+	return render.Modal(render.Form{CallbackID: ModalDeclare, Title: "Declare an incident", Submit: "Declare", Metadata: d.metadata, Fields: []render.Field{
+		{ID: InputTitle, Kind: render.TextLine, Label: "Title", Placeholder: "Ransomware on file server", MaxLength: incident.MaxTitleChars, Initial: d.title},
+		{ID: InputSeverity, Kind: render.Choice, Label: "Severity", Options: severities, Initial: d.severity},
+		{ID: InputDescription, Kind: render.TextArea, Label: "What do we know?", Optional: true, MaxLength: incident.MaxTextChars, Initial: d.description},
+		{ID: InputPrivate, Kind: render.Ticks, Label: "Visibility", Optional: true,
+			Options: []render.Option{{Value: "private", Label: "Private", Detail: "a private channel; stakeholders see no title"}}},
+	}})
+}
+
+func severityOptions(cfg config.File) []render.Option {
+	options := make([]render.Option, len(cfg.Severities))
 	for i, sev := range cfg.Severities {
 		label := sev.Name
 		if sev.Description != "" {
 			label += " · " + sev.Description
 		}
-		severities[i] = render.Option{Value: sev.Name, Label: label}
+		options[i] = render.Option{Value: sev.Name, Label: label}
 	}
-	return render.Modal(render.Form{CallbackID: ModalDeclare, Title: "Declare an incident", Submit: "Declare", Fields: []render.Field{
-		{ID: InputTitle, Kind: render.TextLine, Label: "Title", Placeholder: "Ransomware on file server", MaxLength: incident.MaxTitleChars},
-		{ID: InputSeverity, Kind: render.Choice, Label: "Severity", Options: severities, Initial: cfg.DefaultSeverity},
-		{ID: InputDescription, Kind: render.TextArea, Label: "What do we know?", Optional: true, MaxLength: incident.MaxTextChars},
-		{ID: InputPrivate, Kind: render.Ticks, Label: "Visibility", Optional: true,
-			Options: []render.Option{{Value: "private", Label: "Private", Detail: "a private channel; stakeholders see no title"}}},
-	}})
+	return options
+}
+
+// reportModal is the report form; a flagged message rides in its metadata.
+func reportModal(cfg config.File, f flagged) render.View {
+	form := render.Form{CallbackID: ModalReport, Title: "Report to security", Submit: "Report"}
+	what := render.Field{ID: InputWhat, Kind: render.TextArea, Label: "What did you see?", MaxLength: incident.MaxTextChars,
+		Placeholder: "An email asked me to log in to a page that looked like our VPN"}
+	if f.TS != "" || f.Text != "" {
+		meta, _ := json.Marshal(f) // strings: cannot fail
+		form.Metadata = string(meta)
+		what.Label = "Why does this message look wrong?"
+		what.Hint = "The message itself, its author and a link to it go with your report."
+		what.Placeholder = "It asks for my password and the sender is not who they claim"
+	}
+	form.Fields = []render.Field{
+		what,
+		{ID: InputWhen, Kind: render.TextLine, Label: "When did it happen?", Optional: true, MaxLength: maxReportLine, Placeholder: "Today around 9:40"},
+		{ID: InputSystems, Kind: render.TextLine, Label: "Which systems or accounts?", Optional: true, MaxLength: maxReportLine, Placeholder: "My laptop, my email account"},
+		{ID: InputUrgency, Kind: render.Choice, Label: "How urgent is it?", Optional: true, Options: severityOptions(cfg)},
+		{ID: InputAnonymous, Kind: render.Ticks, Label: "Anonymity", Optional: true,
+			Options: []render.Option{{Value: "anonymous", Label: "Keep my name to the security team", Detail: "an incident made from it will not name you"}}},
+	}
+	return render.Modal(form)
+}
+
+func mergeModal(r *incident.Report, incidents []render.Option) render.View {
+	return render.Modal(render.Form{CallbackID: ModalMerge, Title: "Merge " + r.Ref(), Submit: "Merge", Metadata: strconv.FormatInt(r.Number, 10),
+		Fields: []render.Field{{ID: InputIncident, Kind: render.Choice, Label: "Into which open incident?", Options: incidents,
+			Hint: "The report goes on its timeline and the reporter is told."}}})
+}
+
+func dismissModal(r *incident.Report) render.View {
+	reasons := make([]render.Option, len(incident.DismissReasons))
+	for i, reason := range incident.DismissReasons {
+		reasons[i] = render.Option{Value: reason.Key, Label: reason.Name}
+	}
+	return render.Modal(render.Form{CallbackID: ModalDismiss, Title: "Dismiss " + r.Ref(), Submit: "Dismiss", Metadata: strconv.FormatInt(r.Number, 10),
+		Fields: []render.Field{
+			{ID: InputReason, Kind: render.Choice, Label: "Why?", Options: reasons, Hint: "The reporter is told this reason, with thanks."},
+			{ID: InputComment, Kind: render.TextLine, Label: "Note for the team", Optional: true, MaxLength: maxReportLine, Hint: "Shown on the triage card only."},
+		}})
 }

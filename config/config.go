@@ -39,6 +39,9 @@ type Config struct {
 	// before the person is told it is done.
 	RedisMinReplicas int
 
+	// AlertsSigningSecret enables POST /alerts and verifies its signatures.
+	AlertsSigningSecret string
+
 	HTTPAddr   string
 	ConfigPath string
 	LogLevel   slog.Level
@@ -216,6 +219,7 @@ func Load(getenv func(string) string, readFile ReadFileFunc) (*Config, error) {
 		RedisSentinelMaster: strings.TrimSpace(getenv("REDIS_SENTINEL_MASTER")),
 		RedisClusterAddrs:   splitList(getenv("REDIS_CLUSTER_ADDRS")),
 		RedisPassword:       getenv("REDIS_PASSWORD"),
+		AlertsSigningSecret: strings.TrimSpace(getenv("ALERTS_SIGNING_SECRET")),
 		HTTPAddr:            orDefault(getenv("HTTP_ADDR"), ":8080"),
 		ConfigPath:          strings.TrimSpace(getenv("INCIDENT_CONFIG")),
 		LogFormat:           strings.ToLower(orDefault(getenv("LOG_FORMAT"), "json")),

@@ -143,9 +143,10 @@ func (r *Report) Title() string {
 	return line
 }
 
-// outcomeError says why a report no longer takes a triage step, naming who
-// was first, so the second of two people clicking learns what happened.
-func (r *Report) outcomeError() error {
+// OutcomeError says why a report no longer takes a triage step, naming who
+// was first, so the second of two people clicking learns what happened;
+// nil while it waits for an outcome.
+func (r *Report) OutcomeError() error {
 	switch r.State {
 	case ReportDeclared:
 		return Fail(Conflict, "%s was already declared as %s by %s.", r.Ref(), FormatRef(r.Incident), UserRef(r.DoneBy))
@@ -159,7 +160,7 @@ func (r *Report) outcomeError() error {
 
 // Acknowledge records that someone is on it.
 func (r *Report) Acknowledge(by string, at time.Time) error {
-	if err := r.outcomeError(); err != nil {
+	if err := r.OutcomeError(); err != nil {
 		return err
 	}
 	if r.State == ReportAcknowledged {
@@ -180,7 +181,7 @@ func (r *Report) acknowledgeWith(by string, at time.Time) {
 // BeginDeclaring reserves the report for one request's declaration: a
 // second person declaring it meanwhile is told who is.
 func (r *Report) BeginDeclaring(request, by string) error {
-	if err := r.outcomeError(); err != nil {
+	if err := r.OutcomeError(); err != nil {
 		return err
 	}
 	if r.Declaring != "" && r.Declaring != request {
@@ -195,7 +196,7 @@ func (r *Report) MarkDeclared(by string, at time.Time, n int64, private bool) er
 	if r.State == ReportDeclared && r.Incident == n {
 		return nil
 	}
-	if err := r.outcomeError(); err != nil {
+	if err := r.OutcomeError(); err != nil {
 		return err
 	}
 	r.acknowledgeWith(by, at)
@@ -205,7 +206,7 @@ func (r *Report) MarkDeclared(by string, at time.Time, n int64, private bool) er
 
 // Merge records that it was attached to an open incident.
 func (r *Report) Merge(by string, at time.Time, n int64, private bool) error {
-	if err := r.outcomeError(); err != nil {
+	if err := r.OutcomeError(); err != nil {
 		return err
 	}
 	if r.Declaring != "" {
@@ -221,7 +222,7 @@ func (r *Report) Dismiss(by string, at time.Time, reason, comment string) error 
 	if DismissReasonName(reason) == "" {
 		return Errorf("A dismissal needs one of the reasons: false positive, duplicate, expected activity, not security.")
 	}
-	if err := r.outcomeError(); err != nil {
+	if err := r.OutcomeError(); err != nil {
 		return err
 	}
 	if r.Declaring != "" {

@@ -72,7 +72,8 @@ func (in Input) Intervals(end time.Time) []Interval {
 
 // Figures are the headline durations.
 type Figures struct {
-	ToDeclare time.Duration // from the report to the declaration; 0 when there was no report
+	ToAcknowledge time.Duration // from the report to the first person on it; 0 when there was no report
+	ToDeclare     time.Duration // from the report to the declaration; 0 when there was no report
 	ToContain time.Duration // from the declaration to containment done; 0 when it never was
 	ToRecover time.Duration // from the declaration to the close
 	Total     time.Duration // from the declaration to the postmortem
@@ -82,6 +83,10 @@ type Figures struct {
 func (in Input) HeadlineFigures() Figures {
 	inc := in.Incident
 	f := Figures{Total: in.Published.Sub(inc.DeclaredAt)}
+	if r := inc.Report; r != nil {
+		f.ToDeclare = inc.DeclaredAt.Sub(r.ReportedAt)
+		f.ToAcknowledge = r.AcknowledgedAt.Sub(r.ReportedAt)
+	}
 	if !inc.ResolvedAt.IsZero() {
 		f.ToRecover = inc.ResolvedAt.Sub(inc.DeclaredAt)
 	}
@@ -127,7 +132,14 @@ func Markdown(in Input) string {
 
 	f := in.HeadlineFigures()
 	w("## Headline figures\n\n| Figure | Time |\n| --- | --- |\n")
-	w("| Time to declare | %s |\n", durOr(f.ToDeclare, "not reported before it was declared"))
+	if r := inc.Report; r != nil {
+		w("| Reported | %s as %s |\n", stamp(r.ReportedAt), incident.FormatReportRef(r.Number))
+		w("| Time to acknowledge | %s |\n", dur(f.ToAcknowledge))
+		w("| Time to declare | %s |\n", dur(f.ToDeclare))
+	} else {
+		w("| Time to acknowledge | not reported before it was declared |\n")
+		w("| Time to declare | not reported before it was declared |\n")
+	}
 	w("| Time to contain | %s |\n", durOr(f.ToContain, "containment not completed"))
 	w("| Time to recover | %s |\n", durOr(f.ToRecover, "not resolved"))
 	w("| Total | %s |\n\n", dur(f.Total))

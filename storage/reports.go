@@ -123,11 +123,11 @@ func decodeReport(n int64, h map[string]string) (*incident.Report, error) {
 // UpdateReport changes a report atomically: fn sees the current state and
 // changes it, and runs again if another writer changed it meanwhile (so it
 // must have no side effects); an error from fn changes nothing. Within a
-// request the change is made once: done again, fn does not run and the
-// report is returned as it is.
+// request each change is made once (named as incident.NextEffect names
+// it): done again, fn does not run and the report is returned as it is.
 func (s *Store) UpdateReport(ctx context.Context, n int64, fn func(*incident.Report) error) (*incident.Report, error) {
 	key := reportKey(n)
-	req := incident.RequestID(ctx)
+	effect := incident.NextEffect(ctx)
 	var updated *incident.Report
 	txn := func(tx *redis.Tx) error {
 		h, err := tx.HGetAll(ctx, key).Result()
@@ -139,13 +139,13 @@ func (s *Store) UpdateReport(ctx context.Context, n int64, fn func(*incident.Rep
 			return err
 		}
 		updated = r
-		if r.Did(req) {
+		if r.Did(effect) {
 			return nil
 		}
 		if err := fn(r); err != nil {
 			return err
 		}
-		r.Remember(req)
+		r.Remember(effect)
 		doc, err := json.Marshal(r)
 		if err != nil {
 			return err

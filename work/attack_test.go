@@ -44,7 +44,7 @@ func TestStakeholderBatchPostedOnceWhenItsPostOutlivesTheLock(t *testing.T) {
 	mk := func(outbound work.Clock) (*commands.Handler, *work.Scheduler) {
 		m := bot.NewMetrics("test")
 		api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), m)
-		h := commands.New(cfg, store, bot.NewChat(api, m, outbound, log), log, fs.BotUserID, clock.Now)
+		h := commands.New(cfg, store, bot.NewChat(api, m, outbound, log), log, fs.BotUserID, clock.Now, nil)
 		return h, work.NewScheduler(store, h, work.SchedulerConfig{Now: clock.Now, Lease: 30 * time.Second}, m, log)
 	}
 	_, sa := mk(slowClock)
@@ -146,7 +146,7 @@ func newClusterWithRedis(t *testing.T) (*cluster, redis.UniversalClient) {
 	log := quietLog()
 	m := bot.NewMetrics("test")
 	api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), m)
-	h := commands.New(cfg, c.store, bot.NewChat(api, m, clocktest.Instant{}, log), log, fs.BotUserID, c.clock.Now)
+	h := commands.New(cfg, c.store, bot.NewChat(api, m, clocktest.Instant{}, log), log, fs.BotUserID, c.clock.Now, nil)
 	s := work.NewScheduler(c.store, h, work.SchedulerConfig{Now: c.clock.Now, Lease: 30 * time.Second}, m, log)
 	c.replicas = append(c.replicas, replica{h: h, sched: s, metrics: m})
 	return c, rdb
@@ -184,7 +184,7 @@ func TestRetriedRunQueuesTheStakeholderCopyOnce(t *testing.T) {
 	log := quietLog()
 	m := bot.NewMetrics("test")
 	api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), m)
-	h := commands.New(cfg, flaky, bot.NewChat(api, m, clocktest.Instant{}, log), log, fs.BotUserID, clock.Now)
+	h := commands.New(cfg, flaky, bot.NewChat(api, m, clocktest.Instant{}, log), log, fs.BotUserID, clock.Now, nil)
 	s := work.NewScheduler(store, h, work.SchedulerConfig{Now: clock.Now, Lease: 30 * time.Second}, m, log)
 	cmd := fs.NewCommand("UALICE", general, "declare Worm sev1")
 	h.Handle(context.Background(), commands.Request{UserID: "UALICE", ChannelID: general, Text: "declare Worm sev1", ResponseURL: cmd.ResponseURL, TriggerID: cmd.TriggerID})

@@ -62,7 +62,7 @@ func newCluster(t *testing.T, n int, tune func(*config.File)) *cluster {
 	for range n {
 		m := bot.NewMetrics("test")
 		api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), m)
-		h := commands.New(cfg, c.store, bot.NewChat(api, m, clocktest.Instant{}, log), log, fs.BotUserID, c.clock.Now)
+		h := commands.New(cfg, c.store, bot.NewChat(api, m, clocktest.Instant{}, log), log, fs.BotUserID, c.clock.Now, nil)
 		s := work.NewScheduler(c.store, h, work.SchedulerConfig{Now: c.clock.Now, Lease: 30 * time.Second, DigestCron: cfg.DigestCron}, m, log)
 		c.replicas = append(c.replicas, replica{h: h, sched: s, metrics: m})
 	}

@@ -13,6 +13,35 @@ import (
 type Message struct {
 	Text   string  `json:"text"`
 	Blocks []Block `json:"blocks,omitempty"`
+	// Call is a broadcast the bot means to make (a user group or @here, as
+	// the configuration names who is on call). Every broadcast in the text
+	// is neutralized on the way out; this one is put in after that.
+	Call string `json:"-"`
+}
+
+// callPattern is what a Call may be.
+var callPattern = regexp.MustCompile(`^<!(here|subteam\^S[A-Z0-9]{2,20})>$`)
+
+// PlaceCall puts a message's Call at the start of its text and of its
+// first section, once the message has been made safe.
+func PlaceCall(m Message) Message {
+	if m.Call == "" || !callPattern.MatchString(m.Call) {
+		return m
+	}
+	m.Text = m.Call + " " + m.Text
+	for _, b := range m.Blocks {
+		if b["type"] != "section" {
+			continue
+		}
+		if t, ok := b["text"].(map[string]any); ok {
+			if s, ok := t["text"].(string); ok {
+				t["text"] = m.Call + " " + s
+				break
+			}
+		}
+	}
+	m.Call = ""
+	return m
 }
 
 // Block is one Block Kit block, in Slack's JSON shape.
@@ -28,6 +57,7 @@ const (
 	MaxSectionText = 3000
 	MaxFieldChars  = 2000
 	MaxOptions     = 10 // options in one checkboxes element
+	MaxSelectOptions = 100 // options in one select menu
 )
 
 // PlainText is a plain_text object; user text in it is made safe with Label.

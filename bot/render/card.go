@@ -29,6 +29,10 @@ type CardView struct {
 	LastUpdate          string // plain text
 	LastUpdateBy        string
 	LastUpdateAt        time.Time
+	// ReportRef is the report it was declared from (""), and how long that
+	// report waited for someone and for the declaration.
+	ReportRef                string
+	ToAcknowledge, ToDeclare time.Duration
 	// Actions are the card's buttons, in one actions block.
 	ActionsBlockID string
 	Actions        []Action
@@ -95,6 +99,10 @@ func Card(v CardView) Message {
 	}
 	if len(v.Actions) > 0 {
 		blocks = append(blocks, actions(v.ActionsBlockID, v.Actions...))
+	}
+	if v.ReportRef != "" {
+		blocks = append(blocks, Context(fmt.Sprintf(":mag: Declared from report %s: acknowledged after %s, declared after %s",
+			Text(v.ReportRef), incident.HumanDuration(v.ToAcknowledge), incident.HumanDuration(v.ToDeclare))))
 	}
 	blocks = append(blocks, Context("Run `/incident help` in this channel to see what you can do."))
 	return Message{Text: fmt.Sprintf("%s (%s, %s)", Text(title), Text(v.Severity), v.Phase.Title()), Blocks: blocks}

@@ -28,7 +28,7 @@ type Field struct {
 	Optional                     bool
 	MaxLength                    int
 	Options                      []Option
-	Initial                      string // Choice: the value chosen at first
+	Initial                      string // Choice: the value chosen at first; TextLine, TextArea: the text filled in
 }
 
 // Option is one choice of a field: what it is called, what it means.
@@ -61,6 +61,12 @@ func inputBlock(fd Field) Block {
 		}
 		if fd.MaxLength > 0 {
 			el["max_length"] = fd.MaxLength
+		}
+		if text := fd.Initial; text != "" {
+			if fd.MaxLength > 0 {
+				text = Truncate(text, fd.MaxLength)
+			}
+			el["initial_value"] = Label(text)
 		}
 	case Choice:
 		el["type"] = "static_select"

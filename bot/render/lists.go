@@ -57,10 +57,15 @@ func digestLine(it ListItem) string {
 }
 
 // Digest is the stakeholder channel's list of open incidents.
-func Digest(items []ListItem) Message {
+// Reports waiting for triage are a count and the longest wait (nothing of
+// what they say: the triage channel has that).
+func Digest(items []ListItem, waitingReports int, oldestReport time.Time) Message {
 	blocks := []Block{Header(fmt.Sprintf("Open incidents: %d", len(items)))}
 	if len(items) == 0 {
 		blocks = append(blocks, Section(":white_check_mark: No open incidents."))
+	}
+	if waitingReports > 0 {
+		blocks = append(blocks, Context(fmt.Sprintf(":mag: %d reports wait for triage, the oldest since %s.", waitingReports, Date(oldestReport, "{ago}"))))
 	}
 	for i, it := range items {
 		if i == maxListed {

@@ -151,7 +151,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 	}
 	chat := bot.NewChat(api, metrics, cl.outbound, log)
 	chat.ShareWith(store) // one post a second per channel across replicas
-	handler := commands.New(cfg.File, store, chat, log, botUserID, cl.now)
+	handler := commands.New(cfg.File, store, chat, log, botUserID, cl.now, metrics)
 	// The journal is dated by Redis's clock, which every replica shares, so a
 	// replica whose own clock runs ahead does not take over requests that
 	// another is still working on.
@@ -173,7 +173,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 	}
 	ready := bot.NewReadiness(store, api, log)
 	srv := bot.NewServer(bot.ServerConfig{SigningSecret: secret, Store: store, API: api,
-		Gate: gate, Metrics: metrics, Log: log, Ready: ready, Mount: opts.mount})
+		Gate: gate, Metrics: metrics, Log: log, Ready: ready, Mount: opts.mount, AlertsSecret: cfg.AlertsSigningSecret})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
@@ -203,6 +203,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 		scheduler.Also("@every 1m", shared.Sync)
 	}
 	scheduler.Also("@every 1m", dispatcher.Recover)
+	scheduler.Also("@every 15s", func(ctx context.Context) {
+		if err := handler.TriageSweep(ctx); err != nil {
+			log.Warn("could not look over the waiting reports", "err", err)
+		}
+	})
 	scheduler.Also("@every 1h", func(ctx context.Context) {
 		if err := handler.Purge(ctx); err != nil {
 			log.Error("could not delete the incidents past their retention", "err", err)
