@@ -145,7 +145,9 @@ func (m *Metrics) NudgeSent() { m.nudgesSent.Inc() }
 func (m *Metrics) DigestSent() { m.digestsSent.Inc() }
 
 // ReportCounted counts a report by source and outcome.
-func (m *Metrics) ReportCounted(source, outcome string) { m.reports.WithLabelValues(source, outcome).Inc() }
+func (m *Metrics) ReportCounted(source, outcome string) {
+	m.reports.WithLabelValues(source, outcome).Inc()
+}
 
 // ReportAcknowledged observes how long a report waited for someone to take it.
 func (m *Metrics) ReportAcknowledged(after time.Duration) { m.reportAck.Observe(after.Seconds()) }

@@ -164,7 +164,9 @@ func (h *Handler) TakeAlert(ctx context.Context, a Alert) (n int64, deduplicated
 }
 
 // DeliverReport is the Triage service's: a stored report's card and receipt.
-func (h *Handler) DeliverReport(ctx context.Context, n int64) work.Result { return h.triage.Deliver(ctx, n) }
+func (h *Handler) DeliverReport(ctx context.Context, n int64) work.Result {
+	return h.triage.Deliver(ctx, n)
+}
 
 // TriageSweep is the Triage service's: cards never posted, and reports waiting too long.
 func (h *Handler) TriageSweep(ctx context.Context) error { return h.triage.Sweep(ctx) }

@@ -74,9 +74,9 @@ func (in Input) Intervals(end time.Time) []Interval {
 type Figures struct {
 	ToAcknowledge time.Duration // from the report to the first person on it; 0 when there was no report
 	ToDeclare     time.Duration // from the report to the declaration; 0 when there was no report
-	ToContain time.Duration // from the declaration to containment done; 0 when it never was
-	ToRecover time.Duration // from the declaration to the close
-	Total     time.Duration // from the declaration to the postmortem
+	ToContain     time.Duration // from the declaration to containment done; 0 when it never was
+	ToRecover     time.Duration // from the declaration to the close
+	Total         time.Duration // from the declaration to the postmortem
 }
 
 // HeadlineFigures works the figures out from the timeline.

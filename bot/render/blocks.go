@@ -52,11 +52,11 @@ type View map[string]any
 
 // Slack's Block Kit limits.
 const (
-	MaxBlocks      = 50
-	MaxHeaderChars = 150
-	MaxSectionText = 3000
-	MaxFieldChars  = 2000
-	MaxOptions     = 10 // options in one checkboxes element
+	MaxBlocks        = 50
+	MaxHeaderChars   = 150
+	MaxSectionText   = 3000
+	MaxFieldChars    = 2000
+	MaxOptions       = 10  // options in one checkboxes element
 	MaxSelectOptions = 100 // options in one select menu
 )
 
