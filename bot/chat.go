@@ -306,6 +306,20 @@ func (c *Chat) OpenView(ctx context.Context, triggerID string, view render.View)
 }
 
 // MessageAt reads one message of a channel and its permalink.
+// Permalink is a link to a message. It needs no membership of a public
+// channel, so it works for a message the bot cannot read.
+func (c *Chat) Permalink(ctx context.Context, channelID, ts string) (string, error) {
+	var link string
+	err := c.out.Do(ctx, "", "chat.getPermalink", func() (err error) {
+		link, err = c.api.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: channelID, Ts: ts})
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("chat.getPermalink %s %s: %w", channelID, ts, err)
+	}
+	return link, nil
+}
+
 func (c *Chat) MessageAt(ctx context.Context, channelID, ts string) (commands.ChatMessage, error) {
 	var hist *slack.GetConversationHistoryResponse
 	err := c.out.Do(ctx, "", "conversations.history", func() (err error) {

@@ -37,6 +37,8 @@ type Chat interface {
 	OpenView(ctx context.Context, triggerID string, view render.View) error
 	// MessageAt returns a message of a channel, with a permalink to it.
 	MessageAt(ctx context.Context, channelID, ts string) (ChatMessage, error)
+	// Permalink returns a link to a message.
+	Permalink(ctx context.Context, channelID, ts string) (string, error)
 	// Upload shares a file in a channel and returns its permalink.
 	Upload(ctx context.Context, channelID, filename, title string, content []byte) (string, error)
 	Archive(ctx context.Context, channelID string) error

@@ -45,7 +45,7 @@ type triageStore interface {
 type triageChat interface {
 	coreChat
 	OpenView(ctx context.Context, triggerID string, view render.View) error
-	MessageAt(ctx context.Context, channelID, ts string) (ChatMessage, error)
+	Permalink(ctx context.Context, channelID, ts string) (string, error)
 }
 
 // ReportMeter counts reports and how fast they were triaged.
@@ -164,8 +164,8 @@ func (h *Triage) shortcutClick(ctx context.Context, in Interaction, _ *incident.
 		return err
 	}
 	f := flagged{Channel: in.ChannelID, TS: in.MessageTS, Author: in.MessageUser, Text: render.Truncate(render.Plain(in.MessageText), maxFlaggedText)}
-	if m, err := h.chat.MessageAt(ctx, in.ChannelID, in.MessageTS); err == nil {
-		f.Link = m.Permalink
+	if link, err := h.chat.Permalink(ctx, in.ChannelID, in.MessageTS); err == nil {
+		f.Link = link
 	} else {
 		h.log.Info("no permalink for a flagged message; reported without it", "channel", in.ChannelID, "err", err)
 	}

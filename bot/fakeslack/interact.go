@@ -259,6 +259,8 @@ func (s *Server) Submit(ctx context.Context, userID, viewID string, values map[s
 		default:
 			if given {
 				entry["value"] = val
+			} else if initial, ok := el["initial_value"]; ok {
+				entry["value"] = initial // what the person saw filled in
 			}
 		}
 		state[blockID] = map[string]any{actionID: entry}
@@ -326,4 +328,53 @@ func (s *Server) Redeliver(ctx context.Context, eventID string) (Delivered, erro
 		return Delivered{}, fmt.Errorf("no event %s", eventID)
 	}
 	return s.deliver(ctx, "events_api", payload)
+}
+
+// Shortcut uses the message shortcut callbackID on a message, as userID:
+// Slack sends a message_action payload with the message, a trigger to open
+// a form and a response URL.
+func (s *Server) Shortcut(ctx context.Context, userID, channelID, ts, callbackID string) (Delivered, error) {
+	s.mu.Lock()
+	ch, ok := s.channels[channelID]
+	if !ok {
+		s.mu.Unlock()
+		return Delivered{}, fmt.Errorf("no channel %s", channelID)
+	}
+	if ch.Private && ch.DM != userID && !slices.Contains(ch.Members, userID) {
+		s.mu.Unlock()
+		return Delivered{}, fmt.Errorf("%s cannot see %s: channel_not_found", userID, channelID)
+	}
+	i := slices.IndexFunc(ch.Messages, func(m Message) bool { return m.TS == ts })
+	if i < 0 {
+		s.mu.Unlock()
+		return Delivered{}, fmt.Errorf("no message %s in %s", ts, channelID)
+	}
+	msg := ch.Messages[i]
+	respID, trigger := s.nextID("R"), s.nextTrigger()
+	s.responses[respID] = responseTarget{user: userID, channel: channelID}
+	s.triggers[trigger] = userID
+	payload := map[string]any{
+		"type": "message_action", "token": "deprecated-verification-token", "api_app_id": "AFAKE",
+		"callback_id": callbackID, "action_ts": s.nextTS(),
+		"team":       map[string]any{"id": s.TeamID},
+		"user":       s.userJSON(userID),
+		"channel":    map[string]any{"id": ch.ID, "name": ch.Name},
+		"message":    map[string]any{"type": "message", "ts": msg.TS, "text": msg.Text, "user": msg.User},
+		"trigger_id": trigger, "response_url": s.srv.URL + "/hooks/response/" + respID,
+	}
+	s.mu.Unlock()
+	return s.deliver(ctx, "interactive", payload)
+}
+
+// DirectMessages are the messages the bot sent a user in their direct
+// message channel with it, oldest first.
+func (s *Server) DirectMessages(userID string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ch := range s.channels {
+		if ch.DM == userID {
+			return slices.Clone(ch.Messages)
+		}
+	}
+	return nil
 }

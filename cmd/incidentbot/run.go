@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -62,6 +63,8 @@ type clocks struct {
 	// afterWrite runs after each effect a request records: tests crash a
 	// request there, between its write and its answer.
 	afterWrite func(ctx context.Context, effect string)
+	// triageEvery is how often the waiting reports are looked over; 0 is every 15 s.
+	triageEvery time.Duration
 }
 
 func runWithClocks(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, cl clocks) int {
@@ -203,7 +206,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 		scheduler.Also("@every 1m", shared.Sync)
 	}
 	scheduler.Also("@every 1m", dispatcher.Recover)
-	scheduler.Also("@every 15s", func(ctx context.Context) {
+	triageEvery := cmp.Or(cl.triageEvery, 15*time.Second)
+	scheduler.Also("@every "+triageEvery.String(), func(ctx context.Context) {
 		if err := handler.TriageSweep(ctx); err != nil {
 			log.Warn("could not look over the waiting reports", "err", err)
 		}
