@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
+	"github.com/incidentbot/incidentbot/commands"
 )
 
 //go:embed static
@@ -41,6 +42,9 @@ func Mount(mux *http.ServeMux, slack *fakeslack.Server) {
 	}))
 	mux.HandleFunc("POST /api/submit", p.forward(func(ctx context.Context, req request) (fakeslack.Delivered, error) {
 		return slack.Submit(ctx, req.User, req.ViewID, req.Inputs)
+	}))
+	mux.HandleFunc("POST /api/shortcut", p.forward(func(ctx context.Context, req request) (fakeslack.Delivered, error) {
+		return slack.Shortcut(ctx, req.User, req.Channel, req.TS, commands.ShortcutReport)
 	}))
 	mux.HandleFunc("POST /api/react", p.forward(func(ctx context.Context, req request) (fakeslack.Delivered, error) {
 		_, d, err := slack.React(ctx, req.User, req.Channel, req.TS, fakeslack.PinReaction)
@@ -81,12 +85,13 @@ type fileView struct {
 func (p *page) state(w http.ResponseWriter, r *http.Request) {
 	user, selected := r.URL.Query().Get("user"), r.URL.Query().Get("channel")
 	out := struct {
+		Bot      string            `json:"bot"`
 		Users    []fakeslack.User  `json:"users"`
 		Channels []channelView     `json:"channels"`
 		Channel  *channelView      `json:"channel,omitempty"`
 		Messages []messageView     `json:"messages"`
 		Views    []json.RawMessage `json:"views"`
-	}{Users: p.slack.Users(), Messages: []messageView{}, Views: []json.RawMessage{}}
+	}{Bot: p.slack.BotUserID, Users: p.slack.Users(), Messages: []messageView{}, Views: []json.RawMessage{}}
 	for _, ch := range p.slack.Channels() {
 		visible := !ch.Private || slices.Contains(ch.Members, user)
 		if ch.DM != "" {

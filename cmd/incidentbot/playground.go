@@ -27,12 +27,14 @@ func runPlayground(ctx context.Context, args []string, getenv func(string) strin
 	everyone := []string{fs.BotUserID, "UALICE", "UBOB", "UCAROL", "UDAVE"}
 	general := fs.CreateChannel("general", false, everyone...)
 	stakeholders := fs.CreateChannel("security-incidents", false, everyone...)
+	// The security team (Bob and Carol) triages reports in a private channel.
+	triage := fs.CreateChannel("security-triage", true, fs.BotUserID, "UBOB", "UCAROL")
 
 	env := map[string]string{
 		"SLACK_BOT_TOKEN": fs.BotToken, "SLACK_APP_TOKEN": fs.AppToken, "SLACK_API_URL": fs.APIURL(),
 		"HTTP_ADDR": "127.0.0.1:8080", "LOG_FORMAT": "text",
 	}
-	for _, k := range []string{"REDIS_URL", "HTTP_ADDR", "INCIDENT_CONFIG", "LOG_LEVEL", "LOG_FORMAT"} {
+	for _, k := range []string{"REDIS_URL", "HTTP_ADDR", "INCIDENT_CONFIG", "LOG_LEVEL", "LOG_FORMAT", "ALERTS_SIGNING_SECRET"} {
 		if v := getenv(k); v != "" {
 			env[k] = v
 		}
@@ -44,6 +46,9 @@ func runPlayground(ctx context.Context, args []string, getenv func(string) strin
 	}
 	if cfg.File.StakeholderChannel == "" {
 		cfg.File.StakeholderChannel = stakeholders
+	}
+	if cfg.File.TriageChannel == "" {
+		cfg.File.TriageChannel = triage
 	}
 	if len(cfg.File.Responders) == 0 {
 		cfg.File.Responders = []string{"UBOB"}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -234,6 +236,74 @@ func TestPlaygroundDemo(t *testing.T) {
 	for _, want := range []string{"Communications Lead: @carol", "Technical Lead: @bob", "sessions are revoked", "sev2"} {
 		if !strings.Contains(card, want) {
 			t.Errorf("the demo's card lacks %q:\n%s", want, card)
+		}
+	}
+}
+
+// TestPlaygroundTriageLoop tries reporting through the page's own API: the
+// security team sees a private triage channel, anyone can use the "Report
+// to security" shortcut on a message, and the report lands there as a card.
+func TestPlaygroundTriageLoop(t *testing.T) {
+	addr := startPlayground(t)
+	api := func(path string, body any) map[string]any {
+		t.Helper()
+		var resp *http.Response
+		var err error
+		if body == nil {
+			resp, err = http.Get("http://" + addr + path)
+		} else {
+			b, _ := json.Marshal(body)
+			resp, err = http.Post("http://"+addr+path, "application/json", bytes.NewReader(b))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %s", path, resp.Status)
+		}
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return out
+	}
+	channelID := func(user, name string) string {
+		for _, c := range api("/api/state?user="+user, nil)["channels"].([]any) {
+			if cm := c.(map[string]any); cm["name"] == name {
+				return cm["id"].(string)
+			}
+		}
+		return ""
+	}
+	triage, general := channelID("UBOB", "security-triage"), channelID("UALICE", "general")
+	if triage == "" || general == "" {
+		t.Fatalf("Bob sees no triage channel (%q) or Alice no general (%q)", triage, general)
+	}
+	if channelID("UALICE", "security-triage") != "" {
+		t.Error("Alice, not on the security team, sees the triage channel")
+	}
+	api("/api/send", map[string]any{"user": "UDAVE", "channel": general, "text": "Reset your password at http://evil.example"})
+	msgs := api("/api/state?user=UALICE&channel="+general, nil)["messages"].([]any)
+	ts := msgs[len(msgs)-1].(map[string]any)["ts"].(string)
+	api("/api/shortcut", map[string]any{"user": "UALICE", "channel": general, "ts": ts})
+	var viewID string
+	for deadline := time.Now().Add(10 * time.Second); viewID == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, v := range api("/api/state?user=UALICE", nil)["views"].([]any) {
+			if vm := v.(map[string]any); vm["callback_id"] == "report" {
+				viewID = vm["id"].(string)
+			}
+		}
+	}
+	if viewID == "" {
+		t.Fatal("the shortcut opened no report form")
+	}
+	api("/api/submit", map[string]any{"user": "UALICE", "view_id": viewID, "inputs": map[string]string{"what": "Looks like phishing"}})
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		msgs := api("/api/state?user=UBOB&channel="+triage, nil)["messages"].([]any)
+		if len(msgs) > 0 && strings.Contains(fmt.Sprint(msgs[0]), "RPT-1") && strings.Contains(fmt.Sprint(msgs[0]), "report_declare") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no triage card for Bob: %v", msgs)
 		}
 	}
 }
