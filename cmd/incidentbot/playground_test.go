@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/incidentbot/incidentbot/commands"
 
 	"github.com/incidentbot/incidentbot/work/clocktest"
 )
@@ -304,6 +307,35 @@ func TestPlaygroundTriageLoop(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no triage card for Bob: %v", msgs)
+		}
+	}
+}
+
+// TestManifestsDeclareTheShortcut checks that both Slack app manifests
+// declare the message shortcut under the callback ID the bot handles.
+func TestManifestsDeclareTheShortcut(t *testing.T) {
+	for _, name := range []string{"slack-app-manifest.yaml", "slack-app-manifest-http.yaml"} {
+		raw, err := os.ReadFile(filepath.Join("..", "..", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct {
+			Features struct {
+				Shortcuts []struct {
+					Name, Type string
+					CallbackID string `yaml:"callback_id"`
+				}
+			}
+		}
+		if err := yaml.Unmarshal(raw, &m); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		found := false
+		for _, s := range m.Features.Shortcuts {
+			found = found || (s.Type == "message" && s.CallbackID == commands.ShortcutReport && s.Name == "Report to security")
+		}
+		if !found {
+			t.Errorf("%s does not declare the message shortcut %q: %+v", name, commands.ShortcutReport, m.Features.Shortcuts)
 		}
 	}
 }
