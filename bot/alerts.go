@@ -53,11 +53,15 @@ type alertJSON struct {
 // within five minutes of now, never seen before, at most 64 KB of JSON
 // with a title. Anything else is refused with a 4xx that says why, and
 // nothing is stored.
-func alertsEndpoint(secret string, gate *Gate, now func() time.Time, log *slog.Logger) http.HandlerFunc {
+func alertsEndpoint(secret string, gate *Gate, metrics *Metrics, now func() time.Time, log *slog.Logger) http.HandlerFunc {
 	var unsigned sampled
 	return func(w http.ResponseWriter, r *http.Request) {
+		refuse := func(status int, reason, why string) {
+			metrics.AlertRejected(reason)
+			alertError(w, status, why)
+		}
 		if r.ContentLength > maxAlertBody {
-			alertError(w, http.StatusRequestEntityTooLarge, "the body is over 64 KB")
+			refuse(http.StatusRequestEntityTooLarge, "too_large", "the body is over 64 KB")
 			return
 		}
 		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(15 * time.Second))
@@ -65,27 +69,27 @@ func alertsEndpoint(secret string, gate *Gate, now func() time.Time, log *slog.L
 		var tooLarge *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooLarge):
-			alertError(w, http.StatusRequestEntityTooLarge, "the body is over 64 KB")
+			refuse(http.StatusRequestEntityTooLarge, "too_large", "the body is over 64 KB")
 			return
 		case err != nil:
-			alertError(w, http.StatusBadRequest, "could not read the body")
+			refuse(http.StatusBadRequest, "bad_request", "could not read the body")
 			return
 		}
 		sig := r.Header.Get(AlertSignatureHeader)
-		if reason := checkAlertSignature(secret, r.Header.Get(AlertTimestampHeader), sig, body, now()); reason != "" {
-			unsigned.log(log, "rejected an alert", "remote", r.RemoteAddr, "reason", reason)
-			alertError(w, http.StatusUnauthorized, reason)
+		if reason, why := checkAlertSignature(secret, r.Header.Get(AlertTimestampHeader), sig, body, now()); why != "" {
+			unsigned.log(log, "rejected an alert", "remote", r.RemoteAddr, "reason", why)
+			refuse(http.StatusUnauthorized, reason, why)
 			return
 		}
 		a, err := parseAlert(body)
 		if err != nil {
-			alertError(w, http.StatusBadRequest, err.Error())
+			refuse(http.StatusBadRequest, "bad_request", err.Error())
 			return
 		}
 		n, dedup, err := gate.Alert(a, sig)
 		switch {
 		case errors.Is(err, ErrReplayed):
-			alertError(w, http.StatusUnauthorized, "this request was received before (a replay)")
+			refuse(http.StatusUnauthorized, "replay", "this request was received before (a replay): sign it again with a new timestamp to send it again")
 			return
 		case errors.Is(err, work.ErrClosed):
 			alertError(w, http.StatusServiceUnavailable, "incidentbot is restarting; send it again in a moment")
@@ -104,27 +108,35 @@ func alertsEndpoint(secret string, gate *Gate, now func() time.Time, log *slog.L
 	}
 }
 
-// checkAlertSignature returns why a request is refused, or "".
-func checkAlertSignature(secret, timestamp, signature string, body []byte, now time.Time) string {
+// checkAlertSignature returns why a request is refused (a metric's reason
+// and words for the sender), or "" twice.
+func checkAlertSignature(secret, timestamp, signature string, body []byte, now time.Time) (reason, why string) {
 	secs, err := strconv.ParseInt(timestamp, 10, 64)
 	if err != nil {
-		return "missing or bad " + AlertTimestampHeader
+		return "signature", "missing or bad " + AlertTimestampHeader
 	}
 	ts := time.Unix(secs, 0)
 	if d := now.Sub(ts); d > alertWindow || d < -alertWindow {
-		return "the timestamp is more than 5 minutes from now"
+		return "stale", "the timestamp is more than 5 minutes from now"
 	}
 	if !hmac.Equal([]byte(signature), []byte(SignAlert(secret, ts, body))) {
-		return "the signature does not match"
+		return "signature", "the signature does not match"
 	}
-	return ""
+	return "", ""
 }
 
 func parseAlert(body []byte) (commands.Alert, error) {
 	var raw alertJSON
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&raw); err != nil {
-		return commands.Alert{}, fmt.Errorf("the body is not a JSON alert: %v", err)
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			if typeErr.Field == "" {
+				return commands.Alert{}, errors.New("the body must be a JSON object: {\"title\": …}")
+			}
+			return commands.Alert{}, fmt.Errorf("%s has the wrong type (title, source, severity, observed_at and dedup_key are strings, fields an object)", typeErr.Field)
+		}
+		return commands.Alert{}, fmt.Errorf("the body is not valid JSON: %v", err)
 	}
 	a := commands.Alert{Title: raw.Title, Source: raw.Source, Severity: raw.Severity, DedupKey: raw.DedupKey}
 	if raw.ObservedAt != "" {

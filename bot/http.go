@@ -64,7 +64,7 @@ func NewHandler(cfg ServerConfig) http.Handler {
 		mux.Handle("POST /slack/interactions", v.wrap(interactionsEndpoint(cfg.Gate, cfg.Log)))
 	}
 	if cfg.AlertsSecret != "" {
-		mux.Handle("POST /alerts", alertsEndpoint(cfg.AlertsSecret, cfg.Gate, time.Now, cfg.Log))
+		mux.Handle("POST /alerts", alertsEndpoint(cfg.AlertsSecret, cfg.Gate, cfg.Metrics, time.Now, cfg.Log))
 	}
 	if cfg.Mount != nil {
 		cfg.Mount(mux)

@@ -34,6 +34,7 @@ type Metrics struct {
 	scheduleErrors prometheus.Counter
 	redisErrors    *prometheus.CounterVec
 	reports        *prometheus.CounterVec
+	alertsRejected *prometheus.CounterVec
 	reportAck      prometheus.Histogram
 	reportDeclare  prometheus.Histogram
 }
@@ -89,6 +90,9 @@ func NewMetrics(version string) *Metrics {
 		reports: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "incidentbot_reports_total", Help: "Reports by source (person, message, alert) and outcome (received, deduplicated, declared, merged, dismissed).",
 		}, []string{"source", "outcome"}),
+		alertsRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "incidentbot_alerts_rejected_total", Help: "Requests to POST /alerts refused, by reason (signature, stale, replay, too_large, bad_request).",
+		}, []string{"reason"}),
 		reportAck: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "incidentbot_report_acknowledge_seconds", Help: "From a report to its first acknowledgement (or outcome).",
 			Buckets: []float64{30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 86400},
@@ -107,7 +111,7 @@ func NewMetrics(version string) *Metrics {
 	}
 	build.WithLabelValues(version, goVersion).Set(1)
 	m.reg.MustRegister(m.commands, m.commandTime, m.slackCalls, m.rateLimited, m.requestsDeny, build,
-		m.slackPermanent, m.slackGaveUp, m.updatesSent, m.nudgesSent, m.updatesLate, m.updateDelay, m.digestsSent, m.scheduleErrors, m.redisErrors, m.reports, m.reportAck, m.reportDeclare,
+		m.slackPermanent, m.slackGaveUp, m.updatesSent, m.nudgesSent, m.updatesLate, m.updateDelay, m.digestsSent, m.scheduleErrors, m.redisErrors, m.reports, m.alertsRejected, m.reportAck, m.reportDeclare,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -148,6 +152,9 @@ func (m *Metrics) DigestSent() { m.digestsSent.Inc() }
 func (m *Metrics) ReportCounted(source, outcome string) {
 	m.reports.WithLabelValues(source, outcome).Inc()
 }
+
+// AlertRejected counts a refused request to POST /alerts.
+func (m *Metrics) AlertRejected(reason string) { m.alertsRejected.WithLabelValues(reason).Inc() }
 
 // ReportAcknowledged observes how long a report waited for someone to take it.
 func (m *Metrics) ReportAcknowledged(after time.Duration) { m.reportAck.Observe(after.Seconds()) }

@@ -457,7 +457,12 @@ func (h *Triage) declareClick(ctx context.Context, in Interaction, _ *incident.I
 func reportSummary(r *incident.Report) string {
 	var b strings.Builder
 	b.WriteString(r.What)
-	for _, kv := range [][2]string{{"When", r.When}, {"Systems or accounts", r.Systems}, {"Flagged message", r.MessageText}, {"Link", r.MessageLink}} {
+	observed := ""
+	if !r.ObservedAt.IsZero() {
+		observed = r.ObservedAt.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	for _, kv := range [][2]string{{"Alert from", r.Tool}, {"Observed", observed}, {"Urgency", r.Urgency}, {"When", r.When},
+		{"Systems or accounts", r.Systems}, {"Flagged message", r.MessageText}, {"Link", r.MessageLink}} {
 		if kv[1] != "" {
 			fmt.Fprintf(&b, "\n%s: %s", kv[0], kv[1])
 		}
@@ -636,7 +641,11 @@ func reportedEvent(r *incident.Report) incident.TimelineEvent {
 	if r.Anonymous {
 		reporter = ""
 	}
-	return incident.Reported(r.ReportedAt, reporter, r.Number, render.Truncate(r.What, 500))
+	what := r.What
+	if r.Source == incident.SourceAlert && r.Tool != "" {
+		what = "alert from " + r.Tool + ": " + what
+	}
+	return incident.Reported(r.ReportedAt, reporter, r.Number, render.Truncate(what, 500))
 }
 
 func (h *Triage) dismissClick(ctx context.Context, in Interaction, _ *incident.Incident) error {
@@ -726,8 +735,9 @@ func (h *Triage) Sweep(ctx context.Context) error {
 		if r.CardTS == "" && now.Sub(r.ReportedAt) > 30*time.Second {
 			h.deliver(ctx, r.Number)
 		}
-		if r.State != incident.ReportOpen || r.Pinged || now.Sub(r.ReportedAt) < h.cfg.AckWithin(r.Urgency) {
-			continue
+		wait := h.cfg.AckWithin(r.Urgency)
+		if wait == 0 || r.State != incident.ReportOpen || r.Pinged || now.Sub(r.ReportedAt) < wait {
+			continue // 0: never ping for this urgency
 		}
 		if err := h.ping(ctx, r.Number); err != nil {
 			h.log.Error("could not ping on-call about a waiting report", "report", r.Number, "err", err)

@@ -96,6 +96,7 @@ func reportModal(cfg config.File, f flagged) render.View {
 	if f.TS != "" || f.Text != "" {
 		meta, _ := json.Marshal(f) // strings: cannot fail
 		form.Metadata = string(meta)
+		form.Quote = f.Text
 		what.Label = "Why does this message look wrong?"
 		what.Hint = "The message itself, its author and a link to it go with your report."
 		what.Placeholder = "It asks for my password and the sender is not who they claim"

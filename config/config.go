@@ -515,9 +515,9 @@ func ParseFile(data []byte) (File, error) {
 		f.Playbooks[phase] = items
 	}
 	if t := raw.Triage; t != nil {
-		if t.Oncall != nil && *t.Oncall != "" {
+		if t.Oncall != nil && *t.Oncall != "" && *t.Oncall != "@here" { // "" and @here: the channel's active members
 			if !userIDPattern.MatchString(*t.Oncall) && !groupIDPattern.MatchString(*t.Oncall) {
-				bad("triage.oncall", "%q must be a user ID such as U0123456789 or a user group ID such as S0123456789", *t.Oncall)
+				bad("triage.oncall", "%q must be a user ID such as U0123456789, a user group ID such as S0123456789, or @here", *t.Oncall)
 			}
 			f.Triage.Oncall = *t.Oncall
 		}

@@ -183,11 +183,13 @@ func (ev TimelineEvent) Describe(w Words) string {
 	case EventPublished:
 		return "Postmortem published"
 	case EventReported:
-		by := "Reported"
-		if ev.Actor != "" {
-			by = "Reported by " + w.User(ev.Actor)
+		// The reporter is the event's actor, shown beside it; none for a tool's
+		// alert (its text says which tool) or an anonymous report.
+		anon := ""
+		if ev.Actor == "" && !strings.HasPrefix(ev.Text, "alert from ") {
+			anon = " anonymously"
 		}
-		return fmt.Sprintf("%s as %s: %s", by, FormatReportRef(int64(ev.Item)), w.Text(ev.Text))
+		return fmt.Sprintf("Reported%s as %s: %s", anon, FormatReportRef(int64(ev.Item)), w.Text(ev.Text))
 	}
 	return w.Text(ev.Text) // updates, notes, and kinds to come
 }

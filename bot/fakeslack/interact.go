@@ -70,11 +70,12 @@ func (s *Server) deliver(ctx context.Context, kind string, payload any) (Deliver
 	if err != nil {
 		return Delivered{}, err
 	}
-	s.mu.Lock()
-	s.last = lastDelivery{kind: kind, payload: payload, url: base + path, contentType: contentType, body: body,
+	d := lastDelivery{kind: kind, payload: payload, url: base + path, contentType: contentType, body: body,
 		timestamp: req.Header.Get("X-Slack-Request-Timestamp"), signature: req.Header.Get("X-Slack-Signature")}
+	s.mu.Lock()
+	s.last = d
 	s.mu.Unlock()
-	return s.post(ctx, s.last)
+	return s.post(ctx, d)
 }
 
 // post sends one delivery as it was signed.

@@ -1,11 +1,16 @@
 package render
 
+import "strings"
+
 // Form is a modal as the services define it (its fields and what they
 // are called); Modal decides how it looks.
 type Form struct {
 	CallbackID, Title, Submit string
 	Metadata                  string // "" for none
-	Fields                    []Field
+	// Quote is text the form is about (a flagged message), shown above
+	// its fields as a quote; plain text, "" for none.
+	Quote  string
+	Fields []Field
 }
 
 // FieldKind is what a field takes.
@@ -36,9 +41,12 @@ type Option struct{ Value, Label, Detail string }
 
 // Modal draws a form.
 func Modal(f Form) View {
-	blocks := make([]Block, len(f.Fields))
-	for i, fd := range f.Fields {
-		blocks[i] = inputBlock(fd)
+	var blocks []Block
+	if f.Quote != "" {
+		blocks = append(blocks, Section("> "+strings.ReplaceAll(Text(Truncate(f.Quote, 2000)), "\n", "\n> ")))
+	}
+	for _, fd := range f.Fields {
+		blocks = append(blocks, inputBlock(fd))
 	}
 	v := View{"type": "modal", "callback_id": f.CallbackID,
 		"title": PlainText(Truncate(f.Title, 24)), "submit": PlainText(f.Submit), "close": PlainText("Cancel"), "blocks": blocks}

@@ -144,7 +144,7 @@ func reportState(v ReportView) string {
 
 func orDash(s string) string {
 	if strings.TrimSpace(s) == "" {
-		return "-"
+		return "not given"
 	}
 	return s
 }

@@ -451,6 +451,12 @@ func TestAlertIntake(t *testing.T) {
 					t.Errorf("%s: %d %v; want %d saying %q", r.name, status, got, r.status, r.reason)
 				}
 			}
+			metrics := scrape(t, b.addr)
+			for reason, want := range map[string]int{"signature": 1, "stale": 1, "too_large": 1, "bad_request": 3} {
+				if line := fmt.Sprintf(`incidentbot_alerts_rejected_total{reason="%s"} %d`, reason, want); !strings.Contains(metrics, line) {
+					t.Errorf("/metrics lacks %s", line)
+				}
+			}
 			// A replay: the same signed request again.
 			at := time.Now()
 			body := []byte(`{"title":"Beacon to known C2","dedup_key":"edr-c2"}`)
@@ -528,4 +534,15 @@ func TestWaitingReportPingsOnCallOnce(t *testing.T) {
 			t.Errorf("the ping reads %q", m.Visible())
 		}
 	}
+}
+
+func scrape(t *testing.T, addr string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
