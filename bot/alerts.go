@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -53,8 +52,11 @@ type alertJSON struct {
 // within five minutes of now, never seen before, at most 64 KB of JSON
 // with a title. Anything else is refused with a 4xx that says why, and
 // nothing is stored.
-func alertsEndpoint(secret string, gate *Gate, metrics *Metrics, now func() time.Time, log *slog.Logger) http.HandlerFunc {
+// The endpoint shares the Slack request URLs' limits (lim): the memory
+// bodies being read may hold, the time to send one, the requests handled at once.
+func alertsEndpoint(secret string, gate *Gate, lim *verifier, now func() time.Time, log *slog.Logger) http.HandlerFunc {
 	var unsigned sampled
+	metrics := lim.metrics
 	return func(w http.ResponseWriter, r *http.Request) {
 		refuse := func(status int, reason, why string) {
 			metrics.AlertRejected(reason)
@@ -64,10 +66,14 @@ func alertsEndpoint(secret string, gate *Gate, metrics *Metrics, now func() time
 			refuse(http.StatusRequestEntityTooLarge, "too_large", "the body is over 64 KB")
 			return
 		}
-		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(15 * time.Second))
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAlertBody))
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(lim.bodyWithin))
+		body, err := lim.bodies.read(r.Body, maxAlertBody)
 		var tooLarge *http.MaxBytesError
 		switch {
+		case errors.Is(err, errBusy):
+			metrics.AlertRejected("busy")
+			tooBusy(w)
+			return
 		case errors.As(err, &tooLarge):
 			refuse(http.StatusRequestEntityTooLarge, "too_large", "the body is over 64 KB")
 			return
@@ -75,6 +81,7 @@ func alertsEndpoint(secret string, gate *Gate, metrics *Metrics, now func() time
 			refuse(http.StatusBadRequest, "bad_request", "could not read the body")
 			return
 		}
+		defer lim.bodies.release(len(body))
 		sig := r.Header.Get(AlertSignatureHeader)
 		if reason, why := checkAlertSignature(secret, r.Header.Get(AlertTimestampHeader), sig, body, now()); why != "" {
 			unsigned.log(log, "rejected an alert", "remote", r.RemoteAddr, "reason", why)
@@ -86,9 +93,15 @@ func alertsEndpoint(secret string, gate *Gate, metrics *Metrics, now func() time
 			refuse(http.StatusBadRequest, "bad_request", err.Error())
 			return
 		}
+		if !lim.inFlight.enter() {
+			metrics.AlertRejected("busy")
+			tooBusy(w)
+			return
+		}
+		defer lim.inFlight.leave()
 		n, dedup, err := gate.Alert(a, sig)
 		switch {
-		case errors.Is(err, ErrReplayed):
+		case errors.Is(err, incident.ErrReplayed):
 			refuse(http.StatusUnauthorized, "replay", "this request was received before (a replay): sign it again with a new timestamp to send it again")
 			return
 		case errors.Is(err, work.ErrClosed):
@@ -128,6 +141,7 @@ func checkAlertSignature(secret, timestamp, signature string, body []byte, now t
 func parseAlert(body []byte) (commands.Alert, error) {
 	var raw alertJSON
 	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // a long number in a field stays as sent
 	if err := dec.Decode(&raw); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
@@ -137,6 +151,9 @@ func parseAlert(body []byte) (commands.Alert, error) {
 			return commands.Alert{}, fmt.Errorf("%s has the wrong type (title, source, severity, observed_at and dedup_key are strings, fields an object)", typeErr.Field)
 		}
 		return commands.Alert{}, fmt.Errorf("the body is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return commands.Alert{}, errors.New("the body is not valid JSON: more follows the alert's object")
 	}
 	a := commands.Alert{Title: raw.Title, Source: raw.Source, Severity: raw.Severity, DedupKey: raw.DedupKey}
 	if raw.ObservedAt != "" {

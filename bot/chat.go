@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -306,6 +307,27 @@ func (c *Chat) OpenView(ctx context.Context, triggerID string, view render.View)
 }
 
 // MessageAt reads one message of a channel and its permalink.
+// IsMember reports whether a user is a member of a channel (conversations.members, every page).
+func (c *Chat) IsMember(ctx context.Context, channelID, userID string) (bool, error) {
+	cursor := ""
+	for {
+		var members []string
+		err := c.out.Do(ctx, "", "conversations.members", func() (err error) {
+			members, cursor, err = c.api.GetUsersInConversationContext(ctx, &slack.GetUsersInConversationParameters{ChannelID: channelID, Cursor: cursor, Limit: 1000})
+			return err
+		})
+		if err != nil {
+			return false, fmt.Errorf("conversations.members %s: %w", channelID, err)
+		}
+		if slices.Contains(members, userID) {
+			return true, nil
+		}
+		if cursor == "" {
+			return false, nil
+		}
+	}
+}
+
 // Permalink is a link to a message. It needs no membership of a public
 // channel, so it works for a message the bot cannot read.
 func (c *Chat) Permalink(ctx context.Context, channelID, ts string) (string, error) {

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot/render"
@@ -61,12 +63,13 @@ const (
 type Gate struct {
 	app App
 	d   *work.Dispatcher
+	log *slog.Logger
 }
 
 // NewGate returns the gate for app, on a dispatcher made by dispatcher from
 // the gate's way of redoing each kind of journaled request.
-func NewGate(app App, dispatcher func(redo map[string]work.Redo) *work.Dispatcher) *Gate {
-	g := &Gate{app: app}
+func NewGate(app App, dispatcher func(redo map[string]work.Redo) *work.Dispatcher, log *slog.Logger) *Gate {
+	g := &Gate{app: app, log: log}
 	g.d = dispatcher(map[string]work.Redo{
 		kindCommand: func(ctx context.Context, payload []byte) work.Work {
 			var req commands.Request
@@ -149,34 +152,26 @@ func (g *Gate) commandWork(req commands.Request) work.Work {
 	return func(ctx context.Context) work.Result { return g.app.Handle(ctx, req) }
 }
 
-// ErrReplayed is returned by Alert for a request taken before.
-var ErrReplayed = errors.New("this request was received before")
+// alertWithin bounds storing an alert, inside any sender's patience.
+const alertWithin = 2 * time.Second
 
-// Alert takes an alert from another tool: a request with a signature seen
-// before is a replay and is refused; otherwise the alert is stored before
-// the answer, and its card posted after it (journaled, so a replica that
-// dies first leaves it to another).
+// Alert takes an alert from another tool, named by its signature: it is
+// stored before the answer, in the same step as its identity, so a replay
+// fails with incident.ErrReplayed and a request the store did not take may
+// be sent again; its card is posted after (journaled, so a replica that
+// dies first leaves it to another, and the triage sweep posts any card
+// still missing).
 func (g *Gate) Alert(a commands.Alert, signature string) (n int64, deduplicated bool, err error) {
 	id := "alert:" + signature
-	var takeErr error
-	first, _, err := g.d.Now(id, func(ctx context.Context) work.Result {
-		n, deduplicated, takeErr = g.app.TakeAlert(ctx, a)
-		res := work.Result{Name: "alert", Outcome: work.OutcomeOK}
-		if takeErr != nil {
-			res.Outcome = work.OutcomeError
-		}
-		return res
-	}, nil)
-	switch {
-	case err != nil:
-		return 0, false, &notTakenError{err: err, ref: id}
-	case !first:
-		return 0, false, ErrReplayed
-	case takeErr != nil:
-		return 0, false, takeErr
+	ctx, cancel := context.WithTimeout(incident.WithRequest(context.Background(), id), alertWithin)
+	defer cancel()
+	n, deduplicated, err = g.app.TakeAlert(ctx, a)
+	if err != nil {
+		return 0, false, err
 	}
-	// Not taken: the alert is stored all the same, and the triage sweep posts its card.
-	_ = g.d.Accept(work.Job{ID: "deliver:" + id, Kind: kindReport, Payload: n, Run: g.reportWork(n)})
+	if err := g.d.Accept(work.Job{ID: "deliver:" + id, Kind: kindReport, Payload: n, Run: g.reportWork(n)}); err != nil {
+		g.log.Warn("an alert is stored but its card waits for the triage sweep", "report", n, "err", err)
+	}
 	return n, deduplicated, nil
 }
 
@@ -210,6 +205,12 @@ func interactionID(in commands.Interaction) string {
 // the reason on a field; a click is answered in the background.
 func (g *Gate) Interact(ctx context.Context, in commands.Interaction) (fieldErrors map[string]string, err error) {
 	id := interactionID(in)
+	defer func() {
+		if p := recover(); p != nil {
+			g.log.Error("an interaction failed unexpectedly", "ref", id, "panic", fmt.Sprint(p))
+			fieldErrors, err = map[string]string{commands.FirstInput(in.Values): "Something went wrong (ref " + id + "); nothing was done."}, nil
+		}
+	}()
 	fieldErrors, run := g.app.Interact(incident.WithRequest(ctx, id), in)
 	if len(fieldErrors) > 0 || run == nil {
 		return fieldErrors, nil

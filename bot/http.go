@@ -55,16 +55,16 @@ func NewHandler(cfg ServerConfig) http.Handler {
 	}
 	mux.Handle("GET /readyz", ready)
 	mux.Handle("GET /metrics", cfg.Metrics.Handler())
+	l := cfg.Limits.orDefaults()
+	v := &verifier{secret: cfg.SigningSecret, metrics: cfg.Metrics, log: cfg.Log, maxBody: l.MaxBody, bodyWithin: l.Body,
+		bodies: &bodies{budget: l.BodyBudget}, inFlight: &gauge{max: l.MaxInFlight}}
 	if cfg.SigningSecret != "" {
-		l := cfg.Limits.orDefaults()
-		v := &verifier{secret: cfg.SigningSecret, metrics: cfg.Metrics, log: cfg.Log, maxBody: l.MaxBody, bodyWithin: l.Body,
-			bodies: &bodies{budget: l.BodyBudget}, inFlight: &gauge{max: l.MaxInFlight}}
 		mux.Handle("POST /slack/commands", v.wrap(commandsEndpoint(cfg.Gate, cfg.Log)))
 		mux.Handle("POST /slack/events", v.wrap(eventsEndpoint(cfg.Gate, cfg.Log)))
 		mux.Handle("POST /slack/interactions", v.wrap(interactionsEndpoint(cfg.Gate, cfg.Log)))
 	}
 	if cfg.AlertsSecret != "" {
-		mux.Handle("POST /alerts", alertsEndpoint(cfg.AlertsSecret, cfg.Gate, cfg.Metrics, time.Now, cfg.Log))
+		mux.Handle("POST /alerts", alertsEndpoint(cfg.AlertsSecret, cfg.Gate, v, time.Now, cfg.Log))
 	}
 	if cfg.Mount != nil {
 		cfg.Mount(mux)

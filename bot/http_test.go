@@ -32,7 +32,7 @@ func TestReadinessFollowsRedisAndSlack(t *testing.T) {
 		Gate: bot.NewGate(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now, nil),
 			func(redo map[string]work.Redo) *work.Dispatcher {
 				return work.NewDispatcher(store, redo, metrics, log, time.Now)
-			})}))
+			}, log)}))
 	defer h.Close()
 
 	get := func(path string) (int, string) {
@@ -60,7 +60,7 @@ func TestReadinessFollowsRedisAndSlack(t *testing.T) {
 		Gate: bot.NewGate(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now, nil),
 			func(redo map[string]work.Redo) *work.Dispatcher {
 				return work.NewDispatcher(store, redo, metrics, log, time.Now)
-			})})
+			}, log)})
 	srv.Close()
 	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "store") {
 		t.Errorf("readyz with Redis down = %d %q", code, body)

@@ -40,7 +40,7 @@ func serveHTTP(t *testing.T, limits bot.Limits) (*fakeslack.Server, string, *bot
 	gate := bot.NewGate(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now, nil),
 		func(redo map[string]work.Redo) *work.Dispatcher {
 			return work.NewDispatcher(store, redo, metrics, log, time.Now)
-		})
+		}, log)
 	srv := bot.NewServer(bot.ServerConfig{SigningSecret: testSecret, Store: store, API: api, Gate: gate, Metrics: metrics, Log: log, Limits: limits})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

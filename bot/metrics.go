@@ -91,7 +91,7 @@ func NewMetrics(version string) *Metrics {
 			Name: "incidentbot_reports_total", Help: "Reports by source (person, message, alert) and outcome (received, deduplicated, declared, merged, dismissed).",
 		}, []string{"source", "outcome"}),
 		alertsRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "incidentbot_alerts_rejected_total", Help: "Requests to POST /alerts refused, by reason (signature, stale, replay, too_large, bad_request).",
+			Name: "incidentbot_alerts_rejected_total", Help: "Requests to POST /alerts refused, by reason (signature, stale, replay, too_large, bad_request, busy).",
 		}, []string{"reason"}),
 		reportAck: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "incidentbot_report_acknowledge_seconds", Help: "From a report to its first acknowledgement (or outcome).",

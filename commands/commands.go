@@ -39,6 +39,8 @@ type Chat interface {
 	MessageAt(ctx context.Context, channelID, ts string) (ChatMessage, error)
 	// Permalink returns a link to a message.
 	Permalink(ctx context.Context, channelID, ts string) (string, error)
+	// IsMember reports whether a user is a member of a channel.
+	IsMember(ctx context.Context, channelID, userID string) (bool, error)
 	// Upload shares a file in a channel and returns its permalink.
 	Upload(ctx context.Context, channelID, filename, title string, content []byte) (string, error)
 	Archive(ctx context.Context, channelID string) error

@@ -40,12 +40,15 @@ type triageStore interface {
 	WaitingReports(ctx context.Context) ([]*incident.Report, error)
 	OpenListings(ctx context.Context) ([]incident.Listing, error)
 	AddEvents(ctx context.Context, n int64, events ...incident.TimelineEvent) error
+	NextNumber(ctx context.Context) (int64, error)
+	Get(ctx context.Context, n int64) (*incident.Incident, error)
 }
 
 type triageChat interface {
 	coreChat
 	OpenView(ctx context.Context, triggerID string, view render.View) error
 	Permalink(ctx context.Context, channelID, ts string) (string, error)
+	IsMember(ctx context.Context, channelID, userID string) (bool, error)
 }
 
 // ReportMeter counts reports and how fast they were triaged.
@@ -110,6 +113,23 @@ func (h *Triage) triageOn() error {
 // members Slack vouches for: the security team) or is an admin.
 func (h *Triage) mayTriage(user, channel string) bool {
 	return (channel != "" && channel == h.cfg.TriageChannel) || slices.Contains(h.cfg.Admins, user)
+}
+
+// stillTriages checks, when a triage form is done, that the person who
+// sent it may still triage: an admin, or a member of the triage channel now
+// (they may have left it since the form was opened).
+func (h *Triage) stillTriages(ctx context.Context, user string) error {
+	if slices.Contains(h.cfg.Admins, user) {
+		return nil
+	}
+	member, err := h.chat.IsMember(ctx, h.cfg.TriageChannel, user)
+	if err != nil {
+		return err
+	}
+	if !member {
+		return incident.Fail(incident.Forbidden, "Triage is for the security team, in %s; nothing was done.", incident.ChannelRef(h.cfg.TriageChannel))
+	}
+	return nil
 }
 
 func (h *Triage) triageOnly(user, channel string) error {
@@ -181,7 +201,7 @@ func (h *Triage) reportSubmission(_ context.Context, in Interaction, _ *incident
 	switch {
 	case what == "":
 		return map[string]string{InputWhat: "Say what you saw."}, nil
-	case incident.TooLong("", what, incident.MaxTextChars) != nil:
+	case incident.TooLong("the report", what, incident.MaxTextChars) != nil:
 		return map[string]string{InputWhat: fmt.Sprintf("Keep it under %d characters.", incident.MaxTextChars)}, nil
 	}
 	when, systems := strings.TrimSpace(in.Values[InputWhen]), strings.TrimSpace(in.Values[InputSystems])
@@ -481,20 +501,36 @@ func (h *Triage) declareReport(ctx context.Context, n int64, d declaration) (ren
 	if err := h.triageOn(); err != nil {
 		return none, err
 	}
+	if err := h.stillTriages(ctx, d.by); err != nil {
+		return none, err
+	}
 	req := incident.RequestID(ctx)
-	r, err := h.store.UpdateReport(ctx, n, func(r *incident.Report) error { return r.BeginDeclaring(req, d.by) })
+	r, err := h.store.UpdateReport(ctx, n, func(r *incident.Report) error { return r.BeginDeclaring(req, d.by, h.now()) })
 	if err != nil {
 		return none, err
 	}
 	_ = h.refreshCard(ctx, n)
 	d.report = r
+	// The request's incident number, which the declaration takes too: when
+	// it fails half way, the report stays with the incident it recorded.
+	num, err := h.store.NextNumber(ctx)
+	if err != nil {
+		return none, err
+	}
 	answer, err := h.response.declareIncident(ctx, d)
-	num, ok := incident.ParseRef(answer.Ref)
-	if err != nil || !ok {
+	if err != nil {
+		if inc, gerr := h.store.Get(ctx, num); gerr == nil && inc.Report != nil && inc.Report.Number == n {
+			if r, merr := h.store.UpdateReport(ctx, n, func(r *incident.Report) error { return r.MarkDeclared(d.by, h.now(), num, d.private) }); merr == nil {
+				h.finish(ctx, r, inc.ChannelID)
+			}
+			return none, err
+		}
+	}
+	if err != nil {
 		// Free the report for another try; an incident recorded half way is in the answer.
 		if _, uerr := h.store.UpdateReport(incident.Untracked(ctx), n, func(r *incident.Report) error {
 			if r.Declaring == req {
-				r.Declaring, r.DeclaringBy = "", ""
+				r.Declaring, r.DeclaringBy, r.DeclaringAt = "", "", time.Time{}
 			}
 			return nil
 		}); uerr != nil {
@@ -590,7 +626,9 @@ func (h *Triage) formReport(ctx context.Context, in Interaction) (*incident.Repo
 	if err != nil {
 		return nil, map[string]string{FirstInput(in.Values): render.SayLabel(incident.ErrorMessage(err, incident.RequestID(ctx)))}
 	}
-	if !r.Waiting() {
+	// Done again after a crash, a request meets the outcome it gave itself
+	// and finishes what it began.
+	if !r.Waiting() && !(incident.IsRedo(ctx) && r.Touched(incident.RequestID(ctx))) {
 		return nil, map[string]string{FirstInput(in.Values): render.SayLabel(incident.ErrorMessage(r.OutcomeError(), ""))}
 	}
 	return r, nil
@@ -613,6 +651,9 @@ func (h *Triage) mergeSubmission(ctx context.Context, in Interaction, _ *inciden
 		return map[string]string{InputIncident: render.SayLabel(incident.ErrorMessage(err, incident.RequestID(ctx)))}, nil
 	}
 	return nil, func(ctx context.Context) error {
+		if err := h.stillTriages(ctx, in.UserID); err != nil {
+			return err
+		}
 		at := h.now()
 		r, err := h.store.UpdateReport(ctx, r.Number, func(r *incident.Report) error { return r.Merge(in.UserID, at, inc.Number, inc.Private) })
 		if err != nil {
@@ -672,6 +713,9 @@ func (h *Triage) dismissSubmission(ctx context.Context, in Interaction, _ *incid
 		return map[string]string{InputComment: fmt.Sprintf("Keep it under %d characters.", maxReportLine)}, nil
 	}
 	return nil, func(ctx context.Context) error {
+		if err := h.stillTriages(ctx, in.UserID); err != nil {
+			return err
+		}
 		at := h.now()
 		r, err := h.store.UpdateReport(ctx, r.Number, func(r *incident.Report) error { return r.Dismiss(in.UserID, at, reason, comment) })
 		if err != nil {

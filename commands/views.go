@@ -3,6 +3,7 @@ package commands
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 
 	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/config"
@@ -94,8 +95,7 @@ func reportModal(cfg config.File, f flagged) render.View {
 	what := render.Field{ID: InputWhat, Kind: render.TextArea, Label: "What did you see?", MaxLength: incident.MaxTextChars,
 		Placeholder: "An email asked me to log in to a page that looked like our VPN"}
 	if f.TS != "" || f.Text != "" {
-		meta, _ := json.Marshal(f) // strings: cannot fail
-		form.Metadata = string(meta)
+		form.Metadata = flaggedMetadata(&f)
 		form.Quote = f.Text
 		what.Label = "Why does this message look wrong?"
 		what.Hint = "The message itself, its author and a link to it go with your report."
@@ -128,4 +128,27 @@ func dismissModal(r *incident.Report) render.View {
 			{ID: InputReason, Kind: render.Choice, Label: "Why?", Options: reasons, Hint: "The reporter is told this reason, with thanks."},
 			{ID: InputComment, Kind: render.TextLine, Label: "Note for the team", Optional: true, MaxLength: maxReportLine, Hint: "Shown on the triage card only."},
 		}})
+}
+
+// maxMetadata keeps a form's private metadata within Slack's 3,000 characters.
+const maxMetadata = 2900
+
+// flaggedMetadata encodes a flagged message for a form's metadata, its
+// text cut until the whole fits (escaped characters take several).
+func flaggedMetadata(f *flagged) string {
+	for {
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(f) // strings: cannot fail
+		meta := strings.TrimSpace(b.String())
+		if len(meta) <= maxMetadata || f.Text == "" {
+			return meta
+		}
+		r := []rune(f.Text)
+		f.Text = render.Truncate(f.Text, max(len(r)*3/4, 1))
+		if len(r) <= 1 {
+			f.Text = ""
+		}
+	}
 }

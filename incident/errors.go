@@ -44,6 +44,10 @@ func Fail(code Code, format string, args ...any) error {
 // ErrNotFound is returned when an incident does not exist.
 var ErrNotFound = errors.New("incident not found")
 
+// ErrReplayed is returned for a request that was taken before: a replay
+// of a signed request, or a retry of one that was answered.
+var ErrReplayed = errors.New("the request was taken before")
+
 // ErrNotDurable is returned when a change was written but too few replicas
 // confirmed holding it in time: it may be lost if the store fails over.
 var ErrNotDurable = errors.New("too few replicas confirmed the change")

@@ -83,8 +83,9 @@ type Report struct {
 
 	// Declaring is the request that is declaring it, so that two people
 	// declaring it at once make one incident.
-	Declaring   string `json:"declaring,omitempty"`
-	DeclaringBy string `json:"declaring_by,omitempty"`
+	Declaring   string    `json:"declaring,omitempty"`
+	DeclaringBy string    `json:"declaring_by,omitempty"`
+	DeclaringAt time.Time `json:"declaring_at,omitzero"`
 
 	CardTS   string   `json:"card_ts,omitempty"` // the triage card
 	Receipt  bool     `json:"receipt,omitempty"` // the reporter has their receipt
@@ -102,9 +103,23 @@ type Report struct {
 // a request done again does not change it twice.
 const maxReportRequests = 20
 
-// Did reports whether the request changed the report before.
-func (r *Report) Did(request string) bool {
-	return request != "" && slices.Contains(r.Requests, request)
+// Did reports whether the request changed the report before (by effect,
+// as incident.NextEffect names them).
+func (r *Report) Did(effect string) bool { return effect != "" && slices.Contains(r.Requests, effect) }
+
+// Touched reports whether any change of the report was the request's.
+func (r *Report) Touched(request string) bool {
+	return request != "" && slices.ContainsFunc(r.Requests, func(e string) bool { return strings.HasPrefix(e, request+"#") })
+}
+
+// declaringFor is how long a reservation to declare holds: far longer
+// than a declaration takes, even done again after a crash, so that one
+// that never finished does not hold the report for ever.
+const declaringFor = 15 * time.Minute
+
+// beingDeclared reports whether a request is declaring it now.
+func (r *Report) beingDeclared(at time.Time) bool {
+	return r.Declaring != "" && (r.DeclaringAt.IsZero() || at.Sub(r.DeclaringAt) < declaringFor)
 }
 
 // Remember notes that the request changed the report.
@@ -180,14 +195,14 @@ func (r *Report) acknowledgeWith(by string, at time.Time) {
 
 // BeginDeclaring reserves the report for one request's declaration: a
 // second person declaring it meanwhile is told who is.
-func (r *Report) BeginDeclaring(request, by string) error {
+func (r *Report) BeginDeclaring(request, by string, at time.Time) error {
 	if err := r.OutcomeError(); err != nil {
 		return err
 	}
-	if r.Declaring != "" && r.Declaring != request {
+	if r.beingDeclared(at) && r.Declaring != request {
 		return Fail(Conflict, "%s is being declared by %s already.", r.Ref(), UserRef(r.DeclaringBy))
 	}
-	r.Declaring, r.DeclaringBy = request, by
+	r.Declaring, r.DeclaringBy, r.DeclaringAt = request, by, at
 	return nil
 }
 
@@ -209,7 +224,7 @@ func (r *Report) Merge(by string, at time.Time, n int64, private bool) error {
 	if err := r.OutcomeError(); err != nil {
 		return err
 	}
-	if r.Declaring != "" {
+	if r.beingDeclared(at) {
 		return Fail(Conflict, "%s is being declared by %s.", r.Ref(), UserRef(r.DeclaringBy))
 	}
 	r.acknowledgeWith(by, at)
@@ -225,7 +240,7 @@ func (r *Report) Dismiss(by string, at time.Time, reason, comment string) error 
 	if err := r.OutcomeError(); err != nil {
 		return err
 	}
-	if r.Declaring != "" {
+	if r.beingDeclared(at) {
 		return Fail(Conflict, "%s is being declared by %s.", r.Ref(), UserRef(r.DeclaringBy))
 	}
 	r.acknowledgeWith(by, at)

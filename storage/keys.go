@@ -34,7 +34,8 @@ const (
 	reportsTag        = keyPrefix + "{reports}:"
 	reportCounterKey  = reportsTag + "counter" // INCR: the next report number
 	reportWaitingKey  = reportsTag + "waiting" // ZSET report number -> reported (ms): reports without an outcome
-	reportKeyPrefix   = reportsTag + "rpt:"    // + number: HASH doc (JSON), count and last (ms) of an alert's occurrences
+	reportKeyPrefix   = reportsTag + "rpt:"    // + number: STRING the report (JSON)
+	reportHitsPrefix  = reportsTag + "hits:"   // + number: HASH count and last (ms) of an alert's occurrences, apart so they never hold up a triage step
 	reportDedupPrefix = reportsTag + "dedup:"  // + digest of an alert's dedup key: STRING report number, for the window
 	reportReqPrefix   = reportsTag + "req:"    // + request ID: STRING the report number that request made
 )
@@ -80,9 +81,11 @@ func stakeholderQueuedKey(occasion string) string {
 	return keyPrefix + "{stakeholders}:queued:" + occasion
 }
 
-// reportKey holds a report: a hash of its document and, for an alert, how
-// many times it fired and when last.
+// reportKey holds a report (JSON).
 func reportKey(n int64) string { return reportKeyPrefix + strconv.FormatInt(n, 10) }
+
+// reportHitsKey counts an alert's occurrences and holds when the last came.
+func reportHitsKey(n int64) string { return reportHitsPrefix + strconv.FormatInt(n, 10) }
 
 // reportDedupKey names an alert dedup key by its digest: the key is the
 // sender's, of any length.

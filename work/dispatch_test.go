@@ -19,7 +19,7 @@ import (
 func gate(r replica, store *storage.Store) *bot.Gate {
 	return bot.NewGate(r.h, func(redo map[string]work.Redo) *work.Dispatcher {
 		return work.NewDispatcher(store, redo, r.metrics, quietLog(), time.Now)
-	})
+	}, quietLog())
 }
 
 // A replica acknowledged a command and died before doing it: the journal

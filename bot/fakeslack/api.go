@@ -250,7 +250,7 @@ func (s *Server) viewsOpen(p url.Values) (map[string]any, apiError) {
 	if err := json.Unmarshal([]byte(raw), &view); err != nil || view.Type != "modal" {
 		return nil, "invalid_arguments"
 	}
-	if t, _ := view.Title["text"].(string); t == "" || utf8.RuneCountInString(t) > 24 || len(view.Blocks) > 100 {
+	if t, _ := view.Title["text"].(string); t == "" || utf8.RuneCountInString(t) > 24 || len(view.Blocks) > 100 || len(view.PrivateMetadata) > 3000 {
 		return nil, "invalid_arguments"
 	}
 	v := View{ID: s.nextID("V"), User: user, CallbackID: view.CallbackID, PrivateMetadata: view.PrivateMetadata,

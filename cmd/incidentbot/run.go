@@ -167,7 +167,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 	}
 	gate := bot.NewGate(handler, func(redo map[string]work.Redo) *work.Dispatcher {
 		return work.NewDispatcher(store, redo, metrics, log, journalNow)
-	})
+	}, log)
 	dispatcher := gate.Dispatcher()
 
 	secret := cfg.SlackSigningSecret

@@ -135,6 +135,7 @@ var allTriageButtons = []string{commands.ActionReportAck, commands.ActionReportD
 // shortcut: each is one triage card with the four buttons and a receipt by
 // direct message with its number.
 func TestReportThreeWays(t *testing.T) {
+	t.Parallel() // its own Redis and Slack: runs beside the others
 	b := startTriageBot(t, false, clocks{now: time.Now}, "")
 	s := &script{t: t, h: b.harness, ctx: context.Background()}
 	general := b.general()
@@ -210,6 +211,7 @@ func TestReportThreeWays(t *testing.T) {
 // card (two people at once: one incident) and follows it to the postmortem,
 // whose figures count from the report.
 func TestDeclareFromTheTriageCard(t *testing.T) {
+	t.Parallel() // its own Redis and Slack: runs beside the others
 	clock := clocktest.NewManual(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
 	b := startTriageBot(t, false, clocks{now: clock.Now}, "")
 	s := &script{t: t, h: b.harness, ctx: context.Background()}
@@ -295,6 +297,7 @@ func TestDeclareFromTheTriageCard(t *testing.T) {
 // another, which needs a reason; each reporter is told; a click from
 // outside the triage channel does nothing.
 func TestMergeAndDismiss(t *testing.T) {
+	t.Parallel() // its own Redis and Slack: runs beside the others
 	b := startTriageBot(t, false, clocks{now: time.Now}, "")
 	s := &script{t: t, h: b.harness, ctx: context.Background()}
 	general := b.general()
@@ -411,6 +414,7 @@ func postAlert(t *testing.T, addr, secret string, at time.Time, body []byte) (in
 // makes a card; bad, stale, replayed, oversized and malformed ones are
 // refused and make nothing; fifty with one dedup key are one card.
 func TestAlertIntake(t *testing.T) {
+	t.Parallel() // its own Redis and Slack: runs beside the others
 	for _, transport := range []string{"http", "socket"} {
 		t.Run(transport, func(t *testing.T) {
 			b := startTriageBot(t, transport == "socket", clocks{now: time.Now}, "")
@@ -496,6 +500,7 @@ func TestAlertIntake(t *testing.T) {
 // TestWaitingReportPingsOnCallOnce leaves a report unacknowledged past
 // triage.ack_within with two replicas sweeping: on-call is pinged once.
 func TestWaitingReportPingsOnCallOnce(t *testing.T) {
+	t.Parallel() // its own Redis and Slack: runs beside the others
 	clock := clocktest.NewManual(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
 	cl := clocks{now: clock.Now, triageEvery: 200 * time.Millisecond}
 	b := startTriageBot(t, false, cl, "triage: {oncall: UCAROL, ack_within: {sev1: 5m, default: 15m}}\n")
