@@ -402,6 +402,17 @@ var suite = []struct {
 		if err != nil || got.Count != 50 || dedups != 49 {
 			t.Fatalf("RPT-1 count = %d (%v), %d deduplicated; want 50, 49", got.Count, err, dedups)
 		}
+		// The same request again is a replay: refused, nothing counted.
+		once := incident.WithRequest(ctx, "alert:sig-1")
+		if _, _, _, err := s.IntakeAlert(once, alert(), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := s.IntakeAlert(once, alert(), time.Hour); !errors.Is(err, incident.ErrReplayed) {
+			t.Errorf("the same request again: %v; want ErrReplayed", err)
+		}
+		if got, _ := s.Report(ctx, 1); got.Count != 51 {
+			t.Errorf("RPT-1 count = %d after a replay; want 51", got.Count)
+		}
 		// Once it has an outcome, the next alert starts a new report.
 		if _, err := s.UpdateReport(ctx, 1, func(r *incident.Report) error { return r.Dismiss("U2", t0, "false_positive", "") }); err != nil {
 			t.Fatal(err)

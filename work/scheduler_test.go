@@ -39,6 +39,7 @@ type cluster struct {
 	clock       *clocktest.Manual
 	stakeholder string
 	general     string
+	triage      string
 	replicas    []replica
 }
 
@@ -49,8 +50,10 @@ func newCluster(t *testing.T, n int, tune func(*config.File)) *cluster {
 	c := &cluster{slack: fs, store: storage.New(redistest.Start(t).Client(t)), clock: clocktest.NewManual(t0)}
 	c.stakeholder = fs.CreateChannel("security-incidents", false, fs.BotUserID)
 	c.general = fs.CreateChannel("general", false, "UALICE", "UBOB", "UCAROL")
+	c.triage = fs.CreateChannel("security-triage", true, fs.BotUserID, "UBOB")
 	cfg := config.Defaults()
 	cfg.StakeholderChannel = c.stakeholder
+	cfg.TriageChannel = c.triage
 	cfg.Severities[0].UpdateEvery = 2 * time.Second
 	cfg.Severities[1].UpdateEvery = 4 * time.Second
 	cfg.NudgeBefore = 0
@@ -537,5 +540,27 @@ func TestPrivateRetroKeepsStakeholdersInTheDark(t *testing.T) {
 		if !strings.Contains(v, "INC-1") {
 			t.Errorf("a stakeholder message lacks the reference: %q", v)
 		}
+	}
+}
+
+// TestDigestCountsWaitingReports: the digest says how many reports wait
+// for triage, and nothing of what they say.
+func TestDigestCountsWaitingReports(t *testing.T) {
+	c := newCluster(t, 1, nil)
+	c.command(t, "UALICE", c.general, "report Odd login from abroad on my account")
+	c.command(t, "UCAROL", c.general, "report A USB stick in the lobby")
+	c.replicas[0].sched.RunDigest(context.Background())
+	ch, _ := c.slack.Channel(c.stakeholder)
+	var digest string
+	for _, m := range ch.Messages {
+		if strings.HasPrefix(m.Text, "Digest:") {
+			digest = m.Visible()
+		}
+	}
+	if !strings.Contains(digest, "2 reports wait for triage") {
+		t.Errorf("the digest does not count the waiting reports:\n%s", digest)
+	}
+	if strings.Contains(digest, "Odd login") || strings.Contains(digest, "USB") {
+		t.Errorf("the digest shows what a report says:\n%s", digest)
 	}
 }

@@ -65,7 +65,11 @@ func Digest(items []ListItem, waitingReports int, oldestReport time.Time) Messag
 		blocks = append(blocks, Section(":white_check_mark: No open incidents."))
 	}
 	if waitingReports > 0 {
-		blocks = append(blocks, Context(fmt.Sprintf(":mag: %d reports wait for triage, the oldest since %s.", waitingReports, Date(oldestReport, "{ago}"))))
+		wait := fmt.Sprintf("%d reports wait", waitingReports)
+		if waitingReports == 1 {
+			wait = "1 report waits"
+		}
+		blocks = append(blocks, Context(fmt.Sprintf(":mag: %s for triage, the oldest since %s.", wait, Date(oldestReport, "{ago}"))))
 	}
 	for i, it := range items {
 		if i == maxListed {

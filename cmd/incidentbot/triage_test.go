@@ -279,6 +279,19 @@ func TestDeclareFromTheTriageCard(t *testing.T) {
 	}
 	s.ch = inc.ChannelID
 	s.card("", "Declared from report RPT-1: acknowledged after 4m, declared after 12m")
+	metrics := scrape(t, b.addr)
+	for _, want := range []string{
+		`incidentbot_reports_total{outcome="received",source="person"} 1`,
+		`incidentbot_reports_total{outcome="declared",source="person"} 1`,
+		`incidentbot_report_acknowledge_seconds_bucket{le="300"} 1`, // 4 minutes
+		`incidentbot_report_acknowledge_seconds_count 1`,
+		`incidentbot_report_declare_seconds_bucket{le="600"} 0`,
+		`incidentbot_report_declare_seconds_bucket{le="900"} 1`, // 12 minutes
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 
 	// To the postmortem: its figures count from the report.
 	clock.Advance(30 * time.Minute)
