@@ -71,8 +71,8 @@ func alertsEndpoint(secret string, gate *Gate, lim *verifier, now func() time.Ti
 		var tooLarge *http.MaxBytesError
 		switch {
 		case errors.Is(err, errBusy):
-			metrics.AlertRejected("busy")
-			tooBusy(w)
+			w.Header().Set("Retry-After", "1")
+			refuse(http.StatusServiceUnavailable, "busy", "busy: send it again in a second")
 			return
 		case errors.As(err, &tooLarge):
 			refuse(http.StatusRequestEntityTooLarge, "too_large", "the body is over 64 KB")
@@ -94,8 +94,8 @@ func alertsEndpoint(secret string, gate *Gate, lim *verifier, now func() time.Ti
 			return
 		}
 		if !lim.inFlight.enter() {
-			metrics.AlertRejected("busy")
-			tooBusy(w)
+			w.Header().Set("Retry-After", "1")
+			refuse(http.StatusServiceUnavailable, "busy", "busy: send it again in a second")
 			return
 		}
 		defer lim.inFlight.leave()

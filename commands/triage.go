@@ -41,7 +41,9 @@ type triageStore interface {
 	OpenListings(ctx context.Context) ([]incident.Listing, error)
 	AddEvents(ctx context.Context, n int64, events ...incident.TimelineEvent) error
 	NextNumber(ctx context.Context) (int64, error)
+	RequestedNumber(ctx context.Context) (int64, bool, error)
 	Get(ctx context.Context, n int64) (*incident.Incident, error)
+	Purge(ctx context.Context, n int64) error
 }
 
 type triageChat interface {
@@ -91,6 +93,11 @@ const (
 
 	reportMetadataPrefix = "rpt:" // the declare form, opened from a report
 )
+
+// maxWaitingPerReporter bounds the reports one person has waiting at once:
+// the triage channel takes a message a second, and one person's flood
+// must not hold back everyone else's cards.
+const maxWaitingPerReporter = 5
 
 // Limits of what a report keeps.
 const (
@@ -156,6 +163,9 @@ func (h *Triage) reportCmd(ctx context.Context, c *call) error {
 	if err := incident.TooLong("the report", what, incident.MaxTextChars); err != nil {
 		return err
 	}
+	if err := h.underCap(ctx, c.req.UserID); err != nil {
+		return err
+	}
 	r := &incident.Report{Source: incident.SourcePerson, Reporter: c.req.UserID, What: what, ReportedAt: h.now(), State: incident.ReportOpen}
 	n, err := h.store.CreateReport(ctx, r)
 	if err != nil {
@@ -164,6 +174,28 @@ func (h *Triage) reportCmd(ctx context.Context, c *call) error {
 	h.meter.ReportCounted(r.Source, "received")
 	h.respond(ctx, c.req, render.Done(incident.Say("Reported as %s. Thank you: the security team has it, and your receipt is in your direct messages with incidentbot.", incident.Strong(incident.FormatReportRef(n)))))
 	h.deliver(ctx, n)
+	return nil
+}
+
+// underCap refuses a report from someone who has maxWaitingPerReporter
+// reports waiting already.
+func (h *Triage) underCap(ctx context.Context, user string) error {
+	if incident.IsRedo(ctx) {
+		return nil // checked the first time; the report may be its own
+	}
+	waiting, err := h.store.WaitingReports(ctx)
+	if err != nil {
+		return err
+	}
+	mine := 0
+	for _, r := range waiting {
+		if r.Reporter == user {
+			mine++
+		}
+	}
+	if mine >= maxWaitingPerReporter {
+		return incident.Fail(incident.Conflict, "You have %d reports waiting for the security team already; they will get to them. If it is urgent, tell them directly in Slack or by phone.", mine)
+	}
 	return nil
 }
 
@@ -193,7 +225,7 @@ func (h *Triage) shortcutClick(ctx context.Context, in Interaction, _ *incident.
 }
 
 // reportSubmission takes the report form; the receipt is the answer.
-func (h *Triage) reportSubmission(_ context.Context, in Interaction, _ *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+func (h *Triage) reportSubmission(ctx context.Context, in Interaction, _ *incident.Incident) (map[string]string, func(ctx context.Context) error) {
 	if h.cfg.TriageChannel == "" {
 		return map[string]string{InputWhat: "Reports are not set up here yet: tell the security team directly."}, nil
 	}
@@ -213,6 +245,9 @@ func (h *Triage) reportSubmission(_ context.Context, in Interaction, _ *incident
 	urgency := in.Values[InputUrgency]
 	if _, ok := h.cfg.Severity(urgency); !ok && urgency != "" {
 		return map[string]string{InputUrgency: "Choose one from the list."}, nil
+	}
+	if err := h.underCap(ctx, in.UserID); err != nil {
+		return map[string]string{InputWhat: render.SayLabel(incident.ErrorMessage(err, incident.RequestID(ctx)))}, nil
 	}
 	r := &incident.Report{Source: incident.SourcePerson, Reporter: in.UserID, What: what, When: when, Systems: systems,
 		Urgency: urgency, Anonymous: strings.Contains(in.Values[InputAnonymous], "anonymous"), State: incident.ReportOpen}
@@ -509,6 +544,16 @@ func (h *Triage) declareReport(ctx context.Context, n int64, d declaration) (ren
 	if err != nil {
 		return none, err
 	}
+	if r.Declaring != req {
+		// Done again so late that its reservation lapsed and someone else
+		// took the report on: this request makes no incident, and removes
+		// the record its first run left before Slack had a channel for it.
+		h.dropOrphan(ctx, n)
+		if err := r.OutcomeError(); err != nil {
+			return none, err
+		}
+		return none, incident.Fail(incident.Conflict, "%s is being declared by %s.", r.Ref(), incident.UserRef(r.DeclaringBy))
+	}
 	_ = h.refreshCard(ctx, n)
 	d.report = r
 	// The request's incident number, which the declaration takes too: when
@@ -551,6 +596,24 @@ func (h *Triage) declareReport(ctx context.Context, n int64, d declaration) (ren
 	}
 	h.finish(ctx, r, answer.ChannelID)
 	return answer, nil
+}
+
+// dropOrphan removes the incident a declaration from report n recorded
+// before it died, when it has no channel yet: nobody was told of it.
+func (h *Triage) dropOrphan(ctx context.Context, n int64) {
+	num, ok, err := h.store.RequestedNumber(ctx)
+	if err != nil || !ok {
+		return
+	}
+	inc, err := h.store.Get(ctx, num)
+	if err != nil || inc.ChannelID != "" || inc.Report == nil || inc.Report.Number != n {
+		return
+	}
+	if err := h.store.Purge(ctx, num); err != nil {
+		h.log.Warn("could not remove an incident recorded by a declaration that lost its report", "incident", num, "err", err)
+		return
+	}
+	h.log.Info("removed an incident recorded by a declaration that lost its report", "incident", num, "report", n)
 }
 
 // finish shows a report's outcome on its card and tells the reporter.

@@ -528,8 +528,18 @@ func ParseFile(data []byte) (File, error) {
 			duration("triage.ack_within", &v, time.Second, &f.Triage.AckWithinDefault)
 		case yaml.MappingNode:
 			f.Triage.AckWithin = map[string]time.Duration{}
+			seen := map[string]bool{}
 			for i := 0; i+1 < len(t.AckWithin.Content); i += 2 {
 				k, v := strings.ToLower(t.AckWithin.Content[i].Value), t.AckWithin.Content[i+1].Value
+				switch {
+				case seen[k]:
+					bad("triage.ack_within."+k, "is listed twice")
+					continue
+				case t.AckWithin.Content[i+1].Kind != yaml.ScalarNode:
+					bad("triage.ack_within."+k, "must be a duration such as 5m")
+					continue
+				}
+				seen[k] = true
 				if k == "default" {
 					duration("triage.ack_within.default", &v, time.Second, &f.Triage.AckWithinDefault)
 					continue

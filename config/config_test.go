@@ -210,6 +210,8 @@ playbooks:
 		{name: "triage unknown severity", yaml: "triage: {ack_within: {sev9: 5m}}\n", wantErr: "triage.ack_within.sev9"},
 		{name: "triage bad wait", yaml: "triage: {ack_within: soon}\n", wantErr: "triage.ack_within"},
 		{name: "triage unknown key", yaml: "triage: {ack: 5m}\n", wantErr: "ack"},
+		{name: "triage wait twice", yaml: "triage: {ack_within: {sev1: 5m, SEV1: 10m}}\n", wantErr: "triage.ack_within.sev1: is listed twice"},
+		{name: "triage wait as a list", yaml: "triage: {ack_within: {sev1: [5m]}}\n", wantErr: "triage.ack_within.sev1: must be a duration"},
 		{name: "unknown top-level key", yaml: "stakeholders: C1\n", wantErr: "stakeholders"},
 		{name: "unknown nested key", yaml: "retro: {deadlin: 1h}\n", wantErr: "deadlin"},
 		{name: "bad prefix", yaml: "channel_prefix: Inc!\n", wantErr: "channel_prefix"},

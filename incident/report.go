@@ -228,6 +228,7 @@ func (r *Report) Merge(by string, at time.Time, n int64, private bool) error {
 		return Fail(Conflict, "%s is being declared by %s.", r.Ref(), UserRef(r.DeclaringBy))
 	}
 	r.acknowledgeWith(by, at)
+	r.Declaring, r.DeclaringBy, r.DeclaringAt = "", "", time.Time{} // a lapsed reservation is void
 	r.State, r.DoneBy, r.DoneAt, r.Incident, r.Private = ReportMerged, by, at, n, private
 	return nil
 }
@@ -244,6 +245,7 @@ func (r *Report) Dismiss(by string, at time.Time, reason, comment string) error 
 		return Fail(Conflict, "%s is being declared by %s.", r.Ref(), UserRef(r.DeclaringBy))
 	}
 	r.acknowledgeWith(by, at)
+	r.Declaring, r.DeclaringBy, r.DeclaringAt = "", "", time.Time{} // a lapsed reservation is void
 	r.State, r.DoneBy, r.DoneAt, r.Reason, r.Comment = ReportDismissed, by, at, reason, comment
 	return nil
 }

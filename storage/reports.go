@@ -104,6 +104,13 @@ func (s *Store) IntakeAlert(ctx context.Context, r *incident.Report, window time
 	keys := []string{dedup, reportCounterKey, reportWaitingKey, reportRequestKey(req)}
 	args := []any{doc, r.ReportedAt.UnixMilli(), reportKeyPrefix, max(window.Milliseconds(), 1), reportHitsPrefix}
 	res, err := s.runConfirmed(ctx, intakeScript, keys, args...).Int64Slice()
+	if errors.Is(err, incident.ErrNotDurable) {
+		// Stored but not confirmed: the sender is told to send it again,
+		// which must then not be taken for a replay.
+		if derr := s.rdb.Del(context.WithoutCancel(ctx), reportRequestKey(req)).Err(); derr != nil {
+			err = errors.Join(err, derr)
+		}
+	}
 	if err != nil {
 		return 0, false, 0, fmt.Errorf("take alert: %w", err)
 	}

@@ -174,6 +174,23 @@ func (s *Store) NextNumber(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
+// RequestedNumber is the incident number the request took with
+// NextNumber, if it took one.
+func (s *Store) RequestedNumber(ctx context.Context) (int64, bool, error) {
+	req := incident.RequestID(ctx)
+	if req == "" {
+		return 0, false, nil
+	}
+	n, err := s.rdb.Get(ctx, requestNumberKey(req)).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("the number request %s took: %w", req, err)
+	}
+	return n, true, nil
+}
+
 // Create stores a new incident and its first timeline events in one transaction.
 func (s *Store) Create(ctx context.Context, inc *incident.Incident, events ...incident.TimelineEvent) error {
 	doc, err := json.Marshal(inc)

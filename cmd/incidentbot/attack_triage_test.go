@@ -1016,3 +1016,164 @@ func TestAttackTriageStuckBeingDeclared(t *testing.T) {
 		t.Errorf("INC-1 exists (%v) but RPT-1 stays %s and 'being declared by %s'", incErr == nil, r.State, r.DeclaringBy)
 	}
 }
+
+// ageReservation moves a report's 'being declared' reservation back by d,
+// as if that much time had passed since it was taken.
+func (b *triageBot) ageReservation(t *testing.T, n int64, d time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	rdb := b.redis.Client(t)
+	key := fmt.Sprintf("ib:{reports}:rpt:%d", n)
+	raw, err := rdb.Get(ctx, key).Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc["declaring"] == nil {
+		t.Fatalf("RPT-%d is not being declared: %s", n, raw)
+	}
+	doc["declaring_at"] = time.Now().Add(-d).UTC().Format(time.RFC3339Nano)
+	raw, _ = json.Marshal(doc)
+	if err := rdb.Set(ctx, key, raw, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A declaration from a report crashes right after reserving the report and
+// is redone only after the reservation lapsed (every replica down > 15
+// min, or Recover failing meanwhile). In between, another member gives the
+// report its outcome. The redo, finding the report no longer reserved for
+// it, makes no incident: the report has one outcome and one incident at most.
+func TestAttackTriageLapsedReservationThenRedo(t *testing.T) {
+	t.Parallel()
+	for _, outcome := range []string{"dismiss", "declare"} {
+		t.Run(outcome, func(t *testing.T) {
+			b, crash := triageCrashBot(t)
+			s := &script{t: t, h: b.harness, ctx: context.Background()}
+			s.command("UALICE", b.general(), "report lapse me")
+			card := b.card(t, "RPT-1", "Waiting since")
+			b.dm(t, "UALICE", "RPT-1")
+			time.Sleep(500 * time.Millisecond)
+			f := b.openForm(t, "UBOB", card.TS, commands.ActionReportDeclare, commands.ModalDeclare)
+			crash.at.Store("view:")
+			crash.armed.Store(true)
+			if _, err := b.slack.Submit(s.ctx, "UBOB", f.ID, map[string]string{commands.InputSeverity: "sev2"}); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case e := <-crash.crashed:
+				t.Logf("crashed after %s", e)
+			case <-time.After(10 * time.Second):
+				t.Fatal("no crash")
+			}
+			b.ageReservation(t, 1, 16*time.Minute)
+			switch outcome {
+			case "dismiss":
+				f2 := b.openForm(t, "UCAROL", card.TS, commands.ActionReportDismiss, commands.ModalDismiss)
+				if _, err := b.slack.Submit(s.ctx, "UCAROL", f2.ID, map[string]string{commands.InputReason: "false_positive"}); err != nil {
+					t.Fatal(err)
+				}
+				b.card(t, "RPT-1", "Dismissed")
+			case "declare":
+				f2 := b.openForm(t, "UCAROL", card.TS, commands.ActionReportDeclare, commands.ModalDeclare)
+				if _, err := b.slack.Submit(s.ctx, "UCAROL", f2.ID, map[string]string{commands.InputSeverity: "sev2"}); err != nil {
+					t.Fatal(err)
+				}
+				b.card(t, "RPT-1", "Declared as")
+			}
+			b.redoOnReplica(t, s)
+			r := b.report(t, 1)
+			t.Logf("RPT-1 after the redo: %s by %s (INC-%d)", r.State, r.DoneBy, r.Incident)
+			var made []string
+			for n := int64(1); n <= 3; n++ {
+				if inc, err := b.store.Get(s.ctx, n); err == nil {
+					made = append(made, fmt.Sprintf("INC-%d %q by %s channel %s", n, inc.Title, inc.Roles[incident.CommanderRole], inc.ChannelID))
+				}
+			}
+			want := map[string]int{"dismiss": 0, "declare": 1}[outcome]
+			if len(made) != want {
+				t.Errorf("after %s of a report whose reservation lapsed, the redone declaration made incidents: %v (want %d)", outcome, made, want)
+			}
+			for _, m := range b.slack.DirectMessages("UBOB") {
+				t.Logf("UBOB told: %.200s", m.Visible())
+			}
+			st, _ := b.slack.Channel(b.stakeholder)
+			for _, m := range st.Messages {
+				t.Logf("stakeholders told: %.200s", m.Visible())
+			}
+		})
+	}
+}
+
+// With REDIS_MIN_REPLICAS=1 and the replica cut off, the alert's script
+// runs on the master but is not confirmed: 503 "send it again". The
+// sender's same signed request, sent again once the replica is back, is
+// taken (not refused as a replay).
+func TestAttackAlertNotDurableThenRetry(t *testing.T) {
+	t.Parallel()
+	fs := fakeslack.New()
+	t.Cleanup(fs.Close)
+	master := redistest.Start(t)
+	replica := redistest.StartReplica(t, master)
+	h := &harness{slack: fs, redis: master, env: map[string]string{"ALERTS_SIGNING_SECRET": alertsSecret, "REDIS_MIN_REPLICAS": "1"}}
+	h.store = storage.New(master.Client(t))
+	h.stakeholder = fs.CreateChannel("security-incidents", false, fs.BotUserID, "UDAVE")
+	triage := fs.CreateChannel("security-triage", true, fs.BotUserID, "UBOB", "UCAROL")
+	h.launch(t, false, true, clocks{now: time.Now, outbound: clocktest.Instant{}}, quietSeverities+"triage_channel: "+triage+"\n")
+	b := &triageBot{harness: h, triage: triage}
+	ctx := context.Background()
+	rc := replica.Client(t)
+	if err := rc.Do(ctx, "REPLICAOF", "NO", "ONE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now()
+	body := []byte(`{"title":"Beacon to known C2 from db-7","source":"EDR"}`)
+	status, got := postAlert(t, b.addr, alertsSecret, at, body)
+	t.Logf("first: %d %v", status, got)
+	waiting, _ := b.store.WaitingReports(ctx)
+	t.Logf("on the master after the 503: %d waiting reports", len(waiting))
+	host, port, _ := strings.Cut(master.Addr, ":")
+	if err := rc.Do(ctx, "REPLICAOF", host, port).Err(); err != nil {
+		t.Fatal(err)
+	}
+	mc := master.Client(t)
+	for start := time.Now(); time.Since(start) < 10*time.Second; time.Sleep(50 * time.Millisecond) {
+		if mc.Do(ctx, "WAIT", 1, 200).Val() == int64(1) {
+			break
+		}
+	}
+	status2, got2 := postAlert(t, b.addr, alertsSecret, at, body)
+	t.Logf("retry: %d %v", status2, got2)
+	if status != http.StatusServiceUnavailable {
+		t.Fatalf("the first send, not confirmed by the replica, was answered %d; want 503", status)
+	}
+	if status2 != http.StatusOK {
+		t.Errorf("stored on the master but answered 503 'could not store the alert; send it again'; the sender's retry is answered %d %v", status2, got2)
+	}
+}
+
+// One person files reports faster than anyone can read them: past five
+// waiting, the next is refused with a clear answer, so one person's flood
+// cannot hold back the triage channel (it takes a message a second).
+func TestAttackTriageReportFloodIsCapped(t *testing.T) {
+	t.Parallel()
+	b := startTriageBot(t, false, clocks{now: time.Now}, "")
+	s := &script{t: t, h: b.harness, ctx: context.Background()}
+	for i := range 5 {
+		if shown := s.command("UERIN", b.general(), fmt.Sprintf("report spam %d", i)); !strings.Contains(shown, "Reported as") {
+			t.Fatalf("report %d answered %q", i, shown)
+		}
+	}
+	if shown := s.command("UERIN", b.general(), "report spam 6"); !strings.Contains(shown, "You have 5 reports waiting") {
+		t.Errorf("a sixth waiting report answered %q", shown)
+	}
+	if shown := s.command("UALICE", b.general(), "report a real one"); !strings.Contains(shown, "Reported as *RPT-6*") {
+		t.Errorf("someone else's report answered %q", shown)
+	}
+	if waiting, err := b.store.WaitingReports(s.ctx); err != nil || len(waiting) != 6 {
+		t.Errorf("%d waiting reports (%v); want 6", len(waiting), err)
+	}
+}
