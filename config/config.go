@@ -73,6 +73,8 @@ type File struct {
 	Retro              Retro
 	Playbooks          map[incident.Phase][]string
 	Triage             Triage
+	// Drills are the drill scenarios: the built-in ones and the file's.
+	Drills []incident.Scenario
 }
 
 // Triage configures how reports are triaged in the triage channel.
@@ -165,6 +167,7 @@ func Defaults() File {
 		Retro:       Retro{Deadline: 48 * time.Hour, ArchiveChannel: true},
 		Playbooks:   DefaultPlaybooks(),
 		Triage:      Triage{AckWithinDefault: 15 * time.Minute, DedupWindow: time.Hour},
+		Drills:      DefaultDrills(),
 	}
 }
 
@@ -312,6 +315,7 @@ type rawFile struct {
 	Retro              *rawRetro           `yaml:"retro"`
 	Playbooks          map[string][]string `yaml:"playbooks"`
 	Triage             *rawTriage          `yaml:"triage"`
+	Drills             []rawDrill          `yaml:"drills"`
 }
 
 type rawTriage struct {
@@ -514,6 +518,8 @@ func ParseFile(data []byte) (File, error) {
 		}
 		f.Playbooks[phase] = items
 	}
+	fitBuiltInDrills(&f)
+	parseDrills(raw.Drills, &f, bad)
 	if t := raw.Triage; t != nil {
 		if t.Oncall != nil && *t.Oncall != "" && *t.Oncall != "@here" { // "" and @here: the channel's active members
 			if !userIDPattern.MatchString(*t.Oncall) && !groupIDPattern.MatchString(*t.Oncall) {

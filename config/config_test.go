@@ -209,6 +209,46 @@ playbooks:
 		{name: "triage bad oncall", yaml: "triage: {oncall: '@security'}\n", wantErr: "triage.oncall"},
 		{name: "triage unknown severity", yaml: "triage: {ack_within: {sev9: 5m}}\n", wantErr: "triage.ack_within.sev9"},
 		{name: "triage bad wait", yaml: "triage: {ack_within: soon}\n", wantErr: "triage.ack_within"},
+		{name: "drills built in", yaml: "", check: func(t *testing.T, f File) {
+			for _, key := range []string{"ransomware", "phishing", "cloud-key", "bec", "insider"} {
+				if s, ok := f.Scenario(key); !ok || len(s.Injects) == 0 || s.Briefing == "" || s.Targets["containment"] == 0 {
+					t.Errorf("built-in scenario %s: %+v", key, s)
+				}
+			}
+		}},
+		{name: "drills: one added, one replaced", yaml: `drills:
+  - key: vpn
+    title: VPN appliance exploited
+    severity: sev2
+    briefing: The vendor published an advisory.
+    targets: {containment: 45m}
+    injects:
+      - {at: 10m, text: "Logs show a web shell", to: tech}
+      - {on: containment, text: "A second appliance is hit"}
+  - {key: ransomware, title: Our own ransomware drill, injects: [{at: 1m, text: go}]}
+`, check: func(t *testing.T, f File) {
+			vpn, ok := f.Scenario("vpn")
+			if !ok || vpn.Targets["containment"] != 45*time.Minute || len(vpn.Injects) != 2 || vpn.Injects[0].At != 10*time.Minute ||
+				vpn.Injects[0].To != "tech" || vpn.Injects[1].On != "containment" {
+				t.Errorf("vpn: %+v", vpn)
+			}
+			if r, _ := f.Scenario("ransomware"); r.Title != "Our own ransomware drill" || len(r.Injects) != 1 || r.Severity != "sev3" || len(f.Drills) != 6 {
+				t.Errorf("ransomware not replaced: %+v (%d scenarios)", r, len(f.Drills))
+			}
+		}},
+		{name: "drills keep working with other roles", yaml: "roles: [{key: commander, name: IC}]\n", check: func(t *testing.T, f File) {
+			if r, _ := f.Scenario("ransomware"); r.Injects[0].To != "" {
+				t.Errorf("an inject still addresses a role the file has not: %+v", r.Injects[0])
+			}
+		}},
+		{name: "drill inject at an unknown phase", yaml: "drills: [{key: x, title: X, injects: [{on: triage, text: t}]}]\n", wantErr: "drills[0].injects[0].on"},
+		{name: "drill inject offset", yaml: "drills: [{key: x, title: X, injects: [{at: soon, text: t}]}]\n", wantErr: "drills[0].injects[0].at"},
+		{name: "drill inject to an unknown role", yaml: "drills: [{key: x, title: X, injects: [{at: 5m, text: t, to: ciso}]}]\n", wantErr: "drills[0].injects[0].to"},
+		{name: "drill inject both at and on", yaml: "drills: [{key: x, title: X, injects: [{at: 5m, on: recovery, text: t}]}]\n", wantErr: "drills[0].injects[0]"},
+		{name: "drill without a title", yaml: "drills: [{key: x}]\n", wantErr: "drills[0].title"},
+		{name: "drill with a bad severity", yaml: "drills: [{key: x, title: X, severity: sev9}]\n", wantErr: "drills[0].severity"},
+		{name: "drill target", yaml: "drills: [{key: x, title: X, targets: {containment: fast}}]\n", wantErr: "drills[0].targets.containment"},
+		{name: "drill key", yaml: "drills: [{key: End, title: X}]\n", wantErr: "drills[0].key"},
 		{name: "triage unknown key", yaml: "triage: {ack: 5m}\n", wantErr: "ack"},
 		{name: "triage wait twice", yaml: "triage: {ack_within: {sev1: 5m, SEV1: 10m}}\n", wantErr: "triage.ack_within.sev1: is listed twice"},
 		{name: "triage wait as a list", yaml: "triage: {ack_within: {sev1: [5m]}}\n", wantErr: "triage.ack_within.sev1: must be a duration"},
