@@ -95,5 +95,5 @@ func notice(cfg config.File, inc *incident.Incident, outside bool) render.Notice
 
 // topic is the incident channel's one-line summary, within Slack's 250 characters.
 func topic(cfg config.File, inc *incident.Incident) string {
-	return render.Topic(render.Notice{Ref: inc.Ref(), Severity: inc.Severity, Phase: inc.Phase, Commander: inc.Commander(), Title: inc.Title})
+	return render.Topic(render.Notice{Ref: inc.Ref(), Severity: inc.Severity, Phase: inc.Phase, Commander: inc.Commander(), Title: inc.Title, Drill: inc.Drill})
 }

@@ -65,7 +65,8 @@ type declaration struct {
 	by, title, severity, description string
 	private                          bool
 	invite                           []string
-	report                           *incident.Report // declared from this report
+	report                           *incident.Report   // declared from this report
+	drill                            *incident.Scenario // a drill of this scenario
 }
 
 // declareIncident records a new incident, creates its channel and sets it
@@ -90,6 +91,9 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (render.D
 		Number: n, Title: d.title, Severity: d.severity, Phase: incident.Identification, Status: incident.Open,
 		Private: d.private, DeclaredBy: d.by, DeclaredAt: now,
 		Roles: map[string]string{incident.CommanderRole: d.by}, Members: members, PhaseStartedAt: now,
+	}
+	if d.drill != nil {
+		inc.Drill, inc.Scenario = true, d.drill.Key
 	}
 	inc.BeginChecklist(incident.Identification, h.cfg.Playbooks[incident.Identification])
 	var events []incident.TimelineEvent
@@ -137,7 +141,7 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (render.D
 
 	// The incident and its channel exist from here on; what follows is
 	// best effort, and anything that fails is reported to the declarer.
-	answer := render.Declared{Ref: inc.Ref(), ChannelID: channelID, Role: h.roleName(incident.CommanderRole), Private: inc.Private, ProblemRef: incident.RequestID(ctx)}
+	answer := render.Declared{Ref: inc.Ref(), ChannelID: channelID, Role: h.roleName(incident.CommanderRole), Private: inc.Private, Drill: inc.Drill, ProblemRef: incident.RequestID(ctx)}
 	problem := func(what incident.Sentence, err error) {
 		answer.Problems = append(answer.Problems, what)
 		h.log.Warn("declare: could not "+what.String(), "incident", n, "ref", answer.ProblemRef, "err", err)
@@ -178,7 +182,11 @@ func (h *Response) createChannel(ctx context.Context, inc *incident.Incident) (i
 		if attempt > 1 {
 			suffix = "-" + strconv.Itoa(attempt)
 		}
-		name = ChannelName(h.cfg.ChannelPrefix, inc.Number, inc.Title, suffix)
+		title := inc.Title
+		if inc.Drill {
+			title = "drill " + title // the name says it is a drill
+		}
+		name = ChannelName(h.cfg.ChannelPrefix, inc.Number, title, suffix)
 		id, err = h.chat.CreateChannel(ctx, name, inc.Private)
 		if !errors.Is(err, ErrNameTaken) {
 			return id, name, err

@@ -49,14 +49,48 @@ func (h *core) nextDue(inc *incident.Incident) (time.Time, bool) {
 		}
 		return inc.RetroDeadline, true
 	}
-	updateDue, nudgeAt, ok := h.schedule(inc)
+	due, ok := time.Time{}, false
+	if updateDue, nudgeAt, scheduled := h.schedule(inc); scheduled {
+		due, ok = updateDue, true
+		if !nudgeAt.IsZero() {
+			due = nudgeAt
+		}
+	}
+	if at, _, pending := h.nextInject(inc); pending && (!ok || at.Before(due)) {
+		due, ok = at, true
+	}
+	return due, ok
+}
+
+// nextInject is a drill's next inject to post, and when it is due: at its
+// offset from the start, or as soon as the team has reached its phase.
+// Injects stop when the drill is closed.
+func (h *core) nextInject(inc *incident.Incident) (at time.Time, i int, pending bool) {
+	if !inc.Drill || inc.Status != incident.Open {
+		return time.Time{}, 0, false
+	}
+	sc, ok := h.cfg.Scenario(inc.Scenario)
 	if !ok {
-		return time.Time{}, false
+		return time.Time{}, 0, false
 	}
-	if !nudgeAt.IsZero() {
-		return nudgeAt, true
+	for j, in := range sc.Injects {
+		if slices.Contains(inc.InjectsSent, j) {
+			continue
+		}
+		var due time.Time
+		switch {
+		case in.On == "":
+			due = inc.DeclaredAt.Add(in.At)
+		case !inc.Phase.Before(in.On):
+			due = inc.PhaseStartedAt // reached: due now
+		default:
+			continue // not reached yet
+		}
+		if !pending || due.Before(at) {
+			at, i, pending = due, j, true
+		}
 	}
-	return updateDue, true
+	return at, i, pending
 }
 
 // reschedule puts the incident's next scheduled work on the schedule, or
@@ -107,10 +141,14 @@ func (h *Cadence) RunScheduled(ctx context.Context, n int64) (work.Ran, error) {
 	if inc.Status == incident.Resolved {
 		return h.retro.runRetro(ctx, inc, now)
 	}
+	if at, i, pending := h.nextInject(inc); pending && !now.Before(at) {
+		return h.sendInject(ctx, inc, i, at)
+	}
 	updateDue, nudgeAt, ok := h.schedule(inc)
 	switch {
 	case !ok:
-		return work.Ran{}, nil
+		next, _ := h.nextDue(inc)
+		return work.Ran{Next: next}, nil
 	case !now.Before(updateDue):
 		return h.sendScheduledUpdate(ctx, inc, updateDue, now)
 	case !nudgeAt.IsZero() && !now.Before(nudgeAt):
@@ -153,7 +191,48 @@ func (h *Cadence) sendScheduledUpdate(ctx context.Context, inc *incident.Inciden
 		return work.Ran{}, err
 	}
 	next, _ := h.nextDue(updated)
-	return work.Ran{Sent: work.SentUpdate, Due: due, Next: next}, nil
+	return work.Ran{Sent: drillOr(inc, work.SentUpdate), Due: due, Next: next}, nil
+}
+
+// sendInject posts a drill's inject in its channel, addressed to the role
+// holder it names, and records it: once, whatever the replicas.
+func (h *Cadence) sendInject(ctx context.Context, inc *incident.Incident, i int, due time.Time) (work.Ran, error) {
+	sc, _ := h.cfg.Scenario(inc.Scenario)
+	in := sc.Injects[i]
+	to := ""
+	if in.To != "" {
+		to = inc.Roles[in.To]
+	}
+	if inc.ChannelID != "" {
+		occasion := "inject:" + strconv.FormatInt(inc.Number, 10) + ":" + strconv.Itoa(i)
+		msg := render.Inject(render.InjectView{Ref: inc.Ref(), Text: in.Text, Role: h.roleNameIf(in.To), Holder: to, Number: i + 1, Of: len(sc.Injects)})
+		if err := h.postFor(ctx, occasion, inc.ChannelID, msg); err != nil {
+			h.log.Error("could not post a drill inject", "incident", inc.Number, "inject", i, "err", err)
+		}
+	}
+	now := h.now()
+	updated, err := h.store.Update(incident.Untracked(ctx), inc.Number, func(x *incident.Incident) ([]incident.TimelineEvent, error) {
+		if slices.Contains(x.InjectsSent, i) {
+			return nil, errNoChange
+		}
+		x.InjectsSent = append(x.InjectsSent, i)
+		return []incident.TimelineEvent{incident.InjectPosted(now, i, in.Text)}, nil
+	})
+	if errors.Is(err, errNoChange) {
+		updated, err = h.store.Get(ctx, inc.Number)
+	}
+	if err != nil {
+		return work.Ran{}, err
+	}
+	next, _ := h.nextDue(updated)
+	return work.Ran{Sent: work.SentDrill, Due: due, Next: next}, nil
+}
+
+func (h *core) roleNameIf(key string) string {
+	if key == "" {
+		return ""
+	}
+	return h.roleName(key)
 }
 
 func (h *Cadence) sendNudge(ctx context.Context, inc *incident.Incident, updateDue, now time.Time) (work.Ran, error) {
@@ -168,7 +247,16 @@ func (h *Cadence) sendNudge(ctx context.Context, inc *incident.Incident, updateD
 		return work.Ran{}, err
 	}
 	next, _ := h.nextDue(updated)
-	return work.Ran{Sent: work.SentNudge, Due: updateDue.Add(-h.cfg.NudgeBefore), Next: next}, nil
+	return work.Ran{Sent: drillOr(inc, work.SentNudge), Due: updateDue.Add(-h.cfg.NudgeBefore), Next: next}, nil
+}
+
+// drillOr is what the scheduler is told was sent: a drill's work is not
+// counted with the incidents'.
+func drillOr(inc *incident.Incident, sent string) string {
+	if inc.Drill {
+		return work.SentDrill
+	}
+	return sent
 }
 
 // maxBatch is how many incidents' scheduled updates one stakeholder message

@@ -99,6 +99,11 @@ func FollowUpAdded(at time.Time, by string, id int, text string) TimelineEvent {
 func FollowUpDone(at time.Time, by string, id int) TimelineEvent {
 	return TimelineEvent{At: at, Actor: by, Kind: EventFollowUp, Item: id, Done: true, V: typed}
 }
+
+// InjectPosted records a drill's inject (its place in the scenario and its words).
+func InjectPosted(at time.Time, item int, text string) TimelineEvent {
+	return TimelineEvent{At: at, Kind: EventInject, Item: item, Text: text, V: typed}
+}
 func PostmortemPublished(at time.Time, link string) TimelineEvent {
 	return TimelineEvent{At: at, Kind: EventPublished, Link: link, V: typed}
 }
@@ -182,6 +187,8 @@ func (ev TimelineEvent) Describe(w Words) string {
 		return fmt.Sprintf("Follow-up #%d: %s", ev.Item, w.Text(ev.Text))
 	case EventPublished:
 		return "Postmortem published"
+	case EventInject:
+		return "Drill inject: " + w.Text(ev.Text)
 	case EventReported:
 		// The reporter is the event's actor, shown beside it; none for a tool's
 		// alert (its text says which tool) or an anonymous report.

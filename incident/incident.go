@@ -104,13 +104,16 @@ const CommanderRole = "commander"
 
 // Incident is the stored state of one incident.
 type Incident struct {
-	Number      int64             `json:"number"`
-	Title       string            `json:"title"`
-	Severity    string            `json:"severity"`
-	Phase       Phase             `json:"phase"`
-	Status      Status            `json:"status"`
-	Private     bool              `json:"private,omitempty"`
-	Drill       bool              `json:"drill,omitempty"`
+	Number   int64  `json:"number"`
+	Title    string `json:"title"`
+	Severity string `json:"severity"`
+	Phase    Phase  `json:"phase"`
+	Status   Status `json:"status"`
+	Private  bool   `json:"private,omitempty"`
+	Drill    bool   `json:"drill,omitempty"`
+	Scenario string `json:"scenario,omitempty"` // a drill's scenario key
+	// InjectsSent are the drill's injects posted so far, by their place in the scenario.
+	InjectsSent []int             `json:"injects_sent,omitempty"`
 	ChannelID   string            `json:"channel_id,omitempty"`
 	ChannelName string            `json:"channel_name,omitempty"`
 	CardTS      string            `json:"card_ts,omitempty"`
@@ -292,8 +295,8 @@ type Listing struct {
 	Private    bool
 	Drill      bool
 	DeclaredAt time.Time
-	// Members are, for a private incident only, the people who may see it:
-	// those invited and the role holders.
+	// Members are, for a private incident or a drill only, the people who
+	// may see it: those invited and the role holders.
 	Members []string
 }
 
@@ -301,7 +304,7 @@ type Listing struct {
 func (i *Incident) Listing() Listing {
 	s := Listing{Number: i.Number, Title: i.Title, Severity: i.Severity, Phase: i.Phase, ChannelID: i.ChannelID,
 		Commander: i.Commander(), Private: i.Private, Drill: i.Drill, DeclaredAt: i.DeclaredAt}
-	if i.Private {
+	if i.Private || i.Drill {
 		s.Members = slices.Clone(i.Members)
 		for _, holder := range i.Roles {
 			if holder != "" && !slices.Contains(s.Members, holder) {
@@ -316,9 +319,10 @@ func (i *Incident) Listing() Listing {
 // Ref is the incident's short reference.
 func (s Listing) Ref() string { return FormatRef(s.Number) }
 
-// VisibleTo is Incident.VisibleTo, from the listing.
+// VisibleTo is Incident.VisibleTo, from the listing; a drill is listed
+// only to its participants too.
 func (s Listing) VisibleTo(userID, channelID string) bool {
-	return !s.Private || slices.Contains(s.Members, userID) || (channelID != "" && channelID == s.ChannelID)
+	return (!s.Private && !s.Drill) || slices.Contains(s.Members, userID) || (channelID != "" && channelID == s.ChannelID)
 }
 
 // EnsureOpen refuses a change only an open incident takes: checked with
@@ -357,6 +361,7 @@ const (
 	EventFollowUp  EventKind = "follow_up"
 	EventPublished EventKind = "postmortem"
 	EventReported  EventKind = "reported"
+	EventInject    EventKind = "inject"
 )
 
 // Interval is a stretch of time the incident spent in one phase.

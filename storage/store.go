@@ -338,7 +338,23 @@ func (s *Store) Update(ctx context.Context, n int64, fn func(*incident.Incident)
 	return nil, fmt.Errorf("update %s: %w", incident.FormatRef(n), ErrConflict)
 }
 
-func openInfo(inc *incident.Incident) string { return inc.Severity + " " + string(inc.Phase) }
+// openInfo is what the gauge counts of an open incident; a drill is
+// marked so that it is left out of the counts but not taken for missing.
+func openInfo(inc *incident.Incident) string {
+	info := inc.Severity + " " + string(inc.Phase)
+	if inc.Drill {
+		info += " drill"
+	}
+	return info
+}
+
+// countInfo adds an open incident's info to the counts; drills are not counted.
+func countInfo(counts map[[2]string]int, info string, n int) {
+	f := strings.Fields(info)
+	if len(f) == 2 {
+		counts[[2]string{f[0], f[1]}] += n
+	}
+}
 
 // OpenCounts counts the open incidents by [severity, phase], from a hash
 // kept with the open index as incidents change: a scrape reads one small
@@ -362,8 +378,7 @@ func (s *Store) OpenCounts(ctx context.Context) (map[[2]string]int, error) {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		v, _ := pairs[i].(string)
 		n, _ := pairs[i+1].(int64)
-		sev, phase, _ := strings.Cut(v, " ")
-		counts[[2]string{sev, phase}] += int(n)
+		countInfo(counts, v, int(n))
 		total += n
 	}
 	if total == open.Val() {
@@ -375,8 +390,7 @@ func (s *Store) OpenCounts(ctx context.Context) (map[[2]string]int, error) {
 	}
 	counts = map[[2]string]int{}
 	for _, v := range infos {
-		sev, phase, _ := strings.Cut(v, " ")
-		counts[[2]string{sev, phase}]++
+		countInfo(counts, v, 1)
 	}
 	return counts, nil
 }

@@ -41,6 +41,7 @@ const (
 	SentNudge     = "nudge"
 	SentReminders = "reminders"
 	SentPostmort  = "postmortem"
+	SentDrill     = "drill" // a drill's inject, update or nudge: not counted with the incidents'
 )
 
 // Meter counts what the dispatcher and the scheduler do.

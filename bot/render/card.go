@@ -52,8 +52,9 @@ type Action struct {
 // ("5 minutes ago"), which every reader's Slack keeps current without an edit.
 func Card(v CardView) Message {
 	title := v.Ref + ": " + v.Title
+	icon := ":rotating_light: "
 	if v.Drill {
-		title = "DRILL " + title
+		title, icon = incident.DrillPrefix+" "+title, ":performing_arts: "
 	}
 	sev := "`" + Text(v.Severity) + "`"
 	if v.SeverityDescription != "" {
@@ -86,7 +87,7 @@ func Card(v CardView) Message {
 		last = Text(Truncate(v.LastUpdate, 2500)) + "\n_" + User(v.LastUpdateBy) + ", " + Date(v.LastUpdateAt, "{ago}") + "_"
 	}
 	blocks := []Block{
-		Header(":rotating_light: " + title),
+		Header(icon + title),
 		Fields(
 			"*Severity*\n"+sev,
 			phase,
@@ -120,7 +121,7 @@ func progressBar(done, total int) string {
 func ScheduledUpdate(v CardView, channelID string) Message {
 	title := v.Ref + ": " + v.Title
 	if v.Drill {
-		title = "DRILL " + title
+		title = incident.DrillPrefix + " " + title
 	}
 	checklist := "no checklist"
 	if v.ChecklistTotal > 0 {

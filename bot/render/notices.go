@@ -25,6 +25,7 @@ type Notice struct {
 	Summary             string        // plain text
 	Lessons, FollowUps  int
 	Link                string // the postmortem
+	Drill               bool
 }
 
 // Announcement tells of a new incident.
@@ -82,7 +83,7 @@ func PostmortemPublished(n Notice) Message {
 // what could not be set up.
 type Declared struct {
 	Ref, ChannelID, Role string
-	Private              bool
+	Private, Drill       bool
 	Problems             []incident.Sentence // each what could not be done: "pin the card"
 	ProblemRef           string              // the request's reference, for the log
 }
@@ -90,6 +91,9 @@ type Declared struct {
 // DeclaredMessage draws the answer to a declare.
 func DeclaredMessage(d Declared) Message {
 	text := ":white_check_mark: Declared *" + Text(d.Ref) + "* in " + Channel(d.ChannelID) + ". You are the " + Text(d.Role) + "."
+	if d.Drill {
+		text = ":performing_arts: " + incident.DrillPrefix + " Drill *" + Text(d.Ref) + "* started in " + Channel(d.ChannelID) + ". You are the " + Text(d.Role) + ": run it as you would a real incident."
+	}
 	if d.Private {
 		text += " The channel is private."
 	}
@@ -101,6 +105,58 @@ func DeclaredMessage(d Declared) Message {
 		text += "\n:warning: I could not " + Say(incident.Join("; ", parts...)) + " (ref " + Text(d.ProblemRef) + ")."
 	}
 	return TextMessage(text)
+}
+
+// DrillView is what a drill's briefing says.
+type DrillView struct {
+	Ref, Title, Briefing string
+	Targets              []DrillTarget
+	Injects              int
+}
+
+// DrillTarget is a phase to reach within a time of the start.
+type DrillTarget struct {
+	Phase  incident.Phase
+	Within time.Duration
+}
+
+// DrillBriefing starts a drill in its channel: what happened, the targets,
+// and that more will come.
+func DrillBriefing(v DrillView) Message {
+	head := ":performing_arts: *" + incident.DrillPrefix + " " + Text(v.Ref) + ": " + Text(v.Title) + "*\nThis is a practice incident. Nothing here is real, and nothing reaches the stakeholders."
+	blocks := []Block{Section(head), Section("*Briefing*\n" + Text(Truncate(v.Briefing, 2500)))}
+	if len(v.Targets) > 0 {
+		var b strings.Builder
+		for _, t := range v.Targets {
+			fmt.Fprintf(&b, "\n• %s within %s", t.Phase.Title(), incident.HumanDuration(t.Within))
+		}
+		blocks = append(blocks, Section("*Targets*"+b.String()))
+	}
+	if v.Injects > 0 {
+		blocks = append(blocks, Context(fmt.Sprintf("%d injects will arrive as the drill goes on. Run it as you would a real incident: roles, phases, checklists, updates, notes.", v.Injects)))
+	}
+	return Message{Text: incident.DrillPrefix + " " + Text(v.Ref) + ": " + Text(v.Title), Blocks: blocks}
+}
+
+// InjectView is a drill inject: its words, who it is for (a role and its
+// holder, if any), and its place among the scenario's injects.
+type InjectView struct {
+	Ref, Text, Role, Holder string
+	Number, Of              int
+}
+
+// Inject is a drill's scripted news, posted into the drill channel.
+func Inject(v InjectView) Message {
+	to := ""
+	switch {
+	case v.Holder != "":
+		to = " for " + User(v.Holder) + " (" + Text(v.Role) + ")"
+	case v.Role != "":
+		to = " for the " + Text(v.Role) + " (nobody holds the role yet)"
+	}
+	head := fmt.Sprintf(":performing_arts: *%s inject %d of %d*%s", incident.DrillPrefix, v.Number, v.Of, to)
+	return Message{Text: incident.DrillPrefix + " " + Text(v.Ref) + ": " + Text(Truncate(v.Text, 200)),
+		Blocks: []Block{Section(head + "\n" + Text(Truncate(v.Text, 2500)))}}
 }
 
 // PrivateStatus is the bot's scheduled status of a private incident outside
@@ -119,6 +175,9 @@ func Topic(n Notice) string {
 		cmd = "IC " + User(n.Commander)
 	}
 	prefix := Text(n.Ref) + " · " + Text(n.Severity) + " · " + Text(n.Phase.Title()) + " · " + cmd + " · "
+	if n.Drill {
+		prefix = incident.DrillPrefix + " " + prefix
+	}
 	return Truncate(prefix+Text(n.Title), maxTopic)
 }
 

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/work/clocktest"
+)
+
+const tabletop = `drills:
+  - key: tabletop
+    title: Tabletop ransomware
+    severity: sev1
+    briefing: "Files on the finance share end in .locked <!channel>"
+    targets: {containment: 30m}
+    injects:
+      - {at: 5m, text: "EDR reports the same hash on three more hosts", to: tech}
+      - {at: 20m, text: "A journalist asks for comment"}
+      - {on: containment, text: "The second C2 domain resolves"}
+`
+
+// TestDrillRunsItsInjectsOnce runs a drill of a scenario with two
+// replicas and a restart: every inject arrives once, at its offset or its
+// phase, in the drill channel only; the drill is marked as one, is not
+// listed to people outside it, and the incident metrics do not count it.
+func TestDrillRunsItsInjectsOnce(t *testing.T) {
+	clock := clocktest.NewManual(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+	cl := clocks{now: clock.Now, outbound: clocktest.Instant{}}
+	h := startBotWith(t, false, clock.Now, quietSeverities+tabletop)
+	replica := func() *harness {
+		r := &harness{slack: h.slack, redis: h.redis, store: h.store, stakeholder: h.stakeholder}
+		r.launch(t, false, false, cl, quietSeverities+tabletop)
+		return r
+	}
+	second := replica()
+	s := &script{t: t, h: h, ctx: context.Background()}
+	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB", "UCAROL", "UDAVE")
+
+	if shown := s.command("UALICE", general, "drill nosuch"); !strings.Contains(shown, "There is no drill scenario `nosuch`") || !strings.Contains(shown, "`tabletop`") {
+		t.Errorf("an unknown scenario answered %q", shown)
+	}
+	shown := s.command("UALICE", general, "drill tabletop <@UBOB|bob>")
+	if !strings.Contains(shown, "[DRILL] Drill *INC-1* started") {
+		t.Fatalf("the drill's start answered %q", shown)
+	}
+	inc, err := h.store.Get(s.ctx, 1)
+	if err != nil || !inc.Drill || inc.Scenario != "tabletop" {
+		t.Fatalf("INC-1 = %+v, %v", inc, err)
+	}
+	ch, _ := h.slack.Channel(inc.ChannelID)
+	if ch.Name != "inc-1-drill-tabletop-ransomware" || !strings.HasPrefix(ch.Topic, "[DRILL] INC-1") {
+		t.Errorf("the drill channel is named %q with topic %q", ch.Name, ch.Topic)
+	}
+	s.ch = inc.ChannelID
+	s.card("", "[DRILL] INC-1: Tabletop ransomware")
+	injects := func() []string {
+		c, _ := h.slack.Channel(inc.ChannelID)
+		var out []string
+		for _, m := range c.Messages {
+			if strings.Contains(m.Visible(), "[DRILL] inject") {
+				out = append(out, m.Visible())
+			}
+		}
+		return out
+	}
+	s.await("the briefing", func() bool {
+		c, _ := h.slack.Channel(inc.ChannelID)
+		for _, m := range c.Messages {
+			if v := m.Visible(); strings.Contains(v, "*Briefing*") && strings.Contains(v, "Containment within 30m") {
+				return true
+			}
+		}
+		return false
+	})
+	s.command("UALICE", inc.ChannelID, "assign tech <@UBOB|bob>")
+
+	clock.Advance(5 * time.Minute)
+	s.await("the first inject", func() bool { return len(injects()) >= 1 })
+	if got := injects()[0]; !strings.Contains(got, "inject 1 of 3* for <@UBOB> (Technical Lead)") || !strings.Contains(got, "same hash") {
+		t.Errorf("the first inject reads %q", got)
+	}
+
+	// A restart in the middle: the second replica stops, a third starts
+	// after the next inject fell due.
+	second.halt()
+	clock.Advance(16 * time.Minute)
+	replica()
+	s.await("the second inject", func() bool { return len(injects()) >= 2 })
+	s.command("UALICE", inc.ChannelID, "phase next")
+	s.await("the phase's inject", func() bool { return len(injects()) >= 3 })
+	time.Sleep(1500 * time.Millisecond) // more ticks of all replicas
+	if got := injects(); len(got) != 3 || !strings.Contains(got[2], "second C2 domain") {
+		t.Errorf("injects posted: %q; want each of three once", got)
+	}
+	if n := s.countEvents(1, incident.EventInject, ""); n != 3 {
+		t.Errorf("%d injects on the timeline; want 3", n)
+	}
+
+	// Only in the drill: nothing for the stakeholders, not listed to others, not counted.
+	if st, _ := h.slack.Channel(h.stakeholder); len(st.Messages) != 0 {
+		t.Errorf("the stakeholder channel heard of the drill: %q", st.Messages[0].Visible())
+	}
+	if shown := s.command("UDAVE", general, "list"); strings.Contains(shown, "INC-1") {
+		t.Errorf("/incident list shows the drill to someone outside it: %q", shown)
+	}
+	if shown := s.command("UBOB", general, "list"); !strings.Contains(shown, "INC-1") {
+		t.Errorf("/incident list does not show the drill to a participant: %q", shown)
+	}
+	if m := scrape(t, h.addr); strings.Contains(m, `incidentbot_open_incidents{`) && strings.Contains(grepLines(m, "incidentbot_open_incidents{"), " 1") {
+		t.Errorf("the drill is counted as an open incident:\n%s", grepLines(m, "incidentbot_open_incidents"))
+	}
+	if live := h.slack.Live(); len(live) > 0 {
+		t.Errorf("live markup reached Slack: %q", live)
+	}
+}
+
+func grepLines(s, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
