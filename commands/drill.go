@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/incident"
@@ -17,11 +18,6 @@ func (h *Response) drillCmd(ctx context.Context, c *call) error {
 	args := c.parsed.Args
 	if len(args) == 0 {
 		return incident.Errorf("Say which scenario to practise: %s. %s", h.scenarioList(), c.sub.usageHint())
-	}
-	switch strings.ToLower(args[0]) {
-	case "end", "history":
-		return incident.Fail(incident.Conflict, "%s is not available yet: the drill's score card is being built. End a drill with %s for now.",
-			incident.Literal("/incident drill "+strings.ToLower(args[0])), incident.Literal("/incident close"))
 	}
 	sc, ok := h.cfg.Scenario(args[0])
 	if !ok {
@@ -74,4 +70,134 @@ func (h *core) scenarioList() incident.Sentence {
 		parts[i] = incident.Literal(k)
 	}
 	return incident.Join(", ", parts...)
+}
+
+// drill is /incident drill: a new drill, or the end or history of drills.
+func (h *Handler) drill(ctx context.Context, c *call) error {
+	if len(c.parsed.Args) > 0 {
+		switch strings.ToLower(c.parsed.Args[0]) {
+		case "end":
+			return h.endDrill(ctx, c)
+		case "history":
+			return h.retro.drillHistory(ctx, c)
+		}
+	}
+	return h.response.drillCmd(ctx, c)
+}
+
+// endDrill is /incident drill end, in the drill's channel: the drill is
+// closed as an incident is, and its score card posted.
+func (h *Handler) endDrill(ctx context.Context, c *call) error {
+	inc, err := h.store.ByChannel(ctx, c.req.ChannelID)
+	if err != nil || !inc.Drill {
+		return incident.Errorf("Run %s in the drill's channel. A real incident is closed with %s.", incident.Literal("/incident drill end"), incident.Literal("/incident close"))
+	}
+	if len(c.parsed.Args) > 1 {
+		return incident.Errorf("%s takes nothing more. %s", incident.Literal("/incident drill end"), c.sub.usageHint())
+	}
+	closeSub, _ := h.lookup("close")
+	c.inc, c.sub, c.parsed.Raw = inc, closeSub, ""
+	if err := h.checkOpen(ctx, closeSub, inc); err != nil {
+		return err
+	}
+	return closeSub.run(ctx, c)
+}
+
+// scoreDrill posts a drill's score card in its channel, compared with the
+// previous drill of its scenario, and keeps it for the history.
+func (h *Retro) scoreDrill(ctx context.Context, inc *incident.Incident) {
+	events, err := h.store.Timeline(ctx, inc.Number)
+	if err != nil {
+		h.log.Error("could not read a drill's timeline for its score card", "incident", inc.Number, "err", err)
+		return
+	}
+	sc, _ := h.cfg.Scenario(inc.Scenario)
+	every := time.Duration(0)
+	if sev, ok := h.cfg.Severity(inc.Severity); ok {
+		every = sev.UpdateEvery
+	}
+	score := incident.ScoreDrill(inc, sc, events, every, inc.ResolvedAt)
+	past, err := h.store.DrillScores(ctx)
+	if err != nil {
+		h.log.Warn("could not read past drills to compare with", "err", err)
+	}
+	var prev *incident.DrillScore
+	for i := range past {
+		if p := past[i]; p.Scenario == score.Scenario && p.Incident != score.Incident && p.Started.Before(score.Started) {
+			prev = &past[i]
+		}
+	}
+	if err := h.store.SaveDrillScore(ctx, score); err != nil {
+		h.log.Error("could not keep a drill's score", "incident", inc.Number, "err", err)
+	}
+	if err := h.postOnce(ctx, "scorecard", inc.ChannelID, render.ScoreCard(scoreCardView(h.core, inc, score, prev))); err != nil {
+		h.log.Error("could not post a drill's score card", "incident", inc.Number, "err", err)
+	}
+}
+
+// scoreCardView is what the score card shows of a score.
+func scoreCardView(h *core, inc *incident.Incident, s incident.DrillScore, prev *incident.DrillScore) render.ScoreCardView {
+	v := render.ScoreCardView{Ref: inc.Ref(), Title: inc.Title, Scenario: s.Scenario, Lasted: s.Ended.Sub(s.Started),
+		Updates: s.Updates, Expected: s.Expected, Injects: s.Injects, Answered: s.Answered, Lessons: s.Lessons}
+	if prev != nil {
+		v.Previous = prev.Started.UTC().Format("2006-01-02")
+	}
+	for _, p := range incident.Phases()[1:] {
+		after, reached := s.Reached[p]
+		target := s.Targets[p]
+		if !reached && target == 0 {
+			continue
+		}
+		ps := render.PhaseScore{Phase: p, Reached: reached, After: after, Target: target}
+		if prevAfter, ok := prevReached(prev, p); ok && reached {
+			ps.Compared = true
+			if after < prevAfter {
+				ps.FasterBy = prevAfter - after
+			} else {
+				ps.Slower = after - prevAfter
+			}
+		}
+		v.Phases = append(v.Phases, ps)
+	}
+	for _, r := range s.Roles {
+		v.Roles = append(v.Roles, render.RoleScore{Name: h.roleName(r.Role), Holder: r.Holder, After: r.After})
+	}
+	for _, c := range s.Checklists {
+		v.Checklists = append(v.Checklists, render.ChecklistLine{Phase: c.Phase, Done: c.Done, Total: c.Total})
+	}
+	return v
+}
+
+func prevReached(prev *incident.DrillScore, p incident.Phase) (time.Duration, bool) {
+	if prev == nil {
+		return 0, false
+	}
+	d, ok := prev.Reached[p]
+	return d, ok
+}
+
+// drillHistory is /incident drill history [scenario]: the drills ended, newest first.
+func (h *Retro) drillHistory(ctx context.Context, c *call) error {
+	scenario := ""
+	if len(c.parsed.Args) > 1 {
+		scenario = strings.ToLower(c.parsed.Args[1])
+		if _, ok := h.cfg.Scenario(scenario); !ok {
+			return incident.Errorf("There is no drill scenario %s. Choose one of: %s.", incident.Literal(scenario), h.scenarioList())
+		}
+	}
+	scores, err := h.store.DrillScores(ctx)
+	if err != nil {
+		return err
+	}
+	var lines []render.DrillLine
+	for i := len(scores) - 1; i >= 0; i-- {
+		s := scores[i]
+		if scenario != "" && s.Scenario != scenario {
+			continue
+		}
+		lines = append(lines, render.DrillLine{Ref: incident.FormatRef(s.Incident), Scenario: s.Scenario, Started: s.Started,
+			Lasted: s.Ended.Sub(s.Started), Containment: s.Reached[incident.Containment], Injects: s.Injects, Answered: s.Answered})
+	}
+	h.respond(ctx, c.req, render.DrillHistory(lines))
+	return nil
 }

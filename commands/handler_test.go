@@ -87,7 +87,8 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 		{"drill", []string{"Say which scenario to practise", "`phishing`", "Usage: `/incident drill"}},
 		{"drill nosuch", []string{"no drill scenario `nosuch`", "`ransomware`"}},
 		{"drill phishing and more", []string{"a scenario and the people to invite, nothing more", "`and more`"}},
-		{"drill end", []string{"not available yet", "/incident close"}},
+		{"drill end", []string{"in the drill's channel", "/incident close"}},
+		{"drill history nosuch", []string{"no drill scenario `nosuch`"}},
 		{"actions now", []string{"takes no arguments"}},
 	}
 	for _, tt := range tests {
@@ -118,7 +119,7 @@ func TestHelpComesFromTheTable(t *testing.T) {
 	}
 	for _, want := range []string{
 		"`/incident declare &lt;title&gt; [sevN] [--private] [@people]`", "`/incident status [number]`", "`/incident list`",
-		"`/incident phase &lt;phase|next&gt; [because &lt;reason&gt;]` — Move the incident to another phase; moving back needs a reason.", "`/incident close [summary]` — Close the incident: final broadcast, then the retro.", "`/incident drill &lt;scenario&gt; [@people]` — Start a practice incident of a scenario, with scripted injects; drills never reach the stakeholders.", "`sev1` Critical",
+		"`/incident phase &lt;phase|next&gt; [because &lt;reason&gt;]` — Move the incident to another phase; moving back needs a reason.", "`/incident close [summary]` — Close the incident: final broadcast, then the retro.", "`/incident drill &lt;scenario&gt; [@people] | end | history [scenario]` — Start a practice incident of a scenario, with scripted injects (never to the stakeholders); end it with a score card; past drills.", "`sev1` Critical",
 	} {
 		if !strings.Contains(shown, want) {
 			t.Errorf("help lacks %q:\n%s", want, shown)

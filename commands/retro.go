@@ -61,6 +61,9 @@ func (h *Retro) closeCmd(ctx context.Context, c *call) error {
 		h.postChecklist(ctx, inc, incident.Lessons)
 	}
 	h.refresh(ctx, inc.Number)
+	if inc.Drill {
+		h.scoreDrill(ctx, inc)
+	}
 	h.promptRetro(ctx, inc)
 	h.respond(ctx, c.req, render.Answer(incident.Say("Closed %s after %s. The retro is open until %s; then the postmortem is published (or now, with %s).",
 		inc.Ref(), shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt)), incident.Moment(inc.RetroDeadline), incident.Literal("/incident postmortem"))))

@@ -103,6 +103,8 @@ type retroStore interface {
 	SavePostmortem(ctx context.Context, n int64, markdown string) error
 	Postmortem(ctx context.Context, n int64) (string, error)
 	WithOpenFollowUps(ctx context.Context) ([]*incident.Incident, error)
+	SaveDrillScore(ctx context.Context, score incident.DrillScore) error
+	DrillScores(ctx context.Context) ([]incident.DrillScore, error)
 }
 
 // Cadence keeps stakeholders told without anyone asking: scheduled

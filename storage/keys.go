@@ -28,6 +28,8 @@ const (
 
 	inboxKey = keyPrefix + "inbox" // hash: request ID -> InboxEntry (JSON), the journal
 
+	drillScoresKey = keyPrefix + "drillscores" // hash: incident number -> DrillScore (JSON), for comparisons and history
+
 	// Reports share the hash tag {reports}, so the alert intake script,
 	// which finds a report by its dedup key and counts on it, runs in one
 	// Cluster slot. Reports are few; one slot holds them all.

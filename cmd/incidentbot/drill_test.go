@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -125,4 +127,70 @@ func grepLines(s, prefix string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestDrillScoreCard runs two drills of one scenario under an injected
+// clock: each ends with a score card (golden files under testdata/drill),
+// and the second compares itself with the first; both are in the history.
+func TestDrillScoreCard(t *testing.T) {
+	clock := clocktest.NewManual(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+	h := startBotWith(t, false, clock.Now, quietSeverities+tabletop)
+	s := &script{t: t, h: h, ctx: context.Background()}
+	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB", "UCAROL")
+	run := func(n int64, containAfter time.Duration, golden string) {
+		t.Helper()
+		start := clock.Now()
+		s.command("UALICE", general, "drill tabletop <@UBOB|bob>")
+		inc, err := h.store.Get(s.ctx, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch := inc.ChannelID
+		clock.Advance(2 * time.Minute)
+		s.command("UALICE", ch, "assign tech <@UBOB|bob>")
+		clock.Advance(3 * time.Minute) // the first inject falls due
+		s.eventually("the first inject", func() bool { return s.countEvents(n, incident.EventInject, "") >= 1 })
+		clock.Advance(time.Minute)
+		s.command("UBOB", ch, "note the hash is blocked at the EDR")
+		clock.Advance(start.Add(containAfter).Sub(clock.Now()))
+		s.command("UALICE", ch, "phase next")
+		s.eventually("the phase's inject", func() bool { return s.countEvents(n, incident.EventInject, "") >= 2 })
+		clock.Advance(start.Add(40 * time.Minute).Sub(clock.Now()))
+		if shown := s.command("UBOB", ch, "drill end"); !strings.Contains(shown, "Only the incident commander") {
+			t.Errorf("a drill ended by someone without the lead permission answered %q", shown)
+		}
+		s.command("UALICE", ch, "drill end")
+		var card string
+		s.await("the score card", func() bool {
+			c, _ := h.slack.Channel(ch)
+			for _, m := range c.Messages {
+				if strings.Contains(m.Visible(), "Score card: INC-") {
+					card = m.Visible()
+					return true
+				}
+			}
+			return false
+		})
+		path := filepath.Join("testdata", "drill", golden)
+		if *update {
+			_ = os.MkdirAll(filepath.Dir(path), 0o755)
+			if err := os.WriteFile(path, []byte(card+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (go test ./cmd/incidentbot -run TestDrillScoreCard -update writes it)", err)
+		}
+		if string(want) != card+"\n" {
+			t.Errorf("the score card differs from %s:\n%s", path, card)
+		}
+		clock.Advance(time.Hour)
+	}
+	run(1, 18*time.Minute, "scorecard-first.txt")
+	run(2, 12*time.Minute, "scorecard-second.txt")
+	if shown := s.command("UCAROL", general, "drill history tabletop"); !strings.Contains(shown, "*INC-2* `tabletop` 2026-12-02") ||
+		!strings.Contains(shown, "containment after 12m") || !strings.Contains(shown, "containment after 18m") {
+		t.Errorf("drill history answered %q", shown)
+	}
 }
