@@ -54,6 +54,8 @@ func interactionFrom(cb slack.InteractionCallback) commands.Interaction {
 						in.Values[blockID] = a.SelectedOption.Value
 					case a.SelectedUser != "":
 						in.Values[blockID] = a.SelectedUser
+					case len(a.SelectedUsers) > 0:
+						in.Values[blockID] = strings.Join(a.SelectedUsers, ",")
 					case a.SelectedDate != "":
 						in.Values[blockID] = a.SelectedDate
 					default:

@@ -17,7 +17,10 @@ import (
 func (h *Response) drillCmd(ctx context.Context, c *call) error {
 	args := c.parsed.Args
 	if len(args) == 0 {
-		return incident.Errorf("Say which scenario to practise: %s. %s", h.scenarioList(), c.sub.usageHint())
+		if len(h.cfg.Drills) == 0 {
+			return incident.Errorf("No drill scenario is configured: an admin adds them under %s in the configuration.", incident.Literal("drills:"))
+		}
+		return h.chat.OpenView(ctx, c.req.TriggerID, drillModal(h.cfg))
 	}
 	sc, ok := h.cfg.Scenario(args[0])
 	if !ok {
@@ -56,6 +59,31 @@ func (h *Response) startDrill(ctx context.Context, by string, sc incident.Scenar
 		h.log.Warn("drill: could not post the briefing", "incident", answer.Ref, "err", err)
 	}
 	return answer, nil
+}
+
+// drillSubmission takes the drill form; the answer comes by direct message.
+func (h *Response) drillSubmission(_ context.Context, in Interaction, _ *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+	sc, ok := h.cfg.Scenario(in.Values[InputScenario])
+	if !ok {
+		return map[string]string{InputScenario: "Choose one of the scenarios."}, nil
+	}
+	var people []string
+	for _, id := range strings.Split(in.Values[InputPeople], ",") {
+		switch {
+		case id == "" || id == h.botUserID:
+		case !render.IsUserID(id):
+			return map[string]string{InputPeople: "Choose the people from the list."}, nil
+		default:
+			people = append(people, id)
+		}
+	}
+	return nil, func(ctx context.Context) error {
+		answer, err := h.startDrill(ctx, in.UserID, sc, people)
+		if err == nil {
+			h.directTeller(in.UserID)(ctx)(render.DeclaredMessage(answer))
+		}
+		return err
+	}
 }
 
 // scenarioList names the scenarios, for answers.

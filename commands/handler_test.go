@@ -84,7 +84,6 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 		{"list everything", []string{"takes no arguments", "Usage: `/incident list`."}},
 		{"phase next", []string{"not an incident channel", "/incident phase 42"}},
 		{"close", []string{"not an incident channel", "/incident close 42"}},
-		{"drill", []string{"Say which scenario to practise", "`phishing`", "Usage: `/incident drill"}},
 		{"drill nosuch", []string{"no drill scenario `nosuch`", "`ransomware`"}},
 		{"drill phishing and more", []string{"a scenario and the people to invite, nothing more", "`and more`"}},
 		{"drill end", []string{"in the drill's channel", "/incident close"}},

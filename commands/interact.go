@@ -145,6 +145,8 @@ func (h *Handler) interactions() []interactionRow {
 		{kind: InteractionSubmission, id: ModalLesson, as: "lesson", target: metadataNumber, form: h.retro.lessonSubmission},
 		{kind: InteractionSubmission, id: ModalAssign, as: "assign", target: metadataNumber, form: h.response.assignSubmission},
 
+		{kind: InteractionSubmission, id: ModalDrill, as: "drill", form: h.response.drillSubmission, tell: byDirectMessage},
+
 		// Reports: anyone reports; the triage buttons and forms are the
 		// security team's, in the triage channel (Triage.mayTriage).
 		{kind: InteractionShortcut, id: ShortcutReport, as: "report", click: h.triage.shortcutClick},
@@ -418,7 +420,7 @@ func (h *Handler) declarationFrom(in Interaction) (declaration, map[string]strin
 // FirstInput is the field of a submitted form to show an error about the
 // whole form on.
 func FirstInput(values map[string]string) string {
-	for _, k := range []string{InputText, InputRole, InputUser, InputWentWell, InputTitle} {
+	for _, k := range []string{InputText, InputRole, InputUser, InputWentWell, InputTitle, InputWhat, InputIncident, InputReason, InputScenario} {
 		if _, ok := values[k]; ok {
 			return k
 		}

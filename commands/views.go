@@ -112,6 +112,25 @@ func reportModal(cfg config.File, f flagged) render.View {
 	return render.Modal(form)
 }
 
+// The drill form's callback ID and inputs.
+const (
+	ModalDrill    = "incident_drill"
+	InputScenario = "scenario"
+	InputPeople   = "people"
+)
+
+// drillModal picks a scenario and the people to practise with.
+func drillModal(cfg config.File) render.View {
+	options := make([]render.Option, len(cfg.Drills))
+	for i, s := range cfg.Drills {
+		options[i] = render.Option{Value: s.Key, Label: s.Title + " (" + s.Severity + ")"}
+	}
+	return render.Modal(render.Form{CallbackID: ModalDrill, Title: "Start a drill", Submit: "Start", Fields: []render.Field{
+		{ID: InputScenario, Kind: render.Choice, Label: "Scenario", Options: options, Placeholder: "Choose a scenario"},
+		{ID: InputPeople, Kind: render.People, Label: "Who takes part?", Optional: true, Hint: "They are invited to the drill channel; the standing responders are too."},
+	}})
+}
+
 func mergeModal(r *incident.Report, incidents []render.Option) render.View {
 	return render.Modal(render.Form{CallbackID: ModalMerge, Title: "Merge " + r.Ref(), Submit: "Merge", Metadata: strconv.FormatInt(r.Number, 10),
 		Fields: []render.Field{{ID: InputIncident, Kind: render.Choice, Label: "Into which open incident?", Options: incidents,

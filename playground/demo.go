@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
+	"github.com/incidentbot/incidentbot/incident"
 )
 
 // Demo plays a short incident through the stand-in, as people would: a
@@ -37,7 +38,21 @@ func Demo(ctx context.Context, slack *fakeslack.Server, general string) error {
 			return err
 		}
 	}
-	return nil
+	// And a drill to practise on, its injects a few seconds apart.
+	return command(ctx, slack, "UALICE", general, "drill "+QuickDrill.Key+" <@UBOB|bob> <@UCAROL|carol>", "Drill *INC-")
+}
+
+// QuickDrill is the playground's drill: the phishing scenario with its
+// injects seconds apart, so a drill can be tried in a minute.
+var QuickDrill = incident.Scenario{
+	Key: "quick", Title: "Phishing, sped up", Severity: "sev3",
+	Briefing: "A practice run for the playground: finance reports a fake Microsoft 365 login page; its injects arrive every 20 seconds, and one when you reach containment.",
+	Targets:  map[incident.Phase]time.Duration{incident.Containment: 2 * time.Minute, incident.Eradication: 4 * time.Minute},
+	Injects: []incident.Inject{
+		{At: 20 * time.Second, Text: "The identity provider shows a login to the clerk's account from another country.", To: "tech"},
+		{At: 40 * time.Second, Text: "A second person in finance says they entered their password too."},
+		{On: incident.Containment, Text: "A mailbox rule forwarding invoices to an outside address is found."},
+	},
 }
 
 // command runs a slash command and waits for the answer shown to the user.

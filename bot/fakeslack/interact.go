@@ -244,6 +244,12 @@ func (s *Server) Submit(ctx context.Context, userID, viewID string, values map[s
 			if given {
 				entry["selected_user"] = val
 			}
+		case "multi_users_select": // values: comma-separated user IDs
+			users := []string{}
+			if given && val != "" {
+				users = strings.Split(val, ",")
+			}
+			entry["selected_users"] = users
 		case "datepicker":
 			if given {
 				entry["selected_date"] = val

@@ -24,6 +24,7 @@ const (
 	Person                    // a person of the workspace
 	Day                       // a date
 	Ticks                     // any of Options
+	People                    // any number of people of the workspace
 )
 
 // Field is one input of a form; its ID names it in the submission.
@@ -88,6 +89,8 @@ func inputBlock(fd Field) Block {
 		el["options"] = options
 	case Person:
 		el["type"] = "users_select"
+	case People:
+		el["type"] = "multi_users_select"
 	case Day:
 		el["type"] = "datepicker"
 	case Ticks:

@@ -4,10 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/work/clocktest"
 )
@@ -192,5 +194,43 @@ func TestDrillScoreCard(t *testing.T) {
 	if shown := s.command("UCAROL", general, "drill history tabletop"); !strings.Contains(shown, "*INC-2* `tabletop` 2026-12-02") ||
 		!strings.Contains(shown, "containment after 12m") || !strings.Contains(shown, "containment after 18m") {
 		t.Errorf("drill history answered %q", shown)
+	}
+}
+
+// TestDrillForm starts a drill from the form: /incident drill alone offers
+// the scenarios and the people to invite.
+func TestDrillForm(t *testing.T) {
+	h := startBotWith(t, false, time.Now, quietSeverities+tabletop)
+	s := &script{t: t, h: h, ctx: context.Background()}
+	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB", "UCAROL", "UDAVE")
+	if _, err := h.slack.Command(s.ctx, "UALICE", general, "drill"); err != nil {
+		t.Fatal(err)
+	}
+	var form fakeslack.View
+	s.await("the drill form", func() bool {
+		for _, v := range h.slack.Views("UALICE") {
+			if v.CallbackID == "incident_drill" {
+				form = v
+				return true
+			}
+		}
+		return false
+	})
+	for _, want := range []string{"Tabletop ransomware (sev1)", "Ransomware on the file server (sev1)", "multi_users_select"} {
+		if !strings.Contains(string(form.JSON), want) {
+			t.Errorf("the drill form lacks %q:\n%s", want, form.JSON)
+		}
+	}
+	d, err := h.slack.Submit(s.ctx, "UALICE", form.ID, map[string]string{"people": "UDAVE"})
+	if err != nil || !strings.Contains(string(d.Body), "Choose one of the scenarios") {
+		t.Errorf("a form without a scenario was answered %s, %v", d.Body, err)
+	}
+	if _, err := h.slack.Submit(s.ctx, "UALICE", form.ID, map[string]string{"scenario": "phishing", "people": "UDAVE"}); err != nil {
+		t.Fatal(err)
+	}
+	s.await("the drill's start by direct message", func() bool { return strings.Contains(dmOf(h.slack, "UALICE"), "[DRILL] Drill *INC-1* started") })
+	inc, err := h.store.Get(s.ctx, 1)
+	if err != nil || !inc.Drill || inc.Scenario != "phishing" || !slices.Contains(inc.Members, "UDAVE") {
+		t.Errorf("INC-1 = %+v, %v; want a phishing drill with dave", inc, err)
 	}
 }

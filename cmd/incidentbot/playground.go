@@ -47,6 +47,10 @@ func runPlayground(ctx context.Context, args []string, getenv func(string) strin
 	if cfg.File.StakeholderChannel == "" {
 		cfg.File.StakeholderChannel = stakeholders
 	}
+	// A drill to try on the page, its injects sped up to seconds.
+	if _, ok := cfg.File.Scenario(playground.QuickDrill.Key); !ok {
+		cfg.File.Drills = append(cfg.File.Drills, playground.QuickDrill)
+	}
 	if cfg.File.TriageChannel == "" {
 		cfg.File.TriageChannel = triage
 	}

@@ -241,6 +241,16 @@ func TestPlaygroundDemo(t *testing.T) {
 			t.Errorf("the demo's card lacks %q:\n%s", want, card)
 		}
 	}
+	// The demo's drill, to practise on.
+	err = chromedp.Do(ctx,
+		chromedp.WaitVisible(css(`a.channel[data-name="inc-2-drill-phishing-sped-up"]`)),
+		chromedp.Click(css(`a.channel[data-name="inc-2-drill-phishing-sped-up"]`)),
+		waitText("#pinned", "[DRILL] INC-2: Phishing, sped up"),
+		waitText("#messages", "Briefing"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestPlaygroundTriageLoop tries reporting through the page's own API: the
