@@ -405,6 +405,14 @@ func (h *core) postNoted(ctx context.Context, name, channelID string, msg render
 	return nil
 }
 
+// about marks a message about an incident as a drill's when it is one.
+func about(inc *incident.Incident, msg render.Message) render.Message {
+	if inc != nil && inc.Drill {
+		return render.AsDrill(msg)
+	}
+	return msg
+}
+
 func (h *core) respond(ctx context.Context, req Request, msg render.Message) {
 	if a, ok := ctx.Value(answerKey{}).(*render.Message); ok {
 		*a = msg // answered in the acknowledgement

@@ -81,7 +81,7 @@ func (h *core) postChecklist(ctx context.Context, inc *incident.Incident, p inci
 	if incident.IsRedo(ctx) && inc.ChecklistTS[p] != "" {
 		return // posted before the request's first run ended
 	}
-	ts, err := h.chat.Post(ctx, inc.ChannelID, ChecklistMessage(inc, p))
+	ts, err := h.chat.Post(ctx, inc.ChannelID, about(inc, ChecklistMessage(inc, p)))
 	if err != nil {
 		h.log.Error("could not post the checklist", "incident", inc.Number, "phase", p, "err", err)
 		return
@@ -208,7 +208,7 @@ func (h *Response) assign(ctx context.Context, n int64, actor, roleKey, user str
 		if err := h.chat.Invite(ctx, inc.ChannelID, []string{user}); err != nil {
 			h.log.Warn("could not invite the assignee", "incident", n, "user", user, "err", err)
 		}
-		if err := h.postOnce(ctx, "briefing:"+user, user, roleBriefing(inc, role.Key, role.Name)); err != nil {
+		if err := h.postOnce(ctx, "briefing:"+user, user, about(inc, roleBriefing(inc, role.Key, role.Name))); err != nil {
 			h.log.Warn("could not brief the assignee", "incident", n, "user", user, "err", err)
 		}
 	}
@@ -301,7 +301,7 @@ func (h *Response) postUpdate(ctx context.Context, n int64, actor, text string) 
 		return err
 	}
 	h.reschedule(ctx, inc) // the next scheduled update counts from this one
-	if err := h.postOnce(ctx, "update", inc.ChannelID, render.UpdatePosted(notice(h.cfg, inc, false))); err != nil {
+	if err := h.postOnce(ctx, "update", inc.ChannelID, about(inc, render.UpdatePosted(notice(h.cfg, inc, false)))); err != nil {
 		h.log.Error("could not post the update in the incident channel", "incident", n, "err", err)
 	}
 	if h.cfg.StakeholderChannel != "" && !inc.Drill {

@@ -73,7 +73,7 @@ func (h *Retro) closeCmd(ctx context.Context, c *call) error {
 // promptRetro asks everyone who took part for lessons learned, in the channel and by direct message.
 func (h *Retro) promptRetro(ctx context.Context, inc *incident.Incident) {
 	msg := retroPrompt(inc, "", false)
-	if err := h.postOnce(ctx, "retro", inc.ChannelID, msg); err != nil {
+	if err := h.postOnce(ctx, "retro", inc.ChannelID, about(inc, msg)); err != nil {
 		h.log.Error("could not post the retro prompt", "incident", inc.Number, "err", err)
 	}
 	events, err := h.store.Timeline(ctx, inc.Number)
@@ -81,7 +81,7 @@ func (h *Retro) promptRetro(ctx context.Context, inc *incident.Incident) {
 		h.log.Error("could not read the timeline for the retro", "incident", inc.Number, "err", err)
 	}
 	for _, u := range h.participants(inc, events) {
-		if err := h.postOnce(ctx, "retro:"+u, u, retroPrompt(inc, u, false)); err != nil {
+		if err := h.postOnce(ctx, "retro:"+u, u, about(inc, retroPrompt(inc, u, false))); err != nil {
 			h.log.Warn("could not send the retro prompt", "incident", inc.Number, "user", u, "err", err)
 		}
 	}
@@ -168,7 +168,7 @@ func (h *Retro) addLessons(ctx context.Context, n int64, l incident.Lesson, acti
 	if len(actions) > 0 {
 		parts = append(parts, incident.Say("%d follow-up action(s)", len(actions)))
 	}
-	if err := h.postOnce(ctx, "lessons", inc.ChannelID, render.Remark(incident.Say("%s added lessons learned: %s.", incident.UserRef(l.Author), incident.Join(", ", parts...)))); err != nil {
+	if err := h.postOnce(ctx, "lessons", inc.ChannelID, about(inc, render.Remark(incident.Say("%s added lessons learned: %s.", incident.UserRef(l.Author), incident.Join(", ", parts...))))); err != nil {
 		h.log.Warn("could not show the lesson in the channel", "incident", n, "err", err)
 	}
 	return nil
@@ -247,7 +247,7 @@ func (h *Retro) runRetro(ctx context.Context, inc *incident.Incident, now time.T
 			if contributed[u] {
 				continue
 			}
-			msg := retroPrompt(inc, u, true)
+			msg := about(inc, retroPrompt(inc, u, true))
 			if err := h.postFor(ctx, "reminder:"+strconv.FormatInt(inc.Number, 10)+":"+u, u, msg); err != nil {
 				h.log.Warn("could not send a retro reminder", "incident", inc.Number, "user", u, "err", err)
 			}

@@ -238,7 +238,7 @@ func (h *core) roleNameIf(key string) string {
 func (h *Cadence) sendNudge(ctx context.Context, inc *incident.Incident, updateDue, now time.Time) (work.Ran, error) {
 	if inc.ChannelID != "" {
 		occasion := "nudge:" + strconv.FormatInt(inc.Number, 10) + ":" + strconv.FormatInt(updateDue.Unix(), 10)
-		if err := h.postFor(ctx, occasion, inc.ChannelID, nudgeMessage(inc, updateDue)); err != nil {
+		if err := h.postFor(ctx, occasion, inc.ChannelID, about(inc, nudgeMessage(inc, updateDue))); err != nil {
 			h.log.Error("could not nudge for the next update", "incident", inc.Number, "err", err)
 		}
 	}

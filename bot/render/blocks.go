@@ -3,8 +3,11 @@ package render
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/incidentbot/incidentbot/incident"
 )
 
 // Message is what the bot posts: a plain-text fallback (notifications,
@@ -21,6 +24,17 @@ type Message struct {
 
 // callPattern is what a Call may be.
 var callPattern = regexp.MustCompile(`^<!(here|subteam\^S[A-Z0-9]{2,20})>$`)
+
+// AsDrill marks a message about a drill: "[DRILL]" before its text and a
+// line above its blocks, so nobody takes practice for the real thing.
+func AsDrill(m Message) Message {
+	if strings.HasPrefix(m.Text, incident.DrillPrefix) {
+		return m
+	}
+	m.Text = incident.DrillPrefix + " " + m.Text
+	m.Blocks = append([]Block{Context(":performing_arts: *" + incident.DrillPrefix + "* practice incident")}, m.Blocks...)
+	return m
+}
 
 // PlaceCall puts a message's Call at the start of its text and of its
 // first section, once the message has been made safe.

@@ -119,6 +119,14 @@ func TestDrillRunsItsInjectsOnce(t *testing.T) {
 	if live := h.slack.Live(); len(live) > 0 {
 		t.Errorf("live markup reached Slack: %q", live)
 	}
+	// Every message the bot posted in the drill channel says it is a drill.
+	s.command("UBOB", inc.ChannelID, "update Hash blocked everywhere")
+	c, _ := h.slack.Channel(inc.ChannelID)
+	for _, m := range c.Messages {
+		if m.User == h.slack.BotUserID && m.VisibleTo == "" && !strings.Contains(m.Text, "[DRILL]") {
+			t.Errorf("a message in the drill channel is not marked as a drill: %q", m.Text)
+		}
+	}
 }
 
 func grepLines(s, prefix string) string {
