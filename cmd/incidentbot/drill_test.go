@@ -26,40 +26,41 @@ const tabletop = `drills:
       - {on: containment, text: "The second C2 domain resolves"}
 `
 
-// TestDrillRunsItsInjectsOnce runs a drill of a scenario with two
-// replicas and a restart: every inject arrives once, at its offset or its
+// TestDrillRunsItsInjectsOnce runs a drill of a built-in scenario
+// (phishing: injects at 5m to the tech lead, at 10m, and on containment) with
+// two replicas and a restart: every inject arrives once, at its offset or its
 // phase, in the drill channel only; the drill is marked as one, is not
 // listed to people outside it, and the incident metrics do not count it.
 func TestDrillRunsItsInjectsOnce(t *testing.T) {
 	clock := clocktest.NewManual(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
 	cl := clocks{now: clock.Now, outbound: clocktest.Instant{}}
-	h := startBotWith(t, false, clock.Now, quietSeverities+tabletop)
+	h := startBotWith(t, false, clock.Now, quietSeverities)
 	replica := func() *harness {
 		r := &harness{slack: h.slack, redis: h.redis, store: h.store, stakeholder: h.stakeholder}
-		r.launch(t, false, false, cl, quietSeverities+tabletop)
+		r.launch(t, false, false, cl, quietSeverities)
 		return r
 	}
 	second := replica()
 	s := &script{t: t, h: h, ctx: context.Background()}
 	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB", "UCAROL", "UDAVE")
 
-	if shown := s.command("UALICE", general, "drill nosuch"); !strings.Contains(shown, "There is no drill scenario `nosuch`") || !strings.Contains(shown, "`tabletop`") {
+	if shown := s.command("UALICE", general, "drill nosuch"); !strings.Contains(shown, "There is no drill scenario `nosuch`") || !strings.Contains(shown, "`phishing`") {
 		t.Errorf("an unknown scenario answered %q", shown)
 	}
-	shown := s.command("UALICE", general, "drill tabletop <@UBOB|bob>")
+	shown := s.command("UALICE", general, "drill phishing <@UBOB|bob>")
 	if !strings.Contains(shown, "[DRILL] Drill *INC-1* started") {
 		t.Fatalf("the drill's start answered %q", shown)
 	}
 	inc, err := h.store.Get(s.ctx, 1)
-	if err != nil || !inc.Drill || inc.Scenario != "tabletop" {
+	if err != nil || !inc.Drill || inc.Scenario != "phishing" {
 		t.Fatalf("INC-1 = %+v, %v", inc, err)
 	}
 	ch, _ := h.slack.Channel(inc.ChannelID)
-	if ch.Name != "inc-1-drill-tabletop-ransomware" || !strings.HasPrefix(ch.Topic, "[DRILL] INC-1") {
+	if ch.Name != "inc-1-drill-phishing-with-credential-theft" || !strings.HasPrefix(ch.Topic, "[DRILL] INC-1") {
 		t.Errorf("the drill channel is named %q with topic %q", ch.Name, ch.Topic)
 	}
 	s.ch = inc.ChannelID
-	s.card("", "[DRILL] INC-1: Tabletop ransomware")
+	s.card("", "[DRILL] INC-1: Phishing with credential theft")
 	injects := func() []string {
 		c, _ := h.slack.Channel(inc.ChannelID)
 		var out []string
@@ -73,7 +74,7 @@ func TestDrillRunsItsInjectsOnce(t *testing.T) {
 	s.await("the briefing", func() bool {
 		c, _ := h.slack.Channel(inc.ChannelID)
 		for _, m := range c.Messages {
-			if v := m.Visible(); strings.Contains(v, "*Briefing*") && strings.Contains(v, "Containment within 30m") {
+			if v := m.Visible(); strings.Contains(v, "*Briefing*") && strings.Contains(v, "Containment within 20m") {
 				return true
 			}
 		}
@@ -83,20 +84,20 @@ func TestDrillRunsItsInjectsOnce(t *testing.T) {
 
 	clock.Advance(5 * time.Minute)
 	s.await("the first inject", func() bool { return len(injects()) >= 1 })
-	if got := injects()[0]; !strings.Contains(got, "inject 1 of 3* for <@UBOB> (Technical Lead)") || !strings.Contains(got, "same hash") {
+	if got := injects()[0]; !strings.Contains(got, "inject 1 of 3* for <@UBOB> (Technical Lead)") || !strings.Contains(got, "login to the clerk's account") {
 		t.Errorf("the first inject reads %q", got)
 	}
 
 	// A restart in the middle: the second replica stops, a third starts
 	// after the next inject fell due.
 	second.halt()
-	clock.Advance(16 * time.Minute)
+	clock.Advance(6 * time.Minute)
 	replica()
 	s.await("the second inject", func() bool { return len(injects()) >= 2 })
 	s.command("UALICE", inc.ChannelID, "phase next")
 	s.await("the phase's inject", func() bool { return len(injects()) >= 3 })
 	time.Sleep(1500 * time.Millisecond) // more ticks of all replicas
-	if got := injects(); len(got) != 3 || !strings.Contains(got[2], "second C2 domain") {
+	if got := injects(); len(got) != 3 || !strings.Contains(got[2], "mailbox rule forwarding invoices") {
 		t.Errorf("injects posted: %q; want each of three once", got)
 	}
 	if n := s.countEvents(1, incident.EventInject, ""); n != 3 {
