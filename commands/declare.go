@@ -93,7 +93,8 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (render.D
 		Roles: map[string]string{incident.CommanderRole: d.by}, Members: members, PhaseStartedAt: now,
 	}
 	if d.drill != nil {
-		inc.Drill, inc.Scenario = true, d.drill.Key
+		script := *d.drill
+		inc.Drill, inc.Scenario, inc.Script = true, d.drill.Key, &script
 	}
 	inc.BeginChecklist(incident.Identification, h.cfg.Playbooks[incident.Identification])
 	var events []incident.TimelineEvent

@@ -3,6 +3,7 @@ package commands
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -33,7 +34,7 @@ func (h *Response) drillCmd(ctx context.Context, c *call) error {
 	for i, m := range c.parsed.Mentions {
 		people[i] = m.UserID
 	}
-	answer, err := h.startDrill(ctx, c.req.UserID, sc, people)
+	answer, err := h.startDrill(ctx, c.req.UserID, sc, people, slices.Contains(c.parsed.Flags, "private"))
 	if err != nil {
 		return err
 	}
@@ -43,8 +44,8 @@ func (h *Response) drillCmd(ctx context.Context, c *call) error {
 
 // startDrill opens a drill: an incident marked as one everywhere, whose
 // channel is briefed on the scenario; it never reaches the stakeholders.
-func (h *Response) startDrill(ctx context.Context, by string, sc incident.Scenario, people []string) (render.Declared, error) {
-	answer, err := h.declareIncident(ctx, declaration{by: by, title: sc.Title, severity: sc.Severity, invite: people, drill: &sc})
+func (h *Response) startDrill(ctx context.Context, by string, sc incident.Scenario, people []string, private bool) (render.Declared, error) {
+	answer, err := h.declareIncident(ctx, declaration{by: by, title: sc.Title, severity: sc.Severity, invite: people, drill: &sc, private: private})
 	if err != nil {
 		return answer, err
 	}
@@ -68,7 +69,11 @@ func (h *Response) drillSubmission(_ context.Context, in Interaction, _ *inciden
 		return map[string]string{InputScenario: "Choose one of the scenarios."}, nil
 	}
 	var people []string
-	for _, id := range strings.Split(in.Values[InputPeople], ",") {
+	ids := strings.Split(in.Values[InputPeople], ",")
+	if len(ids) > maxDrillPeople {
+		return map[string]string{InputPeople: fmt.Sprintf("Choose at most %d people; the channel is open to more later.", maxDrillPeople)}, nil
+	}
+	for _, id := range ids {
 		switch {
 		case id == "" || id == h.botUserID:
 		case !render.IsUserID(id):
@@ -78,13 +83,16 @@ func (h *Response) drillSubmission(_ context.Context, in Interaction, _ *inciden
 		}
 	}
 	return nil, func(ctx context.Context) error {
-		answer, err := h.startDrill(ctx, in.UserID, sc, people)
+		answer, err := h.startDrill(ctx, in.UserID, sc, people, strings.Contains(in.Values[InputPrivate], "private"))
 		if err == nil {
 			h.directTeller(in.UserID)(ctx)(render.DeclaredMessage(answer))
 		}
 		return err
 	}
 }
+
+// maxDrillPeople bounds the people a drill form invites at once.
+const maxDrillPeople = 50
 
 // scenarioList names the scenarios, for answers.
 func (h *core) scenarioList() incident.Sentence {
@@ -125,8 +133,8 @@ func (h *Handler) endDrill(ctx context.Context, c *call) error {
 	}
 	closeSub, _ := h.lookup("close")
 	c.inc, c.sub, c.parsed.Raw = inc, closeSub, ""
-	if err := h.checkOpen(ctx, closeSub, inc); err != nil {
-		return err
+	if inc.Status != incident.Open && !h.wroteBefore(ctx, inc.Number) {
+		return incident.Fail(incident.Conflict, "The drill %s has already ended; %s shows its score.", inc.Ref(), incident.Literal("/incident drill history"))
 	}
 	return closeSub.run(ctx, c)
 }
@@ -139,7 +147,7 @@ func (h *Retro) scoreDrill(ctx context.Context, inc *incident.Incident) {
 		h.log.Error("could not read a drill's timeline for its score card", "incident", inc.Number, "err", err)
 		return
 	}
-	sc, _ := h.cfg.Scenario(inc.Scenario)
+	sc, _ := h.script(inc)
 	every := time.Duration(0)
 	if sev, ok := h.cfg.Severity(inc.Severity); ok {
 		every = sev.UpdateEvery
@@ -168,13 +176,13 @@ func scoreCardView(h *core, inc *incident.Incident, s incident.DrillScore, prev 
 	v := render.ScoreCardView{Ref: inc.Ref(), Title: inc.Title, Scenario: s.Scenario, Lasted: s.Ended.Sub(s.Started),
 		Updates: s.Updates, Expected: s.Expected, Injects: s.Injects, Answered: s.Answered, Lessons: s.Lessons}
 	if prev != nil {
-		v.Previous = prev.Started.UTC().Format("2006-01-02")
+		v.Previous = incident.FormatRef(prev.Incident) + " of " + prev.Started.UTC().Format("2006-01-02")
 	}
 	for _, p := range incident.Phases()[1:] {
 		after, reached := s.Reached[p]
 		target := s.Targets[p]
-		if !reached && target == 0 {
-			continue
+		if (!reached || p == incident.Lessons) && target == 0 {
+			continue // lessons learned is reached by ending the drill
 		}
 		ps := render.PhaseScore{Phase: p, Reached: reached, After: after, Target: target}
 		if prevAfter, ok := prevReached(prev, p); ok && reached {
@@ -207,11 +215,12 @@ func prevReached(prev *incident.DrillScore, p incident.Phase) (time.Duration, bo
 // drillHistory is /incident drill history [scenario]: the drills ended, newest first.
 func (h *Retro) drillHistory(ctx context.Context, c *call) error {
 	scenario := ""
-	if len(c.parsed.Args) > 1 {
-		scenario = strings.ToLower(c.parsed.Args[1])
-		if _, ok := h.cfg.Scenario(scenario); !ok {
-			return incident.Errorf("There is no drill scenario %s. Choose one of: %s.", incident.Literal(scenario), h.scenarioList())
-		}
+	switch args := c.parsed.Args[1:]; len(args) {
+	case 0:
+	case 1:
+		scenario = strings.ToLower(args[0]) // a scenario since removed from the configuration still has its history
+	default:
+		return incident.Errorf("%s takes one scenario at most. %s", incident.Literal("/incident drill history"), c.sub.usageHint())
 	}
 	scores, err := h.store.DrillScores(ctx)
 	if err != nil {
@@ -226,6 +235,6 @@ func (h *Retro) drillHistory(ctx context.Context, c *call) error {
 		lines = append(lines, render.DrillLine{Ref: incident.FormatRef(s.Incident), Scenario: s.Scenario, Started: s.Started,
 			Lasted: s.Ended.Sub(s.Started), Containment: s.Reached[incident.Containment], Injects: s.Injects, Answered: s.Answered})
 	}
-	h.respond(ctx, c.req, render.DrillHistory(lines))
+	h.respond(ctx, c.req, render.DrillHistory(lines, scenario))
 	return nil
 }

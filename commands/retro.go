@@ -41,6 +41,13 @@ func (h *Retro) closeCmd(ctx context.Context, c *call) error {
 	if err := incident.TooLong("the summary", summary, incident.MaxTextChars); err != nil {
 		return incident.Errorf("%s %s", incident.ErrorMessage(err, ""), c.sub.usageHint())
 	}
+	if c.inc.Drill {
+		unlock, err := h.drillLock(ctx, c.inc.Number) // an inject being posted lands before the end
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
 	now := h.now()
 	beganLessons := false
 	inc, err := h.store.Update(ctx, c.inc.Number, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {

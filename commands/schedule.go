@@ -69,7 +69,7 @@ func (h *core) nextInject(inc *incident.Incident) (at time.Time, i int, pending 
 	if !inc.Drill || inc.Status != incident.Open {
 		return time.Time{}, 0, false
 	}
-	sc, ok := h.cfg.Scenario(inc.Scenario)
+	sc, ok := h.script(inc)
 	if !ok {
 		return time.Time{}, 0, false
 	}
@@ -197,8 +197,21 @@ func (h *Cadence) sendScheduledUpdate(ctx context.Context, inc *incident.Inciden
 // sendInject posts a drill's inject in its channel, addressed to the role
 // holder it names, and records it: once, whatever the replicas.
 func (h *Cadence) sendInject(ctx context.Context, inc *incident.Incident, i int, due time.Time) (work.Ran, error) {
-	sc, _ := h.cfg.Scenario(inc.Scenario)
+	sc, _ := h.script(inc)
 	in := sc.Injects[i]
+	// Under the drill's lock, which its close takes too, and read again:
+	// a drill ended meanwhile gets no more, and none lands after its end.
+	unlock, err := h.drillLock(ctx, inc.Number)
+	if err != nil {
+		return work.Ran{}, err
+	}
+	defer unlock()
+	if fresh, err := h.store.Get(ctx, inc.Number); err != nil {
+		return work.Ran{}, err
+	} else if fresh.Status != incident.Open {
+		next, _ := h.nextDue(fresh)
+		return work.Ran{Next: next}, nil
+	}
 	to := ""
 	if in.To != "" {
 		to = inc.Roles[in.To]
@@ -226,6 +239,20 @@ func (h *Cadence) sendInject(ctx context.Context, inc *incident.Incident, i int,
 	}
 	next, _ := h.nextDue(updated)
 	return work.Ran{Sent: work.SentDrill, Due: due, Next: next}, nil
+}
+
+// drillLock serialises a drill's injects with its end, across replicas.
+func (h *core) drillLock(ctx context.Context, n int64) (unlock func(), err error) {
+	return h.store.Lock(ctx, "drill:"+strconv.FormatInt(n, 10), cardLockFor)
+}
+
+// script is a drill's scenario: as it was when the drill began, or for a
+// drill begun before scenarios were kept with it, as configured now.
+func (h *core) script(inc *incident.Incident) (incident.Scenario, bool) {
+	if inc.Script != nil {
+		return *inc.Script, true
+	}
+	return h.cfg.Scenario(inc.Scenario)
 }
 
 func (h *core) roleNameIf(key string) string {

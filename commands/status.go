@@ -51,7 +51,7 @@ func listItems(cfg config.File, incs []incident.Listing, outside bool) []render.
 	})
 	items := make([]render.ListItem, len(incs))
 	for i, inc := range incs {
-		items[i] = render.ListItem{Ref: inc.Ref(), Severity: inc.Severity, Phase: inc.Phase, Private: inc.Private, DeclaredAt: inc.DeclaredAt}
+		items[i] = render.ListItem{Ref: inc.Ref(), Severity: inc.Severity, Phase: inc.Phase, Private: inc.Private, Drill: inc.Drill, DeclaredAt: inc.DeclaredAt}
 		if outside && inc.Private {
 			items[i].Redacted = true
 			continue

@@ -56,7 +56,7 @@ func (h *Handler) subcommands() []subcommand {
 		{name: "actions", shows: true, summary: "Open follow-up actions across incidents, with a Mark-done button.", run: h.retro.actionsCmd},
 		{name: "report", freeText: true, args: "[what you saw]", example: "A login page asked for my password twice", summary: "Report something suspicious to the security team (alone: a form).", run: h.triage.reportCmd},
 		{name: "reports", shows: true, summary: "Reports waiting for triage (the security team, in the triage channel).", run: h.triage.reportsCmd},
-		{name: "drill", args: "<scenario> [@people] | end | history [scenario]", example: "phishing @bob @carol", summary: "Start a practice incident of a scenario, with scripted injects (never to the stakeholders); end it with a score card; past drills.", run: h.drill},
+		{name: "drill", flags: []string{"private"}, args: "<scenario> [@people] [--private] | end | history [scenario]", example: "phishing @bob @carol", summary: "Start a practice incident of a scenario, with scripted injects (never to the stakeholders); end it with a score card; past drills.", run: h.drill},
 		{name: "help", shows: true, summary: "Show this help.", run: h.help},
 	}
 }

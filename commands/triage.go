@@ -710,6 +710,9 @@ func (h *Triage) mergeSubmission(ctx context.Context, in Interaction, _ *inciden
 	if err == nil {
 		err = inc.EnsureOpen("merging a report into it")
 	}
+	if err == nil && inc.Drill {
+		err = incident.Fail(incident.Conflict, "%s is a drill: a real report cannot be merged into it.", inc.Ref())
+	}
 	if err != nil {
 		return map[string]string{InputIncident: render.SayLabel(incident.ErrorMessage(err, incident.RequestID(ctx)))}, nil
 	}

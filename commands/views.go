@@ -121,13 +121,15 @@ const (
 
 // drillModal picks a scenario and the people to practise with.
 func drillModal(cfg config.File) render.View {
-	options := make([]render.Option, len(cfg.Drills))
-	for i, s := range cfg.Drills {
-		options[i] = render.Option{Value: s.Key, Label: s.Title + " (" + s.Severity + ")"}
+	options := make([]render.Option, 0, min(len(cfg.Drills), render.MaxSelectOptions))
+	for _, s := range cfg.Drills[:min(len(cfg.Drills), render.MaxSelectOptions)] {
+		options = append(options, render.Option{Value: s.Key, Label: s.Title + " (" + s.Severity + ")"})
 	}
 	return render.Modal(render.Form{CallbackID: ModalDrill, Title: "Start a drill", Submit: "Start", Fields: []render.Field{
 		{ID: InputScenario, Kind: render.Choice, Label: "Scenario", Options: options, Placeholder: "Choose a scenario"},
 		{ID: InputPeople, Kind: render.People, Label: "Who takes part?", Optional: true, Hint: "They are invited to the drill channel; the standing responders are too."},
+		{ID: InputPrivate, Kind: render.Ticks, Label: "Visibility", Optional: true,
+			Options: []render.Option{{Value: "private", Label: "Private", Detail: "a private channel (for an insider scenario, say)"}}},
 	}})
 }
 

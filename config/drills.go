@@ -39,12 +39,14 @@ func (f *File) Scenario(key string) (incident.Scenario, bool) {
 const (
 	maxScenarioText = 2000
 	maxInjects      = 40
+	maxScenarios    = 100 // a select menu's options
 )
 
 // parseDrills reads the drills: entries over the built-in scenarios (an
 // entry with a built-in's key replaces it) and reports each problem with
 // the path of its key.
 func parseDrills(raw []rawDrill, f *File, bad func(key, format string, args ...any)) {
+	seen := map[string]bool{}
 	for i, rd := range raw {
 		key := fmt.Sprintf("drills[%d]", i)
 		s := incident.Scenario{Key: strings.ToLower(strings.TrimSpace(rd.Key)), Title: strings.TrimSpace(rd.Title),
@@ -52,7 +54,9 @@ func parseDrills(raw []rawDrill, f *File, bad func(key, format string, args ...a
 			Targets: map[incident.Phase]time.Duration{}}
 		switch {
 		case !keyPattern.MatchString(s.Key) || s.Key == "end" || s.Key == "history":
-			bad(key+".key", "%q must be a short lowercase word such as ransomware (not end or history)", rd.Key)
+			bad(key+".key", "%q must be a short word such as ransomware (letters, digits, - and _; not end or history)", rd.Key)
+		case seen[s.Key]:
+			bad(key+".key", "%q is listed twice", s.Key)
 		case s.Title == "":
 			bad(key+".title", "is required")
 		case len([]rune(s.Title)) > incident.MaxTitleChars:
@@ -65,10 +69,11 @@ func parseDrills(raw []rawDrill, f *File, bad func(key, format string, args ...a
 		} else if _, ok := f.Severity(s.Severity); !ok {
 			bad(key+".severity", "%q is not one of the severities (%s)", rd.Severity, strings.Join(f.SeverityNames(), ", "))
 		}
+		seen[s.Key] = true
 		for name, v := range rd.Targets {
 			p, ok := incident.ParsePhase(name)
-			if !ok {
-				bad(key+".targets."+name, "is not a phase (containment, eradication, recovery, lessons)")
+			if !ok || p == incident.Identification || p == incident.Lessons {
+				bad(key+".targets."+name, "is not a phase to reach during the drill (containment, eradication, recovery)")
 				continue
 			}
 			d, err := time.ParseDuration(strings.TrimSpace(v))
@@ -85,8 +90,10 @@ func parseDrills(raw []rawDrill, f *File, bad func(key, format string, args ...a
 			ikey := fmt.Sprintf("%s.injects[%d]", key, j)
 			in := incident.Inject{Text: strings.TrimSpace(ri.Text), To: strings.TrimSpace(ri.To)}
 			switch {
-			case (ri.At == "") == (ri.On == ""):
-				bad(ikey, "needs either at (an offset such as 5m) or on (a phase such as containment), not both")
+			case ri.At == "" && ri.On == "":
+				bad(ikey, "needs at (an offset from the start such as 5m) or on (a phase such as containment)")
+			case ri.At != "" && ri.On != "":
+				bad(ikey, "takes at or on, not both")
 			case ri.At != "":
 				d, err := time.ParseDuration(strings.TrimSpace(ri.At))
 				if err != nil || d < 0 {
@@ -95,8 +102,8 @@ func parseDrills(raw []rawDrill, f *File, bad func(key, format string, args ...a
 				in.At = d
 			default:
 				p, ok := incident.ParsePhase(ri.On)
-				if !ok || p == incident.Identification {
-					bad(ikey+".on", "%q is not a phase the team can reach (containment, eradication, recovery, lessons)", ri.On)
+				if !ok || p == incident.Identification || p == incident.Lessons {
+					bad(ikey+".on", "%q is not a phase the team reaches during the drill (containment, eradication, recovery)", ri.On)
 				}
 				in.On = p
 			}
@@ -113,6 +120,10 @@ func parseDrills(raw []rawDrill, f *File, bad func(key, format string, args ...a
 			}
 			s.Injects = append(s.Injects, in)
 		}
+		if i := indexScenario(f.Drills, s.Key); i < 0 && len(f.Drills) >= maxScenarios {
+			bad(key, "is one scenario too many: at most %d, built-in ones included (a form lists them all)", maxScenarios)
+			continue
+		}
 		if i := indexScenario(f.Drills, s.Key); i >= 0 {
 			f.Drills[i] = s // replaces the built-in
 		} else {
@@ -121,20 +132,30 @@ func parseDrills(raw []rawDrill, f *File, bad func(key, format string, args ...a
 	}
 }
 
+// FitScenario fits a scenario made in code to a configuration: a severity
+// it does not have becomes the default one, and an inject addressed to a
+// role it does not have goes to the whole channel.
+func FitScenario(f File, s incident.Scenario) incident.Scenario {
+	if _, ok := f.Severity(s.Severity); !ok {
+		s.Severity = f.DefaultSeverity
+	}
+	injects := make([]incident.Inject, len(s.Injects))
+	for i, in := range s.Injects {
+		if _, ok := f.Role(in.To); !ok {
+			in.To = ""
+		}
+		injects[i] = in
+	}
+	s.Injects = injects
+	return s
+}
+
 // fitBuiltInDrills fits the built-in scenarios to the file's severities and
 // roles: a severity it does not have becomes the default one, and an
 // inject addressed to a role it does not have goes to the whole channel.
 func fitBuiltInDrills(f *File) {
 	for i := range f.Drills {
-		s := &f.Drills[i]
-		if _, ok := f.Severity(s.Severity); !ok {
-			s.Severity = f.DefaultSeverity
-		}
-		for j := range s.Injects {
-			if _, ok := f.Role(s.Injects[j].To); !ok {
-				s.Injects[j].To = ""
-			}
-		}
+		f.Drills[i] = FitScenario(*f, f.Drills[i])
 	}
 }
 

@@ -6,24 +6,24 @@ import "time"
 // severe it begins, the times to reach each phase it is measured against,
 // and the injects the bot posts as the drill goes on.
 type Scenario struct {
-	Key      string // used in commands: /incident drill ransomware
-	Title    string
-	Severity string
-	Briefing string
+	Key      string `json:"key"` // used in commands: /incident drill ransomware
+	Title    string `json:"title"`
+	Severity string `json:"severity"`
+	Briefing string `json:"briefing,omitempty"`
 	// Targets are the times, from the start, by which the team should
 	// have reached each phase.
-	Targets map[Phase]time.Duration
-	Injects []Inject
+	Targets map[Phase]time.Duration `json:"targets,omitempty"`
+	Injects []Inject                `json:"injects,omitempty"`
 }
 
 // Inject is a message the bot posts into a drill: at an offset from the
 // start (At) or when the team reaches a phase (On), optionally addressed
 // to the holder of a role (To, a role key).
 type Inject struct {
-	At   time.Duration
-	On   Phase
-	Text string
-	To   string
+	At   time.Duration `json:"at,omitempty"`
+	On   Phase         `json:"on,omitempty"`
+	Text string        `json:"text"`
+	To   string        `json:"to,omitempty"`
 }
 
 // DrillPrefix marks a drill's name, topic and messages.
@@ -75,12 +75,16 @@ func ScoreDrill(inc *Incident, sc Scenario, events []TimelineEvent, every time.D
 		Reached: map[Phase]time.Duration{Identification: 0}, Targets: sc.Targets, Lessons: len(inc.Lessons)}
 	filled := map[string]bool{CommanderRole: true}
 	s.Roles = append(s.Roles, RoleFilled{Role: CommanderRole, Holder: inc.DeclaredBy})
-	var injects []time.Time
 	for _, ev := range events {
 		switch ev.Kind {
 		case EventPhase:
-			if _, seen := s.Reached[ev.Phase]; !seen && ev.Phase != "" {
-				s.Reached[ev.Phase] = ev.At.Sub(start)
+			// A phase skipped over was reached when the team went past it;
+			// the move to lessons learned is ending the drill.
+			for _, p := range Phases() {
+				if _, seen := s.Reached[p]; seen || ev.Phase == "" || ev.Phase.Before(p) || (p != Lessons && ev.Phase == Lessons) {
+					continue
+				}
+				s.Reached[p] = ev.At.Sub(start)
 			}
 		case EventRole:
 			if ev.To != "" && !filled[ev.Role] {
@@ -90,22 +94,22 @@ func ScoreDrill(inc *Incident, sc Scenario, events []TimelineEvent, every time.D
 		case EventUpdate:
 			s.Updates++
 		case EventInject:
-			injects = append(injects, ev.At)
+			s.Injects++
 		}
 	}
-	s.Injects = len(injects)
-	for i, at := range injects {
-		until := end
-		if i+1 < len(injects) {
-			until = injects[i+1]
-		}
-		for _, ev := range events {
-			answer := ev.Actor != "" && (ev.Kind == EventNote || ev.Kind == EventUpdate || ev.Kind == EventPhase)
-			// Strictly after: the phase move that brought an inject on is not its answer.
-			if answer && ev.At.After(at) && ev.At.Before(until) {
-				s.Answered++
-				break
-			}
+	// Each answer (a person's note, update or phase move, strictly after an
+	// inject: the move that brought one on is not its answer) answers the
+	// oldest inject still waiting, so injects that came together are
+	// answered one by one. Moving to lessons learned is ending the drill.
+	pending := 0
+	for _, ev := range events {
+		answer := ev.Actor != "" && (ev.Kind == EventNote || ev.Kind == EventUpdate || (ev.Kind == EventPhase && ev.Phase != Lessons))
+		switch {
+		case ev.Kind == EventInject:
+			pending++
+		case answer && pending > 0:
+			pending--
+			s.Answered++
 		}
 	}
 	if every > 0 {

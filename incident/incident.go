@@ -112,6 +112,9 @@ type Incident struct {
 	Private  bool   `json:"private,omitempty"`
 	Drill    bool   `json:"drill,omitempty"`
 	Scenario string `json:"scenario,omitempty"` // a drill's scenario key
+	// Script is the drill's scenario as it was when the drill began: a
+	// change of the configuration meanwhile does not change a running drill.
+	Script *Scenario `json:"script,omitempty"`
 	// InjectsSent are the drill's injects posted so far, by their place in the scenario.
 	InjectsSent []int             `json:"injects_sent,omitempty"`
 	ChannelID   string            `json:"channel_id,omitempty"`
@@ -337,7 +340,7 @@ func (i *Incident) EnsureOpen(what string) error {
 // VisibleTo reports whether a user may see the incident: anyone may see a
 // public one; a private one is seen by its members and from its own channel.
 func (i *Incident) VisibleTo(userID, channelID string) bool {
-	return !i.Private || i.IsMember(userID) || (channelID != "" && channelID == i.ChannelID)
+	return (!i.Private && !i.Drill) || i.IsMember(userID) || (channelID != "" && channelID == i.ChannelID)
 }
 
 // EventKind names what a timeline event records.

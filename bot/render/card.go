@@ -155,7 +155,11 @@ func ScheduledUpdate(v CardView, channelID string) Message {
 	if channelID != "" {
 		blocks = append(blocks, Context("Follow along in <#"+channelID+">"))
 	}
-	return Message{Text: fmt.Sprintf("Scheduled update on %s (%s, %s)", v.Ref, Text(v.Severity), v.Phase.Title()), Blocks: blocks}
+	text := fmt.Sprintf("Scheduled update on %s (%s, %s)", v.Ref, Text(v.Severity), v.Phase.Title())
+	if v.Drill {
+		text = incident.DrillPrefix + " " + text
+	}
+	return Message{Text: text, Blocks: blocks}
 }
 
 // ChecklistView is a phase's checklist as people tick it.

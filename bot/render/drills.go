@@ -14,7 +14,7 @@ type ScoreCardView struct {
 	Ref, Title, Scenario string
 	Lasted               time.Duration
 	Phases               []PhaseScore
-	Previous             string // the drill compared with, by date; "" for none
+	Previous             string // the drill compared with ("INC-1 of 2026-09-14"); "" for none
 	Roles                []RoleScore
 	Checklists           []ChecklistLine
 	Updates, Expected    int
@@ -71,24 +71,18 @@ func ScoreCard(v ScoreCardView) Message {
 		switch {
 		case !p.Compared || v.Previous == "":
 		case p.FasterBy > 0:
-			cmp = fmt.Sprintf(" · %s faster than the %s drill", incident.HumanDuration(p.FasterBy), Text(v.Previous))
+			cmp = fmt.Sprintf(" · %s faster than %s", incident.HumanDuration(p.FasterBy), Text(v.Previous))
 		case p.Slower > 0:
-			cmp = fmt.Sprintf(" · %s slower than the %s drill", incident.HumanDuration(p.Slower), Text(v.Previous))
+			cmp = fmt.Sprintf(" · %s slower than %s", incident.HumanDuration(p.Slower), Text(v.Previous))
 		default:
-			cmp = fmt.Sprintf(" · as fast as the %s drill", Text(v.Previous))
+			cmp = fmt.Sprintf(" · as fast as %s", Text(v.Previous))
 		}
-		after := "at the start"
-		if p.After > 0 {
-			after = "after " + incident.HumanDuration(p.After)
-		}
+		after := sinceStart(p.After)
 		fmt.Fprintf(&phases, "\n• %s: %s%s%s%s", p.Phase.Title(), after, target, mark, cmp)
 	}
 	var roles strings.Builder
 	for _, r := range v.Roles {
-		after := "at the start"
-		if r.After > 0 {
-			after = "after " + incident.HumanDuration(r.After)
-		}
+		after := sinceStart(r.After)
 		fmt.Fprintf(&roles, "\n• %s: %s, %s", Text(r.Name), User(r.Holder), after)
 	}
 	lists := make([]string, len(v.Checklists))
@@ -106,7 +100,7 @@ func ScoreCard(v ScoreCardView) Message {
 	lessons := fmt.Sprintf("%d so far; add more in the retro", v.Lessons)
 	compared := "The first drill of this scenario: the next one is compared with it."
 	if v.Previous != "" {
-		compared = "Compared with the " + Text(v.Previous) + " drill of this scenario."
+		compared = "Compared with " + Text(v.Previous) + ", the previous drill of this scenario."
 	}
 	blocks := []Block{
 		Header(":performing_arts: " + incident.DrillPrefix + " Score card: " + v.Ref + " " + v.Title),
@@ -119,6 +113,17 @@ func ScoreCard(v ScoreCardView) Message {
 	return Message{Text: incident.DrillPrefix + " Score card of " + Text(v.Ref), Blocks: blocks}
 }
 
+// sinceStart says when, from a drill's start, something happened.
+func sinceStart(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "at the start"
+	case d < time.Minute:
+		return "within a minute"
+	}
+	return "after " + incident.HumanDuration(d)
+}
+
 // DrillLine is a past drill in the history.
 type DrillLine struct {
 	Ref, Scenario     string
@@ -129,8 +134,12 @@ type DrillLine struct {
 }
 
 // DrillHistory lists the drills ended, newest first.
-func DrillHistory(lines []DrillLine) Message {
+// scenario is the one asked for, "" for all.
+func DrillHistory(lines []DrillLine, scenario string) Message {
 	if len(lines) == 0 {
+		if scenario != "" {
+			return TextMessage(fmt.Sprintf(":performing_arts: No drill of `%s` has ended yet. Start one with `/incident drill %s`.", Text(scenario), Text(scenario)))
+		}
 		return TextMessage(":performing_arts: No drill has ended yet. Start one with `/incident drill ransomware` (or another scenario).")
 	}
 	blocks := []Block{Header(fmt.Sprintf("Drills (%d)", len(lines)))}
@@ -146,5 +155,5 @@ func DrillHistory(lines []DrillLine) Message {
 		blocks = append(blocks, Section(fmt.Sprintf("*%s* `%s` %s · lasted %s · %s · injects answered %d of %d",
 			Text(l.Ref), Text(l.Scenario), l.Started.UTC().Format("2006-01-02"), incident.HumanDuration(l.Lasted), contained, l.Answered, l.Injects)))
 	}
-	return Message{Text: fmt.Sprintf("%d drills", len(lines)), Blocks: blocks}
+	return Message{Text: fmt.Sprintf("Drills ended: %d", len(lines)), Blocks: blocks}
 }

@@ -17,6 +17,7 @@ type ListItem struct {
 	Ref, Title, Severity string
 	Phase                incident.Phase
 	Private, Redacted    bool
+	Drill                bool
 	ChannelID            string
 	Commander            string
 	DeclaredAt           time.Time
@@ -36,6 +37,9 @@ func OpenIncidents(items []ListItem) Message {
 		lock := ""
 		if it.Private {
 			lock = " :lock:"
+		}
+		if it.Drill {
+			lock += " :performing_arts: " + incident.DrillPrefix
 		}
 		channel := "_no channel_"
 		if it.ChannelID != "" {

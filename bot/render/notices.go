@@ -92,7 +92,7 @@ type Declared struct {
 func DeclaredMessage(d Declared) Message {
 	text := ":white_check_mark: Declared *" + Text(d.Ref) + "* in " + Channel(d.ChannelID) + ". You are the " + Text(d.Role) + "."
 	if d.Drill {
-		text = ":performing_arts: " + incident.DrillPrefix + " Drill *" + Text(d.Ref) + "* started in " + Channel(d.ChannelID) + ". You are the " + Text(d.Role) + ": run it as you would a real incident."
+		text = ":performing_arts: " + incident.DrillPrefix + " *" + Text(d.Ref) + "* started in " + Channel(d.ChannelID) + ". You are the " + Text(d.Role) + ": run it as you would a real incident."
 	}
 	if d.Private {
 		text += " The channel is private."

@@ -48,7 +48,7 @@ func TestDrillRunsItsInjectsOnce(t *testing.T) {
 		t.Errorf("an unknown scenario answered %q", shown)
 	}
 	shown := s.command("UALICE", general, "drill phishing <@UBOB|bob>")
-	if !strings.Contains(shown, "[DRILL] Drill *INC-1* started") {
+	if !strings.Contains(shown, "[DRILL] *INC-1* started") {
 		t.Fatalf("the drill's start answered %q", shown)
 	}
 	inc, err := h.store.Get(s.ctx, 1)
@@ -237,7 +237,7 @@ func TestDrillForm(t *testing.T) {
 	if _, err := h.slack.Submit(s.ctx, "UALICE", form.ID, map[string]string{"scenario": "phishing", "people": "UDAVE"}); err != nil {
 		t.Fatal(err)
 	}
-	s.await("the drill's start by direct message", func() bool { return strings.Contains(dmOf(h.slack, "UALICE"), "[DRILL] Drill *INC-1* started") })
+	s.await("the drill's start by direct message", func() bool { return strings.Contains(dmOf(h.slack, "UALICE"), "[DRILL] *INC-1* started") })
 	inc, err := h.store.Get(s.ctx, 1)
 	if err != nil || !inc.Drill || inc.Scenario != "phishing" || !slices.Contains(inc.Members, "UDAVE") {
 		t.Errorf("INC-1 = %+v, %v; want a phishing drill with dave", inc, err)

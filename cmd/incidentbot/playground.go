@@ -47,9 +47,9 @@ func runPlayground(ctx context.Context, args []string, getenv func(string) strin
 	if cfg.File.StakeholderChannel == "" {
 		cfg.File.StakeholderChannel = stakeholders
 	}
-	// A drill to try on the page, its injects sped up to seconds.
-	if _, ok := cfg.File.Scenario(playground.QuickDrill.Key); !ok {
-		cfg.File.Drills = append(cfg.File.Drills, playground.QuickDrill)
+	// With the demo, a drill to try on the page, its injects sped up to seconds.
+	if _, ok := cfg.File.Scenario(playground.QuickDrill.Key); *demo && !ok {
+		cfg.File.Drills = append(cfg.File.Drills, config.FitScenario(cfg.File, playground.QuickDrill))
 	}
 	if cfg.File.TriageChannel == "" {
 		cfg.File.TriageChannel = triage
