@@ -112,6 +112,7 @@ func (c *cluster) scheduled(channelID string, ref string) int {
 	ch, _ := c.slack.Channel(channelID)
 	n := 0
 	for _, m := range ch.Messages {
+		m.Text = strings.TrimPrefix(m.Text, "[DRILL] ") // a drill's says so
 		if strings.HasPrefix(m.Text, "Scheduled update on "+ref+" ") {
 			n++
 		}
