@@ -87,7 +87,17 @@ func (h *Retro) promptRetro(ctx context.Context, inc *incident.Incident) {
 	if err != nil {
 		h.log.Error("could not read the timeline for the retro", "incident", inc.Number, "err", err)
 	}
-	for _, u := range h.participants(inc, events) {
+	people := h.participants(inc, events)
+	// Whoever is asked for lessons may see the incident (a private one, or
+	// a drill, is shown to its members): its button works for them.
+	if _, err := h.record(ctx, inc.Number, func(i *incident.Incident) {
+		for _, u := range people {
+			i.Members = appendUnique(i.Members, u)
+		}
+	}); err != nil {
+		h.log.Warn("could not add the retro's participants to the incident's members", "incident", inc.Number, "err", err)
+	}
+	for _, u := range people {
 		if err := h.postOnce(ctx, "retro:"+u, u, about(inc, retroPrompt(inc, u, false))); err != nil {
 			h.log.Warn("could not send the retro prompt", "incident", inc.Number, "user", u, "err", err)
 		}
@@ -157,6 +167,9 @@ func (h *Retro) addLessons(ctx context.Context, n int64, l incident.Lesson, acti
 		for _, a := range actions {
 			a.ID, a.Author, a.At = len(inc.FollowUps)+1, l.Author, now
 			inc.FollowUps = append(inc.FollowUps, a)
+			if a.Owner != "" { // an action's owner may see it, and mark it done
+				inc.Members = appendUnique(inc.Members, a.Owner)
+			}
 			events = append(events, incident.FollowUpAdded(now, l.Author, a.ID, a.Text))
 		}
 		return events, nil

@@ -223,17 +223,25 @@ func (h *Cadence) sendInject(ctx context.Context, inc *incident.Incident, i int,
 		return work.Ran{}, err
 	}
 	defer unlock()
-	if fresh, err := h.store.Get(ctx, inc.Number); err != nil {
+	fresh, err := h.store.Get(ctx, inc.Number)
+	if err != nil {
 		return work.Ran{}, err
-	} else if fresh.Status != incident.Open {
+	}
+	if fresh.Status != incident.Open {
 		next, _ := h.nextDue(fresh)
 		return work.Ran{Next: next}, nil
 	}
+	inc = fresh
 	to := ""
 	if in.To != "" {
 		to = inc.Roles[in.To]
 	}
 	if inc.ChannelID != "" {
+		// Within the lock's lifetime, so that it never lapses mid-post and
+		// lets the end in before the inject.
+		postCtx, cancel := context.WithTimeout(ctx, injectPostWithin)
+		defer cancel()
+		ctx := postCtx
 		occasion := "inject:" + strconv.FormatInt(inc.Number, 10) + ":" + strconv.Itoa(i)
 		msg := render.Inject(render.InjectView{Ref: inc.Ref(), Text: in.Text, Role: h.roleNameIf(in.To), Holder: to, Number: i + 1, Of: len(sc.Injects)})
 		if err := h.postFor(ctx, occasion, inc.ChannelID, msg); err != nil {
@@ -262,6 +270,10 @@ func (h *Cadence) sendInject(ctx context.Context, inc *incident.Incident, i int,
 func (h *core) drillLock(ctx context.Context, n int64) (unlock func(), err error) {
 	return h.store.Lock(ctx, "drill:"+strconv.FormatInt(n, 10), cardLockFor)
 }
+
+// injectPostWithin bounds an inject's post, well inside the drill lock's
+// lifetime (cardLockFor).
+const injectPostWithin = 20 * time.Second
 
 // injectsPerRun bounds the injects one scheduled run posts.
 const injectsPerRun = 10

@@ -661,3 +661,106 @@ func TestAttackDrillCheckConfig(t *testing.T) {
 		t.Logf("%q -> %d %q", body, code, strings.TrimSpace(errOut.String()))
 	}
 }
+
+// A follow-up's owner from outside the drill sees their action and may mark it done.
+func TestAttackDrill2FollowUpOwner(t *testing.T) {
+	h := startBotWith(t, false, time.Now, quietSeverities)
+	s := &script{t: t, h: h, ctx: context.Background()}
+	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB", "UDAVE")
+	s.command("UALICE", general, "drill ransomware")
+	inc, _ := h.store.Get(s.ctx, 1)
+	s.ch = inc.ChannelID
+	s.command("UALICE", inc.ChannelID, "drill end")
+	s.await("score card", func() bool { return len(msgsWith(h, inc.ChannelID, "Score card")) == 1 })
+	var ts string
+	c, _ := h.slack.Channel(inc.ChannelID)
+	for _, m := range c.Messages {
+		if strings.Contains(string(m.Blocks), commands.ActionAddLesson) {
+			ts = m.TS
+		}
+	}
+	before := len(h.slack.Views("UALICE"))
+	if _, err := h.slack.Click(s.ctx, "UALICE", inc.ChannelID, ts, commands.ActionAddLesson); err != nil {
+		t.Fatal(err)
+	}
+	s.await("retro form", func() bool { return len(h.slack.Views("UALICE")) > before })
+	v := h.slack.Views("UALICE")[before]
+	d, err := h.slack.Submit(s.ctx, "UALICE", v.ID, map[string]string{commands.InputAction(1): "Rotate keys", commands.InputOwner(1): "UDAVE"})
+	t.Logf("submit: %v %s", err, d.Body)
+	time.Sleep(time.Second)
+	after, _ := h.store.Get(s.ctx, 1)
+	t.Logf("followups %+v members %v", after.FollowUps, after.Members)
+	shown := s.command("UDAVE", general, "actions")
+	t.Logf("UDAVE actions: %q", shown)
+	if !strings.Contains(shown, "Rotate keys") {
+		t.Errorf("the owner UDAVE does not see their own follow-up of the drill")
+	}
+	for _, m := range h.slack.DirectMessages("UDAVE") {
+		t.Logf("DM UDAVE: %q", m.Visible())
+	}
+}
+
+// A --private drill: its channel is private, and it is not listed to others.
+func TestAttackDrill2Private(t *testing.T) {
+	h := startBotWith(t, false, time.Now, quietSeverities+"admins: [UERIN]\n")
+	s := &script{t: t, h: h, ctx: context.Background()}
+	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB", "UDAVE", "UERIN")
+	out := s.command("UALICE", general, "drill ransomware --private <@UBOB|bob>")
+	t.Logf("start: %q", out)
+	inc, _ := h.store.Get(s.ctx, 1)
+	ch, _ := h.slack.Channel(inc.ChannelID)
+	t.Logf("private=%v inc.Private=%v name=%s topic=%q", ch.Private, inc.Private, ch.Name, ch.Topic)
+	if !ch.Private || !inc.Private {
+		t.Errorf("--private drill: channel private %v, incident private %v", ch.Private, inc.Private)
+	}
+	if got := s.command("UDAVE", general, "list"); strings.Contains(got, "INC-1") {
+		t.Errorf("an outsider's list shows the private drill: %q", got)
+	}
+	for _, u := range []string{"UERIN", "UBOB"} { // an admin, a participant
+		if got := s.command(u, general, "list"); !strings.Contains(got, "INC-1") || !strings.Contains(got, "[DRILL]") {
+			t.Errorf("%s's list lacks the private drill: %q", u, got)
+		}
+	}
+	if got := s.command("UDAVE", general, "status 1"); !strings.Contains(got, "no incident INC-1 that you can see") {
+		t.Errorf("an outsider's status of the private drill: %q", got)
+	}
+}
+
+// Someone who joined the drill channel by Slack and took part gets the
+// retro DM, and its button works for them.
+func TestAttackDrill2RetroDMButton(t *testing.T) {
+	h := startBotWith(t, false, time.Now, quietSeverities)
+	s := &script{t: t, h: h, ctx: context.Background()}
+	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB", "UDAVE")
+	s.command("UALICE", general, "drill ransomware")
+	inc, _ := h.store.Get(s.ctx, 1)
+	s.ch = inc.ChannelID
+	t.Logf("note by UDAVE in channel: %q", s.command("UDAVE", inc.ChannelID, "note I am here too"))
+	s.command("UALICE", inc.ChannelID, "drill end")
+	s.await("score card", func() bool { return len(msgsWith(h, inc.ChannelID, "Score card")) == 1 })
+	time.Sleep(time.Second)
+	var dm, ts string
+	for _, ch := range h.slack.Channels() {
+		if ch.DM == "UDAVE" {
+			dm = ch.ID
+			for _, m := range ch.Messages {
+				if strings.Contains(string(m.Blocks), commands.ActionAddLesson) {
+					ts = m.TS
+				}
+			}
+		}
+	}
+	if ts == "" {
+		t.Skip("no retro DM for UDAVE")
+	}
+	before := len(h.slack.Views("UDAVE"))
+	d, err := h.slack.Click(s.ctx, "UDAVE", dm, ts, commands.ActionAddLesson)
+	t.Logf("click: %v %s", err, d.Body)
+	time.Sleep(time.Second)
+	if len(h.slack.Views("UDAVE")) == before {
+		t.Errorf("UDAVE was sent the drill's retro prompt by DM, but its button opens nothing; ephemerals: %v", h.slack.Ephemerals("UDAVE"))
+		for _, m := range h.slack.DirectMessages("UDAVE") {
+			t.Logf("DM UDAVE: %q", m.Visible())
+		}
+	}
+}
