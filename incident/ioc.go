@@ -1,0 +1,175 @@
+package incident
+
+import (
+	"net/netip"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// IndicatorType is what kind of observable an indicator is.
+type IndicatorType string
+
+// The indicator types.
+const (
+	IOCIPv4   IndicatorType = "ipv4"
+	IOCIPv6   IndicatorType = "ipv6"
+	IOCDomain IndicatorType = "domain"
+	IOCURL    IndicatorType = "url"
+	IOCEmail  IndicatorType = "email"
+	IOCMD5    IndicatorType = "md5"
+	IOCSHA1   IndicatorType = "sha1"
+	IOCSHA256 IndicatorType = "sha256"
+	IOCCVE    IndicatorType = "cve"
+	IOCPath   IndicatorType = "path"
+)
+
+// IndicatorTypes are the types, in the order lists show them.
+func IndicatorTypes() []IndicatorType {
+	return []IndicatorType{IOCIPv4, IOCIPv6, IOCDomain, IOCURL, IOCEmail, IOCMD5, IOCSHA1, IOCSHA256, IOCCVE, IOCPath}
+}
+
+// refangs undo the usual ways of defanging an indicator in text.
+var refangs = strings.NewReplacer(
+	"[.]", ".", "(.)", ".", "{.}", ".", "[dot]", ".", "(dot)", ".", " [.] ", ".",
+	"[@]", "@", "(@)", "@", "[at]", "@", "(at)", "@",
+	"[:]", ":", "[://]", "://", "[/]", "/",
+	"hxxps", "https", "hXXps", "https", "hxxp", "http", "hXXp", "http", "fxp", "ftp",
+)
+
+// Refang turns a defanged indicator back into its real form: hxxp to
+// http, [.] and (.) to dots, [@] to @.
+func Refang(s string) string { return refangs.Replace(strings.TrimSpace(s)) }
+
+var (
+	hexOnly     = regexp.MustCompile(`^[0-9a-fA-F]+$`)
+	cvePattern  = regexp.MustCompile(`^(?i)CVE-\d{4}-\d{4,7}$`)
+	domainLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	emailLocal  = regexp.MustCompile(`^[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]{1,64}$`)
+	winPath     = regexp.MustCompile(`^[A-Za-z]:\\[^<>"|?*\x00-\x1f]+$`)
+	unixPath    = regexp.MustCompile(`^/[^\s<>"|\x00-\x1f]*[^\s<>"|/\x00-\x1f]$`)
+)
+
+// Classify finds an indicator's type and its normal form (refanged; hashes,
+// domains and e-mail domains lowercase; CVE ids uppercase); ok is false for
+// text that is none of the types.
+func Classify(raw string) (t IndicatorType, value string, ok bool) {
+	s := Refang(raw)
+	if s == "" || len(s) > 2048 {
+		return "", "", false
+	}
+	if hexOnly.MatchString(s) {
+		switch len(s) {
+		case 32:
+			return IOCMD5, strings.ToLower(s), true
+		case 40:
+			return IOCSHA1, strings.ToLower(s), true
+		case 64:
+			return IOCSHA256, strings.ToLower(s), true
+		}
+	}
+	if cvePattern.MatchString(s) {
+		return IOCCVE, strings.ToUpper(s), true
+	}
+	if a, err := netip.ParseAddr(s); err == nil {
+		if a.Is4() {
+			return IOCIPv4, a.String(), true
+		}
+		return IOCIPv6, a.String(), true
+	}
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" && !strings.ContainsAny(s, " \t\n") {
+		switch strings.ToLower(u.Scheme) {
+		case "http", "https", "ftp":
+			u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+			return IOCURL, u.String(), true
+		}
+	}
+	if local, domain, found := strings.Cut(s, "@"); found && emailLocal.MatchString(local) && isDomain(strings.ToLower(domain)) {
+		return IOCEmail, local + "@" + strings.ToLower(domain), true
+	}
+	if isDomain(strings.ToLower(s)) {
+		return IOCDomain, strings.ToLower(s), true
+	}
+	if winPath.MatchString(s) || unixPath.MatchString(s) {
+		return IOCPath, s, true
+	}
+	return "", "", false
+}
+
+// isDomain reports whether s is a host name with a top-level domain of
+// letters: two labels at least, none empty or too long.
+func isDomain(s string) bool {
+	if len(s) > 253 || !strings.Contains(s, ".") {
+		return false
+	}
+	labels := strings.Split(strings.TrimSuffix(s, "."), ".")
+	if len(labels) < 2 {
+		return false
+	}
+	tld := labels[len(labels)-1]
+	if len(tld) < 2 || strings.Trim(tld, "abcdefghijklmnopqrstuvwxyz") != "" {
+		return false
+	}
+	for _, l := range labels {
+		if !domainLabel.MatchString(l) {
+			return false
+		}
+	}
+	return true
+}
+
+// Defang makes an indicator safe to show: nothing in it can become a link
+// or unfurl (http to hxxp, every dot of a host or address to [.], @ to
+// [@]). Hashes, CVE ids and paths have nothing to defang.
+func Defang(t IndicatorType, value string) string {
+	switch t {
+	case IOCURL:
+		s := strings.Replace(value, "http", "hxxp", 1)
+		s = strings.Replace(s, "ftp://", "fxp://", 1)
+		s = strings.ReplaceAll(s, ".", "[.]")
+		return strings.ReplaceAll(s, "://", "[://]")
+	case IOCDomain, IOCIPv4:
+		return strings.ReplaceAll(value, ".", "[.]")
+	case IOCIPv6:
+		return strings.ReplaceAll(value, ":", "[:]")
+	case IOCEmail:
+		return strings.ReplaceAll(strings.ReplaceAll(value, "@", "[@]"), ".", "[.]")
+	}
+	return value
+}
+
+// Candidate is an indicator found in text.
+type Candidate struct {
+	Type  IndicatorType
+	Value string // the normal form
+}
+
+// tokenTrim is what surrounds an indicator in prose and is not part of it.
+const tokenTrim = "\"'`<>()[]{},;!?*_~"
+
+// Extract finds the indicators in text (a message, say): each once, in the
+// order they first appear, defanged or not.
+func Extract(text string) []Candidate {
+	text = strings.NewReplacer("[.]", ".", "(.)", ".", "[@]", "@", "(@)", "@", "[:]", ":", "[://]", "://").Replace(text)
+	var out []Candidate
+	seen := map[Candidate]bool{}
+	for _, tok := range strings.FieldsFunc(text, func(r rune) bool {
+		return r == ' ' || r == '\n' || r == '\t' || r == '\r' || r == '|' || r == '<' || r == '>'
+	}) {
+		tok = strings.TrimRight(strings.Trim(tok, tokenTrim), ".:")
+		if tok == "" {
+			continue
+		}
+		t, v, ok := Classify(tok)
+		if !ok {
+			continue
+		}
+		c := Candidate{Type: t, Value: v}
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return slices.Clip(out)
+}
