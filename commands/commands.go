@@ -79,6 +79,8 @@ type Store interface {
 	WithOpenFollowUps(ctx context.Context) ([]*incident.Incident, error)
 	SavePostmortem(ctx context.Context, n int64, markdown string) error
 	Postmortem(ctx context.Context, n int64) (string, error)
+	AddIndicator(ctx context.Context, n int64, ind incident.Indicator) (incident.Indicator, error)
+	Indicators(ctx context.Context, n int64) ([]incident.Indicator, error)
 	SaveDrillScore(ctx context.Context, score incident.DrillScore) error
 	DrillScores(ctx context.Context) ([]incident.DrillScore, error)
 	CreateReport(ctx context.Context, r *incident.Report) (int64, error)

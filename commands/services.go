@@ -77,6 +77,8 @@ type responseStore interface {
 	ListOpen(ctx context.Context) ([]*incident.Incident, error)
 	OpenListings(ctx context.Context) ([]incident.Listing, error)
 	TimelinePage(ctx context.Context, n int64, page, size int) ([]incident.TimelineEvent, int, error)
+	AddIndicator(ctx context.Context, n int64, ind incident.Indicator) (incident.Indicator, error)
+	Indicators(ctx context.Context, n int64) ([]incident.Indicator, error)
 }
 
 // Retro closes an incident and learns from it: the close, lessons and

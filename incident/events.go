@@ -187,6 +187,9 @@ func (ev TimelineEvent) Describe(w Words) string {
 		return fmt.Sprintf("Follow-up #%d: %s", ev.Item, w.Text(ev.Text))
 	case EventPublished:
 		return "Postmortem published"
+	case EventIndicator:
+		// Stored in its normal form; shown defanged wherever it is shown.
+		return fmt.Sprintf("Indicator (%s): %s", w.Text(ev.From), w.Text(Defang(IndicatorType(ev.From), ev.Text)))
 	case EventInject:
 		return "Drill inject: " + w.Text(ev.Text)
 	case EventReported:

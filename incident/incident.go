@@ -365,6 +365,7 @@ const (
 	EventPublished EventKind = "postmortem"
 	EventReported  EventKind = "reported"
 	EventInject    EventKind = "inject"
+	EventIndicator EventKind = "indicator"
 )
 
 // Interval is a stretch of time the incident spent in one phase.

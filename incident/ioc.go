@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // IndicatorType is what kind of observable an indicator is.
@@ -172,4 +173,46 @@ func Extract(text string) []Candidate {
 		}
 	}
 	return slices.Clip(out)
+}
+
+// Indicator states.
+const (
+	IndicatorSuspected     = "suspected"
+	IndicatorMalicious     = "malicious"
+	IndicatorFalsePositive = "false_positive"
+)
+
+// Indicator is an observable recorded on an incident, kept in its normal
+// form and shown defanged.
+type Indicator struct {
+	Type      IndicatorType `json:"type"`
+	Value     string        `json:"value"`
+	FirstSeen time.Time     `json:"first_seen"`
+	LastSeen  time.Time     `json:"last_seen"`
+	AddedBy   string        `json:"added_by"`
+	Sightings int           `json:"sightings"`
+	State     string        `json:"state"`
+}
+
+// Defanged is the indicator as it is shown.
+func (i Indicator) Defanged() string { return Defang(i.Type, i.Value) }
+
+// ParseIndicatorType reads a type word: ipv4, ip, domain, url, email, md5,
+// sha1, sha256, cve, path (any letter case).
+func ParseIndicatorType(s string) (IndicatorType, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "ip" {
+		return IOCIPv4, true
+	}
+	for _, t := range IndicatorTypes() {
+		if string(t) == s {
+			return t, true
+		}
+	}
+	return "", false
+}
+
+// IndicatorAdded records an indicator added to an incident (or seen again).
+func IndicatorAdded(at time.Time, by string, t IndicatorType, value string) TimelineEvent {
+	return TimelineEvent{At: at, Actor: by, Kind: EventIndicator, From: string(t), Text: value, V: typed}
 }

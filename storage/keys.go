@@ -59,6 +59,10 @@ func incidentKey(n int64) string { return incidentTag(n) }
 // timelineKey is a stream of timeline events, oldest first (see encodeEvent).
 func timelineKey(n int64) string { return incidentTag(n) + ":timeline" }
 
+// indicatorsKey holds an incident's indicators: a hash of "type value" to
+// the indicator (JSON), in the incident's slot.
+func indicatorsKey(n int64) string { return incidentTag(n) + ":iocs" }
+
 // postmortemKey holds the published postmortem (Markdown).
 func postmortemKey(n int64) string { return incidentTag(n) + ":postmortem" }
 

@@ -342,6 +342,37 @@ var suite = []struct {
 			t.Errorf("OpenCounts = %v, %v; want %v", got, err, want)
 		}
 	}},
+	{"indicators are deduplicated per incident and counted, once per request", func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		if err := s.Create(ctx, newIncident(1, "sev1")); err != nil {
+			t.Fatal(err)
+		}
+		ind := incident.Indicator{Type: incident.IOCIPv4, Value: "203.0.113.7", FirstSeen: t0, LastSeen: t0, AddedBy: "U1", State: incident.IndicatorSuspected}
+		req := incident.WithRequest(ctx, "T1")
+		if got, err := s.AddIndicator(req, 1, ind); err != nil || got.Sightings != 1 {
+			t.Fatalf("first add = %+v, %v", got, err)
+		}
+		if got, err := s.AddIndicator(incident.WithRedo(ctx, "T1"), 1, ind); err != nil || got.Sightings != 1 {
+			t.Fatalf("the same request again = %+v, %v; want it counted once", got, err)
+		}
+		later := ind
+		later.LastSeen, later.AddedBy = t0.Add(time.Hour), "U2"
+		if got, err := s.AddIndicator(incident.WithRequest(ctx, "T2"), 1, later); err != nil || got.Sightings != 2 || !got.LastSeen.Equal(t0.Add(time.Hour)) || got.AddedBy != "U1" {
+			t.Fatalf("seen again = %+v, %v", got, err)
+		}
+		other := incident.Indicator{Type: incident.IOCDomain, Value: "evil.example", FirstSeen: t0.Add(time.Minute), LastSeen: t0.Add(time.Minute), AddedBy: "U1"}
+		if _, err := s.AddIndicator(ctx, 1, other); err != nil {
+			t.Fatal(err)
+		}
+		all, err := s.Indicators(ctx, 1)
+		if err != nil || len(all) != 2 || all[0].Value != "203.0.113.7" || all[1].Value != "evil.example" {
+			t.Fatalf("Indicators = %+v, %v", all, err)
+		}
+		tl, err := s.Timeline(ctx, 1)
+		if err != nil || len(tl) != 3 || tl[0].Kind != incident.EventIndicator {
+			t.Errorf("timeline = %+v, %v; want an entry per sighting", tl, err)
+		}
+	}},
 	{"a report is made once per request, numbered RPT-1, RPT-2", func(t *testing.T, s *storage.Store) {
 		ctx := incident.WithRequest(context.Background(), "T1")
 		r := &incident.Report{Source: incident.SourcePerson, Reporter: "U1", What: "odd login", ReportedAt: t0, State: incident.ReportOpen}

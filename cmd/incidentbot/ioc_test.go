@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// TestIndicatorsAreShownDefanged adds indicators by command, defanged and
+// not: each is stored in its normal form once per incident, counted when
+// seen again, refused with the right form when it is none of the types,
+// and shown defanged in the answers, /incident iocs and the timeline.
+func TestIndicatorsAreShownDefanged(t *testing.T) {
+	t.Parallel()
+	h := startBot(t, false)
+	s := &script{t: t, h: h, ctx: context.Background()}
+	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
+	s.command("UALICE", general, "declare Phishing sev2")
+	ch := h.declared(t, "UALICE", "INC-1").ID
+
+	if got := s.command("UBOB", ch, "ioc add hxxps://evil[.]example/login"); !strings.Contains(got, "Added the url `hxxps[://]evil[.]example/login` to INC-1") {
+		t.Errorf("adding a defanged URL answered %q", got)
+	}
+	if got := s.command("UBOB", ch, "ioc add 203.0.113.7 ipv4"); !strings.Contains(got, "`203[.]0[.]113[.]7`") {
+		t.Errorf("adding an address answered %q", got)
+	}
+	if got := s.command("UALICE", ch, "ioc add 203[.]0[.]113[.]7"); !strings.Contains(got, "seen 2 times now") {
+		t.Errorf("adding the same address again answered %q", got)
+	}
+	if got := s.command("UALICE", ch, "ioc add 203.0.113.7 domain"); !strings.Contains(got, "is a ipv4, not a domain") {
+		t.Errorf("a wrong type answered %q", got)
+	}
+	if got := s.command("UALICE", ch, "ioc add nothing-here"); !strings.Contains(got, "is not an indicator I know") || !strings.Contains(got, "Usage: `/incident ioc add") {
+		t.Errorf("a non-indicator answered %q", got)
+	}
+	list := s.command("UALICE", ch, "iocs")
+	for _, want := range []string{"Indicators of INC-1 (2)", "`hxxps[://]evil[.]example/login`", "`203[.]0[.]113[.]7`", "seen 2×", "suspected"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("/incident iocs lacks %q:\n%s", want, list)
+		}
+	}
+	timeline := s.command("UALICE", ch, "timeline")
+	if !strings.Contains(timeline, "Indicator (url): hxxps[://]evil[.]example/login") || strings.Contains(timeline, "https://evil") {
+		t.Errorf("the timeline does not show the indicator defanged:\n%s", timeline)
+	}
+	if live := h.slack.Live(); len(live) > 0 {
+		t.Errorf("live markup reached Slack: %q", live)
+	}
+}

@@ -1,0 +1,88 @@
+package storage
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// AddIndicator records an indicator on an incident, or a new sighting of
+// one it has (deduplicated by type and normal form), with its timeline
+// event, in one transaction; within a request, once. It returns the
+// indicator as stored.
+func (s *Store) AddIndicator(ctx context.Context, n int64, ind incident.Indicator) (incident.Indicator, error) {
+	key, field := indicatorsKey(n), string(ind.Type)+" "+ind.Value
+	effect := incident.NextEffect(ctx)
+	var stored incident.Indicator
+	txn := func(tx *redis.Tx) error {
+		raw, err := tx.HGet(ctx, key, field).Bytes()
+		switch {
+		case errors.Is(err, redis.Nil):
+			stored = ind
+			stored.Sightings = 1
+		case err != nil:
+			return err
+		default:
+			if err := json.Unmarshal(raw, &stored); err != nil {
+				return err
+			}
+			if done, err := applied(ctx, tx, n, effect); err != nil || done {
+				return err // this request added it before
+			}
+			stored.Sightings++
+			stored.LastSeen = ind.LastSeen
+		}
+		doc, err := json.Marshal(stored)
+		if err != nil {
+			return err
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.HSet(ctx, key, field, doc)
+			appendEvents(ctx, p, n, []incident.TimelineEvent{incident.IndicatorAdded(ind.LastSeen, ind.AddedBy, ind.Type, ind.Value)})
+			recordEffect(ctx, p, n, effect)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return s.confirm(ctx, tx)
+	}
+	for range maxUpdateAttempts {
+		err := s.rdb.Watch(ctx, txn, key)
+		if errors.Is(err, redis.TxFailedErr) {
+			continue
+		}
+		if err != nil {
+			return stored, fmt.Errorf("add an indicator to %s: %w", incident.FormatRef(n), err)
+		}
+		return stored, nil
+	}
+	return stored, fmt.Errorf("add an indicator to %s: %w", incident.FormatRef(n), ErrConflict)
+}
+
+// Indicators are an incident's indicators, first seen first.
+func (s *Store) Indicators(ctx context.Context, n int64) ([]incident.Indicator, error) {
+	all, err := s.rdb.HGetAll(ctx, indicatorsKey(n)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("indicators of %s: %w", incident.FormatRef(n), err)
+	}
+	out := make([]incident.Indicator, 0, len(all))
+	for _, doc := range all {
+		var ind incident.Indicator
+		if err := json.Unmarshal([]byte(doc), &ind); err != nil {
+			return nil, fmt.Errorf("indicators of %s: %w", incident.FormatRef(n), err)
+		}
+		out = append(out, ind)
+	}
+	slices.SortFunc(out, func(a, b incident.Indicator) int {
+		return cmp.Or(a.FirstSeen.Compare(b.FirstSeen), cmp.Compare(a.Value, b.Value))
+	})
+	return out, nil
+}
