@@ -81,6 +81,7 @@ type Store interface {
 	Postmortem(ctx context.Context, n int64) (string, error)
 	AddIndicator(ctx context.Context, n int64, ind incident.Indicator) (incident.Indicator, error)
 	Indicators(ctx context.Context, n int64) ([]incident.Indicator, error)
+	IndicatorSeenIn(ctx context.Context, t incident.IndicatorType, value string) ([]int64, error)
 	SaveDrillScore(ctx context.Context, score incident.DrillScore) error
 	DrillScores(ctx context.Context) ([]incident.DrillScore, error)
 	CreateReport(ctx context.Context, r *incident.Report) (int64, error)

@@ -39,12 +39,53 @@ func (h *Response) iocCmd(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
+	also := h.sightings(ctx, c.inc, stored, c.req.UserID, c.req.ChannelID)
 	if stored.Sightings > 1 {
-		h.respond(ctx, c.req, render.Done(incident.Say("%s was already on %s: seen %d times now.", incident.Literal(stored.Defanged()), c.inc.Ref(), stored.Sightings)))
+		h.respond(ctx, c.req, render.Done(incident.Say("%s was already on %s: seen %d times now.%s", incident.Literal(stored.Defanged()), c.inc.Ref(), stored.Sightings, also)))
 		return nil
 	}
-	h.respond(ctx, c.req, render.Done(incident.Say("Added the %s %s to %s.", string(typ), incident.Literal(stored.Defanged()), c.inc.Ref())))
+	h.respond(ctx, c.req, render.Done(incident.Say("Added the %s %s to %s.%s", string(typ), incident.Literal(stored.Defanged()), c.inc.Ref(), also)))
 	return nil
+}
+
+// sightings finds the indicator in other incidents: the ones the person
+// may see are named in the answer; of a private one they may not see,
+// its commander is told privately instead, so the overlap is not lost and
+// nothing leaks. Drills are left out both ways.
+func (h *Response) sightings(ctx context.Context, inc *incident.Incident, ind incident.Indicator, user, channel string) incident.Sentence {
+	if inc.Drill {
+		return incident.Say("")
+	}
+	ns, err := h.store.IndicatorSeenIn(ctx, ind.Type, ind.Value)
+	if err != nil {
+		h.log.Warn("could not look for the indicator in other incidents", "incident", inc.Number, "err", err)
+		return incident.Say("")
+	}
+	var seen []any
+	for _, n := range ns {
+		if n == inc.Number {
+			continue
+		}
+		other, err := h.store.Get(ctx, n)
+		if err != nil || other.Drill {
+			continue
+		}
+		if h.maySee(other, user, channel) {
+			seen = append(seen, incident.Strong(other.Ref()))
+			continue
+		}
+		if cmdr := other.Commander(); cmdr != "" {
+			msg := render.Info(incident.Say("The indicator %s of %s was also added to %s, by %s. You are told as the commander of %s; they were not told of it.",
+				incident.Literal(ind.Defanged()), other.Ref(), inc.Ref(), incident.UserRef(user), other.Ref()))
+			if err := h.postOnce(ctx, "sighting:"+other.Ref(), cmdr, msg); err != nil {
+				h.log.Warn("could not tell a commander of a sighting", "incident", n, "err", err)
+			}
+		}
+	}
+	if len(seen) == 0 {
+		return incident.Say("")
+	}
+	return incident.Say(" Also seen in %s.", incident.Join(", ", seen...))
 }
 
 // iocsCmd is /incident iocs: the incident's indicators, defanged.

@@ -79,6 +79,7 @@ type responseStore interface {
 	TimelinePage(ctx context.Context, n int64, page, size int) ([]incident.TimelineEvent, int, error)
 	AddIndicator(ctx context.Context, n int64, ind incident.Indicator) (incident.Indicator, error)
 	Indicators(ctx context.Context, n int64) ([]incident.Indicator, error)
+	IndicatorSeenIn(ctx context.Context, t incident.IndicatorType, value string) ([]int64, error)
 }
 
 // Retro closes an incident and learns from it: the close, lessons and

@@ -62,9 +62,29 @@ func (s *Store) AddIndicator(ctx context.Context, n int64, ind incident.Indicato
 		if err != nil {
 			return stored, fmt.Errorf("add an indicator to %s: %w", incident.FormatRef(n), err)
 		}
+		if err := s.rdb.SAdd(ctx, indicatorSeenKey(string(ind.Type), ind.Value), n).Err(); err != nil {
+			return stored, fmt.Errorf("index an indicator of %s: %w", incident.FormatRef(n), err)
+		}
 		return stored, nil
 	}
 	return stored, fmt.Errorf("add an indicator to %s: %w", incident.FormatRef(n), ErrConflict)
+}
+
+// IndicatorSeenIn are the incidents an indicator was added to.
+func (s *Store) IndicatorSeenIn(ctx context.Context, t incident.IndicatorType, value string) ([]int64, error) {
+	ns, err := s.rdb.SMembers(ctx, indicatorSeenKey(string(t), value)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("incidents with an indicator: %w", err)
+	}
+	out := make([]int64, 0, len(ns))
+	for _, v := range ns {
+		var n int64
+		if _, err := fmt.Sscan(v, &n); err == nil {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // Indicators are an incident's indicators, first seen first.

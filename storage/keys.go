@@ -63,6 +63,11 @@ func timelineKey(n int64) string { return incidentTag(n) + ":timeline" }
 // the indicator (JSON), in the incident's slot.
 func indicatorsKey(n int64) string { return incidentTag(n) + ":iocs" }
 
+// indicatorSeenKey is the set of incidents an indicator was added to,
+// across incidents (no hash tag: written on its own, after the incident's
+// own transaction), for sightings in other incidents.
+func indicatorSeenKey(t, value string) string { return keyPrefix + "ioc:" + effectMember(t+" "+value) }
+
 // postmortemKey holds the published postmortem (Markdown).
 func postmortemKey(n int64) string { return incidentTag(n) + ":postmortem" }
 

@@ -610,6 +610,12 @@ func (s *Store) Purge(ctx context.Context, n int64) error {
 		return err
 	}
 	num := strconv.FormatInt(n, 10)
+	inds, _ := s.Indicators(ctx, n) // best effort: a sighting of a purged incident is skipped when read
+	for _, ind := range inds {
+		if err := s.rdb.SRem(ctx, indicatorSeenKey(string(ind.Type), ind.Value), num).Err(); err != nil {
+			return fmt.Errorf("purge %s: %w", incident.FormatRef(n), err)
+		}
+	}
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		// The incident's own keys share its slot: one command.
 		p.Del(ctx, incidentKey(n), timelineKey(n), postmortemKey(n), effectsKey(n), indicatorsKey(n))

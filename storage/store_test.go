@@ -372,6 +372,15 @@ var suite = []struct {
 		if err != nil || len(tl) != 3 || tl[0].Kind != incident.EventIndicator {
 			t.Errorf("timeline = %+v, %v; want an entry per sighting", tl, err)
 		}
+		if ns, err := s.IndicatorSeenIn(ctx, incident.IOCIPv4, "203.0.113.7"); err != nil || !slices.Equal(ns, []int64{1}) {
+			t.Errorf("IndicatorSeenIn = %v, %v; want INC-1", ns, err)
+		}
+		if err := s.Purge(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		if ns, err := s.IndicatorSeenIn(ctx, incident.IOCIPv4, "203.0.113.7"); err != nil || len(ns) != 0 {
+			t.Errorf("after the purge IndicatorSeenIn = %v, %v; want none", ns, err)
+		}
 	}},
 	{"a report is made once per request, numbered RPT-1, RPT-2", func(t *testing.T, s *storage.Store) {
 		ctx := incident.WithRequest(context.Background(), "T1")

@@ -47,3 +47,35 @@ func TestIndicatorsAreShownDefanged(t *testing.T) {
 		t.Errorf("live markup reached Slack: %q", live)
 	}
 }
+
+// TestIndicatorSeenInAPrivateIncident adds an indicator that is already on
+// a public incident and on a private one: the person is told of the public
+// one only, and the private one's commander is told privately instead.
+func TestIndicatorSeenInAPrivateIncident(t *testing.T) {
+	t.Parallel()
+	h := startBot(t, false)
+	s := &script{t: t, h: h, ctx: context.Background()}
+	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB", "UDAVE")
+	s.command("UALICE", general, "declare Phishing wave sev2")
+	public := h.declared(t, "UALICE", "INC-1").ID
+	s.command("UDAVE", general, "declare Insider case sev2 --private")
+	private := h.declared(t, "UDAVE", "INC-2").ID
+	s.command("UALICE", general, "declare Beaconing sev3")
+	third := h.declared(t, "UALICE", "INC-3").ID
+	s.command("UALICE", public, "ioc add evil[.]example")
+	s.command("UDAVE", private, "ioc add evil.example")
+	// The standing responders (bob, carol) are members of every incident:
+	// alice is not a member of dave's private one.
+	got := s.command("UALICE", third, "ioc add hxxp://evil.example/x")
+	if strings.Contains(got, "Also seen") {
+		t.Errorf("a URL was matched with a domain: %q", got)
+	}
+	got = s.command("UALICE", third, "ioc add evil.example")
+	if !strings.Contains(got, "Also seen in *INC-1*") || strings.Contains(got, "INC-2") {
+		t.Errorf("the sighting answered %q; want INC-1 named and INC-2 not", got)
+	}
+	told := dmOf(h.slack, "UDAVE")
+	if !strings.Contains(told, "was also added to INC-3") || !strings.Contains(told, "`evil[.]example` of INC-2") {
+		t.Errorf("the private incident's commander was told %q", told)
+	}
+}
