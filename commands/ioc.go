@@ -13,6 +13,9 @@ import (
 // defanged.
 func (h *Response) iocCmd(ctx context.Context, c *call) error {
 	args := c.parsed.Args
+	if len(args) > 0 && strings.ToLower(args[0]) == "mark" {
+		return h.markIOC(ctx, c)
+	}
 	if len(args) < 2 || strings.ToLower(args[0]) != "add" {
 		return incident.Errorf("Say what to add: %s. %s", incident.Literal("/incident ioc add 203.0.113.7"), c.sub.usageHint())
 	}
@@ -45,6 +48,38 @@ func (h *Response) iocCmd(ctx context.Context, c *call) error {
 		return nil
 	}
 	h.respond(ctx, c.req, render.Done(incident.Say("Added the %s %s to %s.%s", string(typ), incident.Literal(stored.Defanged()), c.inc.Ref(), also)))
+	return nil
+}
+
+// markIOC is /incident ioc mark <value> <suspected|malicious|false-positive>.
+func (h *Response) markIOC(ctx context.Context, c *call) error {
+	args := c.parsed.Args
+	if len(args) != 3 {
+		return incident.Errorf("Say which indicator and its state: %s. %s", incident.Literal("/incident ioc mark 203.0.113.7 malicious"), c.sub.usageHint())
+	}
+	state, ok := incident.ParseIndicatorState(args[2])
+	if !ok {
+		return incident.Errorf("There is no state %s. Choose one of: suspected, malicious, false-positive.", incident.Literal(args[2]))
+	}
+	typ, value, ok := incident.Classify(args[1])
+	found := false
+	if ok {
+		inds, err := h.store.Indicators(ctx, c.inc.Number)
+		if err != nil {
+			return err
+		}
+		for _, ind := range inds {
+			found = found || (ind.Type == typ && ind.Value == value)
+		}
+	}
+	if !found {
+		return incident.Fail(incident.NotFound, "%s has no indicator %s; %s lists them.", c.inc.Ref(), incident.Literal(incident.Defang(incident.IOCURL, args[1])), incident.Literal("/incident iocs"))
+	}
+	stored, err := h.store.MarkIndicator(ctx, c.inc.Number, typ, value, state, c.req.UserID, h.now())
+	if err != nil {
+		return err
+	}
+	h.respond(ctx, c.req, render.Done(incident.Say("%s on %s is now %s.", incident.Literal(stored.Defanged()), c.inc.Ref(), strings.ReplaceAll(stored.State, "_", " "))))
 	return nil
 }
 

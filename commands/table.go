@@ -57,7 +57,7 @@ func (h *Handler) subcommands() []subcommand {
 		{name: "report", freeText: true, args: "[what you saw]", example: "A login page asked for my password twice", summary: "Report something suspicious to the security team (alone: a form).", run: h.triage.reportCmd},
 		{name: "reports", shows: true, summary: "Reports waiting for triage (the security team, in the triage channel).", run: h.triage.reportsCmd},
 		{name: "drill", flags: []string{"private"}, args: "<scenario> [@people] [--private] | end | history [scenario]", example: "phishing @bob @carol", summary: "Start a practice incident of a scenario, with scripted injects (never to the stakeholders); end it with a score card; past drills.", run: h.drill},
-		{name: "ioc", open: true, args: "add <value> [type]", example: "add hxxps://evil[.]example/login", summary: "Add an indicator of compromise (defanged is fine); it is always shown defanged.", incident: true, run: h.response.iocCmd},
+		{name: "ioc", open: true, args: "add <value> [type] | mark <value> <suspected|malicious|false-positive>", example: "add hxxps://evil[.]example/login", summary: "Add an indicator of compromise (defanged is fine; it is always shown defanged), or mark its state.", incident: true, run: h.response.iocCmd},
 		{name: "iocs", shows: true, summary: "The incident's indicators, defanged.", incident: true, run: h.response.iocsCmd},
 		{name: "help", shows: true, summary: "Show this help.", run: h.help},
 	}

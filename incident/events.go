@@ -189,7 +189,11 @@ func (ev TimelineEvent) Describe(w Words) string {
 		return "Postmortem published"
 	case EventIndicator:
 		// Stored in its normal form; shown defanged wherever it is shown.
-		return fmt.Sprintf("Indicator (%s): %s", w.Text(ev.From), w.Text(Defang(IndicatorType(ev.From), ev.Text)))
+		shown := w.Text(Defang(IndicatorType(ev.From), ev.Text))
+		if ev.To != "" {
+			return fmt.Sprintf("Indicator (%s) %s marked %s", w.Text(ev.From), shown, w.Text(strings.ReplaceAll(ev.To, "_", " ")))
+		}
+		return fmt.Sprintf("Indicator (%s): %s", w.Text(ev.From), shown)
 	case EventInject:
 		return "Drill inject: " + w.Text(ev.Text)
 	case EventReported:

@@ -212,6 +212,25 @@ func ParseIndicatorType(s string) (IndicatorType, bool) {
 	return "", false
 }
 
+// ParseIndicatorState reads a state word: suspected, malicious (or
+// confirmed), false-positive (or false_positive, fp).
+func ParseIndicatorState(s string) (string, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "suspected":
+		return IndicatorSuspected, true
+	case "malicious", "confirmed":
+		return IndicatorMalicious, true
+	case "false-positive", "false_positive", "fp":
+		return IndicatorFalsePositive, true
+	}
+	return "", false
+}
+
+// IndicatorMarked records an indicator's new state.
+func IndicatorMarked(at time.Time, by string, t IndicatorType, value, state string) TimelineEvent {
+	return TimelineEvent{At: at, Actor: by, Kind: EventIndicator, From: string(t), Text: value, To: state, V: typed}
+}
+
 // IndicatorAdded records an indicator added to an incident (or seen again).
 func IndicatorAdded(at time.Time, by string, t IndicatorType, value string) TimelineEvent {
 	return TimelineEvent{At: at, Actor: by, Kind: EventIndicator, From: string(t), Text: value, V: typed}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -68,6 +69,58 @@ func (s *Store) AddIndicator(ctx context.Context, n int64, ind incident.Indicato
 		return stored, nil
 	}
 	return stored, fmt.Errorf("add an indicator to %s: %w", incident.FormatRef(n), ErrConflict)
+}
+
+// ErrNoIndicator is returned for an indicator the incident does not have.
+var ErrNoIndicator = errors.New("no such indicator on the incident")
+
+// MarkIndicator sets an indicator's state, with its timeline entry, in one
+// transaction; within a request, once.
+func (s *Store) MarkIndicator(ctx context.Context, n int64, t incident.IndicatorType, value, state, by string, at time.Time) (incident.Indicator, error) {
+	key, field := indicatorsKey(n), string(t)+" "+value
+	effect := incident.NextEffect(ctx)
+	var stored incident.Indicator
+	txn := func(tx *redis.Tx) error {
+		raw, err := tx.HGet(ctx, key, field).Bytes()
+		if errors.Is(err, redis.Nil) {
+			return ErrNoIndicator
+		}
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(raw, &stored); err != nil {
+			return err
+		}
+		if done, err := applied(ctx, tx, n, effect); err != nil || done {
+			return err
+		}
+		stored.State = state
+		doc, err := json.Marshal(stored)
+		if err != nil {
+			return err
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.HSet(ctx, key, field, doc)
+			appendEvents(ctx, p, n, []incident.TimelineEvent{incident.IndicatorMarked(at, by, t, value, state)})
+			recordEffect(ctx, p, n, effect)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return s.confirm(ctx, tx)
+	}
+	for range maxUpdateAttempts {
+		err := s.rdb.Watch(ctx, txn, key)
+		if errors.Is(err, redis.TxFailedErr) {
+			continue
+		}
+		if err != nil {
+			return stored, fmt.Errorf("mark an indicator of %s: %w", incident.FormatRef(n), err)
+		}
+		return stored, nil
+	}
+	return stored, fmt.Errorf("mark an indicator of %s: %w", incident.FormatRef(n), ErrConflict)
 }
 
 // IndicatorSeenIn are the incidents an indicator was added to.

@@ -39,7 +39,22 @@ func TestIndicatorsAreShownDefanged(t *testing.T) {
 			t.Errorf("/incident iocs lacks %q:\n%s", want, list)
 		}
 	}
+	if got := s.command("UALICE", ch, "ioc mark 203[.]0[.]113[.]7 malicious"); !strings.Contains(got, "`203[.]0[.]113[.]7` on INC-1 is now malicious") {
+		t.Errorf("marking an indicator answered %q", got)
+	}
+	if got := s.command("UALICE", ch, "ioc mark 198.51.100.1 malicious"); !strings.Contains(got, "INC-1 has no indicator") {
+		t.Errorf("marking an unknown indicator answered %q", got)
+	}
+	if got := s.command("UALICE", ch, "ioc mark 203.0.113.7 evil"); !strings.Contains(got, "no state `evil`") {
+		t.Errorf("a bad state answered %q", got)
+	}
+	if got := s.command("UALICE", ch, "iocs"); !strings.Contains(got, "`203[.]0[.]113[.]7` · malicious") {
+		t.Errorf("/incident iocs after marking:\n%s", got)
+	}
 	timeline := s.command("UALICE", ch, "timeline")
+	if !strings.Contains(timeline, "Indicator (ipv4) 203[.]0[.]113[.]7 marked malicious") {
+		t.Errorf("the timeline lacks the marking:\n%s", timeline)
+	}
 	if !strings.Contains(timeline, "Indicator (url): hxxps[://]evil[.]example/login") || strings.Contains(timeline, "https://evil") {
 		t.Errorf("the timeline does not show the indicator defanged:\n%s", timeline)
 	}
