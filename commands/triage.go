@@ -469,7 +469,7 @@ func (h *Triage) clickedReport(ctx context.Context, in Interaction) (*incident.R
 
 func (h *Triage) report(ctx context.Context, n int64) (*incident.Report, error) {
 	r, err := h.store.Report(ctx, n)
-	if err != nil && strings.Contains(err.Error(), "not found") {
+	if errors.Is(err, incident.ErrNotFound) {
 		return nil, incident.Fail(incident.NotFound, "There is no report %s.", incident.FormatReportRef(n))
 	}
 	return r, err

@@ -19,56 +19,22 @@ import (
 // event, in one transaction; within a request, once. It returns the
 // indicator as stored.
 func (s *Store) AddIndicator(ctx context.Context, n int64, ind incident.Indicator) (incident.Indicator, error) {
-	key, field := indicatorsKey(n), string(ind.Type)+" "+ind.Value
-	effect := incident.NextEffect(ctx)
-	var stored incident.Indicator
-	txn := func(tx *redis.Tx) error {
-		raw, err := tx.HGet(ctx, key, field).Bytes()
-		switch {
-		case errors.Is(err, redis.Nil):
-			stored = ind
-			stored.Sightings = 1
-		case err != nil:
-			return err
-		default:
-			if err := json.Unmarshal(raw, &stored); err != nil {
-				return err
-			}
-			if done, err := applied(ctx, tx, n, effect); err != nil || done {
-				return err // this request added it before
-			}
-			stored.Sightings++
-			stored.LastSeen = ind.LastSeen
+	stored, err := s.changeIndicator(ctx, n, ind.Type, ind.Value, func(cur *incident.Indicator, exists bool) (incident.TimelineEvent, error) {
+		if !exists {
+			*cur = ind
+			cur.Sightings = 0
 		}
-		doc, err := json.Marshal(stored)
-		if err != nil {
-			return err
-		}
-		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.HSet(ctx, key, field, doc)
-			appendEvents(ctx, p, n, []incident.TimelineEvent{incident.IndicatorAdded(ind.LastSeen, ind.AddedBy, ind.Type, ind.Value)})
-			recordEffect(ctx, p, n, effect)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		return s.confirm(ctx, tx)
+		cur.Sightings++
+		cur.LastSeen = ind.LastSeen
+		return incident.IndicatorAdded(ind.LastSeen, ind.AddedBy, ind.Type, ind.Value), nil
+	})
+	if err != nil {
+		return stored, fmt.Errorf("add an indicator to %s: %w", incident.FormatRef(n), err)
 	}
-	for range maxUpdateAttempts {
-		err := s.rdb.Watch(ctx, txn, key)
-		if errors.Is(err, redis.TxFailedErr) {
-			continue
-		}
-		if err != nil {
-			return stored, fmt.Errorf("add an indicator to %s: %w", incident.FormatRef(n), err)
-		}
-		if err := s.rdb.SAdd(ctx, indicatorSeenKey(string(ind.Type), ind.Value), n).Err(); err != nil {
-			return stored, fmt.Errorf("index an indicator of %s: %w", incident.FormatRef(n), err)
-		}
-		return stored, nil
+	if err := s.rdb.SAdd(ctx, indicatorSeenKey(string(ind.Type), ind.Value), n).Err(); err != nil {
+		return stored, fmt.Errorf("index an indicator of %s: %w", incident.FormatRef(n), err)
 	}
-	return stored, fmt.Errorf("add an indicator to %s: %w", incident.FormatRef(n), ErrConflict)
+	return stored, nil
 }
 
 // ErrNoIndicator is returned for an indicator the incident does not have.
@@ -77,31 +43,55 @@ var ErrNoIndicator = errors.New("no such indicator on the incident")
 // MarkIndicator sets an indicator's state, with its timeline entry, in one
 // transaction; within a request, once.
 func (s *Store) MarkIndicator(ctx context.Context, n int64, t incident.IndicatorType, value, state, by string, at time.Time) (incident.Indicator, error) {
+	stored, err := s.changeIndicator(ctx, n, t, value, func(cur *incident.Indicator, exists bool) (incident.TimelineEvent, error) {
+		if !exists {
+			return incident.TimelineEvent{}, ErrNoIndicator
+		}
+		cur.State = state
+		return incident.IndicatorMarked(at, by, t, value, state), nil
+	})
+	if err != nil {
+		return stored, fmt.Errorf("mark an indicator of %s: %w", incident.FormatRef(n), err)
+	}
+	return stored, nil
+}
+
+// changeIndicator changes one indicator of an incident (exists says whether
+// it has it) and records the event fn returns, in one transaction with the
+// request's effect: a request done again changes nothing and gets the
+// indicator as stored.
+func (s *Store) changeIndicator(ctx context.Context, n int64, t incident.IndicatorType, value string,
+	fn func(cur *incident.Indicator, exists bool) (incident.TimelineEvent, error)) (incident.Indicator, error) {
 	key, field := indicatorsKey(n), string(t)+" "+value
 	effect := incident.NextEffect(ctx)
 	var stored incident.Indicator
 	txn := func(tx *redis.Tx) error {
+		stored = incident.Indicator{}
 		raw, err := tx.HGet(ctx, key, field).Bytes()
-		if errors.Is(err, redis.Nil) {
-			return ErrNoIndicator
+		exists := err == nil
+		switch {
+		case errors.Is(err, redis.Nil):
+		case err != nil:
+			return err
+		default:
+			if err := json.Unmarshal(raw, &stored); err != nil {
+				return err
+			}
+			if done, err := applied(ctx, tx, n, effect); err != nil || done {
+				return err // this request changed it before
+			}
 		}
+		ev, err := fn(&stored, exists)
 		if err != nil {
 			return err
 		}
-		if err := json.Unmarshal(raw, &stored); err != nil {
-			return err
-		}
-		if done, err := applied(ctx, tx, n, effect); err != nil || done {
-			return err
-		}
-		stored.State = state
 		doc, err := json.Marshal(stored)
 		if err != nil {
 			return err
 		}
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.HSet(ctx, key, field, doc)
-			appendEvents(ctx, p, n, []incident.TimelineEvent{incident.IndicatorMarked(at, by, t, value, state)})
+			appendEvents(ctx, p, n, []incident.TimelineEvent{ev})
 			recordEffect(ctx, p, n, effect)
 			return nil
 		})
@@ -110,17 +100,7 @@ func (s *Store) MarkIndicator(ctx context.Context, n int64, t incident.Indicator
 		}
 		return s.confirm(ctx, tx)
 	}
-	for range maxUpdateAttempts {
-		err := s.rdb.Watch(ctx, txn, key)
-		if errors.Is(err, redis.TxFailedErr) {
-			continue
-		}
-		if err != nil {
-			return stored, fmt.Errorf("mark an indicator of %s: %w", incident.FormatRef(n), err)
-		}
-		return stored, nil
-	}
-	return stored, fmt.Errorf("mark an indicator of %s: %w", incident.FormatRef(n), ErrConflict)
+	return stored, s.watched(ctx, key, txn)
 }
 
 // IndicatorSeenIn are the incidents an indicator was added to.

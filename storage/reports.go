@@ -13,8 +13,9 @@ import (
 	"github.com/incidentbot/incidentbot/incident"
 )
 
-// ErrReportNotFound is returned for a report that does not exist.
-var ErrReportNotFound = errors.New("report not found")
+// ErrReportNotFound is returned for a report that does not exist; it is
+// an incident.ErrNotFound, which callers outside storage branch on.
+var ErrReportNotFound = fmt.Errorf("report: %w", incident.ErrNotFound)
 
 // createReportScript stores a new report (ARGV[1], its JSON without a
 // number) under the next number, reported at ARGV[2] (ms), once per
@@ -200,17 +201,10 @@ func (s *Store) UpdateReport(ctx context.Context, n int64, fn func(*incident.Rep
 		}
 		return s.confirm(ctx, tx)
 	}
-	for range maxUpdateAttempts {
-		err := s.rdb.Watch(ctx, txn, key)
-		if errors.Is(err, redis.TxFailedErr) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("update %s: %w", incident.FormatReportRef(n), err)
-		}
-		return updated, nil
+	if err := s.watched(ctx, key, txn); err != nil {
+		return nil, fmt.Errorf("update %s: %w", incident.FormatReportRef(n), err)
 	}
-	return nil, fmt.Errorf("update %s: %w", incident.FormatReportRef(n), ErrConflict)
+	return updated, nil
 }
 
 // WaitingReports are the reports without an outcome, longest waiting first.

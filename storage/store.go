@@ -319,23 +319,27 @@ func (s *Store) Update(ctx context.Context, n int64, fn func(*incident.Incident)
 		}
 		return s.confirm(ctx, tx)
 	}
-	for range maxUpdateAttempts {
-		err := s.rdb.Watch(ctx, txn, key)
-		if errors.Is(err, redis.TxFailedErr) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("update %s: %w", incident.FormatRef(n), err)
-		}
-		if err := s.index(ctx, updated); err != nil {
-			return nil, err
-		}
-		if !done {
-			s.wrote(ctx, effect)
-		}
-		return updated, nil
+	if err := s.watched(ctx, key, txn); err != nil {
+		return nil, fmt.Errorf("update %s: %w", incident.FormatRef(n), err)
 	}
-	return nil, fmt.Errorf("update %s: %w", incident.FormatRef(n), ErrConflict)
+	if err := s.index(ctx, updated); err != nil {
+		return nil, err
+	}
+	if !done {
+		s.wrote(ctx, effect)
+	}
+	return updated, nil
+}
+
+// watched runs txn watching key, and again while another writer changed
+// key first, up to maxUpdateAttempts; then it fails with ErrConflict.
+func (s *Store) watched(ctx context.Context, key string, txn func(*redis.Tx) error) error {
+	for range maxUpdateAttempts {
+		if err := s.rdb.Watch(ctx, txn, key); !errors.Is(err, redis.TxFailedErr) {
+			return err
+		}
+	}
+	return ErrConflict
 }
 
 // openInfo is what the gauge counts of an open incident; a drill is

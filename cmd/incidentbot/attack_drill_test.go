@@ -99,7 +99,7 @@ func TestAttackDrillActions(t *testing.T) {
 		}
 	}
 	if ts == "" {
-		t.Skip("no retro button found")
+		t.Fatal("the closed drill has no Add lessons learned button")
 	}
 	before := len(h.slack.Views("UALICE"))
 	if _, err := h.slack.Click(s.ctx, "UALICE", inc.ChannelID, ts, commands.ActionAddLesson); err != nil {
@@ -751,7 +751,7 @@ func TestAttackDrill2RetroDMButton(t *testing.T) {
 		}
 	}
 	if ts == "" {
-		t.Skip("no retro DM for UDAVE")
+		t.Fatal("UDAVE, who took part, got no retro prompt by direct message")
 	}
 	before := len(h.slack.Views("UDAVE"))
 	d, err := h.slack.Click(s.ctx, "UDAVE", dm, ts, commands.ActionAddLesson)
