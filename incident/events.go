@@ -194,6 +194,33 @@ func (ev TimelineEvent) Describe(w Words) string {
 			return fmt.Sprintf("Indicator (%s) %s marked %s", w.Text(ev.From), shown, w.Text(strings.ReplaceAll(ev.To, "_", " ")))
 		}
 		return fmt.Sprintf("Indicator (%s): %s", w.Text(ev.From), shown)
+	case EventEvidence:
+		ref := fmt.Sprintf("Evidence EV-%d %s", ev.Item, w.Text(`"`+ev.Text+`"`))
+		switch ev.To {
+		case CustodyCollected:
+			return ref + " collected"
+		case CustodyTransferred:
+			if len(ev.Users) == 2 {
+				return fmt.Sprintf("%s handed from %s to %s", ref, w.User(ev.Users[0]), w.User(ev.Users[1]))
+			}
+		case CustodyVerified:
+			return ref + " re-hashed on receipt: the hash matches"
+		case CustodyMismatch:
+			return ref + " re-hashed on receipt: HASH MISMATCH, got sha256:" + w.Text(ev.From)
+		}
+		return ref + " " + w.Text(ev.To)
+	case EventContainment:
+		what := fmt.Sprintf("Containment A-%d: %s %s", ev.Item, w.Text(ev.From), w.Text(ev.Text))
+		switch ev.To {
+		case "":
+			if ev.Reason != "" {
+				what += " (" + w.Text(ev.Reason) + ")"
+			}
+			return what
+		case ActionKept:
+			return what + " made permanent: " + w.Text(ev.Reason)
+		}
+		return what + " " + w.Text(ev.To)
 	case EventInject:
 		return "Drill inject: " + w.Text(ev.Text)
 	case EventReported:

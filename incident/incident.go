@@ -152,6 +152,13 @@ type Incident struct {
 	Lessons        []Lesson   `json:"lessons,omitempty"`
 	FollowUps      []FollowUp `json:"follow_ups,omitempty"`
 
+	// Security case records: the number of indicators (kept with the
+	// indicators, which are stored apart), evidence with its chain of
+	// custody, and the containment action log.
+	IndicatorCount int                 `json:"indicator_count,omitempty"`
+	Evidence       []Evidence          `json:"evidence,omitempty"`
+	Actions        []ContainmentAction `json:"actions,omitempty"`
+
 	// Report is the report it was declared from, if any.
 	Report *ReportLink `json:"report,omitempty"`
 }
@@ -347,25 +354,27 @@ func (i *Incident) VisibleTo(userID, channelID string) bool {
 type EventKind string
 
 const (
-	EventDeclared  EventKind = "declared"
-	EventChannel   EventKind = "channel"
-	EventInvite    EventKind = "invite"
-	EventPhase     EventKind = "phase"
-	EventSeverity  EventKind = "severity"
-	EventRole      EventKind = "role"
-	EventChecklist EventKind = "checklist"
-	EventUpdate    EventKind = "update"
-	EventScheduled EventKind = "scheduled_update"
-	EventNudge     EventKind = "nudge"
-	EventNote      EventKind = "note"
-	EventPinned    EventKind = "pinned"
-	EventClosed    EventKind = "closed"
-	EventLesson    EventKind = "lesson"
-	EventFollowUp  EventKind = "follow_up"
-	EventPublished EventKind = "postmortem"
-	EventReported  EventKind = "reported"
-	EventInject    EventKind = "inject"
-	EventIndicator EventKind = "indicator"
+	EventDeclared    EventKind = "declared"
+	EventChannel     EventKind = "channel"
+	EventInvite      EventKind = "invite"
+	EventPhase       EventKind = "phase"
+	EventSeverity    EventKind = "severity"
+	EventRole        EventKind = "role"
+	EventChecklist   EventKind = "checklist"
+	EventUpdate      EventKind = "update"
+	EventScheduled   EventKind = "scheduled_update"
+	EventNudge       EventKind = "nudge"
+	EventNote        EventKind = "note"
+	EventPinned      EventKind = "pinned"
+	EventClosed      EventKind = "closed"
+	EventLesson      EventKind = "lesson"
+	EventFollowUp    EventKind = "follow_up"
+	EventPublished   EventKind = "postmortem"
+	EventReported    EventKind = "reported"
+	EventInject      EventKind = "inject"
+	EventIndicator   EventKind = "indicator"
+	EventEvidence    EventKind = "evidence"
+	EventContainment EventKind = "containment"
 )
 
 // Interval is a stretch of time the incident spent in one phase.
@@ -449,9 +458,15 @@ func (i *Incident) EnterPhase(at time.Time, actor string, to Phase, reason strin
 	ev := PhaseMoved(at, actor, i.Phase, to, reason)
 	i.Phase, i.PhaseStartedAt = to, at
 	if _, ok := i.Checklists[to]; ok {
+		if to == Recovery {
+			i.addOpenToRecovery()
+		}
 		return ev, false
 	}
 	i.BeginChecklist(to, playbook)
+	if to == Recovery {
+		i.addOpenToRecovery() // what was contained must be undone or kept before recovery ends
+	}
 	return ev, true
 }
 

@@ -132,7 +132,8 @@ func (i *Incident) Close(at time.Time, a Actor, summary string, retro time.Durat
 		events = append(events, ev)
 	}
 	i.Status, i.Summary, i.ResolvedAt, i.RetroDeadline = Resolved, summary, at, at.Add(retro)
-	return append(events, IncidentClosed(at, a.ID, summary)), beganLessons, nil
+	events = append(events, IncidentClosed(at, a.ID, summary))
+	return append(events, i.openContainmentFollowUps(at, a.ID)...), beganLessons, nil
 }
 
 // MarkFollowUpDone marks a follow-up action done: its owner may, an admin

@@ -1,0 +1,228 @@
+package incident
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Custody steps.
+const (
+	CustodyCollected   = "collected"
+	CustodyTransferred = "transferred"
+	CustodyVerified    = "verified" // re-hashed on receipt: the hash matched
+	CustodyMismatch    = "mismatch" // re-hashed on receipt: it did not
+)
+
+// Bounds that keep an incident's record small enough to read on every command.
+const (
+	MaxEvidence      = 100
+	MaxCustodySteps  = 200
+	maxEvidenceField = 300
+)
+
+// Evidence is an item of evidence and its chain of custody.
+type Evidence struct {
+	ID       int       `json:"id"` // 1, 2, … within the incident: EV-1
+	Name     string    `json:"name"`
+	SHA256   string    `json:"sha256"`
+	Location string    `json:"location"`
+	Note     string    `json:"note,omitempty"`
+	AddedBy  string    `json:"added_by"`
+	AddedAt  time.Time `json:"added_at"`
+	Holder   string    `json:"holder"`
+	// Mismatch says a re-hash on receipt did not match: it stays flagged.
+	Mismatch bool           `json:"mismatch,omitempty"`
+	Custody  []CustodyEntry `json:"custody"`
+}
+
+// CustodyEntry is one step of an item's chain of custody. The log is only
+// ever appended to, and each entry holds the SHA-256 of the one before, so
+// an entry edited, removed or reordered where it is stored breaks the chain.
+type CustodyEntry struct {
+	Seq    int       `json:"seq"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Step   string    `json:"step"`
+	From   string    `json:"from,omitempty"` // holder before a transfer
+	To     string    `json:"to,omitempty"`   // holder after it (the collector, on collection)
+	SHA256 string    `json:"sha256,omitempty"`
+	Where  string    `json:"where,omitempty"`
+	Note   string    `json:"note,omitempty"`
+	Prev   string    `json:"prev"`
+	Hash   string    `json:"hash"`
+}
+
+// Ref is the item as commands name it: EV-2.
+func (e Evidence) Ref() string { return "EV-" + strconv.Itoa(e.ID) }
+
+// digest is the entry's own hash: of every field but Hash, in a fixed form.
+func (c CustodyEntry) digest() string {
+	c.Hash = ""
+	doc, _ := json.Marshal(c) // a struct of strings, ints and times: never fails
+	sum := sha256.Sum256(doc)
+	return hex.EncodeToString(sum[:])
+}
+
+// genesis is what the first entry's Prev holds: bound to the item, so a
+// chain moved from one item to another does not verify.
+func genesis(id int, name string) string {
+	sum := sha256.Sum256([]byte("incidentbot custody " + strconv.Itoa(id) + " " + name))
+	return hex.EncodeToString(sum[:])
+}
+
+func (e *Evidence) appendCustody(c CustodyEntry) CustodyEntry {
+	c.Seq = len(e.Custody) + 1
+	c.Prev = genesis(e.ID, e.Name)
+	if len(e.Custody) > 0 {
+		c.Prev = e.Custody[len(e.Custody)-1].Hash
+	}
+	c.Hash = c.digest()
+	e.Custody = append(e.Custody, c)
+	return c
+}
+
+// ChainBreak says where a custody chain does not verify.
+type ChainBreak struct {
+	Seq    int // the first entry that does not verify; 0 for the item itself
+	Reason string
+}
+
+// VerifyChain checks the custody log: every entry's hash, every link to
+// the entry before, and that the item's recorded hash and holder are the
+// ones its log ends with. ok is false at the first break.
+func (e Evidence) VerifyChain() (ChainBreak, bool) {
+	if len(e.Custody) == 0 {
+		return ChainBreak{Reason: "the custody log is empty"}, false
+	}
+	prev := genesis(e.ID, e.Name)
+	holder, mismatch := "", false
+	for k, c := range e.Custody {
+		switch {
+		case c.Seq != k+1:
+			return ChainBreak{Seq: k + 1, Reason: "an entry is missing or out of order"}, false
+		case c.Prev != prev:
+			return ChainBreak{Seq: c.Seq, Reason: "it does not link to the entry before"}, false
+		case c.Hash != c.digest():
+			return ChainBreak{Seq: c.Seq, Reason: "its content does not match its hash"}, false
+		}
+		prev = c.Hash
+		switch c.Step {
+		case CustodyCollected:
+			if k == 0 && c.SHA256 != e.SHA256 {
+				return ChainBreak{Reason: "the item's hash is not the one collected"}, false
+			}
+			holder = c.To
+		case CustodyTransferred:
+			holder = c.To
+		case CustodyMismatch:
+			mismatch = true
+		}
+	}
+	if holder != e.Holder {
+		return ChainBreak{Reason: "the item's holder is not the one its log ends with"}, false
+	}
+	if mismatch && !e.Mismatch {
+		return ChainBreak{Reason: "a recorded hash mismatch was cleared"}, false
+	}
+	return ChainBreak{}, true
+}
+
+var sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// ParseSHA256 reads sha256:<64 hex digits> (the prefix may be left out; any case).
+func ParseSHA256(s string) (string, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.TrimPrefix(s, "sha256:")
+	return s, sha256Pattern.MatchString(s)
+}
+
+// evidenceField is text a person gave for an item, in bounds.
+func evidenceField(what, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if len([]rune(s)) > maxEvidenceField {
+		return "", Errorf("The %s is too long: keep it under %d characters.", what, maxEvidenceField)
+	}
+	return s, nil
+}
+
+// AddEvidence records an item of evidence: its collector holds it.
+func (i *Incident) AddEvidence(at time.Time, by, name, hash, location, note string) (Evidence, []TimelineEvent, error) {
+	if len(i.Evidence) >= MaxEvidence {
+		return Evidence{}, nil, Fail(Conflict, "%s has %d items of evidence, the most it keeps.", i.Ref(), MaxEvidence)
+	}
+	var err error
+	if name, err = evidenceField("name", name); err != nil {
+		return Evidence{}, nil, err
+	}
+	if location, err = evidenceField("place it is stored", location); err != nil {
+		return Evidence{}, nil, err
+	}
+	if note, err = evidenceField("note", note); err != nil {
+		return Evidence{}, nil, err
+	}
+	e := Evidence{ID: len(i.Evidence) + 1, Name: name, SHA256: hash, Location: location, Note: note, AddedBy: by, AddedAt: at, Holder: by}
+	e.appendCustody(CustodyEntry{At: at, Actor: by, Step: CustodyCollected, To: by, SHA256: hash, Where: location, Note: note})
+	i.Evidence = append(i.Evidence, e)
+	return e, []TimelineEvent{EvidenceLogged(at, by, e, e.Custody[0])}, nil
+}
+
+func (i *Incident) evidence(id int) (*Evidence, error) {
+	k := slices.IndexFunc(i.Evidence, func(e Evidence) bool { return e.ID == id })
+	if k < 0 {
+		return nil, Fail(NotFound, "%s has no evidence EV-%d.", i.Ref(), id)
+	}
+	if len(i.Evidence[k].Custody) >= MaxCustodySteps {
+		return nil, Fail(Conflict, "EV-%d has %d custody steps, the most it keeps.", id, MaxCustodySteps)
+	}
+	return &i.Evidence[k], nil
+}
+
+// TransferEvidence hands an item to someone else.
+func (i *Incident) TransferEvidence(at time.Time, by string, id int, to, note string) (Evidence, []TimelineEvent, error) {
+	e, err := i.evidence(id)
+	if err != nil {
+		return Evidence{}, nil, err
+	}
+	if to == e.Holder {
+		return Evidence{}, nil, Fail(Conflict, "%s already holds %s.", UserRef(to), e.Ref())
+	}
+	if note, err = evidenceField("note", note); err != nil {
+		return Evidence{}, nil, err
+	}
+	entry := e.appendCustody(CustodyEntry{At: at, Actor: by, Step: CustodyTransferred, From: e.Holder, To: to, Note: note})
+	e.Holder = to
+	return *e, []TimelineEvent{EvidenceLogged(at, by, *e, entry)}, nil
+}
+
+// VerifyEvidence records a re-hash on receipt: a hash that differs from
+// the one collected flags the item for good.
+func (i *Incident) VerifyEvidence(at time.Time, by string, id int, hash string) (Evidence, CustodyEntry, []TimelineEvent, error) {
+	e, err := i.evidence(id)
+	if err != nil {
+		return Evidence{}, CustodyEntry{}, nil, err
+	}
+	step := CustodyVerified
+	if hash != e.SHA256 {
+		step, e.Mismatch = CustodyMismatch, true
+	}
+	entry := e.appendCustody(CustodyEntry{At: at, Actor: by, Step: step, SHA256: hash})
+	return *e, entry, []TimelineEvent{EvidenceLogged(at, by, *e, entry)}, nil
+}
+
+// EvidenceLogged records a custody step on the timeline.
+func EvidenceLogged(at time.Time, by string, e Evidence, c CustodyEntry) TimelineEvent {
+	ev := TimelineEvent{At: at, Actor: by, Kind: EventEvidence, Item: e.ID, Text: e.Name, To: c.Step, V: typed}
+	switch c.Step {
+	case CustodyTransferred:
+		ev.Users = []string{c.From, c.To}
+	case CustodyMismatch, CustodyVerified:
+		ev.From = c.SHA256
+	}
+	return ev
+}
