@@ -55,6 +55,12 @@ func cardView(cfg config.File, inc *incident.Incident) render.CardView {
 		v.Roles = append(v.Roles, render.RoleLine{Name: r.Name, Holder: inc.Roles[r.Key]})
 	}
 	v.ChecklistDone, v.ChecklistTotal = inc.Progress(inc.Phase)
+	v.Indicators, v.EvidenceItems, v.OpenActions = inc.IndicatorCount, len(inc.Evidence), len(inc.OpenContainment())
+	for _, e := range inc.Evidence {
+		if e.Mismatch {
+			v.Mismatched = append(v.Mismatched, e.Ref())
+		}
+	}
 	if r := inc.Report; r != nil {
 		v.ReportRef = incident.FormatReportRef(r.Number)
 		v.ToAcknowledge, v.ToDeclare = r.AcknowledgedAt.Sub(r.ReportedAt), inc.DeclaredAt.Sub(r.ReportedAt)

@@ -147,6 +147,12 @@ func (h *Handler) interactions() []interactionRow {
 
 		{kind: InteractionSubmission, id: ModalDrill, as: "drill", form: h.response.drillSubmission, tell: byDirectMessage},
 
+		// Case records: the same rules as /incident ioc and /incident evidence.
+		{kind: InteractionShortcut, id: ShortcutIOC, as: "ioc", click: h.response.iocShortcut},
+		{kind: InteractionSubmission, id: ModalIOC, as: "ioc", target: metadataNumber, form: h.response.iocSubmission},
+		{kind: InteractionSubmission, id: ModalIOC + "_picked", as: "ioc", form: h.response.iocPickedSubmission, tell: byDirectMessage},
+		{kind: InteractionSubmission, id: ModalEvidence, as: "evidence", target: metadataNumber, form: h.response.evidenceSubmission},
+
 		// Reports: anyone reports; the triage buttons and forms are the
 		// security team's, in the triage channel (Triage.mayTriage).
 		{kind: InteractionShortcut, id: ShortcutReport, as: "report", click: h.triage.shortcutClick},

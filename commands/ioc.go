@@ -2,53 +2,134 @@ package commands
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/incidentbot/incidentbot/bot/render"
+	"github.com/incidentbot/incidentbot/exports"
 	"github.com/incidentbot/incidentbot/incident"
 )
 
-// iocCmd is /incident ioc add <value> [type]: an indicator of compromise,
-// refanged and normalised for storage, deduplicated per incident, shown
-// defanged.
+// maxIOCNote bounds an indicator's note.
+const maxIOCNote = 300
+
+// iocCmd is /incident ioc add <value> [type] [--tlp <marking>] [--note …]:
+// an indicator of compromise, refanged and normalised for storage,
+// deduplicated per incident, shown defanged. ioc add alone opens the form.
 func (h *Response) iocCmd(ctx context.Context, c *call) error {
 	args := c.parsed.Args
 	if len(args) > 0 && strings.ToLower(args[0]) == "mark" {
 		return h.markIOC(ctx, c)
 	}
-	if len(args) < 2 || strings.ToLower(args[0]) != "add" {
+	words, opts, err := options(c.parsed.Raw, "note", "tlp")
+	if err != nil {
+		return incident.Errorf("%s. %s", err.Error(), c.sub.usageHint())
+	}
+	if len(words) == 0 || strings.ToLower(words[0]) != "add" {
 		return incident.Errorf("Say what to add: %s. %s", incident.Literal("/incident ioc add 203.0.113.7"), c.sub.usageHint())
 	}
-	if len(args) > 3 {
-		return incident.Errorf("Add one indicator at a time, with its type if you like. %s", c.sub.usageHint())
+	words = words[1:]
+	if len(words) == 0 && len(opts) == 0 {
+		return h.chat.OpenView(ctx, c.req.TriggerID, iocModal(c.inc))
 	}
-	typ, value, ok := incident.Classify(args[1])
+	if len(words) == 0 {
+		return incident.Errorf("Say what to add: %s. %s", incident.Literal("/incident ioc add 203.0.113.7"), c.sub.usageHint())
+	}
+	if len(words) > 2 {
+		return incident.Errorf("Add one indicator at a time, with its type if you like (the form takes many: %s alone). %s", incident.Literal("/incident ioc add"), c.sub.usageHint())
+	}
+	typ, value, ok := incident.Classify(words[0])
 	if !ok {
 		return incident.Errorf("%s is not an indicator I know: an IPv4 or IPv6 address, a domain, a URL, an e-mail address, an MD5, SHA-1 or SHA-256 hash, a CVE id or a file path (defanged is fine: hxxp, [.], [@]). %s",
-			incident.Literal(incident.Defang(incident.IOCURL, args[1])), c.sub.usageHint())
+			incident.Literal(incident.Defang(incident.IOCURL, render.Truncate(words[0], 200))), c.sub.usageHint())
 	}
-	if len(args) == 3 {
-		want, known := incident.ParseIndicatorType(args[2])
+	if len(words) == 2 {
+		want, known := incident.ParseIndicatorType(words[1])
 		switch {
 		case !known:
-			return incident.Errorf("There is no indicator type %s. Choose one of: ipv4, ipv6, domain, url, email, md5, sha1, sha256, cve, path.", incident.Literal(args[2]))
+			return incident.Errorf("There is no indicator type %s. Choose one of: ipv4, ipv6, domain, url, email, md5, sha1, sha256, cve, path.", incident.Literal(render.Truncate(words[1], 40)))
 		case want != typ:
 			return incident.Errorf("%s is a %s, not a %s.", incident.Literal(incident.Defang(typ, value)), string(typ), string(want))
 		}
 	}
-	now := h.now()
-	stored, err := h.store.AddIndicator(ctx, c.inc.Number, incident.Indicator{Type: typ, Value: value, FirstSeen: now, LastSeen: now,
-		AddedBy: c.req.UserID, State: incident.IndicatorSuspected})
+	marking, note, err := iocExtras(opts["tlp"], opts["note"], opts)
 	if err != nil {
 		return err
 	}
-	also := h.sightings(ctx, c.inc, stored, c.req.UserID, c.req.ChannelID)
-	if stored.Sightings > 1 {
-		h.respond(ctx, c.req, render.Done(incident.Say("%s was already on %s: seen %d times now.%s", incident.Literal(stored.Defanged()), c.inc.Ref(), stored.Sightings, also)))
-		return nil
+	answer, err := h.addIndicators(ctx, c.inc, c.req.UserID, c.req.ChannelID, []incident.Candidate{{Type: typ, Value: value}}, marking, note)
+	if err != nil {
+		return err
 	}
-	h.respond(ctx, c.req, render.Done(incident.Say("Added the %s %s to %s.%s", string(typ), incident.Literal(stored.Defanged()), c.inc.Ref(), also)))
+	h.respond(ctx, c.req, render.Done(answer))
 	return nil
+}
+
+// iocExtras checks an indicator's marking and note.
+func iocExtras(tlp, note string, given map[string]string) (string, string, error) {
+	marking := ""
+	if _, ok := given["tlp"]; ok {
+		m, known := incident.ParseMarking(tlp)
+		if !known {
+			return "", "", incident.Errorf("There is no TLP marking %s. Choose one of: clear, green, amber, amber+strict, red.", incident.Literal(render.Truncate(tlp, 40)))
+		}
+		marking = m
+	}
+	note = strings.TrimSpace(note)
+	if len([]rune(note)) > maxIOCNote {
+		return "", "", incident.Errorf("Keep the note under %d characters.", maxIOCNote)
+	}
+	return marking, note, nil
+}
+
+// maxIOCsAtOnce bounds the indicators one form or message adds.
+const maxIOCsAtOnce = 100
+
+// addIndicators adds indicators to an incident, by command, form or
+// shortcut, and says what happened, with the other incidents each was
+// seen in that the person may see.
+func (h *Response) addIndicators(ctx context.Context, inc *incident.Incident, user, channel string, found []incident.Candidate, marking, note string) (incident.Sentence, error) {
+	now := h.now()
+	var added, again []any
+	var also []incident.Sentence
+	for _, cand := range found[:min(len(found), maxIOCsAtOnce)] {
+		stored, err := h.store.AddIndicator(ctx, inc.Number, incident.Indicator{Type: cand.Type, Value: cand.Value, FirstSeen: now, LastSeen: now,
+			AddedBy: user, State: incident.IndicatorSuspected, Marking: marking, Note: note})
+		if err != nil {
+			return incident.Sentence{}, err
+		}
+		if len(found) == 1 {
+			also := h.sightings(ctx, inc, stored, user, channel)
+			h.refresh(ctx, inc.Number)
+			if stored.Sightings > 1 {
+				return incident.Say("%s was already on %s: seen %d times now.%s", incident.Literal(stored.Defanged()), inc.Ref(), stored.Sightings, also), nil
+			}
+			return incident.Say("Added the %s %s to %s.%s", string(cand.Type), incident.Literal(stored.Defanged()), inc.Ref(), also), nil
+		}
+		if stored.Sightings > 1 {
+			again = append(again, incident.Literal(stored.Defanged()))
+		} else {
+			added = append(added, incident.Literal(stored.Defanged()))
+		}
+		if s := h.sightings(ctx, inc, stored, user, channel); s.String() != "" {
+			also = append(also, incident.Say("%s:%s", incident.Literal(stored.Defanged()), s))
+		}
+	}
+	h.refresh(ctx, inc.Number)
+	parts := []any{}
+	if len(added) > 0 {
+		parts = append(parts, incident.Say("Added %d indicators to %s: %s.", len(added), inc.Ref(), incident.Join(", ", added...)))
+	}
+	if len(again) > 0 {
+		parts = append(parts, incident.Say("Already on %s, seen again: %s.", inc.Ref(), incident.Join(", ", again...)))
+	}
+	for _, a := range also {
+		parts = append(parts, a)
+	}
+	return incident.Join(" ", parts...), nil
 }
 
 // markIOC is /incident ioc mark <value> <suspected|malicious|false-positive>.
@@ -112,7 +193,7 @@ func (h *Response) sightings(ctx context.Context, inc *incident.Incident, ind in
 		if cmdr := other.Commander(); cmdr != "" {
 			msg := render.Info(incident.Say("The indicator %s of %s was also added to %s, by %s. You are told as the commander of %s; they were not told of it.",
 				incident.Literal(ind.Defanged()), other.Ref(), inc.Ref(), incident.UserRef(user), other.Ref()))
-			if err := h.postOnce(ctx, "sighting:"+other.Ref(), cmdr, msg); err != nil {
+			if err := h.postOnce(ctx, "sighting:"+other.Ref()+":"+string(ind.Type)+":"+ind.Value, cmdr, msg); err != nil {
 				h.log.Warn("could not tell a commander of a sighting", "incident", n, "err", err)
 			}
 		}
@@ -123,19 +204,212 @@ func (h *Response) sightings(ctx context.Context, inc *incident.Incident, ind in
 	return incident.Say(" Also seen in %s.", incident.Join(", ", seen...))
 }
 
-// iocsCmd is /incident iocs: the incident's indicators, defanged.
+// iocsCmd is /incident iocs [export]: the incident's indicators,
+// defanged; export uploads them to the incident's channel as CSV and as a
+// STIX 2.1 bundle.
 func (h *Response) iocsCmd(ctx context.Context, c *call) error {
-	if len(c.parsed.Args) > 0 {
-		return incident.Errorf("%s takes no arguments. %s", incident.Literal("/incident iocs"), c.sub.usageHint())
+	args := c.parsed.Args
+	export := len(args) == 1 && strings.EqualFold(args[0], "export")
+	if len(args) > 0 && !export {
+		return incident.Errorf("%s takes nothing, or %s. %s", incident.Literal("/incident iocs"), incident.Literal("export"), c.sub.usageHint())
 	}
 	inds, err := h.store.Indicators(ctx, c.inc.Number)
 	if err != nil {
 		return err
 	}
+	if export {
+		return h.exportIOCs(ctx, c, inds)
+	}
 	lines := make([]render.IndicatorLine, len(inds))
 	for i, ind := range inds {
-		lines[i] = render.IndicatorLine{Type: string(ind.Type), Defanged: ind.Defanged(), Sightings: ind.Sightings, State: ind.State, AddedBy: ind.AddedBy, FirstSeen: ind.FirstSeen}
+		lines[i] = render.IndicatorLine{Type: string(ind.Type), Defanged: ind.Defanged(), Sightings: ind.Sightings, State: ind.State, AddedBy: ind.AddedBy,
+			FirstSeen: ind.FirstSeen, Marking: ind.Marking}
 	}
 	h.respond(ctx, c.req, render.Indicators(c.inc.Ref(), lines))
 	return nil
+}
+
+// exportIOCs uploads the indicators to the incident's own channel only:
+// the files hold them live, for other tools.
+func (h *Response) exportIOCs(ctx context.Context, c *call, inds []incident.Indicator) error {
+	if len(inds) == 0 {
+		return incident.Errorf("%s has no indicators to export yet.", c.inc.Ref())
+	}
+	if c.inc.ChannelID == "" {
+		return incident.Errorf("%s has no channel to share the files in.", c.inc.Ref())
+	}
+	bundle, err := exports.STIXBundle(c.inc.Ref(), inds)
+	if err != nil {
+		return err
+	}
+	base := strings.ToLower(c.inc.Ref())
+	csvLink, err := h.uploadOnce(ctx, "iocs-csv", c.inc.ChannelID, base+"-indicators.csv", c.inc.Ref()+" indicators (CSV, live values)", exports.IndicatorsCSV(c.inc.Ref(), inds))
+	if err != nil {
+		return err
+	}
+	if _, err := h.uploadOnce(ctx, "iocs-stix", c.inc.ChannelID, base+"-indicators.stix.json", c.inc.Ref()+" indicators (STIX 2.1 bundle)", bundle); err != nil {
+		return err
+	}
+	h.respond(ctx, c.req, render.Done(incident.Say("Exported %d indicators of %s to its channel as CSV and as a STIX 2.1 bundle. The files hold the live values: handle them as the indicators' markings say.", len(inds), c.inc.Ref())))
+	_ = csvLink
+	return nil
+}
+
+// uploadOnce shares a file once per request: a request done again after
+// a crash does not share it twice.
+func (h *Response) uploadOnce(ctx context.Context, what, channelID, name, title string, content []byte) (string, error) {
+	key := "uploaded:" + incident.RequestID(ctx) + ":" + what
+	if incident.RequestID(ctx) != "" && incident.IsRedo(ctx) {
+		if done, err := h.core.store.Taken(ctx, key); err == nil && done {
+			return "", nil
+		}
+	}
+	link, err := h.chat.Upload(ctx, channelID, name, title, content)
+	if err != nil {
+		return "", fmt.Errorf("upload %s: %w", name, err)
+	}
+	if incident.RequestID(ctx) != "" {
+		if _, err := h.core.store.Once(ctx, key, postMemory); err != nil {
+			h.log.Warn("could not note an upload; if it is done again it is shared again", "file", name, "err", err)
+		}
+	}
+	return link, nil
+}
+
+// iocSubmission takes the indicator form: every indicator found in the
+// text is added (of the chosen type only, when one is chosen).
+func (h *Response) iocSubmission(ctx context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+	text := strings.TrimSpace(in.Values[InputIndicators])
+	if len([]rune(text)) > incident.MaxTextChars {
+		return map[string]string{InputIndicators: fmt.Sprintf("Keep it under %d characters.", incident.MaxTextChars)}, nil
+	}
+	found := incident.Extract(render.Plain(text))
+	if len(found) == 0 {
+		return map[string]string{InputIndicators: "I found no indicator in this: give addresses, domains, URLs, e-mail addresses, hashes, CVE ids or file paths."}, nil
+	}
+	if t := in.Values[InputIOCType]; t != "" {
+		want, ok := incident.ParseIndicatorType(t)
+		if !ok {
+			return map[string]string{InputIOCType: "Choose a type from the list."}, nil
+		}
+		for _, c := range found {
+			if c.Type != want {
+				return map[string]string{InputIndicators: fmt.Sprintf("%s is a %s, not a %s: take it out, or clear the type.", incident.Defang(c.Type, c.Value), c.Type, want)}, nil
+			}
+		}
+	}
+	if len(found) > maxIOCsAtOnce {
+		return map[string]string{InputIndicators: fmt.Sprintf("That is %d indicators: add at most %d at a time.", len(found), maxIOCsAtOnce)}, nil
+	}
+	marking, note, errs := formExtras(in)
+	if errs != nil {
+		return errs, nil
+	}
+	return nil, func(ctx context.Context) error {
+		answer, err := h.addIndicators(ctx, inc, in.UserID, inc.ChannelID, found, marking, note)
+		if err != nil {
+			return err
+		}
+		return h.chat.Ephemeral(ctx, inc.ChannelID, in.UserID, render.Done(answer))
+	}
+}
+
+// formExtras reads a form's marking and note.
+func formExtras(in Interaction) (string, string, map[string]string) {
+	marking := ""
+	if m := in.Values[InputMarking]; m != "" {
+		var ok bool
+		if marking, ok = incident.ParseMarking(m); !ok {
+			return "", "", map[string]string{InputMarking: "Choose a marking from the list."}
+		}
+	}
+	note := strings.TrimSpace(in.Values[InputNote])
+	if len([]rune(note)) > maxIOCNote {
+		return "", "", map[string]string{InputNote: fmt.Sprintf("Keep it under %d characters.", maxIOCNote)}
+	}
+	return marking, note, nil
+}
+
+// iocShortcut is the message shortcut Add indicators: it finds the
+// indicators in the message and lets the person pick which to add, to the
+// incident of the channel, or (elsewhere) to an open incident they choose.
+func (h *Response) iocShortcut(ctx context.Context, in Interaction, _ *incident.Incident) error {
+	found := incident.Extract(render.Plain(in.MessageText))
+	if len(found) == 0 {
+		return incident.Errorf("I found no indicators in that message: no addresses, domains, URLs, e-mail addresses, hashes, CVE ids or file paths.")
+	}
+	var n int64
+	var incidents []render.Option
+	here, err := h.store.ByChannel(ctx, in.ChannelID)
+	switch {
+	case err == nil && here.Status == incident.Open && h.maySee(here, in.UserID, in.ChannelID):
+		n = here.Number
+	case err != nil && !errors.Is(err, incident.ErrNotFound):
+		return err
+	default:
+		listings, err := h.store.OpenListings(ctx)
+		if err != nil {
+			return err
+		}
+		for _, l := range listings {
+			if l.VisibleTo(in.UserID, "") || slices.Contains(h.cfg.Admins, in.UserID) {
+				incidents = append(incidents, render.Option{Value: strconv.FormatInt(l.Number, 10), Label: l.Ref() + " " + l.Title})
+			}
+		}
+		if len(incidents) == 0 {
+			return incident.Fail(incident.Conflict, "There is no open incident you can see to add indicators to.")
+		}
+		incidents = incidents[max(0, len(incidents)-render.MaxSelectOptions):]
+	}
+	return h.chat.OpenView(ctx, in.TriggerID, iocPickModal(n, found, incidents))
+}
+
+// iocPickedSubmission takes the pick form. The incident is checked here,
+// as for the command: the person must be able to see it, and it must be
+// open. The candidates come back in the metadata the bot wrote, and are
+// checked again all the same.
+func (h *Response) iocPickedSubmission(ctx context.Context, in Interaction, _ *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+	var meta pickedMetadata
+	if err := json.Unmarshal([]byte(in.PrivateMetadata), &meta); err != nil {
+		return map[string]string{InputIndicators: "This form is not one I made; nothing was done."}, nil
+	}
+	n := meta.Incident
+	if n == 0 {
+		var err error
+		if n, err = positive(in.Values[InputIncident]); err != nil {
+			return map[string]string{InputIncident: "Choose an incident from the list."}, nil
+		}
+	}
+	inc, err := h.visibleIncident(ctx, n, in.UserID, "")
+	if err == nil && inc.Status != incident.Open && !h.wroteBefore(ctx, n) {
+		err = incident.Fail(incident.Conflict, "%s is closed: add no more indicators to it.", inc.Ref())
+	}
+	if err != nil {
+		return map[string]string{FirstInput(in.Values): render.SayLabel(incident.ErrorMessage(err, incident.RequestID(ctx)))}, nil
+	}
+	var picked []incident.Candidate
+	for _, v := range strings.Split(in.Values[InputIndicators], ",") {
+		i, err := strconv.Atoi(v)
+		if err != nil || i < 0 || i >= len(meta.Candidates) {
+			continue
+		}
+		if t, value, ok := incident.Classify(meta.Candidates[i][1]); ok && string(t) == meta.Candidates[i][0] {
+			picked = append(picked, incident.Candidate{Type: t, Value: value})
+		}
+	}
+	if len(picked) == 0 {
+		return map[string]string{InputIndicators: "Pick at least one indicator."}, nil
+	}
+	marking, note, errs := formExtras(in)
+	if errs != nil {
+		return errs, nil
+	}
+	return nil, func(ctx context.Context) error {
+		answer, err := h.addIndicators(ctx, inc, in.UserID, "", picked, marking, note)
+		if err != nil {
+			return err
+		}
+		_, err = h.chat.Post(ctx, in.UserID, render.Done(answer))
+		return err
+	}
 }

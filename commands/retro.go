@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot/render"
+	"github.com/incidentbot/incidentbot/exports"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/postmortem"
 	"github.com/incidentbot/incidentbot/work"
@@ -37,9 +38,29 @@ func InputDue(i int) string    { return "due_" + strconv.Itoa(i) }
 // --- close ---
 
 func (h *Retro) closeCmd(ctx context.Context, c *call) error {
-	summary := strings.TrimSpace(c.parsed.Raw)
+	words, opts, err := options(c.parsed.Raw, "confirm")
+	if err != nil {
+		return incident.Errorf("%s. %s", err.Error(), c.sub.usageHint())
+	}
+	confirmed := false
+	if v, ok := opts["confirm"]; ok {
+		confirmed, words = true, append(words, v)
+	}
+	summary := strings.TrimSpace(strings.Join(words, " "))
+	if !confirmed {
+		summary = strings.TrimSpace(c.parsed.Raw)
+	}
 	if err := incident.TooLong("the summary", summary, incident.MaxTextChars); err != nil {
 		return incident.Errorf("%s %s", incident.ErrorMessage(err, ""), c.sub.usageHint())
+	}
+	if open := c.inc.OpenContainment(); len(open) > 0 && !confirmed && c.inc.Status == incident.Open && !h.wroteBefore(ctx, c.inc.Number) {
+		list := make([]any, len(open))
+		for i, a := range open {
+			list[i] = incident.Say("%s %s %s", incident.Strong(a.Ref()), string(a.Kind), incident.Literal(a.Target))
+		}
+		return incident.Fail(incident.Conflict, "%s still has %s: %s. Undo or keep each first (%s), or close anyway with %s: they become follow-ups of the retro, owned by whoever took them.",
+			c.inc.Ref(), plural(len(open), "open containment action"), incident.Join(", ", list...), incident.Literal("/incident action undo "+open[0].Ref()),
+			incident.Literal("/incident close --confirm "+render.Truncate(summary, 200)))
 	}
 	if c.inc.Drill {
 		unlock, err := h.drillLock(ctx, c.inc.Number) // an inject being posted lands before the end
@@ -380,7 +401,18 @@ func (h *Retro) compileAndUpload(ctx context.Context, inc *incident.Incident) (*
 		}
 	}
 	now := h.now()
-	in := postmortem.Input{Incident: inc, Timeline: events, Roles: h.cfg.Roles, Names: names, Published: now}
+	inds, err := h.store.Indicators(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range caseParticipants(inc, inds) {
+		if names[id] == "" {
+			if name, err := h.chat.UserName(ctx, id); err == nil {
+				names[id] = name
+			}
+		}
+	}
+	in := postmortem.Input{Incident: inc, Timeline: events, Roles: h.cfg.Roles, Names: names, Published: now, Indicators: inds}
 	md := postmortem.Markdown(in)
 	chart, err := postmortem.Chart(in)
 	if err != nil {
@@ -393,6 +425,11 @@ func (h *Retro) compileAndUpload(ctx context.Context, inc *incident.Incident) (*
 	}
 	if _, err := h.chat.Upload(ctx, inc.ChannelID, base+"-phases.png", inc.Ref()+" phases over time", chart); err != nil {
 		return nil, fmt.Errorf("upload the chart of %s: %w", inc.Ref(), err)
+	}
+	if len(inc.Evidence) > 0 {
+		if _, err := h.chat.Upload(ctx, inc.ChannelID, base+"-custody.csv", inc.Ref()+" evidence custody log", exports.CustodyCSV(inc.Ref(), inc.Evidence)); err != nil {
+			return nil, fmt.Errorf("upload the custody log of %s: %w", inc.Ref(), err)
+		}
 	}
 	if err := h.store.SavePostmortem(ctx, n, md); err != nil {
 		return nil, err
@@ -458,3 +495,22 @@ func (h *Retro) followUpDone(ctx context.Context, in Interaction, inc *incident.
 }
 
 func shortDur(d time.Duration) string { return incident.HumanDuration(d) }
+
+// caseParticipants are the people the case records name.
+func caseParticipants(inc *incident.Incident, inds []incident.Indicator) []string {
+	var out []string
+	for _, i := range inds {
+		out = append(out, i.AddedBy)
+	}
+	for _, e := range inc.Evidence {
+		out = append(out, e.Holder)
+		for _, c := range e.Custody {
+			out = append(out, c.Actor, c.To)
+		}
+	}
+	for _, a := range inc.Actions {
+		out = append(out, a.By, a.ClosedBy)
+	}
+	slices.Sort(out)
+	return slices.DeleteFunc(slices.Compact(out), func(s string) bool { return s == "" })
+}

@@ -59,6 +59,9 @@ func (h *core) nextDue(inc *incident.Incident) (time.Time, bool) {
 	if at, _, pending := h.nextInject(inc); pending && (!ok || at.Before(due)) {
 		due, ok = at, true
 	}
+	if a, pending := inc.DueContainmentReminder(); pending && inc.Status == incident.Open && (!ok || a.Until.Before(due)) {
+		due, ok = a.Until, true
+	}
 	return due, ok
 }
 
@@ -140,6 +143,9 @@ func (h *Cadence) RunScheduled(ctx context.Context, n int64) (work.Ran, error) {
 	now := h.now()
 	if inc.Status == incident.Resolved {
 		return h.retro.runRetro(ctx, inc, now)
+	}
+	if a, pending := inc.DueContainmentReminder(); pending && !now.Before(a.Until) {
+		return h.sendContainmentReminder(ctx, inc, a)
 	}
 	if at, i, pending := h.nextInject(inc); pending && !now.Before(at) {
 		// Injects due together go out in one run (a few, so the claim's

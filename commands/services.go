@@ -65,6 +65,7 @@ type responseChat interface {
 	Pin(ctx context.Context, channelID, ts string) error
 	OpenView(ctx context.Context, triggerID string, view render.View) error
 	MessageAt(ctx context.Context, channelID, ts string) (ChatMessage, error)
+	Upload(ctx context.Context, channelID, filename, title string, content []byte) (string, error)
 }
 
 type responseStore interface {
@@ -77,6 +78,7 @@ type responseStore interface {
 	ListOpen(ctx context.Context) ([]*incident.Incident, error)
 	OpenListings(ctx context.Context) ([]incident.Listing, error)
 	TimelinePage(ctx context.Context, n int64, page, size int) ([]incident.TimelineEvent, int, error)
+	Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent, error)
 	AddIndicator(ctx context.Context, n int64, ind incident.Indicator) (incident.Indicator, error)
 	Indicators(ctx context.Context, n int64) ([]incident.Indicator, error)
 	IndicatorSeenIn(ctx context.Context, t incident.IndicatorType, value string) ([]int64, error)
@@ -106,6 +108,7 @@ type retroStore interface {
 	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
 	SavePostmortem(ctx context.Context, n int64, markdown string) error
 	Postmortem(ctx context.Context, n int64) (string, error)
+	Indicators(ctx context.Context, n int64) ([]incident.Indicator, error)
 	WithOpenFollowUps(ctx context.Context) ([]*incident.Incident, error)
 	SaveDrillScore(ctx context.Context, score incident.DrillScore) error
 	DrillScores(ctx context.Context) ([]incident.DrillScore, error)

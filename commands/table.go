@@ -57,8 +57,10 @@ func (h *Handler) subcommands() []subcommand {
 		{name: "report", freeText: true, args: "[what you saw]", example: "A login page asked for my password twice", summary: "Report something suspicious to the security team (alone: a form).", run: h.triage.reportCmd},
 		{name: "reports", shows: true, summary: "Reports waiting for triage (the security team, in the triage channel).", run: h.triage.reportsCmd},
 		{name: "drill", flags: []string{"private"}, args: "<scenario> [@people] [--private] | end | history [scenario]", example: "phishing @bob @carol", summary: "Start a practice incident of a scenario, with scripted injects (never to the stakeholders); end it with a score card; past drills.", run: h.drill},
-		{name: "ioc", open: true, args: "add <value> [type] | mark <value> <suspected|malicious|false-positive>", example: "add hxxps://evil[.]example/login", summary: "Add an indicator of compromise (defanged is fine; it is always shown defanged), or mark its state.", incident: true, run: h.response.iocCmd},
-		{name: "iocs", shows: true, summary: "The incident's indicators, defanged.", incident: true, run: h.response.iocsCmd},
+		{name: "ioc", open: true, freeText: true, args: "add [value] [type] [--tlp amber] [--note …] | mark <value> <suspected|malicious|false-positive>", example: "add hxxps://evil[.]example/login --note phishing landing page", summary: "Add an indicator of compromise (defanged is fine; it is always shown defanged; add alone: a form), or mark its state.", incident: true, run: h.response.iocCmd},
+		{name: "iocs", args: "[export]", summary: "The incident's indicators, defanged; export shares them in the channel as CSV and a STIX 2.1 bundle.", incident: true, run: h.response.iocsCmd},
+		{name: "evidence", freeText: true, args: "[add <name> sha256:<hash> <where it is stored> [--note …] | transfer <id> <@user> [--note …] | verify <id> sha256:<hash> | log <id>]", example: "add laptop-image sha256:9f86d0… evidence locker 3", summary: "Evidence with a hash-chained chain of custody (alone: the list; add alone: a form).", incident: true, run: h.response.evidenceCmd},
+		{name: "action", freeText: true, args: "[<isolate|block|disable|reset|revoke|other> <target> [--until 4h] [--note …] | undo <id> | keep <id> <reason>]", example: "block 203.0.113.7 --until 2d --note edge firewall", summary: "Containment actions, open until undone or kept (alone: the list).", incident: true, run: h.response.actionCmd},
 		{name: "help", shows: true, summary: "Show this help.", run: h.help},
 	}
 }

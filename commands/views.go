@@ -173,3 +173,98 @@ func flaggedMetadata(f *flagged) string {
 		}
 	}
 }
+
+// The case record forms: indicators (typed in, or picked from a message)
+// and evidence.
+const (
+	ModalIOC      = "incident_ioc"
+	ModalEvidence = "incident_evidence"
+	ShortcutIOC   = "add_indicators"
+
+	InputIndicators = "indicators"
+	InputIOCType    = "ioc_type"
+	InputMarking    = "marking"
+	InputNote       = "note"
+	InputName       = "name"
+	InputHash       = "hash"
+	InputLocation   = "location"
+)
+
+func markingOptions() []render.Option {
+	ms := incident.Markings()
+	out := make([]render.Option, len(ms))
+	for i, m := range ms {
+		out[i] = render.Option{Value: m, Label: m}
+	}
+	return out
+}
+
+func iocTypeOptions() []render.Option {
+	ts := incident.IndicatorTypes()
+	out := make([]render.Option, len(ts))
+	for i, t := range ts {
+		out[i] = render.Option{Value: string(t), Label: string(t)}
+	}
+	return out
+}
+
+// iocModal adds indicators typed or pasted in: each one found in the text.
+func iocModal(inc *incident.Incident) render.View {
+	return render.Modal(render.Form{CallbackID: ModalIOC, Title: "Add indicators", Submit: "Add", Metadata: strconv.FormatInt(inc.Number, 10),
+		Fields: []render.Field{
+			{ID: InputIndicators, Kind: render.TextArea, Label: "Indicators for " + inc.Ref(), MaxLength: incident.MaxTextChars,
+				Placeholder: "hxxps://login-example[.]com/vpn 203.0.113.7", Hint: "One or more, defanged or not; each one found is added, and always shown defanged."},
+			{ID: InputIOCType, Kind: render.Choice, Label: "Only of type", Optional: true, Options: iocTypeOptions()},
+			{ID: InputMarking, Kind: render.Choice, Label: "TLP marking", Optional: true, Options: markingOptions()},
+			{ID: InputNote, Kind: render.TextLine, Label: "Note", Optional: true, MaxLength: maxIOCNote},
+		}})
+}
+
+// maxPicked bounds the candidates a shortcut offers, within a menu's options.
+const maxPicked = render.MaxSelectOptions
+
+// pickedMetadata is what the pick form remembers: the incident (0 when
+// the person chooses it in the form) and the candidates offered.
+type pickedMetadata struct {
+	Incident   int64       `json:"n"`
+	Candidates [][2]string `json:"c"`
+}
+
+// iocPickModal offers the indicators found in a message, all chosen at
+// first; incidents (when not run in an incident's channel) are the open
+// incidents the person may choose from.
+func iocPickModal(n int64, found []incident.Candidate, incidents []render.Option) render.View {
+	meta := pickedMetadata{Incident: n}
+	options := make([]render.Option, 0, len(found))
+	for i, c := range found {
+		meta.Candidates = append(meta.Candidates, [2]string{string(c.Type), c.Value})
+		doc, _ := json.Marshal(meta)
+		if len(doc) > maxMetadata || i == maxPicked {
+			meta.Candidates = meta.Candidates[:i]
+			break
+		}
+		options = append(options, render.Option{Value: strconv.Itoa(i), Label: string(c.Type) + " " + incident.Defang(c.Type, c.Value)})
+	}
+	doc, _ := json.Marshal(meta)
+	fields := []render.Field{{ID: InputIndicators, Kind: render.Picks, Label: "Indicators found in the message", Options: options,
+		Hint: "Take out any that are not indicators. They are shown defanged."}}
+	if n == 0 {
+		fields = append(fields, render.Field{ID: InputIncident, Kind: render.Choice, Label: "Add them to", Options: incidents, Placeholder: "Choose an open incident"})
+	}
+	fields = append(fields,
+		render.Field{ID: InputMarking, Kind: render.Choice, Label: "TLP marking", Optional: true, Options: markingOptions()},
+		render.Field{ID: InputNote, Kind: render.TextLine, Label: "Note", Optional: true, MaxLength: maxIOCNote})
+	return render.Modal(render.Form{CallbackID: ModalIOC + "_picked", Title: "Add indicators", Submit: "Add", Metadata: string(doc), Fields: fields})
+}
+
+// evidenceModal logs an item of evidence.
+func evidenceModal(inc *incident.Incident) render.View {
+	return render.Modal(render.Form{CallbackID: ModalEvidence, Title: "Log evidence", Submit: "Log", Metadata: strconv.FormatInt(inc.Number, 10),
+		Fields: []render.Field{
+			{ID: InputName, Kind: render.TextLine, Label: "Item", MaxLength: 200, Placeholder: "laptop-image-jdoe"},
+			{ID: InputHash, Kind: render.TextLine, Label: "SHA-256", MaxLength: 71, Placeholder: "sha256:9f86d081884c7d659a2feaa0c55ad015…",
+				Hint: "The hash taken when it was collected; whoever receives it re-hashes it with /incident evidence verify."},
+			{ID: InputLocation, Kind: render.TextLine, Label: "Where it is stored", MaxLength: 300, Placeholder: "evidence locker 3, bag 0042"},
+			{ID: InputNote, Kind: render.TextLine, Label: "Note", Optional: true, MaxLength: 300},
+		}})
+}

@@ -192,6 +192,26 @@ type Indicator struct {
 	AddedBy   string        `json:"added_by"`
 	Sightings int           `json:"sightings"`
 	State     string        `json:"state"`
+	Note      string        `json:"note,omitempty"`
+	// Marking is a TLP marking (TLP:AMBER) the indicator is shared under;
+	// "" for none given.
+	Marking string `json:"marking,omitempty"`
+}
+
+// Markings are the TLP 2.0 markings an indicator may carry, least
+// restrictive first.
+func Markings() []string {
+	return []string{"TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED"}
+}
+
+// ParseMarking reads a TLP marking: clear, green, amber, amber+strict,
+// red, with or without TLP:, any case.
+func ParseMarking(s string) (string, bool) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	if !strings.HasPrefix(s, "TLP:") {
+		s = "TLP:" + s
+	}
+	return s, slices.Contains(Markings(), s)
 }
 
 // Defanged is the indicator as it is shown.

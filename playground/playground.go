@@ -44,7 +44,11 @@ func Mount(mux *http.ServeMux, slack *fakeslack.Server) {
 		return slack.Submit(ctx, req.User, req.ViewID, req.Inputs)
 	}))
 	mux.HandleFunc("POST /api/shortcut", p.forward(func(ctx context.Context, req request) (fakeslack.Delivered, error) {
-		return slack.Shortcut(ctx, req.User, req.Channel, req.TS, commands.ShortcutReport)
+		callback := commands.ShortcutReport
+		if req.Callback == commands.ShortcutIOC {
+			callback = commands.ShortcutIOC
+		}
+		return slack.Shortcut(ctx, req.User, req.Channel, req.TS, callback)
 	}))
 	mux.HandleFunc("POST /api/react", p.forward(func(ctx context.Context, req request) (fakeslack.Delivered, error) {
 		_, d, err := slack.React(ctx, req.User, req.Channel, req.TS, fakeslack.PinReaction)
@@ -180,6 +184,7 @@ type request struct {
 	Text     string            `json:"text"`
 	TS       string            `json:"ts"`
 	ActionID string            `json:"action_id"`
+	Callback string            `json:"callback"` // a message shortcut's callback ID
 	Value    string            `json:"value"`
 	Values   []string          `json:"values"`
 	ViewID   string            `json:"view_id"`

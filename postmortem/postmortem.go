@@ -13,11 +13,13 @@ import (
 
 // Input is everything a postmortem is made of.
 type Input struct {
-	Incident  *incident.Incident
-	Timeline  []incident.TimelineEvent
-	Roles     []incident.Role
-	Names     map[string]string // Slack user ID -> display name; IDs without one are shown as they are
-	Published time.Time
+	Incident *incident.Incident
+	Timeline []incident.TimelineEvent
+	Roles    []incident.Role
+	Names    map[string]string // Slack user ID -> display name; IDs without one are shown as they are
+	// Indicators are the incident's indicators, shown defanged.
+	Indicators []incident.Indicator
+	Published  time.Time
 }
 
 // name is a person as the document shows them: @name, escaped like any
@@ -231,6 +233,8 @@ func Markdown(in Input) string {
 		w("\n")
 	}
 
+	in.caseRecords(w)
+
 	w("## Follow-up actions\n\n")
 	if len(inc.FollowUps) == 0 {
 		w("None recorded.\n")
@@ -340,4 +344,58 @@ func mdText(s string) string {
 // mdCell is mdText for a table cell: one line, no pipes.
 func mdCell(s string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(mdText(s), "|", "\\|"), "\n", " ")
+}
+
+// caseRecords writes the indicators (defanged), the evidence with whether
+// each custody chain verifies, and the containment actions.
+func (in Input) caseRecords(w func(format string, args ...any)) {
+	inc := in.Incident
+	w("## Indicators\n\n")
+	if len(in.Indicators) == 0 {
+		w("None recorded.\n\n")
+	} else {
+		w("Shown defanged.\n\n| Type | Indicator | State | Marking | Seen | First seen | Added by |\n| --- | --- | --- | --- | --- | --- | --- |\n")
+		for _, i := range in.Indicators {
+			w("| %s | `%s` | %s | %s | %d | %s | %s |\n", i.Type, strings.ReplaceAll(mdCell(i.Defanged()), "`", "'"), strings.ReplaceAll(i.State, "_", " "),
+				orNone(i.Marking), i.Sightings, stamp(i.FirstSeen), in.name(i.AddedBy))
+		}
+		w("\n")
+	}
+	w("## Evidence\n\n")
+	if len(inc.Evidence) == 0 {
+		w("None recorded.\n\n")
+	} else {
+		w("The custody log of each item goes with this document as a CSV file.\n\n| Item | Name | SHA-256 | Stored | Held by | Custody steps | Chain |\n| --- | --- | --- | --- | --- | --- | --- |\n")
+		for _, e := range inc.Evidence {
+			chain := "verifies"
+			if brk, ok := e.VerifyChain(); !ok {
+				chain = "**BROKEN**: " + mdCell(brk.Reason)
+			}
+			if e.Mismatch {
+				chain += "; **hash mismatch on receipt**"
+			}
+			w("| %s | %s | `%s` | %s | %s | %d | %s |\n", e.Ref(), in.md(e.Name, true), e.SHA256, in.md(e.Location, true), in.name(e.Holder), len(e.Custody), chain)
+		}
+		w("\n")
+	}
+	w("## Containment actions\n\n")
+	if len(inc.Actions) == 0 {
+		w("None recorded.\n\n")
+		return
+	}
+	w("| Action | What | Target | Taken | Outcome |\n| --- | --- | --- | --- | --- |\n")
+	for _, a := range inc.Actions {
+		outcome := "**open**"
+		switch a.State {
+		case incident.ActionUndone:
+			outcome = "undone by " + in.name(a.ClosedBy) + ", " + stamp(a.ClosedAt)
+		case incident.ActionKept:
+			outcome = "kept by " + in.name(a.ClosedBy) + ": " + in.md(a.Reason, true)
+		}
+		if a.FollowUp > 0 {
+			outcome += fmt.Sprintf(" (follow-up #%d)", a.FollowUp)
+		}
+		w("| %s | %s | %s | %s by %s | %s |\n", a.Ref(), a.Kind, in.md(a.Target, true), stamp(a.At), in.name(a.By), outcome)
+	}
+	w("\n")
 }

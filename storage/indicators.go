@@ -26,6 +26,12 @@ func (s *Store) AddIndicator(ctx context.Context, n int64, ind incident.Indicato
 		}
 		cur.Sightings++
 		cur.LastSeen = ind.LastSeen
+		if cur.Note == "" {
+			cur.Note = ind.Note
+		}
+		if ind.Marking != "" {
+			cur.Marking = ind.Marking
+		}
 		return incident.IndicatorAdded(ind.LastSeen, ind.AddedBy, ind.Type, ind.Value), nil
 	})
 	if err != nil {
@@ -62,11 +68,18 @@ func (s *Store) MarkIndicator(ctx context.Context, n int64, t incident.Indicator
 // indicator as stored.
 func (s *Store) changeIndicator(ctx context.Context, n int64, t incident.IndicatorType, value string,
 	fn func(cur *incident.Indicator, exists bool) (incident.TimelineEvent, error)) (incident.Indicator, error) {
-	key, field := indicatorsKey(n), string(t)+" "+value
+	key, field, incKey := indicatorsKey(n), string(t)+" "+value, incidentKey(n)
 	effect := incident.NextEffect(ctx)
 	var stored incident.Indicator
 	txn := func(tx *redis.Tx) error {
 		stored = incident.Indicator{}
+		incDoc, err := tx.Get(ctx, incKey).Bytes()
+		if errors.Is(err, redis.Nil) {
+			return incident.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
 		raw, err := tx.HGet(ctx, key, field).Bytes()
 		exists := err == nil
 		switch {
@@ -89,7 +102,22 @@ func (s *Store) changeIndicator(ctx context.Context, n int64, t incident.Indicat
 		if err != nil {
 			return err
 		}
+		if !exists {
+			// The card counts indicators: the count lives in the incident's
+			// record, changed in the same transaction.
+			inc, err := decode(incDoc)
+			if err != nil {
+				return err
+			}
+			inc.IndicatorCount++
+			if incDoc, err = json.Marshal(inc); err != nil {
+				return err
+			}
+		}
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			if !exists {
+				p.Set(ctx, incKey, incDoc, 0)
+			}
 			p.HSet(ctx, key, field, doc)
 			appendEvents(ctx, p, n, []incident.TimelineEvent{ev})
 			recordEffect(ctx, p, n, effect)
@@ -100,7 +128,7 @@ func (s *Store) changeIndicator(ctx context.Context, n int64, t incident.Indicat
 		}
 		return s.confirm(ctx, tx)
 	}
-	return stored, s.watched(ctx, key, txn)
+	return stored, s.watchedKeys(ctx, txn, incKey, key)
 }
 
 // IndicatorSeenIn are the incidents an indicator was added to.

@@ -334,8 +334,13 @@ func (s *Store) Update(ctx context.Context, n int64, fn func(*incident.Incident)
 // watched runs txn watching key, and again while another writer changed
 // key first, up to maxUpdateAttempts; then it fails with ErrConflict.
 func (s *Store) watched(ctx context.Context, key string, txn func(*redis.Tx) error) error {
+	return s.watchedKeys(ctx, txn, key)
+}
+
+// watchedKeys is watched for a transaction over several keys of one slot.
+func (s *Store) watchedKeys(ctx context.Context, txn func(*redis.Tx) error, keys ...string) error {
 	for range maxUpdateAttempts {
-		if err := s.rdb.Watch(ctx, txn, key); !errors.Is(err, redis.TxFailedErr) {
+		if err := s.rdb.Watch(ctx, txn, keys...); !errors.Is(err, redis.TxFailedErr) {
 			return err
 		}
 	}

@@ -368,6 +368,12 @@ var suite = []struct {
 		if err != nil || len(all) != 2 || all[0].Value != "203.0.113.7" || all[1].Value != "evil.example" {
 			t.Fatalf("Indicators = %+v, %v", all, err)
 		}
+		if inc, err := s.Get(ctx, 1); err != nil || inc.IndicatorCount != 2 {
+			t.Errorf("the incident counts %d indicators (%v); want 2, each once", inc.IndicatorCount, err)
+		}
+		if _, err := s.AddIndicator(ctx, 99, other); !errors.Is(err, incident.ErrNotFound) {
+			t.Errorf("an indicator for a missing incident: %v; want ErrNotFound", err)
+		}
 		tl, err := s.Timeline(ctx, 1)
 		if err != nil || len(tl) != 3 || tl[0].Kind != incident.EventIndicator {
 			t.Errorf("timeline = %+v, %v; want an entry per sighting", tl, err)

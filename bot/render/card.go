@@ -33,6 +33,10 @@ type CardView struct {
 	// report waited for someone and for the declaration.
 	ReportRef                string
 	ToAcknowledge, ToDeclare time.Duration
+	// Case records: how many indicators, items of evidence and open
+	// containment actions, and the items whose re-hash did not match.
+	Indicators, EvidenceItems, OpenActions int
+	Mismatched                             []string
 	// Actions are the card's buttons, in one actions block.
 	ActionsBlockID string
 	Actions        []Action
@@ -97,6 +101,14 @@ func Card(v CardView) Message {
 		Section("*Roles*" + roles.String()),
 		Section("*Checklist: " + v.Phase.Title() + "*\n" + checklist),
 		Section("*Last update*\n" + last),
+	}
+	if v.Indicators+v.EvidenceItems+v.OpenActions > 0 || len(v.Mismatched) > 0 {
+		blocks = append(blocks, Context(fmt.Sprintf(":mag_right: %s · :lock_with_ink_pen: %s · :no_entry: %s open",
+			plural(v.Indicators, "indicator"), plural(v.EvidenceItems, "item of evidence", "items of evidence"), plural(v.OpenActions, "containment action"))))
+	}
+	if len(v.Mismatched) > 0 {
+		blocks = append(blocks, Section(fmt.Sprintf(":warning: *Evidence hash mismatch:* %s failed its re-hash on receipt. See %s.",
+			Text(strings.Join(v.Mismatched, ", ")), Code("/incident evidence log "+v.Mismatched[0]))))
 	}
 	if len(v.Actions) > 0 {
 		blocks = append(blocks, actions(v.ActionsBlockID, v.Actions...))

@@ -25,6 +25,7 @@ const (
 	Day                       // a date
 	Ticks                     // any of Options
 	People                    // any number of people of the workspace
+	Picks                     // any of Options, from a menu: all chosen at first
 )
 
 // Field is one input of a form; its ID names it in the submission.
@@ -87,6 +88,13 @@ func inputBlock(fd Field) Block {
 			}
 		}
 		el["options"] = options
+	case Picks:
+		el["type"] = "multi_static_select"
+		options := make([]any, len(fd.Options))
+		for i, o := range fd.Options {
+			options[i] = map[string]any{"text": PlainText(Truncate(o.Label, 75)), "value": o.Value}
+		}
+		el["options"], el["initial_options"] = options, options
 	case Person:
 		el["type"] = "users_select"
 	case People:

@@ -8,7 +8,7 @@ import (
 
 // IndicatorLine is an indicator as a list shows it: always defanged.
 type IndicatorLine struct {
-	Type, Defanged, State, AddedBy string
+	Type, Defanged, State, AddedBy, Marking string
 	Sightings                      int
 	FirstSeen                      time.Time
 }
@@ -36,8 +36,12 @@ func Indicators(ref string, lines []IndicatorLine) Message {
 			blocks = append(blocks, Context(fmt.Sprintf("…and %d more.", len(lines)-i)))
 			break
 		}
-		line := fmt.Sprintf("• %s %s · %s · seen %d× · first %s by %s\n", Text(l.Type), Code(Truncate(l.Defanged, 300)), Text(strings.ReplaceAll(l.State, "_", " ")),
-			l.Sightings, Date(l.FirstSeen, "{date_short} {time}"), User(l.AddedBy))
+		marking := ""
+		if l.Marking != "" {
+			marking = " · " + Text(l.Marking)
+		}
+		line := fmt.Sprintf("• %s %s · %s%s · seen %d× · first %s by %s\n", Text(l.Type), Code(Truncate(l.Defanged, 300)), Text(strings.ReplaceAll(l.State, "_", " ")),
+			marking, l.Sightings, Date(l.FirstSeen, "{date_short} {time}"), User(l.AddedBy))
 		if chunk.Len()+len(line) > MaxSectionText-100 {
 			flush()
 		}

@@ -113,7 +113,7 @@ function message(m, where) {
     <div class="meta"><b>${esc(userName(m.user))}</b> ${esc(new Date(Number(m.ts.split(".")[0]) * 1000).toLocaleTimeString())}${note}</div>
     ${body}${files}
     ${m.ephemeral ? "" : `<button type="button" class="react" title="Pin to the incident timeline" data-react="${esc(m.ts)}">📌</button>`}
-    ${m.ephemeral || m.user === ui.data?.bot ? "" : `<button type="button" class="react" title="Report to security (message shortcut)" data-shortcut="${esc(m.ts)}">🚩</button>`}</div>`;
+    ${m.ephemeral || m.user === ui.data?.bot ? "" : `<button type="button" class="react" title="Report to security (message shortcut)" data-shortcut="${esc(m.ts)}">🚩</button><button type="button" class="react" title="Add indicators (message shortcut)" data-shortcut="${esc(m.ts)}" data-callback="add_indicators">🔎</button>`}</div>`;
 }
 
 // patch brings el's children in line with html in place: nodes that stay keep
@@ -246,7 +246,7 @@ document.addEventListener("click", async (e) => {
   const react = e.target.closest("[data-react]");
   if (react) return post("/api/react", { channel: ui.channel, ts: react.dataset.react });
   const shortcut = e.target.closest("[data-shortcut]");
-  if (shortcut) return post("/api/shortcut", { channel: ui.channel, ts: shortcut.dataset.shortcut });
+  if (shortcut) return post("/api/shortcut", { channel: ui.channel, ts: shortcut.dataset.shortcut, callback: shortcut.dataset.callback || "" });
   const btn = e.target.closest("button[data-action]");
   if (btn) return post("/api/click", { channel: ui.channel, ts: btn.dataset.ts, action_id: btn.dataset.action, value: btn.dataset.value });
   if (e.target.id === "modal-cancel") { ui.dismissed.add($("#modal-form").dataset.view); renderModal(null); }

@@ -1,0 +1,153 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// plural is "1 indicator", "3 indicators"; forms[1] is an irregular plural.
+func plural(n int, forms ...string) string {
+	if n == 1 {
+		return "1 " + forms[0]
+	}
+	if len(forms) > 1 {
+		return fmt.Sprintf("%d %s", n, forms[1])
+	}
+	return fmt.Sprintf("%d %ss", n, forms[0])
+}
+
+// lines lays out list lines in sections within Block Kit's limits, with
+// "…and N more" when they do not all fit.
+func lines(header string, items []string, footer string) []Block {
+	blocks := []Block{Header(header)}
+	var chunk strings.Builder
+	flush := func() {
+		if chunk.Len() > 0 {
+			blocks = append(blocks, Section(chunk.String()))
+			chunk.Reset()
+		}
+	}
+	for i, line := range items {
+		if chunk.Len()+len(line) > MaxSectionText-100 {
+			flush()
+		}
+		if len(blocks) >= MaxBlocks-3 {
+			blocks = append(blocks, Context(fmt.Sprintf("…and %d more.", len(items)-i)))
+			chunk.Reset()
+			break
+		}
+		chunk.WriteString(line + "\n")
+	}
+	flush()
+	if footer != "" {
+		blocks = append(blocks, Context(footer))
+	}
+	return blocks
+}
+
+// EvidenceLine is an item of evidence as the list shows it.
+type EvidenceLine struct {
+	Ref, Name, SHA256, Location, Holder string
+	Steps                               int
+	Mismatch, ChainOK                   bool
+	AddedAt                             time.Time
+}
+
+// EvidenceList lists an incident's evidence.
+func EvidenceList(ref string, items []EvidenceLine) Message {
+	if len(items) == 0 {
+		return TextMessage(fmt.Sprintf("No evidence on %s yet. Add an item with %s.", Text(ref),
+			Code("/incident evidence add laptop-image sha256:… locker 3")))
+	}
+	out := make([]string, len(items))
+	for i, e := range items {
+		flag := ""
+		if e.Mismatch {
+			flag = " · :warning: *hash mismatch*"
+		}
+		if !e.ChainOK {
+			flag += " · :x: *custody chain broken*"
+		}
+		out[i] = fmt.Sprintf("• *%s* %s · %s · stored: %s · held by %s · %s%s", Text(e.Ref), Text(Truncate(e.Name, 200)),
+			Code("sha256:"+e.SHA256[:min(12, len(e.SHA256))]+"…"), Text(Truncate(e.Location, 300)), User(e.Holder), plural(e.Steps, "custody step"), flag)
+	}
+	return Message{Text: fmt.Sprintf("%s of evidence on %s", plural(len(items), "item"), Text(ref)),
+		Blocks: lines(fmt.Sprintf("Evidence of %s (%d)", ref, len(items)), out, "An item's custody log: "+Code("/incident evidence log EV-1"))}
+}
+
+// CustodyStep is one entry of a custody log as it is shown.
+type CustodyStep struct {
+	Seq                   int
+	At                    time.Time
+	Actor, Step, From, To string
+	SHA256, Where, Note   string
+	Hash                  string
+}
+
+// CustodyLog shows an item's chain of custody and whether it verifies.
+func CustodyLog(ref, name string, steps []CustodyStep, verified bool, broken string) Message {
+	out := make([]string, len(steps))
+	for i, c := range steps {
+		what := Text(c.Step)
+		switch c.Step {
+		case incident.CustodyCollected:
+			what = fmt.Sprintf("collected by %s, %s, stored: %s", User(c.To), Code("sha256:"+c.SHA256), Text(Truncate(c.Where, 300)))
+		case incident.CustodyTransferred:
+			what = fmt.Sprintf("handed from %s to %s", User(c.From), User(c.To))
+		case incident.CustodyVerified:
+			what = "re-hashed on receipt: matches"
+		case incident.CustodyMismatch:
+			what = fmt.Sprintf(":warning: re-hashed on receipt: *MISMATCH*, got %s", Code("sha256:"+c.SHA256))
+		}
+		if c.Note != "" {
+			what += " (" + Text(Truncate(c.Note, 300)) + ")"
+		}
+		out[i] = fmt.Sprintf("%d. %s %s: %s · entry %s", c.Seq, Date(c.At, "{date_short} {time}"), User(c.Actor), what, Code(c.Hash[:min(12, len(c.Hash))]))
+	}
+	footer := ":white_check_mark: The chain verifies: every entry matches its hash and links to the one before."
+	if !verified {
+		footer = ":x: The chain does NOT verify: " + Text(broken) + ". The record was changed outside the bot."
+	}
+	return Message{Text: fmt.Sprintf("Custody log of %s", Text(ref)),
+		Blocks: lines(fmt.Sprintf("Custody of %s %s", ref, name), out, footer)}
+}
+
+// ContainmentLine is a containment action as the list shows it.
+type ContainmentLine struct {
+	Ref, Kind, Target, Note, By, State, ClosedBy, Reason string
+	At, Until                                            time.Time
+}
+
+// ContainmentList lists an incident's containment actions, open first.
+func ContainmentList(ref string, items []ContainmentLine) Message {
+	if len(items) == 0 {
+		return TextMessage(fmt.Sprintf("No containment actions on %s yet. Record one with %s.", Text(ref),
+			Code("/incident action isolate host-12")))
+	}
+	open := 0
+	out := make([]string, len(items))
+	for i, a := range items {
+		line := fmt.Sprintf("• *%s* %s %s · by %s %s", Text(a.Ref), Text(a.Kind), Code(Truncate(a.Target, 300)), User(a.By), Date(a.At, "{date_short} {time}"))
+		if a.Note != "" {
+			line += " · " + Text(Truncate(a.Note, 300))
+		}
+		switch a.State {
+		case incident.ActionOpen:
+			open++
+			line += " · *open*"
+			if !a.Until.IsZero() {
+				line += " until " + Date(a.Until, "{date_short} {time}")
+			}
+		case incident.ActionKept:
+			line += fmt.Sprintf(" · kept by %s: %s", User(a.ClosedBy), Text(Truncate(a.Reason, 300)))
+		default:
+			line += " · undone by " + User(a.ClosedBy)
+		}
+		out[i] = line
+	}
+	return Message{Text: fmt.Sprintf("%s of %s, %d open", plural(len(items), "containment action"), Text(ref), open),
+		Blocks: lines(fmt.Sprintf("Containment actions of %s (%d open)", ref, open), out, "Undo one with "+Code("/incident action undo A-1")+", or make it permanent with "+Code("/incident action keep A-1 blocklisted for good")+".")}
+}
