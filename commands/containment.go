@@ -77,11 +77,11 @@ func (h *Response) actionCmd(ctx context.Context, c *call) error {
 	h.refresh(ctx, inc.Number)
 	if !until.IsZero() {
 		h.respond(ctx, c.req, render.Done(incident.Say("Recorded %s: %s %s. I will remind you %s to undo or keep it.",
-			incident.Strong(added.Ref()), string(kind), incident.Literal(target), incident.Moment(until))))
+			incident.Strong(added.Ref()), string(kind), incident.Literal(added.Shown()), incident.Moment(until))))
 		return nil
 	}
 	h.respond(ctx, c.req, render.Done(incident.Say("Recorded %s: %s %s. It stays open until someone runs %s or %s.",
-		incident.Strong(added.Ref()), string(kind), incident.Literal(target), incident.Literal("/incident action undo "+added.Ref()), incident.Literal("/incident action keep "+added.Ref()+" <reason>"))))
+		incident.Strong(added.Ref()), string(kind), incident.Literal(added.Shown()), incident.Literal("/incident action undo "+added.Ref()), incident.Literal("/incident action keep "+added.Ref()+" <reason>"))))
 	return nil
 }
 
@@ -171,7 +171,7 @@ func plural(n int, word string) string {
 func (h *Response) listContainment(ctx context.Context, c *call) error {
 	var open, closed []render.ContainmentLine
 	for _, a := range c.inc.Actions {
-		l := render.ContainmentLine{Ref: a.Ref(), Kind: string(a.Kind), Target: a.Target, Note: a.Note, By: a.By, State: a.State,
+		l := render.ContainmentLine{Ref: a.Ref(), Kind: string(a.Kind), Target: a.Shown(), Note: a.Note, By: a.By, State: a.State,
 			ClosedBy: a.ClosedBy, Reason: a.Reason, At: a.At, Until: a.Until}
 		if a.Open() {
 			open = append(open, l)
@@ -188,7 +188,7 @@ func (h *Response) listContainment(ctx context.Context, c *call) error {
 func (h *Cadence) sendContainmentReminder(ctx context.Context, inc *incident.Incident, a incident.ContainmentAction) (work.Ran, error) {
 	occasion := fmt.Sprintf("until:%d:%d", inc.Number, a.ID)
 	msg := about(inc, render.Info(incident.Say("Reminder: %s on %s (%s %s) is still open, and you asked to be reminded now. Undo it with %s, or make it permanent with %s.",
-		incident.Strong(a.Ref()), inc.Ref(), string(a.Kind), incident.Literal(a.Target),
+		incident.Strong(a.Ref()), inc.Ref(), string(a.Kind), incident.Literal(a.Shown()),
 		incident.Literal(fmt.Sprintf("/incident action %d undo %s", inc.Number, a.Ref())), incident.Literal(fmt.Sprintf("/incident action %d keep %s <reason>", inc.Number, a.Ref())))))
 	if err := h.postFor(ctx, occasion, a.By, msg); err != nil {
 		return work.Ran{}, fmt.Errorf("remind of %s of %s: %w", a.Ref(), inc.Ref(), err)

@@ -56,7 +56,7 @@ func (h *Retro) closeCmd(ctx context.Context, c *call) error {
 	if open := c.inc.OpenContainment(); len(open) > 0 && !confirmed && c.inc.Status == incident.Open && !h.wroteBefore(ctx, c.inc.Number) {
 		list := make([]any, len(open))
 		for i, a := range open {
-			list[i] = incident.Say("%s %s %s", incident.Strong(a.Ref()), string(a.Kind), incident.Literal(a.Target))
+			list[i] = incident.Say("%s %s %s", incident.Strong(a.Ref()), string(a.Kind), incident.Literal(a.Shown()))
 		}
 		return incident.Fail(incident.Conflict, "%s still has %s: %s. Undo or keep each first (%s), or close anyway with %s: they become follow-ups of the retro, owned by whoever took them.",
 			c.inc.Ref(), plural(len(open), "open containment action"), incident.Join(", ", list...), incident.Literal("/incident action undo "+open[0].Ref()),

@@ -161,7 +161,7 @@ func STIXBundle(ref string, inds []incident.Indicator) ([]byte, error) {
 			}
 			o = map[string]any{"type": "indicator", "spec_version": "2.1", "id": "indicator--" + uuid5(ref+" "+string(i.Type)+" "+i.Value),
 				"created": created, "modified": modified, "name": string(i.Type) + " " + i.Defanged(),
-				"description": fmt.Sprintf("Seen %d times in %s (%s).", i.Sightings, ref, strings.ReplaceAll(i.State, "_", " ")),
+				"description":     fmt.Sprintf("Seen %s in %s (%s).", times(i.Sightings), ref, strings.ReplaceAll(i.State, "_", " ")),
 				"indicator_types": []string{kind}, "pattern": Pattern(i.Type, i.Value), "pattern_type": "stix", "pattern_version": "2.1",
 				"valid_from": created, "labels": []string{strings.ToLower(ref)}}
 		}
@@ -180,4 +180,11 @@ func STIXBundle(ref string, inds []incident.Indicator) ([]byte, error) {
 		return nil, fmt.Errorf("stix bundle of %s: %w", ref, err)
 	}
 	return doc, nil
+}
+
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return strconv.Itoa(n) + " times"
 }

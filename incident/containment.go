@@ -70,6 +70,9 @@ type ContainmentAction struct {
 // Ref is the action as commands name it: A-3.
 func (c ContainmentAction) Ref() string { return "A-" + strconv.Itoa(c.ID) }
 
+// Shown is the target as it is shown: defanged when it is an indicator.
+func (c ContainmentAction) Shown() string { return DefangAny(c.Target) }
+
 // Open reports whether nobody has undone or kept it yet.
 func (c ContainmentAction) Open() bool { return c.State == ActionOpen }
 
@@ -97,7 +100,7 @@ func (i *Incident) OpenContainment() []ContainmentAction {
 
 // recoveryItem is the recovery checklist item an open action becomes.
 func recoveryItem(c ContainmentAction) string {
-	return fmt.Sprintf("Undo or keep %s: %s %s", c.Ref(), c.Kind, c.Target)
+	return fmt.Sprintf("Undo or keep %s: %s %s", c.Ref(), c.Kind, c.Shown())
 }
 
 // AddContainment records a containment action. In recovery, it joins the
@@ -165,7 +168,7 @@ func (i *Incident) openContainmentFollowUps(at time.Time, by string) []TimelineE
 		if !c.Open() || c.FollowUp > 0 {
 			continue
 		}
-		f := FollowUp{ID: len(i.FollowUps) + 1, Text: fmt.Sprintf("Undo or keep containment action %s (%s %s)", c.Ref(), c.Kind, c.Target),
+		f := FollowUp{ID: len(i.FollowUps) + 1, Text: fmt.Sprintf("Undo or keep containment action %s (%s %s)", c.Ref(), c.Kind, c.Shown()),
 			Owner: c.By, Author: by, At: at}
 		i.FollowUps = append(i.FollowUps, f)
 		c.FollowUp = f.ID

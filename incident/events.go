@@ -210,7 +210,7 @@ func (ev TimelineEvent) Describe(w Words) string {
 		}
 		return ref + " " + w.Text(ev.To)
 	case EventContainment:
-		what := fmt.Sprintf("Containment A-%d: %s %s", ev.Item, w.Text(ev.From), w.Text(ev.Text))
+		what := fmt.Sprintf("Containment A-%d: %s %s", ev.Item, w.Text(ev.From), w.Text(DefangAny(ev.Text)))
 		switch ev.To {
 		case "":
 			if ev.Reason != "" {

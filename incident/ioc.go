@@ -214,6 +214,15 @@ func ParseMarking(s string) (string, bool) {
 	return s, slices.Contains(Markings(), s)
 }
 
+// DefangAny shows text defanged when it is an indicator (a containment
+// action's target may be an address or a domain), and as it is otherwise.
+func DefangAny(s string) string {
+	if t, v, ok := Classify(s); ok {
+		return Defang(t, v)
+	}
+	return s
+}
+
 // Defanged is the indicator as it is shown.
 func (i Indicator) Defanged() string { return Defang(i.Type, i.Value) }
 

@@ -356,8 +356,12 @@ func (in Input) caseRecords(w func(format string, args ...any)) {
 	} else {
 		w("Shown defanged.\n\n| Type | Indicator | State | Marking | Seen | First seen | Added by |\n| --- | --- | --- | --- | --- | --- | --- |\n")
 		for _, i := range in.Indicators {
-			w("| %s | `%s` | %s | %s | %d | %s | %s |\n", i.Type, strings.ReplaceAll(mdCell(i.Defanged()), "`", "'"), strings.ReplaceAll(i.State, "_", " "),
-				orNone(i.Marking), i.Sightings, stamp(i.FirstSeen), in.name(i.AddedBy))
+			marking := i.Marking
+			if marking == "" {
+				marking = "none"
+			}
+			w("| %s | %s | %s | %s | %d | %s | %s |\n", i.Type, mdCell(i.Defanged()), strings.ReplaceAll(i.State, "_", " "),
+				marking, i.Sightings, stamp(i.FirstSeen), in.name(i.AddedBy))
 		}
 		w("\n")
 	}
@@ -395,7 +399,7 @@ func (in Input) caseRecords(w func(format string, args ...any)) {
 		if a.FollowUp > 0 {
 			outcome += fmt.Sprintf(" (follow-up #%d)", a.FollowUp)
 		}
-		w("| %s | %s | %s | %s by %s | %s |\n", a.Ref(), a.Kind, in.md(a.Target, true), stamp(a.At), in.name(a.By), outcome)
+		w("| %s | %s | %s | %s by %s | %s |\n", a.Ref(), a.Kind, in.md(a.Shown(), true), stamp(a.At), in.name(a.By), outcome)
 	}
 	w("\n")
 }

@@ -254,6 +254,18 @@ func (s *Server) Submit(ctx context.Context, userID, viewID string, values map[s
 			if given {
 				entry["selected_date"] = val
 			}
+		case "multi_static_select": // values: comma-separated option values; not given: the initial options
+			selected := []any{}
+			opts, _ := el["options"].([]any)
+			if !given {
+				opts, _ = el["initial_options"].([]any)
+			}
+			for _, o := range opts {
+				if om, _ := o.(map[string]any); om != nil && (!given || slices.Contains(strings.Split(val, ","), fmt.Sprint(om["value"]))) {
+					selected = append(selected, om)
+				}
+			}
+			entry["selected_options"] = selected
 		case "checkboxes": // values: comma-separated option values
 			selected := []any{}
 			opts, _ := el["options"].([]any)

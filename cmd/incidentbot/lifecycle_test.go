@@ -229,7 +229,7 @@ func (s *script) cardMessage() fakeslack.Message {
 
 func (s *script) checklistMessage(p incident.Phase) fakeslack.Message {
 	s.t.Helper()
-	inc, err := s.h.store.Get(s.ctx, 1)
+	inc, err := s.h.store.ByChannel(s.ctx, s.ch)
 	if err != nil {
 		s.t.Fatal(err)
 	}
