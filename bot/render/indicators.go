@@ -9,8 +9,8 @@ import (
 // IndicatorLine is an indicator as a list shows it: always defanged.
 type IndicatorLine struct {
 	Type, Defanged, State, AddedBy, Marking string
-	Sightings                      int
-	FirstSeen                      time.Time
+	Sightings                               int
+	FirstSeen                               time.Time
 }
 
 // maxIndicatorLines keeps the list within one section per 20 lines and the block limit.
