@@ -21,8 +21,8 @@ const (
 
 // Bounds that keep an incident's record small enough to read on every command.
 const (
-	MaxEvidence      = 100
-	MaxCustodySteps  = 200
+	MaxEvidence      = 50
+	MaxCustodySteps  = 50
 	maxEvidenceField = 300
 )
 

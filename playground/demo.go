@@ -28,8 +28,10 @@ func Demo(ctx context.Context, slack *fakeslack.Server, general string) error {
 		{"UALICE", "assign comms <@UCAROL|carol>", "is now the Communications Lead"},
 		{"UALICE", "assign tech <@UBOB|bob>", "is now the Technical Lead"},
 		{"UBOB", "note Sender domain fin-acme-payroll.com registered yesterday", "Noted"},
+		{"UBOB", "ioc add fin-acme-payroll[.]com --tlp amber --note sender domain", "Added the domain"},
+		{"UBOB", "evidence add phishing-email.eml sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 case share /inc/finance --note as reported", "Logged *EV-1*"},
 		{"UALICE", "phase next", "is now in *Containment*"},
-		{"UBOB", "note Blocked the domain at the mail gateway and the proxy", "Noted"},
+		{"UBOB", "action block fin-acme-payroll.com --note mail gateway and proxy", "Recorded *A-1*"},
 		{"UCAROL", "update Phishing emails blocked; two users entered passwords, their sessions are revoked", "Update posted"},
 		{"UALICE", "phase next", "is now in *Eradication*"},
 	}

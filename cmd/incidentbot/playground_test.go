@@ -236,7 +236,7 @@ func TestPlaygroundDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	card := textOf(t, ctx, "#pinned")
-	for _, want := range []string{"Communications Lead: @carol", "Technical Lead: @bob", "sessions are revoked", "sev2"} {
+	for _, want := range []string{"Communications Lead: @carol", "Technical Lead: @bob", "sessions are revoked", "sev2", "1 indicator · 🔏 1 item of evidence · ⛔ 1 containment action open"} {
 		if !strings.Contains(card, want) {
 			t.Errorf("the demo's card lacks %q:\n%s", want, card)
 		}
