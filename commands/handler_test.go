@@ -118,7 +118,7 @@ func TestHelpComesFromTheTable(t *testing.T) {
 	}
 	for _, want := range []string{
 		"`/incident declare &lt;title&gt; [sevN] [--private] [@people]`", "`/incident status [number]`", "`/incident list`",
-		"`/incident phase &lt;phase|next&gt; [because &lt;reason&gt;]` — Move the incident to another phase; moving back needs a reason.", "`/incident close [summary]` — Close the incident: final broadcast, then the retro.", "`/incident drill &lt;scenario&gt; [@people] [--private] | end | history [scenario]` — Start a practice incident of a scenario, with scripted injects (never to the stakeholders); end it with a score card; past drills.", "`sev1` Critical",
+		"`/incident phase &lt;phase|next&gt; [because &lt;reason&gt;]` — Move the incident to another phase; moving back needs a reason.", "`/incident close [--confirm] [summary]` — Close the incident: final broadcast, then the retro (--confirm: with containment actions still open).", "`/incident drill &lt;scenario&gt; [@people] [--private] | end | history [scenario]` — Start a practice incident of a scenario, with scripted injects (never to the stakeholders); end it with a score card; past drills.", "`sev1` Critical",
 	} {
 		if !strings.Contains(shown, want) {
 			t.Errorf("help lacks %q:\n%s", want, shown)

@@ -92,28 +92,22 @@ func quote(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
-// Pattern is the STIX 2.1 pattern that matches an indicator.
+// patternPaths are the STIX object paths each indicator type is compared on.
+var patternPaths = map[incident.IndicatorType]string{
+	incident.IOCIPv4: "ipv4-addr:value", incident.IOCIPv6: "ipv6-addr:value", incident.IOCDomain: "domain-name:value",
+	incident.IOCURL: "url:value", incident.IOCEmail: "email-addr:value", incident.IOCMD5: "file:hashes.MD5",
+	incident.IOCSHA1: "file:hashes.'SHA-1'", incident.IOCSHA256: "file:hashes.'SHA-256'",
+}
+
+// Pattern is the STIX 2.1 pattern that matches an indicator ("" for a CVE,
+// which is exported as a vulnerability).
 func Pattern(t incident.IndicatorType, v string) string {
-	switch t {
-	case incident.IOCIPv4:
-		return "[ipv4-addr:value = " + quote(v) + "]"
-	case incident.IOCIPv6:
-		return "[ipv6-addr:value = " + quote(v) + "]"
-	case incident.IOCDomain:
-		return "[domain-name:value = " + quote(v) + "]"
-	case incident.IOCURL:
-		return "[url:value = " + quote(v) + "]"
-	case incident.IOCEmail:
-		return "[email-addr:value = " + quote(v) + "]"
-	case incident.IOCMD5:
-		return "[file:hashes.MD5 = " + quote(v) + "]"
-	case incident.IOCSHA1:
-		return "[file:hashes.'SHA-1' = " + quote(v) + "]"
-	case incident.IOCSHA256:
-		return "[file:hashes.'SHA-256' = " + quote(v) + "]"
-	case incident.IOCPath:
+	if t == incident.IOCPath {
 		dir, name := splitPath(v)
 		return "[file:name = " + quote(name) + " AND file:parent_directory_ref.path = " + quote(dir) + "]"
+	}
+	if path, ok := patternPaths[t]; ok {
+		return "[" + path + " = " + quote(v) + "]"
 	}
 	return ""
 }

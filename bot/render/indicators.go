@@ -18,35 +18,23 @@ const maxIndicatorLines = 400
 
 // Indicators lists an incident's indicators, defanged, in code spans so
 // that nothing in them becomes a link.
-func Indicators(ref string, lines []IndicatorLine) Message {
-	if len(lines) == 0 {
+func Indicators(ref string, items []IndicatorLine) Message {
+	if len(items) == 0 {
 		return TextMessage(fmt.Sprintf("No indicators on %s yet. Add one with `/incident ioc add 203.0.113.7`.", Text(ref)))
 	}
-	blocks := []Block{Header(fmt.Sprintf("Indicators of %s (%d)", ref, len(lines)))}
-	var chunk strings.Builder
-	flush := func() {
-		if chunk.Len() > 0 {
-			blocks = append(blocks, Section(chunk.String()))
-			chunk.Reset()
-		}
-	}
-	for i, l := range lines {
-		if i == maxIndicatorLines || len(blocks) >= MaxBlocks-2 {
-			flush()
-			blocks = append(blocks, Context(fmt.Sprintf("…and %d more.", len(lines)-i)))
-			break
-		}
+	out := make([]string, 0, min(len(items), maxIndicatorLines))
+	for _, l := range items[:min(len(items), maxIndicatorLines)] {
 		marking := ""
 		if l.Marking != "" {
 			marking = " · " + Text(l.Marking)
 		}
-		line := fmt.Sprintf("• %s %s · %s%s · seen %d× · first %s by %s\n", Text(l.Type), Code(Truncate(l.Defanged, 300)), Text(strings.ReplaceAll(l.State, "_", " ")),
-			marking, l.Sightings, Date(l.FirstSeen, "{date_short} {time}"), User(l.AddedBy))
-		if chunk.Len()+len(line) > MaxSectionText-100 {
-			flush()
-		}
-		chunk.WriteString(line)
+		out = append(out, fmt.Sprintf("• %s %s · %s%s · seen %d× · first %s by %s", Text(l.Type), Code(Truncate(l.Defanged, 300)), Text(strings.ReplaceAll(l.State, "_", " ")),
+			marking, l.Sightings, Date(l.FirstSeen, "{date_short} {time}"), User(l.AddedBy)))
 	}
-	flush()
-	return Message{Text: fmt.Sprintf("%d indicators of %s", len(lines), Text(ref)), Blocks: blocks}
+	footer := ""
+	if len(items) > len(out) {
+		footer = fmt.Sprintf("…and %d more: %s shares them all.", len(items)-len(out), Code("/incident iocs export"))
+	}
+	blocks := lines(fmt.Sprintf("Indicators of %s (%d)", ref, len(items)), out, footer)
+	return Message{Text: fmt.Sprintf("%d indicators of %s", len(items), Text(ref)), Blocks: blocks}
 }
