@@ -89,24 +89,19 @@ func (h *Response) itemID(c *call, word, prefix, example string) (int, error) {
 }
 
 func (h *Response) transferEvidence(ctx context.Context, c *call, words []string, note string) error {
-	mentions := c.parsed.Mentions
-	// The note may mention people too; the recipient is the mention before it.
-	var items []string
+	// The recipient is the one mention among the words; mentions in the note are the note's.
+	var items, recipients []string
 	for _, w := range words {
-		if !mentionPattern.MatchString(w) {
+		if m := mentionPattern.FindStringSubmatch(w); m != nil {
+			recipients = append(recipients, m[1])
+		} else {
 			items = append(items, w)
 		}
 	}
-	recipients := 0
-	for _, w := range words {
-		if mentionPattern.MatchString(w) {
-			recipients++
-		}
-	}
-	if len(items) != 1 || recipients != 1 || len(mentions) == 0 {
+	if len(items) != 1 || len(recipients) != 1 {
 		return incident.Errorf("Say which item and to whom: %s. %s", incident.Literal("/incident evidence transfer EV-1 @bob"), c.sub.usageHint())
 	}
-	to := mentions[0].UserID
+	to := recipients[0]
 	if to == h.botUserID {
 		return incident.Errorf("I can't hold evidence; name a person.")
 	}

@@ -130,7 +130,7 @@ func TestContainmentLifecycle(t *testing.T) {
 	for _, it := range inc.Checklists[Recovery] {
 		items = append(items, it.Text)
 	}
-	want := "Restore from backup|Undo or keep A-2: block 203.0.113.7|Undo or keep A-3: block svc-backup"
+	want := "Restore from backup|Undo or keep A-2: block 203[.]0[.]113[.]7|Undo or keep A-3: block svc-backup"
 	if strings.Join(items, "|") != want {
 		t.Fatalf("recovery checklist %q, want %q", strings.Join(items, "|"), want)
 	}
