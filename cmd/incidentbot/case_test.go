@@ -214,6 +214,8 @@ func TestSecurityCaseRecords(t *testing.T) {
 	}
 
 	// Containment: one undone, one kept after its reminder, one left open.
+	// A second replica runs the schedule too: the reminder still comes once.
+	h.replica(t, clocks{now: clock.Now, outbound: clocktest.Instant{}})
 	s.command("UALICE", s.ch, "phase containment")
 	clock.Advance(10 * time.Minute)
 	s.command("UBOB", s.ch, "action isolate host-12 --note EDR network isolation")
