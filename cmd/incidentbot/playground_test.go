@@ -323,7 +323,7 @@ func TestPlaygroundTriageLoop(t *testing.T) {
 
 // TestManifestsDeclareTheShortcut checks that both Slack app manifests
 // declare the message shortcut under the callback ID the bot handles.
-func TestManifestsDeclareTheShortcut(t *testing.T) {
+func TestManifestsDeclareTheShortcuts(t *testing.T) {
 	for _, name := range []string{"slack-app-manifest.yaml", "slack-app-manifest-http.yaml"} {
 		raw, err := os.ReadFile(filepath.Join("..", "..", name))
 		if err != nil {
@@ -340,12 +340,14 @@ func TestManifestsDeclareTheShortcut(t *testing.T) {
 		if err := yaml.Unmarshal(raw, &m); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		found := false
-		for _, s := range m.Features.Shortcuts {
-			found = found || (s.Type == "message" && s.CallbackID == commands.ShortcutReport && s.Name == "Report to security")
-		}
-		if !found {
-			t.Errorf("%s does not declare the message shortcut %q: %+v", name, commands.ShortcutReport, m.Features.Shortcuts)
+		for callback, title := range map[string]string{commands.ShortcutReport: "Report to security", commands.ShortcutIOC: "Add indicators"} {
+			found := false
+			for _, s := range m.Features.Shortcuts {
+				found = found || (s.Type == "message" && s.CallbackID == callback && s.Name == title)
+			}
+			if !found {
+				t.Errorf("%s does not declare the message shortcut %q: %+v", name, callback, m.Features.Shortcuts)
+			}
 		}
 	}
 }
