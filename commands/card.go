@@ -55,11 +55,9 @@ func cardView(cfg config.File, inc *incident.Incident) render.CardView {
 		v.Roles = append(v.Roles, render.RoleLine{Name: r.Name, Holder: inc.Roles[r.Key]})
 	}
 	v.ChecklistDone, v.ChecklistTotal = inc.Progress(inc.Phase)
-	v.Indicators, v.EvidenceItems, v.OpenActions = inc.IndicatorCount, len(inc.Evidence), len(inc.OpenContainment())
-	for _, e := range inc.Evidence {
-		if e.Mismatch {
-			v.Mismatched = append(v.Mismatched, e.Ref())
-		}
+	v.Indicators, v.EvidenceItems, v.OpenActions = inc.IndicatorCount, inc.EvidenceCount, len(inc.OpenContainment())
+	for _, id := range inc.Mismatched {
+		v.Mismatched = append(v.Mismatched, incident.Evidence{ID: id}.Ref())
 	}
 	if r := inc.Report; r != nil {
 		v.ReportRef = incident.FormatReportRef(r.Number)

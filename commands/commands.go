@@ -81,6 +81,9 @@ type Store interface {
 	Postmortem(ctx context.Context, n int64) (string, error)
 	AddIndicator(ctx context.Context, n int64, ind incident.Indicator) (incident.Indicator, error)
 	Indicators(ctx context.Context, n int64) ([]incident.Indicator, error)
+	AddEvidence(ctx context.Context, n int64, fn func(id int) (incident.Evidence, incident.TimelineEvent, error)) (incident.Evidence, error)
+	ChangeEvidence(ctx context.Context, n int64, id int, fn func(e *incident.Evidence) (incident.TimelineEvent, error)) (incident.Evidence, error)
+	Evidence(ctx context.Context, n int64) ([]incident.Evidence, error)
 	IndicatorSeenIn(ctx context.Context, t incident.IndicatorType, value string) ([]int64, error)
 	MarkIndicator(ctx context.Context, n int64, t incident.IndicatorType, value, state, by string, at time.Time) (incident.Indicator, error)
 	SaveDrillScore(ctx context.Context, score incident.DrillScore) error

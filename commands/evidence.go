@@ -57,25 +57,19 @@ func (h *Response) addEvidence(ctx context.Context, c *call, words []string, not
 	if !ok {
 		return incident.Errorf("%s is not a SHA-256 hash: give %s and its 64 hexadecimal digits. %s", incident.Literal(render.Truncate(words[1], 80)), incident.Literal("sha256:"), c.sub.usageHint())
 	}
-	return h.recordEvidence(ctx, c.inc.Number, c.req.UserID, words[0], hash, strings.Join(words[2:], " "), note, func(m render.Message) { h.respond(ctx, c.req, m) })
+	return h.recordEvidence(ctx, c.inc, c.req.UserID, words[0], hash, strings.Join(words[2:], " "), note, func(m render.Message) { h.respond(ctx, c.req, m) })
 }
 
 // recordEvidence adds an item, by command or form.
-func (h *Response) recordEvidence(ctx context.Context, n int64, user, name, hash, location, note string, tell func(render.Message)) error {
+func (h *Response) recordEvidence(ctx context.Context, inc *incident.Incident, user, name, hash, location, note string, tell func(render.Message)) error {
 	now := h.now()
-	var added incident.Evidence
-	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
-		e, events, err := inc.AddEvidence(now, user, name, hash, location, note)
-		added = e
-		return events, err
+	added, err := h.store.AddEvidence(ctx, inc.Number, func(id int) (incident.Evidence, incident.TimelineEvent, error) {
+		return incident.NewEvidence(id, now, user, name, hash, location, note)
 	})
 	if err != nil {
 		return err
 	}
-	if added.ID == 0 { // done again after a crash: the item is the one this request added
-		added = inc.Evidence[len(inc.Evidence)-1]
-	}
-	h.refresh(ctx, n)
+	h.refresh(ctx, inc.Number)
 	tell(render.Done(incident.Say("Logged %s %s on %s, held by you, with its custody log started.", incident.Strong(added.Ref()), incident.Literal(added.Name), inc.Ref())))
 	return nil
 }
@@ -110,14 +104,12 @@ func (h *Response) transferEvidence(ctx context.Context, c *call, words []string
 		return err
 	}
 	now := h.now()
-	inc, err := h.store.Update(ctx, c.inc.Number, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
-		_, events, err := inc.TransferEvidence(now, c.req.UserID, id, to, note)
-		return events, err
-	})
-	if err != nil {
+	if _, err := h.store.ChangeEvidence(ctx, c.inc.Number, id, func(e *incident.Evidence) (incident.TimelineEvent, error) {
+		return e.Transfer(now, c.req.UserID, to, note)
+	}); err != nil {
 		return err
 	}
-	h.refresh(ctx, inc.Number)
+	h.refresh(ctx, c.inc.Number)
 	h.respond(ctx, c.req, render.Done(incident.Say("EV-%d is now held by %s; the handover is on its custody log.", id, incident.UserRef(to))))
 	return nil
 }
@@ -135,22 +127,16 @@ func (h *Response) verifyEvidence(ctx context.Context, c *call, words []string) 
 		return incident.Errorf("%s is not a SHA-256 hash: give %s and its 64 hexadecimal digits. %s", incident.Literal(render.Truncate(words[1], 80)), incident.Literal("sha256:"), c.sub.usageHint())
 	}
 	now := h.now()
-	var step string
-	inc, err := h.store.Update(ctx, c.inc.Number, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
-		_, entry, events, err := inc.VerifyEvidence(now, c.req.UserID, id, hash)
-		step = entry.Step
-		return events, err
+	e, err := h.store.ChangeEvidence(ctx, c.inc.Number, id, func(e *incident.Evidence) (incident.TimelineEvent, error) {
+		_, ev, err := e.Verify(now, c.req.UserID, hash)
+		return ev, err
 	})
 	if err != nil {
 		return err
 	}
-	if step == "" { // done again after a crash: what this request recorded
-		for _, e := range inc.Evidence {
-			if e.ID == id && len(e.Custody) > 0 {
-				step = e.Custody[len(e.Custody)-1].Step
-			}
-		}
-	}
+	// What this request recorded (done again after a crash, the same).
+	step := e.Custody[len(e.Custody)-1].Step
+	inc := c.inc
 	h.refresh(ctx, inc.Number)
 	if step == incident.CustodyMismatch {
 		// Loud, for everyone in the channel: the item may have been tampered with.
@@ -171,7 +157,11 @@ func (h *Response) custodyLog(ctx context.Context, c *call, word string) error {
 	if err != nil {
 		return err
 	}
-	for _, e := range c.inc.Evidence {
+	items, err := h.store.Evidence(ctx, c.inc.Number)
+	if err != nil {
+		return err
+	}
+	for _, e := range items {
 		if e.ID != id {
 			continue
 		}
@@ -212,8 +202,12 @@ func (h *Response) timelineSteps(ctx context.Context, n int64, id int) (int, err
 }
 
 func (h *Response) listEvidence(ctx context.Context, c *call) error {
-	items := make([]render.EvidenceLine, len(c.inc.Evidence))
-	for i, e := range c.inc.Evidence {
+	stored, err := h.store.Evidence(ctx, c.inc.Number)
+	if err != nil {
+		return err
+	}
+	items := make([]render.EvidenceLine, len(stored))
+	for i, e := range stored {
 		_, ok := e.VerifyChain()
 		items[i] = render.EvidenceLine{Ref: e.Ref(), Name: e.Name, SHA256: e.SHA256, Location: e.Location, Holder: e.Holder,
 			Steps: len(e.Custody), Mismatch: e.Mismatch, ChainOK: ok, AddedAt: e.AddedAt}
@@ -236,7 +230,7 @@ func (h *Response) evidenceSubmission(_ context.Context, in Interaction, inc *in
 	}
 	note := strings.TrimSpace(in.Values[InputNote])
 	return nil, func(ctx context.Context) error {
-		return h.recordEvidence(ctx, inc.Number, in.UserID, name, hash, location, note, func(m render.Message) {
+		return h.recordEvidence(ctx, inc, in.UserID, name, hash, location, note, func(m render.Message) {
 			if err := h.chat.Ephemeral(ctx, inc.ChannelID, in.UserID, m); err != nil {
 				h.log.Warn("could not answer the evidence form", "incident", inc.Number, "err", err)
 			}

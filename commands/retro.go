@@ -405,14 +405,18 @@ func (h *Retro) compileAndUpload(ctx context.Context, inc *incident.Incident) (*
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range caseParticipants(inc, inds) {
+	evidence, err := h.store.Evidence(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range caseParticipants(inc, inds, evidence) {
 		if names[id] == "" {
 			if name, err := h.chat.UserName(ctx, id); err == nil {
 				names[id] = name
 			}
 		}
 	}
-	in := postmortem.Input{Incident: inc, Timeline: events, Roles: h.cfg.Roles, Names: names, Published: now, Indicators: inds}
+	in := postmortem.Input{Incident: inc, Timeline: events, Roles: h.cfg.Roles, Names: names, Published: now, Indicators: inds, Evidence: evidence}
 	md := postmortem.Markdown(in)
 	chart, err := postmortem.Chart(in)
 	if err != nil {
@@ -426,8 +430,8 @@ func (h *Retro) compileAndUpload(ctx context.Context, inc *incident.Incident) (*
 	if _, err := h.chat.Upload(ctx, inc.ChannelID, base+"-phases.png", inc.Ref()+" phases over time", chart); err != nil {
 		return nil, fmt.Errorf("upload the chart of %s: %w", inc.Ref(), err)
 	}
-	if len(inc.Evidence) > 0 {
-		if _, err := h.chat.Upload(ctx, inc.ChannelID, base+"-custody.csv", inc.Ref()+" evidence custody log", exports.CustodyCSV(inc.Ref(), inc.Evidence)); err != nil {
+	if len(evidence) > 0 {
+		if _, err := h.chat.Upload(ctx, inc.ChannelID, base+"-custody.csv", inc.Ref()+" evidence custody log", exports.CustodyCSV(inc.Ref(), evidence)); err != nil {
 			return nil, fmt.Errorf("upload the custody log of %s: %w", inc.Ref(), err)
 		}
 	}
@@ -497,12 +501,12 @@ func (h *Retro) followUpDone(ctx context.Context, in Interaction, inc *incident.
 func shortDur(d time.Duration) string { return incident.HumanDuration(d) }
 
 // caseParticipants are the people the case records name.
-func caseParticipants(inc *incident.Incident, inds []incident.Indicator) []string {
+func caseParticipants(inc *incident.Incident, inds []incident.Indicator, evidence []incident.Evidence) []string {
 	var out []string
 	for _, i := range inds {
 		out = append(out, i.AddedBy)
 	}
-	for _, e := range inc.Evidence {
+	for _, e := range evidence {
 		out = append(out, e.Holder)
 		for _, c := range e.Custody {
 			out = append(out, c.Actor, c.To)

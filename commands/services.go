@@ -79,6 +79,9 @@ type responseStore interface {
 	OpenListings(ctx context.Context) ([]incident.Listing, error)
 	TimelinePage(ctx context.Context, n int64, page, size int) ([]incident.TimelineEvent, int, error)
 	Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent, error)
+	AddEvidence(ctx context.Context, n int64, fn func(id int) (incident.Evidence, incident.TimelineEvent, error)) (incident.Evidence, error)
+	ChangeEvidence(ctx context.Context, n int64, id int, fn func(e *incident.Evidence) (incident.TimelineEvent, error)) (incident.Evidence, error)
+	Evidence(ctx context.Context, n int64) ([]incident.Evidence, error)
 	AddIndicator(ctx context.Context, n int64, ind incident.Indicator) (incident.Indicator, error)
 	Indicators(ctx context.Context, n int64) ([]incident.Indicator, error)
 	IndicatorSeenIn(ctx context.Context, t incident.IndicatorType, value string) ([]int64, error)
@@ -109,6 +112,7 @@ type retroStore interface {
 	SavePostmortem(ctx context.Context, n int64, markdown string) error
 	Postmortem(ctx context.Context, n int64) (string, error)
 	Indicators(ctx context.Context, n int64) ([]incident.Indicator, error)
+	Evidence(ctx context.Context, n int64) ([]incident.Evidence, error)
 	WithOpenFollowUps(ctx context.Context) ([]*incident.Incident, error)
 	SaveDrillScore(ctx context.Context, score incident.DrillScore) error
 	DrillScores(ctx context.Context) ([]incident.DrillScore, error)

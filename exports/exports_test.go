@@ -79,18 +79,18 @@ func TestIndicatorsCSV(t *testing.T) {
 }
 
 func TestCustodyCSV(t *testing.T) {
-	inc := &incident.Incident{Number: 7}
 	hash := strings.Repeat("ab", 32)
-	if _, _, err := inc.AddEvidence(t0, "UALICE", "laptop-image", hash, "locker 3", "seized"); err != nil {
+	e, _, err := incident.NewEvidence(1, t0, "UALICE", "laptop-image", hash, "locker 3", "seized")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := inc.TransferEvidence(t0.Add(time.Hour), "UALICE", 1, "UBOB", "courier"); err != nil {
+	if _, err := e.Transfer(t0.Add(time.Hour), "UALICE", "UBOB", "courier"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := inc.VerifyEvidence(t0.Add(2*time.Hour), "UBOB", 1, strings.Repeat("cd", 32)); err != nil {
+	if _, _, err := e.Verify(t0.Add(2*time.Hour), "UBOB", strings.Repeat("cd", 32)); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "custody.csv", exports.CustodyCSV("INC-7", inc.Evidence))
+	golden(t, "custody.csv", exports.CustodyCSV("INC-7", []incident.Evidence{e}))
 }
 
 func objects(t *testing.T, doc []byte) []map[string]any {

@@ -151,68 +151,70 @@ func evidenceField(what, s string) (string, error) {
 	return s, nil
 }
 
-// AddEvidence records an item of evidence: its collector holds it.
-func (i *Incident) AddEvidence(at time.Time, by, name, hash, location, note string) (Evidence, []TimelineEvent, error) {
-	if len(i.Evidence) >= MaxEvidence {
-		return Evidence{}, nil, Fail(Conflict, "%s has %d items of evidence, the most it keeps.", i.Ref(), MaxEvidence)
-	}
+// NewEvidence is item id of an incident, collected (and held) by by.
+func NewEvidence(id int, at time.Time, by, name, hash, location, note string) (Evidence, TimelineEvent, error) {
 	var err error
 	if name, err = evidenceField("name", name); err != nil {
-		return Evidence{}, nil, err
+		return Evidence{}, TimelineEvent{}, err
 	}
 	if location, err = evidenceField("place it is stored", location); err != nil {
-		return Evidence{}, nil, err
+		return Evidence{}, TimelineEvent{}, err
 	}
 	if note, err = evidenceField("note", note); err != nil {
-		return Evidence{}, nil, err
+		return Evidence{}, TimelineEvent{}, err
 	}
-	e := Evidence{ID: len(i.Evidence) + 1, Name: name, SHA256: hash, Location: location, Note: note, AddedBy: by, AddedAt: at, Holder: by}
+	e := Evidence{ID: id, Name: name, SHA256: hash, Location: location, Note: note, AddedBy: by, AddedAt: at, Holder: by}
 	e.appendCustody(CustodyEntry{At: at, Actor: by, Step: CustodyCollected, To: by, SHA256: hash, Where: location, Note: note})
-	i.Evidence = append(i.Evidence, e)
-	return e, []TimelineEvent{EvidenceLogged(at, by, e, e.Custody[0])}, nil
+	return e, EvidenceLogged(at, by, e, e.Custody[0]), nil
 }
 
-func (i *Incident) evidence(id int) (*Evidence, error) {
-	k := slices.IndexFunc(i.Evidence, func(e Evidence) bool { return e.ID == id })
-	if k < 0 {
-		return nil, Fail(NotFound, "%s has no evidence EV-%d.", i.Ref(), id)
+func (e *Evidence) roomForStep() error {
+	if len(e.Custody) >= MaxCustodySteps {
+		return Fail(Conflict, "%s has %d custody steps, the most it keeps.", e.Ref(), MaxCustodySteps)
 	}
-	if len(i.Evidence[k].Custody) >= MaxCustodySteps {
-		return nil, Fail(Conflict, "EV-%d has %d custody steps, the most it keeps.", id, MaxCustodySteps)
-	}
-	return &i.Evidence[k], nil
+	return nil
 }
 
-// TransferEvidence hands an item to someone else.
-func (i *Incident) TransferEvidence(at time.Time, by string, id int, to, note string) (Evidence, []TimelineEvent, error) {
-	e, err := i.evidence(id)
-	if err != nil {
-		return Evidence{}, nil, err
+// Transfer hands the item to someone else.
+func (e *Evidence) Transfer(at time.Time, by, to, note string) (TimelineEvent, error) {
+	if err := e.roomForStep(); err != nil {
+		return TimelineEvent{}, err
 	}
 	if to == e.Holder {
-		return Evidence{}, nil, Fail(Conflict, "%s already holds %s.", UserRef(to), e.Ref())
+		return TimelineEvent{}, Fail(Conflict, "%s already holds %s.", UserRef(to), e.Ref())
 	}
-	if note, err = evidenceField("note", note); err != nil {
-		return Evidence{}, nil, err
+	note, err := evidenceField("note", note)
+	if err != nil {
+		return TimelineEvent{}, err
 	}
 	entry := e.appendCustody(CustodyEntry{At: at, Actor: by, Step: CustodyTransferred, From: e.Holder, To: to, Note: note})
 	e.Holder = to
-	return *e, []TimelineEvent{EvidenceLogged(at, by, *e, entry)}, nil
+	return EvidenceLogged(at, by, *e, entry), nil
 }
 
-// VerifyEvidence records a re-hash on receipt: a hash that differs from
-// the one collected flags the item for good.
-func (i *Incident) VerifyEvidence(at time.Time, by string, id int, hash string) (Evidence, CustodyEntry, []TimelineEvent, error) {
-	e, err := i.evidence(id)
-	if err != nil {
-		return Evidence{}, CustodyEntry{}, nil, err
+// Verify records a re-hash on receipt: a hash that differs from the one
+// collected flags the item for good.
+func (e *Evidence) Verify(at time.Time, by, hash string) (CustodyEntry, TimelineEvent, error) {
+	if err := e.roomForStep(); err != nil {
+		return CustodyEntry{}, TimelineEvent{}, err
 	}
 	step := CustodyVerified
 	if hash != e.SHA256 {
 		step, e.Mismatch = CustodyMismatch, true
 	}
 	entry := e.appendCustody(CustodyEntry{At: at, Actor: by, Step: step, SHA256: hash})
-	return *e, entry, []TimelineEvent{EvidenceLogged(at, by, *e, entry)}, nil
+	return entry, EvidenceLogged(at, by, *e, entry), nil
+}
+
+// NoteEvidence keeps on the incident's own record what its card shows of
+// an item: that it exists, and that it failed a re-hash.
+func (i *Incident) NoteEvidence(e Evidence, added bool) {
+	if added {
+		i.EvidenceCount++
+	}
+	if e.Mismatch && !slices.Contains(i.Mismatched, e.ID) {
+		i.Mismatched = append(i.Mismatched, e.ID)
+	}
 }
 
 // EvidenceLogged records a custody step on the timeline.

@@ -11,20 +11,20 @@ const (
 	hashB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 )
 
-func evidenceIncident(t *testing.T) *Incident {
+func collectedItem(t *testing.T) Evidence {
 	t.Helper()
 	at := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
-	inc := &Incident{Number: 7, Status: Open}
-	if _, _, err := inc.AddEvidence(at, "UANN", "laptop-image", hashA, "evidence locker 3", "seized at desk"); err != nil {
+	e, _, err := NewEvidence(1, at, "UANN", "laptop-image", hashA, "evidence locker 3", "seized at desk")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := inc.TransferEvidence(at.Add(time.Hour), "UANN", 1, "UBOB", "courier"); err != nil {
+	if _, err := e.Transfer(at.Add(time.Hour), "UANN", "UBOB", "courier"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := inc.VerifyEvidence(at.Add(2*time.Hour), "UBOB", 1, hashA); err != nil {
+	if _, _, err := e.Verify(at.Add(2*time.Hour), "UBOB", hashA); err != nil {
 		t.Fatal(err)
 	}
-	return inc
+	return e
 }
 
 func TestCustodyChainDetectsEdits(t *testing.T) {
@@ -46,9 +46,9 @@ func TestCustodyChainDetectsEdits(t *testing.T) {
 		{"the item renamed", func(e *Evidence) { e.Name = "other" }, "does not link"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			inc := evidenceIncident(t)
-			tc.edit(&inc.Evidence[0])
-			brk, ok := inc.Evidence[0].VerifyChain()
+			e := collectedItem(t)
+			tc.edit(&e)
+			brk, ok := e.VerifyChain()
 			if tc.broken == "" {
 				if !ok {
 					t.Fatalf("chain reported broken: %+v", brk)
@@ -63,36 +63,48 @@ func TestCustodyChainDetectsEdits(t *testing.T) {
 }
 
 func TestVerifyEvidenceMismatchStaysFlagged(t *testing.T) {
-	inc := evidenceIncident(t)
-	e, entry, evs, err := inc.VerifyEvidence(time.Now(), "UBOB", 1, hashB)
+	e := collectedItem(t)
+	entry, ev, err := e.Verify(time.Now(), "UBOB", hashB)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !e.Mismatch || entry.Step != CustodyMismatch || len(evs) != 1 {
+	if !e.Mismatch || entry.Step != CustodyMismatch {
 		t.Fatalf("mismatch not recorded: %+v %+v", e, entry)
 	}
-	got := evs[0].Describe(Words{User: func(s string) string { return "@" + s }, Text: func(s string) string { return s }})
+	got := ev.Describe(Words{User: func(s string) string { return "@" + s }, Text: func(s string) string { return s }})
 	if !strings.Contains(got, "HASH MISMATCH") || !strings.Contains(got, hashB) {
 		t.Fatalf("timeline says %q", got)
 	}
-	// A later matching hash does not clear it; clearing it in storage breaks the chain.
-	e, _, _, _ = inc.VerifyEvidence(time.Now(), "UBOB", 1, hashA)
-	if !e.Mismatch {
-		t.Fatal("a matching re-hash cleared the mismatch")
+	inc := &Incident{}
+	inc.NoteEvidence(e, true)
+	if inc.EvidenceCount != 1 || len(inc.Mismatched) != 1 || inc.Mismatched[0] != 1 {
+		t.Fatalf("the incident's record of it: %d items, mismatched %v", inc.EvidenceCount, inc.Mismatched)
 	}
-	inc.Evidence[0].Mismatch = false
-	if brk, ok := inc.Evidence[0].VerifyChain(); ok || !strings.Contains(brk.Reason, "mismatch was cleared") {
+	// A later matching hash does not clear it; clearing it in storage breaks the chain.
+	if _, _, err := e.Verify(time.Now(), "UBOB", hashA); err != nil || !e.Mismatch {
+		t.Fatalf("a matching re-hash cleared the mismatch (%v)", err)
+	}
+	e.Mismatch = false
+	if brk, ok := e.VerifyChain(); ok || !strings.Contains(brk.Reason, "mismatch was cleared") {
 		t.Fatalf("clearing the flag went unseen: %+v", brk)
 	}
 }
 
 func TestTransferEvidenceRules(t *testing.T) {
-	inc := evidenceIncident(t)
-	if _, _, err := inc.TransferEvidence(time.Now(), "UBOB", 1, "UBOB", ""); ErrorCode(err) != Conflict {
+	e := collectedItem(t)
+	if _, err := e.Transfer(time.Now(), "UBOB", "UBOB", ""); ErrorCode(err) != Conflict {
 		t.Fatalf("transfer to the holder: %v", err)
 	}
-	if _, _, err := inc.TransferEvidence(time.Now(), "UBOB", 9, "UANN", ""); ErrorCode(err) != NotFound {
-		t.Fatalf("transfer of a missing item: %v", err)
+	for e.Custody[len(e.Custody)-1].Seq < MaxCustodySteps {
+		if _, _, err := e.Verify(time.Now(), "UBOB", hashA); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.Transfer(time.Now(), "UBOB", "UANN", ""); ErrorCode(err) != Conflict {
+		t.Fatalf("a step past the bound: %v", err)
+	}
+	if _, _, err := NewEvidence(2, time.Now(), "UANN", strings.Repeat("x", 301), hashA, "locker", ""); ErrorCode(err) != Invalid {
+		t.Fatalf("a name past the bound: %v", err)
 	}
 }
 

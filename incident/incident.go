@@ -152,11 +152,13 @@ type Incident struct {
 	Lessons        []Lesson   `json:"lessons,omitempty"`
 	FollowUps      []FollowUp `json:"follow_ups,omitempty"`
 
-	// Security case records: the number of indicators (kept with the
-	// indicators, which are stored apart), evidence with its chain of
-	// custody, and the containment action log.
+	// Security case records: the number of indicators (stored apart, each
+	// counted in the same transaction), what the card shows of the evidence
+	// (stored apart too: its custody logs are read only when asked for),
+	// and the containment action log.
 	IndicatorCount int                 `json:"indicator_count,omitempty"`
-	Evidence       []Evidence          `json:"evidence,omitempty"`
+	EvidenceCount  int                 `json:"evidence_count,omitempty"`
+	Mismatched     []int               `json:"mismatched,omitempty"` // items that failed a re-hash
 	Actions        []ContainmentAction `json:"actions,omitempty"`
 
 	// Report is the report it was declared from, if any.

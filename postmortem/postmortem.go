@@ -19,6 +19,8 @@ type Input struct {
 	Names    map[string]string // Slack user ID -> display name; IDs without one are shown as they are
 	// Indicators are the incident's indicators, shown defanged.
 	Indicators []incident.Indicator
+	// Evidence are its items of evidence with their custody logs.
+	Evidence []incident.Evidence
 	Published  time.Time
 }
 
@@ -366,11 +368,11 @@ func (in Input) caseRecords(w func(format string, args ...any)) {
 		w("\n")
 	}
 	w("## Evidence\n\n")
-	if len(inc.Evidence) == 0 {
+	if len(in.Evidence) == 0 {
 		w("None recorded.\n\n")
 	} else {
 		w("The custody log of each item goes with this document as a CSV file.\n\n| Item | Name | SHA-256 | Stored | Held by | Custody steps | Chain |\n| --- | --- | --- | --- | --- | --- | --- |\n")
-		for _, e := range inc.Evidence {
+		for _, e := range in.Evidence {
 			chain := "verifies"
 			if brk, ok := e.VerifyChain(); !ok {
 				chain = "**BROKEN**: " + mdCell(brk.Reason)

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -44,9 +45,8 @@ func TestCaseRecordsWithTwoReplicas(t *testing.T) {
 								errs <- err
 							}
 						}
-						_, err := s.Update(req, 1, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
-							_, evs, err := inc.AddEvidence(at, user, fmt.Sprintf("item-%d-%d", r, i), hash, "locker", "")
-							return evs, err
+						_, err := s.AddEvidence(req, 1, func(id int) (incident.Evidence, incident.TimelineEvent, error) {
+							return incident.NewEvidence(id, at, user, fmt.Sprintf("item-%d-%d", r, i), hash, "locker", "")
 						})
 						if err != nil {
 							errs <- err
@@ -59,15 +59,14 @@ func TestCaseRecordsWithTwoReplicas(t *testing.T) {
 							errs <- err
 						}
 						// Both hand EV-1 on and re-hash it, interleaved.
-						_, err = s.Update(req, 1, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
-							if len(inc.Evidence) == 0 {
-								return nil, nil
+						_, err = s.ChangeEvidence(req, 1, 1, func(e *incident.Evidence) (incident.TimelineEvent, error) {
+							if i%3 == 2 {
+								_, ev, err := e.Verify(at, user, strings.Repeat("b", 64))
+								return ev, err
 							}
-							to := fmt.Sprintf("UHOLD%d%d", r, i)
-							_, evs, err := inc.TransferEvidence(at, user, inc.Evidence[0].ID, to, "")
-							return evs, err
+							return e.Transfer(at, user, fmt.Sprintf("UHOLD%d%d", r, i), "")
 						})
-						if err != nil {
+						if err != nil && !errors.Is(err, incident.ErrNotFound) && incident.ErrorCode(err) != incident.NotFound {
 							errs <- err
 						}
 					}
@@ -94,10 +93,17 @@ func TestCaseRecordsWithTwoReplicas(t *testing.T) {
 					t.Errorf("the shared indicator was seen %d times, want %d", ind.Sightings, 2*each)
 				}
 			}
-			if len(inc.Evidence) != 2*each || len(inc.Actions) != 2*each {
-				t.Errorf("%d items of evidence and %d actions, want %d each", len(inc.Evidence), len(inc.Actions), 2*each)
+			evidence, err := replicas[0].Evidence(ctx, 1)
+			if err != nil {
+				t.Fatal(err)
 			}
-			for k, e := range inc.Evidence {
+			if len(evidence) != 2*each || inc.EvidenceCount != 2*each || len(inc.Actions) != 2*each {
+				t.Errorf("%d items of evidence (counted %d) and %d actions, want %d each", len(evidence), inc.EvidenceCount, len(inc.Actions), 2*each)
+			}
+			if len(inc.Mismatched) != 1 || inc.Mismatched[0] != 1 {
+				t.Errorf("the incident notes mismatches of %v, want EV-1's", inc.Mismatched)
+			}
+			for k, e := range evidence {
 				if e.ID != k+1 {
 					t.Errorf("evidence numbered %d at place %d", e.ID, k+1)
 				}
@@ -120,10 +126,32 @@ func TestCaseRecordsWithTwoReplicas(t *testing.T) {
 					steps++
 				}
 			}
-			if steps != len(inc.Evidence[0].Custody) {
-				t.Errorf("the timeline has %d custody steps of EV-1, its log %d", steps, len(inc.Evidence[0].Custody))
+			if steps != len(evidence[0].Custody) {
+				t.Errorf("the timeline has %d custody steps of EV-1, its log %d", steps, len(evidence[0].Custody))
 			}
-			// A request done again after a crash changes nothing.
+			// A request done again after a crash changes nothing, and finds what it added.
+			add := func(ctx context.Context, name string) (incident.Evidence, error) {
+				return replicas[1].AddEvidence(ctx, 1, func(id int) (incident.Evidence, incident.TimelineEvent, error) {
+					return incident.NewEvidence(id, t0, "U1", name, hash, "locker", "")
+				})
+			}
+			first, err := add(incident.WithRequest(ctx, "RX"), "item-x")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Another replica adds one meanwhile: the request done again still finds its own.
+			if _, err := replicas[0].AddEvidence(incident.WithRequest(ctx, "RY"), 1, func(id int) (incident.Evidence, incident.TimelineEvent, error) {
+				return incident.NewEvidence(id, t0, "U0", "item-y", hash, "locker", "")
+			}); err != nil {
+				t.Fatal(err)
+			}
+			again, err := add(incident.WithRedo(ctx, "RX"), "item-x")
+			if err != nil || again.ID != first.ID || again.Name != "item-x" {
+				t.Errorf("evidence added again = %s %q, %v; want %s, the item that request added", again.Ref(), again.Name, err, first.Ref())
+			}
+			if n, _ := replicas[1].Evidence(ctx, 1); len(n) != 2*each+2 {
+				t.Errorf("%d items after a request was done again, want %d", len(n), 2*each+2)
+			}
 			redo := incident.WithRedo(ctx, "R0-0")
 			if _, err := replicas[1].AddIndicator(redo, 1, incident.Indicator{Type: incident.IOCIPv4, Value: "203.0.113.7", FirstSeen: t0, LastSeen: t0, AddedBy: "U0"}); err != nil {
 				t.Fatal(err)

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -63,16 +64,56 @@ func (s *Store) MarkIndicator(ctx context.Context, n int64, t incident.Indicator
 }
 
 // changeIndicator changes one indicator of an incident (exists says whether
-// it has it) and records the event fn returns, in one transaction with the
-// request's effect: a request done again changes nothing and gets the
-// indicator as stored.
+// it has it) and records the event fn returns; a new one is counted on the
+// incident's record.
 func (s *Store) changeIndicator(ctx context.Context, n int64, t incident.IndicatorType, value string,
 	fn func(cur *incident.Indicator, exists bool) (incident.TimelineEvent, error)) (incident.Indicator, error) {
-	key, field, incKey := indicatorsKey(n), string(t)+" "+value, incidentKey(n)
-	effect := incident.NextEffect(ctx)
-	var stored incident.Indicator
+	field := string(t) + " " + value
+	return changeRecord(ctx, s, n, recordChange[incident.Indicator]{
+		key:   indicatorsKey(n),
+		field: func(*redis.Tx, *incident.Incident, bool) (string, error) { return field, nil },
+		change: func(cur *incident.Indicator, exists bool, inc *incident.Incident) (incident.TimelineEvent, error) {
+			if !exists {
+				inc.IndicatorCount++ // the card counts them
+			}
+			return fn(cur, exists)
+		},
+	})
+}
+
+// recordChange is a change of one record an incident keeps beside its own
+// (an indicator, an item of evidence), in a hash of its slot.
+type recordChange[T any] struct {
+	key string
+	// effect is the request's effect the change is, when the caller took
+	// it already; nil: the next.
+	effect *string
+	// field names the record; redo says the request made its change
+	// before, and field must name the record it changed.
+	field func(tx *redis.Tx, inc *incident.Incident, redo bool) (string, error)
+	// change changes the record (exists: the incident has it) and, where
+	// the card shows something of it, the incident's own record.
+	change func(cur *T, exists bool, inc *incident.Incident) (incident.TimelineEvent, error)
+	// remember, when set, is one more field of the hash to write with the change.
+	remember func(field string) (name, value string)
+}
+
+// changeRecord makes a recordChange in one transaction with the incident's
+// record, the timeline event and the request's effect: a request done
+// again changes nothing and gets the record as stored.
+func changeRecord[T any](ctx context.Context, s *Store, n int64, c recordChange[T]) (T, error) {
+	incKey := incidentKey(n)
+	var effect string
+	if c.effect != nil {
+		effect = *c.effect
+	} else {
+		effect = incident.NextEffect(ctx)
+	}
+	var stored T
+	done := false
 	txn := func(tx *redis.Tx) error {
-		stored = incident.Indicator{}
+		var zero T
+		stored = zero
 		incDoc, err := tx.Get(ctx, incKey).Bytes()
 		if errors.Is(err, redis.Nil) {
 			return incident.ErrNotFound
@@ -80,7 +121,18 @@ func (s *Store) changeIndicator(ctx context.Context, n int64, t incident.Indicat
 		if err != nil {
 			return err
 		}
-		raw, err := tx.HGet(ctx, key, field).Bytes()
+		inc, err := decode(incDoc)
+		if err != nil {
+			return err
+		}
+		if done, err = applied(ctx, tx, n, effect); err != nil {
+			return err
+		}
+		field, err := c.field(tx, inc, done)
+		if err != nil {
+			return err
+		}
+		raw, err := tx.HGet(ctx, c.key, field).Bytes()
 		exists := err == nil
 		switch {
 		case errors.Is(err, redis.Nil):
@@ -90,11 +142,11 @@ func (s *Store) changeIndicator(ctx context.Context, n int64, t incident.Indicat
 			if err := json.Unmarshal(raw, &stored); err != nil {
 				return err
 			}
-			if done, err := applied(ctx, tx, n, effect); err != nil || done {
-				return err // this request changed it before
-			}
 		}
-		ev, err := fn(&stored, exists)
+		if done {
+			return nil // this request changed it before
+		}
+		ev, err := c.change(&stored, exists, inc)
 		if err != nil {
 			return err
 		}
@@ -102,23 +154,19 @@ func (s *Store) changeIndicator(ctx context.Context, n int64, t incident.Indicat
 		if err != nil {
 			return err
 		}
-		if !exists {
-			// The card counts indicators: the count lives in the incident's
-			// record, changed in the same transaction.
-			inc, err := decode(incDoc)
-			if err != nil {
-				return err
-			}
-			inc.IndicatorCount++
-			if incDoc, err = json.Marshal(inc); err != nil {
-				return err
-			}
+		newIncDoc, err := json.Marshal(inc)
+		if err != nil {
+			return err
 		}
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			if !exists {
-				p.Set(ctx, incKey, incDoc, 0)
+			if !bytes.Equal(newIncDoc, incDoc) {
+				p.Set(ctx, incKey, newIncDoc, 0)
 			}
-			p.HSet(ctx, key, field, doc)
+			p.HSet(ctx, c.key, field, doc)
+			if c.remember != nil {
+				name, value := c.remember(field)
+				p.HSet(ctx, c.key, name, value)
+			}
 			appendEvents(ctx, p, n, []incident.TimelineEvent{ev})
 			recordEffect(ctx, p, n, effect)
 			return nil
@@ -128,7 +176,13 @@ func (s *Store) changeIndicator(ctx context.Context, n int64, t incident.Indicat
 		}
 		return s.confirm(ctx, tx)
 	}
-	return stored, s.watchedKeys(ctx, txn, incKey, key)
+	if err := s.watchedKeys(ctx, txn, incKey, c.key); err != nil {
+		return stored, err
+	}
+	if !done {
+		s.wrote(ctx, effect)
+	}
+	return stored, nil
 }
 
 // IndicatorSeenIn are the incidents an indicator was added to.

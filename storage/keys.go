@@ -63,6 +63,10 @@ func timelineKey(n int64) string { return incidentTag(n) + ":timeline" }
 // the indicator (JSON), in the incident's slot.
 func indicatorsKey(n int64) string { return incidentTag(n) + ":iocs" }
 
+// evidenceKey holds an incident's evidence: a hash of item number to the
+// item and its custody log (JSON), in the incident's slot.
+func evidenceKey(n int64) string { return incidentTag(n) + ":evidence" }
+
 // indicatorSeenKey is the set of incidents an indicator was added to,
 // across incidents (no hash tag: written on its own, after the incident's
 // own transaction), for sightings in other incidents.

@@ -165,7 +165,7 @@ func TestSecurityCaseRecords(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	s.eventually("EV-2", func() bool { inc, _ := h.store.Get(s.ctx, 2); return len(inc.Evidence) == 2 })
+	s.eventually("EV-2", func() bool { inc, _ := h.store.Get(s.ctx, 2); return inc.EvidenceCount == 2 })
 	clock.Advance(time.Hour)
 	s.command("UALICE", s.ch, "evidence transfer EV-1 <@UBOB> --note courier to the lab")
 	clock.Advance(time.Hour)
@@ -195,7 +195,7 @@ func TestSecurityCaseRecords(t *testing.T) {
 	}
 	// Someone with access to Redis rewrites EV-2's place of storage.
 	rdb := h.redis.Client(t)
-	doc, err := rdb.Get(s.ctx, "ib:inc:{2}").Bytes()
+	doc, err := rdb.HGet(s.ctx, "ib:inc:{2}:evidence", "2").Bytes()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestSecurityCaseRecords(t *testing.T) {
 	if bytes.Equal(edited, doc) {
 		t.Fatal("EV-2's custody entry was not where the test looked")
 	}
-	if err := rdb.Set(s.ctx, "ib:inc:{2}", edited, 0).Err(); err != nil {
+	if err := rdb.HSet(s.ctx, "ib:inc:{2}:evidence", "2", edited).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if log2 := s.command("UALICE", s.ch, "evidence log EV-2"); !strings.Contains(log2, "The chain does NOT verify: entry #1: its content does not match its hash") {
