@@ -20,8 +20,8 @@ type Input struct {
 	// Indicators are the incident's indicators, shown defanged.
 	Indicators []incident.Indicator
 	// Evidence are its items of evidence with their custody logs.
-	Evidence []incident.Evidence
-	Published  time.Time
+	Evidence  []incident.Evidence
+	Published time.Time
 }
 
 // name is a person as the document shows them: @name, escaped like any
