@@ -82,10 +82,10 @@ type Store interface {
 	AddIndicator(ctx context.Context, n int64, ind incident.Indicator) (incident.Indicator, error)
 	Indicators(ctx context.Context, n int64) ([]incident.Indicator, error)
 	AddEvidence(ctx context.Context, n int64, fn func(id int) (incident.Evidence, incident.TimelineEvent, error)) (incident.Evidence, error)
-	ChangeEvidence(ctx context.Context, n int64, id int, fn func(e *incident.Evidence) (incident.TimelineEvent, error)) (incident.Evidence, error)
+	ChangeEvidence(ctx context.Context, n int64, id int, fn func(e *incident.Evidence, inc *incident.Incident) (incident.TimelineEvent, error)) (incident.Evidence, incident.CustodyEntry, error)
 	Evidence(ctx context.Context, n int64) ([]incident.Evidence, error)
 	IndicatorSeenIn(ctx context.Context, t incident.IndicatorType, value string) ([]int64, error)
-	MarkIndicator(ctx context.Context, n int64, t incident.IndicatorType, value, state, by string, at time.Time) (incident.Indicator, error)
+	MarkIndicator(ctx context.Context, n int64, t incident.IndicatorType, value, state, marking, by string, at time.Time) (incident.Indicator, error)
 	SaveDrillScore(ctx context.Context, score incident.DrillScore) error
 	DrillScores(ctx context.Context) ([]incident.DrillScore, error)
 	CreateReport(ctx context.Context, r *incident.Report) (int64, error)
@@ -418,6 +418,16 @@ func about(inc *incident.Incident, msg render.Message) render.Message {
 		return render.AsDrill(msg)
 	}
 	return msg
+}
+
+// tellPrivately shows a form's answer in the incident's channel to the
+// person only, or, when they are not in the channel, by direct message.
+func (h *core) tellPrivately(ctx context.Context, channelID, userID string, msg render.Message) error {
+	if channelID != "" && h.chat.Ephemeral(ctx, channelID, userID, msg) == nil {
+		return nil
+	}
+	_, err := h.chat.Post(ctx, userID, msg)
+	return err
 }
 
 func (h *core) respond(ctx context.Context, req Request, msg render.Message) {

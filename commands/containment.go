@@ -43,7 +43,10 @@ func (h *Response) actionCmd(ctx context.Context, c *call) error {
 		return incident.Errorf("There is no containment action %s. Choose one of: isolate, block, disable, reset, revoke, other; or undo, keep, list. %s", incident.Literal(render.Truncate(verb, 40)), c.sub.usageHint())
 	}
 	if c.inc.Status != incident.Open && !h.wroteBefore(ctx, c.inc.Number) {
-		return incident.Fail(incident.Conflict, "%s is closed: record no new containment actions. Undo or keep the open ones with %s.", c.inc.Ref(), incident.Literal("/incident action undo A-1"))
+		if open := c.inc.OpenContainment(); len(open) > 0 {
+			return incident.Fail(incident.Conflict, "%s is closed: record no new containment actions. Undo or keep the open ones, such as %s.", c.inc.Ref(), incident.Literal("/incident action undo "+open[0].Ref()))
+		}
+		return incident.Fail(incident.Conflict, "%s is closed: record no new containment actions.", c.inc.Ref())
 	}
 	target := strings.TrimSpace(strings.Join(words[1:], " "))
 	switch {
@@ -51,8 +54,8 @@ func (h *Response) actionCmd(ctx context.Context, c *call) error {
 		return incident.Errorf("Say what was contained: %s. %s", incident.Literal("/incident action "+string(kind)+" host-12"), c.sub.usageHint())
 	case len([]rune(target)) > 200:
 		return incident.Errorf("Name the target in under 200 characters. %s", c.sub.usageHint())
-	case len([]rune(opts["note"])) > 500:
-		return incident.Errorf("Keep the note under 500 characters. %s", c.sub.usageHint())
+	case len([]rune(opts["note"])) > 300:
+		return incident.Errorf("Keep the note under 300 characters. %s", c.sub.usageHint())
 	}
 	now := h.now()
 	var until time.Time
@@ -75,6 +78,7 @@ func (h *Response) actionCmd(ctx context.Context, c *call) error {
 	}
 	h.reschedule(ctx, inc) // an --until reminder is scheduled work
 	h.refresh(ctx, inc.Number)
+	h.syncRecoveryChecklist(ctx, inc)
 	if !until.IsZero() {
 		h.respond(ctx, c.req, render.Done(incident.Say("Recorded %s: %s %s. I will remind you %s to undo or keep it.",
 			incident.Strong(added.Ref()), string(kind), incident.Literal(added.Shown()), incident.Moment(until))))
@@ -89,15 +93,31 @@ func (h *Response) actionCmd(ctx context.Context, c *call) error {
 // time (2026-12-03 18:00, or RFC 3339 with its zone).
 func parseUntil(raw string, now time.Time) (time.Time, error) {
 	raw = strings.TrimSpace(raw)
-	bad := incident.Errorf("%s is not a time I can read for --until: give a duration like %s, %s or %s, or a UTC time like %s.",
-		incident.Literal(render.Truncate(raw, 40)), incident.Literal("30m"), incident.Literal("4h"), incident.Literal("2d"), incident.Literal("2026-12-03 18:00"))
+	for _, zone := range []string{" UTC", " utc", "Z"} {
+		if t := strings.TrimSuffix(raw, zone); t != raw && len(t) >= 10 {
+			raw = t // the bot's own way of writing a time, pasted back
+		}
+	}
+	bad := incident.Errorf("%s is not a time I can read for --until: give a duration like %s, %s, %s or %s, a time of day in UTC like %s, or a UTC time like %s.",
+		incident.Literal(render.Truncate(raw, 40)), incident.Literal("30m"), incident.Literal("4h"), incident.Literal("2d"), incident.Literal("1w"), incident.Literal("18:00"), incident.Literal("2026-12-03 18:00"))
 	var at time.Time
-	if strings.HasSuffix(raw, "d") {
-		if days, err := strconv.Atoi(strings.TrimSuffix(raw, "d")); err == nil && days > 0 && days < 1000 {
-			at = now.Add(time.Duration(days) * 24 * time.Hour)
+	if n, unit := strings.TrimRight(raw, "dw"), strings.TrimLeft(raw, "0123456789"); (unit == "d" || unit == "w") && n != "" {
+		if count, err := strconv.Atoi(n); err == nil && count > 0 && count < 1000 {
+			day := 24 * time.Hour
+			if unit == "w" {
+				day *= 7
+			}
+			at = now.Add(time.Duration(count) * day)
 		}
 	} else if d, err := time.ParseDuration(raw); err == nil {
 		at = now.Add(d)
+	} else if clock, err := time.Parse("15:04", raw); err == nil {
+		// A time of day, UTC: the next time it comes.
+		y, m, d := now.UTC().Date()
+		at = time.Date(y, m, d, clock.Hour(), clock.Minute(), 0, 0, time.UTC)
+		if !at.After(now) {
+			at = at.Add(24 * time.Hour)
+		}
 	}
 	for _, layout := range []string{time.RFC3339, "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"} {
 		if !at.IsZero() {
@@ -134,12 +154,12 @@ func (h *Response) resolveContainment(ctx context.Context, c *call, verb string,
 			return incident.Errorf("Say why it stays: %s. %s", incident.Literal("/incident action keep A-1 attacker infrastructure, blocked for good"), c.sub.usageHint())
 		}
 	}
-	if len([]rune(reason)) > 500 {
-		return incident.Errorf("Keep the reason under 500 characters. %s", c.sub.usageHint())
+	if len([]rune(reason)) > 300 {
+		return incident.Errorf("Keep the reason under 300 characters. %s", c.sub.usageHint())
 	}
 	now := h.now()
 	inc, err := h.store.Update(ctx, c.inc.Number, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
-		_, events, err := inc.ResolveContainment(now, c.req.UserID, id, state, reason)
+		_, events, err := inc.ResolveContainment(now, h.actor(c.req.UserID), id, state, reason)
 		return events, err
 	})
 	if err != nil {
@@ -147,11 +167,7 @@ func (h *Response) resolveContainment(ctx context.Context, c *call, verb string,
 	}
 	h.reschedule(ctx, inc)
 	h.refresh(ctx, inc.Number)
-	if p := inc.Phase; p == incident.Recovery && inc.ChecklistTS[p] != "" {
-		if err := h.chat.Update(ctx, inc.ChannelID, inc.ChecklistTS[p], ChecklistMessage(inc, p)); err != nil {
-			h.log.Warn("could not update the recovery checklist", "incident", inc.Number, "err", err)
-		}
-	}
+	h.syncRecoveryChecklist(ctx, inc)
 	open := len(inc.OpenContainment())
 	if state == incident.ActionKept {
 		h.respond(ctx, c.req, render.Done(incident.Say("A-%d is kept for good. %s still open on %s.", id, plural(open, "containment action"), inc.Ref())))
@@ -159,6 +175,16 @@ func (h *Response) resolveContainment(ctx context.Context, c *call, verb string,
 	}
 	h.respond(ctx, c.req, render.Done(incident.Say("A-%d is undone. %s still open on %s.", id, plural(open, "containment action"), inc.Ref())))
 	return nil
+}
+
+// syncRecoveryChecklist shows the recovery checklist as stored, once it is
+// posted: the actions' items come and are ticked with the actions.
+func (h *Response) syncRecoveryChecklist(ctx context.Context, inc *incident.Incident) {
+	if ts := inc.ChecklistTS[incident.Recovery]; ts != "" {
+		if err := h.chat.Update(ctx, inc.ChannelID, ts, ChecklistMessage(inc, incident.Recovery)); err != nil {
+			h.log.Warn("could not update the recovery checklist", "incident", inc.Number, "err", err)
+		}
+	}
 }
 
 func plural(n int, word string) string {
@@ -172,7 +198,7 @@ func (h *Response) listContainment(ctx context.Context, c *call) error {
 	var open, closed []render.ContainmentLine
 	for _, a := range c.inc.Actions {
 		l := render.ContainmentLine{Ref: a.Ref(), Kind: string(a.Kind), Target: a.Shown(), Note: a.Note, By: a.By, State: a.State,
-			ClosedBy: a.ClosedBy, Reason: a.Reason, At: a.At, Until: a.Until}
+			ClosedBy: a.ClosedBy, Reason: a.Reason, At: a.At, Until: a.Until, ClosedAt: a.ClosedAt}
 		if a.Open() {
 			open = append(open, l)
 		} else {
@@ -189,9 +215,12 @@ func (h *Cadence) sendContainmentReminder(ctx context.Context, inc *incident.Inc
 	occasion := fmt.Sprintf("until:%d:%d", inc.Number, a.ID)
 	msg := about(inc, render.Info(incident.Say("Reminder: %s on %s (%s %s) is still open, and you asked to be reminded now. Undo it with %s, or make it permanent with %s.",
 		incident.Strong(a.Ref()), inc.Ref(), string(a.Kind), incident.Literal(a.Shown()),
-		incident.Literal(fmt.Sprintf("/incident action %d undo %s", inc.Number, a.Ref())), incident.Literal(fmt.Sprintf("/incident action %d keep %s <reason>", inc.Number, a.Ref())))))
+		incident.Literal(fmt.Sprintf("/incident action %s undo %s", inc.Ref(), a.Ref())), incident.Literal(fmt.Sprintf("/incident action %s keep %s <reason>", inc.Ref(), a.Ref())))))
+	// Slack's passing troubles are retried on the way out; what still fails
+	// is permanent (the person has left, say): logged, and the incident's
+	// other scheduled work goes on.
 	if err := h.postFor(ctx, occasion, a.By, msg); err != nil {
-		return work.Ran{}, fmt.Errorf("remind of %s of %s: %w", a.Ref(), inc.Ref(), err)
+		h.log.Error("could not remind of a containment action", "incident", inc.Number, "action", a.Ref(), "err", err)
 	}
 	updated, err := h.record(ctx, inc.Number, func(i *incident.Incident) {
 		for k := range i.Actions {

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/incidentbot/incidentbot/bot/render"
@@ -48,23 +49,60 @@ func (h *Response) evidenceCmd(ctx context.Context, c *call) error {
 	return incident.Errorf("There is no %s for evidence: use add, transfer, verify, log or list. %s", incident.Literal(verb), c.sub.usageHint())
 }
 
+// exampleHash is a whole hash for examples, so that they can be pasted.
+const exampleHash = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+// hashWords finds the hash among words: "sha256:<hex>", "sha256: <hex>"
+// or the bare hex. It returns its place and how many words it took.
+func hashWords(words []string) (hash string, at, n int, ok bool) {
+	for i, w := range words {
+		if strings.EqualFold(w, "sha256:") && i+1 < len(words) {
+			if h, ok := incident.ParseSHA256(words[i+1]); ok {
+				return h, i, 2, true
+			}
+		}
+		if h, ok := incident.ParseSHA256(w); ok {
+			return h, i, 1, true
+		}
+	}
+	return "", 0, 0, false
+}
+
+func badHash(c *call, words []string) error {
+	shown := ""
+	for _, w := range words {
+		if strings.HasPrefix(strings.ToLower(w), "sha256:") {
+			shown = w
+		}
+	}
+	if shown == "" {
+		return incident.Errorf("Give the item's SHA-256 hash: %s and its 64 hexadecimal digits. %s", incident.Literal("sha256:"), c.sub.usageHint())
+	}
+	return incident.Errorf("%s is not a SHA-256 hash: give %s and its 64 hexadecimal digits. %s", incident.Literal(render.Truncate(shown, 80)), incident.Literal("sha256:"), c.sub.usageHint())
+}
+
+// addEvidence is evidence add <name> sha256:<hash> <where it is stored>:
+// the name is the words before the hash, the place the words after.
 func (h *Response) addEvidence(ctx context.Context, c *call, words []string, note string) error {
-	if len(words) < 3 {
-		return incident.Errorf("Give the item's name, its hash and where it is stored: %s. %s",
-			incident.Literal("/incident evidence add laptop-image sha256:9f86d0… evidence locker 3"), c.sub.usageHint())
+	hash, at, n, ok := hashWords(words)
+	switch {
+	case !ok:
+		return badHash(c, words)
+	case at == 0 || at+n == len(words):
+		return incident.Errorf("Give the item's name, its hash and where it is stored, in that order: %s. %s",
+			incident.Literal("/incident evidence add laptop-image "+exampleHash+" evidence locker 3"), c.sub.usageHint())
 	}
-	hash, ok := incident.ParseSHA256(words[1])
-	if !ok {
-		return incident.Errorf("%s is not a SHA-256 hash: give %s and its 64 hexadecimal digits. %s", incident.Literal(render.Truncate(words[1], 80)), incident.Literal("sha256:"), c.sub.usageHint())
-	}
-	return h.recordEvidence(ctx, c.inc, c.req.UserID, words[0], hash, strings.Join(words[2:], " "), note, func(m render.Message) { h.respond(ctx, c.req, m) })
+	name, location := strings.Join(words[:at], " "), strings.Join(words[at+n:], " ")
+	return h.recordEvidence(ctx, c.inc, c.req.UserID, name, hash, location, note, func(m render.Message) { h.respond(ctx, c.req, m) })
 }
 
 // recordEvidence adds an item, by command or form.
 func (h *Response) recordEvidence(ctx context.Context, inc *incident.Incident, user, name, hash, location, note string, tell func(render.Message)) error {
 	now := h.now()
 	added, err := h.store.AddEvidence(ctx, inc.Number, func(id int) (incident.Evidence, incident.TimelineEvent, error) {
-		return incident.NewEvidence(id, now, user, name, hash, location, note)
+		e, ev, err := incident.NewEvidence(id, now, user, name, hash, location, note)
+		e.SealNew(h.cfg.CustodyKey)
+		return e, ev, err
 	})
 	if err != nil {
 		return err
@@ -93,7 +131,7 @@ func (h *Response) transferEvidence(ctx context.Context, c *call, words []string
 		}
 	}
 	if len(items) != 1 || len(recipients) != 1 {
-		return incident.Errorf("Say which item and to whom: %s. %s", incident.Literal("/incident evidence transfer EV-1 @bob"), c.sub.usageHint())
+		return incident.Errorf("Say which item and to whom, mentioning them: %s. %s", incident.Literal("/incident evidence transfer EV-1 @bob"), c.sub.usageHint())
 	}
 	to := recipients[0]
 	if to == h.botUserID {
@@ -104,51 +142,61 @@ func (h *Response) transferEvidence(ctx context.Context, c *call, words []string
 		return err
 	}
 	now := h.now()
-	if _, err := h.store.ChangeEvidence(ctx, c.inc.Number, id, func(e *incident.Evidence) (incident.TimelineEvent, error) {
-		return e.Transfer(now, c.req.UserID, to, note)
-	}); err != nil {
-		return err
-	}
-	h.refresh(ctx, c.inc.Number)
-	h.respond(ctx, c.req, render.Done(incident.Say("EV-%d is now held by %s; the handover is on its custody log.", id, incident.UserRef(to))))
-	return nil
-}
-
-func (h *Response) verifyEvidence(ctx context.Context, c *call, words []string) error {
-	if len(words) != 2 {
-		return incident.Errorf("Say which item and the hash you computed on receipt: %s. %s", incident.Literal("/incident evidence verify EV-1 sha256:9f86d0…"), c.sub.usageHint())
-	}
-	id, err := h.itemID(c, words[0], "EV", "EV-1")
-	if err != nil {
-		return err
-	}
-	hash, ok := incident.ParseSHA256(words[1])
-	if !ok {
-		return incident.Errorf("%s is not a SHA-256 hash: give %s and its 64 hexadecimal digits. %s", incident.Literal(render.Truncate(words[1], 80)), incident.Literal("sha256:"), c.sub.usageHint())
-	}
-	now := h.now()
-	e, err := h.store.ChangeEvidence(ctx, c.inc.Number, id, func(e *incident.Evidence) (incident.TimelineEvent, error) {
-		_, ev, err := e.Verify(now, c.req.UserID, hash)
+	e, _, err := h.store.ChangeEvidence(ctx, c.inc.Number, id, func(e *incident.Evidence, inc *incident.Incident) (incident.TimelineEvent, error) {
+		ev, err := e.Transfer(now, h.actor(c.req.UserID), to, note, inc)
+		e.SealNew(h.cfg.CustodyKey)
 		return ev, err
 	})
 	if err != nil {
 		return err
 	}
-	// What this request recorded (done again after a crash, the same).
-	step := e.Custody[len(e.Custody)-1].Step
-	inc := c.inc
-	h.refresh(ctx, inc.Number)
-	if step == incident.CustodyMismatch {
-		// Loud, for everyone in the channel: the item may have been tampered with.
-		msg := about(inc, render.Info(incident.Say(":warning: HASH MISMATCH on %s: %s re-hashed it on receipt and got %s, not the hash it was collected with. Treat it as possibly altered; the mismatch is on its custody log, the timeline and the card.",
-			incident.Strong(fmt.Sprintf("EV-%d", id)), incident.UserRef(c.req.UserID), incident.Literal("sha256:"+hash))))
-		if err := h.postOnce(ctx, "mismatch", inc.ChannelID, msg); err != nil {
-			h.log.Warn("could not announce an evidence hash mismatch", "incident", inc.Number, "err", err)
+	h.refresh(ctx, c.inc.Number)
+	if to != c.req.UserID {
+		msg := about(c.inc, render.Info(incident.Say("%s handed you %s %s of %s: you hold it now. When it reaches you, hash it and record the result with %s.",
+			incident.UserRef(c.req.UserID), incident.Strong(e.Ref()), incident.Literal(e.Name), c.inc.Ref(),
+			incident.Literal(fmt.Sprintf("/incident evidence %s verify %s sha256:<hash>", c.inc.Ref(), e.Ref())))))
+		if err := h.postOnce(ctx, "handed:"+to, to, msg); err != nil {
+			h.log.Warn("could not tell the new holder of an item", "incident", c.inc.Number, "err", err)
 		}
-		h.respond(ctx, c.req, render.Info(incident.Say(":warning: The hash does not match the one EV-%d was collected with. It is flagged on the card and the timeline.", id)))
+	}
+	h.respond(ctx, c.req, render.Done(incident.Say("%s is now held by %s; the handover is on its custody log.", e.Ref(), incident.UserRef(to))))
+	return nil
+}
+
+func (h *Response) verifyEvidence(ctx context.Context, c *call, words []string) error {
+	hash, at, n, ok := hashWords(words)
+	if !ok {
+		return badHash(c, words)
+	}
+	rest := append(slices.Clone(words[:at]), words[at+n:]...) // the item, before or after the hash
+	if len(rest) != 1 {
+		return incident.Errorf("Say which item and the hash you computed on receipt: %s. %s", incident.Literal("/incident evidence verify EV-1 "+exampleHash), c.sub.usageHint())
+	}
+	id, err := h.itemID(c, rest[0], "EV", "EV-1")
+	if err != nil {
+		return err
+	}
+	now := h.now()
+	e, entry, err := h.store.ChangeEvidence(ctx, c.inc.Number, id, func(e *incident.Evidence, inc *incident.Incident) (incident.TimelineEvent, error) {
+		_, ev, err := e.Verify(now, h.actor(c.req.UserID), hash, inc)
+		e.SealNew(h.cfg.CustodyKey)
+		return ev, err
+	})
+	if err != nil {
+		return err
+	}
+	h.refresh(ctx, c.inc.Number)
+	if entry.Step == incident.CustodyMismatch { // what this request recorded, done again or not
+		// Loud, for everyone in the channel: the item may have been tampered with.
+		msg := about(c.inc, render.Warning(incident.Say("HASH MISMATCH on %s: %s re-hashed it on receipt and got %s, not the hash it was collected with. Treat it as possibly altered; the mismatch is on its custody log, the timeline and the card.",
+			incident.Strong(e.Ref()), incident.UserRef(entry.Actor), incident.Literal("sha256:"+entry.SHA256))))
+		if err := h.postOnce(ctx, "mismatch", c.inc.ChannelID, msg); err != nil {
+			h.log.Warn("could not announce an evidence hash mismatch", "incident", c.inc.Number, "err", err)
+		}
+		h.respond(ctx, c.req, render.Warning(incident.Say("The hash does not match the one %s was collected with. It is flagged on the card and the timeline.", e.Ref())))
 		return nil
 	}
-	h.respond(ctx, c.req, render.Done(incident.Say("The hash of EV-%d matches the one it was collected with; the check is on its custody log.", id)))
+	h.respond(ctx, c.req, render.Done(incident.Say("The hash of %s matches the one it was collected with; the check is on its custody log.", e.Ref())))
 	return nil
 }
 
@@ -165,7 +213,7 @@ func (h *Response) custodyLog(ctx context.Context, c *call, word string) error {
 		if e.ID != id {
 			continue
 		}
-		brk, ok := e.VerifyChain()
+		brk, ok := e.VerifyChain(h.cfg.CustodyKey)
 		reason := brk.Reason
 		if !ok && brk.Seq > 0 {
 			reason = fmt.Sprintf("entry #%d: %s", brk.Seq, reason)
@@ -208,7 +256,7 @@ func (h *Response) listEvidence(ctx context.Context, c *call) error {
 	}
 	items := make([]render.EvidenceLine, len(stored))
 	for i, e := range stored {
-		_, ok := e.VerifyChain()
+		_, ok := e.VerifyChain(h.cfg.CustodyKey)
 		items[i] = render.EvidenceLine{Ref: e.Ref(), Name: e.Name, SHA256: e.SHA256, Location: e.Location, Holder: e.Holder,
 			Steps: len(e.Custody), Mismatch: e.Mismatch, ChainOK: ok, AddedAt: e.AddedAt}
 	}
@@ -231,7 +279,7 @@ func (h *Response) evidenceSubmission(_ context.Context, in Interaction, inc *in
 	note := strings.TrimSpace(in.Values[InputNote])
 	return nil, func(ctx context.Context) error {
 		return h.recordEvidence(ctx, inc, in.UserID, name, hash, location, note, func(m render.Message) {
-			if err := h.chat.Ephemeral(ctx, inc.ChannelID, in.UserID, m); err != nil {
+			if err := h.tellPrivately(ctx, inc.ChannelID, in.UserID, m); err != nil {
 				h.log.Warn("could not answer the evidence form", "incident", inc.Number, "err", err)
 			}
 		})

@@ -21,23 +21,38 @@ const maxIOCNote = 300
 // an indicator of compromise, refanged and normalised for storage,
 // deduplicated per incident, shown defanged. ioc add alone opens the form.
 func (h *Response) iocCmd(ctx context.Context, c *call) error {
-	args := c.parsed.Args
-	if len(args) > 0 && strings.ToLower(args[0]) == "mark" {
-		return h.markIOC(ctx, c)
-	}
 	words, opts, err := options(c.parsed.Raw, "note", "tlp")
 	if err != nil {
 		return incident.Errorf("%s. %s", err.Error(), c.sub.usageHint())
 	}
-	if len(words) == 0 || strings.ToLower(words[0]) != "add" {
-		return incident.Errorf("Say what to add: %s. %s", incident.Literal("/incident ioc add 203.0.113.7"), c.sub.usageHint())
+	verb := ""
+	if len(words) > 0 {
+		verb, words = strings.ToLower(words[0]), words[1:]
 	}
-	words = words[1:]
+	switch verb {
+	case "mark":
+		return h.markIOC(ctx, c, words, opts)
+	case "add":
+	case "":
+		return incident.Errorf("Say what to add: %s. %s", incident.Literal("/incident ioc add 203.0.113.7"), c.sub.usageHint())
+	default:
+		return incident.Errorf("There is no %s for indicators: use add or mark (%s lists them). %s", incident.Literal(render.Truncate(verb, 40)), incident.Literal("/incident iocs"), c.sub.usageHint())
+	}
+	if c.inc.Status != incident.Open && !h.wroteBefore(ctx, c.inc.Number) {
+		return incident.Fail(incident.Conflict, "%s is closed: add no more indicators to it. You can still mark them, with %s.", c.inc.Ref(), incident.Literal("/incident ioc mark"))
+	}
 	if len(words) == 0 && len(opts) == 0 {
 		return h.chat.OpenView(ctx, c.req.TriggerID, iocModal(c.inc))
 	}
 	if len(words) == 0 {
 		return incident.Errorf("Say what to add: %s. %s", incident.Literal("/incident ioc add 203.0.113.7"), c.sub.usageHint())
+	}
+	if len(words) == 2 {
+		if _, isType := incident.ParseIndicatorType(words[0]); isType {
+			if _, _, isValue := incident.Classify(words[1]); isValue {
+				words = []string{words[1], words[0]} // the type came first
+			}
+		}
 	}
 	if len(words) > 2 {
 		return incident.Errorf("Add one indicator at a time, with its type if you like (the form takes many: %s alone). %s", incident.Literal("/incident ioc add"), c.sub.usageHint())
@@ -53,7 +68,7 @@ func (h *Response) iocCmd(ctx context.Context, c *call) error {
 		case !known:
 			return incident.Errorf("There is no indicator type %s. Choose one of: ipv4, ipv6, domain, url, email, md5, sha1, sha256, cve, path.", incident.Literal(render.Truncate(words[1], 40)))
 		case want != typ:
-			return incident.Errorf("%s is a %s, not a %s.", incident.Literal(incident.Defang(typ, value)), string(typ), string(want))
+			return incident.Errorf("%s is %s, not %s.", incident.Literal(incident.Defang(typ, value)), typ.WithArticle(), want.WithArticle())
 		}
 	}
 	marking, note, err := iocExtras(opts["tlp"], opts["note"], opts)
@@ -72,6 +87,9 @@ func (h *Response) iocCmd(ctx context.Context, c *call) error {
 func iocExtras(tlp, note string, given map[string]string) (string, string, error) {
 	marking := ""
 	if _, ok := given["tlp"]; ok {
+		if strings.TrimSpace(tlp) == "" {
+			return "", "", incident.Errorf("Give a marking after %s: clear, green, amber, amber+strict or red.", incident.Literal("--tlp"))
+		}
 		m, known := incident.ParseMarking(tlp)
 		if !known {
 			return "", "", incident.Errorf("There is no TLP marking %s. Choose one of: clear, green, amber, amber+strict, red.", incident.Literal(render.Truncate(tlp, 40)))
@@ -105,9 +123,13 @@ func (h *Response) addIndicators(ctx context.Context, inc *incident.Incident, us
 			also := h.sightings(ctx, inc, stored, user, channel)
 			h.refresh(ctx, inc.Number)
 			if stored.Sightings > 1 {
-				return incident.Say("%s was already on %s: seen %d times now.%s", incident.Literal(stored.Defanged()), inc.Ref(), stored.Sightings, also), nil
+				kept := incident.Say("")
+				if marking != "" && stored.Marking != marking {
+					kept = incident.Say(" It keeps the marking it was given first, %s.", stored.Marking)
+				}
+				return incident.Say("%s was already on %s: seen %d times now.%s%s", incident.Literal(stored.Defanged()), inc.Ref(), stored.Sightings, kept, also), nil
 			}
-			return incident.Say("Added the %s %s to %s.%s", string(cand.Type), incident.Literal(stored.Defanged()), inc.Ref(), also), nil
+			return incident.Say("Added the %s %s to %s.%s", cand.Type.Noun(), incident.Literal(stored.Defanged()), inc.Ref(), also), nil
 		}
 		if stored.Sightings > 1 {
 			again = append(again, incident.Literal(stored.Defanged()))
@@ -120,7 +142,10 @@ func (h *Response) addIndicators(ctx context.Context, inc *incident.Incident, us
 	}
 	h.refresh(ctx, inc.Number)
 	parts := []any{}
-	if len(added) > 0 {
+	switch {
+	case len(added) == 1:
+		parts = append(parts, incident.Say("Added 1 indicator to %s: %s.", inc.Ref(), added[0]))
+	case len(added) > 1:
 		parts = append(parts, incident.Say("Added %d indicators to %s: %s.", len(added), inc.Ref(), incident.Join(", ", added...)))
 	}
 	if len(again) > 0 {
@@ -132,17 +157,38 @@ func (h *Response) addIndicators(ctx context.Context, inc *incident.Incident, us
 	return incident.Join(" ", parts...), nil
 }
 
-// markIOC is /incident ioc mark <value> <suspected|malicious|false-positive>.
-func (h *Response) markIOC(ctx context.Context, c *call) error {
-	args := c.parsed.Args
-	if len(args) != 3 {
-		return incident.Errorf("Say which indicator and its state: %s. %s", incident.Literal("/incident ioc mark 203.0.113.7 malicious"), c.sub.usageHint())
+// markIOC is /incident ioc mark <value> [suspected|malicious|false-positive] [--tlp <marking>]:
+// an indicator's state, its marking, or both. The words may come in either order.
+func (h *Response) markIOC(ctx context.Context, c *call, words []string, opts map[string]string) error {
+	if _, ok := opts["note"]; ok {
+		return incident.Errorf("A note goes with %s, not with %s. %s", incident.Literal("ioc add"), incident.Literal("ioc mark"), c.sub.usageHint())
 	}
-	state, ok := incident.ParseIndicatorState(args[2])
-	if !ok {
-		return incident.Errorf("There is no state %s. Choose one of: suspected, malicious, false-positive.", incident.Literal(args[2]))
+	if len(words) == 3 && strings.EqualFold(words[1], "false") && strings.EqualFold(words[2], "positive") {
+		words = []string{words[0], "false-positive"}
 	}
-	typ, value, ok := incident.Classify(args[1])
+	if len(words) == 3 && strings.EqualFold(words[0], "false") && strings.EqualFold(words[1], "positive") {
+		words = []string{"false-positive", words[2]}
+	}
+	example := incident.Literal("/incident ioc mark 203.0.113.7 malicious")
+	if len(words) == 0 || len(words) > 2 || (len(words) == 1 && opts["tlp"] == "") {
+		return incident.Errorf("Say which indicator and its state or marking: %s, or %s. %s", example, incident.Literal("/incident ioc mark 203.0.113.7 --tlp red"), c.sub.usageHint())
+	}
+	valueWord, state := words[0], ""
+	if len(words) == 2 {
+		var ok bool
+		if state, ok = incident.ParseIndicatorState(words[1]); !ok {
+			if state, ok = incident.ParseIndicatorState(words[0]); ok {
+				valueWord = words[1] // the state came first
+			} else {
+				return incident.Errorf("There is no state %s. Choose one of: suspected, malicious, false-positive.", incident.Literal(render.Truncate(words[1], 40)))
+			}
+		}
+	}
+	marking, _, err := iocExtras(opts["tlp"], "", opts)
+	if err != nil {
+		return err
+	}
+	typ, value, ok := incident.Classify(valueWord)
 	found := false
 	if ok {
 		inds, err := h.store.Indicators(ctx, c.inc.Number)
@@ -154,13 +200,17 @@ func (h *Response) markIOC(ctx context.Context, c *call) error {
 		}
 	}
 	if !found {
-		return incident.Fail(incident.NotFound, "%s has no indicator %s; %s lists them.", c.inc.Ref(), incident.Literal(incident.Defang(incident.IOCURL, args[1])), incident.Literal("/incident iocs"))
+		return incident.Fail(incident.NotFound, "%s has no indicator %s; %s lists them.", c.inc.Ref(), incident.Literal(incident.DefangAny(render.Truncate(valueWord, 200))), incident.Literal("/incident iocs"))
 	}
-	stored, err := h.store.MarkIndicator(ctx, c.inc.Number, typ, value, state, c.req.UserID, h.now())
+	stored, err := h.store.MarkIndicator(ctx, c.inc.Number, typ, value, state, marking, c.req.UserID, h.now())
 	if err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, render.Done(incident.Say("%s on %s is now %s.", incident.Literal(stored.Defanged()), c.inc.Ref(), strings.ReplaceAll(stored.State, "_", " "))))
+	shown := strings.ReplaceAll(stored.State, "_", " ")
+	if stored.Marking != "" {
+		shown += ", " + stored.Marking
+	}
+	h.respond(ctx, c.req, render.Done(incident.Say("%s on %s is now %s.", incident.Literal(stored.Defanged()), c.inc.Ref(), shown)))
 	return nil
 }
 
@@ -193,7 +243,14 @@ func (h *Response) sightings(ctx context.Context, inc *incident.Incident, ind in
 		if cmdr := other.Commander(); cmdr != "" {
 			msg := render.Info(incident.Say("The indicator %s of %s was also added to %s, by %s. You are told as the commander of %s; they were not told of it.",
 				incident.Literal(ind.Defanged()), other.Ref(), inc.Ref(), incident.UserRef(user), other.Ref()))
-			if err := h.postOnce(ctx, "sighting:"+other.Ref()+":"+string(ind.Type)+":"+ind.Value, cmdr, msg); err != nil {
+			if !h.maySee(inc, cmdr, "") {
+				// Their incident is as private to this commander: the overlap, not where it is.
+				msg = render.Info(incident.Say("The indicator %s of %s was also added to another incident, which you are not a member of. You are told as the commander of %s; its people were not told of yours.",
+					incident.Literal(ind.Defanged()), other.Ref(), other.Ref()))
+			}
+			// Once a day for a pair of incidents and an indicator, however often it is added.
+			occasion := fmt.Sprintf("sighting:%d:%d:%s:%s", other.Number, inc.Number, ind.Type, ind.Value)
+			if err := h.postFor(ctx, occasion, cmdr, msg); err != nil {
 				h.log.Warn("could not tell a commander of a sighting", "incident", n, "err", err)
 			}
 		}
@@ -223,7 +280,7 @@ func (h *Response) iocsCmd(ctx context.Context, c *call) error {
 	lines := make([]render.IndicatorLine, len(inds))
 	for i, ind := range inds {
 		lines[i] = render.IndicatorLine{Type: string(ind.Type), Defanged: ind.Defanged(), Sightings: ind.Sightings, State: ind.State, AddedBy: ind.AddedBy,
-			FirstSeen: ind.FirstSeen, Marking: ind.Marking}
+			FirstSeen: ind.FirstSeen, LastSeen: ind.LastSeen, Marking: ind.Marking, Note: ind.Note}
 	}
 	h.respond(ctx, c.req, render.Indicators(c.inc.Ref(), lines))
 	return nil
@@ -279,24 +336,26 @@ func (h *Response) uploadOnce(ctx context.Context, what, channelID, name, title 
 // iocSubmission takes the indicator form: every indicator found in the
 // text is added (of the chosen type only, when one is chosen).
 func (h *Response) iocSubmission(ctx context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+	if inc.Status != incident.Open && !h.wroteBefore(ctx, inc.Number) {
+		return map[string]string{InputIndicators: inc.Ref() + " is closed: add no more indicators to it."}, nil
+	}
 	text := strings.TrimSpace(in.Values[InputIndicators])
 	if len([]rune(text)) > incident.MaxTextChars {
 		return map[string]string{InputIndicators: fmt.Sprintf("Keep it under %d characters.", incident.MaxTextChars)}, nil
 	}
-	found := incident.Extract(render.Plain(text))
-	if len(found) == 0 {
-		return map[string]string{InputIndicators: "I found no indicator in this: give addresses, domains, URLs, e-mail addresses, hashes, CVE ids or file paths."}, nil
-	}
+	found := incident.Extract(text) // a form's text is plain, as typed
 	if t := in.Values[InputIOCType]; t != "" {
 		want, ok := incident.ParseIndicatorType(t)
 		if !ok {
 			return map[string]string{InputIOCType: "Choose a type from the list."}, nil
 		}
-		for _, c := range found {
-			if c.Type != want {
-				return map[string]string{InputIndicators: fmt.Sprintf("%s is a %s, not a %s: take it out, or clear the type.", incident.Defang(c.Type, c.Value), c.Type, want)}, nil
-			}
+		found = slices.DeleteFunc(found, func(c incident.Candidate) bool { return c.Type != want })
+		if len(found) == 0 {
+			return map[string]string{InputIndicators: fmt.Sprintf("I found no %s in this. Clear the type to add every indicator found.", want.Noun())}, nil
 		}
+	}
+	if len(found) == 0 {
+		return map[string]string{InputIndicators: "I found no indicator in this: give addresses, domains, URLs, e-mail addresses, hashes, CVE ids or file paths."}, nil
 	}
 	if len(found) > maxIOCsAtOnce {
 		return map[string]string{InputIndicators: fmt.Sprintf("That is %d indicators: add at most %d at a time.", len(found), maxIOCsAtOnce)}, nil
@@ -310,7 +369,7 @@ func (h *Response) iocSubmission(ctx context.Context, in Interaction, inc *incid
 		if err != nil {
 			return err
 		}
-		return h.chat.Ephemeral(ctx, inc.ChannelID, in.UserID, render.Done(answer))
+		return h.tellPrivately(ctx, inc.ChannelID, in.UserID, render.Done(answer))
 	}
 }
 

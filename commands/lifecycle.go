@@ -100,15 +100,21 @@ func (h *core) postChecklist(ctx context.Context, inc *incident.Incident, p inci
 // the user's click left selected.
 func (h *Response) tick(ctx context.Context, n int64, p incident.Phase, actor string, group []int, selected []int) error {
 	now := h.now()
+	var held []incident.ContainmentAction // items that only undoing or keeping their action ticks
 	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
 		items := inc.Checklists[p]
 		var events []incident.TimelineEvent
+		held = nil
 		for _, idx := range group {
 			if idx < 0 || idx >= len(items) {
 				continue
 			}
 			want := slices.Contains(selected, idx)
 			if items[idx].Done == want {
+				continue
+			}
+			if a, open := inc.OpenActionOf(p, items[idx].Text); open && want {
+				held = append(held, a)
 				continue
 			}
 			items[idx].Done, items[idx].By, items[idx].At = want, actor, now
@@ -119,8 +125,11 @@ func (h *Response) tick(ctx context.Context, n int64, p incident.Phase, actor st
 		}
 		return events, nil
 	})
-	if errors.Is(err, errNoChange) {
+	if errors.Is(err, errNoChange) && len(held) == 0 {
 		return nil
+	}
+	if errors.Is(err, errNoChange) {
+		inc, err = h.store.Get(ctx, n) // to show the boxes as they are
 	}
 	if err != nil {
 		return err
@@ -131,6 +140,11 @@ func (h *Response) tick(ctx context.Context, n int64, p incident.Phase, actor st
 		}
 	}
 	h.refresh(ctx, n)
+	if len(held) > 0 {
+		a := held[0]
+		return incident.Fail(incident.Conflict, "%s is still open, so its item stays unticked: %s or %s, and it is ticked then.",
+			a.Ref(), incident.Literal("/incident action undo "+a.Ref()), incident.Literal("/incident action keep "+a.Ref()+" <reason>"))
+	}
 	return nil
 }
 

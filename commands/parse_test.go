@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -110,6 +111,40 @@ func TestChannelName(t *testing.T) {
 		}
 		if len(got) > 80 || !regexpChannel.MatchString(got) {
 			t.Errorf("%q breaks Slack's channel name rules", got)
+		}
+	}
+}
+
+func TestParseUntil(t *testing.T) {
+	now := time.Date(2026, 12, 2, 19, 30, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		in   string
+		want time.Time // zero: refused
+	}{
+		{"30m", now.Add(30 * time.Minute)},
+		{"4h", now.Add(4 * time.Hour)},
+		{"2d", now.Add(48 * time.Hour)},
+		{"1w", now.Add(7 * 24 * time.Hour)},
+		{"18:00", time.Date(2026, 12, 3, 18, 0, 0, 0, time.UTC)},
+		{"20:15", time.Date(2026, 12, 2, 20, 15, 0, 0, time.UTC)},
+		{"2026-12-03 18:00", time.Date(2026, 12, 3, 18, 0, 0, 0, time.UTC)},
+		{"2026-12-03 18:00 UTC", time.Date(2026, 12, 3, 18, 0, 0, 0, time.UTC)},
+		{"2026-12-03T18:00:00+01:00", time.Date(2026, 12, 3, 17, 0, 0, 0, time.UTC)},
+		{"tomorrow", time.Time{}},
+		{"2026-12-01 10:00", time.Time{}}, // past
+		{"-2h", time.Time{}},
+		{"200d", time.Time{}}, // beyond 90 days
+		{"0d", time.Time{}},
+	} {
+		got, err := parseUntil(tc.in, now)
+		if tc.want.IsZero() {
+			if err == nil {
+				t.Errorf("parseUntil(%q) = %v, want it refused", tc.in, got)
+			}
+			continue
+		}
+		if err != nil || !got.Equal(tc.want) {
+			t.Errorf("parseUntil(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
 		}
 	}
 }

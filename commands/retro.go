@@ -53,14 +53,19 @@ func (h *Retro) closeCmd(ctx context.Context, c *call) error {
 	if err := incident.TooLong("the summary", summary, incident.MaxTextChars); err != nil {
 		return incident.Errorf("%s %s", incident.ErrorMessage(err, ""), c.sub.usageHint())
 	}
-	if open := c.inc.OpenContainment(); len(open) > 0 && !confirmed && c.inc.Status == incident.Open && !h.wroteBefore(ctx, c.inc.Number) {
-		list := make([]any, len(open))
-		for i, a := range open {
-			list[i] = incident.Say("%s %s %s", incident.Strong(a.Ref()), string(a.Kind), incident.Literal(a.Shown()))
+	if open := c.inc.OpenContainment(); len(open) > 0 && !confirmed && c.inc.Status == incident.Open && c.inc.MayLead(h.actor(c.req.UserID)) && !h.wroteBefore(ctx, c.inc.Number) {
+		list := make([]any, 0, 5)
+		for _, a := range open[:min(len(open), 5)] {
+			list = append(list, incident.Say("%s %s %s", incident.Strong(a.Ref()), string(a.Kind), incident.Literal(render.Truncate(a.Shown(), 60))))
 		}
-		return incident.Fail(incident.Conflict, "%s still has %s: %s. Undo or keep each first (%s), or close anyway with %s: they become follow-ups of the retro, owned by whoever took them.",
-			c.inc.Ref(), plural(len(open), "open containment action"), incident.Join(", ", list...), incident.Literal("/incident action undo "+open[0].Ref()),
-			incident.Literal("/incident close --confirm "+render.Truncate(summary, 200)))
+		more := incident.Say("")
+		if len(open) > len(list) {
+			more = incident.Say(" and %d more", len(open)-len(list))
+		}
+		confirm := strings.TrimSpace("/incident close --confirm " + render.Truncate(summary, 200))
+		return incident.Fail(incident.Conflict, "To close %s with %s, run %s: each becomes a follow-up of the retro, owned by whoever took it. Or undo or keep each first (%s or %s). Open: %s%s.",
+			c.inc.Ref(), plural(len(open), "open containment action"), incident.Literal(confirm),
+			incident.Literal("/incident action undo "+open[0].Ref()), incident.Literal("/incident action keep "+open[0].Ref()+" <reason>"), incident.Join(", ", list...), more)
 	}
 	if c.inc.Drill {
 		unlock, err := h.drillLock(ctx, c.inc.Number) // an inject being posted lands before the end
@@ -93,8 +98,18 @@ func (h *Retro) closeCmd(ctx context.Context, c *call) error {
 		h.scoreDrill(ctx, inc)
 	}
 	h.promptRetro(ctx, inc)
-	h.respond(ctx, c.req, render.Answer(incident.Say("Closed %s after %s. The retro is open until %s; then the postmortem is published (or now, with %s).",
-		inc.Ref(), shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt)), incident.Moment(inc.RetroDeadline), incident.Literal("/incident postmortem"))))
+	became := incident.Say("")
+	var ids []any
+	for _, a := range inc.Actions {
+		if a.Open() && a.FollowUp > 0 {
+			ids = append(ids, incident.Say("%s as #%d", a.Ref(), a.FollowUp))
+		}
+	}
+	if len(ids) > 0 {
+		became = incident.Say(" Open containment actions became follow-ups of the retro: %s.", incident.Join(", ", ids...))
+	}
+	h.respond(ctx, c.req, render.Answer(incident.Say("Closed %s after %s. The retro is open until %s; then the postmortem is published (or now, with %s).%s",
+		inc.Ref(), shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt)), incident.Moment(inc.RetroDeadline), incident.Literal("/incident postmortem"), became)))
 	return nil
 }
 
@@ -416,7 +431,7 @@ func (h *Retro) compileAndUpload(ctx context.Context, inc *incident.Incident) (*
 			}
 		}
 	}
-	in := postmortem.Input{Incident: inc, Timeline: events, Roles: h.cfg.Roles, Names: names, Published: now, Indicators: inds, Evidence: evidence}
+	in := postmortem.Input{Incident: inc, Timeline: events, Roles: h.cfg.Roles, Names: names, Published: now, Indicators: inds, Evidence: evidence, CustodyKey: h.cfg.CustodyKey}
 	md := postmortem.Markdown(in)
 	chart, err := postmortem.Chart(in)
 	if err != nil {
@@ -431,7 +446,7 @@ func (h *Retro) compileAndUpload(ctx context.Context, inc *incident.Incident) (*
 		return nil, fmt.Errorf("upload the chart of %s: %w", inc.Ref(), err)
 	}
 	if len(evidence) > 0 {
-		if _, err := h.chat.Upload(ctx, inc.ChannelID, base+"-custody.csv", inc.Ref()+" evidence custody log", exports.CustodyCSV(inc.Ref(), evidence)); err != nil {
+		if _, err := h.chat.Upload(ctx, inc.ChannelID, base+"-custody.csv", inc.Ref()+" evidence custody log", exports.CustodyCSV(inc.Ref(), evidence, h.cfg.CustodyKey)); err != nil {
 			return nil, fmt.Errorf("upload the custody log of %s: %w", inc.Ref(), err)
 		}
 	}

@@ -80,12 +80,12 @@ type responseStore interface {
 	TimelinePage(ctx context.Context, n int64, page, size int) ([]incident.TimelineEvent, int, error)
 	Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent, error)
 	AddEvidence(ctx context.Context, n int64, fn func(id int) (incident.Evidence, incident.TimelineEvent, error)) (incident.Evidence, error)
-	ChangeEvidence(ctx context.Context, n int64, id int, fn func(e *incident.Evidence) (incident.TimelineEvent, error)) (incident.Evidence, error)
+	ChangeEvidence(ctx context.Context, n int64, id int, fn func(e *incident.Evidence, inc *incident.Incident) (incident.TimelineEvent, error)) (incident.Evidence, incident.CustodyEntry, error)
 	Evidence(ctx context.Context, n int64) ([]incident.Evidence, error)
 	AddIndicator(ctx context.Context, n int64, ind incident.Indicator) (incident.Indicator, error)
 	Indicators(ctx context.Context, n int64) ([]incident.Indicator, error)
 	IndicatorSeenIn(ctx context.Context, t incident.IndicatorType, value string) ([]int64, error)
-	MarkIndicator(ctx context.Context, n int64, t incident.IndicatorType, value, state, by string, at time.Time) (incident.Indicator, error)
+	MarkIndicator(ctx context.Context, n int64, t incident.IndicatorType, value, state, marking, by string, at time.Time) (incident.Indicator, error)
 }
 
 // Retro closes an incident and learns from it: the close, lessons and

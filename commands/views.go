@@ -234,6 +234,10 @@ type pickedMetadata struct {
 // first; incidents (when not run in an incident's channel) are the open
 // incidents the person may choose from.
 func iocPickModal(n int64, found []incident.Candidate, incidents []render.Option) render.View {
+	label := "Indicators found in the message"
+	if n > 0 {
+		label += ", for " + incident.FormatRef(n)
+	}
 	meta := pickedMetadata{Incident: n}
 	options := make([]render.Option, 0, len(found))
 	for i, c := range found {
@@ -246,7 +250,7 @@ func iocPickModal(n int64, found []incident.Candidate, incidents []render.Option
 		options = append(options, render.Option{Value: strconv.Itoa(i), Label: string(c.Type) + " " + incident.Defang(c.Type, c.Value)})
 	}
 	doc, _ := json.Marshal(meta)
-	fields := []render.Field{{ID: InputIndicators, Kind: render.Picks, Label: "Indicators found in the message", Options: options,
+	fields := []render.Field{{ID: InputIndicators, Kind: render.Picks, Label: label, Options: options,
 		Hint: "Take out any that are not indicators. They are shown defanged."}}
 	if n == 0 {
 		fields = append(fields, render.Field{ID: InputIncident, Kind: render.Choice, Label: "Add them to", Options: incidents, Placeholder: "Choose an open incident"})

@@ -75,6 +75,10 @@ type File struct {
 	Triage             Triage
 	// Drills are the drill scenarios: the built-in ones and the file's.
 	Drills []incident.Scenario
+	// CustodyKey seals each evidence custody entry (HMAC-SHA256), so that
+	// a log rewritten in Redis, its hashes recomputed, is still found; from
+	// the environment (CUSTODY_SIGNING_KEY), never from the file.
+	CustodyKey []byte
 }
 
 // Triage configures how reports are triaged in the triage channel.
@@ -292,6 +296,12 @@ func Load(getenv func(string) string, readFile ReadFileFunc) (*Config, error) {
 		} else {
 			c.File = f
 		}
+	}
+	if key := strings.TrimSpace(getenv("CUSTODY_SIGNING_KEY")); key != "" {
+		if len(key) < 16 {
+			bad("CUSTODY_SIGNING_KEY", "is %d characters: use 16 or more (a random string)", len(key))
+		}
+		c.File.CustodyKey = []byte(key)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

@@ -58,14 +58,15 @@ func IndicatorsCSV(ref string, inds []incident.Indicator) []byte {
 }
 
 // CustodyCSV is every custody step of every item of evidence, with the
-// hashes that chain them and whether each item's chain verifies.
-func CustodyCSV(ref string, items []incident.Evidence) []byte {
-	rows := [][]string{{"incident", "item", "name", "seq", "at", "actor", "step", "from", "to", "sha256", "where", "note", "prev_hash", "entry_hash", "chain_verifies"}}
+// hashes that chain them and whether each item's chain verifies (with the
+// custody key, when one is configured).
+func CustodyCSV(ref string, items []incident.Evidence, key []byte) []byte {
+	rows := [][]string{{"incident", "item", "name", "seq", "at", "actor", "step", "from", "to", "sha256", "where", "note", "prev_hash", "entry_hash", "seal", "chain_verifies"}}
 	for _, e := range items {
-		_, ok := e.VerifyChain()
+		_, ok := e.VerifyChain(key)
 		for _, c := range e.Custody {
 			rows = append(rows, []string{ref, e.Ref(), e.Name, strconv.Itoa(c.Seq), stamp(c.At), c.Actor, c.Step, c.From, c.To, c.SHA256, c.Where, c.Note,
-				c.Prev, c.Hash, strconv.FormatBool(ok)})
+				c.Prev, c.Hash, c.Seal, strconv.FormatBool(ok)})
 		}
 	}
 	return writeCSV(rows)
@@ -155,7 +156,7 @@ func STIXBundle(ref string, inds []incident.Indicator) ([]byte, error) {
 			}
 			o = map[string]any{"type": "indicator", "spec_version": "2.1", "id": "indicator--" + uuid5(ref+" "+string(i.Type)+" "+i.Value),
 				"created": created, "modified": modified, "name": string(i.Type) + " " + i.Defanged(),
-				"description":     fmt.Sprintf("Seen %s in %s (%s).", times(i.Sightings), ref, strings.ReplaceAll(i.State, "_", " ")),
+				"description":     strings.TrimSpace(fmt.Sprintf("Seen %s in %s (%s). %s", times(i.Sightings), ref, strings.ReplaceAll(i.State, "_", " "), i.Note)),
 				"indicator_types": []string{kind}, "pattern": Pattern(i.Type, i.Value), "pattern_type": "stix", "pattern_version": "2.1",
 				"valid_from": created, "labels": []string{strings.ToLower(ref)}}
 		}

@@ -84,13 +84,13 @@ func TestCustodyCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Transfer(t0.Add(time.Hour), "UALICE", "UBOB", "courier"); err != nil {
+	if _, err := e.Transfer(t0.Add(time.Hour), incident.Actor{ID: "UALICE"}, "UBOB", "courier", nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.Verify(t0.Add(2*time.Hour), "UBOB", strings.Repeat("cd", 32)); err != nil {
+	if _, _, err := e.Verify(t0.Add(2*time.Hour), incident.Actor{ID: "UBOB"}, strings.Repeat("cd", 32), nil); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "custody.csv", exports.CustodyCSV("INC-7", []incident.Evidence{e}))
+	golden(t, "custody.csv", exports.CustodyCSV("INC-7", []incident.Evidence{e}, nil))
 }
 
 func objects(t *testing.T, doc []byte) []map[string]any {

@@ -20,7 +20,7 @@ func caseIncident(b *testing.B, items, steps, actions int) []byte {
 			b.Fatal(err)
 		}
 		for s := 1; s < steps; s++ {
-			if _, err := e.Transfer(at, "UALICE", fmt.Sprintf("U%d", s), "courier"); err != nil {
+			if _, err := e.Transfer(at, Actor{ID: e.Holder}, fmt.Sprintf("U%d", s), "courier", nil); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -79,7 +79,7 @@ func BenchmarkVerifyChain(b *testing.B) {
 		b.Fatal(err)
 	}
 	for s := 1; s < MaxCustodySteps; s++ {
-		if _, err := e.Transfer(time.Now(), "UALICE", fmt.Sprintf("U%d", s), "courier"); err != nil {
+		if _, err := e.Transfer(time.Now(), Actor{ID: e.Holder}, fmt.Sprintf("U%d", s), "courier", nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -88,7 +88,7 @@ func BenchmarkVerifyChain(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if _, ok := stored.VerifyChain(); !ok {
+		if _, ok := stored.VerifyChain(nil); !ok {
 			b.Fatal("broken")
 		}
 	}

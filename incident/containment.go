@@ -45,7 +45,7 @@ const (
 
 // MaxContainmentActions bounds an incident's containment log, so its
 // record stays small enough to read on every command.
-const MaxContainmentActions = 200
+const MaxContainmentActions = 100
 
 // ContainmentAction is a containment action taken during an incident: open until
 // someone undoes it or makes it permanent.
@@ -120,7 +120,8 @@ func (i *Incident) AddContainment(at time.Time, by string, kind ContainmentKind,
 // ResolveContainment undoes an open action (state ActionUndone) or makes it
 // permanent (ActionKept, with a reason); its recovery checklist item and
 // the follow-up it became at close are done with it.
-func (i *Incident) ResolveContainment(at time.Time, by string, id int, state, reason string) (ContainmentAction, []TimelineEvent, error) {
+func (i *Incident) ResolveContainment(at time.Time, a Actor, id int, state, reason string) (ContainmentAction, []TimelineEvent, error) {
+	by := a.ID
 	k := slices.IndexFunc(i.Actions, func(c ContainmentAction) bool { return c.ID == id })
 	if k < 0 {
 		return ContainmentAction{}, nil, Fail(NotFound, "%s has no containment action A-%d.", i.Ref(), id)
@@ -128,6 +129,14 @@ func (i *Incident) ResolveContainment(at time.Time, by string, id int, state, re
 	c := &i.Actions[k]
 	if !c.Open() {
 		return ContainmentAction{}, nil, Fail(Conflict, "%s was already %s by %s.", c.Ref(), c.State, UserRef(c.ClosedBy))
+	}
+	if c.FollowUp > 0 {
+		// Left open at the close, it became its actor's follow-up: theirs to finish, as follow-ups are.
+		for _, f := range i.FollowUps {
+			if f.ID == c.FollowUp && f.Owner != "" && f.Owner != by && !a.Admin {
+				return ContainmentAction{}, nil, Fail(Forbidden, "%s became follow-up #%d of %s: only its owner (%s) or an admin can undo or keep it now.", c.Ref(), f.ID, UserRef(f.Owner), UserRef(f.Owner))
+			}
+		}
 	}
 	c.State, c.ClosedBy, c.ClosedAt, c.Reason = state, by, at, reason
 	events := []TimelineEvent{ContainmentResolved(at, by, *c)}
@@ -147,6 +156,20 @@ func (i *Incident) ResolveContainment(at time.Time, by string, id int, state, re
 		}
 	}
 	return *c, events, nil
+}
+
+// OpenActionOf is the open action a checklist item stands for, if it
+// stands for one: it is ticked by undoing or keeping the action, not by hand.
+func (i *Incident) OpenActionOf(p Phase, item string) (ContainmentAction, bool) {
+	if p != Recovery {
+		return ContainmentAction{}, false
+	}
+	for _, c := range i.OpenContainment() {
+		if recoveryItem(c) == item {
+			return c, true
+		}
+	}
+	return ContainmentAction{}, false
 }
 
 // addOpenToRecovery puts each open action on the recovery checklist.

@@ -219,6 +219,10 @@ func (ev TimelineEvent) Describe(w Words) string {
 			return what
 		case ActionKept:
 			return what + " made permanent: " + w.Text(ev.Reason)
+		case ActionUndone:
+			if ev.Reason != "" {
+				return what + " undone: " + w.Text(ev.Reason)
+			}
 		}
 		return what + " " + w.Text(ev.To)
 	case EventInject:

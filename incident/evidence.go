@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -56,6 +57,9 @@ type CustodyEntry struct {
 	Note   string    `json:"note,omitempty"`
 	Prev   string    `json:"prev"`
 	Hash   string    `json:"hash"`
+	// Seal is HMAC-SHA256 of Hash under a key kept out of the store, when
+	// one is configured: without it, a rewritten log cannot be made whole.
+	Seal string `json:"seal,omitempty"`
 }
 
 // Ref is the item as commands name it: EV-2.
@@ -63,7 +67,7 @@ func (e Evidence) Ref() string { return "EV-" + strconv.Itoa(e.ID) }
 
 // digest is the entry's own hash: of every field but Hash, in a fixed form.
 func (c CustodyEntry) digest() string {
-	c.Hash = ""
+	c.Hash, c.Seal = "", ""
 	doc, _ := json.Marshal(c) // a struct of strings, ints and times: never fails
 	sum := sha256.Sum256(doc)
 	return hex.EncodeToString(sum[:])
@@ -87,6 +91,24 @@ func (e *Evidence) appendCustody(c CustodyEntry) CustodyEntry {
 	return c
 }
 
+func seal(key []byte, hash string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(hash))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// SealNew seals the entries not sealed yet with key (none: nothing to do).
+func (e *Evidence) SealNew(key []byte) {
+	if len(key) == 0 {
+		return
+	}
+	for k := range e.Custody {
+		if e.Custody[k].Seal == "" {
+			e.Custody[k].Seal = seal(key, e.Custody[k].Hash)
+		}
+	}
+}
+
 // ChainBreak says where a custody chain does not verify.
 type ChainBreak struct {
 	Seq    int // the first entry that does not verify; 0 for the item itself
@@ -94,11 +116,18 @@ type ChainBreak struct {
 }
 
 // VerifyChain checks the custody log: every entry's hash, every link to
-// the entry before, and that the item's recorded hash and holder are the
-// ones its log ends with. ok is false at the first break.
-func (e Evidence) VerifyChain() (ChainBreak, bool) {
+// the entry before, every seal (with key; an entry made before a key was
+// configured has none and is taken as it is), and that what the item says
+// of itself (its hash, where it is stored, who collected it and when, its
+// holder) is what its log holds. ok is false at the first break.
+func (e Evidence) VerifyChain(key []byte) (ChainBreak, bool) {
 	if len(e.Custody) == 0 {
 		return ChainBreak{Reason: "the custody log is empty"}, false
+	}
+	first := e.Custody[0]
+	if first.Step != CustodyCollected || first.SHA256 != e.SHA256 || first.Where != e.Location || first.Note != e.Note ||
+		first.Actor != e.AddedBy || !first.At.Equal(e.AddedAt) {
+		return ChainBreak{Reason: "what the item says of itself is not what its collection entry holds"}, false
 	}
 	prev := genesis(e.ID, e.Name)
 	holder, mismatch := "", false
@@ -110,13 +139,14 @@ func (e Evidence) VerifyChain() (ChainBreak, bool) {
 			return ChainBreak{Seq: c.Seq, Reason: "it does not link to the entry before"}, false
 		case c.Hash != c.digest():
 			return ChainBreak{Seq: c.Seq, Reason: "its content does not match its hash"}, false
+		case len(key) > 0 && c.Seal != "" && !hmac.Equal([]byte(c.Seal), []byte(seal(key, c.Hash))):
+			return ChainBreak{Seq: c.Seq, Reason: "its seal does not match: it was written without the bot's custody key"}, false
+		case len(key) > 0 && c.Seal == "":
+			return ChainBreak{Seq: c.Seq, Reason: "it is not sealed: logged before a custody key was configured, or rewritten"}, false
 		}
 		prev = c.Hash
 		switch c.Step {
 		case CustodyCollected:
-			if k == 0 && c.SHA256 != e.SHA256 {
-				return ChainBreak{Reason: "the item's hash is not the one collected"}, false
-			}
 			holder = c.To
 		case CustodyTransferred:
 			holder = c.To
@@ -175,10 +205,22 @@ func (e *Evidence) roomForStep() error {
 	return nil
 }
 
-// Transfer hands the item to someone else.
-func (e *Evidence) Transfer(at time.Time, by, to, note string) (TimelineEvent, error) {
+// mayStep: the holder records what happens to an item; the incident's
+// lead may too, for an item whose holder is not at hand.
+func (e *Evidence) mayStep(a Actor, inc *Incident) bool {
+	return a.ID == e.Holder || a.Admin || (inc != nil && inc.MayLead(a))
+}
+
+// Transfer hands the item to someone else: its holder does, or whoever
+// has the incident's lead permission (inc, when given, says who that is),
+// for an item whose holder is not at hand.
+func (e *Evidence) Transfer(at time.Time, a Actor, to, note string, inc *Incident) (TimelineEvent, error) {
+	by := a.ID
 	if err := e.roomForStep(); err != nil {
 		return TimelineEvent{}, err
+	}
+	if !e.mayStep(a, inc) {
+		return TimelineEvent{}, Fail(Forbidden, "Only its holder (%s) or the incident commander can hand %s on.", UserRef(e.Holder), e.Ref())
 	}
 	if to == e.Holder {
 		return TimelineEvent{}, Fail(Conflict, "%s already holds %s.", UserRef(to), e.Ref())
@@ -192,11 +234,16 @@ func (e *Evidence) Transfer(at time.Time, by, to, note string) (TimelineEvent, e
 	return EvidenceLogged(at, by, *e, entry), nil
 }
 
-// Verify records a re-hash on receipt: a hash that differs from the one
-// collected flags the item for good.
-func (e *Evidence) Verify(at time.Time, by, hash string) (CustodyEntry, TimelineEvent, error) {
+// Verify records a re-hash on receipt, by the item's holder (or the
+// incident's lead): a hash that differs from the one collected flags the
+// item for good.
+func (e *Evidence) Verify(at time.Time, a Actor, hash string, inc *Incident) (CustodyEntry, TimelineEvent, error) {
+	by := a.ID
 	if err := e.roomForStep(); err != nil {
 		return CustodyEntry{}, TimelineEvent{}, err
+	}
+	if !e.mayStep(a, inc) {
+		return CustodyEntry{}, TimelineEvent{}, Fail(Forbidden, "Only its holder (%s) or the incident commander can record a re-hash of %s: hand it on first.", UserRef(e.Holder), e.Ref())
 	}
 	step := CustodyVerified
 	if hash != e.SHA256 {

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,10 +19,10 @@ func collectedItem(t *testing.T) Evidence {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Transfer(at.Add(time.Hour), "UANN", "UBOB", "courier"); err != nil {
+	if _, err := e.Transfer(at.Add(time.Hour), Actor{ID: "UANN"}, "UBOB", "courier", nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.Verify(at.Add(2*time.Hour), "UBOB", hashA); err != nil {
+	if _, _, err := e.Verify(at.Add(2*time.Hour), Actor{ID: "UBOB"}, hashA, nil); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -42,13 +43,16 @@ func TestCustodyChainDetectsEdits(t *testing.T) {
 		{"an entry removed", func(e *Evidence) { e.Custody = append(e.Custody[:1], e.Custody[2:]...) }, "missing or out of order"},
 		{"the last entry dropped", func(e *Evidence) { e.Custody = e.Custody[:2] }, ""}, // ends as a valid log; the holder still matches
 		{"the holder changed", func(e *Evidence) { e.Holder = "UEVE" }, "holder"},
-		{"the collected hash changed", func(e *Evidence) { e.SHA256 = hashB }, "hash is not the one collected"},
+		{"the collected hash changed", func(e *Evidence) { e.SHA256 = hashB }, "not what its collection entry holds"},
+		{"the place of storage changed", func(e *Evidence) { e.Location = "attacker share" }, "not what its collection entry holds"},
+		{"the note changed", func(e *Evidence) { e.Note = "no seal" }, "not what its collection entry holds"},
+		{"the collector changed", func(e *Evidence) { e.AddedBy = "UEVE" }, "not what its collection entry holds"},
 		{"the item renamed", func(e *Evidence) { e.Name = "other" }, "does not link"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := collectedItem(t)
 			tc.edit(&e)
-			brk, ok := e.VerifyChain()
+			brk, ok := e.VerifyChain(nil)
 			if tc.broken == "" {
 				if !ok {
 					t.Fatalf("chain reported broken: %+v", brk)
@@ -64,7 +68,7 @@ func TestCustodyChainDetectsEdits(t *testing.T) {
 
 func TestVerifyEvidenceMismatchStaysFlagged(t *testing.T) {
 	e := collectedItem(t)
-	entry, ev, err := e.Verify(time.Now(), "UBOB", hashB)
+	entry, ev, err := e.Verify(time.Now(), Actor{ID: "UBOB"}, hashB, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,26 +85,36 @@ func TestVerifyEvidenceMismatchStaysFlagged(t *testing.T) {
 		t.Fatalf("the incident's record of it: %d items, mismatched %v", inc.EvidenceCount, inc.Mismatched)
 	}
 	// A later matching hash does not clear it; clearing it in storage breaks the chain.
-	if _, _, err := e.Verify(time.Now(), "UBOB", hashA); err != nil || !e.Mismatch {
+	if _, _, err := e.Verify(time.Now(), Actor{ID: "UBOB"}, hashA, nil); err != nil || !e.Mismatch {
 		t.Fatalf("a matching re-hash cleared the mismatch (%v)", err)
 	}
 	e.Mismatch = false
-	if brk, ok := e.VerifyChain(); ok || !strings.Contains(brk.Reason, "mismatch was cleared") {
+	if brk, ok := e.VerifyChain(nil); ok || !strings.Contains(brk.Reason, "mismatch was cleared") {
 		t.Fatalf("clearing the flag went unseen: %+v", brk)
 	}
 }
 
 func TestTransferEvidenceRules(t *testing.T) {
 	e := collectedItem(t)
-	if _, err := e.Transfer(time.Now(), "UBOB", "UBOB", ""); ErrorCode(err) != Conflict {
+	if _, err := e.Transfer(time.Now(), Actor{ID: "UBOB"}, "UBOB", "", nil); ErrorCode(err) != Conflict {
 		t.Fatalf("transfer to the holder: %v", err)
 	}
+	inc := &Incident{Number: 7, Roles: map[string]string{CommanderRole: "UCMD"}}
+	if _, err := e.Transfer(time.Now(), Actor{ID: "UEVE"}, "UEVE", "", inc); ErrorCode(err) != Forbidden {
+		t.Fatalf("someone who neither holds it nor leads took it: %v", err)
+	}
+	if _, err := e.Transfer(time.Now(), Actor{ID: "UCMD"}, "UANN", "holder away", inc); err != nil || e.Holder != "UANN" {
+		t.Fatalf("the commander could not hand on an item held by someone away: %v", err)
+	}
+	if _, err := e.Transfer(time.Now(), Actor{ID: "UANN"}, "UBOB", "", inc); err != nil {
+		t.Fatalf("the holder could not hand it on: %v", err)
+	}
 	for e.Custody[len(e.Custody)-1].Seq < MaxCustodySteps {
-		if _, _, err := e.Verify(time.Now(), "UBOB", hashA); err != nil {
+		if _, _, err := e.Verify(time.Now(), Actor{ID: "UBOB"}, hashA, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := e.Transfer(time.Now(), "UBOB", "UANN", ""); ErrorCode(err) != Conflict {
+	if _, err := e.Transfer(time.Now(), Actor{ID: "UBOB"}, "UANN", "", nil); ErrorCode(err) != Conflict {
 		t.Fatalf("a step past the bound: %v", err)
 	}
 	if _, _, err := NewEvidence(2, time.Now(), "UANN", strings.Repeat("x", 301), hashA, "locker", ""); ErrorCode(err) != Invalid {
@@ -131,10 +145,10 @@ func TestContainmentLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := inc.ResolveContainment(at, "UANN", 1, ActionUndone, ""); err != nil {
+	if _, _, err := inc.ResolveContainment(at, Actor{ID: "UANN"}, 1, ActionUndone, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := inc.ResolveContainment(at, "UANN", 1, ActionKept, "x"); ErrorCode(err) != Conflict {
+	if _, _, err := inc.ResolveContainment(at, Actor{ID: "UANN"}, 1, ActionKept, "x"); ErrorCode(err) != Conflict {
 		t.Fatalf("resolving twice: %v", err)
 	}
 	inc.EnterPhase(at, "UANN", Recovery, "", []string{"Restore from backup"})
@@ -146,7 +160,7 @@ func TestContainmentLifecycle(t *testing.T) {
 	if strings.Join(items, "|") != want {
 		t.Fatalf("recovery checklist %q, want %q", strings.Join(items, "|"), want)
 	}
-	if _, _, err := inc.ResolveContainment(at, "UANN", 2, ActionKept, "permanent blocklist"); err != nil {
+	if _, _, err := inc.ResolveContainment(at, Actor{ID: "UANN"}, 2, ActionKept, "permanent blocklist"); err != nil {
 		t.Fatal(err)
 	}
 	if !inc.Checklists[Recovery][1].Done {
@@ -162,7 +176,10 @@ func TestContainmentLifecycle(t *testing.T) {
 	if events[len(events)-1].Kind != EventFollowUp {
 		t.Fatalf("no follow-up event at close: %+v", events)
 	}
-	if _, _, err := inc.ResolveContainment(at, "UBOB", 3, ActionUndone, ""); err != nil {
+	if _, _, err := inc.ResolveContainment(at, Actor{ID: "UANN"}, 3, ActionKept, "mine now"); ErrorCode(err) != Forbidden {
+		t.Fatalf("someone else finished bob's follow-up through its action: %v", err)
+	}
+	if _, _, err := inc.ResolveContainment(at, Actor{ID: "UBOB"}, 3, ActionUndone, ""); err != nil {
 		t.Fatal(err)
 	}
 	if !inc.FollowUps[0].Done {
@@ -176,5 +193,38 @@ func TestParseItemRef(t *testing.T) {
 		if (want == 0) == ok || (ok && got != want) {
 			t.Errorf("ParseItemRef(%q) = %d %v, want %d", in, got, ok, want)
 		}
+	}
+}
+
+// With a custody key, every entry is sealed: a log rewritten in Redis with
+// its hashes recomputed (the algorithm is public) is still found, and so
+// is one whose seals were stripped.
+func TestSealedChainFindsARewrite(t *testing.T) {
+	key := []byte("0123456789abcdef-custody")
+	e := collectedItem(t)
+	e.SealNew(key)
+	if brk, ok := e.VerifyChain(key); !ok {
+		t.Fatalf("a sealed chain does not verify: %+v", brk)
+	}
+	rewritten := e
+	rewritten.Custody = slices.Clone(e.Custody)
+	rewritten.Custody[1].Note = "handed over in person"
+	for k := range rewritten.Custody {
+		if k > 0 {
+			rewritten.Custody[k].Prev = rewritten.Custody[k-1].Hash
+		}
+		rewritten.Custody[k].Hash = rewritten.Custody[k].digest()
+	}
+	if _, ok := rewritten.VerifyChain(nil); !ok {
+		t.Fatal("the test's rewrite is not a valid chain without the key")
+	}
+	if brk, ok := rewritten.VerifyChain(key); ok || brk.Seq != 2 || !strings.Contains(brk.Reason, "seal does not match") {
+		t.Errorf("a rewrite with recomputed hashes: %+v ok=%v", brk, ok)
+	}
+	for k := range rewritten.Custody {
+		rewritten.Custody[k].Seal = ""
+	}
+	if brk, ok := rewritten.VerifyChain(key); ok || !strings.Contains(brk.Reason, "not sealed") {
+		t.Errorf("a rewrite with the seals stripped: %+v ok=%v", brk, ok)
 	}
 }

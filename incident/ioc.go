@@ -26,22 +26,68 @@ const (
 	IOCPath   IndicatorType = "path"
 )
 
+// Noun is the type as a sentence names it: "IPv4 address", "domain".
+func (t IndicatorType) Noun() string {
+	switch t {
+	case IOCIPv4:
+		return "IPv4 address"
+	case IOCIPv6:
+		return "IPv6 address"
+	case IOCURL:
+		return "URL"
+	case IOCEmail:
+		return "e-mail address"
+	case IOCMD5:
+		return "MD5 hash"
+	case IOCSHA1:
+		return "SHA-1 hash"
+	case IOCSHA256:
+		return "SHA-256 hash"
+	case IOCCVE:
+		return "CVE id"
+	case IOCPath:
+		return "file path"
+	}
+	return string(t)
+}
+
+// WithArticle is the noun with "a" or "an": "an IPv4 address", "a domain".
+func (t IndicatorType) WithArticle() string {
+	n := t.Noun()
+	if strings.ContainsRune("aeiouAEIOU", rune(n[0])) || t == IOCMD5 || t == IOCSHA1 || t == IOCSHA256 {
+		return "an " + n
+	}
+	return "a " + n
+}
+
 // IndicatorTypes are the types, in the order lists show them.
 func IndicatorTypes() []IndicatorType {
 	return []IndicatorType{IOCIPv4, IOCIPv6, IOCDomain, IOCURL, IOCEmail, IOCMD5, IOCSHA1, IOCSHA256, IOCCVE, IOCPath}
 }
 
-// refangs undo the usual ways of defanging an indicator in text.
+// refangs undo the usual ways of marking an indicator inert in text:
+// brackets around dots, at signs and the scheme's separator.
 var refangs = strings.NewReplacer(
 	"[.]", ".", "(.)", ".", "{.}", ".", "[dot]", ".", "(dot)", ".", " [.] ", ".",
 	"[@]", "@", "(@)", "@", "[at]", "@", "(at)", "@",
 	"[:]", ":", "[://]", "://", "[/]", "/",
-	"hxxps", "https", "hXXps", "https", "hxxp", "http", "hXXp", "http", "fxp", "ftp",
 )
 
-// Refang turns a defanged indicator back into its real form: hxxp to
-// http, [.] and (.) to dots, [@] to @.
-func Refang(s string) string { return refangs.Replace(strings.TrimSpace(s)) }
+// defangedSchemes are the schemes written inert, at the start of a URL only:
+// the same letters inside a value (fxpro.com) are the value's own.
+var defangedSchemes = []struct{ inert, live string }{{"hxxps://", "https://"}, {"hxxp://", "http://"}, {"fxp://", "ftp://"}}
+
+// Refang turns a defanged indicator back into its real form: hxxp:// to
+// http://, [.] and (.) to dots, [@] to @.
+func Refang(s string) string {
+	s = refangs.Replace(strings.TrimSpace(s))
+	for _, d := range defangedSchemes {
+		if len(s) >= len(d.inert) && strings.EqualFold(s[:len(d.inert)], d.inert) {
+			return d.live + s[len(d.inert):]
+		}
+	}
+	return s
+}
 
 var (
 	hexOnly     = regexp.MustCompile(`^[0-9a-fA-F]+$`)
@@ -136,6 +182,9 @@ func Defang(t IndicatorType, value string) string {
 		return strings.ReplaceAll(value, ":", "[:]")
 	case IOCEmail:
 		return strings.ReplaceAll(strings.ReplaceAll(value, "@", "[@]"), ".", "[.]")
+	case IOCPath:
+		// A path may hold what a reader would open: an address, a www. name, a mailbox.
+		return strings.NewReplacer("://", "[://]", "www.", "www[.]", "@", "[@]").Replace(value)
 	}
 	return value
 }
@@ -174,6 +223,9 @@ func Extract(text string) []Candidate {
 	}
 	return slices.Clip(out)
 }
+
+// MaxIndicators bounds an incident's indicators.
+const MaxIndicators = 2000
 
 // Indicator states.
 const (

@@ -117,3 +117,31 @@ func FuzzDefangIsInert(f *testing.F) {
 		}
 	})
 }
+
+// Refanging touches the defanging marks and a defanged scheme at the
+// start only; the same letters inside a value are the value's own, and a
+// path that holds an address is shown inert.
+func TestRefangKeepsTheValuesOwnLetters(t *testing.T) {
+	for _, tc := range []struct {
+		in     string
+		typ    IndicatorType
+		value  string
+		defang string
+	}{
+		{"fxpro.com", IOCDomain, "fxpro.com", "fxpro[.]com"},
+		{"hxxp-lab[.]example", IOCDomain, "hxxp-lab.example", "hxxp-lab[.]example"},
+		{"HXXPS://evil[.]example/a", IOCURL, "https://evil.example/a", "hxxps[://]evil[.]example/a"},
+		{"fxp://files[.]example/x", IOCURL, "ftp://files.example/x", "fxp[://]files[.]example/x"},
+		{"/tmp/hxxps[://]evil[.]example/x.sh", IOCPath, "/tmp/hxxps://evil.example/x.sh", "/tmp/hxxps[://]evil.example/x.sh"},
+		{"/home/www.example/x@y", IOCPath, "/home/www.example/x@y", "/home/www[.]example/x[@]y"},
+	} {
+		typ, value, ok := Classify(tc.in)
+		if !ok || typ != tc.typ || value != tc.value {
+			t.Errorf("Classify(%q) = %s %q %v, want %s %q", tc.in, typ, value, ok, tc.typ, tc.value)
+			continue
+		}
+		if got := Defang(typ, value); got != tc.defang {
+			t.Errorf("Defang(%s %q) = %q, want %q", typ, value, got, tc.defang)
+		}
+	}
+}

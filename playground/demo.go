@@ -41,7 +41,7 @@ func Demo(ctx context.Context, slack *fakeslack.Server, general string) error {
 		}
 	}
 	// And a drill to practise on, its injects a few seconds apart.
-	return command(ctx, slack, "UALICE", general, "drill "+QuickDrill.Key+" <@UBOB|bob> <@UCAROL|carol>", "Drill *INC-")
+	return command(ctx, slack, "UALICE", general, "drill "+QuickDrill.Key+" <@UBOB|bob> <@UCAROL|carol>", "started in")
 }
 
 // QuickDrill is the playground's drill: the phishing scenario with its

@@ -19,9 +19,11 @@ type Input struct {
 	Names    map[string]string // Slack user ID -> display name; IDs without one are shown as they are
 	// Indicators are the incident's indicators, shown defanged.
 	Indicators []incident.Indicator
-	// Evidence are its items of evidence with their custody logs.
-	Evidence  []incident.Evidence
-	Published time.Time
+	// Evidence are its items of evidence with their custody logs, and
+	// CustodyKey the key their entries are sealed with (nil: none).
+	Evidence   []incident.Evidence
+	CustodyKey []byte
+	Published  time.Time
 }
 
 // name is a person as the document shows them: @name, escaped like any
@@ -179,8 +181,15 @@ func Markdown(in Input) string {
 			Text: func(s string) string { return in.md(s, true) },
 			Role: in.roleName,
 		}
+		red := map[string]bool{}
+		for _, i := range in.Indicators {
+			red[string(i.Type)+" "+i.Value] = i.Marking == "TLP:RED"
+		}
 		for _, ev := range in.Timeline {
 			what := ev.Describe(words)
+			if ev.Kind == incident.EventIndicator && red[ev.From+" "+ev.Text] {
+				what = "Indicator (" + mdCell(ev.From) + ") withheld (TLP:RED)"
+			}
 			if ev.Link != "" {
 				what += " ([message](" + ev.Link + "))"
 			}
@@ -356,14 +365,17 @@ func (in Input) caseRecords(w func(format string, args ...any)) {
 	if len(in.Indicators) == 0 {
 		w("None recorded.\n\n")
 	} else {
-		w("Shown defanged.\n\n| Type | Indicator | State | Marking | Seen | First seen | Added by |\n| --- | --- | --- | --- | --- | --- | --- |\n")
+		w("Shown defanged; those marked TLP:RED are withheld here (the incident's channel has them).\n\n| Type | Indicator | State | Marking | Seen | First seen | Added by | Note |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n")
 		for _, i := range in.Indicators {
-			marking := i.Marking
+			marking, shown, note := i.Marking, mdCell(i.Defanged()), in.md(i.Note, true)
 			if marking == "" {
 				marking = "none"
 			}
-			w("| %s | %s | %s | %s | %d | %s | %s |\n", i.Type, mdCell(i.Defanged()), strings.ReplaceAll(i.State, "_", " "),
-				marking, i.Sightings, stamp(i.FirstSeen), in.name(i.AddedBy))
+			if marking == "TLP:RED" {
+				shown, note = "withheld (TLP:RED)", ""
+			}
+			w("| %s | %s | %s | %s | %d | %s | %s | %s |\n", i.Type, shown, strings.ReplaceAll(i.State, "_", " "),
+				marking, i.Sightings, stamp(i.FirstSeen), in.name(i.AddedBy), note)
 		}
 		w("\n")
 	}
@@ -374,7 +386,7 @@ func (in Input) caseRecords(w func(format string, args ...any)) {
 		w("The custody log of each item goes with this document as a CSV file.\n\n| Item | Name | SHA-256 | Stored | Held by | Custody steps | Chain |\n| --- | --- | --- | --- | --- | --- | --- |\n")
 		for _, e := range in.Evidence {
 			chain := "verifies"
-			if brk, ok := e.VerifyChain(); !ok {
+			if brk, ok := e.VerifyChain(in.CustodyKey); !ok {
 				chain = "**BROKEN**: " + mdCell(brk.Reason)
 			}
 			if e.Mismatch {
@@ -395,8 +407,11 @@ func (in Input) caseRecords(w func(format string, args ...any)) {
 		switch a.State {
 		case incident.ActionUndone:
 			outcome = "undone by " + in.name(a.ClosedBy) + ", " + stamp(a.ClosedAt)
+			if a.Reason != "" {
+				outcome += ": " + in.md(a.Reason, true)
+			}
 		case incident.ActionKept:
-			outcome = "kept by " + in.name(a.ClosedBy) + ": " + in.md(a.Reason, true)
+			outcome = "kept by " + in.name(a.ClosedBy) + ", " + stamp(a.ClosedAt) + ": " + in.md(a.Reason, true)
 		}
 		if a.FollowUp > 0 {
 			outcome += fmt.Sprintf(" (follow-up #%d)", a.FollowUp)

@@ -59,12 +59,12 @@ func TestCaseRecordsWithTwoReplicas(t *testing.T) {
 							errs <- err
 						}
 						// Both hand EV-1 on and re-hash it, interleaved.
-						_, err = s.ChangeEvidence(req, 1, 1, func(e *incident.Evidence) (incident.TimelineEvent, error) {
+						_, _, err = s.ChangeEvidence(req, 1, 1, func(e *incident.Evidence, _ *incident.Incident) (incident.TimelineEvent, error) {
 							if i%3 == 2 {
-								_, ev, err := e.Verify(at, user, strings.Repeat("b", 64))
+								_, ev, err := e.Verify(at, incident.Actor{ID: user, Admin: true}, strings.Repeat("b", 64), nil)
 								return ev, err
 							}
-							return e.Transfer(at, user, fmt.Sprintf("UHOLD%d%d", r, i), "")
+							return e.Transfer(at, incident.Actor{ID: user, Admin: true}, fmt.Sprintf("UHOLD%d%d", r, i), "", nil)
 						})
 						if err != nil && !errors.Is(err, incident.ErrNotFound) && incident.ErrorCode(err) != incident.NotFound {
 							errs <- err
@@ -107,7 +107,7 @@ func TestCaseRecordsWithTwoReplicas(t *testing.T) {
 				if e.ID != k+1 {
 					t.Errorf("evidence numbered %d at place %d", e.ID, k+1)
 				}
-				if brk, ok := e.VerifyChain(); !ok {
+				if brk, ok := e.VerifyChain(nil); !ok {
 					t.Errorf("%s: chain broken: %+v", e.Ref(), brk)
 				}
 			}

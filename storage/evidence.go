@@ -51,27 +51,52 @@ func (s *Store) AddEvidence(ctx context.Context, n int64, fn func(id int) (incid
 	return e, nil
 }
 
-// ChangeEvidence changes an item of evidence (a custody step), with its
-// timeline event, in one transaction; within a request, once. A mismatch
-// is noted on the incident's record, for the card.
-func (s *Store) ChangeEvidence(ctx context.Context, n int64, id int, fn func(e *incident.Evidence) (incident.TimelineEvent, error)) (incident.Evidence, error) {
+// ChangeEvidence records a custody step of an item of evidence (fn sees
+// the incident as it is, for its rules), with its timeline event, in one
+// transaction; within a request, once. A mismatch is noted on the
+// incident's record, for the card. It returns the item as stored and the
+// entry this request recorded, also when the request is done again after
+// others have recorded steps since.
+func (s *Store) ChangeEvidence(ctx context.Context, n int64, id int, fn func(e *incident.Evidence, inc *incident.Incident) (incident.TimelineEvent, error)) (incident.Evidence, incident.CustodyEntry, error) {
 	field := strconv.Itoa(id)
-	e, err := changeRecord(ctx, s, n, recordChange[incident.Evidence]{
-		key:   evidenceKey(n),
-		field: func(*redis.Tx, *incident.Incident, bool) (string, error) { return field, nil },
+	effect := incident.NextEffect(ctx)
+	seq := 0 // the step this request recorded
+	c := recordChange[incident.Evidence]{
+		key: evidenceKey(n), effect: &effect,
+		field: func(tx *redis.Tx, _ *incident.Incident, redo bool) (string, error) {
+			if redo {
+				v, err := tx.HGet(ctx, evidenceKey(n), requestField(effect)).Result()
+				if err != nil {
+					return "", err
+				}
+				item, step, _ := strings.Cut(v, ":")
+				seq, _ = strconv.Atoi(step)
+				return item, nil
+			}
+			return field, nil
+		},
 		change: func(cur *incident.Evidence, exists bool, inc *incident.Incident) (incident.TimelineEvent, error) {
 			if !exists {
 				return incident.TimelineEvent{}, incident.Fail(incident.NotFound, "%s has no evidence EV-%d; %s lists it.", inc.Ref(), id, incident.Literal("/incident evidence"))
 			}
-			ev, err := fn(cur)
+			ev, err := fn(cur, inc)
 			inc.NoteEvidence(*cur, false)
+			seq = len(cur.Custody)
 			return ev, err
 		},
-	})
-	if err != nil {
-		return e, fmt.Errorf("change EV-%d of %s: %w", id, incident.FormatRef(n), err)
 	}
-	return e, nil
+	if effect != "" {
+		c.remember = func(field string) (string, string) { return requestField(effect), field + ":" + strconv.Itoa(seq) }
+	}
+	e, err := changeRecord(ctx, s, n, c)
+	if err != nil {
+		return e, incident.CustodyEntry{}, fmt.Errorf("change EV-%d of %s: %w", id, incident.FormatRef(n), err)
+	}
+	var entry incident.CustodyEntry
+	if seq > 0 && seq <= len(e.Custody) {
+		entry = e.Custody[seq-1]
+	}
+	return e, entry, nil
 }
 
 // Evidence are an incident's items of evidence, in number order.

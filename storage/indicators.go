@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -30,8 +31,8 @@ func (s *Store) AddIndicator(ctx context.Context, n int64, ind incident.Indicato
 		if cur.Note == "" {
 			cur.Note = ind.Note
 		}
-		if ind.Marking != "" {
-			cur.Marking = ind.Marking
+		if cur.Marking == "" {
+			cur.Marking = ind.Marking // a sighting never changes a marking given before
 		}
 		return incident.IndicatorAdded(ind.LastSeen, ind.AddedBy, ind.Type, ind.Value), nil
 	})
@@ -47,15 +48,23 @@ func (s *Store) AddIndicator(ctx context.Context, n int64, ind incident.Indicato
 // ErrNoIndicator is returned for an indicator the incident does not have.
 var ErrNoIndicator = errors.New("no such indicator on the incident")
 
-// MarkIndicator sets an indicator's state, with its timeline entry, in one
-// transaction; within a request, once.
-func (s *Store) MarkIndicator(ctx context.Context, n int64, t incident.IndicatorType, value, state, by string, at time.Time) (incident.Indicator, error) {
+// MarkIndicator sets an indicator's state and marking (each where not
+// ""), with its timeline entry, in one transaction; within a request, once.
+func (s *Store) MarkIndicator(ctx context.Context, n int64, t incident.IndicatorType, value, state, marking, by string, at time.Time) (incident.Indicator, error) {
 	stored, err := s.changeIndicator(ctx, n, t, value, func(cur *incident.Indicator, exists bool) (incident.TimelineEvent, error) {
 		if !exists {
 			return incident.TimelineEvent{}, ErrNoIndicator
 		}
-		cur.State = state
-		return incident.IndicatorMarked(at, by, t, value, state), nil
+		var label []string
+		if state != "" {
+			cur.State = state
+			label = append(label, state)
+		}
+		if marking != "" {
+			cur.Marking = marking
+			label = append(label, marking)
+		}
+		return incident.IndicatorMarked(at, by, t, value, strings.Join(label, ", ")), nil
 	})
 	if err != nil {
 		return stored, fmt.Errorf("mark an indicator of %s: %w", incident.FormatRef(n), err)
@@ -74,6 +83,9 @@ func (s *Store) changeIndicator(ctx context.Context, n int64, t incident.Indicat
 		field: func(*redis.Tx, *incident.Incident, bool) (string, error) { return field, nil },
 		change: func(cur *incident.Indicator, exists bool, inc *incident.Incident) (incident.TimelineEvent, error) {
 			if !exists {
+				if inc.IndicatorCount >= incident.MaxIndicators {
+					return incident.TimelineEvent{}, incident.Fail(incident.Conflict, "%s has %d indicators, the most it keeps.", inc.Ref(), incident.MaxIndicators)
+				}
 				inc.IndicatorCount++ // the card counts them
 			}
 			return fn(cur, exists)
@@ -150,11 +162,11 @@ func changeRecord[T any](ctx context.Context, s *Store, n int64, c recordChange[
 		if err != nil {
 			return err
 		}
-		doc, err := json.Marshal(stored)
+		doc, err := marshal(stored)
 		if err != nil {
 			return err
 		}
-		newIncDoc, err := json.Marshal(inc)
+		newIncDoc, err := marshal(inc)
 		if err != nil {
 			return err
 		}

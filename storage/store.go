@@ -4,6 +4,7 @@
 package storage
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -193,7 +194,7 @@ func (s *Store) RequestedNumber(ctx context.Context) (int64, bool, error) {
 
 // Create stores a new incident and its first timeline events in one transaction.
 func (s *Store) Create(ctx context.Context, inc *incident.Incident, events ...incident.TimelineEvent) error {
-	doc, err := json.Marshal(inc)
+	doc, err := marshal(inc)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", inc.Ref(), err)
 	}
@@ -303,7 +304,7 @@ func (s *Store) Update(ctx context.Context, n int64, fn func(*incident.Incident)
 		if err != nil {
 			return err
 		}
-		newDoc, err := json.Marshal(inc)
+		newDoc, err := marshal(inc)
 		if err != nil {
 			return err
 		}
@@ -761,6 +762,19 @@ func decode(doc []byte) (*incident.Incident, error) {
 		return nil, fmt.Errorf("decode incident: %w", err)
 	}
 	return &inc, nil
+}
+
+// marshal is JSON as the store keeps it: text a person wrote (<, >, &) is
+// kept as it is, not as six-byte escapes, so a record stays the size of
+// what is in it.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // Time is the Redis server's clock: the one clock every replica shares.

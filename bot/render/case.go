@@ -64,12 +64,12 @@ func EvidenceList(ref string, items []EvidenceLine) Message {
 	}
 	out := make([]string, len(items))
 	for i, e := range items {
-		flag := ""
-		if e.Mismatch {
-			flag = " · :warning: *hash mismatch*"
-		}
+		flag := " · custody chain verifies"
 		if !e.ChainOK {
-			flag += " · :x: *custody chain broken*"
+			flag = " · :x: *custody chain broken*"
+		}
+		if e.Mismatch {
+			flag += " · :warning: *hash mismatch on receipt*"
 		}
 		out[i] = fmt.Sprintf("• *%s* %s · %s · stored: %s · held by %s · %s%s", Text(e.Ref), Text(Truncate(e.Name, 200)),
 			Code("sha256:"+e.SHA256[:min(12, len(e.SHA256))]+"…"), Text(Truncate(e.Location, 300)), User(e.Holder), plural(e.Steps, "custody step"), flag)
@@ -107,7 +107,13 @@ func CustodyLog(ref, name string, steps []CustodyStep, verified bool, broken str
 		}
 		out[i] = fmt.Sprintf("%d. %s %s: %s · entry %s", c.Seq, Date(c.At, "{date_short} {time}"), User(c.Actor), what, Code(c.Hash[:min(12, len(c.Hash))]))
 	}
-	footer := ":white_check_mark: The chain verifies: every entry matches its hash and links to the one before."
+	footer := ":white_check_mark: The log is intact: every entry matches its hash and links to the one before."
+	for _, c := range steps {
+		if c.Step == incident.CustodyMismatch {
+			footer += " It records a hash mismatch on receipt: treat the item as possibly altered."
+			break
+		}
+	}
 	if !verified {
 		footer = ":x: The chain does NOT verify: " + Text(broken) + ". The record was changed outside the bot."
 	}
@@ -118,7 +124,7 @@ func CustodyLog(ref, name string, steps []CustodyStep, verified bool, broken str
 // ContainmentLine is a containment action as the list shows it.
 type ContainmentLine struct {
 	Ref, Kind, Target, Note, By, State, ClosedBy, Reason string
-	At, Until                                            time.Time
+	At, Until, ClosedAt                                  time.Time
 }
 
 // ContainmentList lists an incident's containment actions, open first.
@@ -142,12 +148,22 @@ func ContainmentList(ref string, items []ContainmentLine) Message {
 				line += " until " + Date(a.Until, "{date_short} {time}")
 			}
 		case incident.ActionKept:
-			line += fmt.Sprintf(" · kept by %s: %s", User(a.ClosedBy), Text(Truncate(a.Reason, 300)))
+			line += fmt.Sprintf(" · kept by %s %s: %s", User(a.ClosedBy), Date(a.ClosedAt, "{date_short} {time}"), Text(Truncate(a.Reason, 300)))
 		default:
-			line += " · undone by " + User(a.ClosedBy)
+			line += " · undone by " + User(a.ClosedBy) + " " + Date(a.ClosedAt, "{date_short} {time}")
+			if a.Reason != "" {
+				line += ": " + Text(Truncate(a.Reason, 300))
+			}
 		}
 		out[i] = line
 	}
+	footer := ""
+	for _, a := range items {
+		if a.State == incident.ActionOpen {
+			footer = "Undo one with " + Code("/incident action undo "+a.Ref) + ", or make it permanent with " + Code("/incident action keep "+a.Ref+" blocked for good") + "."
+			break
+		}
+	}
 	return Message{Text: fmt.Sprintf("%s of %s, %d open", plural(len(items), "containment action"), Text(ref), open),
-		Blocks: lines(fmt.Sprintf("Containment actions of %s (%d open)", ref, open), out, "Undo one with "+Code("/incident action undo A-1")+", or make it permanent with "+Code("/incident action keep A-1 blocklisted for good")+".")}
+		Blocks: lines(fmt.Sprintf("Containment actions of %s (%d open)", ref, open), out, footer)}
 }

@@ -8,9 +8,9 @@ import (
 
 // IndicatorLine is an indicator as a list shows it: always defanged.
 type IndicatorLine struct {
-	Type, Defanged, State, AddedBy, Marking string
-	Sightings                               int
-	FirstSeen                               time.Time
+	Type, Defanged, State, AddedBy, Marking, Note string
+	Sightings                                     int
+	FirstSeen, LastSeen                           time.Time
 }
 
 // maxIndicatorLines keeps the list within one section per 20 lines and the block limit.
@@ -28,8 +28,15 @@ func Indicators(ref string, items []IndicatorLine) Message {
 		if l.Marking != "" {
 			marking = " · " + Text(l.Marking)
 		}
-		out = append(out, fmt.Sprintf("• %s %s · %s%s · seen %d× · first %s by %s", Text(l.Type), Code(Truncate(l.Defanged, 300)), Text(strings.ReplaceAll(l.State, "_", " ")),
-			marking, l.Sightings, Date(l.FirstSeen, "{date_short} {time}"), User(l.AddedBy)))
+		line := fmt.Sprintf("• %s %s · %s%s · seen %d× · first %s by %s", Text(l.Type), Code(Truncate(l.Defanged, 300)), Text(strings.ReplaceAll(l.State, "_", " ")),
+			marking, l.Sightings, Date(l.FirstSeen, "{date_short} {time}"), User(l.AddedBy))
+		if l.Sightings > 1 {
+			line += ", last " + Date(l.LastSeen, "{date_short} {time}")
+		}
+		if l.Note != "" {
+			line += " · " + Text(Truncate(l.Note, 120))
+		}
+		out = append(out, line)
 	}
 	footer := ""
 	if len(items) > len(out) {

@@ -159,16 +159,27 @@ type HelpLine struct {
 
 // HelpMessage draws the help.
 func HelpMessage(h Help) Message {
-	var b strings.Builder
-	b.WriteString("*`/incident` — incident response in Slack*\n")
+	var lines []string
 	for _, c := range h.Commands {
 		soon := ""
 		if c.Soon {
 			soon = " _(coming soon)_"
 		}
-		b.WriteString("• " + Code(c.Usage) + " — " + Text(c.Summary) + soon + "\n")
+		lines = append(lines, "• "+Code(c.Usage)+" — "+Text(c.Summary)+soon)
 	}
-	b.WriteString("\nInside an incident channel, commands act on its incident; elsewhere give the number first (`42` or `INC-42`).")
-	b.WriteString("\nSeverities: " + Say(h.Severities))
-	return TextMessage(b.String())
+	blocks := []Block{Section("*`/incident` — incident response in Slack*")}
+	var chunk strings.Builder
+	for _, l := range lines {
+		if chunk.Len()+len(l)+1 > MaxSectionText-100 {
+			blocks = append(blocks, Section(chunk.String()))
+			chunk.Reset()
+		}
+		chunk.WriteString(l + "\n")
+	}
+	if chunk.Len() > 0 {
+		blocks = append(blocks, Section(chunk.String()))
+	}
+	blocks = append(blocks, Context("Inside an incident channel, commands act on its incident; elsewhere give the number first ("+
+		Code("/incident status 42")+", "+Code("/incident ioc INC-42 add 203.0.113.7")+")."), Context("Severities: "+Say(h.Severities)))
+	return Message{Text: "/incident help", Blocks: blocks}
 }

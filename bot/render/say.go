@@ -68,5 +68,8 @@ func Done(s incident.Sentence) Message { return TextMessage(":white_check_mark: 
 // Info answers with something to know.
 func Info(s incident.Sentence) Message { return TextMessage(":information_source: " + Say(s)) }
 
+// Warning is something that may be wrong and must be seen.
+func Warning(s incident.Sentence) Message { return TextMessage(":warning: " + Say(s)) }
+
 // Remark is something the bot tells a channel in passing.
 func Remark(s incident.Sentence) Message { return TextMessage(":memo: " + Say(s)) }

@@ -14,6 +14,8 @@ import (
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/exports/stixcheck"
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/storage"
+	"github.com/incidentbot/incidentbot/storage/redistest"
 	"github.com/incidentbot/incidentbot/work/clocktest"
 )
 
@@ -89,7 +91,13 @@ func fileNamed(fs *fakeslack.Server, name string) (fakeslack.File, bool) {
 // the postmortem (golden files); and all of it still there after a restart.
 func TestSecurityCaseRecords(t *testing.T) {
 	clock := clocktest.NewManual(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
-	h := startBotWith(t, false, clock.Now, quietSeverities+"retro: {deadline: 48h}\n")
+	// As startBotWith, with a custody key: every custody entry is sealed.
+	fs := fakeslack.New()
+	t.Cleanup(fs.Close)
+	h := &harness{slack: fs, redis: redistest.Start(t), env: map[string]string{"CUSTODY_SIGNING_KEY": "case-test-custody-key-0123456789"}}
+	h.store = storage.New(h.redis.Client(t))
+	h.stakeholder = fs.CreateChannel("security-incidents", false, fs.BotUserID, "UDAVE")
+	h.launch(t, false, true, clocks{now: clock.Now, outbound: clocktest.Instant{}}, quietSeverities+"retro: {deadline: 48h}\n")
 	s := &script{t: t, h: h, ctx: context.Background()}
 	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB", "UCAROL", "UDAVE")
 
@@ -103,7 +111,7 @@ func TestSecurityCaseRecords(t *testing.T) {
 	clock.Advance(5 * time.Minute)
 
 	// Indicators by command, defanged, with a marking and a note.
-	if got := s.command("UALICE", s.ch, "ioc add hxxps://login-example[.]com/vpn --tlp amber --note credential phishing landing page"); !strings.Contains(got, "Added the url `hxxps[://]login-example[.]com/vpn` to INC-2") {
+	if got := s.command("UALICE", s.ch, "ioc add hxxps://login-example[.]com/vpn --tlp amber --note credential phishing landing page"); !strings.Contains(got, "Added the URL `hxxps[://]login-example[.]com/vpn` to INC-2") {
 		t.Errorf("ioc add answered %q", got)
 	}
 	s.command("UALICE", s.ch, "ioc add 203.0.113.7")
@@ -144,7 +152,7 @@ func TestSecurityCaseRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.await("carol's answer", func() bool {
-		return strings.Contains(dmOf(h.slack, "UCAROL"), "Added the ipv4 `198[.]51[.]100[.]23` to INC-2")
+		return strings.Contains(dmOf(h.slack, "UCAROL"), "Added the IPv4 address `198[.]51[.]100[.]23` to INC-2")
 	})
 	s.command("UALICE", s.ch, "ioc mark 203.0.113.7 malicious")
 
@@ -188,7 +196,7 @@ func TestSecurityCaseRecords(t *testing.T) {
 	})
 	s.await("the card flags it", func() bool { return strings.Contains(s.cardMessage().Visible(), "Evidence hash mismatch:* EV-1") })
 	log1 := s.command("UCAROL", s.ch, "evidence log EV-1")
-	for _, want := range []string{"Custody of EV-1 laptop-image", "handed from <@UALICE> to <@UBOB> (courier to the lab)", "handed from <@UBOB> to <@UCAROL>", "*MISMATCH*", "The chain verifies"} {
+	for _, want := range []string{"Custody of EV-1 laptop-image", "handed from <@UALICE> to <@UBOB> (courier to the lab)", "handed from <@UBOB> to <@UCAROL>", "*MISMATCH*", "The log is intact", "It records a hash mismatch on receipt"} {
 		if !strings.Contains(log1, want) {
 			t.Errorf("the custody log lacks %q:\n%s", want, log1)
 		}
@@ -199,7 +207,9 @@ func TestSecurityCaseRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The place in the item and in its collection entry alike, so that only the entry's hash tells.
 	edited := bytes.Replace(doc, []byte(`"where":"case share /inc-2"`), []byte(`"where":"attacker share"`), 1)
+	edited = bytes.Replace(edited, []byte(`"location":"case share /inc-2"`), []byte(`"location":"attacker share"`), 1)
 	if bytes.Equal(edited, doc) {
 		t.Fatal("EV-2's custody entry was not where the test looked")
 	}
@@ -257,7 +267,7 @@ func TestSecurityCaseRecords(t *testing.T) {
 	// All of it survives a restart.
 	listsBefore := []string{s.command("UALICE", s.ch, "iocs"), s.command("UALICE", s.ch, "action"), s.command("UALICE", s.ch, "evidence log EV-1")}
 	h.halt()
-	r := &harness{slack: h.slack, redis: h.redis, store: h.store, stakeholder: h.stakeholder}
+	r := &harness{slack: h.slack, redis: h.redis, store: h.store, stakeholder: h.stakeholder, env: h.env}
 	r.launch(t, false, true, clocks{now: clock.Now, outbound: clocktest.Instant{}}, quietSeverities+"retro: {deadline: 48h}\n")
 	s.h = r
 	for i, cmd := range []string{"iocs", "action", "evidence log EV-1"} {
@@ -290,11 +300,11 @@ func TestSecurityCaseRecords(t *testing.T) {
 	}
 
 	// The close asks first, then makes the open action a follow-up.
-	if got := s.command("UALICE", s.ch, "close Contained and restored"); !strings.Contains(got, "still has 1 open containment action: *A-3* disable `svc-backup`") ||
-		!strings.Contains(got, "/incident close --confirm Contained and restored") {
+	if got := s.command("UALICE", s.ch, "close Contained and restored"); !strings.Contains(got, "To close INC-2 with 1 open containment action, run `/incident close --confirm Contained and restored`") ||
+		!strings.Contains(got, "Open: *A-3* disable `svc-backup`.") {
 		t.Errorf("close with an open action answered %q", got)
 	}
-	if got := s.command("UALICE", s.ch, "close --confirm Contained and restored"); !strings.Contains(got, "Closed INC-2") {
+	if got := s.command("UALICE", s.ch, "close --confirm Contained and restored"); !strings.Contains(got, "Closed INC-2") || !strings.Contains(got, "became follow-ups of the retro: A-3 as #1") {
 		t.Errorf("the confirmed close answered %q", got)
 	}
 	clock.Advance(48 * time.Hour)

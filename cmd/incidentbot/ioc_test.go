@@ -18,7 +18,7 @@ func TestIndicatorsAreShownDefanged(t *testing.T) {
 	s.command("UALICE", general, "declare Phishing sev2")
 	ch := h.declared(t, "UALICE", "INC-1").ID
 
-	if got := s.command("UBOB", ch, "ioc add hxxps://evil[.]example/login"); !strings.Contains(got, "Added the url `hxxps[://]evil[.]example/login` to INC-1") {
+	if got := s.command("UBOB", ch, "ioc add hxxps://evil[.]example/login"); !strings.Contains(got, "Added the URL `hxxps[://]evil[.]example/login` to INC-1") {
 		t.Errorf("adding a defanged URL answered %q", got)
 	}
 	if got := s.command("UBOB", ch, "ioc add 203.0.113.7 ipv4"); !strings.Contains(got, "`203[.]0[.]113[.]7`") {
@@ -27,7 +27,7 @@ func TestIndicatorsAreShownDefanged(t *testing.T) {
 	if got := s.command("UALICE", ch, "ioc add 203[.]0[.]113[.]7"); !strings.Contains(got, "seen 2 times now") {
 		t.Errorf("adding the same address again answered %q", got)
 	}
-	if got := s.command("UALICE", ch, "ioc add 203.0.113.7 domain"); !strings.Contains(got, "is a ipv4, not a domain") {
+	if got := s.command("UALICE", ch, "ioc add 203.0.113.7 domain"); !strings.Contains(got, "is an IPv4 address, not a domain") {
 		t.Errorf("a wrong type answered %q", got)
 	}
 	if got := s.command("UALICE", ch, "ioc add nothing-here"); !strings.Contains(got, "is not an indicator I know") || !strings.Contains(got, "Usage: `/incident ioc add") {

@@ -34,7 +34,7 @@ func runPlayground(ctx context.Context, args []string, getenv func(string) strin
 		"SLACK_BOT_TOKEN": fs.BotToken, "SLACK_APP_TOKEN": fs.AppToken, "SLACK_API_URL": fs.APIURL(),
 		"HTTP_ADDR": "127.0.0.1:8080", "LOG_FORMAT": "text",
 	}
-	for _, k := range []string{"REDIS_URL", "HTTP_ADDR", "INCIDENT_CONFIG", "LOG_LEVEL", "LOG_FORMAT", "ALERTS_SIGNING_SECRET"} {
+	for _, k := range []string{"REDIS_URL", "HTTP_ADDR", "INCIDENT_CONFIG", "LOG_LEVEL", "LOG_FORMAT", "ALERTS_SIGNING_SECRET", "CUSTODY_SIGNING_KEY"} {
 		if v := getenv(k); v != "" {
 			env[k] = v
 		}

@@ -97,7 +97,7 @@ func startBotWith(t *testing.T, socketMode bool, now func() time.Time, extraYAML
 // in HTTP mode, with Slack's deliveries still going to the first.
 func (h *harness) replica(t *testing.T, cl clocks) *harness {
 	t.Helper()
-	r := &harness{slack: h.slack, redis: h.redis, store: h.store, stakeholder: h.stakeholder}
+	r := &harness{slack: h.slack, redis: h.redis, store: h.store, stakeholder: h.stakeholder, env: h.env}
 	r.launch(t, false, false, cl, quietSeverities)
 	return r
 }
