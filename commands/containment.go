@@ -73,8 +73,14 @@ func (h *Response) actionCmd(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	if added.ID == 0 { // done again after a crash: the action this request recorded
-		added = inc.Actions[len(inc.Actions)-1]
+	if added.ID == 0 {
+		// Done again after a crash: the action this request recorded, the
+		// latest of this person's with this kind and target.
+		for _, a := range inc.Actions {
+			if a.By == c.req.UserID && a.Kind == kind && a.Target == target {
+				added = a
+			}
+		}
 	}
 	h.reschedule(ctx, inc) // an --until reminder is scheduled work
 	h.refresh(ctx, inc.Number)

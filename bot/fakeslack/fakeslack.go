@@ -185,6 +185,7 @@ func New() *Server {
 	mux.HandleFunc("/socket-mode", s.serveSocket)
 	mux.HandleFunc("/hooks/response/{id}", s.serveResponseURL)
 	mux.HandleFunc("POST /upload/{id}", s.serveUpload)
+	mux.HandleFunc("GET /files/{id}/{name}", s.serveFile)
 	s.srv = listen(mux)
 	return s
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // File is a file uploaded with files upload v2.
@@ -122,4 +123,26 @@ func (s *Server) filesInfo(p url.Values) (map[string]any, apiError) {
 	}
 	return map[string]any{"file": map[string]any{"id": f.ID, "name": f.Name, "title": f.Title, "size": len(f.Content),
 		"permalink": s.srv.URL + "/files/" + f.ID + "/" + f.Name, "channels": []string{f.Channel}}}, ""
+}
+
+// serveFile answers a file's permalink with the file, as Slack shows a
+// shared file to someone who opens its link.
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	f, ok := s.files[r.PathValue("id")]
+	s.mu.Unlock()
+	if !ok || f.Channel == "" || f.Name != r.PathValue("name") {
+		http.NotFound(w, r)
+		return
+	}
+	kind := "application/octet-stream"
+	switch {
+	case strings.HasSuffix(f.Name, ".png"):
+		kind = "image/png"
+	case strings.HasSuffix(f.Name, ".md"), strings.HasSuffix(f.Name, ".csv"), strings.HasSuffix(f.Name, ".json"):
+		kind = "text/plain; charset=utf-8"
+	}
+	w.Header().Set("Content-Type", kind)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(f.Content)
 }

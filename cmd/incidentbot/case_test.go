@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -317,6 +319,18 @@ func TestSecurityCaseRecords(t *testing.T) {
 		return ok1 && ok2
 	})
 	caseGolden(t, "inc-2-postmortem.md", pm.Content)
+	// Its link opens it, as Slack's would.
+	if inc, err := r.store.Get(s.ctx, 2); err != nil {
+		t.Fatal(err)
+	} else if resp, err := http.Get(inc.PostmortemLink); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("the postmortem's link %s: %v %v", inc.PostmortemLink, resp, err)
+	} else {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !bytes.Equal(body, pm.Content) {
+			t.Errorf("the postmortem's link opens something else: %.200s", body)
+		}
+	}
 	caseGolden(t, "inc-2-custody.csv", custody.Content)
 	for _, file := range []fakeslack.File{pm, csvFile} {
 		if bytes.Contains(file.Content, []byte("<!channel>")) {
