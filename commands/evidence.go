@@ -108,7 +108,19 @@ func (h *Response) recordEvidence(ctx context.Context, inc *incident.Incident, u
 		return err
 	}
 	h.refresh(ctx, inc.Number)
-	tell(render.Done(incident.Say("Logged %s %s on %s, held by you, with its custody log started.", incident.Strong(added.Ref()), incident.Literal(added.Name), inc.Ref())))
+	same := incident.Say("")
+	if items, err := h.store.Evidence(ctx, inc.Number); err == nil {
+		var refs []any
+		for _, e := range items {
+			if e.ID != added.ID && e.SHA256 == added.SHA256 {
+				refs = append(refs, incident.Strong(e.Ref()))
+			}
+		}
+		if len(refs) > 0 {
+			same = incident.Say(" %s has the same hash: the same item logged twice?", incident.Join(", ", refs...))
+		}
+	}
+	tell(render.Done(incident.Say("Logged %s %s on %s, held by you, with its custody log started.%s", incident.Strong(added.Ref()), incident.Literal(added.Name), inc.Ref(), same)))
 	return nil
 }
 

@@ -622,3 +622,13 @@ func TestCloseRefusalAlwaysSaysHowToConfirm(t *testing.T) {
 		t.Errorf("the commander is not told how to close anyway:\n%s", got[max(0, len(got)-300):])
 	}
 }
+
+// The same hash logged twice is pointed out, so a duplicate is seen at once.
+func TestEvidenceLoggedTwiceIsPointedOut(t *testing.T) {
+	_, s := caseBot(t)
+	s.command("UALICE", s.ch, "evidence add laptop image sha256:"+collected+" locker 3")
+	got := s.command("UBOB", s.ch, "evidence add laptop image again sha256: "+collected+" locker 4")
+	if !strings.Contains(got, "Logged *EV-2* `laptop image again`") || !strings.Contains(got, "*EV-1* has the same hash") {
+		t.Errorf("a second item with EV-1's hash answered %q", got)
+	}
+}
