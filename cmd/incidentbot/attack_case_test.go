@@ -82,6 +82,7 @@ func item(t *testing.T, h *harness, id int) incident.Evidence {
 // Rewritten in Redis (not in its custody entry, in the item itself), it
 // must not be shown as if the chain vouched for it.
 func TestEvidenceShownIsWhatItsChainVouchesFor(t *testing.T) {
+	t.Parallel()
 	h, s := caseBot(t)
 	s.command("UALICE", s.ch, "evidence add laptop-image sha256:"+collected+" evidence locker 3 --note sealed bag 0042")
 	get, put := rawItem(t, h, "1")
@@ -108,6 +109,7 @@ func digestOf(c incident.CustodyEntry) string {
 // recomputes the hashes after it (the algorithm is public; the key is not
 // in Redis) is still found out, seals kept or stripped.
 func TestCustodyEntryRewrittenWithItsHashesIsFound(t *testing.T) {
+	t.Parallel()
 	h, s := caseBot(t, "CUSTODY_SIGNING_KEY", "attack-test-custody-key-0123456789")
 	s.command("UALICE", s.ch, "evidence add laptop-image sha256:"+collected+" evidence locker 3")
 	s.command("UALICE", s.ch, "evidence transfer EV-1 <@UBOB> --note courier to the lab")
@@ -145,6 +147,7 @@ func TestCustodyEntryRewrittenWithItsHashesIsFound(t *testing.T) {
 // in the workspace) cannot record a re-hash, whose mismatch flags the item
 // for good and is announced in the channel.
 func TestOnlyTheHolderRecordsCustodySteps(t *testing.T) {
+	t.Parallel()
 	h, s := caseBot(t)
 	general, _ := h.slack.ChannelByName("general")
 	s.command("UALICE", s.ch, "evidence add laptop-image sha256:"+collected+" evidence locker 3")
@@ -162,6 +165,7 @@ func TestOnlyTheHolderRecordsCustodySteps(t *testing.T) {
 // A second sighting of an indicator does not lower the TLP marking
 // someone gave it: the export shares it under the marking it was given.
 func TestASightingDoesNotLowerAMarking(t *testing.T) {
+	t.Parallel()
 	h, s := caseBot(t)
 	s.command("UALICE", s.ch, "ioc add evil.example --tlp red --note from a partner, not to be shared")
 	s.command("UCAROL", s.ch, "ioc add evil.example --tlp clear")
@@ -178,6 +182,7 @@ func TestASightingDoesNotLowerAMarking(t *testing.T) {
 // incident's number and who added it, to someone who is not its member
 // (the commander of another private incident holding the indicator).
 func TestASightingTellsNoOutsiderOfAPrivateIncident(t *testing.T) {
+	t.Parallel()
 	h := startBot(t, false)
 	s := &script{t: t, h: h, ctx: context.Background()}
 	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB", "UCAROL", "UDAVE")
@@ -251,6 +256,7 @@ func redo(t *testing.T, h *harness, s *script) {
 // author is told it did not match, even if someone recorded another
 // custody step of the item in between.
 func TestAMismatchDoneAgainIsStillAnnounced(t *testing.T) {
+	t.Parallel()
 	h, s, crash := crashCaseBot(t)
 	s.command("UALICE", s.ch, "evidence add laptop-image sha256:"+collected+" evidence locker 3")
 	s.command("UALICE", s.ch, "evidence transfer EV-1 <@UBOB>")
@@ -285,6 +291,7 @@ func TestAMismatchDoneAgainIsStillAnnounced(t *testing.T) {
 // again after a crash is the one its answer names, even when someone else
 // recorded one in between.
 func TestARecordDoneAgainNamesItsOwnItem(t *testing.T) {
+	t.Parallel()
 	h, s, crash := crashCaseBot(t)
 	before := len(h.slack.Ephemerals("UALICE"))
 	crashNext(t, crash, func() {
@@ -316,6 +323,7 @@ func TestARecordDoneAgainNamesItsOwnItem(t *testing.T) {
 // after one insider filled every field to its limit through the commands'
 // own domain rules.
 func TestCaseRecordsKeepTheIncidentSmall(t *testing.T) {
+	t.Parallel()
 	h, s := caseBot(t)
 	long := func(n int) string { return strings.Repeat("<", n) }
 	now := time.Now()
@@ -355,6 +363,7 @@ const caseHostile = "<!channel> <!here> <https://evil.example/login|Reset your p
 // answer, form or DM, not in the postmortem; and it was escaped where it
 // was put in, not by the outbound guard.
 func TestNoCaseRecordTextComesAlive(t *testing.T) {
+	t.Parallel()
 	h, s := caseBot(t)
 	typed := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(fakeslack.EscapeTyped(caseHostile)) // a form's text
 	s.command("UALICE", s.ch, "ioc add evil.example --tlp amber --note "+caseHostile)
@@ -418,6 +427,7 @@ func TestNoCaseRecordTextComesAlive(t *testing.T) {
 // defanged everywhere: a path that holds an address is no exception, and
 // refanging touches only the defanging marks, not letters of the value.
 func TestIndicatorsAreStoredAsTypedAndShownDefanged(t *testing.T) {
+	t.Parallel()
 	h, s := caseBot(t)
 	if got := s.command("UALICE", s.ch, "ioc add fxpro.com"); !strings.Contains(got, "`fxpro[.]com`") {
 		t.Errorf("the domain fxpro.com was recorded as: %q", got)
@@ -438,6 +448,7 @@ func TestIndicatorsAreStoredAsTypedAndShownDefanged(t *testing.T) {
 // form and shortcut naming it, the answer a missing incident gets, and
 // nothing of it changes.
 func TestOutsiderCannotTouchAPrivateIncidentsRecords(t *testing.T) {
+	t.Parallel()
 	h := startBot(t, false)
 	s := &script{t: t, h: h, ctx: context.Background()}
 	h.slack.AddUser("UEVE", "eve")
@@ -516,6 +527,7 @@ func TestOutsiderCannotTouchAPrivateIncidentsRecords(t *testing.T) {
 // close becomes its actor's follow-up, and someone else keeping the
 // action does not mark the owner's follow-up done for them.
 func TestAContainmentFollowUpIsItsOwners(t *testing.T) {
+	t.Parallel()
 	h, s := caseBot(t)
 	s.command("UBOB", s.ch, "action block 203.0.113.7")
 	s.command("UALICE", s.ch, "close --confirm contained")
@@ -531,6 +543,7 @@ func TestAContainmentFollowUpIsItsOwners(t *testing.T) {
 // A containment reminder that cannot be delivered (its actor has left the
 // workspace) does not stop the incident's scheduled stakeholder updates.
 func TestAnUndeliverableReminderDoesNotStopTheUpdates(t *testing.T) {
+	t.Parallel()
 	h := startBotWith(t, false, time.Now, `severities:
   - {name: sev1, description: "Critical", update_every: 2s}
   - {name: sev2, description: "Major", update_every: 0}
@@ -557,6 +570,7 @@ default_severity: sev2
 
 // A replayed form, shortcut submission or export has its effect once.
 func TestCaseRecordRequestsReplayedRunOnce(t *testing.T) {
+	t.Parallel()
 	h, s := caseBot(t)
 	if _, err := h.slack.Command(s.ctx, "UALICE", s.ch, "evidence add"); err != nil {
 		t.Fatal(err)
@@ -614,6 +628,7 @@ func TestCaseRecordRequestsReplayedRunOnce(t *testing.T) {
 // However many actions are open, and however long their targets, the
 // close's refusal still says how to close anyway.
 func TestCloseRefusalAlwaysSaysHowToConfirm(t *testing.T) {
+	t.Parallel()
 	_, s := caseBot(t)
 	for i := 0; i < 15; i++ {
 		s.command("UCAROL", s.ch, fmt.Sprintf("action other %d-%s", i, strings.Repeat("x", 190)))
@@ -625,6 +640,7 @@ func TestCloseRefusalAlwaysSaysHowToConfirm(t *testing.T) {
 
 // The same hash logged twice is pointed out, so a duplicate is seen at once.
 func TestEvidenceLoggedTwiceIsPointedOut(t *testing.T) {
+	t.Parallel()
 	_, s := caseBot(t)
 	s.command("UALICE", s.ch, "evidence add laptop image sha256:"+collected+" locker 3")
 	got := s.command("UBOB", s.ch, "evidence add laptop image again sha256: "+collected+" locker 4")

@@ -92,6 +92,7 @@ func fileNamed(fs *fakeslack.Server, name string) (fakeslack.File, bool) {
 // undone, kept, reminded of and left open at the close; the exports and
 // the postmortem (golden files); and all of it still there after a restart.
 func TestSecurityCaseRecords(t *testing.T) {
+	t.Parallel()
 	clock := clocktest.NewManual(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
 	// As startBotWith, with a custody key: every custody entry is sealed.
 	fs := fakeslack.New()
