@@ -56,7 +56,7 @@ func BenchmarkDecodeCaseRecords(b *testing.B) {
 	}{
 		{"none", 0, 0, 0},
 		{"typical-5x4-10", 5, 4, 10},
-		{"bounds-50x50-200", MaxEvidence, MaxCustodySteps, MaxContainmentActions},
+		{"at-the-bounds", MaxEvidence, MaxCustodySteps, MaxContainmentActions},
 	} {
 		b.Run(size.name, func(b *testing.B) {
 			doc := caseIncident(b, size.items, size.steps, size.actions)
