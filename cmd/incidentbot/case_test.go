@@ -171,12 +171,15 @@ func TestSecurityCaseRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	v = s.viewOf("UALICE", commands.ModalEvidence)
-	if _, err := h.slack.Submit(s.ctx, "UALICE", v.ID, map[string]string{
-		commands.InputName: "mail-export", commands.InputHash: "sha256:" + strings.ToUpper(tampered), commands.InputLocation: "case share /inc-2",
-	}); err != nil {
-		t.Fatal(err)
+	// Wait for the form's answer, so that it is not taken for the next command's.
+	if got := s.answer("UALICE", func() error {
+		_, err := h.slack.Submit(s.ctx, "UALICE", v.ID, map[string]string{
+			commands.InputName: "mail-export", commands.InputHash: "sha256:" + strings.ToUpper(tampered), commands.InputLocation: "case share /inc-2",
+		})
+		return err
+	}); !strings.Contains(got, "EV-2") {
+		t.Errorf("the evidence form answered %q", got)
 	}
-	s.eventually("EV-2", func() bool { inc, _ := h.store.Get(s.ctx, 2); return inc.EvidenceCount == 2 })
 	clock.Advance(time.Hour)
 	s.command("UALICE", s.ch, "evidence transfer EV-1 <@UBOB> --note courier to the lab")
 	clock.Advance(time.Hour)
