@@ -100,7 +100,7 @@ func (h *Response) addEvidence(ctx context.Context, c *call, words []string, not
 func (h *Response) recordEvidence(ctx context.Context, inc *incident.Incident, user, name, hash, location, note string, tell func(render.Message)) error {
 	now := h.now()
 	added, err := h.store.AddEvidence(ctx, inc.Number, func(id int) (incident.Evidence, incident.TimelineEvent, error) {
-		e, ev, err := incident.NewEvidence(id, now, user, name, hash, location, note)
+		e, ev, err := incident.NewEvidence(inc.Number, id, now, user, name, hash, location, note)
 		e.SealNew(h.cfg.CustodyKey)
 		return e, ev, err
 	})
@@ -225,7 +225,7 @@ func (h *Response) custodyLog(ctx context.Context, c *call, word string) error {
 		if e.ID != id {
 			continue
 		}
-		brk, ok := e.VerifyChain(h.cfg.CustodyKey)
+		brk, ok := c.inc.VerifyEvidence(e, h.cfg.CustodyKey)
 		reason := brk.Reason
 		if !ok && brk.Seq > 0 {
 			reason = fmt.Sprintf("entry #%d: %s", brk.Seq, reason)
@@ -268,7 +268,7 @@ func (h *Response) listEvidence(ctx context.Context, c *call) error {
 	}
 	items := make([]render.EvidenceLine, len(stored))
 	for i, e := range stored {
-		_, ok := e.VerifyChain(h.cfg.CustodyKey)
+		_, ok := c.inc.VerifyEvidence(e, h.cfg.CustodyKey)
 		items[i] = render.EvidenceLine{Ref: e.Ref(), Name: e.Name, SHA256: e.SHA256, Location: e.Location, Holder: e.Holder,
 			Steps: len(e.Custody), Mismatch: e.Mismatch, ChainOK: ok, AddedAt: e.AddedAt}
 	}

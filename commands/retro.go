@@ -446,7 +446,7 @@ func (h *Retro) compileAndUpload(ctx context.Context, inc *incident.Incident) (*
 		return nil, fmt.Errorf("upload the chart of %s: %w", inc.Ref(), err)
 	}
 	if len(evidence) > 0 {
-		if _, err := h.chat.Upload(ctx, inc.ChannelID, base+"-custody.csv", inc.Ref()+" evidence custody log", exports.CustodyCSV(inc.Ref(), evidence, h.cfg.CustodyKey)); err != nil {
+		if _, err := h.chat.Upload(ctx, inc.ChannelID, base+"-custody.csv", inc.Ref()+" evidence custody log", exports.CustodyCSV(inc, evidence, h.cfg.CustodyKey)); err != nil {
 			return nil, fmt.Errorf("upload the custody log of %s: %w", inc.Ref(), err)
 		}
 	}

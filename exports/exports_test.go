@@ -80,7 +80,7 @@ func TestIndicatorsCSV(t *testing.T) {
 
 func TestCustodyCSV(t *testing.T) {
 	hash := strings.Repeat("ab", 32)
-	e, _, err := incident.NewEvidence(1, t0, "UALICE", "laptop-image", hash, "locker 3", "seized")
+	e, _, err := incident.NewEvidence(7, 1, t0, "UALICE", "laptop-image", hash, "locker 3", "seized")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestCustodyCSV(t *testing.T) {
 	if _, _, err := e.Verify(t0.Add(2*time.Hour), incident.Actor{ID: "UBOB"}, strings.Repeat("cd", 32), nil); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "custody.csv", exports.CustodyCSV("INC-7", []incident.Evidence{e}, nil))
+	golden(t, "custody.csv", exports.CustodyCSV(&incident.Incident{Number: 7}, []incident.Evidence{e}, nil))
 }
 
 func objects(t *testing.T, doc []byte) []map[string]any {

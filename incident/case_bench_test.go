@@ -15,7 +15,7 @@ func caseIncident(b *testing.B, items, steps, actions int) []byte {
 	at := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 	inc := &Incident{Number: 1, Title: "Phishing wave", Status: Open, Phase: Containment}
 	for i := range items {
-		e, _, err := NewEvidence(i+1, at, "UALICE", fmt.Sprintf("item-%d", i), strings.Repeat("a", 64), "evidence locker 3, shelf 2", "seized at the desk")
+		e, _, err := NewEvidence(1, i+1, at, "UALICE", fmt.Sprintf("item-%d", i), strings.Repeat("a", 64), "evidence locker 3, shelf 2", "seized at the desk")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -74,7 +74,7 @@ func BenchmarkDecodeCaseRecords(b *testing.B) {
 
 // BenchmarkVerifyChain is the check of one item's custody log at its bound.
 func BenchmarkVerifyChain(b *testing.B) {
-	e, _, err := NewEvidence(1, time.Now(), "UALICE", "item", strings.Repeat("a", 64), "locker", "")
+	e, _, err := NewEvidence(1, 1, time.Now(), "UALICE", "item", strings.Repeat("a", 64), "locker", "")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func BenchmarkVerifyChain(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if _, ok := stored.VerifyChain(nil); !ok {
+		if _, ok := (&Incident{Number: 1}).VerifyEvidence(stored, nil); !ok {
 			b.Fatal("broken")
 		}
 	}

@@ -29,7 +29,8 @@ const (
 
 // Evidence is an item of evidence and its chain of custody.
 type Evidence struct {
-	ID       int       `json:"id"` // 1, 2, … within the incident: EV-1
+	Incident int64     `json:"incident"` // the incident's number: its chain is bound to it
+	ID       int       `json:"id"`       // 1, 2, … within the incident: EV-1
 	Name     string    `json:"name"`
 	SHA256   string    `json:"sha256"`
 	Location string    `json:"location"`
@@ -73,16 +74,17 @@ func (c CustodyEntry) digest() string {
 	return hex.EncodeToString(sum[:])
 }
 
-// genesis is what the first entry's Prev holds: bound to the item, so a
-// chain moved from one item to another does not verify.
-func genesis(id int, name string) string {
-	sum := sha256.Sum256([]byte("incidentbot custody " + strconv.Itoa(id) + " " + name))
+// genesis is what the first entry's Prev holds: bound to the incident and
+// the item, so a chain moved to another item, or copied sealed from
+// another incident, does not verify.
+func genesis(n int64, id int, name string) string {
+	sum := sha256.Sum256([]byte("incidentbot custody " + strconv.FormatInt(n, 10) + " " + strconv.Itoa(id) + " " + name))
 	return hex.EncodeToString(sum[:])
 }
 
 func (e *Evidence) appendCustody(c CustodyEntry) CustodyEntry {
 	c.Seq = len(e.Custody) + 1
-	c.Prev = genesis(e.ID, e.Name)
+	c.Prev = genesis(e.Incident, e.ID, e.Name)
 	if len(e.Custody) > 0 {
 		c.Prev = e.Custody[len(e.Custody)-1].Hash
 	}
@@ -115,12 +117,27 @@ type ChainBreak struct {
 	Reason string
 }
 
-// VerifyChain checks the custody log: every entry's hash, every link to
-// the entry before, every seal (with key; an entry made before a key was
-// configured has none and is taken as it is), and that what the item says
-// of itself (its hash, where it is stored, who collected it and when, its
-// holder) is what its log holds. ok is false at the first break.
-func (e Evidence) VerifyChain(key []byte) (ChainBreak, bool) {
+// VerifyEvidence checks the custody log of an item stored in the incident:
+// every entry's hash, every link to the entry before (the first to the
+// incident and the item), every seal (with key; an entry made before a key
+// was configured has none and is taken as it is), and that what the item
+// says of itself (its hash, where it is stored, who collected it and when,
+// its holder, a failed re-hash the incident's own record remembers) is
+// what its log holds. ok is false at the first break.
+func (i *Incident) VerifyEvidence(e Evidence, key []byte) (ChainBreak, bool) {
+	if e.Incident != i.Number {
+		return ChainBreak{Reason: "it was logged in another incident"}, false
+	}
+	if brk, ok := e.verifyChain(key, i.Number); !ok {
+		return brk, false
+	}
+	if slices.Contains(i.Mismatched, e.ID) && !e.Mismatch {
+		return ChainBreak{Reason: "a recorded hash mismatch was cleared"}, false
+	}
+	return ChainBreak{}, true
+}
+
+func (e Evidence) verifyChain(key []byte, n int64) (ChainBreak, bool) {
 	if len(e.Custody) == 0 {
 		return ChainBreak{Reason: "the custody log is empty"}, false
 	}
@@ -129,7 +146,7 @@ func (e Evidence) VerifyChain(key []byte) (ChainBreak, bool) {
 		first.Actor != e.AddedBy || !first.At.Equal(e.AddedAt) {
 		return ChainBreak{Reason: "what the item says of itself is not what its collection entry holds"}, false
 	}
-	prev := genesis(e.ID, e.Name)
+	prev := genesis(n, e.ID, e.Name)
 	holder, mismatch := "", false
 	for k, c := range e.Custody {
 		switch {
@@ -181,8 +198,8 @@ func evidenceField(what, s string) (string, error) {
 	return s, nil
 }
 
-// NewEvidence is item id of an incident, collected (and held) by by.
-func NewEvidence(id int, at time.Time, by, name, hash, location, note string) (Evidence, TimelineEvent, error) {
+// NewEvidence is item id of incident n, collected (and held) by by.
+func NewEvidence(n int64, id int, at time.Time, by, name, hash, location, note string) (Evidence, TimelineEvent, error) {
 	var err error
 	if name, err = evidenceField("name", name); err != nil {
 		return Evidence{}, TimelineEvent{}, err
@@ -193,7 +210,7 @@ func NewEvidence(id int, at time.Time, by, name, hash, location, note string) (E
 	if note, err = evidenceField("note", note); err != nil {
 		return Evidence{}, TimelineEvent{}, err
 	}
-	e := Evidence{ID: id, Name: name, SHA256: hash, Location: location, Note: note, AddedBy: by, AddedAt: at, Holder: by}
+	e := Evidence{Incident: n, ID: id, Name: name, SHA256: hash, Location: location, Note: note, AddedBy: by, AddedAt: at, Holder: by}
 	e.appendCustody(CustodyEntry{At: at, Actor: by, Step: CustodyCollected, To: by, SHA256: hash, Where: location, Note: note})
 	return e, EvidenceLogged(at, by, e, e.Custody[0]), nil
 }

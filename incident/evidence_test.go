@@ -15,7 +15,7 @@ const (
 func collectedItem(t *testing.T) Evidence {
 	t.Helper()
 	at := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
-	e, _, err := NewEvidence(1, at, "UANN", "laptop-image", hashA, "evidence locker 3", "seized at desk")
+	e, _, err := NewEvidence(1, 1, at, "UANN", "laptop-image", hashA, "evidence locker 3", "seized at desk")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestCustodyChainDetectsEdits(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := collectedItem(t)
 			tc.edit(&e)
-			brk, ok := e.VerifyChain(nil)
+			brk, ok := e.verifyChain(nil, 1)
 			if tc.broken == "" {
 				if !ok {
 					t.Fatalf("chain reported broken: %+v", brk)
@@ -89,7 +89,7 @@ func TestVerifyEvidenceMismatchStaysFlagged(t *testing.T) {
 		t.Fatalf("a matching re-hash cleared the mismatch (%v)", err)
 	}
 	e.Mismatch = false
-	if brk, ok := e.VerifyChain(nil); ok || !strings.Contains(brk.Reason, "mismatch was cleared") {
+	if brk, ok := e.verifyChain(nil, 1); ok || !strings.Contains(brk.Reason, "mismatch was cleared") {
 		t.Fatalf("clearing the flag went unseen: %+v", brk)
 	}
 }
@@ -117,7 +117,7 @@ func TestTransferEvidenceRules(t *testing.T) {
 	if _, err := e.Transfer(time.Now(), Actor{ID: "UBOB"}, "UANN", "", nil); ErrorCode(err) != Conflict {
 		t.Fatalf("a step past the bound: %v", err)
 	}
-	if _, _, err := NewEvidence(2, time.Now(), "UANN", strings.Repeat("x", 301), hashA, "locker", ""); ErrorCode(err) != Invalid {
+	if _, _, err := NewEvidence(1, 2, time.Now(), "UANN", strings.Repeat("x", 301), hashA, "locker", ""); ErrorCode(err) != Invalid {
 		t.Fatalf("a name past the bound: %v", err)
 	}
 }
@@ -212,7 +212,7 @@ func TestSealedChainFindsARewrite(t *testing.T) {
 	for k := range e.Custody { // as the bot seals each entry when it writes it
 		e.Custody[k].Seal = seal(key, e.Custody[k].Hash)
 	}
-	if brk, ok := e.VerifyChain(key); !ok {
+	if brk, ok := e.verifyChain(key, 1); !ok {
 		t.Fatalf("a sealed chain does not verify: %+v", brk)
 	}
 	rewritten := e
@@ -224,16 +224,50 @@ func TestSealedChainFindsARewrite(t *testing.T) {
 		}
 		rewritten.Custody[k].Hash = rewritten.Custody[k].digest()
 	}
-	if _, ok := rewritten.VerifyChain(nil); !ok {
+	if _, ok := rewritten.verifyChain(nil, 1); !ok {
 		t.Fatal("the test's rewrite is not a valid chain without the key")
 	}
-	if brk, ok := rewritten.VerifyChain(key); ok || brk.Seq != 2 || !strings.Contains(brk.Reason, "seal does not match") {
+	if brk, ok := rewritten.verifyChain(key, 1); ok || brk.Seq != 2 || !strings.Contains(brk.Reason, "seal does not match") {
 		t.Errorf("a rewrite with recomputed hashes: %+v ok=%v", brk, ok)
 	}
 	for k := range rewritten.Custody {
 		rewritten.Custody[k].Seal = ""
 	}
-	if brk, ok := rewritten.VerifyChain(key); ok || !strings.Contains(brk.Reason, "not sealed") {
+	if brk, ok := rewritten.verifyChain(key, 1); ok || !strings.Contains(brk.Reason, "not sealed") {
 		t.Errorf("a rewrite with the seals stripped: %+v ok=%v", brk, ok)
+	}
+}
+
+// An item's sealed log copied whole from another incident (same item
+// number, same name, sealed with the same key) does not verify where it
+// was put, and an item swapped for a clean copy is still known to have
+// failed a re-hash: the incident's own record remembers.
+func TestCustodyIsBoundToItsIncident(t *testing.T) {
+	key := []byte("0123456789abcdef-custody")
+	at := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	logged := func(n int64) Evidence {
+		e, _, err := NewEvidence(n, 1, at, "UANN", "laptop-image", hashA, "locker", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.SealNew(key)
+		return e
+	}
+	one, two := &Incident{Number: 1}, &Incident{Number: 2}
+	if brk, ok := one.VerifyEvidence(logged(1), key); !ok {
+		t.Fatalf("an item's own log does not verify: %+v", brk)
+	}
+	copied := logged(1)
+	if _, ok := two.VerifyEvidence(copied, key); ok {
+		t.Error("INC-1's sealed log verifies in INC-2")
+	}
+	copied.Incident = 2 // and with the field that names the incident rewritten
+	if brk, ok := two.VerifyEvidence(copied, key); ok || brk.Seq != 1 {
+		t.Errorf("INC-1's sealed log, relabelled, verifies in INC-2: %+v ok=%v", brk, ok)
+	}
+
+	two.Mismatched = []int{1}
+	if brk, ok := two.VerifyEvidence(logged(2), key); ok || !strings.Contains(brk.Reason, "mismatch was cleared") {
+		t.Errorf("a clean item in place of one that failed its re-hash: %+v ok=%v", brk, ok)
 	}
 }

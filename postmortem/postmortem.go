@@ -386,7 +386,7 @@ func (in Input) caseRecords(w func(format string, args ...any)) {
 		w("The custody log of each item goes with this document as a CSV file.\n\n| Item | Name | SHA-256 | Stored | Held by | Custody steps | Chain |\n| --- | --- | --- | --- | --- | --- | --- |\n")
 		for _, e := range in.Evidence {
 			chain := "verifies"
-			if brk, ok := e.VerifyChain(in.CustodyKey); !ok {
+			if brk, ok := inc.VerifyEvidence(e, in.CustodyKey); !ok {
 				chain = "**BROKEN**: " + mdCell(brk.Reason)
 			}
 			if e.Mismatch {

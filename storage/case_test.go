@@ -46,7 +46,7 @@ func TestCaseRecordsWithTwoReplicas(t *testing.T) {
 							}
 						}
 						_, err := s.AddEvidence(req, 1, func(id int) (incident.Evidence, incident.TimelineEvent, error) {
-							return incident.NewEvidence(id, at, user, fmt.Sprintf("item-%d-%d", r, i), hash, "locker", "")
+							return incident.NewEvidence(1, id, at, user, fmt.Sprintf("item-%d-%d", r, i), hash, "locker", "")
 						})
 						if err != nil {
 							errs <- err
@@ -107,7 +107,7 @@ func TestCaseRecordsWithTwoReplicas(t *testing.T) {
 				if e.ID != k+1 {
 					t.Errorf("evidence numbered %d at place %d", e.ID, k+1)
 				}
-				if brk, ok := e.VerifyChain(nil); !ok {
+				if brk, ok := inc.VerifyEvidence(e, nil); !ok {
 					t.Errorf("%s: chain broken: %+v", e.Ref(), brk)
 				}
 			}
@@ -132,7 +132,7 @@ func TestCaseRecordsWithTwoReplicas(t *testing.T) {
 			// A request done again after a crash changes nothing, and finds what it added.
 			add := func(ctx context.Context, name string) (incident.Evidence, error) {
 				return replicas[1].AddEvidence(ctx, 1, func(id int) (incident.Evidence, incident.TimelineEvent, error) {
-					return incident.NewEvidence(id, t0, "U1", name, hash, "locker", "")
+					return incident.NewEvidence(1, id, t0, "U1", name, hash, "locker", "")
 				})
 			}
 			first, err := add(incident.WithRequest(ctx, "RX"), "item-x")
@@ -141,7 +141,7 @@ func TestCaseRecordsWithTwoReplicas(t *testing.T) {
 			}
 			// Another replica adds one meanwhile: the request done again still finds its own.
 			if _, err := replicas[0].AddEvidence(incident.WithRequest(ctx, "RY"), 1, func(id int) (incident.Evidence, incident.TimelineEvent, error) {
-				return incident.NewEvidence(id, t0, "U0", "item-y", hash, "locker", "")
+				return incident.NewEvidence(1, id, t0, "U0", "item-y", hash, "locker", "")
 			}); err != nil {
 				t.Fatal(err)
 			}

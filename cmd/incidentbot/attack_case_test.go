@@ -329,7 +329,7 @@ func TestCaseRecordsKeepTheIncidentSmall(t *testing.T) {
 	now := time.Now()
 	for i := 0; i < incident.MaxEvidence; i++ {
 		if _, err := h.store.AddEvidence(s.ctx, 1, func(id int) (incident.Evidence, incident.TimelineEvent, error) {
-			return incident.NewEvidence(id, now, "UCAROL", long(300), collected, long(300), long(300))
+			return incident.NewEvidence(1, id, now, "UCAROL", long(300), collected, long(300), long(300))
 		}); err != nil {
 			t.Fatal(err)
 		}
