@@ -24,6 +24,56 @@ type Input struct {
 	Evidence   []incident.Evidence
 	CustodyKey []byte
 	Published  time.Time
+
+	red []string // the values of its TLP:RED indicators, lower case: withheld wherever text names them
+}
+
+const withheldRed = "(withheld: TLP:RED)"
+
+// withhold takes out of text every TLP:RED indicator it names, as typed or
+// defanged; text that still names one some other way (defanged in part)
+// is withheld whole.
+func (in Input) withhold(s string) string {
+	if len(in.red) == 0 {
+		return s
+	}
+	for _, i := range in.Indicators {
+		if i.Marking != "TLP:RED" {
+			continue
+		}
+		for _, form := range []string{i.Value, i.Defanged()} {
+			s = replaceFold(s, form, withheldRed)
+		}
+	}
+	plain := strings.ToLower(incident.Refang(s))
+	for _, v := range in.red {
+		if strings.Contains(plain, v) {
+			return withheldRed
+		}
+	}
+	return s
+}
+
+// replaceFold replaces every occurrence of old in s, in any letter case.
+func replaceFold(s, old, repl string) string {
+	if old == "" {
+		return s
+	}
+	lower, low := strings.ToLower(s), strings.ToLower(old)
+	if len(lower) != len(s) { // a case change that alters lengths: leave it to the whole-text check
+		return s
+	}
+	var b strings.Builder
+	for {
+		k := strings.Index(lower, low)
+		if k < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:k])
+		b.WriteString(repl)
+		s, lower = s[k+len(old):], lower[k+len(old):]
+	}
 }
 
 // name is a person as the document shows them: @name, escaped like any
@@ -43,6 +93,7 @@ var mention = regexp.MustCompile(`<@([UW][A-Z0-9]+)(?:\|[^>]*)?>`)
 // md is recorded text for the document: escaped, with each <@U123> turned
 // into the person's @name. In a table cell (cell) line breaks become spaces.
 func (in Input) md(s string, cell bool) string {
+	s = in.withhold(s)
 	esc := mdText
 	if cell {
 		esc = mdCell
@@ -114,9 +165,14 @@ func (in Input) HeadlineFigures() Figures {
 // Markdown renders the postmortem document.
 func Markdown(in Input) string {
 	inc := in.Incident
+	for _, i := range in.Indicators {
+		if i.Marking == "TLP:RED" {
+			in.red = append(in.red, strings.ToLower(i.Value))
+		}
+	}
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	title := inc.Ref() + ": " + inc.Title
+	title := inc.Ref() + ": " + in.withhold(inc.Title)
 	if inc.Drill {
 		title = "DRILL " + title
 	}
@@ -210,9 +266,9 @@ func Markdown(in Input) string {
 		w("### %s (%d/%d done)\n\n", p.Title(), done, total)
 		for _, it := range items {
 			if it.Done {
-				w("- [x] %s (%s)\n", mdText(it.Text), in.name(it.By))
+				w("- [x] %s (%s)\n", in.md(it.Text, false), in.name(it.By))
 			} else {
-				w("- [ ] %s\n", mdText(it.Text))
+				w("- [ ] %s\n", in.md(it.Text, false))
 			}
 		}
 		w("\n")

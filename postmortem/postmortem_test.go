@@ -2,6 +2,7 @@ package postmortem
 
 import (
 	"bytes"
+	"fmt"
 	"flag"
 	"image/png"
 	"os"
@@ -153,5 +154,41 @@ func TestChartIsAPicture(t *testing.T) {
 	}
 	if *update {
 		_ = os.WriteFile(filepath.Join(os.TempDir(), "incidentbot-chart.png"), img, 0o644)
+	}
+}
+
+// A TLP:RED indicator is withheld from the document wherever text names
+// it, typed plain or defanged: a containment action's target, the recovery
+// checklist item and follow-up it became, notes, lessons and the timeline.
+func TestRedIndicatorsAreWithheldEverywhere(t *testing.T) {
+	in := sample()
+	inc := in.Incident
+	inc.Checklists[incident.Recovery] = []incident.ChecklistItem{}
+	red := incident.Indicator{Type: incident.IOCIPv4, Value: "203.0.113.7", Marking: "TLP:RED", State: incident.IndicatorMalicious, AddedBy: "UALICE", FirstSeen: at(10), LastSeen: at(10), Sightings: 1}
+	green := incident.Indicator{Type: incident.IOCDomain, Value: "evil.example", Marking: "TLP:GREEN", State: incident.IndicatorSuspected, AddedBy: "UALICE", FirstSeen: at(10), LastSeen: at(10), Sightings: 1}
+	in.Indicators = []incident.Indicator{red, green}
+	c, events, err := inc.AddContainment(at(30), "UBOB", incident.ContainBlock, "203.0.113.7", "edge firewall, also evil.example", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Timeline = append(in.Timeline, events...)
+	if _, _, err := inc.AddContainment(at(31), "UBOB", incident.ContainBlock, "203[.]0.113[.]7/32", "", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	in.Timeline = append(in.Timeline, incident.IndicatorAdded(at(10), "UALICE", red.Type, red.Value), incident.Updated(at(32), "UCAROL", "Blocked 203[.]0[.]113[.]7 at the edge"))
+	inc.Lessons = append(inc.Lessons, incident.Lesson{Author: "UBOB", At: at(170), WentWrong: "203.0.113.7 was known from an earlier case"})
+	inc.FollowUps = append(inc.FollowUps, incident.FollowUp{ID: 3, Text: fmt.Sprintf("Undo or keep containment action %s (%s %s)", c.Ref(), c.Kind, c.Shown()), Owner: "UBOB", Author: "UALICE", At: at(160)})
+	inc.Checklists[incident.Recovery] = append(inc.Checklists[incident.Recovery], incident.ChecklistItem{Text: "Undo or keep " + c.Ref() + ": block " + c.Shown()})
+
+	md := Markdown(in)
+	for _, form := range []string{"203.0.113.7", "203[.]0[.]113[.]7", `203\[.\]0\[.\]113\[.\]7`, "203[.]0.113[.]7", `203\[.\]0.113\[.\]7`} {
+		if strings.Contains(md, form) {
+			t.Errorf("the postmortem names the TLP:RED indicator as %q:\n%s", form, md)
+		}
+	}
+	for _, shown := range []string{"| A-1 | block | (withheld: TLP:RED) |", "| A-2 | block | (withheld: TLP:RED) |", "Undo or keep A-1: block (withheld: TLP:RED)", "(block (withheld: TLP:RED)) | @bob", "evil\\[.\\]example"} {
+		if !strings.Contains(md, shown) {
+			t.Errorf("the postmortem does not show %q:\n%s", shown, md)
+		}
 	}
 }
