@@ -2,8 +2,8 @@ package postmortem
 
 import (
 	"bytes"
-	"fmt"
 	"flag"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
