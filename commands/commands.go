@@ -85,7 +85,7 @@ type Store interface {
 	ChangeEvidence(ctx context.Context, n int64, id int, fn func(e *incident.Evidence, inc *incident.Incident) (incident.TimelineEvent, error)) (incident.Evidence, incident.CustodyEntry, error)
 	Evidence(ctx context.Context, n int64) ([]incident.Evidence, error)
 	IndicatorSeenIn(ctx context.Context, t incident.IndicatorType, value string) ([]int64, error)
-	MarkIndicator(ctx context.Context, n int64, t incident.IndicatorType, value, state, marking, by string, at time.Time) (incident.Indicator, error)
+	MarkIndicator(ctx context.Context, n int64, t incident.IndicatorType, value, state, marking string, a incident.Actor, at time.Time) (incident.Indicator, error)
 	SaveDrillScore(ctx context.Context, score incident.DrillScore) error
 	DrillScores(ctx context.Context) ([]incident.DrillScore, error)
 	CreateReport(ctx context.Context, r *incident.Report) (int64, error)

@@ -125,7 +125,7 @@ func (h *Response) addIndicators(ctx context.Context, inc *incident.Incident, us
 			if stored.Sightings > 1 {
 				kept := incident.Say("")
 				if marking != "" && stored.Marking != marking {
-					kept = incident.Say(" It keeps the marking it was given first, %s.", stored.Marking)
+					kept = incident.Say(" It keeps the stricter marking it had, %s.", stored.Marking)
 				}
 				return incident.Say("%s was already on %s: seen %d times now.%s%s", incident.Literal(stored.Defanged()), inc.Ref(), stored.Sightings, kept, also), nil
 			}
@@ -202,7 +202,7 @@ func (h *Response) markIOC(ctx context.Context, c *call, words []string, opts ma
 	if !found {
 		return incident.Fail(incident.NotFound, "%s has no indicator %s; %s lists them.", c.inc.Ref(), incident.Literal(incident.DefangAny(render.Truncate(valueWord, 200))), incident.Literal("/incident iocs"))
 	}
-	stored, err := h.store.MarkIndicator(ctx, c.inc.Number, typ, value, state, marking, c.req.UserID, h.now())
+	stored, err := h.store.MarkIndicator(ctx, c.inc.Number, typ, value, state, marking, h.actor(c.req.UserID), h.now())
 	if err != nil {
 		return err
 	}

@@ -256,6 +256,46 @@ func Markings() []string {
 	return []string{"TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED"}
 }
 
+// Stricter is the more restricted of two markings ("" is none, below TLP:CLEAR).
+func Stricter(a, b string) string {
+	if slices.Index(Markings(), b) > slices.Index(Markings(), a) {
+		return b
+	}
+	return a
+}
+
+// Mark changes an indicator's state and marking (each where not ""), and
+// says so on the timeline. Raising a marking is anyone's to do; lowering
+// one needs the incident's commander or an admin, so what was marked
+// TLP:RED is not made shareable by whoever happens to be around.
+func (ind *Indicator) Mark(at time.Time, a Actor, inc *Incident, state, marking string) (TimelineEvent, error) {
+	var label []string
+	if marking != "" && marking != ind.Marking {
+		if Stricter(ind.Marking, marking) == ind.Marking && !inc.Commands(a) {
+			if inc.Commander() == "" {
+				return TimelineEvent{}, Fail(Forbidden, "Only the incident commander or an admin can lower the marking of %s from %s to %s, and %s has no commander now.",
+					Literal(ind.Defanged()), ind.Marking, marking, inc.Ref())
+			}
+			return TimelineEvent{}, Fail(Forbidden, "Only the incident commander (%s) or an admin can lower the marking of %s from %s to %s.",
+				UserRef(inc.Commander()), Literal(ind.Defanged()), ind.Marking, marking)
+		}
+		if ind.Marking != "" {
+			label = append(label, marking+" (was "+ind.Marking+")")
+		} else {
+			label = append(label, marking)
+		}
+		ind.Marking = marking
+	}
+	if state != "" {
+		ind.State = state
+		label = append([]string{state}, label...)
+	}
+	if len(label) == 0 {
+		return TimelineEvent{}, Fail(Conflict, "%s is %s already.", Literal(ind.Defanged()), strings.Join(slices.DeleteFunc([]string{strings.ReplaceAll(ind.State, "_", " "), ind.Marking}, func(s string) bool { return s == "" }), ", "))
+	}
+	return IndicatorMarked(at, a.ID, ind.Type, ind.Value, strings.Join(label, ", ")), nil
+}
+
 // ParseMarking reads a TLP marking: clear, green, amber, amber+strict,
 // red, with or without TLP:, any case.
 func ParseMarking(s string) (string, bool) {

@@ -23,6 +23,12 @@ func (i *Incident) MayLead(a Actor) bool {
 	return cmd == "" || cmd == a.ID || a.Admin
 }
 
+// Commands reports whether the actor is the incident's commander or an
+// admin: for what must not fall to anyone while the role is vacant.
+func (i *Incident) Commands(a Actor) bool {
+	return a.Admin || (a.ID != "" && i.Commander() == a.ID)
+}
+
 // RequireLead is the refusal for an actor without the lead permission.
 func (i *Incident) RequireLead(a Actor, what string) error {
 	if i.MayLead(a) {

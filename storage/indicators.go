@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -21,7 +20,7 @@ import (
 // event, in one transaction; within a request, once. It returns the
 // indicator as stored.
 func (s *Store) AddIndicator(ctx context.Context, n int64, ind incident.Indicator) (incident.Indicator, error) {
-	stored, err := s.changeIndicator(ctx, n, ind.Type, ind.Value, func(cur *incident.Indicator, exists bool) (incident.TimelineEvent, error) {
+	stored, err := s.changeIndicator(ctx, n, ind.Type, ind.Value, func(cur *incident.Indicator, exists bool, _ *incident.Incident) (incident.TimelineEvent, error) {
 		if !exists {
 			*cur = ind
 			cur.Sightings = 0
@@ -31,9 +30,7 @@ func (s *Store) AddIndicator(ctx context.Context, n int64, ind incident.Indicato
 		if cur.Note == "" {
 			cur.Note = ind.Note
 		}
-		if cur.Marking == "" {
-			cur.Marking = ind.Marking // a sighting never changes a marking given before
-		}
+		cur.Marking = incident.Stricter(cur.Marking, ind.Marking) // a sighting may raise a marking, never lower it
 		return incident.IndicatorAdded(ind.LastSeen, ind.AddedBy, ind.Type, ind.Value), nil
 	})
 	if err != nil {
@@ -49,22 +46,14 @@ func (s *Store) AddIndicator(ctx context.Context, n int64, ind incident.Indicato
 var ErrNoIndicator = errors.New("no such indicator on the incident")
 
 // MarkIndicator sets an indicator's state and marking (each where not
-// ""), with its timeline entry, in one transaction; within a request, once.
-func (s *Store) MarkIndicator(ctx context.Context, n int64, t incident.IndicatorType, value, state, marking, by string, at time.Time) (incident.Indicator, error) {
-	stored, err := s.changeIndicator(ctx, n, t, value, func(cur *incident.Indicator, exists bool) (incident.TimelineEvent, error) {
+// ""; see incident.Indicator.Mark for who may), with its timeline entry,
+// in one transaction; within a request, once.
+func (s *Store) MarkIndicator(ctx context.Context, n int64, t incident.IndicatorType, value, state, marking string, a incident.Actor, at time.Time) (incident.Indicator, error) {
+	stored, err := s.changeIndicator(ctx, n, t, value, func(cur *incident.Indicator, exists bool, inc *incident.Incident) (incident.TimelineEvent, error) {
 		if !exists {
 			return incident.TimelineEvent{}, ErrNoIndicator
 		}
-		var label []string
-		if state != "" {
-			cur.State = state
-			label = append(label, state)
-		}
-		if marking != "" {
-			cur.Marking = marking
-			label = append(label, marking)
-		}
-		return incident.IndicatorMarked(at, by, t, value, strings.Join(label, ", ")), nil
+		return cur.Mark(at, a, inc, state, marking)
 	})
 	if err != nil {
 		return stored, fmt.Errorf("mark an indicator of %s: %w", incident.FormatRef(n), err)
@@ -76,7 +65,7 @@ func (s *Store) MarkIndicator(ctx context.Context, n int64, t incident.Indicator
 // it has it) and records the event fn returns; a new one is counted on the
 // incident's record.
 func (s *Store) changeIndicator(ctx context.Context, n int64, t incident.IndicatorType, value string,
-	fn func(cur *incident.Indicator, exists bool) (incident.TimelineEvent, error)) (incident.Indicator, error) {
+	fn func(cur *incident.Indicator, exists bool, inc *incident.Incident) (incident.TimelineEvent, error)) (incident.Indicator, error) {
 	field := string(t) + " " + value
 	return changeRecord(ctx, s, n, recordChange[incident.Indicator]{
 		key:   indicatorsKey(n),
@@ -88,7 +77,7 @@ func (s *Store) changeIndicator(ctx context.Context, n int64, t incident.Indicat
 				}
 				inc.IndicatorCount++ // the card counts them
 			}
-			return fn(cur, exists)
+			return fn(cur, exists, inc)
 		},
 	})
 }

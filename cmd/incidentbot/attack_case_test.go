@@ -13,6 +13,7 @@ import (
 
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/bot/render"
+	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/storage"
 	"github.com/incidentbot/incidentbot/storage/redistest"
@@ -175,6 +176,59 @@ func TestASightingDoesNotLowerAMarking(t *testing.T) {
 	}
 	if inds[0].Marking != "TLP:RED" {
 		t.Errorf("a sighting turned TLP:RED into %s, and nothing on the timeline says so", inds[0].Marking)
+	}
+
+	// A form that gives a known indicator a stricter marking raises it.
+	s.command("UALICE", s.ch, "ioc add 203.0.113.7 --tlp green")
+	if _, err := h.slack.Command(s.ctx, "UCAROL", s.ch, "ioc add"); err != nil {
+		t.Fatal(err)
+	}
+	v := s.viewOf("UCAROL", commands.ModalIOC)
+	if _, err := h.slack.Submit(s.ctx, "UCAROL", v.ID, map[string]string{commands.InputIndicators: "seen again: 203[.]0[.]113[.]7", commands.InputMarking: "TLP:AMBER"}); err != nil {
+		t.Fatal(err)
+	}
+	s.eventually("the stricter marking", func() bool {
+		inds, _ := h.store.Indicators(s.ctx, 1)
+		return len(inds) == 2 && inds[1].Value == "203.0.113.7" && inds[1].Marking == "TLP:AMBER" && inds[1].Sightings == 2
+	})
+}
+
+// A marking is lowered only by the incident's commander or an admin, and
+// the timeline says from what to what; anyone may raise one. While nobody
+// holds the commander role, only an admin may lower one.
+func TestAMarkingIsLoweredOnlyByTheCommander(t *testing.T) {
+	t.Parallel()
+	h, s := caseBot(t)
+	s.command("UCAROL", s.ch, "ioc add evil.example --tlp amber")
+	if got := s.command("UCAROL", s.ch, "ioc mark evil.example --tlp red"); !strings.Contains(got, "is now suspected, TLP:RED") {
+		t.Errorf("carol raising the marking was answered %q", got)
+	}
+	if got := s.command("UCAROL", s.ch, "ioc mark evil.example --tlp clear"); !strings.Contains(got, "Only the incident commander (<@UALICE>) or an admin can lower the marking of `evil[.]example` from TLP:RED to TLP:CLEAR") {
+		t.Errorf("carol lowering TLP:RED was answered %q", got)
+	}
+	if inds, _ := h.store.Indicators(s.ctx, 1); inds[0].Marking != "TLP:RED" {
+		t.Errorf("carol lowered TLP:RED to %s", inds[0].Marking)
+	}
+	if got := s.command("UALICE", s.ch, "ioc mark evil.example --tlp green"); !strings.Contains(got, "is now suspected, TLP:GREEN") {
+		t.Errorf("the commander lowering the marking was answered %q", got)
+	}
+	if n := s.countEvents(1, incident.EventIndicator, "evil.example"); n != 3 {
+		t.Errorf("%d indicator events, want the add and two markings", n)
+	}
+	tl, _ := h.store.Timeline(s.ctx, 1)
+	if last := tl[len(tl)-1]; last.To != "TLP:GREEN (was TLP:RED)" {
+		t.Errorf("the timeline records the lowering as %q", last.To)
+	}
+
+	// With the commander role vacant, lowering falls to admins only.
+	if _, err := h.store.Update(s.ctx, 1, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
+		delete(i.Roles, "commander")
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.command("UCAROL", s.ch, "ioc mark evil.example --tlp clear"); !strings.Contains(got, "and INC-1 has no commander now") {
+		t.Errorf("carol lowering a marking with no commander was answered %q", got)
 	}
 }
 
