@@ -223,9 +223,10 @@ func (e *Evidence) roomForStep() error {
 }
 
 // mayStep: the holder records what happens to an item; the incident's
-// lead may too, for an item whose holder is not at hand.
+// commander or an admin may too, for an item whose holder is not at hand
+// (not anyone while the commander role is vacant: custody is evidence).
 func (e *Evidence) mayStep(a Actor, inc *Incident) bool {
-	return a.ID == e.Holder || a.Admin || (inc != nil && inc.MayLead(a))
+	return a.ID == e.Holder || a.Admin || (inc != nil && inc.Commands(a))
 }
 
 // Transfer hands the item to someone else: its holder does, or whoever

@@ -271,3 +271,35 @@ func TestCustodyIsBoundToItsIncident(t *testing.T) {
 		t.Errorf("a clean item in place of one that failed its re-hash: %+v ok=%v", brk, ok)
 	}
 }
+
+// Who records a custody step: the holder, the commander or an admin, and
+// nobody else, also while the commander role is vacant.
+func TestWhoRecordsCustodySteps(t *testing.T) {
+	led := &Incident{Number: 1, Roles: map[string]string{"commander": "UCMD"}}
+	vacant := &Incident{Number: 1, Roles: map[string]string{}}
+	for _, tc := range []struct {
+		name string
+		a    Actor
+		inc  *Incident
+		ok   bool
+	}{
+		{"the holder", Actor{ID: "UBOB"}, led, true},
+		{"the commander", Actor{ID: "UCMD"}, led, true},
+		{"an admin", Actor{ID: "UADM", Admin: true}, vacant, true},
+		{"someone else", Actor{ID: "UEVE"}, led, false},
+		{"someone else, no commander", Actor{ID: "UEVE"}, vacant, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := collectedItem(t) // held by UBOB
+			_, err := e.Transfer(time.Now(), tc.a, "UZED", "", tc.inc)
+			if (err == nil) != tc.ok {
+				t.Errorf("transfer: %v, want allowed %v", err, tc.ok)
+			}
+			e = collectedItem(t)
+			_, _, err = e.Verify(time.Now(), tc.a, hashB, tc.inc)
+			if (err == nil) != tc.ok || e.Mismatch != tc.ok {
+				t.Errorf("re-hash: %v (mismatch flagged %v), want allowed %v", err, e.Mismatch, tc.ok)
+			}
+		})
+	}
+}
