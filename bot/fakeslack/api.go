@@ -22,6 +22,8 @@ const (
 	maxHeaderText     = 150
 	maxTopicLength    = 250
 	maxChannelNameLen = 80
+	maxOptionText     = 75 // an option's text and its description
+	maxOptions        = 10 // of a checkboxes element
 )
 
 var channelNameChars = regexp.MustCompile(`^[a-z0-9_-]+$`)
@@ -485,8 +487,24 @@ func checkBlock(b map[string]any) apiError {
 			}
 		}
 	case "context", "actions":
-		if els, _ := b["elements"].([]any); len(els) == 0 || len(els) > 25 {
+		els, _ := b["elements"].([]any)
+		if len(els) == 0 || len(els) > 25 {
 			return "invalid_blocks"
+		}
+		for _, el := range els {
+			e, _ := el.(map[string]any)
+			opts, _ := e["options"].([]any)
+			if len(opts) > maxOptions {
+				return "invalid_blocks"
+			}
+			for _, o := range opts {
+				om, _ := o.(map[string]any)
+				t, ok := textOf(om["text"])
+				d, _ := textOf(om["description"])
+				if !ok || utf8.RuneCountInString(t) > maxOptionText || utf8.RuneCountInString(d) > maxOptionText {
+					return "invalid_blocks"
+				}
+			}
 		}
 	case "divider", "image", "input", "rich_text":
 	default:

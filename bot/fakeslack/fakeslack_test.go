@@ -3,7 +3,9 @@ package fakeslack_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,6 +91,17 @@ func TestWebAPIBehavesLikeSlack(t *testing.T) {
 	}
 	if calls := fs.Calls("chat.postMessage"); len(calls) != 4 {
 		t.Errorf("recorded %d chat.postMessage calls, want 4", len(calls))
+	}
+	// A checkbox option's text is at most 75 characters, as sent (escapes count).
+	option := func(text string) *slack.OptionBlockObject {
+		return slack.NewOptionBlockObject("0", slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil)
+	}
+	for text, want := range map[string]string{strings.Repeat("&amp;", 15): "", strings.Repeat("&amp;", 15) + "x": "invalid_blocks"} {
+		boxes := slack.NewActionBlock("b", slack.NewCheckboxGroupsBlockElement("a", option(text)))
+		_, _, err := api.PostMessageContext(ctx, ch.ID, slack.MsgOptionBlocks(boxes))
+		if got := fmt.Sprint(err); (want == "" && err != nil) || (want != "" && got != want) {
+			t.Errorf("an option of %d characters: %v, want %q", len(text), err, want)
+		}
 	}
 }
 

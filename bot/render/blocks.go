@@ -141,6 +141,22 @@ func Truncate(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
+// TextFit is Text of plain, cut (with "…") so that what is sent, escapes
+// included, is at most n characters: for fields Slack bounds tightly.
+// used is how many characters of plain it shows.
+func TextFit(plain string, n int) (out string, used int) {
+	if out = Text(plain); utf8.RuneCountInString(out) <= n {
+		return out, utf8.RuneCountInString(plain)
+	}
+	r := []rune(plain)
+	for used = min(len(r), n-1); used > 0; used-- {
+		if out = Text(string(r[:used])) + "…"; utf8.RuneCountInString(out) <= n {
+			return out, used
+		}
+	}
+	return "…", 0
+}
+
 // Date renders a time that each reader's Slack shows in their own time zone.
 func Date(t time.Time, format string) string {
 	return fmt.Sprintf("<!date^%d^%s|%s>", t.Unix(), format, t.UTC().Format("2006-01-02 15:04 UTC"))

@@ -200,10 +200,12 @@ func Checklist(v ChecklistView) Message {
 		end := min(start+MaxOptions, total)
 		var options, selected []any
 		for i := start; i < end; i++ {
-			text := v.Items[i].Text
-			opt := map[string]any{"text": Mrkdwn(Text(Truncate(text, 75))), "value": fmt.Sprint(i)}
-			if len([]rune(text)) > 75 {
-				opt["description"] = Mrkdwn(Text(Truncate("…"+string([]rune(text)[74:]), 75)))
+			text := []rune(v.Items[i].Text)
+			shown, used := TextFit(string(text), 75)
+			opt := map[string]any{"text": Mrkdwn(shown), "value": fmt.Sprint(i)}
+			if used < len(text) {
+				rest, _ := TextFit("…"+string(text[used:]), 75)
+				opt["description"] = Mrkdwn(rest)
 			}
 			options = append(options, opt)
 			if v.Items[i].Done {

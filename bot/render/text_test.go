@@ -1,9 +1,14 @@
 package render
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	"github.com/incidentbot/incidentbot/incident"
 )
 
 func TestPlain(t *testing.T) {
@@ -70,5 +75,54 @@ func TestNeutralizeIsTheLastLine(t *testing.T) {
 	}
 	if _, changed := NeutralizeMessage(TextMessage("INC-1 by <@U1> " + Date(time.Unix(0, 0), "{ago}"))); changed {
 		t.Error("the bot's own mentions and dates were touched")
+	}
+}
+
+// A checklist item's option fits Slack's 75 characters as sent, escapes
+// included, and what does not fit goes on in its description.
+func TestChecklistOptionsFitAsSent(t *testing.T) {
+	items := []incident.ChecklistItem{
+		{Text: "Undo or keep A-1: block " + strings.Repeat("<&>", 40)},
+		{Text: strings.Repeat("&", 200)},
+		{Text: "Short and plain"},
+		{Text: strings.Repeat("é", 75)},
+	}
+	m := Checklist(ChecklistView{Ref: "INC-1", Phase: incident.Recovery, Items: items, BlockID: "b", ActionID: func(int) string { return "a" }})
+	doc, _ := json.Marshal(m.Blocks)
+	var blocks []struct {
+		Elements []struct {
+			Options []struct {
+				Text, Description struct{ Text string }
+			}
+		}
+	}
+	if err := json.Unmarshal(doc, &blocks); err != nil {
+		t.Fatal(err)
+	}
+	var options int
+	for _, b := range blocks {
+		for _, el := range b.Elements {
+			for k, o := range el.Options {
+				options++
+				if n, d := utf8.RuneCountInString(o.Text.Text), utf8.RuneCountInString(o.Description.Text); n > 75 || d > 75 {
+					t.Errorf("option %d is %d characters, its description %d: %q / %q", k, n, d, o.Text.Text, o.Description.Text)
+				}
+				if strings.Contains(o.Text.Text+o.Description.Text, "&amp…") || strings.Contains(o.Text.Text+o.Description.Text, "&lt…") {
+					t.Errorf("option %d cuts an escape in two: %q", k, o.Text.Text)
+				}
+			}
+			if el.Options[0].Description.Text == "" || !strings.HasPrefix(el.Options[0].Description.Text, "…") {
+				t.Errorf("the long item's rest is not in its description: %+v", el.Options[0])
+			}
+			if el.Options[2].Text.Text != "Short and plain" || el.Options[2].Description.Text != "" {
+				t.Errorf("a short item is shown as %+v", el.Options[2])
+			}
+			if el.Options[3].Text.Text != strings.Repeat("é", 75) {
+				t.Errorf("an item of exactly 75 characters is shown as %q", el.Options[3].Text.Text)
+			}
+		}
+	}
+	if options != len(items) {
+		t.Errorf("%d options for %d items", options, len(items))
 	}
 }
