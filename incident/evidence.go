@@ -243,6 +243,11 @@ func (e *Evidence) Transfer(at time.Time, a Actor, to, note string, inc *Inciden
 	if to == e.Holder {
 		return TimelineEvent{}, Fail(Conflict, "%s already holds %s.", UserRef(to), e.Ref())
 	}
+	if inc != nil && (inc.Private || inc.Drill) && !inc.IsMember(to) {
+		// They could neither see the incident nor record what happens to the item: it would be stranded.
+		return TimelineEvent{}, Fail(Forbidden, "%s is not a member of %s, so they could not record what happens to %s. Hand it to a member, or give them a role first (%s).",
+			UserRef(to), inc.Ref(), e.Ref(), Literal("/incident assign <role> @user"))
+	}
 	note, err := evidenceField("note", note)
 	if err != nil {
 		return TimelineEvent{}, err

@@ -303,3 +303,20 @@ func TestWhoRecordsCustodySteps(t *testing.T) {
 		})
 	}
 }
+
+// An item of a private incident is handed only to its members: someone
+// else could not see the incident to record the next step.
+func TestPrivateEvidenceStaysWithMembers(t *testing.T) {
+	inc := &Incident{Number: 1, Private: true, Roles: map[string]string{"commander": "UANN"}, Members: []string{"UANN", "UBOB", "UCAT"}}
+	e := collectedItem(t) // held by UBOB
+	if _, err := e.Transfer(time.Now(), Actor{ID: "UBOB"}, "UEVE", "", inc); ErrorCode(err) != Forbidden || e.Holder != "UBOB" {
+		t.Errorf("handed to a non-member: %v, held by %s", err, e.Holder)
+	}
+	if _, err := e.Transfer(time.Now(), Actor{ID: "UBOB"}, "UCAT", "", inc); err != nil || e.Holder != "UCAT" {
+		t.Errorf("handed to a member: %v, held by %s", err, e.Holder)
+	}
+	inc.Private = false
+	if _, err := e.Transfer(time.Now(), Actor{ID: "UCAT"}, "UEVE", "", inc); err != nil {
+		t.Errorf("an item of a public incident handed to anyone: %v", err)
+	}
+}
