@@ -41,8 +41,19 @@ func (h *core) schedule(inc *incident.Incident) (updateDue, nudgeAt time.Time, o
 }
 
 // nextDue is when the incident's next scheduled work is due: updates and
-// nudges while it is open, the retro's reminder and deadline once resolved.
+// nudges while it is open, the retro's reminder and deadline once resolved,
+// and, whatever its status, a containment action's --until reminder (an
+// action left open at the close is still open).
 func (h *core) nextDue(inc *incident.Incident) (time.Time, bool) {
+	due, ok := h.lifecycleDue(inc)
+	if a, pending := inc.DueContainmentReminder(); pending && (!ok || a.Until.Before(due)) {
+		due, ok = a.Until, true
+	}
+	return due, ok
+}
+
+// lifecycleDue is nextDue but for containment reminders.
+func (h *core) lifecycleDue(inc *incident.Incident) (time.Time, bool) {
 	if inc.Status == incident.Resolved {
 		if r := reminderAt(inc); !inc.Reminded && r.Before(inc.RetroDeadline) {
 			return r, true
@@ -58,9 +69,6 @@ func (h *core) nextDue(inc *incident.Incident) (time.Time, bool) {
 	}
 	if at, _, pending := h.nextInject(inc); pending && (!ok || at.Before(due)) {
 		due, ok = at, true
-	}
-	if a, pending := inc.DueContainmentReminder(); pending && inc.Status == incident.Open && (!ok || a.Until.Before(due)) {
-		due, ok = a.Until, true
 	}
 	return due, ok
 }
@@ -141,11 +149,11 @@ func (h *Cadence) RunScheduled(ctx context.Context, n int64) (work.Ran, error) {
 		return work.Ran{}, err
 	}
 	now := h.now()
-	if inc.Status == incident.Resolved {
-		return h.retro.runRetro(ctx, inc, now)
-	}
 	if a, pending := inc.DueContainmentReminder(); pending && !now.Before(a.Until) {
 		return h.sendContainmentReminder(ctx, inc, a)
+	}
+	if inc.Status == incident.Resolved {
+		return h.retro.runRetro(ctx, inc, now)
 	}
 	if at, i, pending := h.nextInject(inc); pending && !now.Before(at) {
 		// Injects due together go out in one run (a few, so the claim's

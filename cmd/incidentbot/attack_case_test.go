@@ -25,6 +25,12 @@ import (
 // more environment (a custody key, say).
 func caseBot(t *testing.T, env ...string) (*harness, *script) {
 	t.Helper()
+	return caseBotAt(t, time.Now, env...)
+}
+
+// caseBotAt is caseBot on a clock of the test's.
+func caseBotAt(t *testing.T, now func() time.Time, env ...string) (*harness, *script) {
+	t.Helper()
 	fs := fakeslack.New()
 	t.Cleanup(fs.Close)
 	h := &harness{slack: fs, redis: redistest.Start(t), env: map[string]string{}}
@@ -33,7 +39,7 @@ func caseBot(t *testing.T, env ...string) (*harness, *script) {
 	}
 	h.store = storage.New(h.redis.Client(t))
 	h.stakeholder = fs.CreateChannel("security-incidents", false, fs.BotUserID, "UDAVE")
-	h.launch(t, false, true, clocks{now: time.Now, outbound: clocktest.Instant{}}, quietSeverities)
+	h.launch(t, false, true, clocks{now: now, outbound: clocktest.Instant{}}, quietSeverities)
 	s := &script{t: t, h: h, ctx: context.Background()}
 	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB", "UCAROL", "UDAVE")
 	s.command("UALICE", general, "declare Phishing wave sev2")
@@ -701,4 +707,29 @@ func TestEvidenceLoggedTwiceIsPointedOut(t *testing.T) {
 	if !strings.Contains(got, "Logged *EV-2* `laptop image again`") || !strings.Contains(got, "*EV-1* has the same hash") {
 		t.Errorf("a second item with EV-1's hash answered %q", got)
 	}
+}
+
+// A containment action's --until reminder comes when asked, also after
+// the incident was closed with the action open, and after its postmortem.
+func TestAContainmentReminderOutlivesTheClose(t *testing.T) {
+	t.Parallel()
+	clock := clocktest.NewManual(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+	h, s := caseBotAt(t, clock.Now)
+	s.command("UBOB", s.ch, "action block 203.0.113.7 --until 4h")
+	s.command("UCAROL", s.ch, "action disable svc-backup --until 6d")
+	if got := s.command("UALICE", s.ch, "close --confirm Contained"); !strings.Contains(got, "Closed INC-1") {
+		t.Fatalf("the close answered %q", got)
+	}
+	clock.Advance(5 * time.Hour)
+	s.await("bob's reminder after the close", func() bool {
+		return strings.Contains(dmOf(h.slack, "UBOB"), "Reminder: *A-1* on INC-1 (block `203[.]0[.]113[.]7`) is still open")
+	})
+	for range 6 { // day by day, so the retro's own work runs on the way
+		clock.Advance(24 * time.Hour)
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.eventually("the postmortem", func() bool { inc, _ := h.store.Get(s.ctx, 1); return inc.Status == incident.Closed })
+	s.await("carol's reminder after the postmortem", func() bool {
+		return strings.Contains(dmOf(h.slack, "UCAROL"), "Reminder: *A-2* on INC-1 (disable `svc-backup`) is still open")
+	})
 }
