@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -113,6 +114,8 @@ func (h *Response) addIndicators(ctx context.Context, inc *incident.Incident, us
 	now := h.now()
 	var added, again []any
 	var also []incident.Sentence
+	tell := privateSightings{}
+	defer func() { h.tellCommanders(ctx, inc, user, tell) }()
 	for _, cand := range found[:min(len(found), maxIOCsAtOnce)] {
 		stored, err := h.store.AddIndicator(ctx, inc.Number, incident.Indicator{Type: cand.Type, Value: cand.Value, FirstSeen: now, LastSeen: now,
 			AddedBy: user, State: incident.IndicatorSuspected, Marking: marking, Note: note})
@@ -120,7 +123,7 @@ func (h *Response) addIndicators(ctx context.Context, inc *incident.Incident, us
 			return incident.Sentence{}, err
 		}
 		if len(found) == 1 {
-			also := h.sightings(ctx, inc, stored, user, channel)
+			also := h.sightings(ctx, inc, stored, user, channel, tell)
 			h.refresh(ctx, inc.Number)
 			if stored.Sightings > 1 {
 				kept := incident.Say("")
@@ -136,7 +139,7 @@ func (h *Response) addIndicators(ctx context.Context, inc *incident.Incident, us
 		} else {
 			added = append(added, incident.Literal(stored.Defanged()))
 		}
-		if s := h.sightings(ctx, inc, stored, user, channel); s.String() != "" {
+		if s := h.sightings(ctx, inc, stored, user, channel, tell); s.String() != "" {
 			also = append(also, incident.Say("%s:%s", incident.Literal(stored.Defanged()), s))
 		}
 	}
@@ -214,11 +217,12 @@ func (h *Response) markIOC(ctx context.Context, c *call, words []string, opts ma
 	return nil
 }
 
-// sightings finds the indicator in other incidents: the ones the person
-// may see are named in the answer; of a private one they may not see,
-// its commander is told privately instead, so the overlap is not lost and
-// nothing leaks. Drills are left out both ways.
-func (h *Response) sightings(ctx context.Context, inc *incident.Incident, ind incident.Indicator, user, channel string) incident.Sentence {
+// sightings looks for an indicator in other incidents: those the person
+// may see are named in the answer; the commander of one they may not see
+// is to be told privately instead (tell collects it, by incident, for one
+// message per request), so the overlap is not lost and nothing leaks.
+// Drills are left out both ways.
+func (h *Response) sightings(ctx context.Context, inc *incident.Incident, ind incident.Indicator, user, channel string, tell privateSightings) incident.Sentence {
 	if inc.Drill {
 		return incident.Say("")
 	}
@@ -240,25 +244,65 @@ func (h *Response) sightings(ctx context.Context, inc *incident.Incident, ind in
 			seen = append(seen, incident.Strong(other.Ref()))
 			continue
 		}
-		if cmdr := other.Commander(); cmdr != "" {
-			msg := render.Info(incident.Say("The indicator %s of %s was also added to %s, by %s. You are told as the commander of %s; they were not told of it.",
-				incident.Literal(ind.Defanged()), other.Ref(), inc.Ref(), incident.UserRef(user), other.Ref()))
-			if !h.maySee(inc, cmdr, "") {
-				// Their incident is as private to this commander: the overlap, not where it is.
-				msg = render.Info(incident.Say("The indicator %s of %s was also added to another incident, which you are not a member of. You are told as the commander of %s; its people were not told of yours.",
-					incident.Literal(ind.Defanged()), other.Ref(), other.Ref()))
+		if other.Commander() != "" {
+			if tell[n] == nil {
+				tell[n] = &privateSighting{other: other}
 			}
-			// Once a day for a pair of incidents and an indicator, however often it is added.
-			occasion := fmt.Sprintf("sighting:%d:%d:%s:%s", other.Number, inc.Number, ind.Type, ind.Value)
-			if err := h.postFor(ctx, occasion, cmdr, msg); err != nil {
-				h.log.Warn("could not tell a commander of a sighting", "incident", n, "err", err)
-			}
+			tell[n].indicators = append(tell[n].indicators, ind)
 		}
 	}
 	if len(seen) == 0 {
 		return incident.Say("")
 	}
 	return incident.Say(" Also seen in %s.", incident.Join(", ", seen...))
+}
+
+// privateSightings are, by other incident, the indicators one request
+// added that its commander is to be told of.
+type privateSightings map[int64]*privateSighting
+
+type privateSighting struct {
+	other      *incident.Incident
+	indicators []incident.Indicator
+}
+
+// maxSightingsNamed bounds the indicators one sighting message names.
+const maxSightingsNamed = 10
+
+// tellCommanders sends each other incident's commander one message naming
+// the indicators of theirs that were added to inc: once a day for the pair
+// of incidents and the same indicators, however often they are added.
+func (h *Response) tellCommanders(ctx context.Context, inc *incident.Incident, user string, tell privateSightings) {
+	for n, t := range tell {
+		cmdr := t.other.Commander()
+		var named []any
+		sum := sha256.New()
+		for _, ind := range t.indicators {
+			fmt.Fprintf(sum, "%s %s\n", ind.Type, ind.Value)
+			if len(named) < maxSightingsNamed {
+				named = append(named, incident.Literal(ind.Defanged()))
+			}
+		}
+		what := incident.Say("The indicator %s of %s was", named[0], t.other.Ref())
+		if len(t.indicators) > 1 {
+			list := incident.Join(", ", named...)
+			if more := len(t.indicators) - len(named); more > 0 {
+				list = incident.Say("%s and %d more", list, more)
+			}
+			what = incident.Say("%d indicators of %s (%s) were", len(t.indicators), t.other.Ref(), list)
+		}
+		msg := render.Info(incident.Say("%s also added to %s, by %s. You are told as the commander of %s; they were not told of it.",
+			what, inc.Ref(), incident.UserRef(user), t.other.Ref()))
+		if !h.maySee(inc, cmdr, "") {
+			// Their incident is as private to this commander: the overlap, not where it is.
+			msg = render.Info(incident.Say("%s also added to another incident, which you are not a member of. You are told as the commander of %s; its people were not told of yours.",
+				what, t.other.Ref()))
+		}
+		occasion := fmt.Sprintf("sighting:%d:%d:%x", n, inc.Number, sum.Sum(nil)[:12])
+		if err := h.postFor(ctx, occasion, cmdr, msg); err != nil {
+			h.log.Warn("could not tell a commander of a sighting", "incident", n, "err", err)
+		}
+	}
 }
 
 // iocsCmd is /incident iocs [export]: the incident's indicators,

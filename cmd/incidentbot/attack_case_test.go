@@ -263,6 +263,45 @@ func TestASightingTellsNoOutsiderOfAPrivateIncident(t *testing.T) {
 	}
 }
 
+// A form that adds many indicators of another private incident tells its
+// commander once, in one message naming them, not once per indicator.
+func TestOneFormOneSightingMessage(t *testing.T) {
+	t.Parallel()
+	h := startBot(t, false)
+	s := &script{t: t, h: h, ctx: context.Background()}
+	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB", "UCAROL", "UDAVE")
+	s.command("UDAVE", general, "declare Insider case sev2 --private")
+	private := h.declared(t, "UDAVE", "INC-1").ID
+	var values []string
+	for i := range 12 {
+		values = append(values, fmt.Sprintf("198.51.100.%d", i+1))
+	}
+	s.command("UDAVE", private, "ioc add evil.example")
+	for _, v := range values {
+		s.command("UDAVE", private, "ioc add "+v)
+	}
+	s.command("UALICE", general, "declare Phishing wave sev2")
+	s.ch = h.declared(t, "UALICE", "INC-2").ID
+	if _, err := h.slack.Command(s.ctx, "UALICE", s.ch, "ioc add"); err != nil {
+		t.Fatal(err)
+	}
+	v := s.viewOf("UALICE", commands.ModalIOC)
+	if _, err := h.slack.Submit(s.ctx, "UALICE", v.ID, map[string]string{commands.InputIndicators: "evil[.]example " + strings.Join(values, " ")}); err != nil {
+		t.Fatal(err)
+	}
+	s.await("dave's message", func() bool { return strings.Contains(dmOf(h.slack, "UDAVE"), "13 indicators of INC-1") })
+	time.Sleep(500 * time.Millisecond) // anything more would come right after
+	var told []string
+	for _, m := range h.slack.DirectMessages("UDAVE") {
+		if strings.Contains(m.Visible(), "also added to INC-2") {
+			told = append(told, m.Visible())
+		}
+	}
+	if len(told) != 1 || !strings.Contains(told[0], "and 3 more") || !strings.Contains(told[0], "`evil[.]example`") {
+		t.Errorf("dave was told %d times: %q", len(told), told)
+	}
+}
+
 // crashCaseBot starts a bot whose requests crash after a chosen write,
 // with INC-1 declared by alice.
 func crashCaseBot(t *testing.T) (*harness, *script, *crasher) {
