@@ -163,7 +163,9 @@ func (h *Response) transferEvidence(ctx context.Context, c *call, words []string
 		return err
 	}
 	h.refresh(ctx, c.inc.Number)
-	if to != c.req.UserID {
+	// Done again after a crash, the item may have moved on since: only
+	// someone who still holds it is told to hash it.
+	if to != c.req.UserID && e.Holder == to {
 		msg := about(c.inc, render.Info(incident.Say("%s handed you %s %s of %s: you hold it now. When it reaches you, hash it and record the result with %s.",
 			incident.UserRef(c.req.UserID), incident.Strong(e.Ref()), incident.Literal(e.Name), c.inc.Ref(),
 			incident.Literal(fmt.Sprintf("/incident evidence %s verify %s sha256:<hash>", c.inc.Ref(), e.Ref())))))
@@ -171,7 +173,7 @@ func (h *Response) transferEvidence(ctx context.Context, c *call, words []string
 			h.log.Warn("could not tell the new holder of an item", "incident", c.inc.Number, "err", err)
 		}
 	}
-	h.respond(ctx, c.req, render.Done(incident.Say("%s is now held by %s; the handover is on its custody log.", e.Ref(), incident.UserRef(to))))
+	h.respond(ctx, c.req, render.Done(incident.Say("Handed %s to %s; the handover is on its custody log.", e.Ref(), incident.UserRef(to))))
 	return nil
 }
 

@@ -417,6 +417,33 @@ func TestARecordDoneAgainNamesItsOwnItem(t *testing.T) {
 	}
 }
 
+// A handover done again after a crash, once the item has moved on, does
+// not tell its former holder to hash an item they no longer hold.
+func TestAHandoverDoneAgainTellsOnlyAHolder(t *testing.T) {
+	t.Parallel()
+	h, s, crash := crashCaseBot(t)
+	s.command("UALICE", s.ch, "evidence add laptop-image sha256:"+collected+" evidence locker 3")
+	crashNext(t, crash, func() {
+		if _, err := h.slack.Command(s.ctx, "UALICE", s.ch, "evidence transfer EV-1 <@UBOB>"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	s.command("UALICE", s.ch, "evidence transfer EV-1 <@UCAROL>") // as the commander, while bob is away
+	before := len(h.slack.Ephemerals("UALICE"))
+	redo(t, h, s)
+	if got := s.lastEphemeral("UALICE", before); !strings.Contains(got, "Handed EV-1 to <@UBOB>") {
+		t.Errorf("alice, whose handover was done again, was told %q", got)
+	}
+	if e := item(t, h, 1); e.Holder != "UCAROL" || len(e.Custody) != 3 {
+		t.Errorf("EV-1 held by %s with %d custody steps, want carol's with 3", e.Holder, len(e.Custody))
+	}
+	for _, m := range h.slack.DirectMessages("UBOB") {
+		if strings.Contains(m.Visible(), "you hold it now") {
+			t.Errorf("bob, who no longer holds EV-1, was told: %s", m.Visible())
+		}
+	}
+}
+
 // The records a member may add are bounded so that the incident's record,
 // read and rewritten on every command, stays small: its size is measured
 // after one insider filled every field to its limit through the commands'
