@@ -229,7 +229,8 @@ func TestDeclareThroughSlackTrouble(t *testing.T) {
 }
 
 // Closed incidents are deleted once retro.keep_for has passed since their
-// postmortem; younger ones and open ones stay; with keep_for 0 nothing goes.
+// postmortem; younger ones, open ones and those with a containment action
+// still open stay; with keep_for 0 nothing goes.
 func TestRetentionDeletesOldClosedIncidents(t *testing.T) {
 	for _, keep := range []time.Duration{0, 30 * 24 * time.Hour} {
 		cfg := config.Defaults()
@@ -237,7 +238,7 @@ func TestRetentionDeletesOldClosedIncidents(t *testing.T) {
 		e := newEnv(t, cfg)
 		ctx := context.Background()
 		now := time.Now()
-		for n, closedAgo := range map[int64]time.Duration{1: 40 * 24 * time.Hour, 2: 10 * 24 * time.Hour, 3: -1} {
+		for n, closedAgo := range map[int64]time.Duration{1: 40 * 24 * time.Hour, 2: 10 * 24 * time.Hour, 3: -1, 4: 40 * 24 * time.Hour} {
 			inc := &incident.Incident{Number: n, Title: "Old one", Severity: "sev3", Phase: incident.Lessons, Status: incident.Open,
 				DeclaredBy: "UALICE", DeclaredAt: now.Add(-60 * 24 * time.Hour), Roles: map[string]string{"commander": "UALICE"}}
 			if err := e.store.Create(ctx, inc); err != nil {
@@ -246,6 +247,10 @@ func TestRetentionDeletesOldClosedIncidents(t *testing.T) {
 			if closedAgo > 0 {
 				if _, err := e.store.Update(ctx, n, func(i *incident.Incident) ([]incident.TimelineEvent, error) {
 					i.Status, i.ClosedAt = incident.Closed, now.Add(-closedAgo)
+					if n == 4 {
+						_, events, err := i.AddContainment(now, "UBOB", incident.ContainIsolate, "host-12", "", time.Time{})
+						return events, err
+					}
 					return nil, nil
 				}); err != nil {
 					t.Fatal(err)
@@ -259,7 +264,7 @@ func TestRetentionDeletesOldClosedIncidents(t *testing.T) {
 		if gone := errors.Is(err, incident.ErrNotFound); gone != (keep > 0) {
 			t.Errorf("keep_for %s: INC-1, closed 40 days ago, deleted: %v", keep, gone)
 		}
-		for _, n := range []int64{2, 3} {
+		for _, n := range []int64{2, 3, 4} {
 			if _, err := e.store.Get(ctx, n); err != nil {
 				t.Errorf("keep_for %s: INC-%d was deleted: %v", keep, n, err)
 			}

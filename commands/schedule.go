@@ -424,7 +424,9 @@ func nudgeMessage(inc *incident.Incident, due time.Time) render.Message {
 }
 
 // Purge deletes the incidents closed longer ago than retro.keep_for, on one
-// replica an hour. Nothing is deleted while keep_for is 0.
+// replica an hour. Nothing is deleted while keep_for is 0, nor an incident
+// with a containment action still open: a host still isolated, an account
+// still disabled, must not lose the record of who did it and why.
 func (h *Cadence) Purge(ctx context.Context) error {
 	if h.cfg.Retro.KeepFor == 0 {
 		return nil
@@ -438,6 +440,11 @@ func (h *Cadence) Purge(ctx context.Context) error {
 		return err
 	}
 	for _, n := range old {
+		if inc, err := h.store.Get(ctx, n); err == nil && len(inc.OpenContainment()) > 0 {
+			h.log.Warn("kept an incident past its retention: containment actions are still open", "incident", n,
+				"open_actions", len(inc.OpenContainment()), "keep_for", h.cfg.Retro.KeepFor)
+			continue
+		}
 		if err := h.store.Purge(ctx, n); err != nil {
 			return err
 		}
