@@ -247,12 +247,12 @@ func (s *Store) runConfirmed(ctx context.Context, script *redis.Script, keys []s
 	}
 	var res, wait *redis.Cmd
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		res, wait = script.EvalSha(ctx, p, keys, args...), p.Do(ctx, "WAIT", s.minReplicas, waitReplicas.Milliseconds())
+		res, wait = script.EvalSha(ctx, p, keys, args...), p.Do(ctx, "WAIT", s.minReplicas, s.replicaWait.Milliseconds())
 		return nil
 	})
 	if res.Err() != nil && redis.HasErrorPrefix(res.Err(), "NOSCRIPT") {
 		_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			res, wait = script.Eval(ctx, p, keys, args...), p.Do(ctx, "WAIT", s.minReplicas, waitReplicas.Milliseconds())
+			res, wait = script.Eval(ctx, p, keys, args...), p.Do(ctx, "WAIT", s.minReplicas, s.replicaWait.Milliseconds())
 			return nil
 		})
 	}

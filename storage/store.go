@@ -40,7 +40,8 @@ const maxEffects = 1000
 // Store reads and writes incidents.
 type Store struct {
 	rdb         redis.UniversalClient
-	minReplicas int      // replicas that must hold a write before it is confirmed (WAIT)
+	minReplicas int           // replicas that must hold a write before it is confirmed (WAIT)
+	replicaWait time.Duration // how long a write waits for them
 	channels    sync.Map // channel ID -> incident number: it never changes, so it is read once
 	// afterWrite, when set, runs after each effect is recorded: tests use it
 	// to crash a request between its write and its answer.
@@ -49,14 +50,16 @@ type Store struct {
 
 // RequireReplicas makes every write wait, after it is made and before it
 // is confirmed, until n replicas hold it (Redis WAIT, for at most
-// waitReplicas); a write too few replicas confirm fails with
-// incident.ErrNotDurable. It needs a connection that stays with the write:
-// a single node or Sentinel, not Cluster.
-func (s *Store) RequireReplicas(n int) { s.minReplicas = n }
+// within, or DefaultReplicaWait when 0); a write too few replicas confirm
+// fails with incident.ErrNotDurable. It needs a connection that stays with
+// the write: a single node or Sentinel, not Cluster.
+func (s *Store) RequireReplicas(n int, within time.Duration) {
+	s.minReplicas, s.replicaWait = n, cmp.Or(within, DefaultReplicaWait)
+}
 
-// waitReplicas bounds the wait for replicas, well inside the second every
-// Redis call has and the 3 s Slack waits.
-const waitReplicas = 500 * time.Millisecond
+// DefaultReplicaWait bounds the wait for replicas, well inside the second
+// every Redis call has and the 3 s Slack waits.
+const DefaultReplicaWait = 500 * time.Millisecond
 
 // confirm waits for the replicas on c, the connection that made the write.
 func (s *Store) confirm(ctx context.Context, c interface {
@@ -65,7 +68,7 @@ func (s *Store) confirm(ctx context.Context, c interface {
 	if s.minReplicas == 0 {
 		return nil
 	}
-	got, err := c.Do(ctx, "WAIT", s.minReplicas, waitReplicas.Milliseconds()).Int()
+	got, err := c.Do(ctx, "WAIT", s.minReplicas, s.replicaWait.Milliseconds()).Int()
 	if err != nil {
 		return err
 	}
@@ -707,7 +710,7 @@ func (s *Store) thenConfirm(ctx context.Context, script func(p redis.Pipeliner) 
 	var res *redis.Cmd
 	var wait *redis.Cmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		res, wait = script(p), p.Do(ctx, "WAIT", s.minReplicas, waitReplicas.Milliseconds())
+		res, wait = script(p), p.Do(ctx, "WAIT", s.minReplicas, s.replicaWait.Milliseconds())
 		return nil
 	})
 	if err != nil {

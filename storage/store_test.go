@@ -771,7 +771,9 @@ func TestWritesWaitForReplicas(t *testing.T) {
 	master := redistest.Start(t)
 	replica := redistest.StartReplica(t, master)
 	s := storage.New(master.Client(t))
-	s.RequireReplicas(1)
+	// With the replica up, a busy test machine may take more than the
+	// bot's half second to confirm; with it down, every wait runs out.
+	s.RequireReplicas(1, 5*time.Second)
 	ctx := context.Background()
 	if err := s.Create(ctx, newIncident(1, "sev2")); err != nil {
 		t.Fatalf("create with its replica up: %v", err)
@@ -783,6 +785,7 @@ func TestWritesWaitForReplicas(t *testing.T) {
 		t.Fatalf("add events with the replica up: %v", err)
 	}
 	replica.Kill()
+	s.RequireReplicas(1, 0)
 	_, err := s.Update(ctx, 1, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
 		inc.Severity = "sev1"
 		return nil, nil

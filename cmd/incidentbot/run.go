@@ -139,7 +139,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 	}
 	defer closeStore()
 	store := storage.New(rdb)
-	store.RequireReplicas(cfg.RedisMinReplicas)
+	store.RequireReplicas(cfg.RedisMinReplicas, 0)
 	if cl.afterWrite != nil {
 		store.AfterWrite(cl.afterWrite)
 	}
