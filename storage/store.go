@@ -42,7 +42,7 @@ type Store struct {
 	rdb         redis.UniversalClient
 	minReplicas int           // replicas that must hold a write before it is confirmed (WAIT)
 	replicaWait time.Duration // how long a write waits for them
-	channels    sync.Map // channel ID -> incident number: it never changes, so it is read once
+	channels    sync.Map      // channel ID -> incident number: it never changes, so it is read once
 	// afterWrite, when set, runs after each effect is recorded: tests use it
 	// to crash a request between its write and its answer.
 	afterWrite func(ctx context.Context, effect string)
