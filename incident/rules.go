@@ -98,6 +98,12 @@ func (i *Incident) Assign(at time.Time, a Actor, role Role, user string) ([]Time
 		if err := i.RequireLead(a, "hand over the commander role"); err != nil {
 			return nil, err
 		}
+		// A vacant command is filled by one of the incident's own people:
+		// the commander's powers (lowering a marking, custody steps) must
+		// not go to whoever comes by first.
+		if i.Commander() == "" && user != "" && !a.Admin && !i.IsMember(a.ID) {
+			return nil, Fail(Forbidden, "Nobody is the commander of %s, and only one of its members (those invited or holding a role) or an admin can fill the role.", i.Ref())
+		}
 	}
 	prev := i.Roles[role.Key]
 	switch {
