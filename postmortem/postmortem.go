@@ -46,12 +46,29 @@ func (in Input) withhold(s string) string {
 		}
 	}
 	plain := strings.ToLower(incident.Refang(s))
+	squeezed := squeeze(plain)
 	for _, v := range in.red {
-		if strings.Contains(plain, v) {
+		// Also in another shape: a channel name made from a title
+		// ("inc-2-beacon-to-evil-example") keeps only letters and digits.
+		if strings.Contains(plain, v) || (len(squeeze(v)) >= minSqueezed && strings.Contains(squeezed, squeeze(v))) {
 			return withheldRed
 		}
 	}
 	return s
+}
+
+// minSqueezed: a value shorter than this, in letters and digits, is too
+// likely to turn up by chance to be looked for in that shape.
+const minSqueezed = 6
+
+// squeeze keeps only the letters and digits of lower-case text.
+func squeeze(s string) string {
+	return strings.Map(func(r rune) rune {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		return -1
+	}, s)
 }
 
 // replaceFold replaces every occurrence of old in s, in any letter case.
@@ -188,7 +205,7 @@ func Markdown(in Input) string {
 	if inc.Private {
 		w("| Visibility | private |\n")
 	}
-	w("| Channel | #%s |\n\n", inc.ChannelName)
+	w("| Channel | #%s |\n\n", in.withhold(inc.ChannelName))
 
 	w("## Summary\n\n%s\n\n", orNone(in.md(inc.Summary, false)))
 
@@ -423,7 +440,8 @@ func (in Input) caseRecords(w func(format string, args ...any)) {
 	} else {
 		w("Shown defanged; those marked TLP:RED are withheld here (the incident's channel has them).\n\n| Type | Indicator | State | Marking | Seen | First seen | Added by | Note |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n")
 		for _, i := range in.Indicators {
-			marking, shown, note := i.Marking, mdCell(i.Defanged()), in.md(i.Note, true)
+			// Another indicator may hold a TLP:RED one (a URL on its domain).
+			marking, shown, note := i.Marking, mdCell(in.withhold(i.Defanged())), in.md(i.Note, true)
 			if marking == "" {
 				marking = "none"
 			}
@@ -448,7 +466,11 @@ func (in Input) caseRecords(w func(format string, args ...any)) {
 			if e.Mismatch {
 				chain += "; **hash mismatch on receipt**"
 			}
-			w("| %s | %s | `%s` | %s | %s | %d | %s |\n", e.Ref(), in.md(e.Name, true), e.SHA256, in.md(e.Location, true), in.name(e.Holder), len(e.Custody), chain)
+			hash := "`" + e.SHA256 + "`"
+			if in.withhold(e.SHA256) != e.SHA256 { // a sample whose hash is a TLP:RED indicator
+				hash = withheldRed
+			}
+			w("| %s | %s | %s | %s | %s | %d | %s |\n", e.Ref(), in.md(e.Name, true), hash, in.md(e.Location, true), in.name(e.Holder), len(e.Custody), chain)
 		}
 		w("\n")
 	}
