@@ -246,7 +246,8 @@ func (h *core) teller(in Interaction) func(ctx context.Context) func(render.Mess
 			case in.ResponseURL != "":
 				err = h.chat.Respond(ctx, in.ResponseURL, m)
 			case in.ChannelID != "":
-				err = h.chat.Ephemeral(ctx, in.ChannelID, in.UserID, m)
+				// Someone not in the channel (a form sent from elsewhere) is told by direct message.
+				err = h.tellPrivately(ctx, in.ChannelID, in.UserID, m)
 			}
 			if err != nil {
 				h.log.Error("could not answer the user", "user", in.UserID, "err", err)
