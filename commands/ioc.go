@@ -112,7 +112,7 @@ const maxIOCsAtOnce = 100
 // seen in that the person may see.
 func (h *Response) addIndicators(ctx context.Context, inc *incident.Incident, user, channel string, found []incident.Candidate, marking, note string) (incident.Sentence, error) {
 	now := h.now()
-	var added, again []any
+	var added, again, stricter []any
 	var also []incident.Sentence
 	tell := privateSightings{}
 	defer func() { h.tellCommanders(ctx, inc, user, tell) }()
@@ -130,12 +130,18 @@ func (h *Response) addIndicators(ctx context.Context, inc *incident.Incident, us
 				if marking != "" && stored.Marking != marking {
 					kept = incident.Say(" It keeps the stricter marking it had, %s.", stored.Marking)
 				}
+				if note != "" && stored.Note != note {
+					kept = incident.Say("%s It keeps its first note; yours is on the timeline with this sighting.", kept)
+				}
 				return incident.Say("%s was already on %s: seen %d times now.%s%s", incident.Literal(stored.Defanged()), inc.Ref(), stored.Sightings, kept, also), nil
 			}
 			return incident.Say("Added the %s %s to %s.%s", cand.Type.Noun(), incident.Literal(stored.Defanged()), inc.Ref(), also), nil
 		}
 		if stored.Sightings > 1 {
 			again = append(again, incident.Literal(stored.Defanged()))
+			if marking != "" && stored.Marking != marking {
+				stricter = append(stricter, incident.Say("%s (%s)", incident.Literal(stored.Defanged()), stored.Marking))
+			}
 		} else {
 			added = append(added, incident.Literal(stored.Defanged()))
 		}
@@ -153,6 +159,9 @@ func (h *Response) addIndicators(ctx context.Context, inc *incident.Incident, us
 	}
 	if len(again) > 0 {
 		parts = append(parts, incident.Say("Already on %s, seen again: %s.", inc.Ref(), incident.Join(", ", again...)))
+	}
+	if len(stricter) > 0 {
+		parts = append(parts, incident.Say("These keep the stricter marking they had: %s.", incident.Join(", ", stricter...)))
 	}
 	for _, a := range also {
 		parts = append(parts, a)
@@ -512,7 +521,6 @@ func (h *Response) iocPickedSubmission(ctx context.Context, in Interaction, _ *i
 		if err != nil {
 			return err
 		}
-		_, err = h.chat.Post(ctx, in.UserID, render.Done(answer))
-		return err
+		return h.tellPrivately(ctx, inc.ChannelID, in.UserID, render.Done(answer))
 	}
 }

@@ -193,6 +193,9 @@ func (ev TimelineEvent) Describe(w Words) string {
 		if ev.To != "" {
 			return fmt.Sprintf("Indicator (%s) %s marked %s", w.Text(ev.From), shown, w.Text(strings.ReplaceAll(ev.To, "_", " ")))
 		}
+		if ev.Reason != "" { // a sighting's own note
+			return fmt.Sprintf("Indicator (%s): %s (%s)", w.Text(ev.From), shown, w.Text(ev.Reason))
+		}
 		return fmt.Sprintf("Indicator (%s): %s", w.Text(ev.From), shown)
 	case EventEvidence:
 		ref := fmt.Sprintf("Evidence EV-%d %s", ev.Item, w.Text(`"`+ev.Text+`"`))

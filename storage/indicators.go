@@ -27,11 +27,15 @@ func (s *Store) AddIndicator(ctx context.Context, n int64, ind incident.Indicato
 		}
 		cur.Sightings++
 		cur.LastSeen = ind.LastSeen
-		if cur.Note == "" {
+		ev := incident.IndicatorAdded(ind.LastSeen, ind.AddedBy, ind.Type, ind.Value)
+		switch {
+		case cur.Note == "":
 			cur.Note = ind.Note
+		case ind.Note != "" && ind.Note != cur.Note:
+			ev.Reason = ind.Note // the indicator keeps its first note; the sighting's is on the timeline
 		}
 		cur.Marking = incident.Stricter(cur.Marking, ind.Marking) // a sighting may raise a marking, never lower it
-		return incident.IndicatorAdded(ind.LastSeen, ind.AddedBy, ind.Type, ind.Value), nil
+		return ev, nil
 	})
 	if err != nil {
 		return stored, fmt.Errorf("add an indicator to %s: %w", incident.FormatRef(n), err)

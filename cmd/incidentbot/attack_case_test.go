@@ -197,6 +197,18 @@ func TestASightingDoesNotLowerAMarking(t *testing.T) {
 		inds, _ := h.store.Indicators(s.ctx, 1)
 		return len(inds) == 2 && inds[1].Value == "203.0.113.7" && inds[1].Marking == "TLP:AMBER" && inds[1].Sightings == 2
 	})
+
+	// A form that gives known indicators a laxer marking says which keep theirs.
+	if _, err := h.slack.Command(s.ctx, "UCAROL", s.ch, "ioc add"); err != nil {
+		t.Fatal(err)
+	}
+	v = s.viewOf("UCAROL", commands.ModalIOC)
+	if got := s.answer("UCAROL", func() error {
+		_, err := h.slack.Submit(s.ctx, "UCAROL", v.ID, map[string]string{commands.InputIndicators: "evil[.]example and 203.0.113.7", commands.InputMarking: "TLP:GREEN"})
+		return err
+	}); !strings.Contains(got, "These keep the stricter marking they had: `evil[.]example` (TLP:RED), `203[.]0[.]113[.]7` (TLP:AMBER).") {
+		t.Errorf("the form with a laxer marking answered %q", got)
+	}
 }
 
 // A marking is lowered only by the incident's commander or an admin, and
