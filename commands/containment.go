@@ -42,7 +42,8 @@ func (h *Response) actionCmd(ctx context.Context, c *call) error {
 	if !ok {
 		return incident.Errorf("There is no containment action %s. Choose one of: isolate, block, disable, reset, revoke, other; or undo, keep, list. %s", incident.Literal(render.Truncate(verb, 40)), c.sub.usageHint())
 	}
-	if c.inc.Status != incident.Open && !h.wroteBefore(ctx, c.inc.Number) {
+	redo := h.wroteBefore(ctx, c.inc.Number)
+	if c.inc.Status != incident.Open && !redo {
 		if open := c.inc.OpenContainment(); len(open) > 0 {
 			return incident.Fail(incident.Conflict, "%s is closed: record no new containment actions. Undo or keep the open ones, such as %s.", c.inc.Ref(), incident.Literal("/incident action undo "+open[0].Ref()))
 		}
@@ -59,7 +60,7 @@ func (h *Response) actionCmd(ctx context.Context, c *call) error {
 	}
 	now := h.now()
 	var until time.Time
-	if raw, ok := opts["until"]; ok {
+	if raw, ok := opts["until"]; ok && !redo { // done again, it answers from what was recorded
 		if until, err = parseUntil(raw, now); err != nil {
 			return err
 		}
@@ -82,6 +83,7 @@ func (h *Response) actionCmd(ctx context.Context, c *call) error {
 			}
 		}
 	}
+	until = added.Until
 	h.reschedule(ctx, inc) // an --until reminder is scheduled work
 	h.refresh(ctx, inc.Number)
 	h.syncRecoveryChecklist(ctx, inc)
@@ -99,13 +101,19 @@ func (h *Response) actionCmd(ctx context.Context, c *call) error {
 // time (2026-12-03 18:00, or RFC 3339 with its zone).
 func parseUntil(raw string, now time.Time) (time.Time, error) {
 	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return time.Time{}, incident.Errorf("Give a time after --until: a duration like %s or a UTC time like %s.", incident.Literal("4h"), incident.Literal("2026-12-03 18:00"))
+	}
+	if t, err := time.Parse(time.RFC3339, raw); err == nil {
+		return untilInBounds(raw, t, now)
+	}
 	for _, zone := range []string{" UTC", " utc", "Z"} {
 		if t := strings.TrimSuffix(raw, zone); t != raw && len(t) >= 10 {
 			raw = t // the bot's own way of writing a time, pasted back
 		}
 	}
-	bad := incident.Errorf("%s is not a time I can read for --until: give a duration like %s, %s, %s or %s, a time of day in UTC like %s, or a UTC time like %s.",
-		incident.Literal(render.Truncate(raw, 40)), incident.Literal("30m"), incident.Literal("4h"), incident.Literal("2d"), incident.Literal("1w"), incident.Literal("18:00"), incident.Literal("2026-12-03 18:00"))
+	bad := incident.Errorf("%s is not a time I can read for --until: give a duration like %s, %s, %s or %s, a time of day in UTC like %s, a UTC time like %s, or an RFC 3339 time like %s.",
+		incident.Literal(render.Truncate(raw, 40)), incident.Literal("30m"), incident.Literal("4h"), incident.Literal("2d"), incident.Literal("1w"), incident.Literal("18:00"), incident.Literal("2026-12-03 18:00"), incident.Literal("2026-12-03T18:00:00Z"))
 	var at time.Time
 	if n, unit := strings.TrimRight(raw, "dw"), strings.TrimLeft(raw, "0123456789"); (unit == "d" || unit == "w") && n != "" {
 		if count, err := strconv.Atoi(n); err == nil && count > 0 && count < 1000 {
@@ -133,9 +141,15 @@ func parseUntil(raw string, now time.Time) (time.Time, error) {
 			at = t
 		}
 	}
-	switch {
-	case at.IsZero():
+	if at.IsZero() {
 		return time.Time{}, bad
+	}
+	return untilInBounds(raw, at, now)
+}
+
+// untilInBounds refuses an --until time past or too far ahead.
+func untilInBounds(raw string, at, now time.Time) (time.Time, error) {
+	switch {
 	case !at.After(now):
 		return time.Time{}, incident.Errorf("--until %s is in the past: give a time to come.", incident.Literal(raw))
 	case at.Sub(now) > maxUntil:

@@ -130,6 +130,9 @@ func TestParseUntil(t *testing.T) {
 		{"2026-12-03 18:00", time.Date(2026, 12, 3, 18, 0, 0, 0, time.UTC)},
 		{"2026-12-03 18:00 UTC", time.Date(2026, 12, 3, 18, 0, 0, 0, time.UTC)},
 		{"2026-12-03T18:00:00+01:00", time.Date(2026, 12, 3, 17, 0, 0, 0, time.UTC)},
+		{"2026-12-03T18:00:05Z", time.Date(2026, 12, 3, 18, 0, 5, 0, time.UTC)},
+		{"2026-12-03T18:00Z", time.Date(2026, 12, 3, 18, 0, 0, 0, time.UTC)},
+		{"", time.Time{}},
 		{"tomorrow", time.Time{}},
 		{"2026-12-01 10:00", time.Time{}}, // past
 		{"-2h", time.Time{}},
