@@ -113,9 +113,11 @@ func (h *Response) tick(ctx context.Context, n int64, p incident.Phase, actor st
 			if items[idx].Done == want {
 				continue
 			}
-			if a, open := inc.OpenActionOf(p, items[idx].Text); open && want {
-				held = append(held, a)
-				continue
+			if a, ok := inc.ActionOf(p, items[idx].Text); ok {
+				if a.Open() {
+					held = append(held, a) // ticked by undoing or keeping it
+				}
+				continue // and, once it was, never unticked by hand
 			}
 			items[idx].Done, items[idx].By, items[idx].At = want, actor, now
 			events = append(events, incident.ChecklistTicked(now, actor, p, items[idx].Text, want))

@@ -158,13 +158,14 @@ func (i *Incident) ResolveContainment(at time.Time, a Actor, id int, state, reas
 	return *c, events, nil
 }
 
-// OpenActionOf is the open action a checklist item stands for, if it
-// stands for one: it is ticked by undoing or keeping the action, not by hand.
-func (i *Incident) OpenActionOf(p Phase, item string) (ContainmentAction, bool) {
+// ActionOf is the action a checklist item stands for, if it stands for
+// one: the item follows the action (ticked when it is undone or kept), and
+// is neither ticked nor unticked by hand.
+func (i *Incident) ActionOf(p Phase, item string) (ContainmentAction, bool) {
 	if p != Recovery {
 		return ContainmentAction{}, false
 	}
-	for _, c := range i.OpenContainment() {
+	for _, c := range i.Actions {
 		if recoveryItem(c) == item {
 			return c, true
 		}
