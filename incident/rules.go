@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"fmt"
 	"slices"
 	"time"
 )
@@ -161,6 +162,13 @@ func (i *Incident) MarkFollowUpDone(at time.Time, a Actor, id int) (*FollowUp, [
 		return nil, nil, Fail(Conflict, "%s #%d is already done.", i.Ref(), id)
 	case f.Owner != "" && f.Owner != a.ID && !a.Admin:
 		return nil, nil, Fail(Forbidden, "Only its owner (%s) or an admin can mark %s #%d done.", UserRef(f.Owner), i.Ref(), id)
+	}
+	for _, c := range i.OpenContainment() {
+		if c.FollowUp == id {
+			// Done means the action was undone or kept: saying which is the follow-up.
+			return nil, nil, Fail(Conflict, "%s #%d is containment action %s, still open: %s or %s, and it is done then.", i.Ref(), id, c.Ref(),
+				Literal(fmt.Sprintf("/incident action %s undo %s", i.Ref(), c.Ref())), Literal(fmt.Sprintf("/incident action %s keep %s <reason>", i.Ref(), c.Ref())))
+		}
 	}
 	f.Done, f.DoneBy, f.DoneAt = true, a.ID, at
 	return f, []TimelineEvent{FollowUpDone(at, a.ID, id)}, nil

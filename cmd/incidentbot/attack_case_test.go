@@ -676,6 +676,20 @@ func TestAContainmentFollowUpIsItsOwners(t *testing.T) {
 	if inc, _ := h.store.Get(s.ctx, 1); inc.FollowUps[0].Done {
 		t.Errorf("carol marked bob's follow-up #1 done (by %s), which only bob or an admin may do", inc.FollowUps[0].DoneBy)
 	}
+	// Its Mark done button does not leave the action open behind a done follow-up.
+	general, _ := h.slack.ChannelByName("general")
+	s.command("UBOB", general.ID, "actions")
+	seen := h.slack.Ephemerals("UBOB")
+	got := s.answer("UBOB", func() error {
+		_, err := h.slack.Click(s.ctx, "UBOB", general.ID, seen[len(seen)-1].TS, commands.ActionFollowUpDone, "1:1")
+		return err
+	})
+	if !strings.Contains(got, "INC-1 #1 is containment action A-1, still open: `/incident action INC-1 undo A-1`") {
+		t.Errorf("Mark done on the follow-up of an open action answered %q", got)
+	}
+	if inc, _ := h.store.Get(s.ctx, 1); inc.FollowUps[0].Done || !inc.Actions[0].Open() {
+		t.Errorf("after Mark done, follow-up done %v and A-1 %s", inc.FollowUps[0].Done, inc.Actions[0].State)
+	}
 }
 
 // A containment reminder that cannot be delivered (its actor has left the
