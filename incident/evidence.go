@@ -185,7 +185,7 @@ var sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // ParseSHA256 reads sha256:<64 hex digits> (the prefix may be left out; any case).
 func ParseSHA256(s string) (string, bool) {
 	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.TrimPrefix(s, "sha256:")
+	s = strings.TrimSpace(strings.TrimPrefix(s, "sha256:")) // "sha256: <hex>" too, as a form may hold it
 	return s, sha256Pattern.MatchString(s)
 }
 

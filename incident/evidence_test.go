@@ -127,6 +127,7 @@ func TestParseSHA256(t *testing.T) {
 		"sha256:" + hashA:                  true,
 		"SHA256:" + strings.ToUpper(hashA): true,
 		hashA:                              true,
+		"sha256: " + hashA:                 true,
 		"sha256:" + hashA[:63]:             false,
 		"md5:" + hashA:                     false,
 		"sha256:" + hashA[:63] + "g":       false,

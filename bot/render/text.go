@@ -77,6 +77,9 @@ func plainMarkup(inner string) string {
 	if !hasLabel || label == "" || label == target || label == address {
 		return address
 	}
+	if bare := strings.TrimPrefix(strings.TrimPrefix(address, "http://"), "https://"); strings.EqualFold(label, bare) {
+		return label // Slack made a link of what the person typed (evil.example): it is what they typed
+	}
 	return label + " (" + address + ")"
 }
 

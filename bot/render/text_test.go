@@ -22,6 +22,9 @@ func TestPlain(t *testing.T) {
 		{"<!subteam^S1|@secops> and <!subteam^S2>", "@secops and @usergroup"},
 		{"<https://evil.example/x|Reset your password>", "Reset your password (https://evil.example/x)"},
 		{"<https://example.com>", "https://example.com"},
+		{"<http://evil.example|evil.example>", "evil.example"}, // a domain typed, made a link by Slack
+		{"<http://www.evil.example/a?b=1|www.evil.example/a?b=1>", "www.evil.example/a?b=1"},
+		{"<https://evil.example|other.example>", "other.example (https://evil.example)"},
 		{"<mailto:a@b.example|a@b.example>", "a@b.example"},
 		{"<!date^1700000000^{date}|Nov 14>", "Nov 14"},
 		{"&lt;!here&gt;", "<!here>"}, // what a person typed literally stays literal text

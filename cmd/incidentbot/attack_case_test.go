@@ -825,3 +825,16 @@ func TestAContainmentReminderOutlivesTheClose(t *testing.T) {
 		return strings.Contains(dmOf(h.slack, "UCAROL"), "Reminder: *A-2* on INC-1 (disable `svc-backup`) is still open")
 	})
 }
+
+// Slack turns a domain typed in a command into a link (<http://x|x>): it
+// is taken as typed, an indicator or a target like any other.
+func TestDomainsSlackMadeLinksAreTakenAsTyped(t *testing.T) {
+	t.Parallel()
+	_, s := caseBot(t)
+	if got := s.command("UALICE", s.ch, "ioc add <http://evil17.example|evil17.example>"); !strings.Contains(got, "Added the domain `evil17[.]example` to INC-1") {
+		t.Errorf("a linked domain added as an indicator answered %q", got)
+	}
+	if got := s.command("UBOB", s.ch, "action block <http://evil20.example|evil20.example>"); !strings.Contains(got, "Recorded *A-1*: block `evil20[.]example`") {
+		t.Errorf("a linked domain as a target answered %q", got)
+	}
+}
