@@ -75,7 +75,7 @@ func EvidenceList(ref string, items []EvidenceLine) Message {
 			Code("sha256:"+e.SHA256[:min(12, len(e.SHA256))]+"…"), Text(Truncate(e.Location, 300)), User(e.Holder), plural(e.Steps, "custody step"), flag)
 	}
 	return Message{Text: fmt.Sprintf("%s of evidence on %s", plural(len(items), "item"), Text(ref)),
-		Blocks: lines(fmt.Sprintf("Evidence of %s (%d)", ref, len(items)), out, "An item's custody log: "+Code("/incident evidence log EV-1"))}
+		Blocks: lines(fmt.Sprintf("Evidence of %s (%d)", ref, len(items)), out, "An item's custody log: "+Code("/incident evidence "+ref+" log "+items[0].Ref))}
 }
 
 // CustodyStep is one entry of a custody log as it is shown.
@@ -160,7 +160,8 @@ func ContainmentList(ref string, items []ContainmentLine) Message {
 	footer := ""
 	for _, a := range items {
 		if a.State == incident.ActionOpen {
-			footer = "Undo one with " + Code("/incident action undo "+a.Ref) + ", or make it permanent with " + Code("/incident action keep "+a.Ref+" blocked for good") + "."
+			// With the incident named, the hint works pasted anywhere.
+			footer = "Undo one with " + Code("/incident action "+ref+" undo "+a.Ref) + ", or make it permanent with " + Code("/incident action "+ref+" keep "+a.Ref+" blocked for good") + "."
 			break
 		}
 	}

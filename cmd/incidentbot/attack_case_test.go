@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -836,5 +837,31 @@ func TestDomainsSlackMadeLinksAreTakenAsTyped(t *testing.T) {
 	}
 	if got := s.command("UBOB", s.ch, "action block <http://evil20.example|evil20.example>"); !strings.Contains(got, "Recorded *A-1*: block `evil20[.]example`") {
 		t.Errorf("a linked domain as a target answered %q", got)
+	}
+}
+
+// The hints a list gives work pasted where the list was shown, also
+// outside the incident's channel.
+func TestListHintsWorkPastedAnywhere(t *testing.T) {
+	t.Parallel()
+	h, s := caseBot(t)
+	general, _ := h.slack.ChannelByName("general")
+	s.command("UALICE", s.ch, "evidence add laptop-image sha256:"+collected+" evidence locker 3")
+	s.command("UBOB", s.ch, "action block 203.0.113.7")
+	hint := func(list string) string {
+		t.Helper()
+		got := s.command("UBOB", general.ID, list)
+		m := regexp.MustCompile("`(/incident [^`]+)`").FindAllStringSubmatch(got, -1)
+		if len(m) == 0 {
+			t.Fatalf("%s gave no hint: %q", list, got)
+		}
+		return strings.TrimPrefix(m[0][1], "/incident ")
+	}
+	if cmd := hint("evidence INC-1"); !strings.Contains(s.command("UBOB", general.ID, cmd), "Custody of EV-1") {
+		t.Errorf("the evidence list's hint %q does not work pasted in #general", cmd)
+	}
+	cmd := strings.TrimSuffix(hint("action INC-1"), " blocked for good")
+	if got := s.command("UBOB", general.ID, cmd); !strings.Contains(got, "A-1") || strings.Contains(got, "not an incident channel") {
+		t.Errorf("the action list's hint %q pasted in #general answered %q", cmd, got)
 	}
 }
