@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,10 @@ func (h *Response) actionCmd(ctx context.Context, c *call) error {
 		return h.resolveContainment(ctx, c, verb, words[1:], opts["note"])
 	}
 	kind, ok := incident.ParseContainmentKind(verb)
+	if !ok && actionRef.MatchString(verb) && len(words) > 1 && (strings.EqualFold(words[1], "undo") || strings.EqualFold(words[1], "keep")) {
+		// "action A-5 undo": the right words in the wrong order.
+		return incident.Errorf("Put undo or keep before the action: %s. %s", incident.Literal("/incident action "+strings.ToLower(words[1])+" "+strings.ToUpper(verb)), c.sub.usageHint())
+	}
 	if !ok {
 		return incident.Errorf("There is no containment action %s. Choose one of: isolate, block, disable, reset, revoke, other; or undo, keep, list. %s", incident.Literal(render.Truncate(verb, 40)), c.sub.usageHint())
 	}
@@ -96,6 +101,8 @@ func (h *Response) actionCmd(ctx context.Context, c *call) error {
 		incident.Strong(added.Ref()), string(kind), incident.Literal(added.Shown()), incident.Literal("/incident action undo "+added.Ref()), incident.Literal("/incident action keep "+added.Ref()+" <reason>"))))
 	return nil
 }
+
+var actionRef = regexp.MustCompile(`^a-?[0-9]+$`)
 
 // parseUntil reads --until: a duration from now (30m, 4h, 2d) or a UTC
 // time (2026-12-03 18:00, or RFC 3339 with its zone).

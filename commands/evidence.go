@@ -117,7 +117,11 @@ func (h *Response) recordEvidence(ctx context.Context, inc *incident.Incident, u
 			}
 		}
 		if len(refs) > 0 {
-			same = incident.Say(" %s has the same hash: the same item logged twice?", incident.Join(", ", refs...))
+			verb := "has"
+			if len(refs) > 1 {
+				verb = "have"
+			}
+			same = incident.Say(" %s %s the same hash: the same item logged twice?", incident.Join(", ", refs...), verb)
 		}
 	}
 	tell(render.Done(incident.Say("Logged %s %s on %s, held by you, with its custody log started.%s", incident.Strong(added.Ref()), incident.Literal(added.Name), inc.Ref(), same)))
@@ -143,7 +147,7 @@ func (h *Response) transferEvidence(ctx context.Context, c *call, words []string
 		}
 	}
 	if len(items) != 1 || len(recipients) != 1 {
-		return incident.Errorf("Say which item and to whom, mentioning them: %s. %s", incident.Literal("/incident evidence transfer EV-1 @bob"), c.sub.usageHint())
+		return incident.Errorf("Say which item and to whom, mentioning one person: %s. %s", incident.Literal("/incident evidence transfer EV-1 @bob"), c.sub.usageHint())
 	}
 	to := recipients[0]
 	if to == h.botUserID {

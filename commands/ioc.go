@@ -37,7 +37,7 @@ func (h *Response) iocCmd(ctx context.Context, c *call) error {
 	case "":
 		return incident.Errorf("Say what to add: %s. %s", incident.Literal("/incident ioc add 203.0.113.7"), c.sub.usageHint())
 	default:
-		return incident.Errorf("There is no %s for indicators: use add or mark (%s lists them). %s", incident.Literal(render.Truncate(verb, 40)), incident.Literal("/incident iocs"), c.sub.usageHint())
+		return incident.Errorf("There is no %s for indicators: use add or mark (%s lists them, %s shares them). %s", incident.Literal(render.Truncate(verb, 40)), incident.Literal("/incident iocs"), incident.Literal("/incident iocs export"), c.sub.usageHint())
 	}
 	if c.inc.Status != incident.Open && !h.wroteBefore(ctx, c.inc.Number) {
 		return incident.Fail(incident.Conflict, "%s is closed: add no more indicators to it. You can still mark them, with %s.", c.inc.Ref(), incident.Literal("/incident ioc mark"))
@@ -339,6 +339,16 @@ func (h *Response) iocsCmd(ctx context.Context, c *call) error {
 	return nil
 }
 
+func countFalsePositives(inds []incident.Indicator) int {
+	n := 0
+	for _, i := range inds {
+		if i.State == incident.IndicatorFalsePositive {
+			n++
+		}
+	}
+	return n
+}
+
 // exportIOCs uploads the indicators to the incident's own channel only:
 // the files hold them live, for other tools.
 func (h *Response) exportIOCs(ctx context.Context, c *call, inds []incident.Indicator) error {
@@ -360,7 +370,11 @@ func (h *Response) exportIOCs(ctx context.Context, c *call, inds []incident.Indi
 	if _, err := h.uploadOnce(ctx, "iocs-stix", c.inc.ChannelID, base+"-indicators.stix.json", c.inc.Ref()+" indicators (STIX 2.1 bundle)", bundle); err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, render.Done(incident.Say("Exported %d indicators of %s to its channel as CSV and as a STIX 2.1 bundle. The files hold the live values: handle them as the indicators' markings say.", len(inds), c.inc.Ref())))
+	left := incident.Say("")
+	if fp := countFalsePositives(inds); fp > 0 {
+		left = incident.Say(" The STIX bundle leaves out the %d marked false positive.", fp)
+	}
+	h.respond(ctx, c.req, render.Done(incident.Say("Exported %d indicators of %s to its channel as CSV and as a STIX 2.1 bundle.%s The files hold the live values: handle them as the indicators' markings say.", len(inds), c.inc.Ref(), left)))
 	_ = csvLink
 	return nil
 }

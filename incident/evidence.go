@@ -238,7 +238,7 @@ func (e *Evidence) Transfer(at time.Time, a Actor, to, note string, inc *Inciden
 		return TimelineEvent{}, err
 	}
 	if !e.mayStep(a, inc) {
-		return TimelineEvent{}, Fail(Forbidden, "Only its holder (%s) or the incident commander can hand %s on.", UserRef(e.Holder), e.Ref())
+		return TimelineEvent{}, Fail(Forbidden, "Only its holder (%s), the incident commander or an admin can hand %s on.", UserRef(e.Holder), e.Ref())
 	}
 	if to == e.Holder {
 		return TimelineEvent{}, Fail(Conflict, "%s already holds %s.", UserRef(to), e.Ref())
@@ -266,7 +266,7 @@ func (e *Evidence) Verify(at time.Time, a Actor, hash string, inc *Incident) (Cu
 		return CustodyEntry{}, TimelineEvent{}, err
 	}
 	if !e.mayStep(a, inc) {
-		return CustodyEntry{}, TimelineEvent{}, Fail(Forbidden, "Only its holder (%s) or the incident commander can record a re-hash of %s: hand it on first.", UserRef(e.Holder), e.Ref())
+		return CustodyEntry{}, TimelineEvent{}, Fail(Forbidden, "Only its holder (%s), the incident commander or an admin can record a re-hash of %s: ask its holder to hand it to you first.", UserRef(e.Holder), e.Ref())
 	}
 	step := CustodyVerified
 	if hash != e.SHA256 {

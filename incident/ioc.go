@@ -102,7 +102,8 @@ var (
 // domains and e-mail domains lowercase; CVE ids uppercase); ok is false for
 // text that is none of the types.
 func Classify(raw string) (t IndicatorType, value string, ok bool) {
-	s := Refang(raw)
+	// Pasted in code formatting or quotes, it is the same indicator.
+	s := Refang(strings.Trim(strings.TrimSpace(raw), "`'\""))
 	if s == "" || len(s) > 2048 {
 		return "", "", false
 	}
@@ -135,8 +136,9 @@ func Classify(raw string) (t IndicatorType, value string, ok bool) {
 	if local, domain, found := strings.Cut(s, "@"); found && emailLocal.MatchString(local) && isDomain(strings.ToLower(domain)) {
 		return IOCEmail, local + "@" + strings.ToLower(domain), true
 	}
-	if isDomain(strings.ToLower(s)) {
-		return IOCDomain, strings.ToLower(s), true
+	// A domain written as fully qualified (evil.example.) or ending a sentence is the same domain.
+	if d := strings.TrimSuffix(strings.ToLower(s), "."); isDomain(d) {
+		return IOCDomain, d, true
 	}
 	if winPath.MatchString(s) || unixPath.MatchString(s) {
 		return IOCPath, s, true

@@ -43,5 +43,5 @@ func Indicators(ref string, items []IndicatorLine) Message {
 		footer = fmt.Sprintf("…and %d more: %s shares them all.", len(items)-len(out), Code("/incident iocs export"))
 	}
 	blocks := lines(fmt.Sprintf("Indicators of %s (%d)", ref, len(items)), out, footer)
-	return Message{Text: fmt.Sprintf("%d indicators of %s", len(items), Text(ref)), Blocks: blocks}
+	return Message{Text: fmt.Sprintf("%s of %s", plural(len(items), "indicator"), Text(ref)), Blocks: blocks}
 }

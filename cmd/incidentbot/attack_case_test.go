@@ -865,3 +865,33 @@ func TestListHintsWorkPastedAnywhere(t *testing.T) {
 		t.Errorf("the action list's hint %q pasted in #general answered %q", cmd, got)
 	}
 }
+
+// A case-record command in a plausible wrong form is answered with what
+// was wrong and the right form, and changes nothing.
+func TestCaseRecordMistakesSayTheRightForm(t *testing.T) {
+	t.Parallel()
+	h, s := caseBot(t)
+	s.command("UALICE", s.ch, "evidence add laptop-image sha256:"+collected+" evidence locker 3")
+	s.command("UALICE", s.ch, "evidence add disk-copy sha256:"+collected+" evidence locker 4")
+	s.command("UBOB", s.ch, "action block 203.0.113.7")
+	before := s.timelineLen()
+	for _, tc := range []struct{ user, text, want string }{
+		{"UBOB", "action A-1 undo", "Put undo or keep before the action: `/incident action undo A-1`"},
+		{"UBOB", "action block 198.51.100.9 --until", "Give a time after --until"},
+		{"UBOB", "action block 198.51.100.9 --until soon", "or an RFC 3339 time like `2026-12-03T18:00:00Z`"},
+		{"UCAROL", "evidence verify EV-1 sha256:" + tampered, "ask its holder to hand it to you first"},
+		{"UALICE", "evidence transfer EV-1 <@UBOB> <@UCAROL>", "mentioning one person"},
+		{"UALICE", "ioc export", "`/incident iocs export` shares them"},
+		{"UALICE", "evidence add third sha256:" + collected + " shelf", "*EV-1*, *EV-2* have the same hash"},
+	} {
+		if got := s.command(tc.user, s.ch, tc.text); !strings.Contains(got, tc.want) {
+			t.Errorf("/incident %s answered %q, want it to say %q", tc.text, got, tc.want)
+		}
+	}
+	if got := s.timelineLen(); got != before+1 { // only the third item was logged
+		t.Errorf("the mistakes changed the timeline: %d events, want %d", got, before+1)
+	}
+	if inc, _ := h.store.Get(s.ctx, 1); len(inc.Actions) != 1 {
+		t.Errorf("the mistakes recorded %d actions, want 1", len(inc.Actions))
+	}
+}
