@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 
@@ -94,6 +95,26 @@ func notice(cfg config.File, inc *incident.Incident, outside bool) render.Notice
 	if outside {
 		n.ChannelID = inc.ChannelID
 	}
+	return n
+}
+
+// stakeholderNotice is notice for outside the incident's channel, with
+// its TLP:RED indicators taken out of what people wrote (title, summary,
+// latest update), as the postmortem takes them out.
+func (h *core) stakeholderNotice(ctx context.Context, inc *incident.Incident) render.Notice {
+	n := notice(h.cfg, inc, true)
+	if inc.IndicatorCount == 0 || n.Private {
+		return n
+	}
+	inds, err := h.store.Indicators(ctx, inc.Number)
+	if err != nil {
+		// Without them it cannot tell what is RED: say only what is safe.
+		h.log.Warn("could not read the indicators to withhold from a notice", "incident", inc.Number, "err", err)
+		n.Title, n.Summary, n.Update = incident.WithheldRed, "", ""
+		return n
+	}
+	red := incident.WithholdRed(inds)
+	n.Title, n.Summary, n.Update = red.Apply(n.Title), red.Apply(n.Summary), red.Apply(n.Update)
 	return n
 }
 

@@ -168,7 +168,7 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (render.D
 	h.syncTopic(ctx, inc)
 	h.reschedule(ctx, inc)
 	if h.cfg.StakeholderChannel != "" && !inc.Drill {
-		if err := h.postOnce(ctx, "announcement", h.cfg.StakeholderChannel, render.Announcement(notice(h.cfg, inc, true))); err != nil {
+		if err := h.postOnce(ctx, "announcement", h.cfg.StakeholderChannel, render.Announcement(h.stakeholderNotice(ctx, inc))); err != nil {
 			problem(incident.Say("announce it in %s", incident.ChannelRef(h.cfg.StakeholderChannel)), err)
 		}
 	}

@@ -150,23 +150,39 @@ func (h *Response) addIndicators(ctx context.Context, inc *incident.Incident, us
 		}
 	}
 	h.refresh(ctx, inc.Number)
+	// What matters most first, every list named in part, so that the
+	// answer fits one message however many a form held.
 	parts := []any{}
+	if len(stricter) > 0 {
+		parts = append(parts, incident.Say("%d keep the stricter marking they had, not the one you gave: %s.", len(stricter), someOf(stricter)))
+	}
 	switch {
 	case len(added) == 1:
 		parts = append(parts, incident.Say("Added 1 indicator to %s: %s.", inc.Ref(), added[0]))
 	case len(added) > 1:
-		parts = append(parts, incident.Say("Added %d indicators to %s: %s.", len(added), inc.Ref(), incident.Join(", ", added...)))
+		parts = append(parts, incident.Say("Added %d indicators to %s: %s.", len(added), inc.Ref(), someOf(added)))
 	}
 	if len(again) > 0 {
-		parts = append(parts, incident.Say("Already on %s, seen again: %s.", inc.Ref(), incident.Join(", ", again...)))
+		parts = append(parts, incident.Say("Already on %s, seen again: %s.", inc.Ref(), someOf(again)))
 	}
-	if len(stricter) > 0 {
-		parts = append(parts, incident.Say("These keep the stricter marking they had: %s.", incident.Join(", ", stricter...)))
-	}
-	for _, a := range also {
+	for _, a := range also[:min(len(also), maxNamed)] {
 		parts = append(parts, a)
 	}
+	if len(also) > maxNamed {
+		parts = append(parts, incident.Say("%d more were seen in other incidents too: %s lists them.", len(also)-maxNamed, incident.Literal("/incident iocs")))
+	}
 	return incident.Join(" ", parts...), nil
+}
+
+// maxNamed bounds the items one list of an answer names.
+const maxNamed = 15
+
+// someOf is the first maxNamed of list, and how many more there are.
+func someOf(list []any) incident.Sentence {
+	if len(list) <= maxNamed {
+		return incident.Join(", ", list...)
+	}
+	return incident.Say("%s and %d more", incident.Join(", ", list[:maxNamed]...), len(list)-maxNamed)
 }
 
 // markIOC is /incident ioc mark <value> [suspected|malicious|false-positive] [--tlp <marking>]:

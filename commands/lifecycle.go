@@ -321,7 +321,7 @@ func (h *Response) postUpdate(ctx context.Context, n int64, actor, text string) 
 		h.log.Error("could not post the update in the incident channel", "incident", n, "err", err)
 	}
 	if h.cfg.StakeholderChannel != "" && !inc.Drill {
-		if err := h.postOnce(ctx, "update:stakeholders", h.cfg.StakeholderChannel, render.UpdatePosted(notice(h.cfg, inc, true))); err != nil {
+		if err := h.postOnce(ctx, "update:stakeholders", h.cfg.StakeholderChannel, render.UpdatePosted(h.stakeholderNotice(ctx, inc))); err != nil {
 			h.log.Error("could not broadcast the update", "incident", n, "err", err)
 		}
 	}

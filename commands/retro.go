@@ -86,7 +86,7 @@ func (h *Retro) closeCmd(ctx context.Context, c *call) error {
 	}
 	h.reschedule(ctx, inc) // updates stop; the retro's reminder and deadline take their place
 	if h.cfg.StakeholderChannel != "" && !inc.Drill {
-		if err := h.postOnce(ctx, "resolved", h.cfg.StakeholderChannel, render.Resolved(notice(h.cfg, inc, true))); err != nil {
+		if err := h.postOnce(ctx, "resolved", h.cfg.StakeholderChannel, render.Resolved(h.stakeholderNotice(ctx, inc))); err != nil {
 			h.log.Error("could not announce the resolution", "incident", inc.Number, "err", err)
 		}
 	}
@@ -381,7 +381,7 @@ func (h *Retro) publish(ctx context.Context, n int64) (*incident.Incident, error
 	h.reschedule(ctx, inc)
 	if h.cfg.StakeholderChannel != "" && !inc.Drill {
 		// Resolved in: from the declaration to the close, the headline figure to recover.
-		if err := h.postOnce(ctx, "postmortem", h.cfg.StakeholderChannel, render.PostmortemPublished(notice(h.cfg, inc, true))); err != nil {
+		if err := h.postOnce(ctx, "postmortem", h.cfg.StakeholderChannel, render.PostmortemPublished(h.stakeholderNotice(ctx, inc))); err != nil {
 			h.log.Error("could not tell stakeholders about the postmortem", "incident", n, "err", err)
 		}
 	}
@@ -446,7 +446,7 @@ func (h *Retro) compileAndUpload(ctx context.Context, inc *incident.Incident) (*
 		return nil, fmt.Errorf("upload the chart of %s: %w", inc.Ref(), err)
 	}
 	if len(evidence) > 0 {
-		if _, err := h.chat.Upload(ctx, inc.ChannelID, base+"-custody.csv", inc.Ref()+" evidence custody log", exports.CustodyCSV(inc, evidence, h.cfg.CustodyKey)); err != nil {
+		if _, err := h.chat.Upload(ctx, inc.ChannelID, base+"-custody.csv", inc.Ref()+" evidence custody log", exports.CustodyCSV(inc, evidence, h.cfg.CustodyKey, incident.WithholdRed(inds))); err != nil {
 			return nil, fmt.Errorf("upload the custody log of %s: %w", inc.Ref(), err)
 		}
 	}

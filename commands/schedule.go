@@ -126,8 +126,14 @@ func (h *Cadence) Reconcile(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A closed incident left with an open containment action has it as a
+	// follow-up: its --until reminder is scheduled work too.
+	followed, err := h.store.WithOpenFollowUps(ctx)
+	if err != nil {
+		return err
+	}
 	dues := map[int64]time.Time{}
-	for _, inc := range open {
+	for _, inc := range append(open, followed...) {
 		if due, ok := h.nextDue(inc); ok {
 			dues[inc.Number] = due
 		}
@@ -440,7 +446,12 @@ func (h *Cadence) Purge(ctx context.Context) error {
 		return err
 	}
 	for _, n := range old {
-		if inc, err := h.store.Get(ctx, n); err == nil && len(inc.OpenContainment()) > 0 {
+		inc, err := h.store.Get(ctx, n)
+		switch {
+		case errors.Is(err, incident.ErrNotFound): // its keys are gone: the purge takes its index entries
+		case err != nil:
+			return err // not known to be safe to delete: the next purge tries again
+		case len(inc.OpenContainment()) > 0:
 			h.log.Warn("kept an incident past its retention: containment actions are still open", "incident", n,
 				"open_actions", len(inc.OpenContainment()), "keep_for", h.cfg.Retro.KeepFor)
 			continue

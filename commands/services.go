@@ -47,6 +47,7 @@ type coreStore interface {
 	Lock(ctx context.Context, name string, ttl time.Duration) (unlock func(), err error)
 	Schedule(ctx context.Context, n int64, due time.Time) error
 	Unschedule(ctx context.Context, n int64) error
+	Indicators(ctx context.Context, n int64) ([]incident.Indicator, error) // what notices going outside withhold
 }
 
 // Response runs an incident while it is open: the declaration and its
@@ -76,6 +77,7 @@ type responseStore interface {
 	Update(ctx context.Context, n int64, fn func(*incident.Incident) ([]incident.TimelineEvent, error)) (*incident.Incident, error)
 	AddEvents(ctx context.Context, n int64, events ...incident.TimelineEvent) error
 	ListOpen(ctx context.Context) ([]*incident.Incident, error)
+	WithOpenFollowUps(ctx context.Context) ([]*incident.Incident, error)
 	OpenListings(ctx context.Context) ([]incident.Listing, error)
 	TimelinePage(ctx context.Context, n int64, page, size int) ([]incident.TimelineEvent, int, error)
 	Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent, error)
@@ -132,6 +134,7 @@ type cadenceStore interface {
 	Get(ctx context.Context, n int64) (*incident.Incident, error)
 	Update(ctx context.Context, n int64, fn func(*incident.Incident) ([]incident.TimelineEvent, error)) (*incident.Incident, error)
 	ListOpen(ctx context.Context) ([]*incident.Incident, error)
+	WithOpenFollowUps(ctx context.Context) ([]*incident.Incident, error)
 	ScheduleMissing(ctx context.Context, dues map[int64]time.Time) error
 	ClosedBefore(ctx context.Context, t time.Time) ([]int64, error)
 	Purge(ctx context.Context, n int64) error

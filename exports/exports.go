@@ -59,14 +59,16 @@ func IndicatorsCSV(ref string, inds []incident.Indicator) []byte {
 
 // CustodyCSV is every custody step of every item of evidence, with the
 // hashes that chain them and whether each item's chain verifies (with the
-// custody key, when one is configured).
-func CustodyCSV(inc *incident.Incident, items []incident.Evidence, key []byte) []byte {
+// custody key, when one is configured). red takes the incident's TLP:RED
+// values out of what people wrote (the zero RedText: none); the hashes that
+// chain the entries stay, so the log still verifies against the store.
+func CustodyCSV(inc *incident.Incident, items []incident.Evidence, key []byte, red incident.RedText) []byte {
 	ref := inc.Ref()
 	rows := [][]string{{"incident", "item", "name", "seq", "at", "actor", "step", "from", "to", "sha256", "where", "note", "prev_hash", "entry_hash", "seal", "chain_verifies"}}
 	for _, e := range items {
 		_, ok := inc.VerifyEvidence(e, key)
 		for _, c := range e.Custody {
-			rows = append(rows, []string{ref, e.Ref(), e.Name, strconv.Itoa(c.Seq), stamp(c.At), c.Actor, c.Step, c.From, c.To, c.SHA256, c.Where, c.Note,
+			rows = append(rows, []string{ref, e.Ref(), red.Apply(e.Name), strconv.Itoa(c.Seq), stamp(c.At), c.Actor, c.Step, c.From, c.To, red.Apply(c.SHA256), red.Apply(c.Where), red.Apply(c.Note),
 				c.Prev, c.Hash, c.Seal, strconv.FormatBool(ok)})
 		}
 	}

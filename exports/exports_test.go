@@ -90,7 +90,7 @@ func TestCustodyCSV(t *testing.T) {
 	if _, _, err := e.Verify(t0.Add(2*time.Hour), incident.Actor{ID: "UBOB"}, strings.Repeat("cd", 32), nil); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "custody.csv", exports.CustodyCSV(&incident.Incident{Number: 7}, []incident.Evidence{e}, nil))
+	golden(t, "custody.csv", exports.CustodyCSV(&incident.Incident{Number: 7}, []incident.Evidence{e}, nil, incident.RedText{}))
 }
 
 func objects(t *testing.T, doc []byte) []map[string]any {

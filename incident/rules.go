@@ -99,11 +99,13 @@ func (i *Incident) Assign(at time.Time, a Actor, role Role, user string) ([]Time
 		if err := i.RequireLead(a, "hand over the commander role"); err != nil {
 			return nil, err
 		}
-		// A vacant command is filled by one of the incident's own people:
-		// the commander's powers (lowering a marking, custody steps) must
-		// not go to whoever comes by first.
-		if i.Commander() == "" && user != "" && !a.Admin && !i.IsMember(a.ID) {
-			return nil, Fail(Forbidden, "Nobody is the commander of %s, and only one of its members (those invited or holding a role) or an admin can fill the role.", i.Ref())
+		// A vacant command is filled by an admin or by whoever declared
+		// the incident: the commander's powers (lowering a marking, custody
+		// steps) must not go to whoever comes by first, nor to someone who
+		// gave themselves a lesser role to look like one of its people. The
+		// commander hands over with assign, which never leaves it vacant.
+		if i.Commander() == "" && user != "" && !a.Admin && a.ID != i.DeclaredBy {
+			return nil, Fail(Forbidden, "Nobody is the commander of %s: only an admin or %s, who declared it, can fill the role.", i.Ref(), UserRef(i.DeclaredBy))
 		}
 	}
 	prev := i.Roles[role.Key]

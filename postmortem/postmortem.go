@@ -25,72 +25,7 @@ type Input struct {
 	CustodyKey []byte
 	Published  time.Time
 
-	red []string // the values of its TLP:RED indicators, lower case: withheld wherever text names them
-}
-
-const withheldRed = "(withheld: TLP:RED)"
-
-// withhold takes out of text every TLP:RED indicator it names, as typed or
-// defanged; text that still names one some other way (defanged in part)
-// is withheld whole.
-func (in Input) withhold(s string) string {
-	if len(in.red) == 0 {
-		return s
-	}
-	for _, i := range in.Indicators {
-		if i.Marking != "TLP:RED" {
-			continue
-		}
-		for _, form := range []string{i.Value, i.Defanged()} {
-			s = replaceFold(s, form, withheldRed)
-		}
-	}
-	plain := strings.ToLower(incident.Refang(s))
-	squeezed := squeeze(plain)
-	for _, v := range in.red {
-		// Also in another shape: a channel name made from a title
-		// ("inc-2-beacon-to-evil-example") keeps only letters and digits.
-		if strings.Contains(plain, v) || (len(squeeze(v)) >= minSqueezed && strings.Contains(squeezed, squeeze(v))) {
-			return withheldRed
-		}
-	}
-	return s
-}
-
-// minSqueezed: a value shorter than this, in letters and digits, is too
-// likely to turn up by chance to be looked for in that shape.
-const minSqueezed = 6
-
-// squeeze keeps only the letters and digits of lower-case text.
-func squeeze(s string) string {
-	return strings.Map(func(r rune) rune {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			return r
-		}
-		return -1
-	}, s)
-}
-
-// replaceFold replaces every occurrence of old in s, in any letter case.
-func replaceFold(s, old, repl string) string {
-	if old == "" {
-		return s
-	}
-	lower, low := strings.ToLower(s), strings.ToLower(old)
-	if len(lower) != len(s) { // a case change that alters lengths: leave it to the whole-text check
-		return s
-	}
-	var b strings.Builder
-	for {
-		k := strings.Index(lower, low)
-		if k < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		b.WriteString(s[:k])
-		b.WriteString(repl)
-		s, lower = s[k+len(old):], lower[k+len(old):]
-	}
+	red incident.RedText // takes its TLP:RED indicators out of text
 }
 
 // name is a person as the document shows them: @name, escaped like any
@@ -110,7 +45,7 @@ var mention = regexp.MustCompile(`<@([UW][A-Z0-9]+)(?:\|[^>]*)?>`)
 // md is recorded text for the document: escaped, with each <@U123> turned
 // into the person's @name. In a table cell (cell) line breaks become spaces.
 func (in Input) md(s string, cell bool) string {
-	s = in.withhold(s)
+	s = in.red.Apply(s)
 	esc := mdText
 	if cell {
 		esc = mdCell
@@ -182,14 +117,10 @@ func (in Input) HeadlineFigures() Figures {
 // Markdown renders the postmortem document.
 func Markdown(in Input) string {
 	inc := in.Incident
-	for _, i := range in.Indicators {
-		if i.Marking == "TLP:RED" {
-			in.red = append(in.red, strings.ToLower(i.Value))
-		}
-	}
+	in.red = incident.WithholdRed(in.Indicators)
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	title := inc.Ref() + ": " + in.withhold(inc.Title)
+	title := inc.Ref() + ": " + in.red.Apply(inc.Title)
 	if inc.Drill {
 		title = "DRILL " + title
 	}
@@ -205,7 +136,7 @@ func Markdown(in Input) string {
 	if inc.Private {
 		w("| Visibility | private |\n")
 	}
-	w("| Channel | #%s |\n\n", in.withhold(inc.ChannelName))
+	w("| Channel | #%s |\n\n", in.red.Apply(inc.ChannelName))
 
 	w("## Summary\n\n%s\n\n", orNone(in.md(inc.Summary, false)))
 
@@ -441,7 +372,7 @@ func (in Input) caseRecords(w func(format string, args ...any)) {
 		w("Shown defanged; those marked TLP:RED are withheld here (the incident's channel has them).\n\n| Type | Indicator | State | Marking | Seen | First seen | Added by | Note |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n")
 		for _, i := range in.Indicators {
 			// Another indicator may hold a TLP:RED one (a URL on its domain).
-			marking, shown, note := i.Marking, mdCell(in.withhold(i.Defanged())), in.md(i.Note, true)
+			marking, shown, note := i.Marking, mdCell(in.red.Apply(i.Defanged())), in.md(i.Note, true)
 			if marking == "" {
 				marking = "none"
 			}
@@ -467,8 +398,8 @@ func (in Input) caseRecords(w func(format string, args ...any)) {
 				chain += "; **hash mismatch on receipt**"
 			}
 			hash := "`" + e.SHA256 + "`"
-			if in.withhold(e.SHA256) != e.SHA256 { // a sample whose hash is a TLP:RED indicator
-				hash = withheldRed
+			if in.red.Apply(e.SHA256) != e.SHA256 { // a sample whose hash is a TLP:RED indicator
+				hash = incident.WithheldRed
 			}
 			w("| %s | %s | %s | %s | %s | %d | %s |\n", e.Ref(), in.md(e.Name, true), hash, in.md(e.Location, true), in.name(e.Holder), len(e.Custody), chain)
 		}

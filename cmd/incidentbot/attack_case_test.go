@@ -207,7 +207,7 @@ func TestASightingDoesNotLowerAMarking(t *testing.T) {
 	if got := s.answer("UCAROL", func() error {
 		_, err := h.slack.Submit(s.ctx, "UCAROL", v.ID, map[string]string{commands.InputIndicators: "evil[.]example and 203.0.113.7", commands.InputMarking: "TLP:GREEN"})
 		return err
-	}); !strings.Contains(got, "These keep the stricter marking they had: `evil[.]example` (TLP:RED), `203[.]0[.]113[.]7` (TLP:AMBER).") {
+	}); !strings.Contains(got, "2 keep the stricter marking they had, not the one you gave: `evil[.]example` (TLP:RED), `203[.]0[.]113[.]7` (TLP:AMBER).") {
 		t.Errorf("the form with a laxer marking answered %q", got)
 	}
 }
