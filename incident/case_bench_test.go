@@ -93,3 +93,18 @@ func BenchmarkVerifyChain(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRedTextApply is one timeline line checked against an incident
+// holding MaxIndicators indicators, all marked TLP:RED.
+func BenchmarkRedTextApply(b *testing.B) {
+	inds := make([]Indicator, MaxIndicators)
+	for i := range inds {
+		inds[i] = Indicator{Type: IOCDomain, Value: fmt.Sprintf("host-%d.evil.example", i), Marking: "TLP:RED"}
+	}
+	red := WithholdRed(inds)
+	line := strings.Repeat("Containment A-3: block something harmless on the edge firewall ", 3)
+	b.ReportAllocs()
+	for b.Loop() {
+		red.Apply(line)
+	}
+}

@@ -8,10 +8,34 @@ const WithheldRed = "(withheld: TLP:RED)"
 // RedText takes an incident's TLP:RED indicators out of text that leaves
 // the incident's channel (the postmortem, its files, stakeholder notices).
 type RedText struct {
-	forms  []string // as typed and defanged, for replacing in place
+	forms  []string // as typed and defanged, lower case, for replacing in place
 	plain  []string // lower case, refanged: a URL also without its scheme
 	packed []string // letters and digits only, long enough not to turn up by chance
 	slugs  []string // as a channel name holds them (evil-example, 10-2-3-4)
+	// A finder of each set looks for all of its values in one pass (a
+	// trie): an incident may hold thousands, and most text names none.
+	findForms, findPlain, findPacked, findSlugs *strings.Replacer
+}
+
+const found = "\x00"
+
+// finder is a Replacer that marks where any of values occurs, or nil.
+func finder(values []string) *strings.Replacer {
+	var pairs []string
+	for _, v := range values {
+		if v != "" {
+			pairs = append(pairs, v, found)
+		}
+	}
+	if len(pairs) == 0 {
+		return nil
+	}
+	return strings.NewReplacer(pairs...)
+}
+
+// names reports whether s holds any of the finder's values.
+func names(f *strings.Replacer, s string) bool {
+	return f != nil && strings.Contains(f.Replace(s), found)
 }
 
 // WithholdRed is the RedText of an incident's indicators.
@@ -22,7 +46,7 @@ func WithholdRed(inds []Indicator) RedText {
 			continue
 		}
 		v := strings.ToLower(i.Value)
-		r.forms = append(r.forms, i.Value, i.Defanged())
+		r.forms = append(r.forms, strings.ToLower(i.Value), strings.ToLower(i.Defanged()))
 		r.plain = append(r.plain, v)
 		if i.Type == IOCURL {
 			_, bare, _ := strings.Cut(v, "://")
@@ -36,6 +60,7 @@ func WithholdRed(inds []Indicator) RedText {
 			r.slugs = append(r.slugs, s)
 		}
 	}
+	r.findForms, r.findPlain, r.findPacked, r.findSlugs = finder(r.forms), finder(r.plain), finder(r.packed), finder(r.slugs)
 	return r
 }
 
@@ -50,26 +75,18 @@ func (r RedText) Apply(s string) string {
 	if len(r.plain) == 0 {
 		return s
 	}
-	for _, form := range r.forms {
-		s = replaceFold(s, form, WithheldRed)
+	if lower := strings.ToLower(s); names(r.findForms, lower) {
+		for _, form := range r.forms {
+			if strings.Contains(lower, form) {
+				s = replaceFold(s, form, WithheldRed)
+				lower = strings.ToLower(s)
+			}
+		}
 	}
 	plain := strings.ToLower(Refang(s))
 	plain = strings.ReplaceAll(strings.ReplaceAll(plain, "hxxp", "http"), "fxp://", "ftp://")
-	packed, slugged := pack(plain), slug(plain)
-	for _, v := range r.plain {
-		if strings.Contains(plain, v) {
-			return WithheldRed
-		}
-	}
-	for _, v := range r.packed {
-		if strings.Contains(packed, v) {
-			return WithheldRed
-		}
-	}
-	for _, v := range r.slugs {
-		if strings.Contains(slugged, v) {
-			return WithheldRed
-		}
+	if names(r.findPlain, plain) || names(r.findPacked, pack(plain)) || names(r.findSlugs, slug(plain)) {
+		return WithheldRed
 	}
 	return s
 }
