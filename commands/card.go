@@ -102,20 +102,36 @@ func notice(cfg config.File, inc *incident.Incident, outside bool) render.Notice
 // its TLP:RED indicators taken out of what people wrote (title, summary,
 // latest update), as the postmortem takes them out.
 func (h *core) stakeholderNotice(ctx context.Context, inc *incident.Incident) render.Notice {
-	n := notice(h.cfg, inc, true)
-	if inc.IndicatorCount == 0 || n.Private {
-		return n
+	return notice(h.cfg, h.forOutside(ctx, inc), true)
+}
+
+// forOutside is the incident as what goes outside its channel (stakeholder
+// notices, scheduled updates, the digest) may tell of it: a copy with its
+// TLP:RED indicators taken out of its title, summary and latest update.
+func (h *core) forOutside(ctx context.Context, inc *incident.Incident) *incident.Incident {
+	if inc.IndicatorCount == 0 || inc.Private {
+		return inc // a private one is shown by number only
 	}
+	out := *inc
 	inds, err := h.store.Indicators(ctx, inc.Number)
 	if err != nil {
 		// Without them it cannot tell what is RED: say only what is safe.
-		h.log.Warn("could not read the indicators to withhold from a notice", "incident", inc.Number, "err", err)
-		n.Title, n.Summary, n.Update = incident.WithheldRed, "", ""
-		return n
+		h.log.Warn("could not read the indicators to withhold from what goes outside", "incident", inc.Number, "err", err)
+		out.Title, out.Summary, out.LastUpdate = incident.WithheldRed, "", ""
+		return &out
 	}
 	red := incident.WithholdRed(inds)
-	n.Title, n.Summary, n.Update = red.Apply(n.Title), red.Apply(n.Summary), red.Apply(n.Update)
-	return n
+	out.Title, out.Summary, out.LastUpdate = red.Apply(inc.Title), red.Apply(inc.Summary), red.Apply(inc.LastUpdate)
+	return &out
+}
+
+// allForOutside is forOutside of each.
+func (h *core) allForOutside(ctx context.Context, incs []*incident.Incident) []*incident.Incident {
+	out := make([]*incident.Incident, len(incs))
+	for i, inc := range incs {
+		out[i] = h.forOutside(ctx, inc)
+	}
+	return out
 }
 
 // topic is the incident channel's one-line summary, within Slack's 250 characters.

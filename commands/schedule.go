@@ -384,9 +384,9 @@ func (h *Cadence) StakeholderUpdates(ctx context.Context) error {
 		switch len(incs) {
 		case 0:
 		case 1:
-			msg = ScheduledUpdate(h.cfg, incs[0], true)
+			msg = ScheduledUpdate(h.cfg, h.forOutside(ctx, incs[0]), true)
 		default:
-			msg = render.ScheduledUpdates(listItems(h.cfg, listings(incs), true))
+			msg = render.ScheduledUpdates(listItems(h.cfg, listings(h.allForOutside(ctx, incs)), true))
 		}
 		if len(incs) > 0 {
 			postCtx, cancel := context.WithTimeout(ctx, batchPostTimeout)
@@ -476,6 +476,6 @@ func (h *Cadence) Digest(ctx context.Context) error {
 	}
 	open = slices.DeleteFunc(open, func(i *incident.Incident) bool { return i.Drill })
 	waiting, oldest := h.triage.waitingSummary(ctx)
-	_, err = h.chat.Post(ctx, h.cfg.StakeholderChannel, render.Digest(listItems(h.cfg, listings(open), true), waiting, oldest))
+	_, err = h.chat.Post(ctx, h.cfg.StakeholderChannel, render.Digest(listItems(h.cfg, listings(h.allForOutside(ctx, open)), true), waiting, oldest))
 	return err
 }

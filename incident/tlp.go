@@ -1,20 +1,48 @@
 package incident
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // WithheldRed stands in for a TLP:RED value taken out of text.
 const WithheldRed = "(withheld: TLP:RED)"
 
 // RedText takes an incident's TLP:RED indicators out of text that leaves
 // the incident's channel (the postmortem, its files, stakeholder notices).
+// A value is matched only as a whole (not inside a longer word or name),
+// so marking a short value TLP:RED cannot blank out unrelated text.
 type RedText struct {
-	forms  []string // as typed and defanged, lower case, for replacing in place
-	plain  []string // lower case, refanged: a URL also without its scheme
-	packed []string // letters and digits only, long enough not to turn up by chance
-	slugs  []string // as a channel name holds them (evil-example, 10-2-3-4)
+	forms []string // as typed and defanged, lower case, for replacing in place
+	plain []string // lower case, refanged: a URL also without its scheme
+	slugs []string // as a channel name holds them (evil-example, 10-2-3-4)
 	// A finder of each set looks for all of its values in one pass (a
 	// trie): an incident may hold thousands, and most text names none.
-	findForms, findPlain, findPacked, findSlugs *strings.Replacer
+	findForms, findPlain, findSlugs *strings.Replacer
+}
+
+// WithholdRed is the RedText of an incident's indicators.
+func WithholdRed(inds []Indicator) RedText {
+	var r RedText
+	for _, i := range inds {
+		if i.Marking != "TLP:RED" {
+			continue
+		}
+		v := lowerASCII(i.Value)
+		r.forms = append(r.forms, v, lowerASCII(i.Defanged()))
+		r.plain = append(r.plain, v)
+		if i.Type == IOCURL {
+			_, bare, _ := strings.Cut(v, "://")
+			r.plain = append(r.plain, bare)
+			r.forms = append(r.forms, bare)
+			v = bare
+		}
+		if s := slug(v); strings.Contains(s, "-") {
+			r.slugs = append(r.slugs, s)
+		}
+	}
+	r.findForms, r.findPlain, r.findSlugs = finder(r.forms), finder(r.plain), finder(r.slugs)
+	return r
 }
 
 const found = "\x00"
@@ -33,72 +61,125 @@ func finder(values []string) *strings.Replacer {
 	return strings.NewReplacer(pairs...)
 }
 
-// names reports whether s holds any of the finder's values.
-func names(f *strings.Replacer, s string) bool {
+// mayName reports whether s may hold one of the finder's values: a quick
+// look before the exact one.
+func mayName(f *strings.Replacer, s string) bool {
 	return f != nil && strings.Contains(f.Replace(s), found)
 }
 
-// WithholdRed is the RedText of an incident's indicators.
-func WithholdRed(inds []Indicator) RedText {
-	var r RedText
-	for _, i := range inds {
-		if i.Marking != "TLP:RED" {
-			continue
-		}
-		v := strings.ToLower(i.Value)
-		r.forms = append(r.forms, strings.ToLower(i.Value), strings.ToLower(i.Defanged()))
-		r.plain = append(r.plain, v)
-		if i.Type == IOCURL {
-			_, bare, _ := strings.Cut(v, "://")
-			r.plain = append(r.plain, bare)
-			v = bare
-		}
-		if p := pack(v); len(p) >= minPacked {
-			r.packed = append(r.packed, p)
-		}
-		if s := slug(v); strings.Contains(s, "-") {
-			r.slugs = append(r.slugs, s)
-		}
-	}
-	r.findForms, r.findPlain, r.findPacked, r.findSlugs = finder(r.forms), finder(r.plain), finder(r.packed), finder(r.slugs)
-	return r
-}
-
-// minPacked: a value shorter than this, in letters and digits, is too
-// likely to turn up by chance to be looked for in that shape.
-const minPacked = 6
-
-// Apply takes out of s every TLP:RED value it names, as typed or defanged;
-// s that still names one some other way (defanged in part, a URL without
-// its scheme, a channel name made from a title) is withheld whole.
+// Apply takes out of s every TLP:RED value it names, as typed or
+// defanged; s that still names one some other way (defanged in part, a URL
+// without its scheme) is withheld whole, and so is a channel name made from
+// a title that named one.
 func (r RedText) Apply(s string) string {
 	if len(r.plain) == 0 {
 		return s
 	}
-	if lower := strings.ToLower(s); names(r.findForms, lower) {
+	if lower := lowerASCII(s); mayName(r.findForms, lower) {
 		for _, form := range r.forms {
-			if strings.Contains(lower, form) {
-				s = replaceFold(s, form, WithheldRed)
-				lower = strings.ToLower(s)
+			s = replaceWhole(s, form, WithheldRed)
+		}
+	}
+	plain := lowerASCII(Refang(s))
+	plain = strings.ReplaceAll(strings.ReplaceAll(plain, "hxxp", "http"), "fxp://", "ftp://")
+	if mayName(r.findPlain, plain) {
+		for _, v := range r.plain {
+			if indexWhole(plain, v, 0) >= 0 {
+				return WithheldRed
 			}
 		}
 	}
-	plain := strings.ToLower(Refang(s))
-	plain = strings.ReplaceAll(strings.ReplaceAll(plain, "hxxp", "http"), "fxp://", "ftp://")
-	if names(r.findPlain, plain) || names(r.findPacked, pack(plain)) || names(r.findSlugs, slug(plain)) {
-		return WithheldRed
+	names := channelRef.FindAllString(s, -1) // "Channel #inc-2-… created"
+	if channelName(s) {
+		names = append(names, s)
+	}
+	for _, name := range names {
+		slugged := slug(lowerASCII(name))
+		if !mayName(r.findSlugs, slugged) {
+			continue
+		}
+		for _, v := range r.slugs {
+			if indexWhole(slugged, v, 0) >= 0 {
+				return WithheldRed
+			}
+		}
 	}
 	return s
 }
 
-// pack keeps only the letters and digits of lower-case text.
-func pack(s string) string {
-	return strings.Map(func(r rune) rune {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			return r
+var channelRef = regexp.MustCompile(`#[a-z0-9_-]+`)
+
+// channelName: text that is a channel name (#inc-2-beacon-to-evil-example).
+func channelName(s string) bool {
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "\\"), "#")
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
 		}
-		return -1
-	}, s)
+	}
+	return true
+}
+
+// alnum: an ASCII letter or digit, which a whole value never has on either side.
+func alnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+
+// indexWhole is where v occurs in s at or after from as a whole: with no
+// letter or digit right before or after it; -1 if nowhere.
+func indexWhole(s, v string, from int) int {
+	for from <= len(s)-len(v) {
+		k := strings.Index(s[from:], v)
+		if k < 0 {
+			return -1
+		}
+		k += from
+		end := k + len(v)
+		if (k == 0 || !alnum(s[k-1])) && (end == len(s) || !alnum(s[end])) {
+			return k
+		}
+		from = k + 1
+	}
+	return -1
+}
+
+// replaceWhole replaces each whole occurrence of old (lower case) in s, in
+// any ASCII letter case.
+func replaceWhole(s, old, repl string) string {
+	if old == "" {
+		return s
+	}
+	lower := lowerASCII(s) // byte for byte: positions in it are positions in s
+	var b strings.Builder
+	last := 0
+	for from := 0; ; {
+		k := indexWhole(lower, old, from)
+		if k < 0 {
+			break
+		}
+		b.WriteString(s[last:k])
+		b.WriteString(repl)
+		last, from = k+len(old), k+len(old)
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// lowerASCII lowers ASCII letters only, byte for byte, so that the result
+// is as long as s and every position in it is the same in s.
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // slug is lower-case text as a channel name is made of it: runs of
@@ -116,26 +197,4 @@ func slug(s string) string {
 		}
 	}
 	return strings.TrimRight(b.String(), "-")
-}
-
-// replaceFold replaces every occurrence of old in s, in any letter case.
-func replaceFold(s, old, repl string) string {
-	if old == "" {
-		return s
-	}
-	lower, low := strings.ToLower(s), strings.ToLower(old)
-	if len(lower) != len(s) || len(low) != len(old) { // a case change that alters lengths: left to the whole-text check
-		return s
-	}
-	var b strings.Builder
-	for {
-		k := strings.Index(lower, low)
-		if k < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		b.WriteString(s[:k])
-		b.WriteString(repl)
-		s, lower = s[k+len(old):], lower[k+len(old):]
-	}
 }
