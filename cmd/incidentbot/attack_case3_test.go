@@ -160,28 +160,52 @@ func TestAnActionDoneAgainIsNeverReportedAsFailed(t *testing.T) {
 }
 
 // While nobody holds the commander role, lowering a TLP:RED marking and
-// recording custody steps of someone else's item fall to admins only.
-// That must not be undone by the first person who comes by taking the
-// vacant role for themselves (on a public incident, anyone in the
-// workspace, from any channel) and then doing both.
+// recording custody steps of someone else's item fall to admins only, and
+// the role goes only to an admin or the declarer. Someone from outside (on
+// a public incident, anyone in the workspace, from any channel) gets round
+// that neither by taking the role at once nor by first giving themselves a
+// lesser role, which anyone may hand out and which makes its holder a member.
 func TestAVacantCommandIsNoWayAroundMarkingsAndCustody(t *testing.T) {
 	t.Parallel()
-	h, s := caseBot(t)
-	general, _ := h.slack.ChannelByName("general")
-	s.command("UALICE", s.ch, "ioc add evil.example --tlp red --note from a partner, not to be shared")
-	s.command("UALICE", s.ch, "evidence add laptop-image sha256:"+collected+" evidence locker 3")
-	if got := s.command("UALICE", s.ch, "unassign commander"); !strings.Contains(got, "Nobody is the") {
-		t.Fatalf("alice stepping down was answered %q", got)
-	}
-	// Dave, who is not in the incident's channel, comes by from #general.
-	s.command("UDAVE", general.ID, "assign INC-1 commander <@UDAVE>")
-	s.command("UDAVE", general.ID, "ioc INC-1 mark evil.example --tlp clear")
-	s.command("UDAVE", general.ID, "evidence INC-1 transfer EV-1 <@UDAVE>")
-	if inds, _ := h.store.Indicators(s.ctx, 1); inds[0].Marking != "TLP:RED" {
-		t.Errorf("with the command vacant, dave made himself commander and lowered TLP:RED to %s", inds[0].Marking)
-	}
-	if e := item(t, h, 1); e.Holder != "UALICE" {
-		t.Errorf("with the command vacant, dave made himself commander and handed alice's EV-1 to %s", e.Holder)
+	for name, first := range map[string][]string{
+		"taking it at once":                nil,
+		"through a self-given lesser role": {"assign INC-1 scribe <@UDAVE>"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h, s := caseBot(t)
+			general, _ := h.slack.ChannelByName("general")
+			s.command("UALICE", s.ch, "ioc add evil.example --tlp red --note from a partner, not to be shared")
+			s.command("UALICE", s.ch, "evidence add laptop-image sha256:"+collected+" evidence locker 3")
+			if got := s.command("UALICE", s.ch, "unassign commander"); !strings.Contains(got, "Nobody is the") {
+				t.Fatalf("alice stepping down was answered %q", got)
+			}
+			if inc, _ := h.store.Get(s.ctx, 1); inc.IsMember("UDAVE") {
+				t.Fatal("the test needs dave outside INC-1")
+			}
+			// Dave, who is not in the incident, comes by from #general.
+			for _, cmd := range first {
+				s.command("UDAVE", general.ID, cmd)
+			}
+			if got := s.command("UDAVE", general.ID, "assign INC-1 commander <@UDAVE>"); !strings.Contains(got, "only an admin or <@UALICE>, who declared it, can fill the role") {
+				t.Errorf("dave taking the vacant command was answered %q", got)
+			}
+			s.command("UDAVE", general.ID, "ioc INC-1 mark evil.example --tlp clear")
+			s.command("UDAVE", general.ID, "evidence INC-1 transfer EV-1 <@UDAVE>")
+			if inc, _ := h.store.Get(s.ctx, 1); inc.Commander() == "UDAVE" {
+				t.Errorf("dave, an outsider, became commander of INC-1")
+			}
+			if inds, _ := h.store.Indicators(s.ctx, 1); inds[0].Marking != "TLP:RED" {
+				t.Errorf("with the command vacant, dave lowered TLP:RED to %s", inds[0].Marking)
+			}
+			if e := item(t, h, 1); e.Holder != "UALICE" {
+				t.Errorf("with the command vacant, dave handed alice's EV-1 to %s", e.Holder)
+			}
+			// The declarer takes it back.
+			if got := s.command("UALICE", s.ch, "assign commander <@UALICE>"); strings.Contains(got, ":warning:") {
+				t.Errorf("alice, who declared INC-1, taking the vacant command back was answered %q", got)
+			}
+		})
 	}
 }
 

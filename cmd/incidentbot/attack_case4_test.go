@@ -12,40 +12,6 @@ import (
 	"github.com/incidentbot/incidentbot/work/clocktest"
 )
 
-// While nobody holds the commander role, the role goes only to a member
-// of the incident or by an admin's hand. Someone from outside (on a public
-// incident, anyone in the workspace, from any channel) must not get round
-// that by first giving themselves a lesser role, which anyone may hand
-// out and which makes its holder a member, and then taking command, with
-// its powers over markings and custody.
-func TestAVacantCommandIsNotTakenByGivingYourselfALesserRoleFirst(t *testing.T) {
-	t.Parallel()
-	h, s := caseBot(t)
-	general, _ := h.slack.ChannelByName("general")
-	s.command("UALICE", s.ch, "ioc add evil.example --tlp red --note from a partner, not to be shared")
-	s.command("UALICE", s.ch, "evidence add laptop-image sha256:"+collected+" evidence locker 3")
-	if got := s.command("UALICE", s.ch, "unassign commander"); !strings.Contains(got, "Nobody is the") {
-		t.Fatalf("alice stepping down was answered %q", got)
-	}
-	if inc, _ := h.store.Get(s.ctx, 1); inc.IsMember("UDAVE") {
-		t.Fatal("the test needs dave outside INC-1")
-	}
-	// Dave, who is not in the incident, comes by from #general.
-	s.command("UDAVE", general.ID, "assign INC-1 scribe <@UDAVE>")
-	s.command("UDAVE", general.ID, "assign INC-1 commander <@UDAVE>")
-	s.command("UDAVE", general.ID, "ioc INC-1 mark evil.example --tlp clear")
-	s.command("UDAVE", general.ID, "evidence INC-1 transfer EV-1 <@UDAVE>")
-	if inc, _ := h.store.Get(s.ctx, 1); inc.Commander() == "UDAVE" {
-		t.Errorf("dave, an outsider, made himself scribe and then commander of INC-1")
-	}
-	if inds, _ := h.store.Indicators(s.ctx, 1); inds[0].Marking != "TLP:RED" {
-		t.Errorf("an outsider, through a self-given role, took the vacant command and lowered TLP:RED to %s", inds[0].Marking)
-	}
-	if e := item(t, h, 1); e.Holder != "UALICE" {
-		t.Errorf("an outsider, through a self-given role, took the vacant command and took alice's EV-1: held by %s", e.Holder)
-	}
-}
-
 // A URL marked TLP:RED is withheld from the postmortem wherever text names
 // it, also written the way people write URLs in notes: without its scheme
 // (partner-c2.example/gate.php), or defanged the common way, with the
