@@ -242,24 +242,31 @@ func TestAnActionsRecoveryItemIsNotUntickedByHand(t *testing.T) {
 	}
 }
 
-// An incident declared after what it saw ("Beacon to evil.example") and
-// whose indicator is then marked TLP:RED: the postmortem withholds the
-// value in the title and everywhere text names it, also in the channel's
-// name made from that title (#inc-1-beacon-to-partner-c2-example), which
-// names it just as plainly.
+// An incident declared after what it saw and whose indicator is then
+// marked TLP:RED: the postmortem withholds the value in the title and
+// everywhere text names it, also in the channel's name made from that
+// title (#inc-2-exfil-to-10-2-3-4), which names it just as plainly,
+// however short the value.
 func TestThePostmortemWithholdsARedValueInTheChannelName(t *testing.T) {
 	t.Parallel()
-	h, s := caseBot(t)
-	general, _ := h.slack.ChannelByName("general")
-	s.command("UALICE", general.ID, "declare Beacon to partner-c2.example sev2")
-	s.ch = h.declared(t, "UALICE", "INC-2").ID
-	s.command("UALICE", s.ch, "ioc add partner-c2.example --tlp red")
-	s.command("UALICE", s.ch, "close --confirm contained")
-	s.command("UALICE", s.ch, "postmortem")
-	s.await("the postmortem", func() bool { _, ok := fileNamed(h.slack, "inc-2-postmortem.md"); return ok })
-	pm, _ := fileNamed(h.slack, "inc-2-postmortem.md")
-	if strings.Contains(string(pm.Content), "partner-c2") {
-		i := strings.Index(string(pm.Content), "partner-c2")
-		t.Errorf("the postmortem names the TLP:RED domain: %q", string(pm.Content)[max(0, i-40):min(len(pm.Content), i+30)])
+	for _, tc := range []struct{ title, value, slug string }{
+		{"Beacon to partner-c2.example", "partner-c2.example", "partner-c2"},
+		{"Exfil to 10.2.3.4", "10.2.3.4", "10-2-3-4"},
+	} {
+		t.Run(tc.value, func(t *testing.T) {
+			t.Parallel()
+			h, s := caseBot(t)
+			general, _ := h.slack.ChannelByName("general")
+			s.command("UALICE", general.ID, "declare "+tc.title+" sev2")
+			s.ch = h.declared(t, "UALICE", "INC-2").ID
+			s.command("UALICE", s.ch, "ioc add "+tc.value+" --tlp red")
+			s.command("UALICE", s.ch, "close --confirm contained")
+			s.command("UALICE", s.ch, "postmortem")
+			s.await("the postmortem", func() bool { _, ok := fileNamed(h.slack, "inc-2-postmortem.md"); return ok })
+			pm, _ := fileNamed(h.slack, "inc-2-postmortem.md")
+			if i := strings.Index(string(pm.Content), tc.slug); i >= 0 {
+				t.Errorf("the postmortem names the TLP:RED value: %q", string(pm.Content)[max(0, i-40):min(len(pm.Content), i+30)])
+			}
+		})
 	}
 }

@@ -54,25 +54,6 @@ func TestTheCustodyCSVBesideThePostmortemWithholdsRedValues(t *testing.T) {
 	}
 }
 
-// An incident named after a TLP:RED address ("Exfil to 10.2.3.4") has a
-// channel made from that title, #inc-2-exfil-to-10-2-3-4: the postmortem
-// withholds the address in the title, and must in the channel's name too.
-func TestThePostmortemWithholdsAShortRedAddressInTheChannelName(t *testing.T) {
-	t.Parallel()
-	h, s := caseBot(t)
-	general, _ := h.slack.ChannelByName("general")
-	s.command("UALICE", general.ID, "declare Exfil to 10.2.3.4 sev2")
-	s.ch = h.declared(t, "UALICE", "INC-2").ID
-	s.command("UALICE", s.ch, "ioc add 10.2.3.4 --tlp red --note an internal host of a partner")
-	s.command("UALICE", s.ch, "close --confirm contained")
-	s.command("UALICE", s.ch, "postmortem")
-	s.await("the postmortem", func() bool { _, ok := fileNamed(h.slack, "inc-2-postmortem.md"); return ok })
-	pm, _ := fileNamed(h.slack, "inc-2-postmortem.md")
-	if i := strings.Index(string(pm.Content), "10-2-3-4"); i >= 0 {
-		t.Errorf("the postmortem names the TLP:RED address in the channel name: %q", string(pm.Content)[max(0, i-40):min(len(pm.Content), i+20)])
-	}
-}
-
 // Once a value is marked TLP:RED, what the bot posts to the stakeholder
 // channel (a wider audience than the incident's channel, where the
 // postmortem itself is posted) does not name it either: the notice that
