@@ -14,11 +14,7 @@ import (
 // and the latest update every few minutes, to a wider audience).
 func TestScheduledStakeholderUpdatesWithholdRedValues(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, `severities:
-  - {name: sev1, description: "Critical", update_every: 2s}
-  - {name: sev2, description: "Major", update_every: 0}
-default_severity: sev2
-`)
+	h := startBotWith(t, false, time.Now, sev1EveryTwoSeconds)
 	s := &script{t: t, h: h, ctx: context.Background()}
 	general := h.slack.CreateChannel("general", false, "UALICE")
 	s.command("UALICE", general, "declare Beacon to partner-c2.example sev1")

@@ -693,15 +693,18 @@ func TestAContainmentFollowUpIsItsOwners(t *testing.T) {
 	}
 }
 
+// sev1EveryTwoSeconds sends a sev1 incident's stakeholder updates every two seconds.
+const sev1EveryTwoSeconds = `severities:
+  - {name: sev1, description: "Critical", update_every: 2s}
+  - {name: sev2, description: "Major", update_every: 0}
+default_severity: sev2
+`
+
 // A containment reminder that cannot be delivered (its actor has left the
 // workspace) does not stop the incident's scheduled stakeholder updates.
 func TestAnUndeliverableReminderDoesNotStopTheUpdates(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, `severities:
-  - {name: sev1, description: "Critical", update_every: 2s}
-  - {name: sev2, description: "Major", update_every: 0}
-default_severity: sev2
-`)
+	h := startBotWith(t, false, time.Now, sev1EveryTwoSeconds)
 	s := &script{t: t, h: h, ctx: context.Background()}
 	general := h.slack.CreateChannel("general", false, "UALICE")
 	s.command("UALICE", general, "declare Ransomware sev1")
