@@ -45,7 +45,7 @@ func Card(cfg config.File, inc *incident.Incident) render.Message {
 func cardView(cfg config.File, inc *incident.Incident) render.CardView {
 	v := render.CardView{
 		Ref: inc.Ref(), Title: inc.Title, Drill: inc.Drill, Severity: inc.Severity, Status: inc.Status,
-		OpenFor: inc.ResolvedAt.Sub(inc.DeclaredAt), RetroUntil: inc.RetroDeadline, Private: inc.Private,
+		OpenFor: inc.ResolvedAt.Sub(inc.DeclaredAt), RetroUntil: inc.RetroDeadline, Private: inc.Private, Marking: inc.Marking(),
 		Phase: inc.Phase, PhaseSince: inc.PhaseStartedAt, DeclaredAt: inc.DeclaredAt, DeclaredBy: inc.DeclaredBy,
 		LastUpdate: inc.LastUpdate, LastUpdateBy: inc.LastUpdateBy, LastUpdateAt: inc.LastUpdateAt,
 	}
@@ -81,11 +81,12 @@ func ChecklistMessage(inc *incident.Incident, p incident.Phase) render.Message {
 // own channel (outside), a private incident is told by its number, severity
 // and phase alone: its title, people and text stay with its members.
 func notice(cfg config.File, inc *incident.Incident, outside bool) render.Notice {
-	if outside && inc.Private {
-		return render.Notice{Ref: inc.Ref(), Severity: inc.Severity, Phase: inc.Phase, Private: true,
-			OpenFor: inc.ResolvedAt.Sub(inc.DeclaredAt)}
+	if outside && (inc.Private || !cfg.Shareable(inc.Marking())) {
+		// Its number, severity, phase and marking only.
+		return render.Notice{Ref: inc.Ref(), Severity: inc.Severity, Phase: inc.Phase, Private: inc.Private,
+			Withheld: !inc.Private, Marking: inc.Marking(), OpenFor: inc.ResolvedAt.Sub(inc.DeclaredAt)}
 	}
-	n := render.Notice{Ref: inc.Ref(), Title: inc.Title, Severity: inc.Severity, Phase: inc.Phase,
+	n := render.Notice{Ref: inc.Ref(), Title: inc.Title, Severity: inc.Severity, Phase: inc.Phase, Marking: inc.Marking(),
 		Commander: inc.Commander(), UpdateBy: inc.LastUpdateBy, Update: inc.LastUpdate,
 		OpenFor: inc.ResolvedAt.Sub(inc.DeclaredAt), Summary: inc.Summary,
 		Lessons: len(inc.Lessons), FollowUps: len(inc.FollowUps), Link: inc.PostmortemLink}

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +22,26 @@ const (
 func (h *Response) declare(ctx context.Context, c *call) error {
 	p := c.parsed
 	usage := c.sub.usageHint()
+	marking := h.cfg.TLP.Default
+	if slices.Contains(p.Flags, "tlp") {
+		// --tlp takes the word after it, which Parse took for the title.
+		word := ""
+		toks := tokenize(p.Raw)
+		for i, tok := range toks {
+			if isFlag(tok) && strings.EqualFold(strings.TrimLeft(tok, "-—–"), "tlp") && i+1 < len(toks) {
+				word = render.Plain(toks[i+1])
+				break
+			}
+		}
+		m, ok := incident.ParseMarking(word)
+		if word == "" || !ok {
+			return incident.Errorf("Give a TLP marking after --tlp: clear, green, amber, amber+strict or red. %s", usage)
+		}
+		marking = m
+		if k := slices.Index(p.Args, word); k >= 0 {
+			p.Args = slices.Delete(slices.Clone(p.Args), k, k+1)
+		}
+	}
 	title := strings.TrimSpace(p.Text())
 	if title == "" {
 		return incident.Errorf("An incident needs a title. %s", usage)
@@ -46,7 +67,7 @@ func (h *Response) declare(ctx context.Context, c *call) error {
 		mentioned[i] = m.UserID
 	}
 	answer, err := h.declareIncident(ctx, declaration{
-		by: c.req.UserID, title: title, severity: sev, private: slices.Contains(p.Flags, "private"), invite: mentioned,
+		by: c.req.UserID, title: title, severity: sev, private: slices.Contains(p.Flags, "private"), invite: mentioned, marking: marking,
 	})
 	if err != nil {
 		return err
@@ -64,6 +85,7 @@ func (h *Response) declareForm(ctx context.Context, c *call) error {
 type declaration struct {
 	by, title, severity, description string
 	private                          bool
+	marking                          string // TLP; "" is the configured default
 	invite                           []string
 	report                           *incident.Report   // declared from this report
 	drill                            *incident.Scenario // a drill of this scenario
@@ -89,7 +111,7 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (render.D
 	}
 	inc := &incident.Incident{
 		Number: n, Title: d.title, Severity: d.severity, Phase: incident.Identification, Status: incident.Open,
-		Private: d.private, DeclaredBy: d.by, DeclaredAt: now,
+		Private: d.private, TLP: cmp.Or(d.marking, h.cfg.TLP.Default), DeclaredBy: d.by, DeclaredAt: now,
 		Roles: map[string]string{incident.CommanderRole: d.by}, Members: members, PhaseStartedAt: now,
 	}
 	if d.drill != nil {

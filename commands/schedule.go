@@ -413,8 +413,8 @@ func (h *Cadence) StakeholderUpdates(ctx context.Context) error {
 // for the incident channel or, with forStakeholders, the stakeholder
 // channel, where a private incident shows only its number, severity and phase.
 func ScheduledUpdate(cfg config.File, inc *incident.Incident, forStakeholders bool) render.Message {
-	if forStakeholders && inc.Private {
-		return render.PrivateStatus(render.Notice{Ref: inc.Ref(), Severity: inc.Severity, Phase: inc.Phase, Private: true})
+	if forStakeholders && (inc.Private || !cfg.Shareable(inc.Marking())) {
+		return render.PrivateStatus(notice(cfg, inc, true))
 	}
 	return render.ScheduledUpdate(cardView(cfg, inc), inc.ChannelID)
 }

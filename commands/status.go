@@ -52,8 +52,8 @@ func listItems(cfg config.File, incs []incident.Listing, outside bool) []render.
 	items := make([]render.ListItem, len(incs))
 	for i, inc := range incs {
 		items[i] = render.ListItem{Ref: inc.Ref(), Severity: inc.Severity, Phase: inc.Phase, Private: inc.Private, Drill: inc.Drill, DeclaredAt: inc.DeclaredAt}
-		if outside && inc.Private {
-			items[i].Redacted = true
+		if outside && (inc.Private || !cfg.Shareable(cmp.Or(inc.TLP, "TLP:CLEAR"))) {
+			items[i].Redacted, items[i].Marking = true, inc.TLP
 			continue
 		}
 		items[i].Title, items[i].ChannelID, items[i].Commander = inc.Title, inc.ChannelID, inc.Commander

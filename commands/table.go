@@ -39,7 +39,7 @@ func (s subcommand) usageHint() incident.Sentence {
 func (h *Handler) subcommands() []subcommand {
 	return []subcommand{
 		{name: "", summary: "Open the declare form.", run: h.response.declareForm},
-		{name: "declare", args: "<title> [sevN] [--private] [@people]", example: "Ransomware on file server sev1", summary: "Declare an incident: a channel, the card, invites and an announcement.", flags: []string{"private"}, severity: true, run: h.response.declare},
+		{name: "declare", args: "<title> [sevN] [--private] [--tlp <marking>] [@people]", example: "Ransomware on file server sev1", summary: "Declare an incident: a channel, the card, invites and an announcement.", flags: []string{"private", "tlp"}, severity: true, run: h.response.declare},
 		{name: "status", shows: true, args: "[number]", example: "INC-42", summary: "Show the incident card, to you only.", incident: true, run: h.response.status},
 		{name: "list", shows: true, summary: "List open incidents, most severe first.", run: h.response.list},
 		{name: "phase", freeText: true, open: true, args: "<phase|next> [because <reason>]", example: "containment because reinfection found", summary: "Move the incident to another phase; moving back needs a reason.", incident: true, run: h.response.phaseCmd},
@@ -61,6 +61,7 @@ func (h *Handler) subcommands() []subcommand {
 		{name: "iocs", args: "[export]", summary: "The incident's indicators, defanged; export shares them in the channel as CSV and a STIX 2.1 bundle.", incident: true, run: h.response.iocsCmd},
 		{name: "evidence", freeText: true, flags: []string{"note"}, args: "[add <name> sha256:<hash> <where it is stored> [--note …] | transfer <id> <@user> [--note …] | verify <id> sha256:<hash> | log <id>]", example: "add laptop-image sha256:9f86d0… evidence locker 3", summary: "Evidence with a hash-chained chain of custody (alone: the list; add alone: a form).", incident: true, run: h.response.evidenceCmd},
 		{name: "action", freeText: true, flags: []string{"note", "until"}, args: "[<isolate|block|disable|reset|revoke|other> <target> [--until 4h] [--note …] | undo <id> [reason] | keep <id> <reason>]", example: "block 203.0.113.7 --until 2d --note edge firewall", summary: "Containment actions, open until undone or kept (alone: the list).", incident: true, run: h.response.actionCmd},
+		{name: "tlp", freeText: true, args: "[<clear|green|amber|amber+strict|red> [because <reason>]]", example: "amber", summary: "The incident's TLP marking (alone: show it): what of it may be told outside its channel; lowering it needs the commander and a reason.", incident: true, run: h.response.tlpCmd},
 		{name: "help", shows: true, summary: "Show this help.", run: h.help},
 	}
 }

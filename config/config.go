@@ -73,12 +73,29 @@ type File struct {
 	Retro              Retro
 	Playbooks          map[incident.Phase][]string
 	Triage             Triage
+	TLP                TLP
 	// Drills are the drill scenarios: the built-in ones and the file's.
 	Drills []incident.Scenario
 	// CustodyKey seals each evidence custody entry (HMAC-SHA256), so that
 	// a log rewritten in Redis, its hashes recomputed, is still found; from
 	// the environment (CUSTODY_SIGNING_KEY), never from the file.
 	CustodyKey []byte
+}
+
+// TLP configures the incidents' TLP 2.0 markings.
+type TLP struct {
+	// Default is a new incident's marking when its declarer gives none.
+	Default string
+	// StakeholderChannel is the most restricted marking whose details may
+	// go to the stakeholder channel; an incident marked above it is told
+	// there by number, severity, phase and marking only. Never TLP:RED.
+	StakeholderChannel string
+}
+
+// Shareable says whether an incident marked marking may be told of in
+// detail in the stakeholder channel.
+func (f *File) Shareable(marking string) bool {
+	return marking != "TLP:RED" && incident.Stricter(marking, f.TLP.StakeholderChannel) == f.TLP.StakeholderChannel
 }
 
 // Triage configures how reports are triaged in the triage channel.
@@ -171,6 +188,7 @@ func Defaults() File {
 		Retro:       Retro{Deadline: 48 * time.Hour, ArchiveChannel: true},
 		Playbooks:   DefaultPlaybooks(),
 		Triage:      Triage{AckWithinDefault: 15 * time.Minute, DedupWindow: time.Hour},
+		TLP:         TLP{Default: "TLP:CLEAR", StakeholderChannel: "TLP:GREEN"},
 		Drills:      DefaultDrills(),
 	}
 }
@@ -326,6 +344,12 @@ type rawFile struct {
 	Playbooks          map[string][]string `yaml:"playbooks"`
 	Triage             *rawTriage          `yaml:"triage"`
 	Drills             []rawDrill          `yaml:"drills"`
+	TLP                *rawTLP             `yaml:"tlp"`
+}
+
+type rawTLP struct {
+	Default            *string `yaml:"default"`
+	StakeholderChannel *string `yaml:"stakeholder_channel"`
 }
 
 type rawTriage struct {
@@ -508,6 +532,24 @@ func ParseFile(data []byte) (File, error) {
 			f.Retro.ArchiveChannel = *raw.Retro.ArchiveChannel
 		}
 		duration("retro.keep_for", raw.Retro.KeepFor, 24*time.Hour, &f.Retro.KeepFor)
+	}
+	if raw.TLP != nil {
+		marking := func(key string, v *string, to *string) {
+			if v == nil {
+				return
+			}
+			m, ok := incident.ParseMarking(*v)
+			if !ok {
+				bad(key, "%q is not a TLP marking (clear, green, amber, amber+strict, red)", *v)
+				return
+			}
+			*to = m
+		}
+		marking("tlp.default", raw.TLP.Default, &f.TLP.Default)
+		marking("tlp.stakeholder_channel", raw.TLP.StakeholderChannel, &f.TLP.StakeholderChannel)
+		if f.TLP.StakeholderChannel == "TLP:RED" {
+			bad("tlp.stakeholder_channel", "cannot be red: TLP:RED never leaves the incident's channel")
+		}
 	}
 	for name, items := range raw.Playbooks {
 		phase, ok := incident.ParsePhase(name)

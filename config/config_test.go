@@ -268,6 +268,18 @@ playbooks:
 		{name: "bad nudge", yaml: "nudge_before: -5m\n", wantErr: "nudge_before"},
 		{name: "retention under a day", yaml: "retro: {keep_for: 1h}\n", wantErr: "retro.keep_for"},
 		{name: "bad cron", yaml: "digest_cron: every morning\n", wantErr: "digest_cron"},
+		{name: "bad TLP default", yaml: "tlp: {default: secret}\n", wantErr: "tlp.default"},
+		{name: "RED to stakeholders", yaml: "tlp: {stakeholder_channel: red}\n", wantErr: "tlp.stakeholder_channel"},
+		{name: "TLP markings", yaml: "tlp: {default: amber, stakeholder_channel: amber+strict}\n", check: func(t *testing.T, f File) {
+			if f.TLP.Default != "TLP:AMBER" || f.TLP.StakeholderChannel != "TLP:AMBER+STRICT" {
+				t.Errorf("tlp = %+v", f.TLP)
+			}
+			for marking, want := range map[string]bool{"TLP:CLEAR": true, "TLP:AMBER+STRICT": true, "TLP:RED": false} {
+				if f.Shareable(marking) != want {
+					t.Errorf("Shareable(%s) = %v", marking, !want)
+				}
+			}
+		}},
 		{name: "zero retro deadline", yaml: "retro: {deadline: 0}\n", wantErr: "retro.deadline"},
 		{name: "unknown phase playbook", yaml: "playbooks: {triage: [look]}\n", wantErr: "playbooks.triage"},
 		{name: "empty playbook item", yaml: "playbooks: {recovery: ['']}\n", wantErr: "playbooks.recovery[0]"},

@@ -228,6 +228,12 @@ func (ev TimelineEvent) Describe(w Words) string {
 			}
 		}
 		return what + " " + w.Text(ev.To)
+	case EventTLP:
+		what := "Marking: " + w.Text(ev.From) + " → " + w.Text(ev.To)
+		if ev.Reason != "" {
+			what += " (" + w.Text(ev.Reason) + ")"
+		}
+		return what
 	case EventInject:
 		return "Drill inject: " + w.Text(ev.Text)
 	case EventReported:

@@ -110,6 +110,9 @@ type Incident struct {
 	Phase    Phase  `json:"phase"`
 	Status   Status `json:"status"`
 	Private  bool   `json:"private,omitempty"`
+	// TLP is the incident's TLP 2.0 marking (TLP:CLEAR … TLP:RED): what of
+	// it may be told outside its channel. "" (stored before markings) is TLP:CLEAR.
+	TLP      string `json:"tlp,omitempty"`
 	Drill    bool   `json:"drill,omitempty"`
 	Scenario string `json:"scenario,omitempty"` // a drill's scenario key
 	// Script is the drill's scenario as it was when the drill began: a
@@ -305,6 +308,7 @@ type Listing struct {
 	ChannelID  string
 	Commander  string
 	Private    bool
+	TLP        string
 	Drill      bool
 	DeclaredAt time.Time
 	// Members are, for a private incident or a drill only, the people who
@@ -315,7 +319,7 @@ type Listing struct {
 // Listing is the incident as a list shows it.
 func (i *Incident) Listing() Listing {
 	s := Listing{Number: i.Number, Title: i.Title, Severity: i.Severity, Phase: i.Phase, ChannelID: i.ChannelID,
-		Commander: i.Commander(), Private: i.Private, Drill: i.Drill, DeclaredAt: i.DeclaredAt}
+		Commander: i.Commander(), Private: i.Private, TLP: i.Marking(), Drill: i.Drill, DeclaredAt: i.DeclaredAt}
 	if i.Private || i.Drill {
 		s.Members = slices.Clone(i.Members)
 		for _, holder := range i.Roles {
@@ -377,6 +381,7 @@ const (
 	EventIndicator   EventKind = "indicator"
 	EventEvidence    EventKind = "evidence"
 	EventContainment EventKind = "containment"
+	EventTLP         EventKind = "tlp"
 )
 
 // Interval is a stretch of time the incident spent in one phase.

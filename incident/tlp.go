@@ -3,7 +3,47 @@ package incident
 import (
 	"regexp"
 	"strings"
+	"time"
 )
+
+// Marking is the incident's TLP marking: TLP:CLEAR when it has none.
+func (i *Incident) Marking() string {
+	if i.TLP == "" {
+		return "TLP:CLEAR"
+	}
+	return i.TLP
+}
+
+// MaxReason bounds the reason given for lowering a marking.
+const maxMarkingReason = 300
+
+// SetTLP changes the incident's marking. Raising it is anyone's to do;
+// lowering it needs the commander or an admin (not anyone while the role
+// is vacant) and a reason, and both go on the timeline.
+func (i *Incident) SetTLP(at time.Time, a Actor, marking, reason string) ([]TimelineEvent, error) {
+	if err := i.EnsureOpen("changing the marking"); err != nil {
+		return nil, err
+	}
+	cur := i.Marking()
+	if marking == cur {
+		return nil, Fail(Conflict, "%s is %s already.", i.Ref(), cur)
+	}
+	reason = strings.TrimSpace(reason)
+	if len([]rune(reason)) > maxMarkingReason {
+		return nil, Errorf("Keep the reason under %d characters.", maxMarkingReason)
+	}
+	if Stricter(cur, marking) == cur {
+		if !i.Commands(a) {
+			return nil, Fail(Forbidden, "Only the incident commander or an admin can lower the marking of %s from %s to %s.", i.Ref(), cur, marking)
+		}
+		if reason == "" {
+			return nil, Errorf("Lowering %s from %s to %s needs a reason: %s.", i.Ref(), cur, marking,
+				Literal("/incident tlp "+strings.ToLower(strings.TrimPrefix(marking, "TLP:"))+" because <reason>"))
+		}
+	}
+	i.TLP = marking
+	return []TimelineEvent{{At: at, Actor: a.ID, Kind: EventTLP, From: cur, To: marking, Reason: reason, V: typed}}, nil
+}
 
 // WithheldRed stands in for a TLP:RED value taken out of text.
 const WithheldRed = "(withheld: TLP:RED)"

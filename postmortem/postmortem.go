@@ -128,6 +128,7 @@ func Markdown(in Input) string {
 
 	w("| | |\n| --- | --- |\n")
 	w("| Severity | %s |\n", in.severityLine())
+	w("| Marking | %s |\n", inc.Marking())
 	w("| Declared | %s by %s |\n", stamp(inc.DeclaredAt), in.name(inc.DeclaredBy))
 	if !inc.ResolvedAt.IsZero() {
 		w("| Resolved | %s |\n", stamp(inc.ResolvedAt))

@@ -1,7 +1,9 @@
 package storage
 
 import (
+	"cmp"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/incidentbot/incidentbot/incident"
@@ -17,6 +19,7 @@ type storedListing struct {
 	ChannelID  string         `json:"c,omitempty"`
 	Commander  string         `json:"m,omitempty"`
 	Private    bool           `json:"v,omitempty"`
+	TLP        string         `json:"l,omitempty"` // "" is TLP:CLEAR
 	Drill      bool           `json:"d,omitempty"`
 	DeclaredAt int64          `json:"a"` // Unix ms
 	Members    []string       `json:"u,omitempty"`
@@ -24,7 +27,7 @@ type storedListing struct {
 
 func encodeListing(l incident.Listing) string {
 	b, _ := json.Marshal(storedListing{Number: l.Number, Title: l.Title, Severity: l.Severity, Phase: l.Phase,
-		ChannelID: l.ChannelID, Commander: l.Commander, Private: l.Private, Drill: l.Drill,
+		ChannelID: l.ChannelID, Commander: l.Commander, Private: l.Private, TLP: strings.TrimPrefix(l.TLP, "TLP:CLEAR"), Drill: l.Drill,
 		DeclaredAt: l.DeclaredAt.UnixMilli(), Members: l.Members}) // strings, ints and bools: cannot fail
 	return string(b)
 }
@@ -35,6 +38,6 @@ func decodeListing(doc string) (incident.Listing, error) {
 		return incident.Listing{}, err
 	}
 	return incident.Listing{Number: s.Number, Title: s.Title, Severity: s.Severity, Phase: s.Phase, ChannelID: s.ChannelID,
-		Commander: s.Commander, Private: s.Private, Drill: s.Drill, DeclaredAt: time.UnixMilli(s.DeclaredAt).UTC(),
+		Commander: s.Commander, Private: s.Private, TLP: cmp.Or(s.TLP, "TLP:CLEAR"), Drill: s.Drill, DeclaredAt: time.UnixMilli(s.DeclaredAt).UTC(),
 		Members: s.Members}, nil
 }

@@ -19,6 +19,7 @@ type CardView struct {
 	OpenFor             time.Duration // from the declaration to the close
 	RetroUntil          time.Time
 	Private             bool
+	Marking             string // TLP
 	Phase               incident.Phase
 	PhaseSince          time.Time
 	DeclaredAt          time.Time
@@ -73,6 +74,9 @@ func Card(v CardView) Message {
 	}
 	if v.Private {
 		status += " · :lock: private"
+	}
+	if v.Marking != "" {
+		status += " · *" + Text(v.Marking) + "*"
 	}
 	phase := "*Phase*\n" + v.Phase.Title()
 	if !v.PhaseSince.IsZero() {

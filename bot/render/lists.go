@@ -17,6 +17,7 @@ type ListItem struct {
 	Ref, Title, Severity string
 	Phase                incident.Phase
 	Private, Redacted    bool
+	Marking              string // when Redacted for it: the TLP marking that keeps the details in
 	Drill                bool
 	ChannelID            string
 	Commander            string
@@ -54,7 +55,11 @@ func OpenIncidents(items []ListItem) Message {
 // digestLine is an incident as the stakeholder channel lists it.
 func digestLine(it ListItem) string {
 	if it.Redacted {
-		return fmt.Sprintf("*%s* `%s` :lock: private incident · %s · opened %s", it.Ref, Text(it.Severity), it.Phase.Title(), Date(it.DeclaredAt, "{ago}"))
+		why := "private incident"
+		if !it.Private && it.Marking != "" {
+			why = Text(it.Marking)
+		}
+		return fmt.Sprintf("*%s* `%s` :lock: %s · %s · opened %s", it.Ref, Text(it.Severity), why, it.Phase.Title(), Date(it.DeclaredAt, "{ago}"))
 	}
 	return fmt.Sprintf("*%s* `%s` %s · %s · opened %s · commander %s", it.Ref, Text(it.Severity), Text(Truncate(it.Title, 200)),
 		it.Phase.Title(), Date(it.DeclaredAt, "{ago}"), User(it.Commander))

@@ -26,28 +26,56 @@ type Notice struct {
 	Lessons, FollowUps  int
 	Link                string // the postmortem
 	Drill               bool
+	// Marking is the incident's TLP marking. Withheld says its details are
+	// kept from this channel by it: told like a private incident's, with
+	// the marking in place of "private".
+	Marking  string
+	Withheld bool
+}
+
+// shut says whether only the number, severity and phase are told, and
+// why, in a word: "private incident", or the marking.
+func (n Notice) shut() (string, bool) {
+	switch {
+	case n.Private:
+		return "private incident", true
+	case n.Withheld:
+		return Text(n.Marking), true
+	}
+	return "", false
+}
+
+// tag is the marking as a full notice shows it; none for TLP:CLEAR.
+func (n Notice) tag() string {
+	if n.Marking == "" || n.Marking == "TLP:CLEAR" {
+		return ""
+	}
+	return " · *" + Text(n.Marking) + "*"
 }
 
 // Announcement tells of a new incident.
 func Announcement(n Notice) Message {
-	if n.Private {
-		return TextMessage(fmt.Sprintf(":lock: *%s* declared: a private incident, severity `%s`.", n.Ref, Text(n.Severity)))
+	if why, shut := n.shut(); shut {
+		if n.Private {
+			why = "a " + why
+		}
+		return TextMessage(fmt.Sprintf(":lock: *%s* declared: %s, severity `%s`.", n.Ref, why, Text(n.Severity)))
 	}
 	sev := "`" + Text(n.Severity) + "`"
 	if n.SeverityDescription != "" {
 		sev += " (" + Text(n.SeverityDescription) + ")"
 	}
-	return TextMessage(fmt.Sprintf(":rotating_light: *%s declared: %s*\nSeverity %s · commander %s · follow along in <#%s>",
-		n.Ref, Text(n.Title), sev, User(n.Commander), n.ChannelID))
+	return TextMessage(fmt.Sprintf(":rotating_light: *%s declared: %s*\nSeverity %s · commander %s · follow along in <#%s>%s",
+		n.Ref, Text(n.Title), sev, User(n.Commander), n.ChannelID, n.tag()))
 }
 
 // UpdatePosted is a status update a person posted.
 func UpdatePosted(n Notice) Message {
-	if n.Private {
-		return TextMessage(fmt.Sprintf(":lock: *%s* (private incident) · `%s` · %s: an update was posted for its members.", n.Ref, Text(n.Severity), n.Phase.Title()))
+	if why, shut := n.shut(); shut {
+		return TextMessage(fmt.Sprintf(":lock: *%s* (%s) · `%s` · %s: an update was posted for its members.", n.Ref, why, Text(n.Severity), n.Phase.Title()))
 	}
 	head := fmt.Sprintf(":mega: *Update on %s: %s*", n.Ref, Text(n.Title))
-	meta := fmt.Sprintf("`%s` · %s · by %s", Text(n.Severity), n.Phase.Title(), User(n.UpdateBy))
+	meta := fmt.Sprintf("`%s` · %s · by %s%s", Text(n.Severity), n.Phase.Title(), User(n.UpdateBy), n.tag())
 	if n.ChannelID != "" {
 		meta += " · <#" + n.ChannelID + ">"
 	}
@@ -60,10 +88,10 @@ func UpdatePosted(n Notice) Message {
 // Resolved tells that an incident is closed and the retro has begun.
 func Resolved(n Notice) Message {
 	took := incident.HumanDuration(n.OpenFor)
-	if n.Private {
-		return TextMessage(fmt.Sprintf(":white_check_mark: *%s* (private incident) is resolved after %s.", n.Ref, took))
+	if why, shut := n.shut(); shut {
+		return TextMessage(fmt.Sprintf(":white_check_mark: *%s* (%s) is resolved after %s.", n.Ref, why, took))
 	}
-	text := fmt.Sprintf(":white_check_mark: *%s resolved: %s*\nAfter %s, severity `%s`.", n.Ref, Text(Truncate(n.Title, 300)), took, Text(n.Severity))
+	text := fmt.Sprintf(":white_check_mark: *%s resolved: %s*\nAfter %s, severity `%s`%s.", n.Ref, Text(Truncate(n.Title, 300)), took, Text(n.Severity), n.tag())
 	if n.Summary != "" {
 		text += "\n" + Text(Truncate(n.Summary, 2000))
 	}
@@ -72,11 +100,11 @@ func Resolved(n Notice) Message {
 
 // PostmortemPublished tells that the postmortem is out, with a link to it.
 func PostmortemPublished(n Notice) Message {
-	if n.Private {
-		return TextMessage(fmt.Sprintf(":page_facing_up: The postmortem of *%s* (private incident) is published for its members.", n.Ref))
+	if why, shut := n.shut(); shut {
+		return TextMessage(fmt.Sprintf(":page_facing_up: The postmortem of *%s* (%s) is published for its members.", n.Ref, why))
 	}
-	return TextMessage(fmt.Sprintf(":page_facing_up: *Postmortem of %s: %s*\nResolved in %s · %d lessons · %d follow-up actions · <%s|read it>",
-		n.Ref, Text(Truncate(n.Title, 300)), incident.HumanDuration(n.OpenFor), n.Lessons, n.FollowUps, n.Link))
+	return TextMessage(fmt.Sprintf(":page_facing_up: *Postmortem of %s: %s*\nResolved in %s · %d lessons · %d follow-up actions · <%s|read it>%s",
+		n.Ref, Text(Truncate(n.Title, 300)), incident.HumanDuration(n.OpenFor), n.Lessons, n.FollowUps, n.Link, n.tag()))
 }
 
 // Declared is what the declarer is told: where their incident is, and
@@ -162,7 +190,11 @@ func Inject(v InjectView) Message {
 // PrivateStatus is the bot's scheduled status of a private incident outside
 // its channel: its number, severity and phase, nothing else.
 func PrivateStatus(n Notice) Message {
-	return TextMessage(":lock: *" + Text(n.Ref) + "* · private incident · " + Code(n.Severity) + " · " + Text(n.Phase.Title()))
+	why, _ := n.shut()
+	if why == "" {
+		why = "private incident"
+	}
+	return TextMessage(":lock: *" + Text(n.Ref) + "* · " + why + " · " + Code(n.Severity) + " · " + Text(n.Phase.Title()))
 }
 
 // maxTopic is Slack's limit on a channel topic.

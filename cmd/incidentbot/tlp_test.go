@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// For each TLP level, one incident with an update, a close and a
+// postmortem: the stakeholder channel (which takes up to TLP:GREEN, the
+// default) receives exactly what the level allows, in its announcements,
+// updates, digest and postmortem notice (golden files); above GREEN only
+// the number, severity, phase and marking, and never the title or what
+// people wrote.
+func TestTLPKeepsDetailsWhereTheyBelong(t *testing.T) {
+	t.Parallel()
+	const title, update, summary = "Payroll fraud by a vendor", "Wire transfers to the vendor frozen", "Vendor account closed; money recovered"
+	for _, level := range []string{"clear", "green", "amber", "amber+strict", "red"} {
+		t.Run(level, func(t *testing.T) {
+			t.Parallel()
+			h := startBotWith(t, false, time.Now, quietSeverities+"digest_cron: \"@every 1s\"\n")
+			s := &script{t: t, h: h, ctx: context.Background()}
+			general := h.slack.CreateChannel("general", false, "UALICE")
+			s.command("UALICE", general, "declare "+title+" sev2 --tlp "+level)
+			s.ch = h.declared(t, "UALICE", "INC-1").ID
+			if inc, _ := h.store.Get(s.ctx, 1); inc.Title != title || inc.Marking() != "TLP:"+strings.ToUpper(level) {
+				t.Fatalf("declared %q marked %s", inc.Title, inc.Marking())
+			}
+			s.command("UALICE", s.ch, "update "+update)
+			s.await("the digest", func() bool { return len(stakeholderPosts(h, true)) > 0 })
+			s.command("UALICE", s.ch, "close "+summary)
+			s.command("UALICE", s.ch, "postmortem")
+			s.await("the postmortem notice", func() bool {
+				return strings.Contains(strings.ToLower(strings.Join(stakeholderPosts(h, false), "\n")), "postmortem")
+			})
+			got := "# notices\n" + strings.Join(stakeholderPosts(h, false), "\n") + "\n# digest\n" + stakeholderPosts(h, true)[0] + "\n"
+			tlpGolden(t, strings.ReplaceAll(level, "+", "-")+".txt", got)
+			shareable := level == "clear" || level == "green"
+			for _, secret := range []string{title, update, summary} {
+				if strings.Contains(got, secret) != shareable {
+					t.Errorf("%s: the stakeholder channel was told %q: %v, want %v", level, secret, !shareable, shareable)
+				}
+			}
+			if card := s.cardMessage().Visible(); !strings.Contains(card, "TLP:"+strings.ToUpper(level)) {
+				t.Errorf("the card does not show the marking: %s", card)
+			}
+		})
+	}
+}
+
+// stakeholderPosts are the stakeholder channel's messages, dates made
+// plain: the digests, or all the others.
+func stakeholderPosts(h *harness, digests bool) []string {
+	ch, _ := h.slack.Channel(h.stakeholder)
+	var out []string
+	for _, m := range ch.Messages {
+		v := dateToken.ReplaceAllString(m.Visible(), "<date>")
+		v = channelToken.ReplaceAllString(v, "<#channel>")
+		v = fileLink.ReplaceAllString(v, "<link|")
+		isDigest := strings.HasPrefix(v, "Open incidents") || strings.Contains(v, "No open incidents")
+		if isDigest == digests {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+var (
+	dateToken    = regexp.MustCompile(`<!date\^[^>]*>`)
+	channelToken = regexp.MustCompile(`<#C[A-Z0-9]+(\|[^>]*)?>`)
+	fileLink     = regexp.MustCompile(`<http://[^|>]*\|`)
+)
+
+func tlpGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "tlp", name)
+	if *update {
+		_ = os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from its golden file (go test ./cmd/incidentbot -run TestTLP -update):\n%s", name, got)
+	}
+}
+
+// /incident tlp shows the marking; anyone raises it; lowering it needs the
+// commander and a reason, both on the timeline; a wrong form changes nothing.
+func TestTheIncidentsMarking(t *testing.T) {
+	t.Parallel()
+	h, s := caseBot(t)
+	for _, tc := range []struct{ user, text, want string }{
+		{"UBOB", "tlp", "INC-1 is TLP:CLEAR. The stakeholder channel is told of it in full (it takes up to TLP:GREEN)."},
+		{"UBOB", "tlp amber", "INC-1 is now TLP:AMBER. The stakeholder channel is told only its number, severity, phase and marking"},
+		{"UBOB", "tlp amber", "INC-1 is TLP:AMBER already."},
+		{"UBOB", "tlp secret", "There is no marking `secret`."},
+		{"UBOB", "tlp green because the partner asked", "Only the incident commander or an admin can lower the marking of INC-1 from TLP:AMBER to TLP:GREEN."},
+		{"UALICE", "tlp green", "needs a reason: `/incident tlp green because &lt;reason&gt;`"},
+		{"UALICE", "tlp green for the partner", "a reason after `because`"},
+		{"UALICE", "tlp green because shared with the partner CERT", "INC-1 is now TLP:GREEN."},
+	} {
+		if got := s.command(tc.user, s.ch, tc.text); !strings.Contains(got, tc.want) {
+			t.Errorf("/incident %s by %s answered %q, want %q", tc.text, tc.user, got, tc.want)
+		}
+	}
+	tl, _ := h.store.Timeline(s.ctx, 1)
+	var marks []string
+	for _, ev := range tl {
+		if ev.Kind == incident.EventTLP {
+			marks = append(marks, ev.From+">"+ev.To+":"+ev.Reason)
+		}
+	}
+	if want := []string{"TLP:CLEAR>TLP:AMBER:", "TLP:AMBER>TLP:GREEN:shared with the partner CERT"}; strings.Join(marks, "|") != strings.Join(want, "|") {
+		t.Errorf("the timeline's markings: %q, want %q", marks, want)
+	}
+	if got := s.command("UALICE", s.ch, "declare Second one sev2 --tlp"); !strings.Contains(got, "Give a TLP marking after --tlp") {
+		t.Errorf("declare with --tlp and no marking answered %q", got)
+	}
+}

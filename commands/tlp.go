@@ -1,0 +1,53 @@
+package commands
+
+import (
+	"context"
+	"strings"
+
+	"github.com/incidentbot/incidentbot/bot/render"
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// tlpCmd is /incident tlp [<marking> [because <reason>]]: the incident's
+// TLP marking, shown or changed.
+func (h *Response) tlpCmd(ctx context.Context, c *call) error {
+	raw := strings.TrimSpace(c.parsed.Raw)
+	if raw == "" {
+		h.respond(ctx, c.req, render.Answer(incident.Say("%s is %s. %s", c.inc.Ref(), c.inc.Marking(), h.outsideSays(c.inc.Marking()))))
+		return nil
+	}
+	word, reason, _ := strings.Cut(raw, " ")
+	reason = strings.TrimSpace(reason)
+	if reason != "" {
+		r, ok := strings.CutPrefix(strings.ToLower(reason), "because")
+		if !ok {
+			return incident.Errorf("Give one marking, and a reason after %s: %s. %s", incident.Literal("because"), incident.Literal("/incident tlp green because shared with the partner CERT"), c.sub.usageHint())
+		}
+		reason = strings.TrimSpace(reason[len(reason)-len(r):])
+	}
+	marking, ok := incident.ParseMarking(word)
+	if !ok {
+		return incident.Errorf("There is no marking %s. Choose one of: clear, green, amber, amber+strict, red. %s", incident.Literal(render.Truncate(word, 40)), c.sub.usageHint())
+	}
+	now := h.now()
+	inc, err := h.store.Update(ctx, c.inc.Number, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+		return inc.SetTLP(now, h.actor(c.req.UserID), marking, reason)
+	})
+	if err != nil {
+		return err
+	}
+	h.refresh(ctx, inc.Number)
+	h.respond(ctx, c.req, render.Done(incident.Say("%s is now %s. %s", inc.Ref(), inc.Marking(), h.outsideSays(inc.Marking()))))
+	return nil
+}
+
+// outsideSays is what a marking lets the stakeholder channel be told.
+func (h *core) outsideSays(marking string) incident.Sentence {
+	if h.cfg.StakeholderChannel == "" {
+		return incident.Say("Nothing leaves its channel: no stakeholder channel is configured.")
+	}
+	if h.cfg.Shareable(marking) {
+		return incident.Say("The stakeholder channel is told of it in full (it takes up to %s).", h.cfg.TLP.StakeholderChannel)
+	}
+	return incident.Say("The stakeholder channel is told only its number, severity, phase and marking (it takes up to %s).", h.cfg.TLP.StakeholderChannel)
+}
