@@ -86,6 +86,8 @@ type Store interface {
 	Evidence(ctx context.Context, n int64) ([]incident.Evidence, error)
 	IndicatorSeenIn(ctx context.Context, t incident.IndicatorType, value string) ([]int64, error)
 	MarkIndicator(ctx context.Context, n int64, t incident.IndicatorType, value, state, marking string, a incident.Actor, at time.Time) (incident.Indicator, error)
+	AppendAudit(ctx context.Context, n int64, e incident.AuditEntry, key []byte) error
+	Audit(ctx context.Context, n int64) ([]incident.AuditEntry, error)
 	SaveDrillScore(ctx context.Context, score incident.DrillScore) error
 	DrillScores(ctx context.Context) ([]incident.DrillScore, error)
 	CreateReport(ctx context.Context, r *incident.Report) (int64, error)
@@ -194,6 +196,7 @@ type call struct {
 	req    Request
 	parsed Parsed
 	inc    *incident.Incident // for subcommands that act on an incident
+	tried  int64              // the incident it named, also when it may not see it
 }
 
 // Handle runs one command and answers the user. It returns once the work is
@@ -226,7 +229,37 @@ func (h *Handler) Handle(ctx context.Context, req Request) work.Result {
 	if c.inc != nil {
 		res.Incident = c.inc.Number
 	}
+	h.audit(ctx, c.inc, c.tried, req.UserID, "command "+sub.name, res.Outcome, sub.shows)
 	return res
+}
+
+// audit writes a request on its incident's audit log: every change, every
+// refused or failed attempt (also on an incident the person may not see),
+// and every read of a private or TLP:RED incident. A failure to write is
+// logged: the request itself is done.
+func (h *core) audit(ctx context.Context, inc *incident.Incident, tried int64, user, what, outcome string, read bool) {
+	n := tried
+	if inc != nil {
+		n = inc.Number
+	}
+	if n == 0 {
+		return
+	}
+	result := incident.AuditOK
+	switch outcome {
+	case work.OutcomeOK:
+	case work.OutcomeUserError:
+		result = incident.AuditRefused
+	default:
+		result = incident.AuditFailed
+	}
+	if read && result == incident.AuditOK && inc != nil && !inc.Private && inc.Marking() != "TLP:RED" {
+		return // a read of what anyone may see
+	}
+	e := incident.AuditEntry{At: h.now(), Actor: user, What: what, Outcome: result, Request: incident.RequestID(ctx)}
+	if err := h.store.AppendAudit(ctx, n, e, h.cfg.CustodyKey); err != nil {
+		h.log.Error("could not write the audit log", "incident", n, "what", what, "err", err)
+	}
 }
 
 // posterName names this replica as a poster of stakeholder batches.
@@ -316,6 +349,7 @@ func (h *Handler) validate(ctx context.Context, sub subcommand, c *call) error {
 			ok = false
 		}
 		if ok {
+			c.tried = n
 			c.parsed.Args = c.parsed.Args[1:]
 			c.parsed.Raw = strings.TrimSpace(strings.TrimPrefix(c.parsed.Raw, arg))
 			inc, err := h.visibleIncident(ctx, n, c.req.UserID, c.req.ChannelID)

@@ -87,7 +87,9 @@ func (h *Handler) Interact(ctx context.Context, in Interaction) (map[string]stri
 			tell = row.tell(h, in)
 		}
 		return nil, func(ctx context.Context) work.Result {
-			return work.Result{Name: name, Outcome: h.report(ctx, log, do(ctx), tell(ctx))}
+			res := work.Result{Name: name, Outcome: h.report(ctx, log, do(ctx), tell(ctx))}
+			h.audit(ctx, inc, 0, in.UserID, "form "+row.id, res.Outcome, false)
+			return res
 		}
 	}
 	return nil, func(ctx context.Context) work.Result {
@@ -99,6 +101,7 @@ func (h *Handler) Interact(ctx context.Context, in Interaction) (map[string]stri
 		if inc != nil {
 			res.Incident = inc.Number
 		}
+		h.audit(ctx, inc, 0, in.UserID, "button "+row.id, res.Outcome, false)
 		return res
 	}
 }

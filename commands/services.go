@@ -48,6 +48,8 @@ type coreStore interface {
 	Schedule(ctx context.Context, n int64, due time.Time) error
 	Unschedule(ctx context.Context, n int64) error
 	Indicators(ctx context.Context, n int64) ([]incident.Indicator, error) // what notices going outside withhold
+	AppendAudit(ctx context.Context, n int64, e incident.AuditEntry, key []byte) error
+	Audit(ctx context.Context, n int64) ([]incident.AuditEntry, error)
 }
 
 // Response runs an incident while it is open: the declaration and its

@@ -67,6 +67,10 @@ func indicatorsKey(n int64) string { return incidentTag(n) + ":iocs" }
 // item and its custody log (JSON), in the incident's slot.
 func evidenceKey(n int64) string { return incidentTag(n) + ":evidence" }
 
+// auditKey holds an incident's audit log: a list of entries (JSON), only
+// ever appended to, in the incident's slot.
+func auditKey(n int64) string { return incidentTag(n) + ":audit" }
+
 // indicatorSeenKey is the set of incidents an indicator was added to,
 // across incidents (no hash tag: written on its own, after the incident's
 // own transaction), for sightings in other incidents.

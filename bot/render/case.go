@@ -168,3 +168,38 @@ func ContainmentList(ref string, items []ContainmentLine) Message {
 	return Message{Text: fmt.Sprintf("%s of %s, %d open", plural(len(items), "containment action"), Text(ref), open),
 		Blocks: lines(fmt.Sprintf("Containment actions of %s (%d open)", ref, open), out, footer)}
 }
+
+// AuditLine is one entry of an incident's audit log as it is shown.
+type AuditLine struct {
+	Seq                  int
+	At                   time.Time
+	Actor, What, Outcome string
+}
+
+// maxAuditShown bounds the entries the audit log shows: the newest.
+const maxAuditShown = 100
+
+// AuditLog shows an incident's audit log, newest last, and whether its
+// chain verifies (where it breaks, when it does not).
+func AuditLog(ref string, items []AuditLine, verified bool, brokenAt int, reason string) Message {
+	if len(items) == 0 {
+		return TextMessage(fmt.Sprintf("The audit log of %s is empty.", Text(ref)))
+	}
+	older := max(0, len(items)-maxAuditShown)
+	out := make([]string, 0, len(items)-older)
+	for _, e := range items[older:] {
+		mark := ""
+		if e.Outcome != incident.AuditOK {
+			mark = " · *" + Text(e.Outcome) + "*"
+		}
+		out = append(out, fmt.Sprintf("%d. %s %s: %s%s", e.Seq, Date(e.At, "{date_short} {time_secs}"), User(e.Actor), Code(e.What), mark))
+	}
+	footer := fmt.Sprintf(":white_check_mark: The chain of all %d entries verifies.", len(items))
+	if !verified {
+		footer = fmt.Sprintf(":x: The chain does NOT verify at entry #%d: %s. The log was changed outside the bot.", brokenAt, Text(reason))
+	}
+	if older > 0 {
+		footer = fmt.Sprintf("%d older entries are not shown; the postmortem's audit file has them all. ", older) + footer
+	}
+	return Message{Text: fmt.Sprintf("Audit log of %s", Text(ref)), Blocks: lines(fmt.Sprintf("Audit log of %s", ref), out, footer)}
+}

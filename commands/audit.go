@@ -1,0 +1,30 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/incidentbot/incidentbot/bot/render"
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// auditCmd is /incident audit: the incident's audit log, newest last, and
+// whether its chain verifies (lead permission).
+func (h *Response) auditCmd(ctx context.Context, c *call) error {
+	if len(c.parsed.Args) > 0 {
+		return incident.Errorf("%s takes nothing more. %s", incident.Literal("/incident audit"), c.sub.usageHint())
+	}
+	if err := c.inc.RequireLead(h.actor(c.req.UserID), "read the audit log"); err != nil {
+		return err
+	}
+	entries, err := h.core.store.Audit(ctx, c.inc.Number)
+	if err != nil {
+		return err
+	}
+	brk, ok := incident.VerifyAudit(c.inc.Number, entries, h.cfg.CustodyKey)
+	lines := make([]render.AuditLine, len(entries))
+	for i, e := range entries {
+		lines[i] = render.AuditLine{Seq: e.Seq, At: e.At, Actor: e.Actor, What: e.What, Outcome: e.Outcome}
+	}
+	h.respond(ctx, c.req, render.AuditLog(c.inc.Ref(), lines, ok, brk.Seq, brk.Reason))
+	return nil
+}

@@ -1,0 +1,78 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// auditLookBack is how many of the newest entries a request done again is
+// looked for in: its first run's entry is among them.
+const auditLookBack = 20
+
+// AppendAudit appends e to incident n's audit log, chained to the entry
+// before it (sealed with key), in one transaction: two replicas never
+// chain to the same entry. A request done again (its identity among the
+// newest entries, asking for the same) is not appended twice.
+func (s *Store) AppendAudit(ctx context.Context, n int64, e incident.AuditEntry, key []byte) error {
+	k := auditKey(n)
+	for range maxUpdateAttempts {
+		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
+			docs, err := tx.LRange(ctx, k, -auditLookBack, -1).Result()
+			if err != nil {
+				return err
+			}
+			var prev *incident.AuditEntry
+			for i, doc := range docs {
+				var seen incident.AuditEntry
+				if err := json.Unmarshal([]byte(doc), &seen); err != nil {
+					return fmt.Errorf("read the audit log: %w", err)
+				}
+				if e.Request != "" && seen.Request == e.Request && seen.What == e.What {
+					return nil // done again: its entry is there
+				}
+				if i == len(docs)-1 {
+					prev = &seen
+				}
+			}
+			next := incident.NextAudit(n, prev, e, key)
+			doc, _ := json.Marshal(next) // plain fields: cannot fail
+			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.RPush(ctx, k, doc)
+				return nil
+			})
+			return err
+		}, k)
+		if errors.Is(err, redis.TxFailedErr) {
+			continue // another replica appended first: chain to its entry
+		}
+		if err != nil {
+			return fmt.Errorf("append to the audit log of %s: %w", incident.FormatRef(n), err)
+		}
+		return nil
+	}
+	return fmt.Errorf("append to the audit log of %s: too many concurrent writers", incident.FormatRef(n))
+}
+
+// Audit is incident n's audit log, oldest first.
+func (s *Store) Audit(ctx context.Context, n int64) ([]incident.AuditEntry, error) {
+	docs, err := s.rdb.LRange(ctx, auditKey(n), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read the audit log of %s: %w", incident.FormatRef(n), err)
+	}
+	out := make([]incident.AuditEntry, 0, len(docs))
+	for _, doc := range docs {
+		var e incident.AuditEntry
+		if err := json.Unmarshal([]byte(doc), &e); err != nil {
+			// An entry that is not even JSON any more: shown as a break.
+			e = incident.AuditEntry{What: "(unreadable entry)"}
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
