@@ -13,8 +13,12 @@ func (h *Response) auditCmd(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) > 0 {
 		return incident.Errorf("%s takes nothing more. %s", incident.Literal("/incident audit"), c.sub.usageHint())
 	}
-	if err := c.inc.RequireLead(h.actor(c.req.UserID), "read the audit log"); err != nil {
-		return err
+	// The commander's or an admin's: not anyone's while the role is vacant.
+	if !c.inc.Commands(h.actor(c.req.UserID)) {
+		if c.inc.Commander() == "" {
+			return incident.Fail(incident.Forbidden, "Only the incident commander or an admin can read the audit log of %s, and it has no commander now.", c.inc.Ref())
+		}
+		return incident.Fail(incident.Forbidden, "Only the incident commander (%s) or an admin can read the audit log of %s.", incident.UserRef(c.inc.Commander()), c.inc.Ref())
 	}
 	entries, err := h.core.store.Audit(ctx, c.inc.Number)
 	if err != nil {

@@ -197,6 +197,7 @@ type call struct {
 	parsed Parsed
 	inc    *incident.Incident // for subcommands that act on an incident
 	tried  int64              // the incident it named, also when it may not see it
+	read   bool               // it only showed the asker something (a list, a log)
 }
 
 // Handle runs one command and answers the user. It returns once the work is
@@ -229,7 +230,11 @@ func (h *Handler) Handle(ctx context.Context, req Request) work.Result {
 	if c.inc != nil {
 		res.Incident = c.inc.Number
 	}
-	h.audit(ctx, c.inc, c.tried, req.UserID, "command "+sub.name, res.Outcome, sub.shows)
+	what, read := "command "+sub.name, sub.shows || c.read
+	if read {
+		what = "read " + sub.name
+	}
+	h.audit(ctx, c.inc, c.tried, req.UserID, what, res.Outcome, read)
 	return res
 }
 

@@ -32,6 +32,7 @@ func (h *Response) actionCmd(ctx context.Context, c *call) error {
 		if len(words) > 1 || len(opts) > 0 {
 			return incident.Errorf("%s takes nothing more. %s", incident.Literal("/incident action list"), c.sub.usageHint())
 		}
+		c.read = true
 		return h.listContainment(ctx, c)
 	case "undo", "keep":
 		if _, ok := opts["until"]; ok {

@@ -34,8 +34,11 @@ func (h *Response) declare(ctx context.Context, c *call) error {
 			}
 		}
 		m, ok := incident.ParseMarking(word)
-		if word == "" || !ok {
+		switch {
+		case word == "":
 			return incident.Errorf("Give a TLP marking after --tlp: clear, green, amber, amber+strict or red. %s", usage)
+		case !ok:
+			return incident.Errorf("There is no marking %s: give clear, green, amber, amber+strict or red after --tlp, as in %s.", incident.Literal(render.Truncate(word, 40)), incident.Literal("/incident declare Payroll fraud sev2 --tlp amber"))
 		}
 		marking = m
 		if k := slices.Index(p.Args, word); k >= 0 {

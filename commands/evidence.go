@@ -27,6 +27,7 @@ func (h *Response) evidenceCmd(ctx context.Context, c *call) error {
 		if len(words) > 0 || len(opts) > 0 {
 			return incident.Errorf("%s takes nothing more. %s", incident.Literal("/incident evidence list"), c.sub.usageHint())
 		}
+		c.read = true
 		return h.listEvidence(ctx, c)
 	case "add":
 		if len(words) == 0 && len(opts) == 0 {
@@ -44,6 +45,7 @@ func (h *Response) evidenceCmd(ctx context.Context, c *call) error {
 		if len(words) != 1 || len(opts) > 0 {
 			return incident.Errorf("Say which item: %s. %s", incident.Literal("/incident evidence log EV-1"), c.sub.usageHint())
 		}
+		c.read = true
 		return h.custodyLog(ctx, c, words[0])
 	}
 	return incident.Errorf("There is no %s for evidence: use add, transfer, verify, log or list. %s", incident.Literal(verb), c.sub.usageHint())

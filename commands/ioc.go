@@ -346,6 +346,7 @@ func (h *Response) iocsCmd(ctx context.Context, c *call) error {
 	if export {
 		return h.exportIOCs(ctx, c, inds)
 	}
+	c.read = true
 	lines := make([]render.IndicatorLine, len(inds))
 	for i, ind := range inds {
 		lines[i] = render.IndicatorLine{Type: string(ind.Type), Defanged: ind.Defanged(), Sightings: ind.Sightings, State: ind.State, AddedBy: ind.AddedBy,

@@ -61,8 +61,8 @@ func (h *Handler) subcommands() []subcommand {
 		{name: "iocs", args: "[export]", summary: "The incident's indicators, defanged; export shares them in the channel as CSV and a STIX 2.1 bundle.", incident: true, run: h.response.iocsCmd},
 		{name: "evidence", freeText: true, flags: []string{"note"}, args: "[add <name> sha256:<hash> <where it is stored> [--note …] | transfer <id> <@user> [--note …] | verify <id> sha256:<hash> | log <id>]", example: "add laptop-image sha256:9f86d0… evidence locker 3", summary: "Evidence with a hash-chained chain of custody (alone: the list; add alone: a form).", incident: true, run: h.response.evidenceCmd},
 		{name: "action", freeText: true, flags: []string{"note", "until"}, args: "[<isolate|block|disable|reset|revoke|other> <target> [--until 4h] [--note …] | undo <id> [reason] | keep <id> <reason>]", example: "block 203.0.113.7 --until 2d --note edge firewall", summary: "Containment actions, open until undone or kept (alone: the list).", incident: true, run: h.response.actionCmd},
-		{name: "tlp", freeText: true, args: "[<clear|green|amber|amber+strict|red> [because <reason>]]", example: "amber", summary: "The incident's TLP marking (alone: show it): what of it may be told outside its channel; lowering it needs the commander and a reason.", incident: true, run: h.response.tlpCmd},
-		{name: "audit", shows: true, summary: "The incident's audit log (lead permission): every change, refused attempt and read of a private or TLP:RED incident, hash-chained.", incident: true, run: h.response.auditCmd},
+		{name: "tlp", freeText: true, args: "[<clear|green|amber|amber+strict|red> [because <reason>]]", example: "amber", summary: "The incident's TLP marking (alone: show it): what of it may be told outside its channel; lowering it needs the commander or an admin, and a reason.", incident: true, run: h.response.tlpCmd},
+		{name: "audit", shows: true, summary: "The incident's audit log (the commander or an admin): every change, refused attempt and read of a private or TLP:RED incident, hash-chained.", incident: true, run: h.response.auditCmd},
 		{name: "help", shows: true, summary: "Show this help.", run: h.help},
 	}
 }

@@ -13,6 +13,7 @@ import (
 func (h *Response) tlpCmd(ctx context.Context, c *call) error {
 	raw := strings.TrimSpace(c.parsed.Raw)
 	if raw == "" {
+		c.read = true
 		h.respond(ctx, c.req, render.Answer(incident.Say("%s is %s. %s", c.inc.Ref(), c.inc.Marking(), h.outsideSays(c.inc.Marking()))))
 		return nil
 	}

@@ -320,7 +320,7 @@ type Listing struct {
 func (i *Incident) Listing() Listing {
 	s := Listing{Number: i.Number, Title: i.Title, Severity: i.Severity, Phase: i.Phase, ChannelID: i.ChannelID,
 		Commander: i.Commander(), Private: i.Private, TLP: i.Marking(), Drill: i.Drill, DeclaredAt: i.DeclaredAt}
-	if i.Private || i.Drill {
+	if i.restricted() {
 		s.Members = slices.Clone(i.Members)
 		for _, holder := range i.Roles {
 			if holder != "" && !slices.Contains(s.Members, holder) {
@@ -338,7 +338,7 @@ func (s Listing) Ref() string { return FormatRef(s.Number) }
 // VisibleTo is Incident.VisibleTo, from the listing; a drill is listed
 // only to its participants too.
 func (s Listing) VisibleTo(userID, channelID string) bool {
-	return (!s.Private && !s.Drill) || slices.Contains(s.Members, userID) || (channelID != "" && channelID == s.ChannelID)
+	return (!s.Private && !s.Drill && s.TLP != "TLP:RED") || slices.Contains(s.Members, userID) || (channelID != "" && channelID == s.ChannelID)
 }
 
 // EnsureOpen refuses a change only an open incident takes: checked with
@@ -353,8 +353,13 @@ func (i *Incident) EnsureOpen(what string) error {
 // VisibleTo reports whether a user may see the incident: anyone may see a
 // public one; a private one is seen by its members and from its own channel.
 func (i *Incident) VisibleTo(userID, channelID string) bool {
-	return (!i.Private && !i.Drill) || i.IsMember(userID) || (channelID != "" && channelID == i.ChannelID)
+	return !i.restricted() || i.IsMember(userID) || (channelID != "" && channelID == i.ChannelID)
 }
+
+// restricted: seen only by its members (and admins, and from its channel):
+// a private incident, a drill, and one marked TLP:RED, whose recipients
+// are named.
+func (i *Incident) restricted() bool { return i.Private || i.Drill || i.Marking() == "TLP:RED" }
 
 // EventKind names what a timeline event records.
 type EventKind string

@@ -21,10 +21,7 @@ const maxMarkingReason = 300
 // lowering it needs the commander or an admin (not anyone while the role
 // is vacant) and a reason, and both go on the timeline.
 func (i *Incident) SetTLP(at time.Time, a Actor, marking, reason string) ([]TimelineEvent, error) {
-	if err := i.EnsureOpen("changing the marking"); err != nil {
-		return nil, err
-	}
-	cur := i.Marking()
+	cur := i.Marking() // also after the close: the postmortem and its notice follow it
 	if marking == cur {
 		return nil, Fail(Conflict, "%s is %s already.", i.Ref(), cur)
 	}
@@ -34,7 +31,10 @@ func (i *Incident) SetTLP(at time.Time, a Actor, marking, reason string) ([]Time
 	}
 	if Stricter(cur, marking) == cur {
 		if !i.Commands(a) {
-			return nil, Fail(Forbidden, "Only the incident commander or an admin can lower the marking of %s from %s to %s.", i.Ref(), cur, marking)
+			if i.Commander() == "" {
+				return nil, Fail(Forbidden, "Only the incident commander or an admin can lower the marking of %s from %s to %s, and %s has no commander now.", i.Ref(), cur, marking, i.Ref())
+			}
+			return nil, Fail(Forbidden, "Only the incident commander (%s) or an admin can lower the marking of %s from %s to %s.", UserRef(i.Commander()), i.Ref(), cur, marking)
 		}
 		if reason == "" {
 			return nil, Errorf("Lowering %s from %s to %s needs a reason: %s.", i.Ref(), cur, marking,

@@ -37,6 +37,8 @@ type Notice struct {
 // why, in a word: "private incident", or the marking.
 func (n Notice) shut() (string, bool) {
 	switch {
+	case n.Private && n.Marking != "" && n.Marking != "TLP:CLEAR":
+		return "private incident, " + Text(n.Marking), true
 	case n.Private:
 		return "private incident", true
 	case n.Withheld:

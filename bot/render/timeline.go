@@ -12,7 +12,7 @@ var kindIcons = map[incident.EventKind]string{
 	incident.EventPhase: ":arrow_forward:", incident.EventSeverity: ":thermometer:", incident.EventRole: ":bust_in_silhouette:",
 	incident.EventChecklist: ":ballot_box_with_check:", incident.EventUpdate: ":mega:", incident.EventNote: ":memo:",
 	incident.EventPinned: ":pushpin:", incident.EventIndicator: ":mag_right:", incident.EventEvidence: ":lock_with_ink_pen:",
-	incident.EventContainment: ":no_entry:",
+	incident.EventContainment: ":no_entry:", incident.EventTLP: ":traffic_light:",
 }
 
 // TimelinePage is one page of an incident's timeline.

@@ -20,7 +20,8 @@ func TestTheAuditLog(t *testing.T) {
 	s.command("UCAROL", s.ch, "severity sev1")       // refused: not the commander
 	s.command("UDAVE", general.ID, "status INC-1")   // a read of what anyone may see: not logged
 	s.command("UBOB", s.ch, "tlp red")               // a change
-	s.command("UDAVE", general.ID, "timeline INC-1") // a read of a TLP:RED incident
+	s.command("UDAVE", general.ID, "timeline INC-1") // refused: a TLP:RED incident is its members' only
+	s.command("UCAROL", s.ch, "timeline")            // a read of a TLP:RED incident
 	if got := s.command("UBOB", s.ch, "audit"); !strings.Contains(got, "Only the incident commander") {
 		t.Errorf("bob reading the audit log was answered %q", got)
 	}
@@ -29,15 +30,16 @@ func TestTheAuditLog(t *testing.T) {
 		"1. ", "<@UBOB>: `command note`",
 		"<@UCAROL>: `command severity` · *refused*",
 		"<@UBOB>: `command tlp`",
-		"<@UDAVE>: `command timeline`",
-		"<@UBOB>: `command audit` · *refused*",
-		"The chain of all 5 entries verifies.",
+		"<@UDAVE>: `read timeline` · *refused*",
+		"<@UCAROL>: `read timeline`\n",
+		"<@UBOB>: `read audit` · *refused*",
+		"The chain of all 6 entries verifies.",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the audit log lacks %q:\n%s", want, got)
 		}
 	}
-	if strings.Contains(got, "`command status`") {
+	if strings.Contains(got, "status`") {
 		t.Errorf("a read of what anyone may see was logged:\n%s", got)
 	}
 
@@ -63,7 +65,7 @@ func TestTheAuditLog(t *testing.T) {
 	s.command("UALICE", s.ch, "postmortem")
 	s.await("the audit file", func() bool { _, ok := fileNamed(h.slack, "inc-1-audit.csv"); return ok })
 	f, _ := fileNamed(h.slack, "inc-1-audit.csv")
-	if csv := string(f.Content); !strings.Contains(csv, "command timeline,ok") || !strings.Contains(csv, ",false\n") || f.Channel != s.ch {
+	if csv := string(f.Content); !strings.Contains(csv, "UCAROL,read timeline,ok") || !strings.Contains(csv, ",false\n") || f.Channel != s.ch {
 		t.Errorf("the audit file in %s:\n%s", f.Channel, csv)
 	}
 }

@@ -105,7 +105,7 @@ func TestTheIncidentsMarking(t *testing.T) {
 		{"UBOB", "tlp amber", "INC-1 is now TLP:AMBER. The stakeholder channel is told only its number, severity, phase and marking"},
 		{"UBOB", "tlp amber", "INC-1 is TLP:AMBER already."},
 		{"UBOB", "tlp secret", "There is no marking `secret`."},
-		{"UBOB", "tlp green because the partner asked", "Only the incident commander or an admin can lower the marking of INC-1 from TLP:AMBER to TLP:GREEN."},
+		{"UBOB", "tlp green because the partner asked", "Only the incident commander (<@UALICE>) or an admin can lower the marking of INC-1 from TLP:AMBER to TLP:GREEN."},
 		{"UALICE", "tlp green", "needs a reason: `/incident tlp green because &lt;reason&gt;`"},
 		{"UALICE", "tlp green for the partner", "a reason after `because`"},
 		{"UALICE", "tlp green because shared with the partner CERT", "INC-1 is now TLP:GREEN."},
