@@ -49,7 +49,7 @@ func TestClusterRunsAWholeIncident(t *testing.T) {
 		}
 	}
 	inc, err := h.store.Get(s.ctx, 1)
-	if err != nil || inc.Status != incident.Closed || len(fs.Files()) != 2 {
+	if err != nil || inc.Status != incident.Closed || len(fs.Files()) != 3 { // the postmortem, its chart and the audit log
 		t.Fatalf("after the postmortem: %+v, %d files, %v", inc, len(fs.Files()), err)
 	}
 	// Reports: a person's, and an alert sent three times with one dedup key.

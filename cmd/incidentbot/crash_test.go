@@ -260,7 +260,7 @@ func crashBetweenWriteAndAnswer(t *testing.T, socketMode bool) {
 			t.Errorf("%s: %d answers shown, want %d", c.name, got, want)
 		}
 	}
-	if inc, _ := h.store.Get(s.ctx, 1); inc.Status != incident.Closed || len(fs.Files()) != 2 {
+	if inc, _ := h.store.Get(s.ctx, 1); inc.Status != incident.Closed || len(fs.Files()) != 3 { // the postmortem, its chart and the audit log
 		t.Errorf("after the postmortem: %s, %d files", inc.Status, len(fs.Files()))
 	}
 }

@@ -120,8 +120,12 @@ func TestRetroToPostmortem(t *testing.T) {
 	// Archiving is the last step of publishing: once it is done, so is the rest.
 	s.await("the channel archived", func() bool { ch, _ := h.slack.Channel(s.ch); return ch.Archived })
 	files := h.slack.Files()
-	if len(files) != 2 || files[0].Name != "inc-1-postmortem.md" || files[1].Name != "inc-1-phases.png" || files[0].Channel != s.ch {
-		t.Fatalf("files: %+v", files)
+	if len(files) != 3 || files[0].Name != "inc-1-postmortem.md" || files[1].Name != "inc-1-phases.png" || files[2].Name != "inc-1-audit.csv" || files[0].Channel != s.ch {
+		names := make([]string, len(files))
+		for i, f := range files {
+			names[i] = f.Name
+		}
+		t.Fatalf("files: %q", names)
 	}
 	golden := filepath.Join("testdata", "retro", "inc-1-postmortem.md")
 	if *update {
@@ -159,8 +163,8 @@ func TestRetroToPostmortem(t *testing.T) {
 			retried++
 		}
 	}
-	if retried != 3 || completed < 0 || archived < completed {
-		t.Errorf("completion calls %d (want 3: a 503, then the two files), completed at %d, archived at %d", retried, completed, archived)
+	if retried != 4 || completed < 0 || archived < completed {
+		t.Errorf("completion calls %d (want 4: a 503, then the three files), completed at %d, archived at %d", retried, completed, archived)
 	}
 	ch, _ := h.slack.Channel(s.ch)
 	if !ch.Archived {
