@@ -20,11 +20,11 @@ func (h *Response) tlpCmd(ctx context.Context, c *call) error {
 	word, reason, _ := strings.Cut(raw, " ")
 	reason = strings.TrimSpace(reason)
 	if reason != "" {
-		r, ok := strings.CutPrefix(strings.ToLower(reason), "because")
-		if !ok {
-			return incident.Errorf("Give one marking, and a reason after %s: %s. %s", incident.Literal("because"), incident.Literal("/incident tlp green because shared with the partner CERT"), c.sub.usageHint())
+		const because = "because"
+		if len(reason) < len(because) || !strings.EqualFold(reason[:len(because)], because) {
+			return incident.Errorf("Give one marking, and a reason after %s: %s. %s", incident.Literal(because), incident.Literal("/incident tlp green because shared with the partner CERT"), c.sub.usageHint())
 		}
-		reason = strings.TrimSpace(reason[len(reason)-len(r):])
+		reason = strings.TrimSpace(reason[len(because):])
 	}
 	marking, ok := incident.ParseMarking(word)
 	if !ok {

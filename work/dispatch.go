@@ -244,7 +244,17 @@ func (d *Dispatcher) submit(id string, work Work, redo bool) bool {
 			ctx = incident.WithRequest(ctx, id)
 		}
 		start := time.Now()
-		res := work(ctx)
+		res := func() (res Result) {
+			// A request that panics is logged and struck off the journal:
+			// done again, it would only take the next replica down too.
+			defer func() {
+				if p := recover(); p != nil {
+					d.log.Error("a request failed unexpectedly", "request_id", id, "panic", fmt.Sprint(p))
+					res = Result{Name: "unknown", Outcome: OutcomeError}
+				}
+			}()
+			return work(ctx)
+		}()
 		d.finish(id)
 		d.metrics.RequestDone(res.Name, res.Outcome, time.Since(start))
 		attrs := []any{"request_id", id, "subcommand", res.Name, "outcome", res.Outcome, "took", time.Since(start)}

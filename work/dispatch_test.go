@@ -98,3 +98,26 @@ func TestFinishedWorkLeavesTheJournal(t *testing.T) {
 		t.Errorf("a refused request stayed in the journal: %v", left)
 	}
 }
+
+// A request whose work panics takes nothing else down: the replica goes on
+// taking requests, and the request leaves the journal, so that no other
+// replica runs it again to the same end.
+func TestAPanickingRequestTakesNothingDown(t *testing.T) {
+	c := newCluster(t, 1, nil)
+	ctx := context.Background()
+	d := work.NewDispatcher(c.store, nil, c.replicas[0].metrics, quietLog(), time.Now)
+	ran := make(chan struct{})
+	if err := d.Accept(work.Job{ID: "cmd:panics", Kind: "command", Run: func(context.Context) work.Result { panic("boom") }}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Accept(work.Job{ID: "cmd:after", Kind: "command", Run: func(context.Context) work.Result { close(ran); return work.Result{} }}); err != nil {
+		t.Fatal(err)
+	}
+	<-ran
+	if err := d.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := c.store.Stale(ctx, time.Now().Add(time.Hour)); len(left) != 0 {
+		t.Errorf("the journal still holds %v", left)
+	}
+}
