@@ -24,14 +24,20 @@ func (h *Response) declare(ctx context.Context, c *call) error {
 	usage := c.sub.usageHint()
 	marking := h.cfg.TLP.Default
 	if slices.Contains(p.Flags, "tlp") {
-		// --tlp takes the word after it, which Parse took for the title.
-		word := ""
+		// --tlp takes the word after it, which Parse took for the title:
+		// parse again without the two.
+		word, at, flags := "", -1, 0
 		toks := tokenize(p.Raw)
 		for i, tok := range toks {
-			if isFlag(tok) && strings.EqualFold(strings.TrimLeft(tok, "-—–"), "tlp") && i+1 < len(toks) {
-				word = render.Plain(toks[i+1])
-				break
+			if isFlag(tok) && strings.EqualFold(strings.TrimLeft(tok, "-—–"), "tlp") {
+				flags++
+				if i+1 < len(toks) && at < 0 {
+					word, at = render.Plain(toks[i+1]), i
+				}
 			}
+		}
+		if flags > 1 {
+			return incident.Errorf("Give --tlp once. %s", usage)
 		}
 		m, ok := incident.ParseMarking(word)
 		switch {
@@ -41,9 +47,7 @@ func (h *Response) declare(ctx context.Context, c *call) error {
 			return incident.Errorf("There is no marking %s: give clear, green, amber, amber+strict or red after --tlp, as in %s.", incident.Literal(render.Truncate(word, 40)), incident.Literal("/incident declare Payroll fraud sev2 --tlp amber"))
 		}
 		marking = m
-		if k := slices.Index(p.Args, word); k >= 0 {
-			p.Args = slices.Delete(slices.Clone(p.Args), k, k+1)
-		}
+		p = Parse("declare "+strings.Join(slices.Delete(slices.Clone(toks), at, at+2), " "), func(w string) bool { _, ok := h.cfg.Severity(w); return ok })
 	}
 	title := strings.TrimSpace(p.Text())
 	if title == "" {
