@@ -20,11 +20,11 @@ func (h *Response) auditCmd(ctx context.Context, c *call) error {
 		}
 		return incident.Fail(incident.Forbidden, "Only the incident commander (%s) or an admin can read the audit log of %s.", incident.UserRef(c.inc.Commander()), c.inc.Ref())
 	}
-	entries, err := h.core.store.Audit(ctx, c.inc.Number)
+	entries, head, err := h.core.store.Audit(ctx, c.inc.Number)
 	if err != nil {
 		return err
 	}
-	brk, ok := incident.VerifyAudit(c.inc.Number, entries, h.cfg.CustodyKey)
+	brk, ok := incident.VerifyAudit(c.inc.Number, entries, head, h.cfg.CustodyKey)
 	lines := make([]render.AuditLine, len(entries))
 	for i, e := range entries {
 		lines[i] = render.AuditLine{Seq: e.Seq, At: e.At, Actor: e.Actor, What: e.What, Outcome: e.Outcome}

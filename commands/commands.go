@@ -87,7 +87,7 @@ type Store interface {
 	IndicatorSeenIn(ctx context.Context, t incident.IndicatorType, value string) ([]int64, error)
 	MarkIndicator(ctx context.Context, n int64, t incident.IndicatorType, value, state, marking string, a incident.Actor, at time.Time) (incident.Indicator, error)
 	AppendAudit(ctx context.Context, n int64, e incident.AuditEntry, key []byte) error
-	Audit(ctx context.Context, n int64) ([]incident.AuditEntry, error)
+	Audit(ctx context.Context, n int64) ([]incident.AuditEntry, *incident.AuditHead, error)
 	SaveDrillScore(ctx context.Context, score incident.DrillScore) error
 	DrillScores(ctx context.Context) ([]incident.DrillScore, error)
 	CreateReport(ctx context.Context, r *incident.Report) (int64, error)
@@ -310,6 +310,15 @@ func (h *core) report(ctx context.Context, log *slog.Logger, err error, tell fun
 	}
 	tell(render.Failure(msg))
 	return work.OutcomeError
+}
+
+// isFault: an error that is not the asker's to fix.
+func isFault(err error) bool {
+	switch incident.ErrorCode(err) {
+	case incident.Invalid, incident.NotFound, incident.Forbidden, incident.Conflict:
+		return false
+	}
+	return true
 }
 
 // logFault logs an error that is not the asker's to fix, under the

@@ -77,6 +77,8 @@ func (h *Handler) Interact(ctx context.Context, in Interaction) (map[string]stri
 		}
 		errs, do := row.form(ctx, in, inc)
 		if len(errs) > 0 || do == nil {
+			// Turned down (a field wrong, or not theirs to do): on the log too.
+			h.audit(ctx, inc, 0, in.UserID, "form "+row.id, work.OutcomeUserError, false)
 			return errs, nil
 		}
 		if inc != nil {
@@ -475,6 +477,7 @@ func (h *Response) Reacted(ctx context.Context, r Reaction) work.Result {
 		h.log.Error("could not add the pinned message", "incident", inc.Number, "err", err)
 		res.Outcome = work.OutcomeError
 	}
+	h.audit(ctx, inc, 0, r.UserID, "reaction "+PinReaction, res.Outcome, false)
 	return res
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/exports"
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/work"
 )
 
 // maxIOCNote bounds an indicator's note.
@@ -548,7 +549,16 @@ func (h *Response) iocPickedSubmission(ctx context.Context, in Interaction, _ *i
 		return errs, nil
 	}
 	return nil, func(ctx context.Context) error {
+		// The incident was chosen in the form, so the log is written here.
 		answer, err := h.addIndicators(ctx, inc, in.UserID, "", picked, marking, note)
+		outcome := work.OutcomeOK
+		if err != nil {
+			outcome = work.OutcomeError
+			if !isFault(err) {
+				outcome = work.OutcomeUserError
+			}
+		}
+		h.audit(ctx, inc, 0, in.UserID, "form "+ModalIOC+"_picked", outcome, false)
 		if err != nil {
 			return err
 		}

@@ -450,10 +450,10 @@ func (h *Retro) compileAndUpload(ctx context.Context, inc *incident.Incident) (*
 			return nil, fmt.Errorf("upload the custody log of %s: %w", inc.Ref(), err)
 		}
 	}
-	if audit, err := h.core.store.Audit(ctx, n); err != nil {
+	if audit, head, err := h.core.store.Audit(ctx, n); err != nil {
 		return nil, err
 	} else if len(audit) > 0 {
-		if _, err := h.chat.Upload(ctx, inc.ChannelID, base+"-audit.csv", inc.Ref()+" audit log", exports.AuditCSV(inc, audit, h.cfg.CustodyKey)); err != nil {
+		if _, err := h.chat.Upload(ctx, inc.ChannelID, base+"-audit.csv", inc.Ref()+" audit log", exports.AuditCSV(inc, audit, head, h.cfg.CustodyKey)); err != nil {
 			return nil, fmt.Errorf("upload the audit log of %s: %w", inc.Ref(), err)
 		}
 	}

@@ -49,7 +49,7 @@ type coreStore interface {
 	Unschedule(ctx context.Context, n int64) error
 	Indicators(ctx context.Context, n int64) ([]incident.Indicator, error) // what notices going outside withhold
 	AppendAudit(ctx context.Context, n int64, e incident.AuditEntry, key []byte) error
-	Audit(ctx context.Context, n int64) ([]incident.AuditEntry, error)
+	Audit(ctx context.Context, n int64) ([]incident.AuditEntry, *incident.AuditHead, error)
 }
 
 // Response runs an incident while it is open: the declaration and its

@@ -8,6 +8,7 @@ import (
 	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/work"
 )
 
 func (h *Response) status(ctx context.Context, c *call) error {
@@ -30,6 +31,11 @@ func (h *Response) list(ctx context.Context, c *call) error {
 		return !l.VisibleTo(c.req.UserID, "") && !slices.Contains(h.cfg.Admins, c.req.UserID)
 	})
 	h.respond(ctx, c.req, render.OpenIncidents(listItems(h.cfg, open, false)))
+	for _, l := range open {
+		if l.Private || l.Drill || l.TLP == "TLP:RED" {
+			h.audit(ctx, nil, l.Number, c.req.UserID, "read list", work.OutcomeOK, true)
+		}
+	}
 	return nil
 }
 

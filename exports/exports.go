@@ -190,8 +190,8 @@ func times(n int) string {
 // AuditCSV is an incident's audit log, one row per entry, with the hashes
 // that chain them and whether the whole chain verifies (with the key, when
 // one is configured).
-func AuditCSV(inc *incident.Incident, entries []incident.AuditEntry, key []byte) []byte {
-	_, ok := incident.VerifyAudit(inc.Number, entries, key)
+func AuditCSV(inc *incident.Incident, entries []incident.AuditEntry, head *incident.AuditHead, key []byte) []byte {
+	_, ok := incident.VerifyAudit(inc.Number, entries, head, key)
 	rows := [][]string{{"incident", "seq", "at", "actor", "what", "outcome", "request", "prev_hash", "entry_hash", "seal", "chain_verifies"}}
 	for _, e := range entries {
 		rows = append(rows, []string{inc.Ref(), strconv.Itoa(e.Seq), stamp(e.At), e.Actor, e.What, e.Outcome, e.Request, e.Prev, e.Hash, e.Seal, strconv.FormatBool(ok)})

@@ -48,6 +48,23 @@ func auditGenesis(n int64) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// AuditHead is where an audit log ends, kept beside it and written with
+// each entry: the chain alone cannot tell a log cut short.
+type AuditHead struct {
+	Seq  int    `json:"seq"`
+	Hash string `json:"hash"`
+	Seal string `json:"seal,omitempty"`
+}
+
+// HeadOf is the head a log has once e is its newest entry.
+func HeadOf(e AuditEntry, key []byte) AuditHead {
+	h := AuditHead{Seq: e.Seq, Hash: e.Hash}
+	if len(key) > 0 {
+		h.Seal = seal(key, "head "+strconv.Itoa(e.Seq)+" "+e.Hash)
+	}
+	return h
+}
+
 // NextAudit is e chained after prev (nil: e is incident n's first entry)
 // and sealed with key (none: unsealed).
 func NextAudit(n int64, prev *AuditEntry, e AuditEntry, key []byte) AuditEntry {
@@ -63,9 +80,10 @@ func NextAudit(n int64, prev *AuditEntry, e AuditEntry, key []byte) AuditEntry {
 }
 
 // VerifyAudit checks incident n's audit log: every entry's hash, every
-// link to the one before, every seal (with key). ok is false at the first
-// break, which says where.
-func VerifyAudit(n int64, entries []AuditEntry, key []byte) (ChainBreak, bool) {
+// link to the one before, every seal (with key), and that it ends where its
+// head says (head nil: none was found). ok is false at the first break,
+// which says where.
+func VerifyAudit(n int64, entries []AuditEntry, head *AuditHead, key []byte) (ChainBreak, bool) {
 	prev := auditGenesis(n)
 	for k, e := range entries {
 		switch {
@@ -81,6 +99,18 @@ func VerifyAudit(n int64, entries []AuditEntry, key []byte) (ChainBreak, bool) {
 			return ChainBreak{Seq: e.Seq, Reason: "its seal does not match: it was written without the bot's key"}, false
 		}
 		prev = e.Hash
+	}
+	switch {
+	case head == nil && len(entries) > 0:
+		return ChainBreak{Seq: len(entries), Reason: "the record of where it ends is missing"}, false
+	case head == nil:
+		return ChainBreak{}, true
+	case len(key) > 0 && !hmac.Equal([]byte(head.Seal), []byte(seal(key, "head "+strconv.Itoa(head.Seq)+" "+head.Hash))):
+		return ChainBreak{Seq: head.Seq, Reason: "the record of where it ends is not sealed by the bot"}, false
+	case len(entries) < head.Seq:
+		return ChainBreak{Seq: len(entries) + 1, Reason: "its newest entries are missing"}, false
+	case len(entries) != head.Seq || prev != head.Hash:
+		return ChainBreak{Seq: head.Seq, Reason: "it does not end where it was last written"}, false
 	}
 	return ChainBreak{}, true
 }

@@ -21,7 +21,8 @@ func TestAuditChain(t *testing.T) {
 		}
 		log = append(log, NextAudit(7, prev, AuditEntry{At: at.Add(time.Duration(i) * time.Minute), Actor: "UBOB", What: what, Outcome: AuditOK}, key))
 	}
-	if brk, ok := VerifyAudit(7, log, key); !ok {
+	head := HeadOf(log[len(log)-1], key)
+	if brk, ok := VerifyAudit(7, log, &head, key); !ok {
 		t.Fatalf("the log as written does not verify: %+v", brk)
 	}
 	rehash := func(l []AuditEntry) []AuditEntry {
@@ -45,8 +46,15 @@ func TestAuditChain(t *testing.T) {
 		"another incident's":  {log, 8, "does not link"},
 		"rewritten, rehashed": {rehash(func() []AuditEntry { l := slices.Clone(log); l[2].Outcome = AuditRefused; return l }()), 7, "seal does not match"},
 	} {
-		if brk, ok := VerifyAudit(tc.n, tc.log, key); ok || !strings.Contains(brk.Reason, tc.want) {
+		if brk, ok := VerifyAudit(tc.n, tc.log, &head, key); ok || !strings.Contains(brk.Reason, tc.want) {
 			t.Errorf("%s: %+v ok=%v, want it found: %s", name, brk, ok, tc.want)
 		}
+	}
+	if _, ok := VerifyAudit(7, log, nil, key); ok {
+		t.Error("a log whose head was deleted verifies")
+	}
+	forged := HeadOf(log[2], nil) // unsealed: written without the key
+	if _, ok := VerifyAudit(7, log[:3], &forged, key); ok {
+		t.Error("a log cut short with a head forged without the key verifies")
 	}
 }

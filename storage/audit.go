@@ -20,7 +20,7 @@ const auditLookBack = 20
 // chain to the same entry. A request done again (its identity among the
 // newest entries, asking for the same) is not appended twice.
 func (s *Store) AppendAudit(ctx context.Context, n int64, e incident.AuditEntry, key []byte) error {
-	k := auditKey(n)
+	k, hk := auditKey(n), auditHeadKey(n)
 	for range maxUpdateAttempts {
 		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
 			docs, err := tx.LRange(ctx, k, -auditLookBack, -1).Result()
@@ -40,14 +40,25 @@ func (s *Store) AppendAudit(ctx context.Context, n int64, e incident.AuditEntry,
 					prev = &seen
 				}
 			}
+			// The head, when there is one, is where the chain goes on: a
+			// log cut short in Redis stays cut where it was.
+			head, err := readHead(ctx, tx, hk)
+			if err != nil {
+				return err
+			}
+			if head != nil {
+				prev = &incident.AuditEntry{Seq: head.Seq, Hash: head.Hash}
+			}
 			next := incident.NextAudit(n, prev, e, key)
 			doc, _ := json.Marshal(next) // plain fields: cannot fail
+			headDoc, _ := json.Marshal(incident.HeadOf(next, key))
 			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 				p.RPush(ctx, k, doc)
+				p.Set(ctx, hk, headDoc, 0)
 				return nil
 			})
 			return err
-		}, k)
+		}, k, hk)
 		if errors.Is(err, redis.TxFailedErr) {
 			continue // another replica appended first: chain to its entry
 		}
@@ -59,12 +70,40 @@ func (s *Store) AppendAudit(ctx context.Context, n int64, e incident.AuditEntry,
 	return fmt.Errorf("append to the audit log of %s: too many concurrent writers", incident.FormatRef(n))
 }
 
-// Audit is incident n's audit log, oldest first.
-func (s *Store) Audit(ctx context.Context, n int64) ([]incident.AuditEntry, error) {
-	docs, err := s.rdb.LRange(ctx, auditKey(n), 0, -1).Result()
-	if err != nil {
-		return nil, fmt.Errorf("read the audit log of %s: %w", incident.FormatRef(n), err)
+func readHead(ctx context.Context, c redis.Cmdable, key string) (*incident.AuditHead, error) {
+	doc, err := c.Get(ctx, key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
 	}
+	if err != nil {
+		return nil, err
+	}
+	var h incident.AuditHead
+	if err := json.Unmarshal(doc, &h); err != nil {
+		return &incident.AuditHead{}, nil // unreadable: reported as a head that does not match
+	}
+	return &h, nil
+}
+
+// Audit is incident n's audit log, oldest first, and where it was last
+// written to end (nil: nowhere recorded).
+func (s *Store) Audit(ctx context.Context, n int64) ([]incident.AuditEntry, *incident.AuditHead, error) {
+	// Both at one instant (MULTI), so an entry appended meanwhile is not
+	// taken for a break.
+	var headCmd *redis.StringCmd
+	var listCmd *redis.StringSliceCmd
+	if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		headCmd, listCmd = p.Get(ctx, auditHeadKey(n)), p.LRange(ctx, auditKey(n), 0, -1)
+		return nil
+	}); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, nil, fmt.Errorf("read the audit log of %s: %w", incident.FormatRef(n), err)
+	}
+	var head *incident.AuditHead
+	if doc, err := headCmd.Bytes(); err == nil {
+		head = &incident.AuditHead{}
+		_ = json.Unmarshal(doc, head) // unreadable: a head that does not match
+	}
+	docs := listCmd.Val()
 	out := make([]incident.AuditEntry, 0, len(docs))
 	for _, doc := range docs {
 		var e incident.AuditEntry
@@ -74,5 +113,5 @@ func (s *Store) Audit(ctx context.Context, n int64) ([]incident.AuditEntry, erro
 		}
 		out = append(out, e)
 	}
-	return out, nil
+	return out, head, nil
 }

@@ -39,14 +39,14 @@ func TestAuditLogWithTwoReplicas(t *testing.T) {
 			if err := replicas[0].AppendAudit(ctx, 1, again, key); err != nil {
 				t.Fatal(err)
 			}
-			log, err := replicas[1].Audit(ctx, 1)
+			log, head, err := replicas[1].Audit(ctx, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(log) != 2*each {
 				t.Errorf("%d entries, want %d", len(log), 2*each)
 			}
-			if brk, ok := incident.VerifyAudit(1, log, key); !ok {
+			if brk, ok := incident.VerifyAudit(1, log, head, key); !ok {
 				t.Errorf("the chain written by two replicas breaks: %+v", brk)
 			}
 		})

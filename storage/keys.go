@@ -71,6 +71,9 @@ func evidenceKey(n int64) string { return incidentTag(n) + ":evidence" }
 // ever appended to, in the incident's slot.
 func auditKey(n int64) string { return incidentTag(n) + ":audit" }
 
+// auditHeadKey holds where the audit log ends (JSON), written with each entry.
+func auditHeadKey(n int64) string { return incidentTag(n) + ":audit:head" }
+
 // indicatorSeenKey is the set of incidents an indicator was added to,
 // across incidents (no hash tag: written on its own, after the incident's
 // own transaction), for sightings in other incidents.

@@ -631,7 +631,7 @@ func (s *Store) Purge(ctx context.Context, n int64) error {
 	}
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		// The incident's own keys share its slot: one command.
-		p.Del(ctx, incidentKey(n), timelineKey(n), postmortemKey(n), effectsKey(n), indicatorsKey(n), evidenceKey(n), auditKey(n))
+		p.Del(ctx, incidentKey(n), timelineKey(n), postmortemKey(n), effectsKey(n), indicatorsKey(n), evidenceKey(n), auditKey(n), auditHeadKey(n))
 		if inc != nil && inc.ChannelID != "" {
 			p.HDel(ctx, channelsKey, inc.ChannelID)
 			s.channels.Delete(inc.ChannelID)
