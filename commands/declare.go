@@ -74,7 +74,8 @@ func (h *Response) declare(ctx context.Context, c *call) error {
 		mentioned[i] = m.UserID
 	}
 	answer, err := h.declareIncident(ctx, declaration{
-		by: c.req.UserID, title: title, severity: sev, private: slices.Contains(p.Flags, "private"), invite: mentioned, marking: marking,
+		// A TLP:RED incident's recipients are named: its channel is private too.
+		by: c.req.UserID, title: title, severity: sev, private: slices.Contains(p.Flags, "private") || marking == "TLP:RED", invite: mentioned, marking: marking,
 	})
 	if err != nil {
 		return err

@@ -56,8 +56,11 @@ func OpenIncidents(items []ListItem) Message {
 func digestLine(it ListItem) string {
 	if it.Redacted {
 		why := "private incident"
-		if !it.Private && it.Marking != "" {
+		switch {
+		case !it.Private && it.Marking != "":
 			why = Text(it.Marking)
+		case it.Marking != "" && it.Marking != "TLP:CLEAR":
+			why += ", " + Text(it.Marking)
 		}
 		return fmt.Sprintf("*%s* `%s` :lock: %s · %s · opened %s", it.Ref, Text(it.Severity), why, it.Phase.Title(), Date(it.DeclaredAt, "{ago}"))
 	}
