@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -43,6 +44,9 @@ type Chat struct {
 	api  *slack.Client
 	out  *Outbound
 	http *http.Client // for response URLs, which are not Web API methods
+
+	teamMu sync.Mutex
+	team   string // the workspace's own team ID, once asked
 }
 
 // NewChat returns the Slack side of commands.Chat, with its outbound path on clock.
@@ -410,6 +414,47 @@ func (c *Chat) Archive(ctx context.Context, channelID string) error {
 		return fmt.Errorf("conversations.archive %s: %w", channelID, err)
 	}
 	return nil
+}
+
+// Outsider says whether a user is a guest account or a member of another
+// organisation (in through Slack Connect), and which: "" for neither.
+func (c *Chat) Outsider(ctx context.Context, userID string) (string, error) {
+	var u *slack.User
+	if err := c.out.Do(ctx, "", "users.info", func() (err error) {
+		u, err = c.api.GetUserInfoContext(ctx, userID)
+		return err
+	}); err != nil {
+		return "", fmt.Errorf("users.info %s: %w", userID, err)
+	}
+	if u.IsRestricted || u.IsUltraRestricted {
+		return "a guest account", nil
+	}
+	team, err := c.ownTeam(ctx)
+	if err != nil {
+		return "", err
+	}
+	if u.IsStranger || (u.TeamID != "" && u.TeamID != team) {
+		return "a member of another organisation", nil
+	}
+	return "", nil
+}
+
+// ownTeam is the workspace's team ID (auth.test), asked once.
+func (c *Chat) ownTeam(ctx context.Context) (string, error) {
+	c.teamMu.Lock()
+	defer c.teamMu.Unlock()
+	if c.team != "" {
+		return c.team, nil
+	}
+	var r *slack.AuthTestResponse
+	if err := c.out.Do(ctx, "", "auth.test", func() (err error) {
+		r, err = c.api.AuthTestContext(ctx)
+		return err
+	}); err != nil {
+		return "", fmt.Errorf("auth.test: %w", err)
+	}
+	c.team = r.TeamID
+	return c.team, nil
 }
 
 // UserName returns a user's display name, or their real name.

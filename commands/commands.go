@@ -25,6 +25,7 @@ type Chat interface {
 	// CreateChannel returns the new channel's ID, or ErrNameTaken.
 	CreateChannel(ctx context.Context, name string, private bool) (string, error)
 	Invite(ctx context.Context, channelID string, userIDs []string) error
+	Outsider(ctx context.Context, userID string) (string, error)
 	Post(ctx context.Context, channelID string, msg render.Message) (ts string, err error)
 	Update(ctx context.Context, channelID, ts string, msg render.Message) error
 	Pin(ctx context.Context, channelID, ts string) error

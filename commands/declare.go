@@ -111,6 +111,25 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (render.D
 		members = appendUnique(members, id)
 	}
 	members = slices.DeleteFunc(members, func(id string) bool { return id == h.botUserID })
+	var kept []incident.Sentence // who was kept out, and why
+	if cmp.Or(d.marking, h.cfg.TLP.Default) == "TLP:AMBER+STRICT" {
+		// Within the organisation only: no guests, no other organisations.
+		members = slices.DeleteFunc(members, func(id string) bool {
+			if id == d.by {
+				return false
+			}
+			kind, err := h.chat.Outsider(ctx, id)
+			switch {
+			case err != nil:
+				kept = append(kept, incident.Say("tell whether %s is of the organisation, so I did not invite them (TLP:AMBER+STRICT)", incident.UserRef(id)))
+				return true
+			case kind != "":
+				kept = append(kept, incident.Say("invite %s, %s: TLP:AMBER+STRICT keeps the incident within the organisation", incident.UserRef(id), kind))
+				return true
+			}
+			return false
+		})
+	}
 
 	var none render.Declared
 	n, err := h.store.NextNumber(ctx)
@@ -176,6 +195,9 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (render.D
 	problem := func(what incident.Sentence, err error) {
 		answer.Problems = append(answer.Problems, what)
 		h.log.Warn("declare: could not "+what.String(), "incident", n, "ref", answer.ProblemRef, "err", err)
+	}
+	for _, k := range kept {
+		problem(k, nil)
 	}
 	if err := h.chat.Invite(ctx, channelID, members); err != nil {
 		problem(incident.Say("invite %s", incident.Join(", ", userRefs(members)...)), err)

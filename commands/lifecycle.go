@@ -213,6 +213,11 @@ func (h *Response) assign(ctx context.Context, n int64, actor, roleKey, user str
 	if user != "" && user == h.botUserID {
 		return nil, incident.Errorf("I can't hold a role myself; name a person.")
 	}
+	if user != "" {
+		if err := h.withinOrganisation(ctx, n, user); err != nil {
+			return nil, err
+		}
+	}
 	now := h.now()
 	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
 		return inc.Assign(now, h.actor(actor), incident.Role{Key: role.Key, Name: role.Name}, user)
@@ -230,6 +235,24 @@ func (h *Response) assign(ctx context.Context, n int64, actor, roleKey, user str
 	}
 	h.refresh(ctx, n)
 	return inc, nil
+}
+
+// withinOrganisation refuses, on a TLP:AMBER+STRICT incident, to let in a
+// guest account or a member of another organisation: the marking keeps it
+// within the organisation. A check that cannot be made refuses too.
+func (h *Response) withinOrganisation(ctx context.Context, n int64, user string) error {
+	inc, err := h.store.Get(ctx, n)
+	if err != nil || inc.Marking() != "TLP:AMBER+STRICT" {
+		return err
+	}
+	kind, err := h.chat.Outsider(ctx, user)
+	if err != nil {
+		return incident.Fail(incident.Unavailable, "%s is TLP:AMBER+STRICT, and Slack did not say whether %s is of the organisation: try again in a moment.", inc.Ref(), incident.UserRef(user))
+	}
+	if kind != "" {
+		return incident.Fail(incident.Forbidden, "%s is %s, and %s is TLP:AMBER+STRICT: it stays within the organisation. Give the role to someone of it.", incident.UserRef(user), kind, inc.Ref())
+	}
+	return nil
 }
 
 func (h *Response) unassignCmd(ctx context.Context, c *call) error {

@@ -65,6 +65,8 @@ type responseChat interface {
 	coreChat
 	CreateChannel(ctx context.Context, name string, private bool) (string, error)
 	Invite(ctx context.Context, channelID string, userIDs []string) error
+	// Outsider says whether a user is a guest or of another organisation ("": neither).
+	Outsider(ctx context.Context, userID string) (string, error)
 	Pin(ctx context.Context, channelID, ts string) error
 	OpenView(ctx context.Context, triggerID string, view render.View) error
 	MessageAt(ctx context.Context, channelID, ts string) (ChatMessage, error)

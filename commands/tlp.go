@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/incidentbot/incidentbot/bot/render"
@@ -38,7 +39,26 @@ func (h *Response) tlpCmd(ctx context.Context, c *call) error {
 		return err
 	}
 	h.refresh(ctx, inc.Number)
-	h.respond(ctx, c.req, render.Done(incident.Say("%s is now %s. %s", inc.Ref(), inc.Marking(), h.outsideSays(inc.Marking()))))
+	warning := incident.Say("")
+	if inc.Marking() == "TLP:AMBER+STRICT" {
+		var outside []any
+		people := slices.Clone(inc.Members)
+		for _, holder := range inc.Roles {
+			if holder != "" && !slices.Contains(people, holder) {
+				people = append(people, holder)
+			}
+		}
+		slices.Sort(people)
+		for _, id := range people {
+			if kind, err := h.chat.Outsider(ctx, id); err == nil && kind != "" {
+				outside = append(outside, incident.Say("%s (%s)", incident.UserRef(id), kind))
+			}
+		}
+		if len(outside) > 0 {
+			warning = incident.Say(" :warning: TLP:AMBER+STRICT keeps it within the organisation, and these are not of it: %s. Remove them from the channel.", incident.Join(", ", outside...))
+		}
+	}
+	h.respond(ctx, c.req, render.Done(incident.Say("%s is now %s. %s%s", inc.Ref(), inc.Marking(), h.outsideSays(inc.Marking()), warning)))
 	return nil
 }
 

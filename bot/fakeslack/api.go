@@ -430,7 +430,12 @@ func (s *Server) usersInfo(p url.Values) (map[string]any, apiError) {
 	if !ok {
 		return nil, "user_not_found"
 	}
-	return map[string]any{"user": map[string]any{"id": u.ID, "name": u.Name, "real_name": u.Name,
+	team := u.TeamID
+	if team == "" {
+		team = s.TeamID
+	}
+	return map[string]any{"user": map[string]any{"id": u.ID, "name": u.Name, "real_name": u.Name, "team_id": team,
+		"is_restricted": u.Guest, "is_ultra_restricted": false,
 		"profile": map[string]any{"display_name": u.Name, "real_name": u.Name}}}, ""
 }
 

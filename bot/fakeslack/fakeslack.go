@@ -26,6 +26,11 @@ import (
 type User struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+	// Guest is a guest account (is_restricted); TeamID, when set, is the
+	// user's own organisation, another than the workspace's for someone
+	// in through Slack Connect.
+	Guest  bool   `json:"-"`
+	TeamID string `json:"-"`
 }
 
 // Channel is a conversation and everything in it.
@@ -260,6 +265,20 @@ func (s *Server) nextTS() string {
 }
 
 // AddUser adds a workspace member.
+// AddGuest adds a guest account of the workspace.
+func (s *Server) AddGuest(id, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[id] = &User{ID: id, Name: name, Guest: true}
+}
+
+// AddExternal adds a member of another organisation, in through Slack Connect.
+func (s *Server) AddExternal(id, name, teamID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[id] = &User{ID: id, Name: name, TeamID: teamID}
+}
+
 func (s *Server) AddUser(id, name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -128,3 +128,47 @@ func TestTheIncidentsMarking(t *testing.T) {
 		t.Errorf("declare with --tlp and no marking answered %q", got)
 	}
 }
+
+// TLP:AMBER+STRICT keeps an incident within the organisation: a guest or
+// someone of another organisation (Slack Connect) is not invited at the
+// declaration, is not given a role, and when the marking is raised to it
+// with such people in, the answer says to remove them.
+func TestAmberStrictStaysWithinTheOrganisation(t *testing.T) {
+	t.Parallel()
+	h := startBotWith(t, false, time.Now, quietSeverities)
+	h.slack.AddGuest("UGUEST", "gus")
+	h.slack.AddExternal("UPARTNER", "pat", "TPARTNER")
+	s := &script{t: t, h: h, ctx: context.Background()}
+	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB", "UGUEST", "UPARTNER")
+	got := s.command("UALICE", general, "declare Payroll fraud sev2 --tlp amber+strict <@UBOB> <@UGUEST> <@UPARTNER>")
+	for _, want := range []string{"invite <@UGUEST>, a guest account", "invite <@UPARTNER>, a member of another organisation"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the declaration answered %q, want it to say it could not %s", got, want)
+		}
+	}
+	first, err := h.store.Get(s.ctx, 1) // declared with problems, which h.declared would refuse
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ch = first.ChannelID
+	ch, _ := h.slack.Channel(s.ch)
+	if strings.Contains(strings.Join(ch.Members, " "), "UGUEST") || strings.Contains(strings.Join(ch.Members, " "), "UPARTNER") || !strings.Contains(strings.Join(ch.Members, " "), "UBOB") {
+		t.Errorf("the channel's members: %v", ch.Members)
+	}
+	if inc, _ := h.store.Get(s.ctx, 1); inc.IsMember("UGUEST") || inc.IsMember("UPARTNER") {
+		t.Errorf("the incident counts outsiders as members: %v", inc.Members)
+	}
+	if got := s.command("UALICE", s.ch, "assign scribe <@UPARTNER>"); !strings.Contains(got, "<@UPARTNER> is a member of another organisation, and INC-1 is TLP:AMBER+STRICT") {
+		t.Errorf("assigning a role to someone of another organisation answered %q", got)
+	}
+	if inc, _ := h.store.Get(s.ctx, 1); inc.Roles["scribe"] != "" {
+		t.Errorf("the scribe is %s", inc.Roles["scribe"])
+	}
+
+	// An AMBER incident with a guest in it, raised to AMBER+STRICT.
+	s.command("UALICE", general, "declare Second case sev2 --tlp amber <@UGUEST>")
+	second := h.declared(t, "UALICE", "INC-2").ID
+	if got := s.command("UALICE", second, "tlp amber+strict"); !strings.Contains(got, "these are not of it: <@UGUEST> (a guest account). Remove them from the channel.") {
+		t.Errorf("raising to AMBER+STRICT with a guest in answered %q", got)
+	}
+}
