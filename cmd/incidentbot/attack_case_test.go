@@ -191,8 +191,12 @@ func TestASightingDoesNotLowerAMarking(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := s.viewOf("UCAROL", commands.ModalIOC)
-	if _, err := h.slack.Submit(s.ctx, "UCAROL", v.ID, map[string]string{commands.InputIndicators: "seen again: 203[.]0[.]113[.]7", commands.InputMarking: "TLP:AMBER"}); err != nil {
-		t.Fatal(err)
+	// Its answer awaited, so that it is not taken for the next form's.
+	if got := s.answer("UCAROL", func() error {
+		_, err := h.slack.Submit(s.ctx, "UCAROL", v.ID, map[string]string{commands.InputIndicators: "seen again: 203[.]0[.]113[.]7", commands.InputMarking: "TLP:AMBER"})
+		return err
+	}); !strings.Contains(got, "seen 2 times now") {
+		t.Errorf("the form with a stricter marking answered %q", got)
 	}
 	s.eventually("the stricter marking", func() bool {
 		inds, _ := h.store.Indicators(s.ctx, 1)
