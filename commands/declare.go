@@ -27,7 +27,8 @@ func (h *Response) declare(ctx context.Context, c *call) error {
 		// --tlp takes the word after it, which Parse took for the title:
 		// parse again without the two.
 		word, at, flags := "", -1, 0
-		toks := tokenize(p.Raw)
+		toks := tokenize(c.req.Text) // as Slack sent it: decoded once, by Parse
+		toks = toks[min(1, len(toks)):]
 		for i, tok := range toks {
 			if isFlag(tok) && strings.EqualFold(strings.TrimLeft(tok, "-—–"), "tlp") {
 				flags++
@@ -74,8 +75,7 @@ func (h *Response) declare(ctx context.Context, c *call) error {
 		mentioned[i] = m.UserID
 	}
 	answer, err := h.declareIncident(ctx, declaration{
-		// A TLP:RED incident's recipients are named: its channel is private too.
-		by: c.req.UserID, title: title, severity: sev, private: slices.Contains(p.Flags, "private") || marking == "TLP:RED", invite: mentioned, marking: marking,
+		by: c.req.UserID, title: title, severity: sev, private: slices.Contains(p.Flags, "private"), invite: mentioned, marking: marking,
 	})
 	if err != nil {
 		return err
@@ -113,6 +113,12 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (render.D
 	members = slices.DeleteFunc(members, func(id string) bool { return id == h.botUserID })
 	var kept []incident.Sentence // who was kept out, and why
 	if cmp.Or(d.marking, h.cfg.TLP.Default) == "TLP:AMBER+STRICT" {
+		// The declarer becomes its commander: they must be of the organisation.
+		if kind, err := h.chat.Outsider(ctx, d.by); err != nil {
+			return render.Declared{}, incident.Fail(incident.Unavailable, "A TLP:AMBER+STRICT incident stays within the organisation, and Slack did not say whether you are of it: try again in a moment.")
+		} else if kind != "" {
+			return render.Declared{}, incident.Fail(incident.Forbidden, "You are %s, and a TLP:AMBER+STRICT incident stays within the organisation: ask someone of it to declare it.", kind)
+		}
 		// Within the organisation only: no guests, no other organisations.
 		members = slices.DeleteFunc(members, func(id string) bool {
 			if id == d.by {
@@ -138,7 +144,8 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (render.D
 	}
 	inc := &incident.Incident{
 		Number: n, Title: d.title, Severity: d.severity, Phase: incident.Identification, Status: incident.Open,
-		Private: d.private, TLP: cmp.Or(d.marking, h.cfg.TLP.Default), DeclaredBy: d.by, DeclaredAt: now,
+		// A TLP:RED incident's recipients are named: its channel is private too.
+		Private: d.private || cmp.Or(d.marking, h.cfg.TLP.Default) == "TLP:RED", TLP: cmp.Or(d.marking, h.cfg.TLP.Default), DeclaredBy: d.by, DeclaredAt: now,
 		Roles: map[string]string{incident.CommanderRole: d.by}, Members: members, PhaseStartedAt: now,
 	}
 	if d.drill != nil {

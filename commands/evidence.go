@@ -159,6 +159,9 @@ func (h *Response) transferEvidence(ctx context.Context, c *call, words []string
 	if err != nil {
 		return err
 	}
+	if err := h.withinOrganisation(ctx, c.inc.Number, to, "Hand it to someone of it."); err != nil {
+		return err
+	}
 	now := h.now()
 	e, _, err := h.store.ChangeEvidence(ctx, c.inc.Number, id, func(e *incident.Evidence, inc *incident.Incident) (incident.TimelineEvent, error) {
 		ev, err := e.Transfer(now, h.actor(c.req.UserID), to, note, inc)

@@ -214,7 +214,7 @@ func (h *Response) assign(ctx context.Context, n int64, actor, roleKey, user str
 		return nil, incident.Errorf("I can't hold a role myself; name a person.")
 	}
 	if user != "" {
-		if err := h.withinOrganisation(ctx, n, user); err != nil {
+		if err := h.withinOrganisation(ctx, n, user, "Give the role to someone of it."); err != nil {
 			return nil, err
 		}
 	}
@@ -240,7 +240,7 @@ func (h *Response) assign(ctx context.Context, n int64, actor, roleKey, user str
 // withinOrganisation refuses, on a TLP:AMBER+STRICT incident, to let in a
 // guest account or a member of another organisation: the marking keeps it
 // within the organisation. A check that cannot be made refuses too.
-func (h *Response) withinOrganisation(ctx context.Context, n int64, user string) error {
+func (h *Response) withinOrganisation(ctx context.Context, n int64, user, instead string) error {
 	inc, err := h.store.Get(ctx, n)
 	if err != nil || inc.Marking() != "TLP:AMBER+STRICT" {
 		return err
@@ -250,7 +250,7 @@ func (h *Response) withinOrganisation(ctx context.Context, n int64, user string)
 		return incident.Fail(incident.Unavailable, "%s is TLP:AMBER+STRICT, and Slack did not say whether %s is of the organisation: try again in a moment.", inc.Ref(), incident.UserRef(user))
 	}
 	if kind != "" {
-		return incident.Fail(incident.Forbidden, "%s is %s, and %s is TLP:AMBER+STRICT: it stays within the organisation. Give the role to someone of it.", incident.UserRef(user), kind, inc.Ref())
+		return incident.Fail(incident.Forbidden, "%s is %s, and %s is TLP:AMBER+STRICT: it stays within the organisation. %s", incident.UserRef(user), kind, inc.Ref(), instead)
 	}
 	return nil
 }

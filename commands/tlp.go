@@ -50,7 +50,11 @@ func (h *Response) tlpCmd(ctx context.Context, c *call) error {
 		}
 		slices.Sort(people)
 		for _, id := range people {
-			if kind, err := h.chat.Outsider(ctx, id); err == nil && kind != "" {
+			kind, err := h.chat.Outsider(ctx, id)
+			switch {
+			case err != nil:
+				outside = append(outside, incident.Say("%s (Slack did not say: check them)", incident.UserRef(id)))
+			case kind != "":
 				outside = append(outside, incident.Say("%s (%s)", incident.UserRef(id), kind))
 			}
 		}

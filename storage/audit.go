@@ -46,8 +46,14 @@ func (s *Store) AppendAudit(ctx context.Context, n int64, e incident.AuditEntry,
 			if err != nil {
 				return err
 			}
-			if head != nil {
+			switch {
+			case head != nil:
 				prev = &incident.AuditEntry{Seq: head.Seq, Hash: head.Hash}
+			case prev != nil:
+				// Entries but no record of where they end: it was deleted.
+				// Chaining on as if nothing happened would hide the cut, so
+				// the next entry links to nothing and the break stays.
+				prev = &incident.AuditEntry{Seq: prev.Seq + 1, Hash: "where the log ended was deleted"}
 			}
 			next := incident.NextAudit(n, prev, e, key)
 			doc, _ := json.Marshal(next) // plain fields: cannot fail
