@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -223,10 +224,12 @@ func (h *Handler) Handle(ctx context.Context, req Request) work.Result {
 		return res
 	}
 	c := &call{sub: sub, req: req, parsed: p}
-	err := h.validate(ctx, sub, c)
-	if err == nil {
-		err = sub.run(ctx, c)
-	}
+	err := guarded(func() error {
+		if err := h.validate(ctx, sub, c); err != nil {
+			return err
+		}
+		return sub.run(ctx, c)
+	})
 	res.Outcome = h.report(ctx, log, err, func(m render.Message) { h.respond(ctx, req, m) })
 	if c.inc != nil {
 		res.Incident = c.inc.Number
@@ -311,6 +314,17 @@ func (h *core) report(ctx context.Context, log *slog.Logger, err error, tell fun
 	}
 	tell(render.Failure(msg))
 	return work.OutcomeError
+}
+
+// guarded runs fn, turning a panic into an error: the asker is told it
+// failed (with its reference) and the attempt is logged, as for any fault.
+func guarded(fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("unexpected failure: %v", p)
+		}
+	}()
+	return fn()
 }
 
 // isFault: an error that is not the asker's to fix.

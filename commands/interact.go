@@ -89,7 +89,7 @@ func (h *Handler) Interact(ctx context.Context, in Interaction) (map[string]stri
 			tell = row.tell(h, in)
 		}
 		return nil, func(ctx context.Context) work.Result {
-			res := work.Result{Name: name, Outcome: h.report(ctx, log, do(ctx), tell(ctx))}
+			res := work.Result{Name: name, Outcome: h.report(ctx, log, guarded(func() error { return do(ctx) }), tell(ctx))}
 			h.audit(ctx, inc, 0, in.UserID, "form "+row.id, res.Outcome, false)
 			return res
 		}
@@ -97,7 +97,7 @@ func (h *Handler) Interact(ctx context.Context, in Interaction) (map[string]stri
 	return nil, func(ctx context.Context) work.Result {
 		inc, err := h.interactionIncident(ctx, row, sub, in)
 		if err == nil {
-			err = row.click(ctx, in, inc)
+			err = guarded(func() error { return row.click(ctx, in, inc) })
 		}
 		res := work.Result{Name: name, Outcome: h.report(ctx, log, err, h.teller(in)(ctx))}
 		if inc != nil {

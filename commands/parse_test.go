@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/incidentbot/incidentbot/incident"
 )
 
 func TestParse(t *testing.T) {
@@ -149,5 +151,20 @@ func TestParseUntil(t *testing.T) {
 		if err != nil || !got.Equal(tc.want) {
 			t.Errorf("parseUntil(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
 		}
+	}
+}
+
+// A panic in a request's work becomes a fault the asker is told of (and
+// the attempt logged), not a crash of the replica.
+func TestGuardedTurnsAPanicIntoAFault(t *testing.T) {
+	if err := guarded(func() error { panic("index out of range") }); err == nil || !isFault(err) || !strings.Contains(err.Error(), "index out of range") {
+		t.Errorf("a panic became %v (a fault: %v)", err, isFault(err))
+	}
+	refused := incident.Errorf("wrong form")
+	if err := guarded(func() error { return refused }); err != refused {
+		t.Errorf("an error passed through as %v", err)
+	}
+	if err := guarded(func() error { return nil }); err != nil {
+		t.Errorf("no error became %v", err)
 	}
 }
