@@ -121,7 +121,7 @@ func (h *core) forOutside(ctx context.Context, inc *incident.Incident) *incident
 		out.Title, out.Summary, out.LastUpdate = incident.WithheldRed, "", ""
 		return &out
 	}
-	red := incident.WithholdRed(inds)
+	red := incident.WithholdRed(inc.AtLeastMarked(inds))
 	out.Title, out.Summary, out.LastUpdate = red.Apply(inc.Title), red.Apply(inc.Summary), red.Apply(inc.LastUpdate)
 	return &out
 }

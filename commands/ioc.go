@@ -344,6 +344,7 @@ func (h *Response) iocsCmd(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
+	inds = c.inc.AtLeastMarked(inds)
 	if export {
 		return h.exportIOCs(ctx, c, inds)
 	}

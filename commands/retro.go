@@ -420,6 +420,7 @@ func (h *Retro) compileAndUpload(ctx context.Context, inc *incident.Incident) (*
 	if err != nil {
 		return nil, err
 	}
+	inds = inc.AtLeastMarked(inds)
 	evidence, err := h.store.Evidence(ctx, n)
 	if err != nil {
 		return nil, err

@@ -273,6 +273,9 @@ func Stricter(a, b string) string {
 func (ind *Indicator) Mark(at time.Time, a Actor, inc *Incident, state, marking string) (TimelineEvent, error) {
 	var label []string
 	if marking != "" && marking != ind.Marking {
+		if floor := inc.Marking(); Stricter(marking, floor) != marking && floor != "TLP:CLEAR" {
+			return TimelineEvent{}, Fail(Conflict, "%s is %s: its indicators are marked no lower. Lower the incident's marking first (%s).", inc.Ref(), floor, Literal("/incident tlp"))
+		}
 		if Stricter(ind.Marking, marking) == ind.Marking && !inc.Commands(a) {
 			if inc.Commander() == "" {
 				return TimelineEvent{}, Fail(Forbidden, "Only the incident commander or an admin can lower the marking of %s from %s to %s, and %s has no commander now.",

@@ -45,6 +45,21 @@ func (i *Incident) SetTLP(at time.Time, a Actor, marking, reason string) ([]Time
 	return []TimelineEvent{{At: at, Actor: a.ID, Kind: EventTLP, From: cur, To: marking, Reason: reason, V: typed}}, nil
 }
 
+// AtLeastMarked is inds each marked at least as the incident is: an
+// indicator is never less restricted than the incident it belongs to.
+func (i *Incident) AtLeastMarked(inds []Indicator) []Indicator {
+	floor := i.Marking()
+	if floor == "TLP:CLEAR" {
+		return inds
+	}
+	out := make([]Indicator, len(inds))
+	for k, ind := range inds {
+		ind.Marking = Stricter(ind.Marking, floor)
+		out[k] = ind
+	}
+	return out
+}
+
 // WithheldRed stands in for a TLP:RED value taken out of text.
 const WithheldRed = "(withheld: TLP:RED)"
 

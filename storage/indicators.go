@@ -20,7 +20,7 @@ import (
 // event, in one transaction; within a request, once. It returns the
 // indicator as stored.
 func (s *Store) AddIndicator(ctx context.Context, n int64, ind incident.Indicator) (incident.Indicator, error) {
-	stored, err := s.changeIndicator(ctx, n, ind.Type, ind.Value, func(cur *incident.Indicator, exists bool, _ *incident.Incident) (incident.TimelineEvent, error) {
+	stored, err := s.changeIndicator(ctx, n, ind.Type, ind.Value, func(cur *incident.Indicator, exists bool, inc *incident.Incident) (incident.TimelineEvent, error) {
 		if !exists {
 			*cur = ind
 			cur.Sightings = 0
@@ -35,6 +35,9 @@ func (s *Store) AddIndicator(ctx context.Context, n int64, ind incident.Indicato
 			ev.Reason = ind.Note // the indicator keeps its first note; the sighting's is on the timeline
 		}
 		cur.Marking = incident.Stricter(cur.Marking, ind.Marking) // a sighting may raise a marking, never lower it
+		if floor := inc.Marking(); floor != "TLP:CLEAR" {
+			cur.Marking = incident.Stricter(cur.Marking, floor) // never below the incident's
+		}
 		return ev, nil
 	})
 	if err != nil {

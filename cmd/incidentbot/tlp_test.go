@@ -172,3 +172,30 @@ func TestAmberStrictStaysWithinTheOrganisation(t *testing.T) {
 		t.Errorf("raising to AMBER+STRICT with a guest in answered %q", got)
 	}
 }
+
+// An indicator is never marked less than its incident: added unmarked to
+// an AMBER incident it is AMBER, it cannot be lowered below it, and once
+// the incident is RED its export and postmortem take every indicator as RED.
+func TestIndicatorsAreNeverBelowTheirIncident(t *testing.T) {
+	t.Parallel()
+	h, s := caseBot(t)
+	s.command("UALICE", s.ch, "tlp amber")
+	s.command("UBOB", s.ch, "ioc add evil.example")
+	if inds, _ := h.store.Indicators(s.ctx, 1); len(inds) != 1 || inds[0].Marking != "TLP:AMBER" {
+		t.Fatalf("an indicator added unmarked to an AMBER incident: %+v", inds)
+	}
+	if got := s.command("UALICE", s.ch, "ioc mark evil.example --tlp green"); !strings.Contains(got, "INC-1 is TLP:AMBER: its indicators are marked no lower.") {
+		t.Errorf("lowering an indicator below its incident answered %q", got)
+	}
+	s.command("UBOB", s.ch, "tlp red")
+	s.command("UBOB", s.ch, "iocs export")
+	s.await("the export", func() bool { _, ok := fileNamed(h.slack, "inc-1-indicators.csv"); return ok })
+	if csv, _ := fileNamed(h.slack, "inc-1-indicators.csv"); !strings.Contains(string(csv.Content), ",TLP:RED,") {
+		t.Errorf("the export of a RED incident marks its indicator otherwise:\n%s", csv.Content)
+	}
+	s.command("UALICE", s.ch, "note blocked evil.example at the edge")
+	pm := publishedPostmortem(t, h, s)
+	if strings.Contains(strings.ReplaceAll(pm, `\`, ""), "evil[.]example") || strings.Contains(pm, "evil.example") {
+		t.Errorf("the postmortem of a RED incident names its indicator:\n%s", pm)
+	}
+}
