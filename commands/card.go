@@ -110,6 +110,7 @@ func (h *core) stakeholderNotice(ctx context.Context, inc *incident.Incident) re
 // notices, scheduled updates, the digest) may tell of it: a copy with its
 // TLP:RED indicators taken out of its title, summary and latest update.
 func (h *core) forOutside(ctx context.Context, inc *incident.Incident) *incident.Incident {
+	inc = h.withheldUpdate(inc)
 	if inc.IndicatorCount == 0 || inc.Private {
 		return inc // a private one is shown by number only
 	}
@@ -123,6 +124,17 @@ func (h *core) forOutside(ctx context.Context, inc *incident.Incident) *incident
 	}
 	red := incident.WithholdRed(inc.AtLeastMarked(inds))
 	out.Title, out.Summary, out.LastUpdate = red.Apply(inc.Title), red.Apply(inc.Summary), red.Apply(inc.LastUpdate)
+	return &out
+}
+
+// withheldUpdate is the incident with its latest update taken out when
+// the update's own marking keeps it from outside the channel.
+func (h *core) withheldUpdate(inc *incident.Incident) *incident.Incident {
+	if inc.LastUpdateMarking == "" || h.cfg.Shareable(inc.LastUpdateMarking) {
+		return inc
+	}
+	out := *inc
+	out.LastUpdate = "(an update marked " + inc.LastUpdateMarking + ", for the incident's members)"
 	return &out
 }
 

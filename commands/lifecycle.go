@@ -311,11 +311,14 @@ func roleBriefing(inc *incident.Incident, key, name string) render.Message {
 // --- updates, notes, pins ---
 
 func (h *Response) updateCmd(ctx context.Context, c *call) error {
-	text := strings.TrimSpace(c.parsed.Raw)
+	marking, text, err := leadingMarking(c.inc, strings.TrimSpace(c.parsed.Raw))
+	if err != nil {
+		return err
+	}
 	if text == "" {
 		return incident.Errorf("An update needs text. %s", c.sub.usageHint())
 	}
-	if err := h.postUpdate(ctx, c.inc.Number, c.req.UserID, text); err != nil {
+	if err := h.postMarkedUpdate(ctx, c.inc.Number, c.req.UserID, text, marking); err != nil {
 		return err
 	}
 	h.respond(ctx, c.req, render.Answer(incident.Say("Update posted.")))
@@ -325,6 +328,13 @@ func (h *Response) updateCmd(ctx context.Context, c *call) error {
 // postUpdate stores a status update as the latest, posts it in the incident
 // channel and broadcasts it to the stakeholder channel.
 func (h *Response) postUpdate(ctx context.Context, n int64, actor, text string) error {
+	return h.postMarkedUpdate(ctx, n, actor, text, "")
+}
+
+// postMarkedUpdate is postUpdate of an update with its own marking ("":
+// the incident's): above what the stakeholder channel takes, it is told
+// there only that an update was posted.
+func (h *Response) postMarkedUpdate(ctx context.Context, n int64, actor, text, marking string) error {
 	if err := incident.TooLong("the update", text, incident.MaxTextChars); err != nil {
 		return err
 	}
@@ -333,8 +343,10 @@ func (h *Response) postUpdate(ctx context.Context, n int64, actor, text string) 
 		if err := inc.EnsureOpen("posting updates"); err != nil {
 			return nil, err
 		}
-		inc.LastUpdate, inc.LastUpdateAt, inc.LastUpdateBy = text, now, actor
-		return []incident.TimelineEvent{incident.Updated(now, actor, text)}, nil
+		inc.LastUpdate, inc.LastUpdateAt, inc.LastUpdateBy, inc.LastUpdateMarking = text, now, actor, marking
+		ev := incident.Updated(now, actor, text)
+		ev.Marking = marking
+		return []incident.TimelineEvent{ev}, nil
 	})
 	if err != nil {
 		return err
@@ -344,7 +356,12 @@ func (h *Response) postUpdate(ctx context.Context, n int64, actor, text string) 
 		h.log.Error("could not post the update in the incident channel", "incident", n, "err", err)
 	}
 	if h.cfg.StakeholderChannel != "" && !inc.Drill {
-		if err := h.postOnce(ctx, "update:stakeholders", h.cfg.StakeholderChannel, render.UpdatePosted(h.stakeholderNotice(ctx, inc))); err != nil {
+		n := h.stakeholderNotice(ctx, inc)
+		if marking != "" && !h.cfg.Shareable(marking) && !n.Private && !n.Withheld {
+			// The update's own marking keeps it in: told that there was one.
+			n = render.Notice{Ref: n.Ref, Severity: n.Severity, Phase: n.Phase, Withheld: true, Marking: marking}
+		}
+		if err := h.postOnce(ctx, "update:stakeholders", h.cfg.StakeholderChannel, render.UpdatePosted(n)); err != nil {
 			h.log.Error("could not broadcast the update", "incident", n, "err", err)
 		}
 	}
@@ -353,11 +370,14 @@ func (h *Response) postUpdate(ctx context.Context, n int64, actor, text string) 
 }
 
 func (h *Response) noteCmd(ctx context.Context, c *call) error {
-	text := strings.TrimSpace(c.parsed.Raw)
+	marking, text, err := leadingMarking(c.inc, strings.TrimSpace(c.parsed.Raw))
+	if err != nil {
+		return err
+	}
 	if text == "" {
 		return incident.Errorf("A note needs text. %s", c.sub.usageHint())
 	}
-	if err := h.addNote(ctx, c.inc.Number, c.req.UserID, text); err != nil {
+	if err := h.addMarkedNote(ctx, c.inc.Number, c.req.UserID, text, marking); err != nil {
 		return err
 	}
 	h.respond(ctx, c.req, render.Answer(incident.Say("Noted on the timeline of %s.", c.inc.Ref())))
@@ -365,10 +385,16 @@ func (h *Response) noteCmd(ctx context.Context, c *call) error {
 }
 
 func (h *Response) addNote(ctx context.Context, n int64, actor, text string) error {
+	return h.addMarkedNote(ctx, n, actor, text, "")
+}
+
+func (h *Response) addMarkedNote(ctx context.Context, n int64, actor, text, marking string) error {
 	if err := incident.TooLong("the note", text, incident.MaxTextChars); err != nil {
 		return err
 	}
-	return h.store.AddEvents(ctx, n, incident.Noted(h.now(), actor, text))
+	ev := incident.Noted(h.now(), actor, text)
+	ev.Marking = marking
+	return h.store.AddEvents(ctx, n, ev)
 }
 
 // --- the card ---

@@ -76,3 +76,26 @@ func (h *core) outsideSays(marking string) incident.Sentence {
 	}
 	return incident.Say("The stakeholder channel is told only its number, severity, phase and marking (it takes up to %s).", h.cfg.TLP.StakeholderChannel)
 }
+
+// leadingMarking reads a note's or update's own marking, given first
+// (--tlp red <text>), and returns the text without it. An incident's
+// marking is the least its notes and updates have: a lower one is raised.
+func leadingMarking(inc *incident.Incident, text string) (marking, rest string, err error) {
+	rest = text
+	toks := strings.Fields(text)
+	if len(toks) > 0 && isFlag(toks[0]) && strings.EqualFold(strings.TrimLeft(toks[0], "-—–"), "tlp") {
+		if len(toks) < 2 {
+			return "", "", incident.Errorf("Give a marking after --tlp: %s.", incident.Literal("--tlp red <text>"))
+		}
+		m, ok := incident.ParseMarking(toks[1])
+		if !ok {
+			return "", "", incident.Errorf("There is no marking %s: give clear, green, amber, amber+strict or red after --tlp.", incident.Literal(render.Truncate(toks[1], 40)))
+		}
+		marking = m
+		rest = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), toks[0])), toks[1]))
+	}
+	if marking == "" || incident.Stricter(marking, inc.Marking()) == inc.Marking() {
+		return "", rest, nil // the incident's own, or below it: no marking of its own
+	}
+	return marking, rest, nil
+}

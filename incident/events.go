@@ -35,6 +35,9 @@ type TimelineEvent struct {
 	Done bool `json:"done,omitempty"`
 	// Link points at the Slack message or file the event is about.
 	Link string `json:"link,omitempty"`
+	// Marking is a note's or update's own TLP marking, when above its
+	// incident's at the time: what leaves the channel withholds it.
+	Marking string `json:"marking,omitempty"`
 	// V is 1 for typed events; 0 for events stored before, whose Text is
 	// the sentence as it was written then, Slack mentions and all.
 	V int `json:"v,omitempty"`

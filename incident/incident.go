@@ -131,6 +131,8 @@ type Incident struct {
 	LastUpdate   string    `json:"last_update,omitempty"`
 	LastUpdateAt time.Time `json:"last_update_at,omitzero"`
 	LastUpdateBy string    `json:"last_update_by,omitempty"`
+	// LastUpdateMarking is the latest update's own marking, when it has one.
+	LastUpdateMarking string `json:"last_update_marking,omitempty"`
 	// PhaseStartedAt is when the current phase began.
 	PhaseStartedAt time.Time `json:"phase_started_at,omitzero"`
 	// Checklists are the playbook items of each phase begun so far, copied

@@ -192,6 +192,9 @@ func Markdown(in Input) string {
 		}
 		for _, ev := range in.Timeline {
 			what := ev.Describe(words)
+			if ev.Marking == "TLP:RED" {
+				what = "(a " + mdCell(string(ev.Kind)) + " marked TLP:RED, withheld)"
+			}
 			if ev.Kind == incident.EventIndicator && red[ev.From+" "+ev.Text] {
 				what = "Indicator (" + mdCell(ev.From) + ") withheld (TLP:RED)"
 			}

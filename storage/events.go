@@ -31,6 +31,8 @@ type eventDetail struct {
 	Item   int            `json:"i,omitempty"`
 	Done   bool           `json:"d,omitempty"`
 	Link   string         `json:"l,omitempty"`
+	// Marking is a note's or update's own TLP marking.
+	Marking string `json:"m,omitempty"`
 	// Legacy is set for an event whose Text is a sentence written before
 	// events were typed (TimelineEvent.V 0): it is shown as it was.
 	Legacy bool `json:"o,omitempty"`
@@ -43,7 +45,7 @@ const eventFields = 9
 // without a time) and its fields.
 func encodeEvent(ev incident.TimelineEvent) []any {
 	d := eventDetail{Phase: ev.Phase, From: ev.From, To: ev.To, Role: ev.Role, Users: ev.Users, Reason: ev.Reason,
-		Item: ev.Item, Done: ev.Done, Link: ev.Link, Legacy: ev.V == 0}
+		Item: ev.Item, Done: ev.Done, Link: ev.Link, Marking: ev.Marking, Legacy: ev.V == 0}
 	detail := ""
 	if !reflect.ValueOf(d).IsZero() {
 		b, _ := json.Marshal(d) // strings, ints and bools: cannot fail
@@ -77,7 +79,7 @@ func decodeEntry(m redis.XMessage) (incident.TimelineEvent, error) {
 		text, _ := m.Values["x"].(string)
 		ev := incident.TimelineEvent{At: time.UnixMilli(ms).UTC(), Kind: incident.EventKind(kind), Actor: actor, Text: text,
 			Phase: d.Phase, From: d.From, To: d.To, Role: d.Role, Users: d.Users, Reason: d.Reason, Item: d.Item,
-			Done: d.Done, Link: d.Link, V: 1}
+			Done: d.Done, Link: d.Link, Marking: d.Marking, V: 1}
 		if d.Legacy {
 			ev.V = 0
 		}

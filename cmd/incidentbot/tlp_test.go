@@ -199,3 +199,31 @@ func TestIndicatorsAreNeverBelowTheirIncident(t *testing.T) {
 		t.Errorf("the postmortem of a RED incident names its indicator:\n%s", pm)
 	}
 }
+
+// A note or update may carry its own marking, above its incident's: an
+// update marked above what the stakeholder channel takes is told there
+// only as posted, and a TLP:RED note is withheld from the postmortem.
+func TestNotesAndUpdatesCarryTheirOwnMarking(t *testing.T) {
+	t.Parallel()
+	h, s := caseBot(t)
+	if got := s.command("UBOB", s.ch, "update --tlp amber Payroll supplier's bank details were changed"); !strings.Contains(got, "Update posted") {
+		t.Fatalf("a marked update answered %q", got)
+	}
+	s.command("UBOB", s.ch, "update --tlp green Backups verified") // below nothing: the incident is CLEAR, GREEN goes out
+	s.command("UBOB", s.ch, "note --tlp red The CFO's mailbox was read by the attacker")
+	if got := s.command("UBOB", s.ch, "note --tlp purple x"); !strings.Contains(got, "There is no marking `purple`") {
+		t.Errorf("a note with a bad marking answered %q", got)
+	}
+	s.await("both updates outside", func() bool { return len(stakeholderPosts(h, false)) >= 3 })
+	posts := strings.Join(stakeholderPosts(h, false), "\n")
+	if strings.Contains(posts, "bank details") || !strings.Contains(posts, "*INC-1* (TLP:AMBER) · `sev2` · Identification: an update was posted for its members.") {
+		t.Errorf("the stakeholder channel was told of the AMBER update:\n%s", posts)
+	}
+	if !strings.Contains(posts, "Backups verified") {
+		t.Errorf("the GREEN update did not reach the stakeholder channel:\n%s", posts)
+	}
+	pm := publishedPostmortem(t, h, s)
+	if strings.Contains(pm, "CFO") || !strings.Contains(pm, "(a note marked TLP:RED, withheld)") {
+		t.Errorf("the postmortem shows the RED note:\n%s", pm)
+	}
+}
