@@ -332,7 +332,11 @@ func (h *Response) updateSubmission(_ context.Context, in Interaction, inc *inci
 	if errs != nil {
 		return errs, nil
 	}
-	return nil, func(ctx context.Context) error { return h.postUpdate(ctx, inc.Number, in.UserID, text) }
+	marking, text, err := leadingMarking(inc, text)
+	if err != nil {
+		return map[string]string{InputText: render.SayLabel(incident.ErrorMessage(err, ""))}, nil
+	}
+	return nil, func(ctx context.Context) error { return h.postMarkedUpdate(ctx, inc.Number, in.UserID, text, marking) }
 }
 
 func (h *Response) noteSubmission(_ context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
@@ -340,7 +344,11 @@ func (h *Response) noteSubmission(_ context.Context, in Interaction, inc *incide
 	if errs != nil {
 		return errs, nil
 	}
-	return nil, func(ctx context.Context) error { return h.addNote(ctx, inc.Number, in.UserID, text) }
+	marking, text, err := leadingMarking(inc, text)
+	if err != nil {
+		return map[string]string{InputText: render.SayLabel(incident.ErrorMessage(err, ""))}, nil
+	}
+	return nil, func(ctx context.Context) error { return h.addMarkedNote(ctx, inc.Number, in.UserID, text, marking) }
 }
 
 func (h *Response) assignSubmission(ctx context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {

@@ -311,7 +311,7 @@ func roleBriefing(inc *incident.Incident, key, name string) render.Message {
 // --- updates, notes, pins ---
 
 func (h *Response) updateCmd(ctx context.Context, c *call) error {
-	marking, text, err := leadingMarking(c.inc, strings.TrimSpace(c.parsed.Raw))
+	marking, text, err := markedText(c)
 	if err != nil {
 		return err
 	}
@@ -370,7 +370,7 @@ func (h *Response) postMarkedUpdate(ctx context.Context, n int64, actor, text, m
 }
 
 func (h *Response) noteCmd(ctx context.Context, c *call) error {
-	marking, text, err := leadingMarking(c.inc, strings.TrimSpace(c.parsed.Raw))
+	marking, text, err := markedText(c)
 	if err != nil {
 		return err
 	}

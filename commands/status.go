@@ -15,7 +15,11 @@ func (h *Response) status(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) > 0 {
 		return incident.Errorf("%s takes only an incident number. %s", incident.Literal("/incident status"), c.sub.usageHint())
 	}
-	h.respond(ctx, c.req, Card(h.cfg, c.inc))
+	inc := c.inc
+	if !h.insider(inc, c.req.UserID, c.req.ChannelID) {
+		inc = h.withheldUpdate(inc)
+	}
+	h.respond(ctx, c.req, Card(h.cfg, inc))
 	return nil
 }
 

@@ -37,6 +37,9 @@ func (h *Response) timelineCmd(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
+	if !h.insider(c.inc, c.req.UserID, c.req.ChannelID) {
+		events = withheldEvents(events)
+	}
 	msg, err := TimelineMessage(h.cfg, c.inc, events, total, page)
 	if err != nil {
 		return err

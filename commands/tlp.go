@@ -94,8 +94,38 @@ func leadingMarking(inc *incident.Incident, text string) (marking, rest string, 
 		marking = m
 		rest = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), toks[0])), toks[1]))
 	}
-	if marking == "" || incident.Stricter(marking, inc.Marking()) == inc.Marking() {
-		return "", rest, nil // the incident's own, or below it: no marking of its own
+	if marking == "" {
+		return "", rest, nil
 	}
-	return marking, rest, nil
+	// Kept as given (never below the incident's now), so that lowering
+	// the incident later does not lower what its writer marked.
+	return incident.Stricter(marking, inc.Marking()), rest, nil
+}
+
+// markedText is leadingMarking for a command: --tlp anywhere but first is
+// refused, not taken for text.
+func markedText(c *call) (marking, text string, err error) {
+	marking, text, err = leadingMarking(c.inc, strings.TrimSpace(c.parsed.Raw))
+	if err == nil && marking == "" && slices.Contains(c.parsed.Flags, "tlp") {
+		err = incident.Errorf("Give the marking first: %s.", incident.Literal("/incident "+c.sub.name+" --tlp amber <text>"))
+	}
+	return marking, text, err
+}
+
+// insider: someone the incident's marked notes and updates are shown to
+// as written: in its channel, a member, or an admin.
+func (h *core) insider(inc *incident.Incident, user, channel string) bool {
+	return channel == inc.ChannelID || inc.IsMember(user) || slices.Contains(h.cfg.Admins, user)
+}
+
+// withheldEvents are events as someone outside the incident sees them:
+// a note or update with its own marking is withheld.
+func withheldEvents(events []incident.TimelineEvent) []incident.TimelineEvent {
+	out := slices.Clone(events)
+	for k, ev := range out {
+		if ev.Marking != "" {
+			out[k].Text = "(withheld: " + ev.Marking + ")"
+		}
+	}
+	return out
 }
