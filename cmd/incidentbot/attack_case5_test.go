@@ -21,18 +21,7 @@ func TestScheduledStakeholderUpdatesWithholdRedValues(t *testing.T) {
 	s.ch = h.declared(t, "UALICE", "INC-1").ID
 	s.command("UALICE", s.ch, "ioc add partner-c2.example --tlp red --note shared by a partner under TLP:RED")
 	s.command("UALICE", s.ch, "update blocked partner-c2.example at the edge, watching for more")
-	stake, _ := h.slack.Channel(h.stakeholder)
-	before := len(stake.Messages)
-	scheduled := func() []string {
-		c, _ := h.slack.Channel(h.stakeholder)
-		var out []string
-		for _, m := range c.Messages[before:] {
-			if strings.Contains(m.Visible(), "Scheduled update on INC-1") {
-				out = append(out, m.Visible())
-			}
-		}
-		return out
-	}
+	scheduled := scheduledUpdatesFromNow(h)
 	h.slack.Await(t, "two scheduled updates after the marking", func() bool { return len(scheduled()) >= 2 })
 	for _, m := range scheduled() {
 		if strings.Contains(m, "partner-c2") {

@@ -51,18 +51,7 @@ func TestAttackTLP3AnAmberUpdateStaysWithheldAfterTheIncidentIsLowered(t *testin
 	s.ch = h.declared(t, "UALICE", "INC-1").ID
 	s.command("UALICE", s.ch, "update --tlp amber Payroll supplier's bank details were changed")
 	s.command("UALICE", s.ch, "tlp green because the partner CERT may know that there is an incident")
-	stake, _ := h.slack.Channel(h.stakeholder)
-	before := len(stake.Messages)
-	scheduled := func() []string {
-		c, _ := h.slack.Channel(h.stakeholder)
-		var out []string
-		for _, m := range c.Messages[before:] {
-			if strings.Contains(m.Visible(), "Scheduled update on INC-1") {
-				out = append(out, m.Visible())
-			}
-		}
-		return out
-	}
+	scheduled := scheduledUpdatesFromNow(h)
 	h.slack.Await(t, "a scheduled update after the lowering", func() bool { return len(scheduled()) >= 1 })
 	for _, m := range scheduled() {
 		if strings.Contains(m, "bank details") {

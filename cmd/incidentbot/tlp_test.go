@@ -227,3 +227,20 @@ func TestNotesAndUpdatesCarryTheirOwnMarking(t *testing.T) {
 		t.Errorf("the postmortem shows the RED note:\n%s", pm)
 	}
 }
+
+// scheduledUpdatesFromNow lists, when called, INC-1's scheduled updates
+// posted to the stakeholder channel since it was made.
+func scheduledUpdatesFromNow(h *harness) func() []string {
+	stake, _ := h.slack.Channel(h.stakeholder)
+	before := len(stake.Messages)
+	return func() []string {
+		c, _ := h.slack.Channel(h.stakeholder)
+		var out []string
+		for _, m := range c.Messages[before:] {
+			if strings.Contains(m.Visible(), "Scheduled update on INC-1") {
+				out = append(out, m.Visible())
+			}
+		}
+		return out
+	}
+}
