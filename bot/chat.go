@@ -419,12 +419,9 @@ func (c *Chat) Archive(ctx context.Context, channelID string) error {
 // Outsider says whether a user is a guest account or a member of another
 // organisation (in through Slack Connect), and which: "" for neither.
 func (c *Chat) Outsider(ctx context.Context, userID string) (string, error) {
-	var u *slack.User
-	if err := c.out.Do(ctx, "", "users.info", func() (err error) {
-		u, err = c.api.GetUserInfoContext(ctx, userID)
-		return err
-	}); err != nil {
-		return "", fmt.Errorf("users.info %s: %w", userID, err)
+	u, err := c.userInfo(ctx, userID)
+	if err != nil {
+		return "", err
 	}
 	if u.IsRestricted || u.IsUltraRestricted {
 		return "a guest account", nil
@@ -457,14 +454,23 @@ func (c *Chat) ownTeam(ctx context.Context) (string, error) {
 	return c.team, nil
 }
 
-// UserName returns a user's display name, or their real name.
-func (c *Chat) UserName(ctx context.Context, userID string) (string, error) {
+// userInfo is users.info of a user.
+func (c *Chat) userInfo(ctx context.Context, userID string) (*slack.User, error) {
 	var u *slack.User
 	if err := c.out.Do(ctx, "", "users.info", func() (err error) {
 		u, err = c.api.GetUserInfoContext(ctx, userID)
 		return err
 	}); err != nil {
-		return "", fmt.Errorf("users.info %s: %w", userID, err)
+		return nil, fmt.Errorf("users.info %s: %w", userID, err)
+	}
+	return u, nil
+}
+
+// UserName returns a user's display name, or their real name.
+func (c *Chat) UserName(ctx context.Context, userID string) (string, error) {
+	u, err := c.userInfo(ctx, userID)
+	if err != nil {
+		return "", err
 	}
 	if u.Profile.DisplayName != "" {
 		return u.Profile.DisplayName, nil
