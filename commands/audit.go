@@ -14,11 +14,8 @@ func (h *Response) auditCmd(ctx context.Context, c *call) error {
 		return incident.Errorf("%s takes nothing more. %s", incident.Literal("/incident audit"), c.sub.usageHint())
 	}
 	// The commander's or an admin's: not anyone's while the role is vacant.
-	if !c.inc.Commands(h.actor(c.req.UserID)) {
-		if c.inc.Commander() == "" {
-			return incident.Fail(incident.Forbidden, "Only the incident commander or an admin can read the audit log of %s, and it has no commander now.", c.inc.Ref())
-		}
-		return incident.Fail(incident.Forbidden, "Only the incident commander (%s) or an admin can read the audit log of %s.", incident.UserRef(c.inc.Commander()), c.inc.Ref())
+	if err := c.inc.RequireCommands(h.actor(c.req.UserID), incident.Say("read the audit log of %s", c.inc.Ref())); err != nil {
+		return err
 	}
 	entries, head, err := h.core.store.Audit(ctx, c.inc.Number)
 	if err != nil {

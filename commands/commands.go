@@ -378,13 +378,14 @@ func (h *Handler) validate(ctx context.Context, sub subcommand, c *call) error {
 			ok = false
 		}
 		if ok {
-			if _, err := h.store.Get(ctx, n); err == nil {
-				c.tried = n // it exists: an attempt on it is logged, also when refused
-			}
 			c.parsed.Args = c.parsed.Args[1:]
 			c.parsed.Raw = strings.TrimSpace(strings.TrimPrefix(c.parsed.Raw, arg))
 			inc, err := h.visibleIncident(ctx, n, c.req.UserID, c.req.ChannelID)
 			if err != nil {
+				// Refused as if it did not exist: if it does, the attempt is logged.
+				if _, gerr := h.store.Get(ctx, n); gerr == nil {
+					c.tried = n
+				}
 				return err
 			}
 			c.inc = inc

@@ -276,13 +276,10 @@ func (ind *Indicator) Mark(at time.Time, a Actor, inc *Incident, state, marking 
 		if floor := inc.Marking(); Stricter(marking, floor) != marking && floor != "TLP:CLEAR" {
 			return TimelineEvent{}, Fail(Conflict, "%s is %s: its indicators are marked no lower. Lower the incident's marking first (%s).", inc.Ref(), floor, Literal("/incident tlp"))
 		}
-		if Stricter(ind.Marking, marking) == ind.Marking && !inc.Commands(a) {
-			if inc.Commander() == "" {
-				return TimelineEvent{}, Fail(Forbidden, "Only the incident commander or an admin can lower the marking of %s from %s to %s, and %s has no commander now.",
-					Literal(ind.Defanged()), ind.Marking, marking, inc.Ref())
+		if Stricter(ind.Marking, marking) == ind.Marking {
+			if err := inc.RequireCommands(a, Say("lower the marking of %s from %s to %s", Literal(ind.Defanged()), ind.Marking, marking)); err != nil {
+				return TimelineEvent{}, err
 			}
-			return TimelineEvent{}, Fail(Forbidden, "Only the incident commander (%s) or an admin can lower the marking of %s from %s to %s.",
-				UserRef(inc.Commander()), Literal(ind.Defanged()), ind.Marking, marking)
 		}
 		if ind.Marking != "" {
 			label = append(label, marking+" (was "+ind.Marking+")")

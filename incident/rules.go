@@ -30,6 +30,18 @@ func (i *Incident) Commands(a Actor) bool {
 	return a.Admin || (a.ID != "" && i.Commander() == a.ID)
 }
 
+// RequireCommands is the refusal for an actor who is neither the
+// commander nor an admin; what is what they asked to do.
+func (i *Incident) RequireCommands(a Actor, what Sentence) error {
+	switch {
+	case i.Commands(a):
+		return nil
+	case i.Commander() == "":
+		return Fail(Forbidden, "Only the incident commander or an admin can %s, and %s has no commander now.", what, i.Ref())
+	}
+	return Fail(Forbidden, "Only the incident commander (%s) or an admin can %s.", UserRef(i.Commander()), what)
+}
+
 // RequireLead is the refusal for an actor without the lead permission.
 func (i *Incident) RequireLead(a Actor, what string) error {
 	if i.MayLead(a) {

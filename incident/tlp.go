@@ -30,11 +30,8 @@ func (i *Incident) SetTLP(at time.Time, a Actor, marking, reason string) ([]Time
 		return nil, Errorf("Keep the reason under %d characters.", maxMarkingReason)
 	}
 	if Stricter(cur, marking) == cur {
-		if !i.Commands(a) {
-			if i.Commander() == "" {
-				return nil, Fail(Forbidden, "Only the incident commander or an admin can lower the marking of %s from %s to %s, and %s has no commander now.", i.Ref(), cur, marking, i.Ref())
-			}
-			return nil, Fail(Forbidden, "Only the incident commander (%s) or an admin can lower the marking of %s from %s to %s.", UserRef(i.Commander()), i.Ref(), cur, marking)
+		if err := i.RequireCommands(a, Say("lower the marking of %s from %s to %s", i.Ref(), cur, marking)); err != nil {
+			return nil, err
 		}
 		if reason == "" {
 			return nil, Errorf("Lowering %s from %s to %s needs a reason: %s.", i.Ref(), cur, marking,

@@ -157,21 +157,45 @@ func TestAttackTLPAttemptOnNoIncidentWritesNoLog(t *testing.T) {
 
 // An entry removed from the audit log in Redis is reported, the newest
 // included: the chain alone cannot tell a log cut short, so the log's
-// head must be anchored somewhere it is not cut with it.
+// head must be anchored somewhere it is not cut with it. It stays
+// reported when whoever cut it deleted the head too and the bot then
+// appended another entry: the bot must not re-anchor a log it cannot
+// vouch for.
 func TestAttackTLPAuditNewestEntryRemovedIsReported(t *testing.T) {
 	t.Parallel()
-	h, s := caseBot(t, "CUSTODY_SIGNING_KEY", "audit-test-custody-key-0123456789")
-	s.command("UBOB", s.ch, "note host-12 isolated")
-	s.command("UCAROL", s.ch, "severity sev1") // refused: the entry someone wants gone
-	if !auditWithin(h, s, 1, "UCAROL", "command severity") {
-		t.Fatalf("carol's attempt was not logged:\n%s", auditDump(h, s, 1))
-	}
-	rdb := h.redis.Client(t)
-	if err := rdb.RPop(s.ctx, "ib:inc:{1}:audit").Err(); err != nil {
-		t.Fatal(err)
-	}
-	if got := s.command("UALICE", s.ch, "audit"); !strings.Contains(got, "does NOT verify") {
-		t.Errorf("the newest entry, removed in Redis, went unreported:\n%s", got)
+	for name, headDeleted := range map[string]bool{"head kept": false, "head deleted, then another entry": true} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h, s := caseBot(t, "CUSTODY_SIGNING_KEY", "audit-test-custody-key-0123456789")
+			s.command("UBOB", s.ch, "note host-12 isolated")
+			s.command("UCAROL", s.ch, "severity sev1") // refused: the entry someone wants gone
+			if !auditWithin(h, s, 1, "UCAROL", "command severity") {
+				t.Fatalf("carol's attempt was not logged:\n%s", auditDump(h, s, 1))
+			}
+			rdb := h.redis.Client(t)
+			if err := rdb.RPop(s.ctx, "ib:inc:{1}:audit").Err(); err != nil {
+				t.Fatal(err)
+			}
+			if headDeleted {
+				if err := rdb.Del(s.ctx, "ib:inc:{1}:audit:head").Err(); err != nil {
+					t.Fatal(err)
+				}
+				s.command("UBOB", s.ch, "note host-13 isolated") // any audited change
+				s.eventually("bob's second note on the log", func() bool {
+					entries, _, _ := h.store.Audit(s.ctx, 1)
+					n := 0
+					for _, e := range entries {
+						if e.Actor == "UBOB" && e.What == "command note" {
+							n++
+						}
+					}
+					return n == 2
+				})
+			}
+			if got := s.command("UALICE", s.ch, "audit"); !strings.Contains(got, "does NOT verify") {
+				t.Errorf("the log cut short went unreported:\n%s", got)
+			}
+		})
 	}
 }
 

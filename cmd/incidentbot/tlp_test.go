@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +40,10 @@ func TestTLPKeepsDetailsWhereTheyBelong(t *testing.T) {
 			s.await("the postmortem notice", func() bool {
 				return strings.Contains(strings.ToLower(strings.Join(stakeholderPosts(h, false), "\n")), "postmortem")
 			})
-			got := "# notices\n" + strings.Join(stakeholderPosts(h, false), "\n") + "\n# digest\n" + stakeholderPosts(h, true)[0] + "\n"
+			// In a fixed order: what each says is the point, not which Slack showed first.
+			notices := stakeholderPosts(h, false)
+			slices.Sort(notices)
+			got := "# notices\n" + strings.Join(notices, "\n") + "\n# digest\n" + stakeholderPosts(h, true)[0] + "\n"
 			tlpGolden(t, strings.ReplaceAll(level, "+", "-")+".txt", got)
 			shareable := level == "clear" || level == "green"
 			for _, secret := range []string{title, update, summary} {
