@@ -74,6 +74,8 @@ type File struct {
 	Playbooks          map[incident.Phase][]string
 	Triage             Triage
 	TLP                TLP
+	// Notifications are the regulatory notification clocks.
+	Notifications Notifications
 	// Drills are the drill scenarios: the built-in ones and the file's.
 	Drills []incident.Scenario
 	// CustodyKey seals each evidence custody entry (HMAC-SHA256), so that
@@ -190,6 +192,8 @@ func Defaults() File {
 		Triage:      Triage{AckWithinDefault: 15 * time.Minute, DedupWindow: time.Hour},
 		TLP:         TLP{Default: "TLP:CLEAR", StakeholderChannel: "TLP:GREEN"},
 		Drills:      DefaultDrills(),
+
+		Notifications: DefaultNotifications(),
 	}
 }
 
@@ -345,6 +349,7 @@ type rawFile struct {
 	Triage             *rawTriage          `yaml:"triage"`
 	Drills             []rawDrill          `yaml:"drills"`
 	TLP                *rawTLP             `yaml:"tlp"`
+	Notifications      *rawNotifications   `yaml:"notifications"`
 }
 
 type rawTLP struct {
@@ -571,6 +576,7 @@ func ParseFile(data []byte) (File, error) {
 		f.Playbooks[phase] = items
 	}
 	fitBuiltInDrills(&f)
+	parseNotifications(raw.Notifications, &f, bad)
 	parseDrills(raw.Drills, &f, bad)
 	if t := raw.Triage; t != nil {
 		if t.Oncall != nil && *t.Oncall != "" && *t.Oncall != "@here" { // "" and @here: the channel's active members

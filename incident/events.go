@@ -237,6 +237,21 @@ func (ev TimelineEvent) Describe(w Words) string {
 			what += " (" + w.Text(ev.Reason) + ")"
 		}
 		return what
+	case EventDecision:
+		what := "Decided: " + w.Text(DecisionTitle(ev.To))
+		if at, err := time.Parse(time.RFC3339, ev.Text); err == nil && !at.Equal(ev.At.Truncate(time.Second)) && !at.Equal(ev.At) {
+			what += w.Text(" (as of " + at.UTC().Format("2006-01-02 15:04 UTC") + ")")
+		}
+		return what
+	case EventNotified:
+		what := "Regulator notified: " + w.Text(ev.From)
+		if ev.Text != "" {
+			what += w.Text(" (reference " + ev.Text + ")")
+		}
+		if ev.Reason != "" {
+			what += w.Text("; late because " + ev.Reason)
+		}
+		return what
 	case EventInject:
 		return "Drill inject: " + w.Text(ev.Text)
 	case EventReported:

@@ -166,6 +166,14 @@ type Incident struct {
 	Mismatched     []int               `json:"mismatched,omitempty"` // items that failed a re-hash
 	Actions        []ContainmentAction `json:"actions,omitempty"`
 
+	// Regulatory clocks: the decisions that start them, the notifications
+	// that stop them, the reminders told (ClockPoint keys), and whether any
+	// still runs (kept by whoever changes them, for the schedule's index).
+	Decisions     []Decision     `json:"decisions,omitempty"`
+	Notifications []Notification `json:"notifications,omitempty"`
+	ClocksTold    []string       `json:"clocks_told,omitempty"`
+	ClocksRunning bool           `json:"clocks_running,omitempty"`
+
 	// Report is the report it was declared from, if any.
 	Report *ReportLink `json:"report,omitempty"`
 }
@@ -389,6 +397,8 @@ const (
 	EventEvidence    EventKind = "evidence"
 	EventContainment EventKind = "containment"
 	EventTLP         EventKind = "tlp"
+	EventDecision    EventKind = "decision"
+	EventNotified    EventKind = "notified"
 )
 
 // Interval is a stretch of time the incident spent in one phase.

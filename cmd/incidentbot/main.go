@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // notification calendars name time zones; images may have no zoneinfo
 )
 
 func main() {
