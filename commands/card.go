@@ -60,6 +60,13 @@ func cardView(cfg config.File, inc *incident.Incident) render.CardView {
 	for _, id := range inc.Mismatched {
 		v.Mismatched = append(v.Mismatched, incident.Evidence{ID: id}.Ref())
 	}
+	for _, c := range inc.Clocks(cfg.Notifications.Regimes, cfg.Notifications.Calendar) {
+		line := render.ClockLine{Name: c.Name(), Deadline: c.Deadline}
+		if n := c.Notified; n != nil {
+			line.NotifiedAt, line.Ref, line.Late = n.At, n.Ref, n.At.After(c.Deadline)
+		}
+		v.Clocks = append(v.Clocks, line)
+	}
 	if r := inc.Report; r != nil {
 		v.ReportRef = incident.FormatReportRef(r.Number)
 		v.ToAcknowledge, v.ToDeclare = r.AcknowledgedAt.Sub(r.ReportedAt), inc.DeclaredAt.Sub(r.ReportedAt)

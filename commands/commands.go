@@ -79,6 +79,7 @@ type Store interface {
 	ScheduleMissing(ctx context.Context, dues map[int64]time.Time) error
 	Unschedule(ctx context.Context, n int64) error
 	WithOpenFollowUps(ctx context.Context) ([]*incident.Incident, error)
+	WithRunningClocks(ctx context.Context) ([]*incident.Incident, error)
 	SavePostmortem(ctx context.Context, n int64, markdown string) error
 	Postmortem(ctx context.Context, n int64) (string, error)
 	AddIndicator(ctx context.Context, n int64, ind incident.Indicator) (incident.Indicator, error)

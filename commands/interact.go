@@ -157,6 +157,7 @@ func (h *Handler) interactions() []interactionRow {
 		{kind: InteractionSubmission, id: ModalIOC, as: "ioc", target: metadataNumber, form: h.response.iocSubmission},
 		{kind: InteractionSubmission, id: ModalIOC + "_picked", as: "ioc", form: h.response.iocPickedSubmission, tell: byDirectMessage},
 		{kind: InteractionSubmission, id: ModalEvidence, as: "evidence", target: metadataNumber, form: h.response.evidenceSubmission},
+		{kind: InteractionSubmission, id: ModalDecide, as: "decide", target: metadataNumber, form: h.response.decideSubmission},
 
 		// Reports: anyone reports; the triage buttons and forms are the
 		// security team's, in the triage channel (Triage.mayTriage).

@@ -43,11 +43,15 @@ func (h *core) schedule(inc *incident.Incident) (updateDue, nudgeAt time.Time, o
 // nextDue is when the incident's next scheduled work is due: updates and
 // nudges while it is open, the retro's reminder and deadline once resolved,
 // and, whatever its status, a containment action's --until reminder (an
-// action left open at the close is still open).
+// action left open at the close is still open) and a regulatory clock's
+// reminders and deadline (a regulator's clock does not stop at the close).
 func (h *core) nextDue(inc *incident.Incident) (time.Time, bool) {
 	due, ok := h.lifecycleDue(inc)
 	if a, pending := inc.DueContainmentReminder(); pending && (!ok || a.Until.Before(due)) {
 		due, ok = a.Until, true
+	}
+	if at, pending := h.nextClockPoint(inc); pending && (!ok || at.Before(due)) {
+		due, ok = at, true
 	}
 	return due, ok
 }
@@ -127,13 +131,18 @@ func (h *Cadence) Reconcile(ctx context.Context) error {
 		return err
 	}
 	// A closed incident left with an open containment action has it as a
-	// follow-up: its --until reminder is scheduled work too.
+	// follow-up: its --until reminder is scheduled work too; so are a
+	// closed incident's regulatory clocks.
 	followed, err := h.store.WithOpenFollowUps(ctx)
 	if err != nil {
 		return err
 	}
+	clocked, err := h.store.WithRunningClocks(ctx)
+	if err != nil {
+		return err
+	}
 	dues := map[int64]time.Time{}
-	for _, inc := range append(open, followed...) {
+	for _, inc := range slices.Concat(open, followed, clocked) {
 		if due, ok := h.nextDue(inc); ok {
 			dues[inc.Number] = due
 		}
@@ -155,6 +164,9 @@ func (h *Cadence) RunScheduled(ctx context.Context, n int64) (work.Ran, error) {
 		return work.Ran{}, err
 	}
 	now := h.now()
+	if at, pending := h.nextClockPoint(inc); pending && !now.Before(at) {
+		return h.sendClockPoints(ctx, inc, now)
+	}
 	if a, pending := inc.DueContainmentReminder(); pending && !now.Before(a.Until) {
 		return h.sendContainmentReminder(ctx, inc, a)
 	}
@@ -454,6 +466,9 @@ func (h *Cadence) Purge(ctx context.Context) error {
 		case len(inc.OpenContainment()) > 0:
 			h.log.Warn("kept an incident past its retention: containment actions are still open", "incident", n,
 				"open_actions", len(inc.OpenContainment()), "keep_for", h.cfg.Retro.KeepFor)
+			continue
+		case inc.ClocksRunning:
+			h.log.Warn("kept an incident past its retention: a regulatory notification is still to be made", "incident", n, "keep_for", h.cfg.Retro.KeepFor)
 			continue
 		}
 		if err := h.store.Purge(ctx, n); err != nil {

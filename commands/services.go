@@ -139,6 +139,7 @@ type cadenceStore interface {
 	Update(ctx context.Context, n int64, fn func(*incident.Incident) ([]incident.TimelineEvent, error)) (*incident.Incident, error)
 	ListOpen(ctx context.Context) ([]*incident.Incident, error)
 	WithOpenFollowUps(ctx context.Context) ([]*incident.Incident, error)
+	WithRunningClocks(ctx context.Context) ([]*incident.Incident, error)
 	ScheduleMissing(ctx context.Context, dues map[int64]time.Time) error
 	ClosedBefore(ctx context.Context, t time.Time) ([]int64, error)
 	Purge(ctx context.Context, n int64) error

@@ -51,15 +51,15 @@ func DefaultNotifications() Notifications {
 			Workdays: []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}},
 		Regimes: []incident.Regime{
 			{Key: "gdpr", Name: "GDPR", From: []string{incident.DecideAwareness, incident.DecidePersonalData},
-				Stages: []incident.Stage{{Name: "notification to the supervisory authority", Within: incident.Span{Duration: 72 * time.Hour}}}},
+				Stages: []incident.Stage{{Name: "notification", Within: incident.Span{Duration: 72 * time.Hour}}}},
 			{Key: "nis2", Name: "NIS2", From: []string{incident.DecideAwareness, incident.DecideSignificant},
 				Stages: []incident.Stage{
 					{Name: "early warning", Within: incident.Span{Duration: 24 * time.Hour}},
 					{Name: "incident notification", Within: incident.Span{Duration: 72 * time.Hour}},
 					{Name: "final report", Within: incident.Span{Months: 1}},
 				}},
-			{Key: "sec", Name: "SEC 8-K", From: []string{incident.DecideMaterial},
-				Stages: []incident.Stage{{Name: "Form 8-K Item 1.05", Within: incident.Span{BusinessDays: 4}}}},
+			{Key: "sec", Name: "SEC", From: []string{incident.DecideMaterial},
+				Stages: []incident.Stage{{Name: "Form 8-K", Within: incident.Span{BusinessDays: 4}}}},
 		},
 	}
 }

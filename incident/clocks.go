@@ -180,13 +180,8 @@ type Clock struct {
 // StageName is the stage as people read it.
 func (c Clock) StageName() string { return c.Regime.Stages[c.Stage].Name }
 
-// Name is the regime and, when it has several, the stage.
-func (c Clock) Name() string {
-	if len(c.Regime.Stages) > 1 {
-		return c.Regime.Name + " " + c.StageName()
-	}
-	return c.Regime.Name
-}
+// Name is the regime and the stage: GDPR notification, NIS2 early warning.
+func (c Clock) Name() string { return c.Regime.Name + " " + c.StageName() }
 
 // Running reports whether the clock still waits for its notification.
 func (c Clock) Running() bool { return c.Notified == nil }

@@ -23,7 +23,9 @@ type Input struct {
 	// CustodyKey the key their entries are sealed with (nil: none).
 	Evidence   []incident.Evidence
 	CustodyKey []byte
-	Published  time.Time
+	// Clocks are its regulatory clocks under the configuration.
+	Clocks    []incident.Clock
+	Published time.Time
 
 	red incident.RedText // takes its TLP:RED indicators out of text
 }
@@ -253,6 +255,7 @@ func Markdown(in Input) string {
 	}
 
 	in.caseRecords(w)
+	in.notifications(w)
 
 	w("## Follow-up actions\n\n")
 	if len(inc.FollowUps) == 0 {
@@ -430,6 +433,42 @@ func (in Input) caseRecords(w func(format string, args ...any)) {
 			outcome += fmt.Sprintf(" (follow-up #%d)", a.FollowUp)
 		}
 		w("| %s | %s | %s | %s by %s | %s |\n", a.Ref(), a.Kind, in.md(a.Shown(), true), stamp(a.At), in.name(a.By), outcome)
+	}
+	w("\n")
+}
+
+// notifications is the regulatory section: each decision, and each
+// clock's deadline, notification and reason for a delay. An incident
+// with no decision recorded has none.
+func (in Input) notifications(w func(format string, args ...any)) {
+	inc := in.Incident
+	if len(inc.Decisions) == 0 {
+		return
+	}
+	w("## Regulatory notifications\n\n")
+	for _, name := range incident.Decisions() {
+		if d, ok := inc.Decided(name); ok {
+			w("- Decided %s: %s, by %s\n", incident.DecisionTitle(name), stamp(d.At), in.name(d.By))
+		}
+	}
+	w("\n")
+	if len(in.Clocks) == 0 {
+		w("No regulatory clock started.\n\n")
+		return
+	}
+	w("| Notification | Clock started | Deadline | Notified | Reference | Reason for the delay |\n| --- | --- | --- | --- | --- | --- |\n")
+	for _, c := range in.Clocks {
+		notified, ref, reason := "**not notified**", "", ""
+		if !c.Running() {
+			notified = stamp(c.Notified.At) + " by " + in.name(c.Notified.By)
+			ref, reason = in.md(c.Notified.Ref, true), in.md(c.Notified.DelayReason, true)
+			if c.Notified.At.After(c.Deadline) && reason == "" {
+				reason = "not given"
+			}
+		} else if in.Published.After(c.Deadline) {
+			notified = "**not notified: overdue**"
+		}
+		w("| %s | %s | %s | %s | %s | %s |\n", in.md(c.Name(), true), stamp(c.Started), stamp(c.Deadline), notified, ref, reason)
 	}
 	w("\n")
 }

@@ -15,6 +15,7 @@ const (
 	closedKey   = keyPrefix + "closed"   // sorted set: closed incident numbers, scored by when (ms), for retention
 	channelsKey = keyPrefix + "channels" // hash: Slack channel ID -> incident number
 	actionsKey  = keyPrefix + "actions"  // sorted set: incidents with open follow-up actions
+	clocksKey   = keyPrefix + "clocks"   // sorted set: incidents with regulatory clocks running
 
 	// The schedule's keys share the hash tag {sched} so the claim script,
 	// which touches both, runs in one Cluster slot.

@@ -531,6 +531,15 @@ func (s *Store) WithOpenFollowUps(ctx context.Context) ([]*incident.Incident, er
 	return slices.DeleteFunc(incs, func(i *incident.Incident) bool { return !i.HasOpenFollowUps() }), nil
 }
 
+// WithRunningClocks returns the incidents with regulatory clocks running, in number order.
+func (s *Store) WithRunningClocks(ctx context.Context) ([]*incident.Incident, error) {
+	incs, err := s.listIndexed(ctx, clocksKey)
+	if err != nil {
+		return nil, fmt.Errorf("list running regulatory clocks: %w", err)
+	}
+	return slices.DeleteFunc(incs, func(i *incident.Incident) bool { return !i.ClocksRunning }), nil
+}
+
 // SavePostmortem stores the published postmortem.
 func (s *Store) SavePostmortem(ctx context.Context, n int64, markdown string) error {
 	if err := s.rdb.Set(ctx, postmortemKey(n), markdown, 0).Err(); err != nil {
@@ -638,6 +647,7 @@ func (s *Store) Purge(ctx context.Context, n int64) error {
 		}
 		p.ZRem(ctx, openKey, num)
 		p.ZRem(ctx, actionsKey, num)
+		p.ZRem(ctx, clocksKey, num)
 		p.HDel(ctx, openInfoKey, num)
 		p.HDel(ctx, openListKey, num)
 		p.ZRem(ctx, closedKey, num) // last: until it is gone, the next purge tries again
@@ -750,6 +760,11 @@ func (s *Store) index(ctx context.Context, inc *incident.Incident) error {
 			p.ZAdd(ctx, actionsKey, redis.Z{Score: float64(inc.Number), Member: inc.Number})
 		} else {
 			p.ZRem(ctx, actionsKey, inc.Number)
+		}
+		if inc.ClocksRunning {
+			p.ZAdd(ctx, clocksKey, redis.Z{Score: float64(inc.Number), Member: inc.Number})
+		} else {
+			p.ZRem(ctx, clocksKey, inc.Number)
 		}
 		return nil
 	})

@@ -38,9 +38,21 @@ type CardView struct {
 	// containment actions, and the items whose re-hash did not match.
 	Indicators, EvidenceItems, OpenActions int
 	Mismatched                             []string
+	// Clocks are the regulatory clocks started, earliest deadline first.
+	Clocks []ClockLine
 	// Actions are the card's buttons, in one actions block.
 	ActionsBlockID string
 	Actions        []Action
+}
+
+// ClockLine is a regulatory clock: its deadline, and the notification
+// that stopped it (zero while it runs).
+type ClockLine struct {
+	Name       string
+	Deadline   time.Time
+	NotifiedAt time.Time
+	Ref        string
+	Late       bool // notified after the deadline
 }
 
 // RoleLine is a role and who holds it ("" for nobody).
@@ -114,6 +126,9 @@ func Card(v CardView) Message {
 		blocks = append(blocks, Section(fmt.Sprintf(":warning: *Evidence hash mismatch:* %s failed its re-hash on receipt. See %s.",
 			Text(strings.Join(v.Mismatched, ", ")), Code("/incident evidence log "+v.Mismatched[0]))))
 	}
+	if len(v.Clocks) > 0 {
+		blocks = append(blocks, Section(clockLines(v.Clocks)))
+	}
 	if len(v.Actions) > 0 {
 		blocks = append(blocks, actions(v.ActionsBlockID, v.Actions...))
 	}
@@ -123,6 +138,35 @@ func Card(v CardView) Message {
 	}
 	blocks = append(blocks, Context("Run `/incident help` in this channel to see what you can do."))
 	return Message{Text: fmt.Sprintf("%s (%s, %s)", Text(title), Text(v.Severity), v.Phase.Title()), Blocks: blocks}
+}
+
+// clockLines lists the clocks; the times are Slack date tokens, so "due
+// in 3 hours" becomes "due 2 hours ago" without an edit.
+func clockLines(clocks []ClockLine) string {
+	out := "*Regulatory clocks*"
+	for k, c := range clocks {
+		name := "*" + Text(Truncate(c.Name, 130)) + "*"
+		var line string
+		switch {
+		case c.NotifiedAt.IsZero():
+			line = fmt.Sprintf("\n:hourglass_flowing_sand: %s due %s (%s)", name, Date(c.Deadline, "{date_short_pretty} {time}"), Date(c.Deadline, "{ago}"))
+		default:
+			late := ""
+			if c.Late {
+				late = ", after the deadline"
+			}
+			ref := ""
+			if c.Ref != "" {
+				ref = " · ref " + Text(Truncate(c.Ref, 120))
+			}
+			line = fmt.Sprintf("\n:white_check_mark: %s notified %s%s%s", name, Date(c.NotifiedAt, "{date_short_pretty} {time}"), late, ref)
+		}
+		if len(out)+len(line) > 2900 { // a section's 3000 characters
+			return out + fmt.Sprintf("\n…and %d more", len(clocks)-k)
+		}
+		out += line
+	}
+	return out
 }
 
 func progressBar(done, total int) string {

@@ -1,0 +1,397 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/incidentbot/incidentbot/bot/render"
+	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/work"
+)
+
+// Regulatory clocks: /incident decide records the decisions that start
+// them, /incident notified stops them, and the scheduled work reminds the
+// commander and the legal contacts before each deadline and asks for the
+// reason for the delay once it has passed.
+
+// clocks are the incident's started clocks under the configuration.
+func (h *core) clocks(inc *incident.Incident) []incident.Clock {
+	n := h.cfg.Notifications
+	return inc.Clocks(n.Regimes, n.Calendar)
+}
+
+// keepClocksRunning notes whether any clock still runs, for the index
+// that puts them back on the schedule after a restart.
+func (h *core) keepClocksRunning(inc *incident.Incident) {
+	inc.ClocksRunning = slices.ContainsFunc(h.clocks(inc), incident.Clock.Running)
+}
+
+// nextClockPoint is when the incident's next reminder or missed deadline is due.
+func (h *core) nextClockPoint(inc *incident.Incident) (time.Time, bool) {
+	n := h.cfg.Notifications
+	points := inc.ClockPoints(n.Regimes, n.Calendar, n.Remind)
+	if len(points) == 0 {
+		return time.Time{}, false
+	}
+	return points[0].At, true
+}
+
+// decideCmd is /incident decide <decision>… [--at <time>]; alone, the form.
+func (h *Response) decideCmd(ctx context.Context, c *call) error {
+	words, opts, err := options(c.parsed.Raw, "at")
+	if err != nil {
+		return incident.Errorf("%s. %s", err.Error(), c.sub.usageHint())
+	}
+	if len(words) == 0 && len(opts) == 0 {
+		return h.openDecideForm(ctx, c)
+	}
+	var names []string
+	for _, w := range words {
+		for part := range strings.SplitSeq(w, ",") {
+			if part = strings.TrimSpace(part); part == "" {
+				continue
+			}
+			name, ok := incident.ParseDecision(part)
+			if !ok {
+				return incident.Errorf("There is no decision %s. Decide one or more of: %s. %s", incident.Literal(render.Truncate(part, 40)),
+					incident.Literal(strings.Join(incident.Decisions(), ", ")), c.sub.usageHint())
+			}
+			if !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return incident.Errorf("Say what was decided. %s", c.sub.usageHint())
+	}
+	now := h.now()
+	var at time.Time
+	if raw, ok := opts["at"]; ok {
+		if at, err = parsePast(raw, now); err != nil {
+			return err
+		}
+	}
+	return h.decide(ctx, c.inc.Number, c.req.UserID, names, at, func(m render.Message) { h.respond(ctx, c.req, m) })
+}
+
+// decide records decisions, all or none, and says which clocks they started.
+func (h *core) decide(ctx context.Context, n int64, user string, names []string, at time.Time, tell func(render.Message)) error {
+	now := h.now()
+	before := h.clockNames(nil)
+	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+		before = h.clockNames(inc)
+		var events []incident.TimelineEvent
+		for _, name := range names {
+			evs, err := inc.Decide(now, h.actor(user), name, at)
+			if err != nil {
+				return nil, err
+			}
+			events = append(events, evs...)
+		}
+		h.keepClocksRunning(inc)
+		return events, nil
+	})
+	if err != nil {
+		return err
+	}
+	h.refresh(ctx, inc.Number)
+	h.reschedule(ctx, inc)
+	var titles []any
+	for _, name := range names {
+		titles = append(titles, incident.Strong(incident.DecisionTitle(name)))
+	}
+	when := incident.Say("")
+	if !at.IsZero() {
+		when = incident.Say(" (as of %s)", incident.Moment(at))
+	}
+	var started []any
+	for _, c := range h.clocks(inc) {
+		if !slices.Contains(before, c.Name()) {
+			started = append(started, incident.Say("%s due %s", incident.Strong(c.Name()), incident.Moment(c.Deadline)))
+		}
+	}
+	said := incident.Say("No clock started.")
+	if len(started) > 0 {
+		said = incident.Say("Started: %s. The commander and the legal contacts are reminded before each deadline; %s stops a clock.",
+			incident.Join("; ", started...), incident.Literal("/incident notified "+inc.Ref()+" <regime> --ref <reference>"))
+	}
+	tell(render.Done(incident.Say("Recorded for %s: %s%s. %s%s", inc.Ref(), incident.Join(", ", titles...), when, said, h.waiting(inc))))
+	return nil
+}
+
+// clockNames are the names of the incident's started clocks.
+func (h *core) clockNames(inc *incident.Incident) []string {
+	if inc == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range h.clocks(inc) {
+		out = append(out, c.Name())
+	}
+	return out
+}
+
+// waiting names the regimes not started yet and the decisions they wait for.
+func (h *core) waiting(inc *incident.Incident) incident.Sentence {
+	var parts []any
+	for _, r := range h.cfg.Notifications.Regimes {
+		if _, ok := inc.Started(r); ok {
+			continue
+		}
+		var missing []any
+		for _, name := range r.From {
+			if _, ok := inc.Decided(name); !ok {
+				missing = append(missing, incident.Literal(name))
+			}
+		}
+		parts = append(parts, incident.Say("%s (%s)", r.Name, incident.Join(" and ", missing...)))
+	}
+	if len(parts) == 0 {
+		return incident.Say("")
+	}
+	return incident.Say(" Not started: %s.", incident.Join("; ", parts...))
+}
+
+// notifiedCmd is /incident notified <regime> [--ref <reference>] [because <reason>].
+func (h *Response) notifiedCmd(ctx context.Context, c *call) error {
+	toks := tokenize(c.parsed.Raw)
+	reason := ""
+	if k := slices.IndexFunc(toks, func(t string) bool { return strings.EqualFold(t, "because") }); k >= 0 {
+		reason = strings.Join(toks[k+1:], " ")
+		toks = toks[:k]
+		if strings.TrimSpace(reason) == "" {
+			return incident.Errorf("Give the reason for the delay after %s. %s", incident.Literal("because"), c.sub.usageHint())
+		}
+	}
+	words, opts, err := options(strings.Join(toks, " "), "ref")
+	if err != nil {
+		return incident.Errorf("%s. %s", err.Error(), c.sub.usageHint())
+	}
+	if ref, ok := opts["ref"]; ok && strings.TrimSpace(ref) == "" {
+		return incident.Errorf("Give the regulator's reference after %s, or leave it out. %s", incident.Literal("--ref"), c.sub.usageHint())
+	}
+	if len(words) != 1 {
+		return incident.Errorf("Name one regime: %s. %s", incident.Literal(strings.Join(h.cfg.Notifications.RegimeKeys(), ", ")), c.sub.usageHint())
+	}
+	regime, ok := h.cfg.Notifications.Regime(words[0])
+	if !ok {
+		if len(h.cfg.Notifications.Regimes) == 0 {
+			return incident.Errorf("No notification regimes are configured (notifications.regimes in the configuration file).")
+		}
+		return incident.Errorf("There is no regime %s: name one of %s. %s", incident.Literal(render.Truncate(words[0], 40)),
+			incident.Literal(strings.Join(h.cfg.Notifications.RegimeKeys(), ", ")), c.sub.usageHint())
+	}
+	now := h.now()
+	var done incident.Clock
+	inc, err := h.store.Update(ctx, c.inc.Number, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+		clock, evs, err := inc.Notify(now, h.actor(c.req.UserID), regime, h.cfg.Notifications.Calendar, opts["ref"], reason)
+		if err != nil {
+			return nil, err
+		}
+		done = clock
+		h.keepClocksRunning(inc)
+		return evs, nil
+	})
+	if err != nil {
+		return err
+	}
+	h.refresh(ctx, inc.Number)
+	h.reschedule(ctx, inc)
+	late := incident.Say("in time (due %s)", incident.Moment(done.Deadline))
+	if done.Notified.DelayReason != "" {
+		late = incident.Say("after its deadline of %s; the reason for the delay is recorded", incident.Moment(done.Deadline))
+	}
+	next := incident.Say("")
+	for _, c := range h.clocks(inc) {
+		if c.Regime.Key == regime.Key && c.Running() {
+			next = incident.Say(" Next: %s, due %s.", incident.Strong(c.Name()), incident.Moment(c.Deadline))
+			break
+		}
+	}
+	h.respond(ctx, c.req, render.Done(incident.Say("Recorded for %s: %s notified %s.%s", inc.Ref(), incident.Strong(done.Name()), late, next)))
+	return nil
+}
+
+// parsePast reads --at: when a decision was made, up to now: a UTC time
+// (2026-12-03 09:00, or RFC 3339 with its zone), a time of day in UTC
+// (the last time it came), or a duration ago (2h).
+func parsePast(raw string, now time.Time) (time.Time, error) {
+	raw = strings.TrimSpace(raw)
+	bad := incident.Errorf("%s is not a time I can read for --at: give a UTC time like %s, a time of day in UTC like %s, a time ago like %s, or an RFC 3339 time like %s.",
+		incident.Literal(render.Truncate(raw, 40)), incident.Literal("2026-12-03 09:00"), incident.Literal("09:00"), incident.Literal("2h"), incident.Literal("2026-12-03T09:00:00Z"))
+	if raw == "" {
+		return time.Time{}, bad
+	}
+	if t, err := time.Parse(time.RFC3339, raw); err == nil {
+		return t, nil
+	}
+	raw = strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(raw, " UTC"), "Z"))
+	if d, err := time.ParseDuration(strings.TrimSuffix(raw, " ago")); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	if clock, err := time.Parse("15:04", raw); err == nil {
+		y, m, d := now.UTC().Date()
+		at := time.Date(y, m, d, clock.Hour(), clock.Minute(), 0, 0, time.UTC)
+		if at.After(now) {
+			at = at.Add(-24 * time.Hour)
+		}
+		return at, nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04"} {
+		if t, err := time.ParseInLocation(layout, raw, time.UTC); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, bad
+}
+
+// clockRecipients are who is told of a clock: the commander (the declarer
+// while the role is vacant) and, for a real incident, the legal contacts.
+func (h *core) clockRecipients(inc *incident.Incident) []string {
+	to := []string{inc.Commander()}
+	if to[0] == "" {
+		to[0] = inc.DeclaredBy
+	}
+	if !inc.Drill {
+		for _, id := range h.cfg.Notifications.Legal {
+			if !slices.Contains(to, id) {
+				to = append(to, id)
+			}
+		}
+	}
+	return slices.DeleteFunc(to, func(id string) bool { return id == "" })
+}
+
+// sendClockPoints tells of the clock points that are due: a reminder, or
+// the deadline passed. Points of one clock that are due together (the
+// bot was down, or a decision dated back) are told as the latest of them.
+// Each message goes out once, however many runners and restarts.
+func (h *Cadence) sendClockPoints(ctx context.Context, inc *incident.Incident, now time.Time) (work.Ran, error) {
+	n := h.cfg.Notifications
+	var due []incident.ClockPoint
+	for _, p := range inc.ClockPoints(n.Regimes, n.Calendar, n.Remind) {
+		if !now.Before(p.At) {
+			due = append(due, p)
+		}
+	}
+	if len(due) == 0 {
+		next, _ := h.nextDue(inc)
+		return work.Ran{Next: next}, nil
+	}
+	latest := map[string]incident.ClockPoint{} // by clock
+	var keys []string
+	for _, p := range due {
+		id := p.Clock.Regime.Key + "/" + strconv.Itoa(p.Clock.Stage)
+		latest[id] = p // due is in time order
+		keys = append(keys, p.Key)
+	}
+	ids := make([]string, 0, len(latest))
+	for id := range latest {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		p := latest[id]
+		msg := about(inc, clockMessage(inc, p, now))
+		for _, user := range h.clockRecipients(inc) {
+			// Permanent failures (someone who has left) are logged; the others are still told.
+			if err := h.postFor(ctx, fmt.Sprintf("clock:%d:%s:%s", inc.Number, p.Key, user), user, msg); err != nil {
+				h.log.Error("could not tell of a regulatory clock", "incident", inc.Number, "clock", p.Key, "user", user, "err", err)
+			}
+		}
+		if p.Late && inc.ChannelID != "" {
+			if err := h.postFor(ctx, fmt.Sprintf("clock:%d:%s:channel", inc.Number, p.Key), inc.ChannelID, msg); err != nil {
+				h.log.Error("could not post a missed deadline in the incident channel", "incident", inc.Number, "clock", p.Key, "err", err)
+			}
+		}
+	}
+	updated, err := h.record(ctx, inc.Number, func(i *incident.Incident) { i.Told(keys...) })
+	if err != nil {
+		return work.Ran{}, err
+	}
+	next, _ := h.nextDue(updated)
+	return work.Ran{Sent: drillOr(inc, work.SentReminders), Due: due[len(due)-1].At, Next: next}, nil
+}
+
+// clockMessage is a reminder of a deadline to come, or the question a
+// missed one asks: why the notification is late (GDPR Art. 33(1)).
+func clockMessage(inc *incident.Incident, p incident.ClockPoint, now time.Time) render.Message {
+	c := p.Clock
+	record := fmt.Sprintf("/incident notified %s %s --ref <reference>", inc.Ref(), c.Regime.Key)
+	if p.Late {
+		return render.Warning(incident.Say("%s: the deadline for the %s passed at %s, and no notification is recorded. When it is made, it must give the reason for the delay, and so must the record: %s.",
+			inc.Ref(), incident.Strong(c.Name()), incident.Moment(c.Deadline), incident.Literal(record+" because <reason for the delay>")))
+	}
+	return render.Info(incident.Say("%s: the %s is due in %s, at %s (%s from %s). Once it is made: %s.",
+		inc.Ref(), incident.Strong(c.Name()), incident.HumanDuration(c.Deadline.Sub(now)), incident.Moment(c.Deadline), c.Regime.Stages[c.Stage].Within, incident.Moment(c.Started), incident.Literal(record)))
+}
+
+// The decide form's callback ID and inputs.
+const (
+	ModalDecide = "incident_decide"
+	InputDecide = "decisions"
+	InputAt     = "at"
+)
+
+// openDecideForm is /incident decide alone: a box for each decision not
+// recorded yet, and when they were made.
+func (h *Response) openDecideForm(ctx context.Context, c *call) error {
+	var options []render.Option
+	for _, name := range incident.Decisions() {
+		if _, done := c.inc.Decided(name); !done {
+			options = append(options, render.Option{Value: name, Label: decisionLabels[name][0], Detail: decisionLabels[name][1]})
+		}
+	}
+	if len(options) == 0 {
+		return incident.Fail(incident.Conflict, "Every decision of %s is recorded already: %s lists them on the card.", c.inc.Ref(), incident.Literal("/incident status "+c.inc.Ref()))
+	}
+	return h.chat.OpenView(ctx, c.req.TriggerID, render.Modal(render.Form{CallbackID: ModalDecide, Title: "Record decisions", Submit: "Record",
+		Metadata: strconv.FormatInt(c.inc.Number, 10), Fields: []render.Field{
+			{ID: InputDecide, Kind: render.Ticks, Label: "What has been decided for " + c.inc.Ref() + "?", Options: options,
+				Hint: "Each starts the regulatory clocks that wait for it; the commander and the legal contacts are reminded before each deadline."},
+			{ID: InputAt, Kind: render.TextLine, Label: "When it was decided (UTC)", Optional: true, MaxLength: 40, Placeholder: "now, or like 2026-12-03 09:00"},
+		}}))
+}
+
+// decisionLabels are the form's words for each decision: label, detail.
+var decisionLabels = map[string][2]string{
+	incident.DecideAwareness:    {"We are aware of a security incident", "awareness: starts GDPR and NIS2, with the boxes below"},
+	incident.DecidePersonalData: {"Personal data is affected", "a personal data breach (GDPR)"},
+	incident.DecideSignificant:  {"It is significant under NIS2", "significant incident (NIS2)"},
+	incident.DecideMaterial:     {"It is material", "a materiality determination (SEC 8-K)"},
+}
+
+// decideSubmission records the form's decisions, by the command's rules.
+func (h *Response) decideSubmission(_ context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+	var names []string
+	for part := range strings.SplitSeq(in.Values[InputDecide], ",") {
+		if name, ok := incident.ParseDecision(part); ok {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return map[string]string{InputDecide: "Tick what has been decided."}, nil
+	}
+	if err := inc.RequireCommands(h.actor(in.UserID), incident.Say("record a decision that starts regulatory clocks")); err != nil {
+		return map[string]string{InputDecide: render.SayLabel(incident.ErrorMessage(err, ""))}, nil
+	}
+	now := h.now()
+	var at time.Time
+	if raw := strings.TrimSpace(in.Values[InputAt]); raw != "" && !strings.EqualFold(raw, "now") {
+		var err error
+		if at, err = parsePast(raw, now); err != nil {
+			return map[string]string{InputAt: render.SayLabel(incident.ErrorMessage(err, ""))}, nil
+		}
+	}
+	return nil, func(ctx context.Context) error {
+		return h.decide(ctx, inc.Number, in.UserID, names, at, func(m render.Message) {
+			if err := h.tellPrivately(ctx, inc.ChannelID, in.UserID, m); err != nil {
+				h.log.Warn("could not answer the decide form", "incident", inc.Number, "err", err)
+			}
+		})
+	}
+}
