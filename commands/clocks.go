@@ -376,7 +376,7 @@ func (h *Response) decideSubmission(_ context.Context, in Interaction, inc *inci
 	if len(names) == 0 {
 		return map[string]string{InputDecide: "Tick what has been decided."}, nil
 	}
-	if err := inc.RequireCommands(h.actor(in.UserID), incident.Say("record a decision that starts regulatory clocks")); err != nil {
+	if err := inc.RequireClockKeeper(h.actor(in.UserID), incident.Say("record a decision that starts regulatory clocks")); err != nil {
 		return map[string]string{InputDecide: render.SayLabel(incident.ErrorMessage(err, ""))}, nil
 	}
 	now := h.now()

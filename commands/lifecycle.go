@@ -15,7 +15,7 @@ import (
 
 // actor is who asks, as the incident's rules see them.
 func (h *core) actor(user string) incident.Actor {
-	return incident.Actor{ID: user, Admin: slices.Contains(h.cfg.Admins, user)}
+	return incident.Actor{ID: user, Admin: slices.Contains(h.cfg.Admins, user), Legal: slices.Contains(h.cfg.Notifications.Legal, user)}
 }
 
 // playbook is each phase's checklist as configured.

@@ -231,11 +231,24 @@ func (i *Incident) Clocks(regimes []Regime, cal Calendar) []Clock {
 	return out
 }
 
-// Decide records a decision. Each is made once; the commander or an admin
-// makes it, at a time given (the moment it was made, which may be before
+// RequireClockKeeper is the refusal for an actor who may not record
+// decisions or notifications: they are the commander's, an admin's or a
+// legal contact's.
+func (i *Incident) RequireClockKeeper(a Actor, what Sentence) error {
+	switch {
+	case a.Legal || i.Commands(a):
+		return nil
+	case i.Commander() == "":
+		return Fail(Forbidden, "Only the incident commander, an admin or a legal contact can %s, and %s has no commander now.", what, i.Ref())
+	}
+	return Fail(Forbidden, "Only the incident commander (%s), an admin or a legal contact can %s.", UserRef(i.Commander()), what)
+}
+
+// Decide records a decision. Each is made once; the commander, an admin
+// or a legal contact makes it, at a time given (the moment it was made, which may be before
 // it is recorded) or now.
 func (i *Incident) Decide(now time.Time, a Actor, name string, at time.Time) ([]TimelineEvent, error) {
-	if err := i.RequireCommands(a, Say("record a decision that starts regulatory clocks")); err != nil {
+	if err := i.RequireClockKeeper(a, Say("record a decision that starts regulatory clocks")); err != nil {
 		return nil, err
 	}
 	if d, ok := i.Decided(name); ok {
@@ -264,10 +277,10 @@ const (
 )
 
 // Notify records the first running stage of a regime as notified: the
-// commander or an admin records it, and past its deadline only with the
+// commander, an admin or a legal contact records it, and past its deadline only with the
 // reason for the delay.
 func (i *Incident) Notify(now time.Time, a Actor, r Regime, cal Calendar, ref, reason string) (Clock, []TimelineEvent, error) {
-	if err := i.RequireCommands(a, Say("record a notification to a regulator")); err != nil {
+	if err := i.RequireClockKeeper(a, Say("record a notification to a regulator")); err != nil {
 		return Clock{}, nil, err
 	}
 	ref, reason = strings.TrimSpace(ref), strings.TrimSpace(reason)

@@ -14,6 +14,7 @@ import (
 type Actor struct {
 	ID    string
 	Admin bool // listed in admins: in the configuration
+	Legal bool // a legal contact (notifications.legal): keeps the regulatory clocks
 }
 
 // MayLead reports whether the actor has the lead permission (severity

@@ -280,6 +280,42 @@ var suite = []struct {
 			t.Fatalf("ListOpen = %v, %v", open, err)
 		}
 	}},
+	{"incidents with regulatory clocks running are listed until notified, and not after a purge", func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		for n := int64(1); n <= 3; n++ {
+			inc := newIncident(n, "sev2")
+			inc.ClocksRunning = n != 2
+			if err := s.Create(ctx, inc); err != nil {
+				t.Fatal(err)
+			}
+		}
+		numbers := func() []int64 {
+			incs, err := s.WithRunningClocks(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []int64
+			for _, i := range incs {
+				out = append(out, i.Number)
+			}
+			return out
+		}
+		if got := numbers(); !slices.Equal(got, []int64{1, 3}) {
+			t.Fatalf("running clocks in %v, want [1 3]", got)
+		}
+		if _, err := s.Update(ctx, 1, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+			inc.ClocksRunning, inc.Status = false, incident.Closed // the last notification made
+			return nil, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Purge(ctx, 3); err != nil {
+			t.Fatal(err)
+		}
+		if got := numbers(); len(got) != 0 {
+			t.Errorf("running clocks in %v after the notification and the purge, want none", got)
+		}
+	}},
 	{"purge deletes every trace of a closed incident", func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
 		for n := int64(1); n <= 2; n++ {

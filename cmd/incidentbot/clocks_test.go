@@ -51,7 +51,7 @@ func TestRegulatoryClocks(t *testing.T) {
 	s.ch = h.declared(t, "UALICE", "INC-1").ID
 
 	setClock(t0)
-	if got := s.command("UBOB", s.ch, "decide awareness"); !strings.Contains(got, "Only the incident commander (<@UALICE>) or an admin can record a decision") {
+	if got := s.command("UBOB", s.ch, "decide awareness"); !strings.Contains(got, "Only the incident commander (<@UALICE>), an admin or a legal contact can record a decision") {
 		t.Errorf("a responder who is not the commander decided: %q", got)
 	}
 	if got := s.command("UALICE", s.ch, "decide awareness sideways"); !strings.Contains(got, "There is no decision `sideways`") || !strings.Contains(got, "Usage: `/incident decide") {
@@ -169,11 +169,19 @@ func TestRegulatoryClocks(t *testing.T) {
 	// The SEC's clock: half its time gone is Monday 28 December 05:00.
 	secStart := t0.Add(time.Hour)
 	step("the SEC's clock at half-time", secStart.Add(secDue.Sub(secStart)/2), 1, "*SEC Form 8-K* is due in 3d 18h 30m, at "+slackDate(secDue))
-	s.command("UALICE", s.ch, "notified sec --ref 8-K/A 0001")
+	// The legal contact records the filing: clocks are theirs to keep too.
+	if got := s.command("ULEGAL", s.ch, "notified sec --ref 0001193125-26-000001"); !strings.Contains(got, "*SEC Form 8-K* notified in time") {
+		t.Errorf("the legal contact's notification answered %q", got)
+	}
 
 	// After the close the final report's clock still runs; a bot that was
 	// down past its deadline tells the latest point once, not each it missed.
 	s.command("UALICE", s.ch, "close Customer data exfiltrated via a stolen API key; regulators notified")
+	// Its place on the schedule lost, a replica that starts puts it back.
+	if err := h.redis.Client(t).ZRem(s.ctx, "ib:{sched}:due", "1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	replica()
 	before := len(told("ULEGAL"))
 	setClock(finalReportDue.Add(time.Hour))
 	s.await("the final report's deadline", func() bool { return len(told("ULEGAL")) > before })
@@ -213,7 +221,7 @@ func TestRegulatoryClocks(t *testing.T) {
 		"- Decided significant (NIS2): 2026-12-24 10:30 UTC, by @alice",
 		"| GDPR notification | 2026-12-24 10:00 UTC | 2026-12-27 10:00 UTC | 2026-12-27 12:00 UTC by @alice | DPA-0042 | the scope of the breach was confirmed only on day 3 |",
 		"| NIS2 early warning | 2026-12-24 10:30 UTC | 2026-12-25 10:30 UTC | 2026-12-24 22:30 UTC by @alice | CSIRT-2026-17 |  |",
-		"| SEC Form 8-K | 2026-12-24 11:00 UTC | 2027-01-01 00:00 UTC |",
+		"| SEC Form 8-K | 2026-12-24 11:00 UTC | 2027-01-01 00:00 UTC | 2026-12-28 05:30 UTC by @legal | 0001193125-26-000001 |  |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the postmortem lacks %q", want)
