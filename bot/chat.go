@@ -92,6 +92,18 @@ func (c *Chat) Invite(ctx context.Context, channelID string, userIDs []string) e
 	return nil
 }
 
+// Remove takes someone out of a channel (conversations.kick); someone not
+// in it is no error.
+func (c *Chat) Remove(ctx context.Context, channelID, userID string) error {
+	err := c.out.Do(ctx, channelID, "conversations.kick", func() error {
+		return c.api.KickUserFromConversationContext(ctx, channelID, userID)
+	})
+	if err != nil && !isSlackError(err, "not_in_channel") {
+		return fmt.Errorf("conversations.kick %s: %w", channelID, err)
+	}
+	return nil
+}
+
 // Post posts a message and returns its timestamp.
 func (c *Chat) Post(ctx context.Context, channelID string, msg render.Message) (string, error) {
 	msg = c.guard("chat.postMessage", msg)

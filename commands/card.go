@@ -44,7 +44,7 @@ func Card(cfg config.File, inc *incident.Incident) render.Message {
 // cardView is what the card and the scheduled update say of an incident.
 func cardView(cfg config.File, inc *incident.Incident) render.CardView {
 	v := render.CardView{
-		Ref: inc.Ref(), Title: inc.Title, Drill: inc.Drill, Severity: inc.Severity, Status: inc.Status,
+		Ref: inc.Ref(), Title: inc.Title, Headline: inc.Outward(), Drill: inc.Drill, Severity: inc.Severity, Status: inc.Status,
 		OpenFor: inc.ResolvedAt.Sub(inc.DeclaredAt), RetroUntil: inc.RetroDeadline, Private: inc.Private, Marking: inc.Marking(),
 		Phase: inc.Phase, PhaseSince: inc.PhaseStartedAt, DeclaredAt: inc.DeclaredAt, DeclaredBy: inc.DeclaredBy,
 		LastUpdate: inc.LastUpdate, LastUpdateBy: inc.LastUpdateBy, LastUpdateAt: inc.LastUpdateAt,
@@ -156,5 +156,5 @@ func (h *core) allForOutside(ctx context.Context, incs []*incident.Incident) []*
 
 // topic is the incident channel's one-line summary, within Slack's 250 characters.
 func topic(cfg config.File, inc *incident.Incident) string {
-	return render.Topic(render.Notice{Ref: inc.Ref(), Severity: inc.Severity, Phase: inc.Phase, Commander: inc.Commander(), Title: inc.Title, Drill: inc.Drill})
+	return render.Topic(render.Notice{Ref: inc.Ref(), Severity: inc.Severity, Phase: inc.Phase, Commander: inc.Commander(), Title: inc.Outward(), Drill: inc.Drill})
 }

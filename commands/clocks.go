@@ -263,7 +263,7 @@ func (h *core) clockRecipients(inc *incident.Incident) []string {
 			}
 		}
 	}
-	return slices.DeleteFunc(to, func(id string) bool { return id == "" })
+	return slices.DeleteFunc(to, func(id string) bool { return id == "" || inc.IsSuspect(id) })
 }
 
 // sendClockPoints tells of the clock points that are due: a reminder, or

@@ -26,6 +26,8 @@ type Chat interface {
 	// CreateChannel returns the new channel's ID, or ErrNameTaken.
 	CreateChannel(ctx context.Context, name string, private bool) (string, error)
 	Invite(ctx context.Context, channelID string, userIDs []string) error
+	// Remove takes someone out of a channel; one not in it is no error.
+	Remove(ctx context.Context, channelID, userID string) error
 	Outsider(ctx context.Context, userID string) (string, error)
 	Post(ctx context.Context, channelID string, msg render.Message) (ts string, err error)
 	Update(ctx context.Context, channelID, ts string, msg render.Message) error
@@ -266,6 +268,15 @@ func (h *core) audit(ctx context.Context, inc *incident.Incident, tried int64, u
 	if read && result == incident.AuditOK && inc != nil && !inc.Private && inc.Marking() != "TLP:RED" {
 		return // a read of what anyone may see
 	}
+	if result == incident.AuditRefused {
+		known := inc
+		if known == nil {
+			known, _ = h.store.Get(ctx, n)
+		}
+		if known != nil && known.IsSuspect(user) {
+			defer h.reportSuspect(ctx, known, user, what)
+		}
+	}
 	e := incident.AuditEntry{At: h.now(), Actor: user, What: what, Outcome: result, Request: incident.RequestID(ctx)}
 	if err := h.store.AppendAudit(ctx, n, e, h.cfg.CustodyKey); err != nil {
 		h.log.Error("could not write the audit log", "incident", n, "what", what, "err", err)
@@ -390,8 +401,16 @@ func (h *Handler) validate(ctx context.Context, sub subcommand, c *call) error {
 				return err
 			}
 			c.inc = inc
+			if inc.Quiet && c.req.ChannelID != inc.ChannelID {
+				// Whatever it answers may name what must stay in the channel.
+				return incident.Fail(incident.Forbidden, "%s is run quietly: use %s in its channel, %s.", inc.Ref(), incident.Literal("/incident "+sub.name), incident.ChannelRef(inc.ChannelID))
+			}
 			return h.checkOpen(ctx, sub, inc)
 		}
+	}
+	if inChannel != nil && inChannel.IsSuspect(c.req.UserID) {
+		c.tried = inChannel.Number
+		return incident.Fail(incident.NotFound, "There is no incident %s that you can see. %s shows the open ones.", inChannel.Ref(), incident.Literal("/incident list"))
 	}
 	if inChannel == nil {
 		return incident.Errorf("This is not an incident channel, so say which incident: %s or %s. %s", incident.Literal("/incident "+sub.name+" 42 …"), incident.Literal("/incident "+sub.name+" INC-42 …"), sub.usageHint())

@@ -247,7 +247,9 @@ func (h *Cadence) sendContainmentReminder(ctx context.Context, inc *incident.Inc
 	// Slack's passing troubles are retried on the way out; what still fails
 	// is permanent (the person has left, say): logged, and the incident's
 	// other scheduled work goes on.
-	if err := h.postFor(ctx, occasion, a.By, msg); err != nil {
+	if inc.IsSuspect(a.By) {
+		// named a suspect since: never told
+	} else if err := h.postFor(ctx, occasion, a.By, msg); err != nil {
 		h.log.Error("could not remind of a containment action", "incident", inc.Number, "action", a.Ref(), "err", err)
 	}
 	updated, err := h.record(ctx, inc.Number, func(i *incident.Incident) {

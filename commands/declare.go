@@ -2,6 +2,8 @@ package commands
 
 import (
 	"cmp"
+	"crypto/rand"
+	"encoding/binary"
 	"context"
 	"errors"
 	"fmt"
@@ -76,6 +78,7 @@ func (h *Response) declare(ctx context.Context, c *call) error {
 	}
 	answer, err := h.declareIncident(ctx, declaration{
 		by: c.req.UserID, title: title, severity: sev, private: slices.Contains(p.Flags, "private"), invite: mentioned, marking: marking,
+		quiet: slices.Contains(p.Flags, "quiet"),
 	})
 	if err != nil {
 		return err
@@ -93,6 +96,7 @@ func (h *Response) declareForm(ctx context.Context, c *call) error {
 type declaration struct {
 	by, title, severity, description string
 	private                          bool
+	quiet                            bool // compromise-aware: a codename channel, private
 	marking                          string // TLP; "" is the configured default
 	invite                           []string
 	report                           *incident.Report   // declared from this report
@@ -147,6 +151,11 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (render.D
 		// A TLP:RED incident's recipients are named: its channel is private too.
 		Private: d.private || cmp.Or(d.marking, h.cfg.TLP.Default) == "TLP:RED", TLP: cmp.Or(d.marking, h.cfg.TLP.Default), DeclaredBy: d.by, DeclaredAt: now,
 		Roles: map[string]string{incident.CommanderRole: d.by}, Members: members, PhaseStartedAt: now,
+	}
+	if d.quiet {
+		// Private too: someone browsing the workspace finds neither its
+		// channel nor its title.
+		inc.Quiet, inc.Codename, inc.Private = true, incident.Codename(randomUint32()), true
 	}
 	if d.drill != nil {
 		script := *d.drill
@@ -226,7 +235,7 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (render.D
 	h.postChecklist(ctx, inc, incident.Identification)
 	h.syncTopic(ctx, inc)
 	h.reschedule(ctx, inc)
-	if h.cfg.StakeholderChannel != "" && !inc.Drill {
+	if h.cfg.StakeholderChannel != "" && !inc.Unannounced() {
 		if err := h.postOnce(ctx, "announcement", h.cfg.StakeholderChannel, render.Announcement(h.stakeholderNotice(ctx, inc))); err != nil {
 			problem(incident.Say("announce it in %s", incident.ChannelRef(h.cfg.StakeholderChannel)), err)
 		}
@@ -243,7 +252,10 @@ func (h *Response) createChannel(ctx context.Context, inc *incident.Incident) (i
 			suffix = "-" + strconv.Itoa(attempt)
 		}
 		title := inc.Title
-		if inc.Drill {
+		switch {
+		case inc.Quiet:
+			title = inc.Codename // the name says nothing of it
+		case inc.Drill:
 			title = "drill " + title // the name says it is a drill
 		}
 		name = ChannelName(h.cfg.ChannelPrefix, inc.Number, title, suffix)
@@ -285,6 +297,13 @@ func slugify(s string) string {
 		}
 	}
 	return strings.TrimRight(b.String(), "-")
+}
+
+// randomUint32 picks a codename.
+func randomUint32() uint32 {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return binary.BigEndian.Uint32(b[:])
 }
 
 func appendUnique(list []string, id string) []string {

@@ -71,7 +71,7 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 		text string
 		want []string
 	}{
-		{"declare", []string{"needs a title", "Usage: `/incident declare &lt;title&gt; [sevN] [--private] [--tlp &lt;marking&gt;] [@people]`, for example `/incident declare Ransomware on file server sev1`."}},
+		{"declare", []string{"needs a title", "Usage: `/incident declare &lt;title&gt; [sevN] [--private] [--quiet] [--tlp &lt;marking&gt;] [@people]`, for example `/incident declare Ransomware on file server sev1`."}},
 		{"declare   sev1", []string{"needs a title"}},
 		{"declare Phish sev9", []string{"no severity `sev9`", "`sev1`", "`sev4`"}},
 		{"declare Phish sev1 sev2", []string{"one severity", "sev1 and sev2"}},
@@ -117,7 +117,7 @@ func TestHelpComesFromTheTable(t *testing.T) {
 		t.Errorf("outcome %q", res.Outcome)
 	}
 	for _, want := range []string{
-		"`/incident declare &lt;title&gt; [sevN] [--private] [--tlp &lt;marking&gt;] [@people]`", "`/incident status [number]`", "`/incident list`",
+		"`/incident declare &lt;title&gt; [sevN] [--private] [--quiet] [--tlp &lt;marking&gt;] [@people]`", "`/incident status [number]`", "`/incident list`",
 		"`/incident phase &lt;phase|next&gt; [because &lt;reason&gt;]` — Move the incident to another phase; moving back needs a reason.", "`/incident close [--confirm] [summary]` — Close the incident: final broadcast, then the retro (--confirm: with containment actions still open).", "`/incident drill &lt;scenario&gt; [@people] [--private] | end | history [scenario]` — Start a practice incident of a scenario, with scripted injects (never to the stakeholders); end it with a score card; past drills.", "`sev1` Critical",
 	} {
 		if !strings.Contains(shown, want) {

@@ -435,7 +435,7 @@ func (h *Handler) declarationFrom(in Interaction) (declaration, map[string]strin
 		return declaration{}, map[string]string{InputDescription: render.SayLabel(incident.ErrorMessage(err, ""))}
 	}
 	return declaration{by: in.UserID, title: title, severity: sev, description: desc,
-		private: strings.Contains(in.Values[InputPrivate], "private")}, nil
+		private: strings.Contains(in.Values[InputPrivate], "private"), quiet: strings.Contains(in.Values[InputPrivate], "quiet")}, nil
 }
 
 // FirstInput is the field of a submitted form to show an error about the

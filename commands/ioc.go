@@ -247,7 +247,8 @@ func (h *Response) markIOC(ctx context.Context, c *call, words []string, opts ma
 // may see are named in the answer; the commander of one they may not see
 // is to be told privately instead (tell collects it, by incident, for one
 // message per request), so the overlap is not lost and nothing leaks.
-// Drills are left out both ways.
+// Drills are left out both ways; a quiet incident's sightings are told
+// only to the person who added them.
 func (h *Response) sightings(ctx context.Context, inc *incident.Incident, ind incident.Indicator, user, channel string, tell privateSightings) incident.Sentence {
 	if inc.Drill {
 		return incident.Say("")
@@ -270,7 +271,8 @@ func (h *Response) sightings(ctx context.Context, inc *incident.Incident, ind in
 			seen = append(seen, incident.Strong(other.Ref()))
 			continue
 		}
-		if other.Commander() != "" {
+		// A quiet incident tells nobody outside it that it exists.
+		if other.Commander() != "" && !inc.Quiet {
 			if tell[n] == nil {
 				tell[n] = &privateSighting{other: other}
 			}

@@ -355,7 +355,7 @@ func (h *Response) postMarkedUpdate(ctx context.Context, n int64, actor, text, m
 	if err := h.postOnce(ctx, "update", inc.ChannelID, about(inc, render.UpdatePosted(notice(h.cfg, inc, false)))); err != nil {
 		h.log.Error("could not post the update in the incident channel", "incident", n, "err", err)
 	}
-	if h.cfg.StakeholderChannel != "" && !inc.Drill {
+	if h.cfg.StakeholderChannel != "" && !inc.Unannounced() {
 		n := h.stakeholderNotice(ctx, inc)
 		if marking != "" && !h.cfg.Shareable(marking) && !n.Private && !n.Withheld {
 			// The update's own marking keeps it in: told that there was one.

@@ -85,7 +85,7 @@ func (h *Retro) closeCmd(ctx context.Context, c *call) error {
 		return err
 	}
 	h.reschedule(ctx, inc) // updates stop; the retro's reminder and deadline take their place
-	if h.cfg.StakeholderChannel != "" && !inc.Drill {
+	if h.cfg.StakeholderChannel != "" && !inc.Unannounced() {
 		if err := h.postOnce(ctx, "resolved", h.cfg.StakeholderChannel, render.Resolved(h.stakeholderNotice(ctx, inc))); err != nil {
 			h.log.Error("could not announce the resolution", "incident", inc.Number, "err", err)
 		}
@@ -146,7 +146,7 @@ func (h *Retro) participants(inc *incident.Incident, events []incident.TimelineE
 
 func retroPrompt(inc *incident.Incident, to string, reminder bool) render.Message {
 	num := strconv.FormatInt(inc.Number, 10)
-	return render.RetroPrompt(render.RetroPromptView{Ref: inc.Ref(), Title: inc.Title, Deadline: inc.RetroDeadline,
+	return render.RetroPrompt(render.RetroPromptView{Ref: inc.Ref(), Title: inc.Outward(), Deadline: inc.RetroDeadline,
 		Personal: to != "", Reminder: reminder, BlockID: "retro:" + num,
 		Action: render.Action{ID: ActionAddLesson, Label: "Add lessons learned", Value: num, Primary: true}})
 }
@@ -379,7 +379,7 @@ func (h *Retro) publish(ctx context.Context, n int64) (*incident.Incident, error
 		}
 	}
 	h.reschedule(ctx, inc)
-	if h.cfg.StakeholderChannel != "" && !inc.Drill {
+	if h.cfg.StakeholderChannel != "" && !inc.Unannounced() {
 		// Resolved in: from the declaration to the close, the headline figure to recover.
 		if err := h.postOnce(ctx, "postmortem", h.cfg.StakeholderChannel, render.PostmortemPublished(h.stakeholderNotice(ctx, inc))); err != nil {
 			h.log.Error("could not tell stakeholders about the postmortem", "incident", n, "err", err)

@@ -218,7 +218,7 @@ func (h *Cadence) sendScheduledUpdate(ctx context.Context, inc *incident.Inciden
 			h.log.Error("could not post the scheduled update in the incident channel", "incident", inc.Number, "err", err)
 		}
 	}
-	if h.cfg.StakeholderChannel != "" && !inc.Drill {
+	if h.cfg.StakeholderChannel != "" && !inc.Unannounced() {
 		// Queued, not posted: StakeholderUpdates posts what waits, in as
 		// few messages as Slack's pace allows.
 		if err := h.store.QueueStakeholderUpdate(ctx, inc.Number, due, occasion); err != nil {
@@ -388,7 +388,7 @@ func (h *Cadence) StakeholderUpdates(ctx context.Context) error {
 			if err != nil {
 				return err // the batch waits for the next run
 			}
-			if !inc.Drill && inc.Status == incident.Open { // a closed one had its final word
+			if !inc.Unannounced() && inc.Status == incident.Open { // a closed one had its final word
 				incs = append(incs, inc)
 			}
 		}
@@ -489,7 +489,7 @@ func (h *Cadence) Digest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	open = slices.DeleteFunc(open, func(i *incident.Incident) bool { return i.Drill })
+	open = slices.DeleteFunc(open, (*incident.Incident).Unannounced)
 	waiting, oldest := h.triage.waitingSummary(ctx)
 	_, err = h.chat.Post(ctx, h.cfg.StakeholderChannel, render.Digest(listItems(h.cfg, listings(h.allForOutside(ctx, open)), true), waiting, oldest))
 	return err

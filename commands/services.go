@@ -65,6 +65,7 @@ type responseChat interface {
 	coreChat
 	CreateChannel(ctx context.Context, name string, private bool) (string, error)
 	Invite(ctx context.Context, channelID string, userIDs []string) error
+	Remove(ctx context.Context, channelID, userID string) error
 	// Outsider says whether a user is a guest or of another organisation ("": neither).
 	Outsider(ctx context.Context, userID string) (string, error)
 	Pin(ctx context.Context, channelID, ts string) error

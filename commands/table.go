@@ -39,7 +39,7 @@ func (s subcommand) usageHint() incident.Sentence {
 func (h *Handler) subcommands() []subcommand {
 	return []subcommand{
 		{name: "", summary: "Open the declare form.", run: h.response.declareForm},
-		{name: "declare", args: "<title> [sevN] [--private] [--tlp <marking>] [@people]", example: "Ransomware on file server sev1", summary: "Declare an incident: a channel, the card, invites and an announcement.", flags: []string{"private", "tlp"}, severity: true, run: h.response.declare},
+		{name: "declare", args: "<title> [sevN] [--private] [--quiet] [--tlp <marking>] [@people]", example: "Ransomware on file server sev1", summary: "Declare an incident: a channel, the card, invites and an announcement (--quiet: an attacker may be watching).", flags: []string{"private", "quiet", "tlp"}, severity: true, run: h.response.declare},
 		{name: "status", shows: true, args: "[number]", example: "INC-42", summary: "Show the incident card, to you only.", incident: true, run: h.response.status},
 		{name: "list", shows: true, summary: "List open incidents, most severe first.", run: h.response.list},
 		{name: "phase", freeText: true, open: true, args: "<phase|next> [because <reason>]", example: "containment because reinfection found", summary: "Move the incident to another phase; moving back needs a reason.", incident: true, run: h.response.phaseCmd},
@@ -64,6 +64,8 @@ func (h *Handler) subcommands() []subcommand {
 		{name: "tlp", freeText: true, args: "[<clear|green|amber|amber+strict|red> [because <reason>]]", example: "amber", summary: "The incident's TLP marking (alone: show it): what of it may be told outside its channel; lowering it needs the commander or an admin, and a reason.", incident: true, run: h.response.tlpCmd},
 		{name: "decide", flags: []string{"at"}, args: "[awareness|personal-data|significant|material …] [--at <UTC time>]", example: "awareness personal-data --at 2026-12-03 09:00", summary: "Record a decision that starts regulatory notification clocks (the commander, an admin or a legal contact; alone: a form).", incident: true, run: h.response.decideCmd},
 		{name: "notified", freeText: true, flags: []string{"ref"}, args: "<regime> [--ref <reference>] [because <reason for the delay>]", example: "gdpr --ref DPA-2026-0042", summary: "Record a notification to a regulator: it stops that regime's next clock (the commander, an admin or a legal contact; past the deadline, with the reason for the delay).", incident: true, run: h.response.notifiedCmd},
+		{name: "suspect", args: "[<@user>… | remove <@user>…]", example: "@mallory", summary: "Suspected accounts (the commander or an admin; alone: the list): never invited, told or listed, and their attempts are refused and reported to the commander.", incident: true, run: h.response.suspectCmd},
+		{name: "quiet", args: "[off]", example: "off", summary: "Whether the incident is run quietly (alone); off lifts it (the commander or an admin).", incident: true, run: h.response.quietCmd},
 		{name: "audit", shows: true, summary: "The incident's audit log (the commander or an admin): every change, refused attempt and read of a private or TLP:RED incident, hash-chained.", incident: true, run: h.response.auditCmd},
 		{name: "help", shows: true, summary: "Show this help.", run: h.help},
 	}

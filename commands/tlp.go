@@ -15,7 +15,7 @@ func (h *Response) tlpCmd(ctx context.Context, c *call) error {
 	raw := strings.TrimSpace(c.parsed.Raw)
 	if raw == "" {
 		c.read = true
-		h.respond(ctx, c.req, render.Answer(incident.Say("%s is %s. %s", c.inc.Ref(), c.inc.Marking(), h.outsideSays(c.inc.Marking()))))
+		h.respond(ctx, c.req, render.Answer(incident.Say("%s is %s. %s", c.inc.Ref(), c.inc.Marking(), h.outsideSays(c.inc))))
 		return nil
 	}
 	word, reason, _ := strings.Cut(raw, " ")
@@ -62,12 +62,19 @@ func (h *Response) tlpCmd(ctx context.Context, c *call) error {
 			warning = incident.Say(" :warning: TLP:AMBER+STRICT keeps it within the organisation, and these are not of it: %s. Remove them from the channel.", incident.Join(", ", outside...))
 		}
 	}
-	h.respond(ctx, c.req, render.Done(incident.Say("%s is now %s. %s%s", inc.Ref(), inc.Marking(), h.outsideSays(inc.Marking()), warning)))
+	h.respond(ctx, c.req, render.Done(incident.Say("%s is now %s. %s%s", inc.Ref(), inc.Marking(), h.outsideSays(inc), warning)))
 	return nil
 }
 
 // outsideSays is what a marking lets the stakeholder channel be told.
-func (h *core) outsideSays(marking string) incident.Sentence {
+func (h *core) outsideSays(inc *incident.Incident) incident.Sentence {
+	marking := inc.Marking()
+	switch {
+	case inc.Drill:
+		return incident.Say("Nothing leaves its channel: it is a drill.")
+	case inc.Quiet:
+		return incident.Say("Nothing leaves its channel: it is run quietly.")
+	}
 	if h.cfg.StakeholderChannel == "" {
 		return incident.Say("Nothing leaves its channel: no stakeholder channel is configured.")
 	}

@@ -73,7 +73,8 @@ func declareModalFor(cfg config.File, d declareDraft) render.View {
 		{ID: InputSeverity, Kind: render.Choice, Label: "Severity", Options: severities, Initial: d.severity},
 		{ID: InputDescription, Kind: render.TextArea, Label: "What do we know?", Optional: true, MaxLength: incident.MaxTextChars, Initial: d.description},
 		{ID: InputPrivate, Kind: render.Ticks, Label: "Visibility", Optional: true,
-			Options: []render.Option{{Value: "private", Label: "Private", Detail: "a private channel; stakeholders see no title"}}},
+			Options: []render.Option{{Value: "private", Label: "Private", Detail: "a private channel; stakeholders see no title"},
+				{Value: "quiet", Label: "An attacker may be watching", Detail: "a private channel under a codename; the title stays in it; the stakeholders are not told"}}},
 	}})
 }
 

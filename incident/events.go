@@ -252,6 +252,13 @@ func (ev TimelineEvent) Describe(w Words) string {
 			what += w.Text("; late because " + ev.Reason)
 		}
 		return what
+	case EventSuspect:
+		if ev.To == "cleared" {
+			return "No longer suspected: " + users(ev.Users)
+		}
+		return "Suspected accounts: " + users(ev.Users) + " (never invited, told or listed; their attempts are refused)"
+	case EventQuiet:
+		return "Quiet mode lifted: the title may be told outside the channel, and the stakeholders from the next update"
 	case EventInject:
 		return "Drill inject: " + w.Text(ev.Text)
 	case EventReported:

@@ -243,6 +243,9 @@ func (e *Evidence) Transfer(at time.Time, a Actor, to, note string, inc *Inciden
 	if to == e.Holder {
 		return TimelineEvent{}, Fail(Conflict, "%s already holds %s.", UserRef(to), e.Ref())
 	}
+	if inc != nil && inc.IsSuspect(to) {
+		return TimelineEvent{}, Fail(Forbidden, "%s is a suspected account of %s: they are never handed anything of it.", UserRef(to), inc.Ref())
+	}
 	if inc != nil && (inc.Private || inc.Drill) && !inc.IsMember(to) {
 		// They could neither see the incident nor record what happens to the item: it would be stranded.
 		return TimelineEvent{}, Fail(Forbidden, "%s is not a member of %s, so they could not record what happens to %s. Hand it to a member, or give them a role first (%s).",

@@ -112,9 +112,14 @@ type Incident struct {
 	Private  bool   `json:"private,omitempty"`
 	// TLP is the incident's TLP 2.0 marking (TLP:CLEAR … TLP:RED): what of
 	// it may be told outside its channel. "" (stored before markings) is TLP:CLEAR.
-	TLP      string `json:"tlp,omitempty"`
-	Drill    bool   `json:"drill,omitempty"`
-	Scenario string `json:"scenario,omitempty"` // a drill's scenario key
+	TLP   string `json:"tlp,omitempty"`
+	Drill bool   `json:"drill,omitempty"`
+	// Quiet runs it in compromise-aware mode, its channel named Codename;
+	// Suspects are the accounts the commander suspects.
+	Quiet    bool     `json:"quiet,omitempty"`
+	Codename string   `json:"codename,omitempty"`
+	Suspects []string `json:"suspects,omitempty"`
+	Scenario string   `json:"scenario,omitempty"` // a drill's scenario key
 	// Script is the drill's scenario as it was when the drill began: a
 	// change of the configuration meanwhile does not change a running drill.
 	Script *Scenario `json:"script,omitempty"`
@@ -234,7 +239,8 @@ func (i *Incident) Participants(events []TimelineEvent) []string {
 	for _, l := range i.Lessons {
 		add(l.Author)
 	}
-	return out
+	// Suspected accounts are never told nor listed, whatever they did.
+	return slices.DeleteFunc(out, i.IsSuspect)
 }
 
 // UpdateBase is when the current stakeholder-update cycle began: the last
@@ -328,7 +334,7 @@ type Listing struct {
 
 // Listing is the incident as a list shows it.
 func (i *Incident) Listing() Listing {
-	s := Listing{Number: i.Number, Title: i.Title, Severity: i.Severity, Phase: i.Phase, ChannelID: i.ChannelID,
+	s := Listing{Number: i.Number, Title: i.Outward(), Severity: i.Severity, Phase: i.Phase, ChannelID: i.ChannelID,
 		Commander: i.Commander(), Private: i.Private, TLP: i.Marking(), Drill: i.Drill, DeclaredAt: i.DeclaredAt}
 	if i.restricted() {
 		s.Members = slices.Clone(i.Members)
@@ -363,6 +369,9 @@ func (i *Incident) EnsureOpen(what string) error {
 // VisibleTo reports whether a user may see the incident: anyone may see a
 // public one; a private one is seen by its members and from its own channel.
 func (i *Incident) VisibleTo(userID, channelID string) bool {
+	if i.IsSuspect(userID) {
+		return false // not even from its channel, where they should not be
+	}
 	return !i.restricted() || i.IsMember(userID) || (channelID != "" && channelID == i.ChannelID)
 }
 
@@ -399,6 +408,8 @@ const (
 	EventTLP         EventKind = "tlp"
 	EventDecision    EventKind = "decision"
 	EventNotified    EventKind = "notified"
+	EventSuspect     EventKind = "suspect"
+	EventQuiet       EventKind = "quiet"
 )
 
 // Interval is a stretch of time the incident spent in one phase.

@@ -123,6 +123,8 @@ func (i *Incident) Assign(at time.Time, a Actor, role Role, user string) ([]Time
 	}
 	prev := i.Roles[role.Key]
 	switch {
+	case i.IsSuspect(user):
+		return nil, Fail(Forbidden, "%s is a suspected account of %s: they are never given a role or invited.", UserRef(user), i.Ref())
 	case user == "" && prev == "":
 		return nil, Errorf("Nobody is the %s of %s.", role.Name, i.Ref())
 	case user != "" && prev == user:

@@ -119,6 +119,7 @@ func (s *Server) methods() map[string]methodFunc {
 		"apps.connections.open":        s.connectionsOpen,
 		"conversations.create":         s.conversationsCreate,
 		"conversations.invite":         s.conversationsInvite,
+		"conversations.kick":           s.conversationsKick,
 		"conversations.info":           s.conversationsInfo,
 		"conversations.join":           s.conversationsJoin,
 		"conversations.setTopic":       s.conversationsSetTopic,
@@ -287,6 +288,26 @@ func (s *Server) conversationsInvite(p url.Values) (map[string]any, apiError) {
 	}
 	ch.Members = append(ch.Members, added...)
 	return map[string]any{"channel": s.channelJSON(ch)}, ""
+}
+
+// conversationsKick answers as Slack does: not_in_channel for someone not
+// in it, cant_kick_self for the bot itself.
+func (s *Server) conversationsKick(p url.Values) (map[string]any, apiError) {
+	ch, errCode := s.memberChannel(p.Get("channel"))
+	if errCode != "" {
+		return nil, errCode
+	}
+	id := p.Get("user")
+	switch {
+	case s.users[id] == nil:
+		return nil, "user_not_found"
+	case id == s.BotUserID:
+		return nil, "cant_kick_self"
+	case !slices.Contains(ch.Members, id):
+		return nil, "not_in_channel"
+	}
+	ch.Members = slices.DeleteFunc(ch.Members, func(m string) bool { return m == id })
+	return map[string]any{}, ""
 }
 
 func (s *Server) conversationsInfo(p url.Values) (map[string]any, apiError) {

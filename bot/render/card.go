@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 // on it, Card decides how it looks in Slack.
 type CardView struct {
 	Ref, Title          string
+	Headline            string // names it in push notification text: the title, or a quiet incident's codename
 	Drill               bool
 	Severity            string
 	SeverityDescription string
@@ -137,7 +139,11 @@ func Card(v CardView) Message {
 			Text(v.ReportRef), incident.HumanDuration(v.ToAcknowledge), incident.HumanDuration(v.ToDeclare))))
 	}
 	blocks = append(blocks, Context("Run `/incident help` in this channel to see what you can do."))
-	return Message{Text: fmt.Sprintf("%s (%s, %s)", Text(title), Text(v.Severity), v.Phase.Title()), Blocks: blocks}
+	headline := v.Ref + ": " + cmp.Or(v.Headline, v.Title)
+	if v.Drill {
+		headline = incident.DrillPrefix + " " + headline
+	}
+	return Message{Text: fmt.Sprintf("%s (%s, %s)", Text(headline), Text(v.Severity), v.Phase.Title()), Blocks: blocks}
 }
 
 // clockLines lists the clocks; the times are Slack date tokens, so "due
