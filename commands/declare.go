@@ -2,9 +2,9 @@ package commands
 
 import (
 	"cmp"
+	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -96,7 +96,7 @@ func (h *Response) declareForm(ctx context.Context, c *call) error {
 type declaration struct {
 	by, title, severity, description string
 	private                          bool
-	quiet                            bool // compromise-aware: a codename channel, private
+	quiet                            bool   // compromise-aware: a codename channel, private
 	marking                          string // TLP; "" is the configured default
 	invite                           []string
 	report                           *incident.Report   // declared from this report
