@@ -4,6 +4,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -498,12 +499,22 @@ func (h *core) postNoted(ctx context.Context, name, channelID string, msg render
 	return nil
 }
 
-// about marks a message about an incident as a drill's when it is one.
+// about marks a message about an incident as a drill's when it is one,
+// and with the incident's TLP marking.
 func about(inc *incident.Incident, msg render.Message) render.Message {
-	if inc != nil && inc.Drill {
-		return render.AsDrill(msg)
+	return aboutMarked(inc, "", msg)
+}
+
+// aboutMarked is about for a message that carries more than the incident
+// does (a marked update): it shows the stricter marking.
+func aboutMarked(inc *incident.Incident, marking string, msg render.Message) render.Message {
+	if inc == nil {
+		return msg
 	}
-	return msg
+	if inc.Drill {
+		msg = render.AsDrill(msg)
+	}
+	return render.Marked(msg, incident.Stricter(inc.Marking(), cmp.Or(marking, inc.Marking())))
 }
 
 // tellPrivately shows a form's answer in the incident's channel to the

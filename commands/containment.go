@@ -209,7 +209,7 @@ func (h *Response) resolveContainment(ctx context.Context, c *call, verb string,
 // posted: the actions' items come and are ticked with the actions.
 func (h *Response) syncRecoveryChecklist(ctx context.Context, inc *incident.Incident) {
 	if ts := inc.ChecklistTS[incident.Recovery]; ts != "" {
-		if err := h.chat.Update(ctx, inc.ChannelID, ts, ChecklistMessage(inc, incident.Recovery)); err != nil {
+		if err := h.chat.Update(ctx, inc.ChannelID, ts, about(inc, ChecklistMessage(inc, incident.Recovery))); err != nil {
 			h.log.Warn("could not update the recovery checklist", "incident", inc.Number, "err", err)
 		}
 	}

@@ -327,7 +327,7 @@ func (h *Response) tellCommanders(ctx context.Context, inc *incident.Incident, u
 				what, t.other.Ref()))
 		}
 		occasion := fmt.Sprintf("sighting:%d:%d:%x", n, inc.Number, sum.Sum(nil)[:12])
-		if err := h.postFor(ctx, occasion, cmdr, msg); err != nil {
+		if err := h.postFor(ctx, occasion, cmdr, aboutMarked(t.other, inc.Marking(), msg)); err != nil {
 			h.log.Warn("could not tell a commander of a sighting", "incident", n, "err", err)
 		}
 	}

@@ -137,7 +137,7 @@ func (h *Response) tick(ctx context.Context, n int64, p incident.Phase, actor st
 		return err
 	}
 	if ts := inc.ChecklistTS[p]; ts != "" {
-		if err := h.chat.Update(ctx, inc.ChannelID, ts, ChecklistMessage(inc, p)); err != nil {
+		if err := h.chat.Update(ctx, inc.ChannelID, ts, about(inc, ChecklistMessage(inc, p))); err != nil {
 			h.log.Error("could not update the checklist", "incident", n, "err", err)
 		}
 	}
@@ -352,7 +352,7 @@ func (h *Response) postMarkedUpdate(ctx context.Context, n int64, actor, text, m
 		return err
 	}
 	h.reschedule(ctx, inc) // the next scheduled update counts from this one
-	if err := h.postOnce(ctx, "update", inc.ChannelID, about(inc, render.UpdatePosted(notice(h.cfg, inc, false)))); err != nil {
+	if err := h.postOnce(ctx, "update", inc.ChannelID, aboutMarked(inc, marking, render.UpdatePosted(notice(h.cfg, inc, false)))); err != nil {
 		h.log.Error("could not post the update in the incident channel", "incident", n, "err", err)
 	}
 	if h.cfg.StakeholderChannel != "" && !inc.Unannounced() {

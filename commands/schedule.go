@@ -214,7 +214,7 @@ func (h *Cadence) sendScheduledUpdate(ctx context.Context, inc *incident.Inciden
 	// permanent (an archived channel, say): logged, counted, not retried.
 	occasion := "update:" + strconv.FormatInt(inc.Number, 10) + ":" + strconv.FormatInt(due.Unix(), 10)
 	if inc.ChannelID != "" {
-		if err := h.postFor(ctx, occasion, inc.ChannelID, ScheduledUpdate(h.cfg, inc, false)); err != nil {
+		if err := h.postFor(ctx, occasion, inc.ChannelID, about(inc, ScheduledUpdate(h.cfg, inc, false))); err != nil {
 			h.log.Error("could not post the scheduled update in the incident channel", "incident", inc.Number, "err", err)
 		}
 	}
@@ -276,7 +276,7 @@ func (h *Cadence) sendInject(ctx context.Context, inc *incident.Incident, i int,
 		ctx := postCtx
 		occasion := "inject:" + strconv.FormatInt(inc.Number, 10) + ":" + strconv.Itoa(i)
 		msg := render.Inject(render.InjectView{Ref: inc.Ref(), Text: in.Text, Role: h.roleNameIf(in.To), Holder: to, Number: i + 1, Of: len(sc.Injects)})
-		if err := h.postFor(ctx, occasion, inc.ChannelID, msg); err != nil {
+		if err := h.postFor(ctx, occasion, inc.ChannelID, about(inc, msg)); err != nil {
 			h.log.Error("could not post a drill inject", "incident", inc.Number, "inject", i, "err", err)
 		}
 	}

@@ -728,8 +728,8 @@ func (h *Triage) mergeSubmission(ctx context.Context, in Interaction, _ *inciden
 		if err := h.store.AddEvents(ctx, inc.Number, reportedEvent(r)); err != nil {
 			return err
 		}
-		if err := h.postOnce(ctx, "merged", inc.ChannelID, render.Remark(incident.Say("%s merged report %s into this incident: %s",
-			incident.UserRef(in.UserID), incident.Strong(r.Ref()), reportSummary(r)))); err != nil {
+		if err := h.postOnce(ctx, "merged", inc.ChannelID, about(inc, render.Remark(incident.Say("%s merged report %s into this incident: %s",
+			incident.UserRef(in.UserID), incident.Strong(r.Ref()), reportSummary(r))))); err != nil {
 			h.log.Error("could not tell the incident channel of a merged report", "report", r.Number, "err", err)
 		}
 		h.meter.ReportCounted(r.Source, string(incident.ReportMerged))

@@ -36,6 +36,25 @@ func AsDrill(m Message) Message {
 	return m
 }
 
+// Marked shows a TLP marking above TLP:CLEAR at the top of a message and
+// at the start of its notification text; once, however often it is marked.
+func Marked(m Message, marking string) Message {
+	if marking == "" || marking == "TLP:CLEAR" || strings.Contains(m.Text, "["+marking+"]") {
+		return m
+	}
+	m.Text = "[" + marking + "] " + m.Text
+	m.Blocks = append([]Block{Context(":traffic_light: *" + Text(marking) + "*: " + Text(markingMeans[marking]))}, m.Blocks...)
+	return m
+}
+
+// markingMeans is each TLP 2.0 marking's rule, in a few words.
+var markingMeans = map[string]string{
+	"TLP:GREEN":        "share within the community, not publicly",
+	"TLP:AMBER":        "share only within the organisation and its clients, on a need-to-know basis",
+	"TLP:AMBER+STRICT": "share only within the organisation, on a need-to-know basis",
+	"TLP:RED":          "for the people in this incident only; do not share",
+}
+
 // PlaceCall puts a message's Call at the start of its text and of its
 // first section, once the message has been made safe.
 func PlaceCall(m Message) Message {

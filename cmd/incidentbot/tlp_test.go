@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -246,5 +247,62 @@ func scheduledUpdatesFromNow(h *harness) func() []string {
 			}
 		}
 		return out
+	}
+}
+
+// TestMessagesCarryTheMarking: what the bot posts about a marked incident,
+// in its channel and by direct message, carries the marking at the top and
+// in its notification text; a marked update carries its own.
+func TestMessagesCarryTheMarking(t *testing.T) {
+	t.Parallel()
+	h := startBotWith(t, false, time.Now, quietSeverities)
+	s := &script{t: t, h: h, ctx: context.Background()}
+	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
+	s.command("UALICE", general, "declare Supplier portal breach sev2 --tlp amber")
+	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	s.command("UALICE", s.ch, "assign tech <@UBOB|bob>")
+	s.command("UALICE", s.ch, "update --tlp red The CFO's mailbox was read")
+	posted := func(channel, text string) fakeslack.Message {
+		var found fakeslack.Message
+		s.await(text, func() bool {
+			c, _ := h.slack.Channel(channel)
+			for _, m := range c.Messages {
+				if m.VisibleTo == "" && !slices.Contains(c.Pins, m.TS) && strings.Contains(m.Visible(), text) {
+					found = m
+					return true
+				}
+			}
+			return false
+		})
+		return found
+	}
+	dm := func(user, text string) fakeslack.Message {
+		var found fakeslack.Message
+		s.await(text, func() bool {
+			for _, m := range h.slack.DirectMessages(user) {
+				if strings.Contains(m.Visible(), text) {
+					found = m
+					return true
+				}
+			}
+			return false
+		})
+		return found
+	}
+	for _, tc := range []struct {
+		what    string
+		msg     fakeslack.Message
+		marking string
+	}{
+		{"the checklist", posted(s.ch, "Identification checklist"), "TLP:AMBER"},
+		{"the role briefing", dm("UBOB", "You are now the *Technical Lead*"), "TLP:AMBER"},
+		{"the marked update", posted(s.ch, "mailbox was read"), "TLP:RED"},
+	} {
+		if !strings.HasPrefix(tc.msg.Text, "["+tc.marking+"]") || !strings.Contains(tc.msg.Visible(), "*"+tc.marking+"*") {
+			t.Errorf("%s does not carry %s: text %q, shown %q", tc.what, tc.marking, tc.msg.Text, tc.msg.Visible())
+		}
+	}
+	if card := s.cardMessage().Visible(); !strings.Contains(card, "*TLP:AMBER*") {
+		t.Errorf("the card does not show the marking:\n%s", card)
 	}
 }
