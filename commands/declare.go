@@ -207,7 +207,7 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (render.D
 
 	// The incident and its channel exist from here on; what follows is
 	// best effort, and anything that fails is reported to the declarer.
-	answer := render.Declared{Ref: inc.Ref(), ChannelID: channelID, Role: h.roleName(incident.CommanderRole), Private: inc.Private, Drill: inc.Drill, ProblemRef: incident.RequestID(ctx)}
+	answer := render.Declared{Ref: inc.Ref(), ChannelID: channelID, Role: h.roleName(incident.CommanderRole), Private: inc.Private, Drill: inc.Drill, Codename: inc.Codename, ProblemRef: incident.RequestID(ctx)}
 	problem := func(what incident.Sentence, err error) {
 		answer.Problems = append(answer.Problems, what)
 		h.log.Warn("declare: could not "+what.String(), "incident", n, "ref", answer.ProblemRef, "err", err)

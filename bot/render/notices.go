@@ -114,6 +114,7 @@ func PostmortemPublished(n Notice) Message {
 type Declared struct {
 	Ref, ChannelID, Role string
 	Private, Drill       bool
+	Codename             string // a quiet incident's
 	Problems             []incident.Sentence // each what could not be done: "pin the card"
 	ProblemRef           string              // the request's reference, for the log
 }
@@ -126,6 +127,9 @@ func DeclaredMessage(d Declared) Message {
 	}
 	if d.Private {
 		text += " The channel is private."
+	}
+	if d.Codename != "" {
+		text += " It is run quietly as codename *" + Text(d.Codename) + "*: its title stays in the channel, and the stakeholders are not told. Name suspected accounts with `/incident suspect @user` there."
 	}
 	if len(d.Problems) > 0 {
 		parts := make([]any, len(d.Problems))
