@@ -114,7 +114,7 @@ func PostmortemPublished(n Notice) Message {
 type Declared struct {
 	Ref, ChannelID, Role string
 	Private, Drill       bool
-	Codename             string // a quiet incident's
+	Codename             string              // a quiet incident's
 	Problems             []incident.Sentence // each what could not be done: "pin the card"
 	ProblemRef           string              // the request's reference, for the log
 }
