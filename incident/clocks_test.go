@@ -136,3 +136,23 @@ func TestClockPointsAreToldOnce(t *testing.T) {
 		t.Fatalf("a notified clock still reminds: %+v", got)
 	}
 }
+
+// BenchmarkClockPoints is the scheduler's work for one incident with GDPR,
+// NIS2 (three stages) and the SEC's clock running, on a calendar with
+// holidays: done on every scheduled run and card edit.
+func BenchmarkClockPoints(b *testing.B) {
+	cal := Calendar{Location: time.UTC, Workdays: weekdaysOnly, Holidays: []string{"2026-12-25", "2026-12-31", "2027-01-01"}}
+	t0 := time.Date(2026, 12, 24, 10, 0, 0, 0, time.UTC)
+	inc := &Incident{Number: 7, Roles: map[string]string{CommanderRole: "UIC"}}
+	for _, d := range Decisions() {
+		inc.Decide(t0, Actor{ID: "UIC"}, d, time.Time{})
+	}
+	regimes := []Regime{gdpr, nis2, sec}
+	reminders := []Reminder{{Fraction: 0.5}, {Before: 6 * time.Hour}, {Before: time.Hour}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(inc.ClockPoints(regimes, cal, reminders)) != 20 {
+			b.Fatal("points")
+		}
+	}
+}
