@@ -61,7 +61,7 @@ func cardView(cfg config.File, inc *incident.Incident) render.CardView {
 		v.Mismatched = append(v.Mismatched, incident.Evidence{ID: id}.Ref())
 	}
 	for _, c := range inc.Clocks(cfg.Notifications.Regimes, cfg.Notifications.Calendar) {
-		line := render.ClockLine{Name: c.Name(), Deadline: c.Deadline}
+		line := render.ClockLine{Name: c.Name(), Deadline: c.Deadline, Missed: inc.Missed(c)}
 		if n := c.Notified; n != nil {
 			line.NotifiedAt, line.Ref, line.Late = n.At, n.Ref, n.At.After(c.Deadline)
 		}

@@ -71,7 +71,7 @@ func (h *Response) decideCmd(ctx context.Context, c *call) error {
 	now := h.now()
 	var at time.Time
 	if raw, ok := opts["at"]; ok {
-		if at, err = parsePast(raw, now); err != nil {
+		if at, err = parsePast(raw, now, "--at"); err != nil {
 			return err
 		}
 	}
@@ -174,7 +174,7 @@ func (h *Response) notifiedCmd(ctx context.Context, c *call) error {
 	if ref, ok := opts["ref"]; ok && strings.TrimSpace(ref) == "" {
 		return incident.Errorf("Give the regulator's reference after %s, or leave it out. %s", incident.Literal("--ref"), c.sub.usageHint())
 	}
-	if len(words) != 1 {
+	if len(words) == 0 {
 		return incident.Errorf("Name one regime: %s. %s", incident.Literal(strings.Join(h.cfg.Notifications.RegimeKeys(), ", ")), c.sub.usageHint())
 	}
 	regime, ok := h.cfg.Notifications.Regime(words[0])
@@ -185,10 +185,23 @@ func (h *Response) notifiedCmd(ctx context.Context, c *call) error {
 		return incident.Errorf("There is no regime %s: name one of %s. %s", incident.Literal(render.Truncate(words[0], 40)),
 			incident.Literal(strings.Join(h.cfg.Notifications.RegimeKeys(), ", ")), c.sub.usageHint())
 	}
+	stage := -1 // the first still running
+	if len(words) > 1 {
+		var stages []string
+		for _, s := range regime.Stages {
+			stages = append(stages, strings.ToLower(s.Name))
+		}
+		k, ok := regime.StageNamed(strings.Join(words[1:], " "))
+		if !ok {
+			return incident.Errorf("%s has no stage %s: name one of %s, or none for the first still to make. %s", regime.Name,
+				incident.Literal(render.Truncate(strings.Join(words[1:], " "), 60)), incident.Literal(strings.Join(stages, ", ")), c.sub.usageHint())
+		}
+		stage = k
+	}
 	now := h.now()
 	var done incident.Clock
 	inc, err := h.store.Update(ctx, c.inc.Number, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
-		clock, evs, err := inc.Notify(now, h.actor(c.req.UserID), regime, h.cfg.Notifications.Calendar, opts["ref"], reason)
+		clock, evs, err := inc.Notify(now, h.actor(c.req.UserID), regime, stage, h.cfg.Notifications.Calendar, opts["ref"], reason)
 		if err != nil {
 			return nil, err
 		}
@@ -201,9 +214,24 @@ func (h *Response) notifiedCmd(ctx context.Context, c *call) error {
 	}
 	h.refresh(ctx, inc.Number)
 	h.reschedule(ctx, inc)
+	if done.Notified == nil {
+		// Done again after a crash: the first run recorded it; answer from that.
+		last := latestNotification(inc, regime.Key)
+		for _, c := range h.clocks(inc) {
+			if c.Regime.Key == regime.Key && c.Notified != nil && c.Notified.At.Equal(last) {
+				done = c
+			}
+		}
+		if done.Notified == nil {
+			return incident.Fail(incident.Conflict, "Every %s notification of %s is recorded already.", regime.Name, inc.Ref())
+		}
+	}
 	late := incident.Say("in time (due %s)", incident.Moment(done.Deadline))
-	if done.Notified.DelayReason != "" {
+	switch {
+	case done.Notified.DelayReason != "":
 		late = incident.Say("after its deadline of %s; the reason for the delay is recorded", incident.Moment(done.Deadline))
+	case reason != "":
+		late = incident.Say("in time (due %s), so no reason for a delay is needed, and the one given is not recorded", incident.Moment(done.Deadline))
 	}
 	next := incident.Say("")
 	for _, c := range h.clocks(inc) {
@@ -216,22 +244,40 @@ func (h *Response) notifiedCmd(ctx context.Context, c *call) error {
 	return nil
 }
 
+// latestNotification is when a regime's last notification was recorded.
+func latestNotification(inc *incident.Incident, regime string) time.Time {
+	var at time.Time
+	for _, n := range inc.Notifications {
+		if n.Regime == regime && n.At.After(at) {
+			at = n.At
+		}
+	}
+	return at
+}
+
 // parsePast reads --at: when a decision was made, up to now: a UTC time
 // (2026-12-03 09:00, or RFC 3339 with its zone), a time of day in UTC
 // (the last time it came), or a duration ago (2h).
-func parsePast(raw string, now time.Time) (time.Time, error) {
+func parsePast(raw string, now time.Time, field string) (time.Time, error) {
 	raw = strings.TrimSpace(raw)
-	bad := incident.Errorf("%s is not a time I can read for --at: give a UTC time like %s, a time of day in UTC like %s, a time ago like %s, or an RFC 3339 time like %s.",
-		incident.Literal(render.Truncate(raw, 40)), incident.Literal("2026-12-03 09:00"), incident.Literal("09:00"), incident.Literal("2h"), incident.Literal("2026-12-03T09:00:00Z"))
+	forms := incident.Say("a UTC time like %s, a time of day in UTC like %s, a time ago like %s or %s, or an RFC 3339 time like %s",
+		incident.Literal("2026-12-03 09:00"), incident.Literal("09:00"), incident.Literal("2h"), incident.Literal("1d"), incident.Literal("2026-12-03T09:00:00Z"))
 	if raw == "" {
-		return time.Time{}, bad
+		return time.Time{}, incident.Errorf("Give when it was decided after %s: %s.", field, forms)
 	}
+	bad := incident.Errorf("%s is not a time I can read for %s: give %s.", incident.Literal(render.Truncate(raw, 40)), field, forms)
 	if t, err := time.Parse(time.RFC3339, raw); err == nil {
 		return t, nil
 	}
 	raw = strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(raw, " UTC"), "Z"))
-	if d, err := time.ParseDuration(strings.TrimSuffix(raw, " ago")); err == nil && d >= 0 {
+	ago := strings.TrimSpace(strings.TrimSuffix(raw, " ago"))
+	if d, err := time.ParseDuration(ago); err == nil && d >= 0 {
 		return now.Add(-d), nil
+	}
+	if days, ok := strings.CutSuffix(ago, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n >= 0 && n < 1000 {
+			return now.Add(-time.Duration(n) * 24 * time.Hour), nil
+		}
 	}
 	if clock, err := time.Parse("15:04", raw); err == nil {
 		y, m, d := now.UTC().Date()
@@ -313,6 +359,9 @@ func (h *Cadence) sendClockPoints(ctx context.Context, inc *incident.Incident, n
 	if err != nil {
 		return work.Ran{}, err
 	}
+	if slices.ContainsFunc(due, func(p incident.ClockPoint) bool { return p.Late }) {
+		h.refresh(ctx, inc.Number) // the card flags the missed deadline
+	}
 	next, _ := h.nextDue(updated)
 	return work.Ran{Sent: drillOr(inc, work.SentReminders), Due: due[len(due)-1].At, Next: next}, nil
 }
@@ -321,7 +370,7 @@ func (h *Cadence) sendClockPoints(ctx context.Context, inc *incident.Incident, n
 // missed one asks: why the notification is late (GDPR Art. 33(1)).
 func clockMessage(inc *incident.Incident, p incident.ClockPoint, now time.Time) render.Message {
 	c := p.Clock
-	record := fmt.Sprintf("/incident notified %s %s --ref <reference>", inc.Ref(), c.Regime.Key)
+	record := fmt.Sprintf("/incident notified %s %s --ref <reference>", inc.Ref(), c.Command())
 	if p.Late {
 		return render.Warning(incident.Say("%s: the deadline for the %s passed at %s, and no notification is recorded. When it is made, it must give the reason for the delay, and so must the record: %s.",
 			inc.Ref(), incident.Strong(c.Name()), incident.Moment(c.Deadline), incident.Literal(record+" because <reason for the delay>")))
@@ -383,7 +432,7 @@ func (h *Response) decideSubmission(_ context.Context, in Interaction, inc *inci
 	var at time.Time
 	if raw := strings.TrimSpace(in.Values[InputAt]); raw != "" && !strings.EqualFold(raw, "now") {
 		var err error
-		if at, err = parsePast(raw, now); err != nil {
+		if at, err = parsePast(raw, now, "this field"); err != nil {
 			return map[string]string{InputAt: render.SayLabel(incident.ErrorMessage(err, ""))}, nil
 		}
 	}

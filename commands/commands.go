@@ -402,7 +402,7 @@ func (h *Handler) validate(ctx context.Context, sub subcommand, c *call) error {
 				return err
 			}
 			c.inc = inc
-			if inc.Quiet && c.req.ChannelID != inc.ChannelID {
+			if inc.Quiet && c.req.ChannelID != inc.ChannelID && !sub.anywhere {
 				// Whatever it answers may name what must stay in the channel.
 				return incident.Fail(incident.Forbidden, "%s is run quietly: use %s in its channel, %s.", inc.Ref(), incident.Literal("/incident "+sub.name), incident.ChannelRef(inc.ChannelID))
 			}
@@ -432,8 +432,15 @@ func (h *core) visibleIncident(ctx context.Context, n int64, user, channel strin
 	return inc, err
 }
 
+// maySee: a suspected account never, even an admin's (a stolen admin
+// session is what it guards against).
 func (h *core) maySee(inc *incident.Incident, user, channel string) bool {
-	return inc.VisibleTo(user, channel) || slices.Contains(h.cfg.Admins, user)
+	return !inc.IsSuspect(user) && (inc.VisibleTo(user, channel) || slices.Contains(h.cfg.Admins, user))
+}
+
+// mayList is maySee for an incident's listing.
+func (h *core) mayList(l incident.Listing, user, channel string) bool {
+	return !slices.Contains(l.Suspects, user) && (l.VisibleTo(user, channel) || slices.Contains(h.cfg.Admins, user))
 }
 
 // wroteBefore reports whether the request ctx works for is being done again

@@ -72,7 +72,12 @@ func (h *Handler) Interact(ctx context.Context, in Interaction) (map[string]stri
 	if row.form != nil {
 		inc, err := h.interactionIncident(ctx, row, sub, in)
 		if err != nil {
-			logFault(ctx, log, err)
+			outcome := work.OutcomeUserError
+			if logFault(ctx, log, err) {
+				outcome = work.OutcomeError
+			}
+			// Refused (it may not be theirs to see): on its log all the same.
+			h.audit(ctx, nil, h.tried(ctx, row, in), in.UserID, "form "+row.id, outcome, false)
 			return map[string]string{FirstInput(in.Values): render.SayLabel(incident.ErrorMessage(err, incident.RequestID(ctx)))}, nil
 		}
 		errs, do := row.form(ctx, in, inc)
@@ -103,9 +108,29 @@ func (h *Handler) Interact(ctx context.Context, in Interaction) (map[string]stri
 		if inc != nil {
 			res.Incident = inc.Number
 		}
-		h.audit(ctx, inc, 0, in.UserID, "button "+row.id, res.Outcome, false)
+		tried := int64(0)
+		if inc == nil {
+			tried = h.tried(ctx, row, in)
+		}
+		h.audit(ctx, inc, tried, in.UserID, "button "+row.id, res.Outcome, false)
 		return res
 	}
+}
+
+// tried is the incident an interaction names, when one by that number
+// exists: an attempt refused on it is written on its log.
+func (h *Handler) tried(ctx context.Context, row interactionRow, in Interaction) int64 {
+	if row.target == nil {
+		return 0
+	}
+	n, err := row.target(in)
+	if err != nil {
+		return 0
+	}
+	if _, err := h.store.Get(ctx, n); err != nil {
+		return 0
+	}
+	return n
 }
 
 // interactionRow is one button (by action ID, or a family of them by a
@@ -473,6 +498,12 @@ func (h *Response) Reacted(ctx context.Context, r Reaction) work.Result {
 	inc, err := h.store.ByChannel(ctx, r.ChannelID)
 	if err != nil {
 		res.Outcome = "ignored"
+		return res
+	}
+	if inc.IsSuspect(r.UserID) {
+		// Still in the channel (Slack refused to remove them): refused, logged, reported.
+		res.Outcome = work.OutcomeUserError
+		h.audit(ctx, inc, 0, r.UserID, "reaction "+PinReaction, res.Outcome, false)
 		return res
 	}
 	msg, err := h.chat.MessageAt(ctx, r.ChannelID, r.TS)

@@ -499,7 +499,7 @@ func (h *Response) iocShortcut(ctx context.Context, in Interaction, _ *incident.
 			return err
 		}
 		for _, l := range listings {
-			if l.VisibleTo(in.UserID, "") || slices.Contains(h.cfg.Admins, in.UserID) {
+			if h.mayList(l, in.UserID, "") {
 				incidents = append(incidents, render.Option{Value: strconv.FormatInt(l.Number, 10), Label: l.Ref() + " " + l.Title})
 			}
 		}

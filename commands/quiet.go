@@ -2,7 +2,9 @@ package commands
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/incident"
@@ -107,6 +109,9 @@ func (h *Response) quietCmd(ctx context.Context, c *call) error {
 	return nil
 }
 
+// suspectReportEvery bounds how often one suspect's attempts are reported.
+const suspectReportEvery = 10 * time.Minute
+
 // reportSuspect tells the commander (the declarer while the role is
 // vacant) that a suspected account tried something on the incident.
 func (h *core) reportSuspect(ctx context.Context, inc *incident.Incident, user, what string) {
@@ -117,8 +122,13 @@ func (h *core) reportSuspect(ctx context.Context, inc *incident.Incident, user, 
 	if to == "" || to == user {
 		return
 	}
-	msg := render.Warning(incident.Say("Suspected account %s tried %s on %s. It was refused, answered as if the incident did not exist, and is on its audit log.",
-		incident.UserRef(user), incident.Literal(what), inc.Ref()))
+	// One report a suspect in a while: their attempts must not drown the
+	// commander; each is on the audit log.
+	if first, err := h.store.Once(ctx, fmt.Sprintf("suspect-report:%d:%s", inc.Number, user), suspectReportEvery); err == nil && !first {
+		return
+	}
+	msg := render.Warning(incident.Say("Suspected account %s tried %s on %s. It was refused, answered as if the incident did not exist, and is on its audit log, as is anything more they try (reported here at most every %s; %s shows all).",
+		incident.UserRef(user), incident.Literal(what), inc.Ref(), incident.HumanDuration(suspectReportEvery), incident.Literal("/incident audit")))
 	if err := h.postOnce(ctx, "suspect:"+inc.Ref(), to, about(inc, msg)); err != nil {
 		h.log.Error("could not report a suspected account's attempt to the commander", "incident", inc.Number, "err", err)
 	}

@@ -261,6 +261,9 @@ func (h *Retro) lessonSubmission(_ context.Context, in Interaction, inc *inciden
 		if owner != "" && !render.IsUserID(owner) {
 			return map[string]string{InputOwner(i): "Choose the owner from the list."}, nil
 		}
+		if inc != nil && inc.IsSuspect(owner) {
+			return map[string]string{InputOwner(i): "They are a suspected account of this incident: choose someone else."}, nil
+		}
 		if due != "" {
 			if _, err := time.Parse(time.DateOnly, due); err != nil {
 				return map[string]string{InputDue(i): "Pick a date."}, nil

@@ -32,7 +32,7 @@ func (h *Response) list(ctx context.Context, c *call) error {
 		return err
 	}
 	open = slices.DeleteFunc(open, func(l incident.Listing) bool {
-		return !l.VisibleTo(c.req.UserID, "") && !slices.Contains(h.cfg.Admins, c.req.UserID)
+		return !h.mayList(l, c.req.UserID, "")
 	})
 	h.respond(ctx, c.req, render.OpenIncidents(listItems(h.cfg, open, false)))
 	for _, l := range open {

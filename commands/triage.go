@@ -663,7 +663,7 @@ func (h *Triage) mergeClick(ctx context.Context, in Interaction, _ *incident.Inc
 	}
 	var options []render.Option
 	for _, l := range listings {
-		if l.Drill || !(l.VisibleTo(in.UserID, "") || slices.Contains(h.cfg.Admins, in.UserID)) {
+		if l.Drill || !h.mayList(l, in.UserID, "") {
 			continue
 		}
 		options = append(options, render.Option{Value: strconv.FormatInt(l.Number, 10), Label: l.Ref() + " " + l.Title})

@@ -94,6 +94,7 @@ type rawStage struct {
 // Limits of the regimes, so that the card and the reminders stay short.
 const (
 	maxRegimes = 10
+	maxRemind  = 6
 	maxStages  = 5
 	maxName    = 60
 )
@@ -103,6 +104,8 @@ var (
 	dayEnds     = regexp.MustCompile(`^(\d{1,2}):(\d{2})$`)
 	weekdays    = map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday,
 		"wed": time.Wednesday, "thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday}
+	weekdayNames = map[string]time.Weekday{"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday,
+		"wednesday": time.Wednesday, "thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday}
 )
 
 // parseSpan reads a stage's time: a Go duration (72h), days (30d), months
@@ -144,6 +147,9 @@ func parseNotifications(raw *rawNotifications, f *File, bad func(key, format str
 		}
 		n.Legal = raw.Legal
 	}
+	if len(raw.Remind) > maxRemind {
+		bad("notifications.remind", "lists %d points; at most %d", len(raw.Remind), maxRemind)
+	}
 	if raw.Remind != nil {
 		n.Remind = nil
 		for i, r := range raw.Remind {
@@ -169,7 +175,8 @@ func parseNotifications(raw *rawNotifications, f *File, bad func(key, format str
 	if c := raw.Calendar; c != nil {
 		if c.TimeZone != nil {
 			loc, err := time.LoadLocation(strings.TrimSpace(*c.TimeZone))
-			if err != nil || strings.TrimSpace(*c.TimeZone) == "" {
+			// Local is whatever the machine runs in: a deadline must not move with the host.
+			if err != nil || strings.TrimSpace(*c.TimeZone) == "" || strings.EqualFold(strings.TrimSpace(*c.TimeZone), "local") {
 				bad("notifications.calendar.time_zone", "%q is not a time zone such as Europe/Berlin or America/New_York", *c.TimeZone)
 			} else {
 				n.Calendar.Location = loc
@@ -179,10 +186,10 @@ func parseNotifications(raw *rawNotifications, f *File, bad func(key, format str
 			n.Calendar.Workdays = nil
 			for i, d := range c.Workdays {
 				day := strings.ToLower(strings.TrimSpace(d))
-				if len(day) > 3 {
-					day = day[:3] // monday: mon
-				}
 				wd, ok := weekdays[day]
+				if full, short := weekdayNames[day]; short {
+					wd, ok = full, true // monday, as well as mon
+				}
 				if !ok {
 					bad(fmt.Sprintf("notifications.calendar.workdays[%d]", i), "%q is not a day (mon, tue, wed, thu, fri, sat, sun)", d)
 					continue
@@ -204,7 +211,7 @@ func parseNotifications(raw *rawNotifications, f *File, bad func(key, format str
 			m := dayEnds.FindStringSubmatch(strings.TrimSpace(*c.DayEnds))
 			h, _ := strconv.Atoi(m1(m, 1))
 			mi, _ := strconv.Atoi(m1(m, 2))
-			if m == nil || h > 24 || mi > 59 || (h == 24 && mi > 0) {
+			if m == nil || h > 24 || mi > 59 || (h == 24 && mi > 0) || (h == 0 && mi == 0) {
 				bad("notifications.calendar.day_ends", "%q must be a time of day such as 17:30, or 24:00 for the end of the day", *c.DayEnds)
 			} else {
 				n.Calendar.DayEnds = time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute
@@ -276,6 +283,13 @@ func parseNotifications(raw *rawNotifications, f *File, bad func(key, format str
 				bad(skey+".within", "%q must be a duration (72h), days (30d), months (1 month) or business days (4 business days)", rs.Within)
 			}
 			st.Within = span
+			// Stages are made in order: each due no earlier than the one before.
+			if k := len(r.Stages); ok && k > 0 && r.Stages[k-1].Within != (incident.Span{}) {
+				ref := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC) // any start: the order is what counts
+				if span.Deadline(ref, n.Calendar).Before(r.Stages[k-1].Within.Deadline(ref, n.Calendar)) {
+					bad(skey+".within", "%s is due before the stage listed before it (%s): list the stages in the order they are due", rs.Within, r.Stages[k-1].Within)
+				}
+			}
 			r.Stages = append(r.Stages, st)
 		}
 		n.Regimes = append(n.Regimes, r)

@@ -39,7 +39,7 @@ notifications:
   regimes:
     - {key: sec, name: SEC 8-K, from: [materiality], within: 4 business days}
     - key: nis2
-      from: [awareness, nis2]
+      from: [awareness, significant]
       stages:
         - {name: early warning, within: 24h}
         - {name: final report, within: 1 month}

@@ -48,11 +48,11 @@ func ParseDecision(s string) (string, bool) {
 	switch s {
 	case "aware", "awareness":
 		return DecideAwareness, true
-	case "personal-data", "personaldata", "pii", "gdpr":
+	case "personal-data", "personaldata":
 		return DecidePersonalData, true
-	case "significant", "nis2":
+	case "significant", "significance":
 		return DecideSignificant, true
-	case "material", "materiality", "sec":
+	case "material", "materiality":
 		return DecideMaterial, true
 	}
 	return "", false
@@ -183,6 +183,26 @@ func (c Clock) StageName() string { return c.Regime.Stages[c.Stage].Name }
 // Name is the regime and the stage: GDPR notification, NIS2 early warning.
 func (c Clock) Name() string { return c.Regime.Name + " " + c.StageName() }
 
+// Command is how /incident notified names the clock: the regime, and the
+// stage when it has several.
+func (c Clock) Command() string {
+	if len(c.Regime.Stages) > 1 {
+		return c.Regime.Key + " " + strings.ToLower(c.StageName())
+	}
+	return c.Regime.Key
+}
+
+// StageNamed finds a regime's stage by its name (any case).
+func (r Regime) StageNamed(name string) (int, bool) {
+	name = strings.Join(strings.Fields(strings.ReplaceAll(strings.ToLower(name), "-", " ")), " ")
+	for k, s := range r.Stages {
+		if strings.ToLower(s.Name) == name {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
 // Running reports whether the clock still waits for its notification.
 func (c Clock) Running() bool { return c.Notified == nil }
 
@@ -276,10 +296,10 @@ const (
 	MaxDelayReason     = 1000
 )
 
-// Notify records the first running stage of a regime as notified: the
-// commander, an admin or a legal contact records it, and past its deadline only with the
-// reason for the delay.
-func (i *Incident) Notify(now time.Time, a Actor, r Regime, cal Calendar, ref, reason string) (Clock, []TimelineEvent, error) {
+// Notify records a stage of a regime as notified (stage -1: the first
+// still running): the commander, an admin or a legal contact records it,
+// and past its deadline only with the reason for the delay.
+func (i *Incident) Notify(now time.Time, a Actor, r Regime, stage int, cal Calendar, ref, reason string) (Clock, []TimelineEvent, error) {
 	if err := i.RequireClockKeeper(a, Say("record a notification to a regulator")); err != nil {
 		return Clock{}, nil, err
 	}
@@ -301,7 +321,13 @@ func (i *Incident) Notify(now time.Time, a Actor, r Regime, cal Calendar, ref, r
 	}
 	var next *Clock
 	for _, c := range i.Clocks([]Regime{r}, cal) {
-		if c.Running() && (next == nil || c.Stage < next.Stage) {
+		switch {
+		case stage >= 0 && c.Stage == stage:
+			if !c.Running() {
+				return Clock{}, nil, Fail(Conflict, "The %s of %s is recorded already, by %s at %s.", c.Name(), i.Ref(), UserRef(c.Notified.By), Moment(c.Notified.At))
+			}
+			next = &c
+		case stage < 0 && c.Running() && (next == nil || c.Stage < next.Stage):
 			next = &c
 		}
 	}
@@ -310,7 +336,7 @@ func (i *Incident) Notify(now time.Time, a Actor, r Regime, cal Calendar, ref, r
 	}
 	if now.After(next.Deadline) && reason == "" {
 		return Clock{}, nil, Errorf("The %s deadline passed at %s: the notification must give the reason for the delay. Record it with %s.",
-			next.Name(), Moment(next.Deadline), Literal(fmt.Sprintf("/incident notified %s %s [--ref <reference>] because <reason for the delay>", i.Ref(), r.Key)))
+			next.Name(), Moment(next.Deadline), Literal(fmt.Sprintf("/incident notified %s %s [--ref <reference>] because <reason for the delay>", i.Ref(), next.Command())))
 	}
 	if !now.After(next.Deadline) {
 		reason = "" // in time: there is no delay to explain
@@ -329,6 +355,15 @@ type ClockPoint struct {
 	At    time.Time
 	Late  bool
 	Key   string // names it once for all replicas and runs
+}
+
+func (c Clock) key() string     { return fmt.Sprintf("%s/%d@%d", c.Regime.Key, c.Stage, c.Deadline.Unix()) }
+func (c Clock) lateKey() string { return c.key() + "/late" }
+
+// Missed reports whether a clock's deadline passed with no notification
+// and the people were told so.
+func (i *Incident) Missed(c Clock) bool {
+	return c.Running() && slices.Contains(i.ClocksTold, c.lateKey())
 }
 
 // Reminder is when, before a deadline, people are reminded: a part of the
@@ -353,7 +388,7 @@ func (i *Incident) ClockPoints(regimes []Regime, cal Calendar, reminders []Remin
 		if !c.Running() {
 			continue
 		}
-		base := fmt.Sprintf("%s/%d@%d", c.Regime.Key, c.Stage, c.Deadline.Unix())
+		base := c.key()
 		for k, r := range reminders {
 			at := r.at(c)
 			key := fmt.Sprintf("%s/r%d", base, k)
@@ -361,7 +396,7 @@ func (i *Incident) ClockPoints(regimes []Regime, cal Calendar, reminders []Remin
 				out = append(out, ClockPoint{Clock: c, At: at, Key: key})
 			}
 		}
-		if key := base + "/late"; !slices.Contains(i.ClocksTold, key) {
+		if key := c.lateKey(); !slices.Contains(i.ClocksTold, key) {
 			out = append(out, ClockPoint{Clock: c, At: c.Deadline, Late: true, Key: key})
 		}
 	}
@@ -370,7 +405,7 @@ func (i *Incident) ClockPoints(regimes []Regime, cal Calendar, reminders []Remin
 }
 
 // maxClocksTold bounds the points remembered as told: the oldest go first.
-const maxClocksTold = 200
+const maxClocksTold = 1000
 
 // Told records clock points as told.
 func (i *Incident) Told(keys ...string) {

@@ -83,22 +83,25 @@ func TestNotifyStopsTheNextStageAndAsksWhyLate(t *testing.T) {
 	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	inc := &Incident{Number: 7, Roles: map[string]string{CommanderRole: "UIC"}}
 	ic := Actor{ID: "UIC"}
-	if _, _, err := inc.Notify(t0, ic, nis2, cal, "", ""); err == nil || !strings.Contains(err.Error(), "/incident decide awareness") {
+	if _, _, err := inc.Notify(t0, ic, nis2, -1, cal, "", ""); err == nil || !strings.Contains(err.Error(), "/incident decide awareness") {
 		t.Fatalf("a regime not started was notified: %v", err)
 	}
 	inc.Decide(t0, ic, DecideAwareness, time.Time{})
 	inc.Decide(t0, ic, DecideSignificant, time.Time{})
-	c, _, err := inc.Notify(t0.Add(20*time.Hour), ic, nis2, cal, "CSIRT-1", "")
+	c, _, err := inc.Notify(t0.Add(20*time.Hour), ic, nis2, -1, cal, "CSIRT-1", "")
 	if err != nil || c.Stage != 0 {
 		t.Fatalf("early warning: %+v %v", c, err)
 	}
-	_, _, err = inc.Notify(t0.Add(80*time.Hour), ic, nis2, cal, "", "")
+	_, _, err = inc.Notify(t0.Add(80*time.Hour), ic, nis2, -1, cal, "", "")
 	if err == nil || !strings.Contains(err.Error(), "reason for the delay") {
 		t.Fatalf("late without a reason: %v", err)
 	}
-	c, evs, err := inc.Notify(t0.Add(80*time.Hour), ic, nis2, cal, "", "the CSIRT portal was down")
+	c, evs, err := inc.Notify(t0.Add(80*time.Hour), ic, nis2, -1, cal, "", "the CSIRT portal was down")
 	if err != nil || c.Stage != 1 || c.Notified.DelayReason != "the CSIRT portal was down" || evs[0].Kind != EventNotified {
 		t.Fatalf("late with a reason: %+v %v", c, err)
+	}
+	if _, _, err := inc.Notify(t0.Add(81*time.Hour), ic, nis2, 1, cal, "", "again"); ErrorCode(err) != Conflict {
+		t.Errorf("a stage named twice: %v", err)
 	}
 	running := 0
 	for _, c := range inc.Clocks([]Regime{nis2}, cal) {
@@ -131,7 +134,7 @@ func TestClockPointsAreToldOnce(t *testing.T) {
 	if got := inc.ClockPoints([]Regime{gdpr}, cal, reminders); len(got) != 2 || got[0].Key != points[1].Key {
 		t.Fatalf("after telling the first: %+v", got)
 	}
-	inc.Notify(t0.Add(time.Hour), Actor{ID: "UIC"}, gdpr, cal, "", "")
+	inc.Notify(t0.Add(time.Hour), Actor{ID: "UIC"}, gdpr, -1, cal, "", "")
 	if got := inc.ClockPoints([]Regime{gdpr}, cal, reminders); len(got) != 0 {
 		t.Fatalf("a notified clock still reminds: %+v", got)
 	}

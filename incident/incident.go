@@ -330,12 +330,15 @@ type Listing struct {
 	// Members are, for a private incident or a drill only, the people who
 	// may see it: those invited and the role holders.
 	Members []string
+	// Suspects are its suspected accounts, who never see it.
+	Suspects []string
 }
 
 // Listing is the incident as a list shows it.
 func (i *Incident) Listing() Listing {
 	s := Listing{Number: i.Number, Title: i.Outward(), Severity: i.Severity, Phase: i.Phase, ChannelID: i.ChannelID,
-		Commander: i.Commander(), Private: i.Private, TLP: i.Marking(), Drill: i.Drill, DeclaredAt: i.DeclaredAt}
+		Commander: i.Commander(), Private: i.Private, TLP: i.Marking(), Drill: i.Drill, DeclaredAt: i.DeclaredAt,
+		Suspects: slices.Clone(i.Suspects)}
 	if i.restricted() {
 		s.Members = slices.Clone(i.Members)
 		for _, holder := range i.Roles {
@@ -354,6 +357,9 @@ func (s Listing) Ref() string { return FormatRef(s.Number) }
 // VisibleTo is Incident.VisibleTo, from the listing; a drill is listed
 // only to its participants too.
 func (s Listing) VisibleTo(userID, channelID string) bool {
+	if userID != "" && slices.Contains(s.Suspects, userID) {
+		return false
+	}
 	return (!s.Private && !s.Drill && s.TLP != "TLP:RED") || slices.Contains(s.Members, userID) || (channelID != "" && channelID == s.ChannelID)
 }
 

@@ -23,12 +23,13 @@ type storedListing struct {
 	Drill      bool           `json:"d,omitempty"`
 	DeclaredAt int64          `json:"a"` // Unix ms
 	Members    []string       `json:"u,omitempty"`
+	Suspects   []string       `json:"x,omitempty"`
 }
 
 func encodeListing(l incident.Listing) string {
 	b, _ := json.Marshal(storedListing{Number: l.Number, Title: l.Title, Severity: l.Severity, Phase: l.Phase,
 		ChannelID: l.ChannelID, Commander: l.Commander, Private: l.Private, TLP: strings.TrimPrefix(l.TLP, "TLP:CLEAR"), Drill: l.Drill,
-		DeclaredAt: l.DeclaredAt.UnixMilli(), Members: l.Members}) // strings, ints and bools: cannot fail
+		DeclaredAt: l.DeclaredAt.UnixMilli(), Members: l.Members, Suspects: l.Suspects}) // strings, ints and bools: cannot fail
 	return string(b)
 }
 
@@ -39,5 +40,5 @@ func decodeListing(doc string) (incident.Listing, error) {
 	}
 	return incident.Listing{Number: s.Number, Title: s.Title, Severity: s.Severity, Phase: s.Phase, ChannelID: s.ChannelID,
 		Commander: s.Commander, Private: s.Private, TLP: cmp.Or(s.TLP, "TLP:CLEAR"), Drill: s.Drill, DeclaredAt: time.UnixMilli(s.DeclaredAt).UTC(),
-		Members: s.Members}, nil
+		Members: s.Members, Suspects: s.Suspects}, nil
 }

@@ -39,7 +39,7 @@ func AsDrill(m Message) Message {
 // Marked shows a TLP marking above TLP:CLEAR at the top of a message and
 // at the start of its notification text; once, however often it is marked.
 func Marked(m Message, marking string) Message {
-	if marking == "" || marking == "TLP:CLEAR" || strings.Contains(m.Text, "["+marking+"]") {
+	if marking == "" || marking == "TLP:CLEAR" || strings.HasPrefix(m.Text, "["+marking+"] ") {
 		return m
 	}
 	m.Text = "[" + marking + "] " + m.Text

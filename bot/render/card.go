@@ -55,6 +55,7 @@ type ClockLine struct {
 	NotifiedAt time.Time
 	Ref        string
 	Late       bool // notified after the deadline
+	Missed     bool // not notified, and the deadline passed
 }
 
 // RoleLine is a role and who holds it ("" for nobody).
@@ -143,6 +144,9 @@ func Card(v CardView) Message {
 	if v.Drill {
 		headline = incident.DrillPrefix + " " + headline
 	}
+	if v.Marking != "" && v.Marking != "TLP:CLEAR" {
+		headline = "[" + v.Marking + "] " + headline // as every message about it
+	}
 	return Message{Text: fmt.Sprintf("%s (%s, %s)", Text(headline), Text(v.Severity), v.Phase.Title()), Blocks: blocks}
 }
 
@@ -154,6 +158,8 @@ func clockLines(clocks []ClockLine) string {
 		name := "*" + Text(Truncate(c.Name, 130)) + "*"
 		var line string
 		switch {
+		case c.Missed:
+			line = fmt.Sprintf("\n:red_circle: %s *deadline missed* at %s: record the notification with the reason for the delay", name, Date(c.Deadline, "{date_short_pretty} {time}"))
 		case c.NotifiedAt.IsZero():
 			line = fmt.Sprintf("\n:hourglass_flowing_sand: %s due %s (%s)", name, Date(c.Deadline, "{date_short_pretty} {time}"), Date(c.Deadline, "{ago}"))
 		default:

@@ -149,7 +149,8 @@ func TestRegulatoryClocks(t *testing.T) {
 	step("GDPR 1 hour before", gdprDue.Add(-time.Hour), 1, "*GDPR notification* is due in 1h")
 	step("NIS2's notification 1 hour before", nis2NotificationDue.Add(-time.Hour), 1, "*NIS2 incident notification* is due")
 	step("GDPR's deadline", gdprDue, 1, "the deadline for the *GDPR notification* passed at "+slackDate(gdprDue), "must give the reason for the delay")
-	step("NIS2's deadline", nis2NotificationDue, 1, "the deadline for the *NIS2 incident notification* passed")
+	step("NIS2's deadline", nis2NotificationDue, 1, "the deadline for the *NIS2 incident notification* passed", "/incident notified INC-1 nis2 incident notification --ref")
+	s.card("", "*GDPR notification* *deadline missed*")
 	ch, _ := h.slack.Channel(s.ch)
 	if n := countMessages(ch, "the deadline for the *GDPR notification* passed"); n != 1 {
 		t.Errorf("the missed deadline was posted %d times in the incident channel; want once", n)
@@ -165,7 +166,12 @@ func TestRegulatoryClocks(t *testing.T) {
 	if got := s.command("UALICE", s.ch, "notified gdpr"); !strings.Contains(got, "Every GDPR notification of INC-1 is recorded already") {
 		t.Errorf("a second GDPR notification answered %q", got)
 	}
-	s.command("UALICE", s.ch, "notified nis2 because the CSIRT portal was down")
+	if got := s.command("UALICE", s.ch, "notified nis2 final reprot"); !strings.Contains(got, "NIS2 has no stage `final reprot`: name one of `early warning, incident notification, final report`") {
+		t.Errorf("a misspelt stage answered %q", got)
+	}
+	if got := s.command("UALICE", s.ch, "notified nis2 incident notification because the CSIRT portal was down"); !strings.Contains(got, "*NIS2 incident notification* notified after its deadline") {
+		t.Errorf("the named stage's late notification answered %q", got)
+	}
 	// The SEC's clock: half its time gone is Monday 28 December 05:00.
 	secStart := t0.Add(time.Hour)
 	step("the SEC's clock at half-time", secStart.Add(secDue.Sub(secStart)/2), 1, "*SEC Form 8-K* is due in 3d 18h 30m, at "+slackDate(secDue))
