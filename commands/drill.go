@@ -55,7 +55,11 @@ func (h *Response) startDrill(ctx context.Context, by string, sc incident.Scenar
 			v.Targets = append(v.Targets, render.DrillTarget{Phase: p, Within: d})
 		}
 	}
-	if err := h.postOnce(ctx, "briefing", answer.ChannelID, render.DrillBriefing(v)); err != nil {
+	briefing := render.DrillBriefing(v)
+	if inc, err := h.store.ByChannel(ctx, answer.ChannelID); err == nil {
+		briefing = about(inc, briefing)
+	}
+	if err := h.postOnce(ctx, "briefing", answer.ChannelID, briefing); err != nil {
 		answer.Problems = append(answer.Problems, incident.Say("post the briefing"))
 		h.log.Warn("drill: could not post the briefing", "incident", answer.Ref, "err", err)
 	}
@@ -166,7 +170,7 @@ func (h *Retro) scoreDrill(ctx context.Context, inc *incident.Incident) {
 	if err := h.store.SaveDrillScore(ctx, score); err != nil {
 		h.log.Error("could not keep a drill's score", "incident", inc.Number, "err", err)
 	}
-	if err := h.postOnce(ctx, "scorecard", inc.ChannelID, render.ScoreCard(scoreCardView(h.core, inc, score, prev))); err != nil {
+	if err := h.postOnce(ctx, "scorecard", inc.ChannelID, about(inc, render.ScoreCard(scoreCardView(h.core, inc, score, prev)))); err != nil {
 		h.log.Error("could not post a drill's score card", "incident", inc.Number, "err", err)
 	}
 }

@@ -119,8 +119,8 @@ func (h *core) reportSuspect(ctx context.Context, inc *incident.Incident, user, 
 	if to == "" {
 		to = inc.DeclaredBy
 	}
-	if to == "" || to == user {
-		return
+	if to == "" || to == user || inc.IsSuspect(to) {
+		return // nobody to tell who may be told: the audit log has it
 	}
 	// One report a suspect in a while: their attempts must not drown the
 	// commander; each is on the audit log.

@@ -485,18 +485,29 @@ func (h *Retro) actionsCmd(ctx context.Context, c *call) error {
 		return err
 	}
 	var items []render.FollowUpItem
+	var shown []*incident.Incident
 	for _, inc := range incs {
 		if !h.maySee(inc, c.req.UserID, "") {
 			continue
 		}
+		shown = append(shown, inc)
 		for _, f := range inc.FollowUps {
 			if !f.Done {
-				items = append(items, render.FollowUpItem{Ref: inc.Ref(), ID: f.ID, Text: f.Text, Owner: f.Owner, Due: f.Due,
+				text := f.Text
+				if inc.Quiet && c.req.ChannelID != inc.ChannelID {
+					text = "(an action of a quiet incident: see it in its channel)"
+				}
+				items = append(items, render.FollowUpItem{Ref: inc.Ref(), ID: f.ID, Text: text, Owner: f.Owner, Due: f.Due,
 					MarkDone: render.Action{ID: ActionFollowUpDone, Label: "Mark done", Value: fmt.Sprintf("%d:%d", inc.Number, f.ID)}})
 			}
 		}
 	}
 	h.respond(ctx, c.req, render.FollowUps(items))
+	for _, inc := range shown {
+		if inc.Private || inc.Marking() == "TLP:RED" {
+			h.audit(ctx, nil, inc.Number, c.req.UserID, "read actions", work.OutcomeOK, true)
+		}
+	}
 	return nil
 }
 
@@ -512,7 +523,11 @@ func (h *Retro) followUpDone(ctx context.Context, in Interaction, inc *incident.
 	var done incident.Sentence
 	_, err = h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
 		f, events, err := inc.MarkFollowUpDone(now, h.actor(in.UserID), fid)
-		if err == nil {
+		switch {
+		case err != nil:
+		case inc.Quiet && in.ChannelID != inc.ChannelID:
+			done = incident.Say("%s #%d marked done.", inc.Ref(), fid) // its words stay in its channel
+		default:
 			done = incident.Say("%s #%d marked done: %s", inc.Ref(), fid, f.Text)
 		}
 		return events, err

@@ -503,7 +503,7 @@ func (h *Triage) declareClick(ctx context.Context, in Interaction, _ *incident.I
 	}
 	view := declareModalFor(h.cfg, declareDraft{
 		title: render.Truncate(r.Title(), incident.MaxTitleChars), severity: sev, description: reportSummary(r),
-		metadata: reportMetadataPrefix + strconv.FormatInt(r.Number, 10),
+		metadata: reportMetadataPrefix + strconv.FormatInt(r.Number, 10), fromReport: true,
 	})
 	return h.chat.OpenView(ctx, in.TriggerID, view)
 }
@@ -556,6 +556,7 @@ func (h *Triage) declareReport(ctx context.Context, n int64, d declaration) (ren
 	}
 	_ = h.refreshCard(ctx, n)
 	d.report = r
+	d.quiet = false // the triage channel and the reporter know of it: never quiet
 	// The request's incident number, which the declaration takes too: when
 	// it fails half way, the report stays with the incident it recorded.
 	num, err := h.store.NextNumber(ctx)
@@ -585,7 +586,11 @@ func (h *Triage) declareReport(ctx context.Context, n int64, d declaration) (ren
 		return none, err
 	}
 	at := h.now()
-	r, err = h.store.UpdateReport(ctx, n, func(r *incident.Report) error { return r.MarkDeclared(d.by, at, num, d.private) })
+	private := d.private
+	if inc, gerr := h.store.Get(ctx, num); gerr == nil {
+		private = inc.Private // a TLP:RED one is private however it was declared
+	}
+	r, err = h.store.UpdateReport(ctx, n, func(r *incident.Report) error { return r.MarkDeclared(d.by, at, num, private) })
 	if err != nil {
 		return none, err
 	}
@@ -624,7 +629,11 @@ func (h *Triage) finish(ctx context.Context, r *incident.Report, channelID strin
 	if r.Reporter == "" {
 		return
 	}
-	if err := h.postFor(ctx, "report-outcome:"+strconv.FormatInt(r.Number, 10), r.Reporter, outcomeMessage(r, channelID)); err != nil {
+	msg := outcomeMessage(r, channelID)
+	if inc, err := h.store.Get(ctx, r.Incident); err == nil && r.Incident != 0 && !r.Private {
+		msg = about(inc, msg) // it names the incident: with its marking
+	}
+	if err := h.postFor(ctx, "report-outcome:"+strconv.FormatInt(r.Number, 10), r.Reporter, msg); err != nil {
 		h.log.Error("could not tell the reporter the outcome", "report", r.Number, "err", err)
 	}
 }
@@ -663,8 +672,8 @@ func (h *Triage) mergeClick(ctx context.Context, in Interaction, _ *incident.Inc
 	}
 	var options []render.Option
 	for _, l := range listings {
-		if l.Drill || !h.mayList(l, in.UserID, "") {
-			continue
+		if l.Drill || l.Quiet || !h.mayList(l, in.UserID, "") {
+			continue // a quiet incident is not named in the triage channel
 		}
 		options = append(options, render.Option{Value: strconv.FormatInt(l.Number, 10), Label: l.Ref() + " " + l.Title})
 	}
@@ -712,6 +721,9 @@ func (h *Triage) mergeSubmission(ctx context.Context, in Interaction, _ *inciden
 	}
 	if err == nil && inc.Drill {
 		err = incident.Fail(incident.Conflict, "%s is a drill: a real report cannot be merged into it.", inc.Ref())
+	}
+	if err == nil && inc.Quiet {
+		err = incident.Fail(incident.Conflict, "%s is run quietly: a report is not merged into it, since the triage channel and the reporter would learn of it. Note the report in its channel instead.", inc.Ref())
 	}
 	if err != nil {
 		return map[string]string{InputIncident: render.SayLabel(incident.ErrorMessage(err, incident.RequestID(ctx)))}, nil

@@ -64,17 +64,21 @@ func declareModal(cfg config.File) render.View {
 // declareDraft is what the declare form is filled in with.
 type declareDraft struct {
 	title, severity, description, metadata string
+	fromReport                             bool // never quiet: the triage channel knows of it
 }
 
 func declareModalFor(cfg config.File, d declareDraft) render.View {
 	severities := severityOptions(cfg)
+	visibility := []render.Option{{Value: "private", Label: "Private", Detail: "a private channel; stakeholders see no title"}}
+	if !d.fromReport {
+		visibility = append(visibility, render.Option{Value: "quiet", Label: "An attacker may be watching", Detail: "a private channel under a codename; the title stays in it; the stakeholders are not told"})
+	}
 	return render.Modal(render.Form{CallbackID: ModalDeclare, Title: "Declare an incident", Submit: "Declare", Metadata: d.metadata, Fields: []render.Field{
 		{ID: InputTitle, Kind: render.TextLine, Label: "Title", Placeholder: "Ransomware on file server", MaxLength: incident.MaxTitleChars, Initial: d.title},
 		{ID: InputSeverity, Kind: render.Choice, Label: "Severity", Options: severities, Initial: d.severity},
 		{ID: InputDescription, Kind: render.TextArea, Label: "What do we know?", Optional: true, MaxLength: incident.MaxTextChars, Initial: d.description},
 		{ID: InputPrivate, Kind: render.Ticks, Label: "Visibility", Optional: true,
-			Options: []render.Option{{Value: "private", Label: "Private", Detail: "a private channel; stakeholders see no title"},
-				{Value: "quiet", Label: "An attacker may be watching", Detail: "a private channel under a codename; the title stays in it; the stakeholders are not told"}}},
+			Options: visibility},
 	}})
 }
 

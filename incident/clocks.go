@@ -373,6 +373,13 @@ type Reminder struct {
 	Before   time.Duration
 }
 
+func (r Reminder) key() string {
+	if r.Fraction > 0 {
+		return fmt.Sprintf("p%g", r.Fraction*100)
+	}
+	return "b" + r.Before.String()
+}
+
 func (r Reminder) at(c Clock) time.Time {
 	if r.Fraction > 0 {
 		return c.Started.Add(time.Duration(float64(c.Deadline.Sub(c.Started)) * r.Fraction))
@@ -389,9 +396,9 @@ func (i *Incident) ClockPoints(regimes []Regime, cal Calendar, reminders []Remin
 			continue
 		}
 		base := c.key()
-		for k, r := range reminders {
+		for _, r := range reminders {
 			at := r.at(c)
-			key := fmt.Sprintf("%s/r%d", base, k)
+			key := base + "/" + r.key() // by what it is, not where it is listed: the list may change
 			if at.After(c.Started) && at.Before(c.Deadline) && !slices.Contains(i.ClocksTold, key) {
 				out = append(out, ClockPoint{Clock: c, At: at, Key: key})
 			}

@@ -332,13 +332,14 @@ type Listing struct {
 	Members []string
 	// Suspects are its suspected accounts, who never see it.
 	Suspects []string
+	Quiet    bool
 }
 
 // Listing is the incident as a list shows it.
 func (i *Incident) Listing() Listing {
 	s := Listing{Number: i.Number, Title: i.Outward(), Severity: i.Severity, Phase: i.Phase, ChannelID: i.ChannelID,
 		Commander: i.Commander(), Private: i.Private, TLP: i.Marking(), Drill: i.Drill, DeclaredAt: i.DeclaredAt,
-		Suspects: slices.Clone(i.Suspects)}
+		Suspects: slices.Clone(i.Suspects), Quiet: i.Quiet}
 	if i.restricted() {
 		s.Members = slices.Clone(i.Members)
 		for _, holder := range i.Roles {

@@ -24,12 +24,13 @@ type storedListing struct {
 	DeclaredAt int64          `json:"a"` // Unix ms
 	Members    []string       `json:"u,omitempty"`
 	Suspects   []string       `json:"x,omitempty"`
+	Quiet      bool           `json:"q,omitempty"`
 }
 
 func encodeListing(l incident.Listing) string {
 	b, _ := json.Marshal(storedListing{Number: l.Number, Title: l.Title, Severity: l.Severity, Phase: l.Phase,
 		ChannelID: l.ChannelID, Commander: l.Commander, Private: l.Private, TLP: strings.TrimPrefix(l.TLP, "TLP:CLEAR"), Drill: l.Drill,
-		DeclaredAt: l.DeclaredAt.UnixMilli(), Members: l.Members, Suspects: l.Suspects}) // strings, ints and bools: cannot fail
+		DeclaredAt: l.DeclaredAt.UnixMilli(), Members: l.Members, Suspects: l.Suspects, Quiet: l.Quiet}) // strings, ints and bools: cannot fail
 	return string(b)
 }
 
@@ -40,5 +41,5 @@ func decodeListing(doc string) (incident.Listing, error) {
 	}
 	return incident.Listing{Number: s.Number, Title: s.Title, Severity: s.Severity, Phase: s.Phase, ChannelID: s.ChannelID,
 		Commander: s.Commander, Private: s.Private, TLP: cmp.Or(s.TLP, "TLP:CLEAR"), Drill: s.Drill, DeclaredAt: time.UnixMilli(s.DeclaredAt).UTC(),
-		Members: s.Members, Suspects: s.Suspects}, nil
+		Members: s.Members, Suspects: s.Suspects, Quiet: s.Quiet}, nil
 }

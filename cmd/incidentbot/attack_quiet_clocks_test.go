@@ -64,6 +64,17 @@ const notThere = "There is no incident INC-1 that you can see"
 // exist". The admin check in maySee runs before the suspect check, so the
 // answer instead confirms the incident exists, that it is quiet, and names
 // its private channel.
+// dmWithin waits a little for a direct message: a report to the commander
+// follows the answer to the suspect and the audit entry.
+func dmWithin(h *harness, user, marker string) bool {
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if dmsWith(h, user, marker) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func TestSuspectedAdminCannotLearnOfAQuietIncidentByNumber(t *testing.T) {
 	t.Parallel()
 	h, s, general := quietBot(t, "")
@@ -173,7 +184,7 @@ func TestSuspectsFormAttemptIsAuditedAndReported(t *testing.T) {
 	if !auditWithin(h, s, 1, "UMAL", "form incident_decide") {
 		t.Errorf("the suspect's forged form is not on the audit log:\n%s", auditDump(h, s, 1))
 	}
-	if dmsWith(h, "UALICE", "Suspected account <@UMAL>") == 0 {
+	if !dmWithin(h, "UALICE", "Suspected account <@UMAL>") {
 		t.Errorf("the commander was not told of the suspect's forged form")
 	}
 }
@@ -203,7 +214,7 @@ func TestSuspectsButtonAttemptIsAuditedAndReported(t *testing.T) {
 	if !auditWithin(h, s, 1, "UMAL", "button "+commands.ActionNextPhase) {
 		t.Errorf("the suspect's click is not on the audit log:\n%s", auditDump(h, s, 1))
 	}
-	if dmsWith(h, "UALICE", "Suspected account <@UMAL>") == 0 {
+	if !dmWithin(h, "UALICE", "Suspected account <@UMAL>") {
 		t.Errorf("the commander was not told of the suspect's click")
 	}
 }
