@@ -392,7 +392,7 @@ func (h *Response) openDecideForm(ctx context.Context, c *call) error {
 	var options []render.Option
 	for _, name := range incident.Decisions() {
 		if _, done := c.inc.Decided(name); !done {
-			options = append(options, render.Option{Value: name, Label: decisionLabels[name][0], Detail: decisionLabels[name][1]})
+			options = append(options, render.Option{Value: name, Label: decisionLabels[name], Detail: h.neededBy(name)})
 		}
 	}
 	if len(options) == 0 {
@@ -406,12 +406,26 @@ func (h *Response) openDecideForm(ctx context.Context, c *call) error {
 		}}))
 }
 
-// decisionLabels are the form's words for each decision: label, detail.
-var decisionLabels = map[string][2]string{
-	incident.DecideAwareness:    {"We are aware of a security incident", "awareness: starts GDPR and NIS2, with the boxes below"},
-	incident.DecidePersonalData: {"Personal data is affected", "a personal data breach (GDPR)"},
-	incident.DecideSignificant:  {"It is significant under NIS2", "significant incident (NIS2)"},
-	incident.DecideMaterial:     {"It is material", "a materiality determination (SEC 8-K)"},
+// decisionLabels are the form's words for each decision.
+var decisionLabels = map[string]string{
+	incident.DecideAwareness:    "We are aware of a security incident",
+	incident.DecidePersonalData: "Personal data is affected",
+	incident.DecideSignificant:  "It is significant (NIS2)",
+	incident.DecideMaterial:     "It is material (SEC)",
+}
+
+// neededBy says which configured regimes wait for a decision.
+func (h *core) neededBy(name string) string {
+	var regimes []string
+	for _, r := range h.cfg.Notifications.Regimes {
+		if slices.Contains(r.From, name) {
+			regimes = append(regimes, r.Name)
+		}
+	}
+	if len(regimes) == 0 {
+		return "no configured regime waits for it"
+	}
+	return render.Truncate("starts, with the others it needs: "+strings.Join(regimes, ", "), 70)
 }
 
 // decideSubmission records the form's decisions, by the command's rules.
