@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/work"
 )
 
@@ -186,7 +188,7 @@ func (o *Outbound) attempt(ctx context.Context, l *lane, channelID, method strin
 		if attempt >= o.maxAttempts || ctx.Err() != nil {
 			o.metrics.slackGaveUp.WithLabelValues(method).Inc()
 			o.log.Error("slack call still failing; giving up", "method", method, "channel", channelID, "attempts", attempt, "err", err)
-			return err
+			return fmt.Errorf("%w: %w", incident.ErrSlackDown, err)
 		}
 		o.log.Warn("slack call failed; retrying", "method", method, "channel", channelID, "attempt", attempt, "in", wait, "err", err)
 		if err := o.sleep(ctx, wait); err != nil {

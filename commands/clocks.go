@@ -1,7 +1,9 @@
 package commands
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -340,6 +342,7 @@ func (h *Cadence) sendClockPoints(ctx context.Context, inc *incident.Incident, n
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
+	var down error // Slack kept failing: the points are told again later
 	for _, id := range ids {
 		p := latest[id]
 		msg := about(inc, clockMessage(inc, p, now))
@@ -347,13 +350,19 @@ func (h *Cadence) sendClockPoints(ctx context.Context, inc *incident.Incident, n
 			// Permanent failures (someone who has left) are logged; the others are still told.
 			if err := h.postFor(ctx, fmt.Sprintf("clock:%d:%s:%s", inc.Number, p.Key, user), user, msg); err != nil {
 				h.log.Error("could not tell of a regulatory clock", "incident", inc.Number, "clock", p.Key, "user", user, "err", err)
+				down = cmp.Or(down, slackDown(err))
 			}
 		}
 		if p.Late && inc.ChannelID != "" {
 			if err := h.postFor(ctx, fmt.Sprintf("clock:%d:%s:channel", inc.Number, p.Key), inc.ChannelID, msg); err != nil {
 				h.log.Error("could not post a missed deadline in the incident channel", "incident", inc.Number, "clock", p.Key, "err", err)
+				down = cmp.Or(down, slackDown(err))
 			}
 		}
+	}
+	if down != nil {
+		// What was posted is noted (postFor) and not posted again.
+		return work.Ran{}, fmt.Errorf("tell of regulatory clocks: %w", down)
 	}
 	updated, err := h.record(ctx, inc.Number, func(i *incident.Incident) { i.Told(keys...) })
 	if err != nil {
@@ -364,6 +373,14 @@ func (h *Cadence) sendClockPoints(ctx context.Context, inc *incident.Incident, n
 	}
 	next, _ := h.nextDue(updated)
 	return work.Ran{Sent: drillOr(inc, work.SentReminders), Due: due[len(due)-1].At, Next: next}, nil
+}
+
+// slackDown is err when Slack kept failing in a way that passes, else nil.
+func slackDown(err error) error {
+	if errors.Is(err, incident.ErrSlackDown) {
+		return err
+	}
+	return nil
 }
 
 // clockMessage is a reminder of a deadline to come, or the question a

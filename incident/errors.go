@@ -52,6 +52,11 @@ var ErrReplayed = errors.New("the request was taken before")
 // confirmed holding it in time: it may be lost if the store fails over.
 var ErrNotDurable = errors.New("too few replicas confirmed the change")
 
+// ErrSlackDown is returned for a Slack call that kept failing in a way
+// that passes (rate limits, 5xx, no connection) until it was given up:
+// worth trying again later, unlike Slack's refusals.
+var ErrSlackDown = errors.New("Slack kept failing")
+
 // ErrorCode is the code of err: its own, NotFound for ErrNotFound,
 // Unavailable for a network failure (the store or Slack not answering), and
 // Internal for anything else.
@@ -65,7 +70,7 @@ func ErrorCode(err error) Code {
 		return e.Code
 	case errors.Is(err, ErrNotFound):
 		return NotFound
-	case errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded), errors.Is(err, ErrNotDurable):
+	case errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded), errors.Is(err, ErrNotDurable), errors.Is(err, ErrSlackDown):
 		return Unavailable
 	}
 	return Internal

@@ -244,3 +244,47 @@ func countMessages(ch fakeslack.Channel, text string) int {
 	}
 	return n
 }
+
+// TestAReminderOutlastsASlackOutage: Slack fails every post for a while
+// at the instant of a reminder (HTTP 503 until the outbound path gives
+// up); the reminder is not lost: it goes out once Slack answers again, to
+// each of the two once.
+func TestAReminderOutlastsASlackOutage(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 12, 24, 10, 0, 0, 0, time.UTC)
+	clock := clocktest.NewManual(t0)
+	h := startBotWith(t, false, clock.Now, quietSeverities+`notifications:
+  legal: [ULEGAL]
+  remind: [50%]
+  regimes: [{key: gdpr, name: GDPR, from: [awareness], within: 72h}]
+`)
+	h.slack.AddUser("ULEGAL", "legal")
+	s := &script{t: t, h: h, ctx: context.Background()}
+	general := h.slack.CreateChannel("general", false, "UALICE")
+	s.command("UALICE", general, "declare Customer database exfiltration sev1")
+	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	s.command("UALICE", s.ch, "decide awareness")
+	reminded := func(user string) int {
+		n := 0
+		for _, m := range h.slack.DirectMessages(user) {
+			if strings.Contains(m.Visible(), "INC-1: the *GDPR notification* is due") {
+				n++
+			}
+		}
+		return n
+	}
+	outage := make([]fakeslack.Failure, 12)
+	for i := range outage {
+		outage[i] = fakeslack.Failure{Status: 503}
+	}
+	before := len(h.slack.Calls("chat.postMessage"))
+	h.slack.Fail("chat.postMessage", outage...)
+	clock.Advance(36 * time.Hour)
+	s.eventually("the outage to be used up", func() bool { return len(h.slack.Calls("chat.postMessage")) >= before+len(outage) })
+	clock.Advance(time.Minute) // the scheduler's retry
+	s.await("the reminders after the outage", func() bool { return reminded("UALICE") >= 1 && reminded("ULEGAL") >= 1 })
+	time.Sleep(1200 * time.Millisecond)
+	if a, l := reminded("UALICE"), reminded("ULEGAL"); a != 1 || l != 1 {
+		t.Errorf("after the outage the commander got %d reminders and the legal contact %d; want one each", a, l)
+	}
+}
