@@ -204,6 +204,8 @@ type call struct {
 	inc    *incident.Incident // for subcommands that act on an incident
 	tried  int64              // the incident it named, also when it may not see it
 	read   bool               // it only showed the asker something (a list, a log)
+	// sensitive: a read written on the audit log whoever may see the incident.
+	sensitive bool
 }
 
 // Handle runs one command and answers the user. It returns once the work is
@@ -242,7 +244,7 @@ func (h *Handler) Handle(ctx context.Context, req Request) work.Result {
 	if read {
 		what = "read " + sub.name
 	}
-	h.audit(ctx, c.inc, c.tried, req.UserID, what, res.Outcome, read)
+	h.audit(ctx, c.inc, c.tried, req.UserID, what, res.Outcome, read && !c.sensitive)
 	return res
 }
 

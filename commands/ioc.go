@@ -532,6 +532,9 @@ func (h *Response) iocPickedSubmission(ctx context.Context, in Interaction, _ *i
 		err = incident.Fail(incident.Conflict, "%s is closed: add no more indicators to it.", inc.Ref())
 	}
 	if err != nil {
+		if _, gerr := h.store.Get(ctx, n); gerr == nil { // it exists: the attempt is on its log
+			h.audit(ctx, nil, n, in.UserID, "form "+ModalIOC+"_picked", work.OutcomeUserError, false)
+		}
 		return map[string]string{FirstInput(in.Values): render.SayLabel(incident.ErrorMessage(err, incident.RequestID(ctx)))}, nil
 	}
 	var picked []incident.Candidate

@@ -34,7 +34,8 @@ func (h *Response) suspectCmd(ctx context.Context, c *call) error {
 		if err := c.inc.RequireCommands(actor, incident.Say("see the suspected accounts of %s", c.inc.Ref())); err != nil {
 			return err
 		}
-		c.read = true
+		// Every look at the list is on the audit log, public incident or not.
+		c.read, c.sensitive = true, true
 		if len(c.inc.Suspects) == 0 {
 			h.respond(ctx, c.req, render.Answer(incident.Say("%s has no suspected accounts. %s names one.", c.inc.Ref(), incident.Literal("/incident suspect @user"))))
 			return nil

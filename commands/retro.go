@@ -428,7 +428,7 @@ func (h *Retro) compileAndUpload(ctx context.Context, inc *incident.Incident) (*
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range caseParticipants(inc, inds, evidence) {
+	for _, id := range append(caseParticipants(inc, inds, evidence), inc.Suspects...) {
 		if names[id] == "" {
 			if name, err := h.chat.UserName(ctx, id); err == nil {
 				names[id] = name

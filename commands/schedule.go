@@ -467,7 +467,7 @@ func (h *Cadence) Purge(ctx context.Context) error {
 			h.log.Warn("kept an incident past its retention: containment actions are still open", "incident", n,
 				"open_actions", len(inc.OpenContainment()), "keep_for", h.cfg.Retro.KeepFor)
 			continue
-		case inc.ClocksRunning && slices.ContainsFunc(h.clocks(inc), incident.Clock.Running): // under the configuration now
+		case !inc.Drill && inc.ClocksRunning && slices.ContainsFunc(h.clocks(inc), incident.Clock.Running): // under the configuration now; a drill's are practice
 			h.log.Warn("kept an incident past its retention: a regulatory notification is still to be made", "incident", n, "keep_for", h.cfg.Retro.KeepFor)
 			continue
 		}

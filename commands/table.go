@@ -67,7 +67,7 @@ func (h *Handler) subcommands() []subcommand {
 		{name: "notified", freeText: true, flags: []string{"ref"}, args: "<regime> [<stage>] [--ref <reference>] [because <reason for the delay>]", example: "gdpr --ref DPA-2026-0042", summary: "Record a notification to a regulator: it stops that regime's next clock (the commander, an admin or a legal contact; past the deadline, with the reason for the delay).", incident: true, anywhere: true, run: h.response.notifiedCmd},
 		{name: "suspect", args: "[<@user>… | remove <@user>…]", example: "@mallory", summary: "Suspected accounts (the commander or an admin; alone: the list): never invited, told or listed, and their attempts are refused and reported to the commander.", incident: true, run: h.response.suspectCmd},
 		{name: "quiet", args: "[off]", example: "off", summary: "Whether the incident is run quietly (alone); off lifts it (the commander or an admin).", incident: true, run: h.response.quietCmd},
-		{name: "audit", shows: true, summary: "The incident's audit log (the commander or an admin): every change, refused attempt and read of a private or TLP:RED incident, hash-chained.", incident: true, run: h.response.auditCmd},
+		{name: "audit", shows: true, args: "[page <n>]", example: "page 2", summary: "The incident's audit log (the commander or an admin): every change, refused attempt and read of a private or TLP:RED incident, hash-chained.", incident: true, run: h.response.auditCmd},
 		{name: "help", shows: true, summary: "Show this help.", run: h.help},
 	}
 }

@@ -134,5 +134,7 @@ func withheldEvents(events []incident.TimelineEvent) []incident.TimelineEvent {
 			out[k].Text = "(withheld: " + ev.Marking + ")"
 		}
 	}
-	return out
+	// Who is suspected is for the incident's people alone: a suspect's
+	// friend must not read it.
+	return slices.DeleteFunc(out, func(ev incident.TimelineEvent) bool { return ev.Kind == incident.EventSuspect })
 }

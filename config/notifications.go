@@ -283,17 +283,35 @@ func parseNotifications(raw *rawNotifications, f *File, bad func(key, format str
 				bad(skey+".within", "%q must be a duration (72h), days (30d), months (1 month) or business days (4 business days)", rs.Within)
 			}
 			st.Within = span
-			// Stages are made in order: each due no earlier than the one before.
+			// Stages are made in order: each due no earlier than the one
+			// before, whatever day the clock starts (business days and
+			// months vary with it: every day of a year and more is tried).
 			if k := len(r.Stages); ok && k > 0 && r.Stages[k-1].Within != (incident.Span{}) {
-				ref := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC) // any start: the order is what counts
-				if span.Deadline(ref, n.Calendar).Before(r.Stages[k-1].Within.Deadline(ref, n.Calendar)) {
-					bad(skey+".within", "%s is due before the stage listed before it (%s): list the stages in the order they are due", rs.Within, r.Stages[k-1].Within)
+				if start, early := dueEarlier(span, r.Stages[k-1].Within, n.Calendar); early {
+					bad(skey+".within", "%s can fall due before the stage listed before it (%s), as from %s: list the stages in the order they are due", rs.Within, r.Stages[k-1].Within, start.Format("Monday 2 January 2006"))
 				}
 			}
 			r.Stages = append(r.Stages, st)
 		}
 		n.Regimes = append(n.Regimes, r)
 	}
+}
+
+// dueEarlier reports a start from which span falls due before prev does.
+func dueEarlier(span, prev incident.Span, cal incident.Calendar) (time.Time, bool) {
+	loc := cal.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	for d := range 800 { // two years and more: every weekday, month end and leap day
+		for _, hour := range []int{0, 12, 23} {
+			start := time.Date(2026, 1, 1, hour, 30, 0, 0, loc).AddDate(0, 0, d)
+			if span.Deadline(start, cal).Before(prev.Deadline(start, cal)) {
+				return start, true
+			}
+		}
+	}
+	return time.Time{}, false
 }
 
 func m1(m []string, i int) string {

@@ -162,7 +162,13 @@ func (s Span) Deadline(start time.Time, cal Calendar) time.Time {
 		h, m := int(ends/time.Hour), int(ends%time.Hour/time.Minute)
 		return time.Date(day.Year(), day.Month(), day.Day(), h, m, 0, 0, loc) // 24:00 is the next midnight
 	case s.Months > 0:
-		return start.AddDate(0, s.Months, 0)
+		// The same day of the month, or the last day of a shorter month:
+		// 31 January + 1 month is 28 February, never 3 March.
+		loc := cal.loc()
+		local := start.In(loc)
+		first := time.Date(local.Year(), local.Month()+time.Month(s.Months), 1, local.Hour(), local.Minute(), local.Second(), local.Nanosecond(), loc)
+		last := first.AddDate(0, 1, -1).Day()
+		return first.AddDate(0, 0, min(local.Day(), last)-1)
 	}
 	return start.Add(s.Duration)
 }

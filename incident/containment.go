@@ -192,8 +192,12 @@ func (i *Incident) openContainmentFollowUps(at time.Time, by string) []TimelineE
 		if !c.Open() || c.FollowUp > 0 {
 			continue
 		}
+		owner := c.By
+		if i.IsSuspect(owner) {
+			owner = "" // a suspect owns nothing of it: anyone working on it finishes it
+		}
 		f := FollowUp{ID: len(i.FollowUps) + 1, Text: fmt.Sprintf("Undo or keep containment action %s (%s %s)", c.Ref(), c.Kind, c.Shown()),
-			Owner: c.By, Author: by, At: at}
+			Owner: owner, Author: by, At: at}
 		i.FollowUps = append(i.FollowUps, f)
 		c.FollowUp = f.ID
 		events = append(events, FollowUpAdded(at, by, f.ID, f.Text))

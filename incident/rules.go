@@ -118,7 +118,13 @@ func (i *Incident) Assign(at time.Time, a Actor, role Role, user string) ([]Time
 		// gave themselves a lesser role to look like one of its people. The
 		// commander hands over with assign, which never leaves it vacant.
 		if i.Commander() == "" && user != "" && !a.Admin && a.ID != i.DeclaredBy {
-			return nil, Fail(Forbidden, "Nobody is the commander of %s: only an admin or %s, who declared it, can fill the role.", i.Ref(), UserRef(i.DeclaredBy))
+			// A suspected declarer holds nothing: then its members may.
+			if !i.IsSuspect(i.DeclaredBy) {
+				return nil, Fail(Forbidden, "Nobody is the commander of %s: only an admin or %s, who declared it, can fill the role.", i.Ref(), UserRef(i.DeclaredBy))
+			}
+			if !i.IsMember(a.ID) {
+				return nil, Fail(Forbidden, "Nobody is the commander of %s: only an admin or one of its members can fill the role.", i.Ref())
+			}
 		}
 	}
 	prev := i.Roles[role.Key]

@@ -179,27 +179,42 @@ type AuditLine struct {
 // maxAuditShown bounds the entries the audit log shows: the newest.
 const maxAuditShown = 100
 
-// AuditLog shows an incident's audit log, newest last, and whether its
-// chain verifies (where it breaks, when it does not).
-func AuditLog(ref string, items []AuditLine, verified bool, brokenAt int, reason string) Message {
+// AuditLog shows a page of an incident's audit log (1: the newest
+// entries), newest last, and whether its whole chain verifies (where it
+// breaks, when it does not).
+func AuditLog(ref string, items []AuditLine, verified bool, brokenAt int, reason string, page int) Message {
 	if len(items) == 0 {
 		return TextMessage(fmt.Sprintf("The audit log of %s is empty.", Text(ref)))
 	}
-	older := max(0, len(items)-maxAuditShown)
-	out := make([]string, 0, len(items)-older)
-	for _, e := range items[older:] {
+	// Refused or failed attempts repeated by one person are one line, so
+	// that a flood of them does not push the rest out of sight.
+	var all []string
+	for i := 0; i < len(items); {
+		e, j := items[i], i+1
+		for e.Outcome != incident.AuditOK && j < len(items) && items[j].Actor == e.Actor && items[j].What == e.What && items[j].Outcome == e.Outcome {
+			j++
+		}
 		mark := ""
 		if e.Outcome != incident.AuditOK {
 			mark = " · *" + Text(e.Outcome) + "*"
 		}
-		out = append(out, fmt.Sprintf("%d. %s %s: %s%s", e.Seq, Date(e.At, "{date_short} {time_secs}"), User(e.Actor), Code(e.What), mark))
+		seq := fmt.Sprintf("%d.", e.Seq)
+		if j-i > 1 {
+			seq, mark = fmt.Sprintf("%d–%d.", e.Seq, items[j-1].Seq), mark+fmt.Sprintf(" ×%d, the last %s", j-i, Date(items[j-1].At, "{date_short} {time_secs}"))
+		}
+		all = append(all, fmt.Sprintf("%s %s %s: %s%s", seq, Date(e.At, "{date_short} {time_secs}"), User(e.Actor), Code(e.What), mark))
+		i = j
 	}
+	pages := (len(all) + maxAuditShown - 1) / maxAuditShown
+	page = min(max(page, 1), pages)
+	end := len(all) - (page-1)*maxAuditShown
+	out := all[max(0, end-maxAuditShown):end]
 	footer := fmt.Sprintf(":white_check_mark: The chain of all %d entries verifies.", len(items))
 	if !verified {
 		footer = fmt.Sprintf(":x: The chain does NOT verify at entry #%d: %s. The log was changed outside the bot.", brokenAt, Text(reason))
 	}
-	if older > 0 {
-		footer = fmt.Sprintf("%d older entries are not shown; the postmortem's audit file has them all. ", older) + footer
+	if pages > 1 {
+		footer = fmt.Sprintf("Page %d of %d (%s for older entries; the postmortem's audit file has them all). ", page, pages, Code("/incident audit page <n>")) + footer
 	}
 	return Message{Text: fmt.Sprintf("Audit log of %s", Text(ref)), Blocks: lines(fmt.Sprintf("Audit log of %s", ref), out, footer)}
 }
