@@ -47,7 +47,7 @@ func cardView(cfg config.File, inc *incident.Incident) render.CardView {
 		Ref: inc.Ref(), Title: inc.Title, Headline: inc.Outward(), Drill: inc.Drill, Severity: inc.Severity, Status: inc.Status,
 		OpenFor: inc.ResolvedAt.Sub(inc.DeclaredAt), RetroUntil: inc.RetroDeadline, Private: inc.Private, Marking: inc.Marking(),
 		Phase: inc.Phase, PhaseSince: inc.PhaseStartedAt, DeclaredAt: inc.DeclaredAt, DeclaredBy: inc.DeclaredBy,
-		LastUpdate: inc.LastUpdate, LastUpdateBy: inc.LastUpdateBy, LastUpdateAt: inc.LastUpdateAt,
+		LastUpdate: inc.LastUpdate, LastUpdateBy: inc.LastUpdateBy, LastUpdateAt: inc.LastUpdateAt, LastUpdateMarking: inc.LastUpdateMarking,
 	}
 	if s, ok := cfg.Severity(inc.Severity); ok {
 		v.SeverityDescription = s.Description

@@ -83,6 +83,22 @@ func (h *Response) decideCmd(ctx context.Context, c *call) error {
 // decide records decisions, all or none, and says which clocks they started.
 func (h *core) decide(ctx context.Context, n int64, user string, names []string, at time.Time, tell func(render.Message)) error {
 	now := h.now()
+	if cur, err := h.store.Get(ctx, n); err == nil && !h.wroteBefore(ctx, n) {
+		// One recorded already: nothing is, and the answer says how to record the others.
+		var done, rest []string
+		for _, name := range names {
+			if _, ok := cur.Decided(name); ok {
+				done = append(done, name)
+			} else {
+				rest = append(rest, name)
+			}
+		}
+		if len(done) > 0 && len(rest) > 0 {
+			d, _ := cur.Decided(done[0])
+			return incident.Fail(incident.Conflict, "%s was recorded for %s already, by %s at %s, so nothing was recorded. Record the others with %s (outside its channel, with %s first).",
+				incident.Strong(incident.DecisionTitle(done[0])), cur.Ref(), incident.UserRef(d.By), incident.Moment(d.At), incident.Literal("/incident decide "+strings.Join(rest, " ")), incident.Literal(cur.Ref()))
+		}
+	}
 	before := h.clockNames(nil)
 	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
 		before = h.clockNames(inc)
@@ -112,7 +128,11 @@ func (h *core) decide(ctx context.Context, n int64, user string, names []string,
 	}
 	var started []any
 	for _, c := range h.clocks(inc) {
-		if !slices.Contains(before, c.Name()) {
+		switch {
+		case slices.Contains(before, c.Name()):
+		case !c.Deadline.After(now):
+			started = append(started, incident.Say("%s due %s, which has passed: record it with the reason for the delay", incident.Strong(c.Name()), incident.Moment(c.Deadline)))
+		default:
 			started = append(started, incident.Say("%s due %s", incident.Strong(c.Name()), incident.Moment(c.Deadline)))
 		}
 	}
@@ -261,6 +281,19 @@ func latestNotification(inc *incident.Incident, regime string) time.Time {
 // (2026-12-03 09:00, or RFC 3339 with its zone), a time of day in UTC
 // (the last time it came), or a duration ago (2h).
 func parsePast(raw string, now time.Time, field string) (time.Time, error) {
+	at, err := readPast(raw, now, field)
+	switch {
+	case err != nil:
+		return at, err
+	case at.After(now):
+		return at, incident.Errorf("A decision is recorded when it was made, not ahead: give a time up to now in %s, or leave it out for now.", field)
+	case now.Sub(at) > incident.MaxDecisionAge:
+		return at, incident.Errorf("A decision is recorded within %d days of when it was made: give a later time in %s.", int(incident.MaxDecisionAge.Hours()/24), field)
+	}
+	return at, nil
+}
+
+func readPast(raw string, now time.Time, field string) (time.Time, error) {
 	raw = strings.TrimSpace(raw)
 	forms := incident.Say("a UTC time like %s, a time of day in UTC like %s, a time ago like %s or %s, or an RFC 3339 time like %s",
 		incident.Literal("2026-12-03 09:00"), incident.Literal("09:00"), incident.Literal("2h"), incident.Literal("1d"), incident.Literal("2026-12-03T09:00:00Z"))

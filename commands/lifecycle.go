@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -352,7 +353,9 @@ func (h *Response) postMarkedUpdate(ctx context.Context, n int64, actor, text, m
 		return err
 	}
 	h.reschedule(ctx, inc) // the next scheduled update counts from this one
-	if err := h.postOnce(ctx, "update", inc.ChannelID, aboutMarked(inc, marking, render.UpdatePosted(notice(h.cfg, inc, false)))); err != nil {
+	posted := notice(h.cfg, inc, false)
+	posted.Marking = incident.Stricter(inc.Marking(), cmp.Or(marking, inc.Marking())) // the update's own, when it has one
+	if err := h.postOnce(ctx, "update", inc.ChannelID, aboutMarked(inc, marking, render.UpdatePosted(posted))); err != nil {
 		h.log.Error("could not post the update in the incident channel", "incident", n, "err", err)
 	}
 	if h.cfg.StakeholderChannel != "" && !inc.Unannounced() {

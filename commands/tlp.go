@@ -114,7 +114,16 @@ func leadingMarking(inc *incident.Incident, text string) (marking, rest string, 
 func markedText(c *call) (marking, text string, err error) {
 	marking, text, err = leadingMarking(c.inc, strings.TrimSpace(c.parsed.Raw))
 	if err == nil && marking == "" && slices.Contains(c.parsed.Flags, "tlp") {
-		err = incident.Errorf("Give the marking first: %s.", incident.Literal("/incident "+c.sub.name+" --tlp amber <text>"))
+		typed := "amber"
+		toks := strings.Fields(c.parsed.Raw)
+		for k, tok := range toks {
+			if isFlag(tok) && strings.EqualFold(strings.TrimLeft(tok, "-—–"), "tlp") && k+1 < len(toks) {
+				if _, ok := incident.ParseMarking(toks[k+1]); ok {
+					typed = strings.ToLower(toks[k+1])
+				}
+			}
+		}
+		err = incident.Errorf("Give the marking first: %s.", incident.Literal("/incident "+c.sub.name+" --tlp "+typed+" <text>"))
 	}
 	return marking, text, err
 }

@@ -275,6 +275,9 @@ func parseNotifications(raw *rawNotifications, f *File, bad func(key, format str
 			if st.Name == "" {
 				bad(skey+".name", "is required (such as early warning)")
 			}
+			if _, twice := r.StageNamed(st.Name); twice && st.Name != "" {
+				bad(skey+".name", "%q is listed twice: /incident notified names a stage by it", st.Name)
+			}
 			if len([]rune(st.Name)) > maxName {
 				bad(skey+".name", "is %d characters; keep it to %d", len([]rune(st.Name)), maxName)
 			}

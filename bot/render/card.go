@@ -32,6 +32,7 @@ type CardView struct {
 	LastUpdate          string // plain text
 	LastUpdateBy        string
 	LastUpdateAt        time.Time
+	LastUpdateMarking   string // its own marking, when above the incident's
 	// ReportRef is the report it was declared from (""), and how long that
 	// report waited for someone and for the declaration.
 	ReportRef                string
@@ -107,7 +108,11 @@ func Card(v CardView) Message {
 	}
 	last := "_No updates yet._"
 	if v.LastUpdate != "" {
-		last = Text(Truncate(v.LastUpdate, 2500)) + "\n_" + User(v.LastUpdateBy) + ", " + Date(v.LastUpdateAt, "{ago}") + "_"
+		marked := ""
+		if v.LastUpdateMarking != "" && v.LastUpdateMarking != v.Marking {
+			marked = "*" + Text(v.LastUpdateMarking) + "* "
+		}
+		last = marked + Text(Truncate(v.LastUpdate, 2500)) + "\n_" + User(v.LastUpdateBy) + ", " + Date(v.LastUpdateAt, "{ago}") + "_"
 	}
 	blocks := []Block{
 		Header(icon + title),

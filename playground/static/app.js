@@ -10,7 +10,9 @@ const EMOJI = {
   rotating_light: "🚨", white_check_mark: "✅", warning: "⚠️", x: "❌", lock: "🔒", mega: "📣", memo: "📝",
   bell: "🔔", alarm_clock: "⏰", mag: "🔍", page_facing_up: "📄", pushpin: "📌", hourglass_flowing_sand: "⏳",
   hash: "#️⃣", wave: "👋", arrow_forward: "▶️", thermometer: "🌡️", bust_in_silhouette: "👤", ballot_box_with_check: "☑️",
-  mag_right: "🔎", lock_with_ink_pen: "🔏", no_entry: "⛔",
+  mag_right: "🔎", lock_with_ink_pen: "🔏", no_entry: "⛔", traffic_light: "🚦", scales: "⚖️", envelope_with_arrow: "📩",
+  detective: "🕵️", shushing_face: "🤫", performing_arts: "🎭", information_source: "ℹ️", red_circle: "🔴", eyes: "👀",
+  link: "🔗", repeat: "🔁",
 };
 
 function esc(s) {
