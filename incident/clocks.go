@@ -200,7 +200,9 @@ func (c Clock) Command() string {
 
 // StageNamed finds a regime's stage by its name (any case).
 func (r Regime) StageNamed(name string) (int, bool) {
-	norm := func(s string) string { return strings.Join(strings.Fields(strings.ReplaceAll(strings.ToLower(s), "-", " ")), " ") }
+	norm := func(s string) string {
+		return strings.Join(strings.Fields(strings.ReplaceAll(strings.ToLower(s), "-", " ")), " ")
+	}
 	for k, s := range r.Stages {
 		if norm(s.Name) == norm(name) {
 			return k, true
