@@ -56,6 +56,7 @@ func cardView(cfg config.File, inc *incident.Incident) render.CardView {
 		v.Roles = append(v.Roles, render.RoleLine{Name: r.Name, Holder: inc.Roles[r.Key]})
 	}
 	v.ChecklistDone, v.ChecklistTotal = inc.Progress(inc.Phase)
+	v.RequiredLeft = len(inc.MissingRequired(inc.Phase))
 	v.Indicators, v.EvidenceItems, v.OpenActions = inc.IndicatorCount, inc.EvidenceCount, len(inc.OpenContainment())
 	for _, id := range inc.Mismatched {
 		v.Mismatched = append(v.Mismatched, incident.Evidence{ID: id}.Ref())

@@ -20,7 +20,7 @@ func (h *core) actor(user string) incident.Actor {
 }
 
 // playbook is each phase's checklist as configured.
-func (h *core) playbook(p incident.Phase) []string { return h.cfg.Playbooks[p] }
+func (h *core) playbook(p incident.Phase) []incident.PlaybookItem { return h.cfg.Playbooks[p] }
 
 // --- phases ---
 

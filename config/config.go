@@ -71,7 +71,7 @@ type File struct {
 	NudgeBefore        time.Duration
 	DigestCron         string
 	Retro              Retro
-	Playbooks          map[incident.Phase][]string
+	Playbooks          map[incident.Phase][]incident.PlaybookItem
 	Triage             Triage
 	TLP                TLP
 	// Notifications are the regulatory notification clocks.
@@ -199,36 +199,36 @@ func Defaults() File {
 
 // DefaultPlaybooks are the built-in checklists of each phase; the
 // configuration file replaces them phase by phase.
-func DefaultPlaybooks() map[incident.Phase][]string {
-	return map[incident.Phase][]string{
-		incident.Identification: {
+func DefaultPlaybooks() map[incident.Phase][]incident.PlaybookItem {
+	return map[incident.Phase][]incident.PlaybookItem{
+		incident.Identification: incident.Items(
 			"Confirm the event is a real security incident, not a false positive",
 			"Determine scope: affected systems, accounts and data",
 			"Preserve evidence (logs, disk and memory images) before changing anything",
 			"Set the severity and assign a commander",
-		},
-		incident.Containment: {
+		),
+		incident.Containment: incident.Items(
 			"Isolate affected systems from the network",
 			"Block malicious IP addresses and domains",
 			"Disable compromised user accounts",
 			"Decide on short-term vs long-term containment",
-		},
-		incident.Eradication: {
+		),
+		incident.Eradication: incident.Items(
 			"Remove malware and malicious files",
 			"Patch the exploited vulnerabilities",
 			"Reset passwords, keys and access controls",
-		},
-		incident.Recovery: {
+		),
+		incident.Recovery: incident.Items(
 			"Restore data and systems from clean backups",
 			"Test that restored systems are clean",
 			"Monitor for signs of lingering threats",
 			"Tell users and stakeholders service is back",
-		},
-		incident.Lessons: {
+		),
+		incident.Lessons: incident.Items(
 			"Hold the post-incident review",
 			"Record what went well and what needs improvement",
 			"File follow-up actions",
-		},
+		),
 	}
 }
 
@@ -345,11 +345,41 @@ type rawFile struct {
 	NudgeBefore        *string             `yaml:"nudge_before"`
 	DigestCron         *string             `yaml:"digest_cron"`
 	Retro              *rawRetro           `yaml:"retro"`
-	Playbooks          map[string][]string `yaml:"playbooks"`
+	Playbooks          map[string][]rawPlaybookItem `yaml:"playbooks"`
 	Triage             *rawTriage          `yaml:"triage"`
 	Drills             []rawDrill          `yaml:"drills"`
 	TLP                *rawTLP             `yaml:"tlp"`
 	Notifications      *rawNotifications   `yaml:"notifications"`
+}
+
+// rawPlaybookItem is a checklist item as the file writes it: a text, or
+// {text: …, required: true} for one that must be done before the phase ends.
+type rawPlaybookItem struct {
+	Text     string
+	Required bool
+}
+
+func (r *rawPlaybookItem) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		r.Text = n.Value
+		return nil
+	}
+	if n.Kind == yaml.MappingNode {
+		for k := 0; k+1 < len(n.Content); k += 2 {
+			if key := n.Content[k].Value; key != "text" && key != "required" {
+				return fmt.Errorf("line %d: unknown key %s in a playbook item (text, required)", n.Content[k].Line, key)
+			}
+		}
+	}
+	var full struct {
+		Text     string `yaml:"text"`
+		Required bool   `yaml:"required"`
+	}
+	if err := n.Decode(&full); err != nil {
+		return err
+	}
+	r.Text, r.Required = full.Text, full.Required
+	return nil
 }
 
 type rawTLP struct {
@@ -562,18 +592,20 @@ func ParseFile(data []byte) (File, error) {
 			bad("playbooks."+name, "is not a phase (identification, containment, eradication, recovery, lessons)")
 			continue
 		}
+		var list []incident.PlaybookItem
 		for i, item := range items {
 			switch {
-			case strings.TrimSpace(item) == "":
-				bad(fmt.Sprintf("playbooks.%s[%d]", name, i), "is empty")
-			case len([]rune(item)) > maxChecklistItem:
-				bad(fmt.Sprintf("playbooks.%s[%d]", name, i), "is %d characters; keep items to %d", len([]rune(item)), maxChecklistItem)
+			case strings.TrimSpace(item.Text) == "":
+				bad(fmt.Sprintf("playbooks.%s[%d]", name, i), "is empty (an item is a text, or {text: …, required: true})")
+			case len([]rune(item.Text)) > maxChecklistItem:
+				bad(fmt.Sprintf("playbooks.%s[%d]", name, i), "is %d characters; keep items to %d", len([]rune(item.Text)), maxChecklistItem)
 			}
+			list = append(list, incident.PlaybookItem{Text: item.Text, Required: item.Required})
 		}
 		if len(items) > maxChecklistItems {
 			bad("playbooks."+name, "has %d items; a phase takes at most %d", len(items), maxChecklistItems)
 		}
-		f.Playbooks[phase] = items
+		f.Playbooks[phase] = list
 	}
 	fitBuiltInDrills(&f)
 	parseNotifications(raw.Notifications, &f, bad)

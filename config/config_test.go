@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"github.com/incidentbot/incidentbot/incident"
 	"io/fs"
 	"log/slog"
 	"strings"
@@ -183,7 +184,7 @@ playbooks:
 			if f.NudgeBefore != 30*time.Second || f.DigestCron != "0 9 * * 1-5" || f.Retro.Deadline != 2*time.Hour || f.Retro.ArchiveChannel || f.Retro.KeepFor != 90*24*time.Hour {
 				t.Errorf("timers: %+v", f)
 			}
-			if got := f.Playbooks["containment"]; len(got) != 1 || got[0] != "Pull the plug" {
+			if got := f.Playbooks["containment"]; len(got) != 1 || got[0].Text != "Pull the plug" {
 				t.Errorf("playbooks: %v", f.Playbooks)
 			}
 			if got := f.Playbooks["recovery"]; len(got) != 4 {
@@ -300,5 +301,25 @@ playbooks:
 			}
 			tt.check(t, f)
 		})
+	}
+}
+
+func TestPlaybookItemsMayBeRequired(t *testing.T) {
+	f, err := ParseFile([]byte(`playbooks:
+  containment:
+    - Block malicious IP addresses
+    - {text: Isolate affected hosts, required: true}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := f.Playbooks["containment"]
+	if len(got) != 2 || got[0] != (incident.PlaybookItem{Text: "Block malicious IP addresses"}) || got[1] != (incident.PlaybookItem{Text: "Isolate affected hosts", Required: true}) {
+		t.Errorf("containment playbook %+v", got)
+	}
+	for _, bad := range []string{"playbooks: {containment: [{text: Isolate, requird: true}]}\n", "playbooks: {containment: [{required: true}]}\n"} {
+		if _, err := ParseFile([]byte(bad)); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
 	}
 }

@@ -257,6 +257,8 @@ func (ev TimelineEvent) Describe(w Words) string {
 			return "No longer suspected: " + users(ev.Users)
 		}
 		return "Suspected accounts: " + users(ev.Users) + " (never invited, told or listed; their attempts are refused)"
+	case EventGate:
+		return fmt.Sprintf("Exit criteria of %s skipped (%s not done: %s): %s", ev.Phase.Title(), plural(ev.Item, "required item"), w.Text(ev.Text), w.Text(ev.Reason))
 	case EventQuiet:
 		return "Quiet mode lifted: the title may be told outside the channel, and the stakeholders from the next update"
 	case EventInject:

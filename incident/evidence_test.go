@@ -152,7 +152,7 @@ func TestContainmentLifecycle(t *testing.T) {
 	if _, _, err := inc.ResolveContainment(at, Actor{ID: "UANN"}, 1, ActionKept, "x"); ErrorCode(err) != Conflict {
 		t.Fatalf("resolving twice: %v", err)
 	}
-	inc.EnterPhase(at, "UANN", Recovery, "", []string{"Restore from backup"})
+	inc.EnterPhase(at, "UANN", Recovery, "", Items("Restore from backup"))
 	var items []string
 	for _, it := range inc.Checklists[Recovery] {
 		items = append(items, it.Text)
@@ -167,7 +167,7 @@ func TestContainmentLifecycle(t *testing.T) {
 	if !inc.Checklists[Recovery][1].Done {
 		t.Fatal("keeping A-2 did not tick its recovery item")
 	}
-	events, _, err := inc.Close(at, Actor{ID: "UANN"}, "done", time.Hour, func(Phase) []string { return nil })
+	events, _, err := inc.Close(at, Actor{ID: "UANN"}, "done", time.Hour, func(Phase) []PlaybookItem { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -257,10 +257,12 @@ func (i *Incident) UpdateBase() time.Time {
 
 // ChecklistItem is one playbook step of a phase.
 type ChecklistItem struct {
-	Text string    `json:"text"`
-	Done bool      `json:"done,omitempty"`
-	By   string    `json:"by,omitempty"`
-	At   time.Time `json:"at,omitzero"`
+	Text string `json:"text"`
+	// Required: it must be done before the phase is left.
+	Required bool      `json:"required,omitempty"`
+	Done     bool      `json:"done,omitempty"`
+	By       string    `json:"by,omitempty"`
+	At       time.Time `json:"at,omitzero"`
 }
 
 // Progress counts the done and all checklist items of a phase.
@@ -417,6 +419,7 @@ const (
 	EventNotified    EventKind = "notified"
 	EventSuspect     EventKind = "suspect"
 	EventQuiet       EventKind = "quiet"
+	EventGate        EventKind = "gate"
 )
 
 // Interval is a stretch of time the incident spent in one phase.
@@ -496,7 +499,7 @@ func TooLong(what, s string, max int) error {
 // phase is entered. It returns the event to record and whether the
 // checklist began. The one phase walk: a phase command, the Next phase
 // button and a close all go through it.
-func (i *Incident) EnterPhase(at time.Time, actor string, to Phase, reason string, playbook []string) (TimelineEvent, bool) {
+func (i *Incident) EnterPhase(at time.Time, actor string, to Phase, reason string, playbook []PlaybookItem) (TimelineEvent, bool) {
 	ev := PhaseMoved(at, actor, i.Phase, to, reason)
 	i.Phase, i.PhaseStartedAt = to, at
 	if _, ok := i.Checklists[to]; ok {
@@ -512,14 +515,41 @@ func (i *Incident) EnterPhase(at time.Time, actor string, to Phase, reason strin
 	return ev, true
 }
 
+// PlaybookItem is one configured step of a phase's checklist; a required
+// one must be done before the phase is left (its exit criteria).
+type PlaybookItem struct {
+	Text     string
+	Required bool
+}
+
+// Items is a playbook of optional items.
+func Items(texts ...string) []PlaybookItem {
+	out := make([]PlaybookItem, len(texts))
+	for k, t := range texts {
+		out[k] = PlaybookItem{Text: t}
+	}
+	return out
+}
+
 // BeginChecklist copies a phase's playbook into the incident.
-func (i *Incident) BeginChecklist(p Phase, playbook []string) {
+func (i *Incident) BeginChecklist(p Phase, playbook []PlaybookItem) {
 	if i.Checklists == nil {
 		i.Checklists = map[Phase][]ChecklistItem{}
 	}
 	items := make([]ChecklistItem, 0, len(playbook))
-	for _, text := range playbook {
-		items = append(items, ChecklistItem{Text: text})
+	for _, it := range playbook {
+		items = append(items, ChecklistItem{Text: it.Text, Required: it.Required})
 	}
 	i.Checklists[p] = items
+}
+
+// MissingRequired are a phase's required checklist items not done.
+func (i *Incident) MissingRequired(p Phase) []string {
+	var out []string
+	for _, it := range i.Checklists[p] {
+		if it.Required && !it.Done {
+			out = append(out, it.Text)
+		}
+	}
+	return out
 }

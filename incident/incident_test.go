@@ -97,14 +97,14 @@ func TestPhaseDurations(t *testing.T) {
 func TestEnterPhaseBeginsEachChecklistOnce(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	inc := &Incident{Number: 1, Phase: Identification}
-	ev, began := inc.EnterPhase(t0, "U1", Containment, "", []string{"Isolate"})
+	ev, began := inc.EnterPhase(t0, "U1", Containment, "", Items("Isolate"))
 	if !began || inc.Phase != Containment || !inc.PhaseStartedAt.Equal(t0) || len(inc.Checklists[Containment]) != 1 ||
 		ev.Kind != EventPhase || ev.From != "identification" || ev.To != "containment" || ev.Phase != Containment {
 		t.Fatalf("first entry: %+v, began %v, incident %+v", ev, began, inc)
 	}
 	inc.Checklists[Containment][0].Done = true
 	inc.EnterPhase(t0, "U1", Eradication, "", nil)
-	ev, began = inc.EnterPhase(t0, "U1", Containment, "reinfection", []string{"Isolate", "Other"})
+	ev, began = inc.EnterPhase(t0, "U1", Containment, "reinfection", Items("Isolate", "Other"))
 	if began || !inc.Checklists[Containment][0].Done || len(inc.Checklists[Containment]) != 1 || ev.Reason != "reinfection" {
 		t.Errorf("entering again restarted the checklist: %+v, %v", inc.Checklists[Containment], began)
 	}

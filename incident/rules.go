@@ -3,6 +3,7 @@ package incident
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -55,7 +56,7 @@ func (i *Incident) RequireLead(a Actor, what string) error {
 // Moving back needs the lead permission and a reason. A non-empty seen is
 // the phase the asker saw: if the incident has moved on since, it does not
 // move again (a double click).
-func (i *Incident) Move(at time.Time, a Actor, to Phase, reason string, seen Phase, playbook func(Phase) []string) ([]TimelineEvent, error) {
+func (i *Incident) Move(at time.Time, a Actor, to Phase, reason string, seen Phase, playbook func(Phase) []PlaybookItem) ([]TimelineEvent, error) {
 	if err := i.EnsureOpen("moving the phase"); err != nil {
 		return nil, err
 	}
@@ -73,6 +74,24 @@ func (i *Incident) Move(at time.Time, a Actor, to Phase, reason string, seen Pha
 		return nil, Errorf("%s is already in %s.", i.Ref(), to.Title())
 	}
 	why := ""
+	var events []TimelineEvent
+	if i.Phase.Before(to) {
+		// Leaving a phase forward: its required items are its exit criteria.
+		if missing := i.MissingRequired(i.Phase); len(missing) > 0 {
+			list := make([]any, len(missing))
+			for k, m := range missing {
+				list[k] = Literal(m)
+			}
+			if reason == "" {
+				return nil, Fail(Conflict, "%s cannot leave %s yet: %s not done: %s. Tick them in its checklist, or the commander or an admin skips them with %s.",
+					i.Ref(), i.Phase.Title(), plural(len(missing), "required item"), Join("; ", list...), Literal("/incident phase next because <reason>"))
+			}
+			if err := i.RequireCommands(a, Say("move %s on from %s with required items not done", i.Ref(), i.Phase.Title())); err != nil {
+				return nil, err
+			}
+			events = append(events, TimelineEvent{At: at, Actor: a.ID, Kind: EventGate, Phase: i.Phase, Text: strings.Join(missing, "; "), Item: len(missing), Reason: reason, V: typed})
+		}
+	}
 	if to.Before(i.Phase) {
 		if err := i.RequireLead(a, "move the phase back"); err != nil {
 			return nil, err
@@ -83,7 +102,7 @@ func (i *Incident) Move(at time.Time, a Actor, to Phase, reason string, seen Pha
 		why = reason
 	}
 	ev, _ := i.EnterPhase(at, a.ID, to, why, playbook(to))
-	return []TimelineEvent{ev}, nil
+	return append(events, ev), nil
 }
 
 // SetSeverity changes the severity; it needs the lead permission.
@@ -155,7 +174,7 @@ func (i *Incident) Assign(at time.Time, a Actor, role Role, user string) ([]Time
 // Close resolves the incident: it enters lessons learned (beginning that
 // checklist the first time) and the retro runs until the deadline. It
 // needs the lead permission.
-func (i *Incident) Close(at time.Time, a Actor, summary string, retro time.Duration, playbook func(Phase) []string) (events []TimelineEvent, beganLessons bool, err error) {
+func (i *Incident) Close(at time.Time, a Actor, summary string, retro time.Duration, playbook func(Phase) []PlaybookItem) (events []TimelineEvent, beganLessons bool, err error) {
 	if i.Status != Open {
 		return nil, false, Fail(Conflict, "%s is already closed.", i.Ref())
 	}

@@ -1,13 +1,14 @@
 package incident
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
 
 func TestRules(t *testing.T) {
 	at := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
-	none := func(Phase) []string { return nil }
+	none := func(Phase) []PlaybookItem { return nil }
 	fresh := func() *Incident {
 		return &Incident{Number: 1, Status: Open, Phase: Eradication, Severity: "sev2",
 			Roles:     map[string]string{CommanderRole: "UALICE"},
@@ -68,5 +69,42 @@ func TestRules(t *testing.T) {
 	}
 	if _, err := closed.SetSeverity(at, alice, "sev1"); ErrorCode(err) != Conflict {
 		t.Errorf("a closed incident's severity changed: %v", err)
+	}
+}
+
+// A phase with required checklist items is left (forward) only once they
+// are done, or by the commander or an admin with a reason, which goes on
+// the timeline with what was skipped; moving back is not gated.
+func TestPhaseGates(t *testing.T) {
+	at := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	none := func(Phase) []PlaybookItem { return nil }
+	alice, bob, admin := Actor{ID: "UALICE"}, Actor{ID: "UBOB"}, Actor{ID: "UADMIN", Admin: true}
+	fresh := func() *Incident {
+		i := &Incident{Number: 1, Status: Open, Phase: Containment, Roles: map[string]string{CommanderRole: "UALICE"}}
+		i.BeginChecklist(Containment, []PlaybookItem{{Text: "Isolate hosts", Required: true}, {Text: "Block IPs"}, {Text: "Disable accounts", Required: true}})
+		return i
+	}
+	i := fresh()
+	_, err := i.Move(at, bob, "", "", "", none)
+	if ErrorCode(err) != Conflict || !strings.Contains(err.Error(), `2 required items not done: "Isolate hosts"; "Disable accounts"`) || !strings.Contains(err.Error(), "/incident phase next because <reason>") {
+		t.Fatalf("leaving with required items undone: %v", err)
+	}
+	if _, err := i.Move(at, bob, Recovery, "because hosts are off", "", none); ErrorCode(err) != Forbidden {
+		t.Errorf("a member skipped the gate: %v", err)
+	}
+	if _, err := i.Move(at, alice, Identification, "because misjudged", "", none); err != nil {
+		t.Errorf("moving back is gated: %v", err)
+	}
+	i = fresh()
+	evs, err := i.Move(at, admin, "", "because the hosts are powered off", "", none)
+	if err != nil || len(evs) != 2 || evs[0].Kind != EventGate || evs[0].Item != 2 || evs[0].Text != "Isolate hosts; Disable accounts" || i.Phase != Eradication {
+		t.Fatalf("an admin's override: %+v, %v", evs, err)
+	}
+	i = fresh()
+	for k := range i.Checklists[Containment] {
+		i.Checklists[Containment][k].Done = true
+	}
+	if evs, err := i.Move(at, bob, "", "", "", none); err != nil || len(evs) != 1 {
+		t.Errorf("leaving with every required item done: %+v, %v", evs, err)
 	}
 }

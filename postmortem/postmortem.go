@@ -165,6 +165,7 @@ func Markdown(in Input) string {
 		}
 	}
 	w("\n")
+	in.skippedGates(w)
 
 	w("## Roles\n\n")
 	held := in.roleHistory()
@@ -469,6 +470,25 @@ func (in Input) notifications(w func(format string, args ...any)) {
 			notified = "**not notified: overdue**"
 		}
 		w("| %s | %s | %s | %s | %s | %s |\n", in.md(c.Name(), true), stamp(c.Started), stamp(c.Deadline), notified, ref, reason)
+	}
+	w("\n")
+}
+
+// skippedGates lists the phases left with required checklist items not
+// done, by whom and why: a gate skipped is a finding of the review.
+func (in Input) skippedGates(w func(format string, args ...any)) {
+	var gates []incident.TimelineEvent
+	for _, ev := range in.Timeline {
+		if ev.Kind == incident.EventGate {
+			gates = append(gates, ev)
+		}
+	}
+	if len(gates) == 0 {
+		return
+	}
+	w("### Exit criteria skipped\n\n| Phase left | When | By | Required items not done | Reason |\n| --- | --- | --- | --- | --- |\n")
+	for _, ev := range gates {
+		w("| %s | %s | %s | %s | %s |\n", ev.Phase.Title(), stamp(ev.At), in.name(ev.Actor), in.md(ev.Text, true), in.md(ev.Reason, true))
 	}
 	w("\n")
 }

@@ -117,6 +117,33 @@ func TestMarkdownGolden(t *testing.T) {
 	}
 }
 
+// A phase left with required items not done is in the postmortem, with
+// who skipped them and why.
+func TestSkippedGatesGolden(t *testing.T) {
+	in := sample()
+	in.Incident.Checklists[incident.Containment] = []incident.ChecklistItem{{Text: "Isolate hosts", Required: true}, {Text: "Reset the VPN | MFA", Required: true}}
+	gate := incident.TimelineEvent{At: at(60), Actor: "UALICE", Kind: incident.EventGate, Phase: incident.Containment,
+		Text: "Isolate hosts; Reset the VPN | MFA", Item: 2, Reason: "because the hosts are powered off", V: 1}
+	in.Timeline = append(in.Timeline[:5:5], append([]incident.TimelineEvent{gate}, in.Timeline[5:]...)...)
+	md := Markdown(in)
+	path := filepath.Join("testdata", "gate.golden.md")
+	if *update {
+		if err := os.WriteFile(path, []byte(md), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(want) != md {
+		t.Errorf("postmortem differs from %s (go test ./postmortem -update):\n%s", path, md)
+	}
+	if !strings.Contains(md, "| Containment | 2026-11-27 10:00 UTC | @alice | Isolate hosts; Reset the VPN \\| MFA | because the hosts are powered off |") {
+		t.Errorf("the skipped gate is not listed:\n%s", md)
+	}
+}
+
 func TestFigures(t *testing.T) {
 	f := sample().HeadlineFigures()
 	if f.ToContain != 60*time.Minute || f.ToRecover != 150*time.Minute || f.Total != 24*time.Hour || f.ToDeclare != 0 {

@@ -3,6 +3,7 @@ package render
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ type CardView struct {
 	Roles               []RoleLine
 	ChecklistDone       int
 	ChecklistTotal      int
+	RequiredLeft        int // required items of the phase not done
 	LastUpdate          string // plain text
 	LastUpdateBy        string
 	LastUpdateAt        time.Time
@@ -105,6 +107,9 @@ func Card(v CardView) Message {
 	checklist := "_No checklist for this phase._"
 	if v.ChecklistTotal > 0 {
 		checklist = fmt.Sprintf("%s %d/%d done", progressBar(v.ChecklistDone, v.ChecklistTotal), v.ChecklistDone, v.ChecklistTotal)
+		if v.RequiredLeft > 0 {
+			checklist += fmt.Sprintf(" · %s %s before the phase ends", requiredMark, plural(v.RequiredLeft, "required item left", "required items left"))
+		}
 	}
 	last := "_No updates yet._"
 	if v.LastUpdate != "" {
@@ -192,6 +197,9 @@ func progressBar(done, total int) string {
 	return strings.Repeat("▰", filled) + strings.Repeat("▱", width-filled)
 }
 
+// requiredMark marks a checklist item required before its phase ends.
+const requiredMark = "⚑"
+
 // ScheduledUpdate is the stakeholder update the bot sends on the cadence
 // of the severity: the card's facts, for people outside the channel, with
 // a link to the channel when there is one.
@@ -259,13 +267,20 @@ func Checklist(v ChecklistView) Message {
 		}
 	}
 	total := len(v.Items)
-	blocks := []Block{Section(fmt.Sprintf("*%s checklist for %s* (%d/%d done). Tick items as they are done.", v.Phase.Title(), v.Ref, done, total))}
+	head := fmt.Sprintf("*%s checklist for %s* (%d/%d done). Tick items as they are done.", v.Phase.Title(), v.Ref, done, total)
+	if slices.ContainsFunc(v.Items, func(it incident.ChecklistItem) bool { return it.Required }) {
+		head += " " + requiredMark + " items are required before the phase ends."
+	}
+	blocks := []Block{Section(head)}
 	var elements []any
 	for start := 0; start < total; start += MaxOptions {
 		end := min(start+MaxOptions, total)
 		var options, selected []any
 		for i := start; i < end; i++ {
 			text := []rune(v.Items[i].Text)
+			if v.Items[i].Required {
+				text = []rune(requiredMark + " " + v.Items[i].Text)
+			}
 			shown, used := TextFit(string(text), 75)
 			opt := map[string]any{"text": Mrkdwn(shown), "value": fmt.Sprint(i)}
 			if used < len(text) {
