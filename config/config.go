@@ -334,22 +334,22 @@ func Load(getenv func(string) string, readFile ReadFileFunc) (*Config, error) {
 // rawFile mirrors the YAML with durations as text, so a bad value can be
 // reported with the path of its key (severities[1].update_every).
 type rawFile struct {
-	ChannelPrefix      *string             `yaml:"channel_prefix"`
-	StakeholderChannel *string             `yaml:"stakeholder_channel"`
-	TriageChannel      *string             `yaml:"triage_channel"`
-	Responders         []string            `yaml:"responders"`
-	Admins             []string            `yaml:"admins"`
-	Severities         []rawSeverity       `yaml:"severities"`
-	DefaultSeverity    *string             `yaml:"default_severity"`
-	Roles              []rawRole           `yaml:"roles"`
-	NudgeBefore        *string             `yaml:"nudge_before"`
-	DigestCron         *string             `yaml:"digest_cron"`
-	Retro              *rawRetro           `yaml:"retro"`
+	ChannelPrefix      *string                      `yaml:"channel_prefix"`
+	StakeholderChannel *string                      `yaml:"stakeholder_channel"`
+	TriageChannel      *string                      `yaml:"triage_channel"`
+	Responders         []string                     `yaml:"responders"`
+	Admins             []string                     `yaml:"admins"`
+	Severities         []rawSeverity                `yaml:"severities"`
+	DefaultSeverity    *string                      `yaml:"default_severity"`
+	Roles              []rawRole                    `yaml:"roles"`
+	NudgeBefore        *string                      `yaml:"nudge_before"`
+	DigestCron         *string                      `yaml:"digest_cron"`
+	Retro              *rawRetro                    `yaml:"retro"`
 	Playbooks          map[string][]rawPlaybookItem `yaml:"playbooks"`
-	Triage             *rawTriage          `yaml:"triage"`
-	Drills             []rawDrill          `yaml:"drills"`
-	TLP                *rawTLP             `yaml:"tlp"`
-	Notifications      *rawNotifications   `yaml:"notifications"`
+	Triage             *rawTriage                   `yaml:"triage"`
+	Drills             []rawDrill                   `yaml:"drills"`
+	TLP                *rawTLP                      `yaml:"tlp"`
+	Notifications      *rawNotifications            `yaml:"notifications"`
 }
 
 // rawPlaybookItem is a checklist item as the file writes it: a text, or

@@ -30,7 +30,7 @@ type CardView struct {
 	Roles               []RoleLine
 	ChecklistDone       int
 	ChecklistTotal      int
-	RequiredLeft        int // required items of the phase not done
+	RequiredLeft        int    // required items of the phase not done
 	LastUpdate          string // plain text
 	LastUpdateBy        string
 	LastUpdateAt        time.Time
