@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/incidentbot/incidentbot/bot/render"
@@ -51,6 +52,10 @@ func cardView(cfg config.File, inc *incident.Incident) render.CardView {
 	}
 	if s, ok := cfg.Severity(inc.Severity); ok {
 		v.SeverityDescription = s.Description
+		if !inc.Drill {
+			v.PhaseTarget = s.Targets[inc.Phase]
+			v.PhaseOverdue = v.PhaseTarget > 0 && slices.Contains(inc.TargetsNudged, inc.PhaseStay())
+		}
 	}
 	for _, r := range cfg.Roles {
 		v.Roles = append(v.Roles, render.RoleLine{Name: r.Name, Holder: inc.Roles[r.Key]})

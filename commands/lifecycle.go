@@ -68,9 +68,7 @@ func (h *Response) movePhase(ctx context.Context, n int64, actor string, target 
 	}
 	h.postChecklist(ctx, inc, inc.Phase)
 	h.refresh(ctx, n)
-	if inc.Drill {
-		h.reschedule(ctx, inc) // an inject may wait for this phase
-	}
+	h.reschedule(ctx, inc) // an inject may wait for this phase; a phase target starts with it
 	return inc, nil
 }
 

@@ -436,6 +436,9 @@ func (h *Retro) compileAndUpload(ctx context.Context, inc *incident.Incident) (*
 		}
 	}
 	in := postmortem.Input{Incident: inc, Timeline: events, Roles: h.cfg.Roles, Names: names, Published: now, Indicators: inds, Evidence: evidence, CustodyKey: h.cfg.CustodyKey, Clocks: h.clocks(inc)}
+	if sev, ok := h.cfg.Severity(inc.Severity); ok && !inc.Drill {
+		in.Targets = sev.Targets
+	}
 	md := postmortem.Markdown(in)
 	chart, err := postmortem.Chart(in)
 	if err != nil {

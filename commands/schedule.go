@@ -74,7 +74,20 @@ func (h *core) lifecycleDue(inc *incident.Incident) (time.Time, bool) {
 	if at, _, pending := h.nextInject(inc); pending && (!ok || at.Before(due)) {
 		due, ok = at, true
 	}
+	if at, pending := h.targetDue(inc); pending && (!ok || at.Before(due)) {
+		due, ok = at, true
+	}
 	return due, ok
+}
+
+// targetDue is when the incident's current phase passes its severity's
+// target, while that is still to be told.
+func (h *core) targetDue(inc *incident.Incident) (time.Time, bool) {
+	sev, ok := h.cfg.Severity(inc.Severity)
+	if !ok {
+		return time.Time{}, false
+	}
+	return inc.TargetDue(sev)
 }
 
 // nextInject is a drill's next inject to post, and when it is due: at its
@@ -172,6 +185,9 @@ func (h *Cadence) RunScheduled(ctx context.Context, n int64) (work.Ran, error) {
 	}
 	if inc.Status == incident.Resolved {
 		return h.retro.runRetro(ctx, inc, now)
+	}
+	if at, pending := h.targetDue(inc); pending && !now.Before(at) {
+		return h.sendTargetNudge(ctx, inc, at)
 	}
 	if at, i, pending := h.nextInject(inc); pending && !now.Before(at) {
 		// Injects due together go out in one run (a few, so the claim's
@@ -339,6 +355,42 @@ func (h *Cadence) sendNudge(ctx context.Context, inc *incident.Incident, updateD
 	}
 	next, _ := h.nextDue(updated)
 	return work.Ran{Sent: drillOr(inc, work.SentNudge), Due: updateDue.Add(-h.cfg.NudgeBefore), Next: next}, nil
+}
+
+// sendTargetNudge tells the commander, in the incident's channel, that the
+// phase passed its target: once a stay in the phase, whatever the replicas.
+func (h *Cadence) sendTargetNudge(ctx context.Context, inc *incident.Incident, due time.Time) (work.Ran, error) {
+	stay := inc.PhaseStay()
+	sev, _ := h.cfg.Severity(inc.Severity)
+	if inc.ChannelID != "" {
+		who := inc.Commander()
+		msg := about(inc, render.Warning(incident.Say("%s has been in %s for %s, past the %s target for %s. %s: move it on with %s, or say in a note why it takes longer.",
+			inc.Ref(), incident.Strong(inc.Phase.Title()), incident.HumanDuration(h.now().Sub(inc.PhaseStartedAt)), incident.HumanDuration(sev.Targets[inc.Phase]),
+			inc.Severity, commanderOrChannel(who), incident.Literal("/incident phase next"))))
+		if err := h.postFor(ctx, "target:"+strconv.FormatInt(inc.Number, 10)+":"+stay, inc.ChannelID, msg); err != nil {
+			h.log.Error("could not nudge about a phase target", "incident", inc.Number, "err", err)
+		}
+	}
+	updated, err := h.record(ctx, inc.Number, func(i *incident.Incident) {
+		if i.PhaseStay() == stay { // moved on meanwhile: the new stay has its own target
+			i.TargetNudged()
+		}
+	})
+	if err != nil {
+		return work.Ran{}, err
+	}
+	h.refresh(ctx, inc.Number) // the card shows the phase overdue
+	next, _ := h.nextDue(updated)
+	return work.Ran{Sent: work.SentNudge, Due: due, Next: next}, nil
+}
+
+// commanderOrChannel addresses the commander, or the channel's people
+// while the role is vacant.
+func commanderOrChannel(who string) any {
+	if who == "" {
+		return "Whoever leads it"
+	}
+	return incident.UserRef(who)
 }
 
 // drillOr is what the scheduler is told was sent: a drill's work is not

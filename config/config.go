@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -394,9 +396,10 @@ type rawTriage struct {
 }
 
 type rawSeverity struct {
-	Name        string  `yaml:"name"`
-	Description string  `yaml:"description"`
-	UpdateEvery *string `yaml:"update_every"`
+	Name        string            `yaml:"name"`
+	Description string            `yaml:"description"`
+	UpdateEvery *string           `yaml:"update_every"`
+	Targets     map[string]string `yaml:"targets"` // phase -> longest time in it
 }
 
 type rawRole struct {
@@ -519,6 +522,22 @@ func ParseFile(data []byte) (File, error) {
 			seen[name] = true
 			s := incident.Severity{Name: name, Description: rs.Description}
 			duration(key+".update_every", rs.UpdateEvery, time.Second, &s.UpdateEvery)
+			for _, phase := range slices.Sorted(maps.Keys(rs.Targets)) {
+				p, ok := incident.ParsePhase(phase)
+				if !ok || p == incident.Lessons {
+					bad(key+".targets."+phase, "is not a phase with a target (identification, containment, eradication, recovery)")
+					continue
+				}
+				v := rs.Targets[phase]
+				var d time.Duration
+				duration(key+".targets."+phase, &v, time.Second, &d)
+				if d > 0 {
+					if s.Targets == nil {
+						s.Targets = map[incident.Phase]time.Duration{}
+					}
+					s.Targets[p] = d
+				}
+			}
 			f.Severities = append(f.Severities, s)
 		}
 	}

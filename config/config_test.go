@@ -323,3 +323,24 @@ func TestPlaybookItemsMayBeRequired(t *testing.T) {
 		}
 	}
 }
+
+func TestSeverityPhaseTargets(t *testing.T) {
+	f, err := ParseFile([]byte(`severities:
+  - {name: sev1, targets: {containment: 1h, Recovery: 8h}}
+  - {name: sev2}
+default_severity: sev2
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sev1, _ := f.Severity("sev1")
+	if sev1.Targets[incident.Containment] != time.Hour || sev1.Targets[incident.Recovery] != 8*time.Hour || len(sev1.Targets) != 2 {
+		t.Errorf("sev1 targets %v", sev1.Targets)
+	}
+	_, err = ParseFile([]byte("severities:\n  - {name: sev1, targets: {containmnt: 1h, lessons: 1h, recovery: soon}}\ndefault_severity: sev1\n"))
+	for _, want := range []string{"severities[0].targets.containmnt: is not a phase", "severities[0].targets.lessons: is not a phase", `severities[0].targets.recovery: "soon" is not a duration`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}

@@ -91,6 +91,9 @@ type Severity struct {
 	Description string
 	// UpdateEvery is the stakeholder update cadence; zero means no scheduled updates.
 	UpdateEvery time.Duration
+	// Targets are the longest an incident of this severity should spend in
+	// each phase; the commander is nudged once when one passes.
+	Targets map[Phase]time.Duration
 }
 
 // Role is a configured response role such as the incident commander.
@@ -151,6 +154,9 @@ type Incident struct {
 	LastScheduledAt time.Time `json:"last_scheduled_at,omitzero"`
 	// NudgedFor is the due time of the scheduled update the comms lead was last nudged about.
 	NudgedFor time.Time `json:"nudged_for,omitzero"`
+	// TargetsNudged are the phase stays (PhaseStay) whose target passed and
+	// the commander was nudged about: once each.
+	TargetsNudged []string `json:"targets_nudged,omitempty"`
 
 	// The retro, after /incident close.
 	Summary        string     `json:"summary,omitempty"`
@@ -552,4 +558,34 @@ func (i *Incident) MissingRequired(p Phase) []string {
 		}
 	}
 	return out
+}
+
+// PhaseStay names the current stay in a phase: the phase and when it
+// began. A phase entered again is another stay.
+func (i *Incident) PhaseStay() string {
+	return string(i.Phase) + "@" + strconv.FormatInt(i.PhaseStartedAt.Unix(), 10)
+}
+
+// TargetDue is when the current phase passes its target under sev, and
+// whether that is still to be told: only for an open incident, not a
+// drill (its scenario has targets of its own), once a stay.
+func (i *Incident) TargetDue(sev Severity) (time.Time, bool) {
+	target, ok := sev.Targets[i.Phase]
+	if !ok || target <= 0 || i.Status != Open || i.Drill || i.PhaseStartedAt.IsZero() || slices.Contains(i.TargetsNudged, i.PhaseStay()) {
+		return time.Time{}, false
+	}
+	return i.PhaseStartedAt.Add(target), true
+}
+
+// maxTargetsNudged bounds the stays remembered: the oldest go first.
+const maxTargetsNudged = 50
+
+// TargetNudged records the current stay's target as told.
+func (i *Incident) TargetNudged() {
+	if !slices.Contains(i.TargetsNudged, i.PhaseStay()) {
+		i.TargetsNudged = append(i.TargetsNudged, i.PhaseStay())
+	}
+	if n := len(i.TargetsNudged); n > maxTargetsNudged {
+		i.TargetsNudged = slices.Clone(i.TargetsNudged[n-maxTargetsNudged:])
+	}
 }

@@ -24,7 +24,9 @@ type Input struct {
 	Evidence   []incident.Evidence
 	CustodyKey []byte
 	// Clocks are its regulatory clocks under the configuration.
-	Clocks    []incident.Clock
+	Clocks []incident.Clock
+	// Targets are its severity's time-in-phase targets, when it has any.
+	Targets   map[incident.Phase]time.Duration
 	Published time.Time
 
 	red incident.RedText // takes its TLP:RED indicators out of text
@@ -157,11 +159,20 @@ func Markdown(in Input) string {
 	w("| Time to recover | %s |\n", durOr(f.ToRecover, "not resolved"))
 	w("| Total | %s |\n\n", dur(f.Total))
 
-	w("## Time in each phase\n\n| Phase | Time |\n| --- | --- |\n")
 	totals := incident.PhaseDurations(inc.DeclaredAt, in.Timeline, in.Published)
+	if len(in.Targets) == 0 {
+		w("## Time in each phase\n\n| Phase | Time |\n| --- | --- |\n")
+	} else {
+		w("## Time in each phase\n\n| Phase | Time | Target (%s) |\n| --- | --- | --- |\n", inc.Severity)
+	}
 	for _, p := range incident.Phases() {
-		if d, ok := totals[p]; ok {
+		d, ok := totals[p]
+		switch {
+		case !ok:
+		case len(in.Targets) == 0:
 			w("| %s | %s |\n", p.Title(), dur(d))
+		default:
+			w("| %s | %s | %s |\n", p.Title(), dur(d), against(d, in.Targets[p]))
 		}
 	}
 	w("\n")
@@ -491,4 +502,15 @@ func (in Input) skippedGates(w func(format string, args ...any)) {
 		w("| %s | %s | %s | %s | %s |\n", ev.Phase.Title(), stamp(ev.At), in.name(ev.Actor), in.md(ev.Text, true), in.md(ev.Reason, true))
 	}
 	w("\n")
+}
+
+// against is a phase's time against its target.
+func against(d, target time.Duration) string {
+	switch {
+	case target <= 0:
+		return "none"
+	case d <= target:
+		return dur(target) + ": met"
+	}
+	return dur(target) + ": **missed** by " + dur(d-target)
 }

@@ -25,6 +25,8 @@ type CardView struct {
 	Marking             string // TLP
 	Phase               incident.Phase
 	PhaseSince          time.Time
+	PhaseTarget         time.Duration // the severity's target for the phase; 0: none
+	PhaseOverdue        bool          // the target passed and the commander was nudged
 	DeclaredAt          time.Time
 	DeclaredBy          string
 	Roles               []RoleLine
@@ -99,6 +101,12 @@ func Card(v CardView) Message {
 	phase := "*Phase*\n" + v.Phase.Title()
 	if !v.PhaseSince.IsZero() {
 		phase += " since " + Date(v.PhaseSince, "{ago}")
+		switch {
+		case v.PhaseOverdue:
+			phase += "\n:alarm_clock: *overdue*: past its " + incident.HumanDuration(v.PhaseTarget) + " target"
+		case v.PhaseTarget > 0 && v.Status == incident.Open:
+			phase += "\ntarget " + incident.HumanDuration(v.PhaseTarget) + ": " + Date(v.PhaseSince.Add(v.PhaseTarget), "{ago}")
+		}
 	}
 	var roles strings.Builder
 	for _, r := range v.Roles {
