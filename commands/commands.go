@@ -66,6 +66,7 @@ var ErrNameTaken = errors.New("channel name taken")
 // is given only its own small part of it (coreStore, responseStore…).
 type Store interface {
 	NextNumber(ctx context.Context) (int64, error)
+	LastNumber(ctx context.Context) (int64, error)
 	RequestedNumber(ctx context.Context) (int64, bool, error)
 	Create(ctx context.Context, inc *incident.Incident, events ...incident.TimelineEvent) error
 	Get(ctx context.Context, n int64) (*incident.Incident, error)

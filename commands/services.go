@@ -86,6 +86,7 @@ type responseStore interface {
 	OpenListings(ctx context.Context) ([]incident.Listing, error)
 	TimelinePage(ctx context.Context, n int64, page, size int) ([]incident.TimelineEvent, int, error)
 	Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent, error)
+	LastNumber(ctx context.Context) (int64, error)
 	AddEvidence(ctx context.Context, n int64, fn func(id int) (incident.Evidence, incident.TimelineEvent, error)) (incident.Evidence, error)
 	ChangeEvidence(ctx context.Context, n int64, id int, fn func(e *incident.Evidence, inc *incident.Incident) (incident.TimelineEvent, error)) (incident.Evidence, incident.CustodyEntry, error)
 	Evidence(ctx context.Context, n int64) ([]incident.Evidence, error)

@@ -84,38 +84,11 @@ func (in Input) Intervals(end time.Time) []Interval {
 }
 
 // Figures are the headline durations.
-type Figures struct {
-	ToAcknowledge time.Duration // from the report to the first person on it; 0 when there was no report
-	ToDeclare     time.Duration // from the report to the declaration; 0 when there was no report
-	ToContain     time.Duration // from the declaration to containment done; 0 when it never was
-	ToRecover     time.Duration // from the declaration to the close
-	Total         time.Duration // from the declaration to the postmortem
-}
+type Figures = incident.Figures
 
 // HeadlineFigures works the figures out from the timeline.
 func (in Input) HeadlineFigures() Figures {
-	inc := in.Incident
-	f := Figures{Total: in.Published.Sub(inc.DeclaredAt)}
-	if r := inc.Report; r != nil {
-		f.ToDeclare = inc.DeclaredAt.Sub(r.ReportedAt)
-		f.ToAcknowledge = r.AcknowledgedAt.Sub(r.ReportedAt)
-	}
-	if !inc.ResolvedAt.IsZero() {
-		f.ToRecover = inc.ResolvedAt.Sub(inc.DeclaredAt)
-	}
-	// Containment is done when the incident first moves on from it to a later phase.
-	inContainment := false
-	for _, ev := range in.Timeline {
-		if ev.Kind != incident.EventPhase {
-			continue
-		}
-		if inContainment && incident.Containment.Before(ev.Phase) {
-			f.ToContain = ev.At.Sub(inc.DeclaredAt)
-			break
-		}
-		inContainment = ev.Phase == incident.Containment
-	}
-	return f
+	return incident.HeadlineFigures(in.Incident, in.Timeline, in.Published)
 }
 
 // Markdown renders the postmortem document.

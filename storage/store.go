@@ -178,6 +178,18 @@ func (s *Store) NextNumber(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
+// LastNumber is the last incident number given (0 before any).
+func (s *Store) LastNumber(ctx context.Context) (int64, error) {
+	n, err := s.rdb.Get(ctx, counterKey).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read the last incident number: %w", err)
+	}
+	return n, nil
+}
+
 // RequestedNumber is the incident number the request took with
 // NextNumber, if it took one.
 func (s *Store) RequestedNumber(ctx context.Context) (int64, bool, error) {

@@ -218,3 +218,34 @@ func AuditLog(ref string, items []AuditLine, verified bool, brokenAt int, reason
 	}
 	return Message{Text: fmt.Sprintf("Audit log of %s", Text(ref)), Blocks: lines(fmt.Sprintf("Audit log of %s", ref), out, footer)}
 }
+
+// Stats shows the headline figures across incidents, by severity.
+func Stats(days int, bySeverity []incident.SeverityStats) Message {
+	head := fmt.Sprintf(":bar_chart: *Incidents declared in the last %s*, drills left out: median and 90th percentile", plural(days, "day"))
+	if len(bySeverity) == 0 {
+		return TextMessage(head + "\n_No incidents you can see were declared in that time._")
+	}
+	blocks := []Block{Section(head)}
+	for _, s := range bySeverity {
+		lines := []string{fmt.Sprintf("*%s* · %s", Text(s.Severity), plural(s.Incidents, "incident"))}
+		for _, f := range []struct {
+			name string
+			s    incident.Spread
+			none string
+		}{
+			{"To acknowledge", s.ToAcknowledge, "none came from a report"},
+			{"To declare", s.ToDeclare, "none came from a report"},
+			{"To contain", s.ToContain, "none contained yet"},
+			{"To recover", s.ToRecover, "none closed yet"},
+		} {
+			if f.s.N == 0 {
+				lines = append(lines, fmt.Sprintf("• %s: _%s_", f.name, f.none))
+				continue
+			}
+			lines = append(lines, fmt.Sprintf("• %s: median %s · p90 %s (%s)", f.name, incident.HumanDuration(f.s.Median), incident.HumanDuration(f.s.P90), plural(f.s.N, "incident")))
+		}
+		blocks = append(blocks, Section(strings.Join(lines, "\n")))
+	}
+	blocks = append(blocks, Context("To acknowledge and to declare count from the report, for incidents declared from one; to contain is until the incident left containment; to recover is until it was closed. Only incidents you can see are counted."))
+	return Message{Text: fmt.Sprintf("Incident statistics, last %s", plural(days, "day")), Blocks: blocks}
+}
