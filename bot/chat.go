@@ -322,6 +322,28 @@ func (c *Chat) OpenView(ctx context.Context, triggerID string, view render.View)
 	return nil
 }
 
+// PublishHome publishes a person's Home tab (views.publish).
+func (c *Chat) PublishHome(ctx context.Context, userID string, view render.View) error {
+	if render.NeutralizeView(view) {
+		c.log.Error("neutralized live markup in a Home tab; some user text was not escaped")
+	}
+	raw, err := json.Marshal(view)
+	if err != nil {
+		return fmt.Errorf("encode view: %w", err)
+	}
+	var req slack.HomeTabViewRequest
+	if err := json.Unmarshal(raw, &req); err != nil {
+		return fmt.Errorf("decode view: %w", err)
+	}
+	if err := c.out.Do(ctx, "", "views.publish", func() error {
+		_, err := c.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: userID, View: req})
+		return err
+	}); err != nil {
+		return fmt.Errorf("views.publish: %w", err)
+	}
+	return nil
+}
+
 // MessageAt reads one message of a channel and its permalink.
 // IsMember reports whether a user is a member of a channel (conversations.members, every page).
 func (c *Chat) IsMember(ctx context.Context, channelID, userID string) (bool, error) {

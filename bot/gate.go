@@ -35,6 +35,8 @@ type App interface {
 	DeliverReport(ctx context.Context, n int64) work.Result
 	// Reacted handles a reaction added to a message.
 	Reacted(ctx context.Context, r commands.Reaction) work.Result
+	// HomeOpened publishes the Home tab of a person who opened it.
+	HomeOpened(ctx context.Context, userID string) work.Result
 	// Repeated tells a person who sent a request again that it ran once already.
 	Repeated(ctx context.Context, userID, channelID, responseURL string)
 	// NotTaken tells a person that what they asked was not done because the
@@ -50,6 +52,7 @@ const (
 	kindCommand     = "command"
 	kindInteraction = "interaction"
 	kindReaction    = "reaction"
+	kindHome        = "home"
 	kindReport      = "report" // a stored report's card and receipt
 )
 
@@ -177,6 +180,12 @@ func (g *Gate) Alert(a commands.Alert, signature string) (n int64, deduplicated 
 
 func (g *Gate) reportWork(n int64) work.Work {
 	return func(ctx context.Context) work.Result { return g.app.DeliverReport(ctx, n) }
+}
+
+// HomeOpened queues the publishing of a person's Home tab; an error means it was not taken.
+func (g *Gate) HomeOpened(user, eventID string) error {
+	return g.d.Accept(work.Job{ID: "evt:" + orRandom(eventID), Kind: kindHome, Payload: user,
+		Run: func(ctx context.Context) work.Result { return g.app.HomeOpened(ctx, user) }})
 }
 
 // Reaction queues a reaction event; an error means it was not taken.

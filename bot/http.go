@@ -185,6 +185,12 @@ func eventsEndpoint(d *Gate, log *slog.Logger) func(http.ResponseWriter, *http.R
 				return
 			}
 		}
+		if user, id, ok := homeFrom(ev); ok {
+			if err := d.HomeOpened(user, id); err != nil {
+				http.Error(w, "not taken", http.StatusServiceUnavailable)
+				return
+			}
+		}
 		w.WriteHeader(http.StatusOK)
 	}
 }

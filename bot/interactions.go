@@ -78,6 +78,19 @@ func viewErrors(fieldErrors map[string]string) map[string]any {
 	return map[string]any{"response_action": "errors", "errors": safe}
 }
 
+// homeFrom picks an app_home_opened of the Home tab out of an Events API
+// delivery: who opened it, and the event's ID.
+func homeFrom(ev slackevents.EventsAPIEvent) (user, eventID string, ok bool) {
+	opened, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)
+	if !ok || opened.Tab != "home" || opened.User == "" {
+		return "", "", false
+	}
+	if outer, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok {
+		eventID = outer.EventID
+	}
+	return opened.User, eventID, true
+}
+
 // reactionFrom picks a reaction_added out of an Events API delivery.
 func reactionFrom(ev slackevents.EventsAPIEvent) (commands.Reaction, bool) {
 	added, ok := ev.InnerEvent.Data.(*slackevents.ReactionAddedEvent)

@@ -91,6 +91,9 @@ func handleSocketEvent(ctx context.Context, sm *socketmode.Client, evt socketmod
 		if r, ok := reactionFrom(ev); ok && d.Reaction(r) != nil {
 			return // not acknowledged: Slack delivers it again, to a replica that is not stopping (or a store that answers)
 		}
+		if user, id, ok := homeFrom(ev); ok && d.HomeOpened(user, id) != nil {
+			return
+		}
 		if err := sm.AckCtx(ctx, evt.Request.EnvelopeID, nil); err != nil {
 			log.Error("socket mode ack failed", "err", err)
 		}

@@ -50,6 +50,7 @@ type Chat interface {
 	Upload(ctx context.Context, channelID, filename, title string, content []byte) (string, error)
 	Archive(ctx context.Context, channelID string) error
 	UserName(ctx context.Context, userID string) (string, error)
+	PublishHome(ctx context.Context, userID string, view render.View) error
 }
 
 // ChatMessage is a message someone posted in Slack.
@@ -109,6 +110,10 @@ type Store interface {
 	QueueStakeholderUpdate(ctx context.Context, n int64, due time.Time, occasion string) error
 	TakeStakeholderBatch(ctx context.Context, poster string, limit int, lease time.Duration) (id string, numbers []int64, err error)
 	FinishStakeholderBatch(ctx context.Context, id string) error
+	HomeChanged(ctx context.Context, users []string, at time.Time) error
+	SawHome(ctx context.Context, user string, within time.Duration) error
+	TakeChangedHomes(ctx context.Context, before time.Time, limit int) ([]string, error)
+	ClosedSince(ctx context.Context, t time.Time, limit int) ([]int64, error)
 }
 
 // Request is one /incident command as a user typed it.
@@ -133,6 +138,7 @@ type Handler struct {
 	retro    *Retro
 	cadence  *Cadence
 	triage   *Triage
+	home     *Home
 	table    []subcommand
 	itable   []interactionRow
 }
@@ -154,7 +160,8 @@ func New(cfg config.File, store Store, chat Chat, log *slog.Logger, botUserID st
 	response := &Response{core: c, store: store, chat: chat}
 	triage := &Triage{core: c, store: store, chat: chat, response: response, meter: meter, refreshing: map[int64]bool{}}
 	h := &Handler{core: c, store: store, chat: chat, response: response, retro: retro, triage: triage,
-		cadence: &Cadence{core: c, store: store, retro: retro, poster: posterName(), triage: triage}}
+		cadence: &Cadence{core: c, store: store, retro: retro, poster: posterName(), triage: triage},
+		home:    &Home{core: c, store: store, chat: chat}}
 	h.table = h.subcommands()
 	h.itable = h.interactions()
 	return h

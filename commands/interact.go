@@ -177,6 +177,11 @@ func (h *Handler) interactions() []interactionRow {
 
 		{kind: InteractionSubmission, id: ModalDrill, as: "drill", form: h.response.drillSubmission, tell: byDirectMessage},
 
+		// The Home tab's buttons open the forms the commands open alone.
+		{kind: InteractionAction, id: ActionHomeDeclare, as: "declare", click: h.home.openForm(func() render.View { return declareModal(h.cfg) })},
+		{kind: InteractionAction, id: ActionHomeReport, as: "report", click: h.home.openForm(func() render.View { return reportModal(h.cfg, flagged{}) })},
+		{kind: InteractionAction, id: ActionHomeDrill, as: "drill", click: h.home.openForm(func() render.View { return drillModal(h.cfg) })},
+
 		// Case records: the same rules as /incident ioc and /incident evidence.
 		{kind: InteractionShortcut, id: ShortcutIOC, as: "ioc", click: h.response.iocShortcut},
 		{kind: InteractionSubmission, id: ModalIOC, as: "ioc", target: metadataNumber, form: h.response.iocSubmission},
@@ -279,6 +284,8 @@ func (h *core) teller(in Interaction) func(ctx context.Context) func(render.Mess
 			case in.ChannelID != "":
 				// Someone not in the channel (a form sent from elsewhere) is told by direct message.
 				err = h.tellPrivately(ctx, in.ChannelID, in.UserID, m)
+			default: // a button of the Home tab: no channel to answer in
+				_, err = h.chat.Post(ctx, in.UserID, m)
 			}
 			if err != nil {
 				h.log.Error("could not answer the user", "user", in.UserID, "err", err)

@@ -425,6 +425,7 @@ func (h *core) refresh(ctx context.Context, n int64) {
 		h.log.Error("could not read the incident to refresh its card", "incident", n, "err", err)
 		return
 	}
+	h.homeChanged(ctx, inc) // what a Home tab shows of it may have changed too
 	if inc.ChannelID == "" {
 		return
 	}

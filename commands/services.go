@@ -50,6 +50,7 @@ type coreStore interface {
 	Indicators(ctx context.Context, n int64) ([]incident.Indicator, error) // what notices going outside withhold
 	AppendAudit(ctx context.Context, n int64, e incident.AuditEntry, key []byte) error
 	Audit(ctx context.Context, n int64) ([]incident.AuditEntry, *incident.AuditHead, error)
+	HomeChanged(ctx context.Context, users []string, at time.Time) error
 }
 
 // Response runs an incident while it is open: the declaration and its

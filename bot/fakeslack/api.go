@@ -134,6 +134,7 @@ func (s *Server) methods() map[string]methodFunc {
 		"conversations.history":        s.conversationsHistory,
 		"chat.getPermalink":            s.chatGetPermalink,
 		"views.open":                   s.viewsOpen,
+		"views.publish":                s.viewsPublish,
 		"files.getUploadURLExternal":   s.filesGetUploadURLExternal,
 		"files.completeUploadExternal": s.filesCompleteUploadExternal,
 		"files.info":                   s.filesInfo,
@@ -260,6 +261,32 @@ func (s *Server) viewsOpen(p url.Values) (map[string]any, apiError) {
 		Blocks: view.Blocks, JSON: json.RawMessage(raw)}
 	s.views[v.ID] = v
 	return map[string]any{"view": map[string]any{"id": v.ID, "type": "modal", "callback_id": v.CallbackID}}, ""
+}
+
+// viewsPublish answers as Slack does: a Home tab of up to 100 blocks for a
+// user of the workspace.
+func (s *Server) viewsPublish(p url.Values) (map[string]any, apiError) {
+	user := p.Get("user_id")
+	if s.users[user] == nil {
+		return nil, "user_not_found"
+	}
+	raw := p.Get("view")
+	var view struct {
+		Type   string           `json:"type"`
+		Blocks []map[string]any `json:"blocks"`
+	}
+	if err := json.Unmarshal([]byte(raw), &view); err != nil || view.Type != "home" {
+		return nil, "invalid_arguments"
+	}
+	if len(view.Blocks) > 100 {
+		return nil, "invalid_blocks"
+	}
+	if s.homes == nil {
+		s.homes = map[string]View{}
+	}
+	v := View{ID: s.nextID("V"), User: user, Blocks: view.Blocks, JSON: json.RawMessage(raw)}
+	s.homes[user] = v
+	return map[string]any{"view": map[string]any{"id": v.ID, "type": "home"}}, ""
 }
 
 func (s *Server) conversationsInvite(p url.Values) (map[string]any, apiError) {

@@ -144,6 +144,7 @@ type Server struct {
 	acks      map[string]chan Ack
 	triggers  map[string]string // trigger ID -> user it was issued to
 	views     map[string]View
+	homes     map[string]View // user -> the Home tab the app published for them
 	events    map[string]map[string]any
 	files     map[string]*File
 

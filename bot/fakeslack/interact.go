@@ -175,6 +175,36 @@ func (s *Server) act(ctx context.Context, userID, channelID, ts, actionID string
 	return s.deliver(ctx, "interactive", payload)
 }
 
+// ClickHome clicks a button of the Home tab the app published for userID:
+// a block_actions from a view, with no channel and no response URL.
+func (s *Server) ClickHome(ctx context.Context, userID, actionID string, value ...string) (Delivered, error) {
+	s.mu.Lock()
+	home, ok := s.homes[userID]
+	if !ok {
+		s.mu.Unlock()
+		return Delivered{}, fmt.Errorf("no Home tab published for %s", userID)
+	}
+	blockID, el := findElement(home.Blocks, actionID, value...)
+	if el == nil {
+		s.mu.Unlock()
+		return Delivered{}, fmt.Errorf("no element %s on the Home tab of %s", actionID, userID)
+	}
+	action := map[string]any{"type": "button", "value": el["value"], "text": el["text"], "action_id": actionID, "block_id": blockID, "action_ts": s.nextTS()}
+	trigger := s.nextTrigger()
+	s.triggers[trigger] = userID
+	payload := map[string]any{
+		"type": "block_actions", "token": "deprecated-verification-token", "api_app_id": "AFAKE",
+		"team":       map[string]any{"id": s.TeamID},
+		"user":       s.userJSON(userID),
+		"container":  map[string]any{"type": "view", "view_id": home.ID},
+		"view":       map[string]any{"id": home.ID, "type": "home", "blocks": home.Blocks},
+		"trigger_id": trigger,
+		"actions":    []any{action},
+	}
+	s.mu.Unlock()
+	return s.deliver(ctx, "interactive", payload)
+}
+
 func findElement(blocks []map[string]any, actionID string, value ...string) (string, map[string]any) {
 	for _, b := range blocks {
 		els, _ := b["elements"].([]any)
@@ -336,6 +366,35 @@ func (s *Server) React(ctx context.Context, userID, channelID, ts, name string) 
 	s.mu.Unlock()
 	d, err := s.deliver(ctx, "events_api", payload)
 	return id, d, err
+}
+
+// OpenHome is a person opening the app's Home tab: Slack sends
+// app_home_opened.
+func (s *Server) OpenHome(ctx context.Context, userID string) (Delivered, error) {
+	s.mu.Lock()
+	id := s.nextID("Ev")
+	payload := map[string]any{
+		"token": "deprecated-verification-token", "team_id": s.TeamID, "api_app_id": "AFAKE",
+		"type": "event_callback", "event_id": id, "event_time": time.Now().Unix(),
+		"event": map[string]any{"type": "app_home_opened", "user": userID, "channel": "D" + userID[1:], "tab": "home", "event_ts": s.nextTS()},
+	}
+	s.events[id] = payload
+	s.mu.Unlock()
+	return s.deliver(ctx, "events_api", payload)
+}
+
+// Home is the Home tab the app last published for a person, and how many
+// times it published one.
+func (s *Server) Home(userID string) (View, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.calls {
+		if c.Method == "views.publish" && c.Params.Get("user_id") == userID && c.Error == "" {
+			n++
+		}
+	}
+	return s.homes[userID], n
 }
 
 // Redeliver sends an event again, as Slack does when it thinks a delivery failed.

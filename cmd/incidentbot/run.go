@@ -212,6 +212,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 			log.Warn("could not look over the waiting reports", "err", err)
 		}
 	})
+	scheduler.Also("@every 1s", handler.PublishChangedHomes) // Home tabs, a few seconds after a change
 	scheduler.Also("@every 1h", func(ctx context.Context) {
 		if err := handler.Purge(ctx); err != nil {
 			log.Error("could not delete the incidents past their retention", "err", err)
