@@ -111,6 +111,8 @@ type Store interface {
 	TakeStakeholderBatch(ctx context.Context, poster string, limit int, lease time.Duration) (id string, numbers []int64, err error)
 	FinishStakeholderBatch(ctx context.Context, id string) error
 	HomeChanged(ctx context.Context, users []string, at time.Time) error
+	HomeTriagers(ctx context.Context) ([]string, error)
+	NoteHomeTriager(ctx context.Context, user string, triager bool) error
 	SawHome(ctx context.Context, user string, within time.Duration) error
 	TakeChangedHomes(ctx context.Context, before time.Time, limit int) ([]string, error)
 	ClosedSince(ctx context.Context, t time.Time, limit int) ([]int64, error)

@@ -44,6 +44,7 @@ type homeStore interface {
 	ClosedSince(ctx context.Context, t time.Time, limit int) ([]int64, error)
 	Get(ctx context.Context, n int64) (*incident.Incident, error)
 	SawHome(ctx context.Context, user string, within time.Duration) error
+	NoteHomeTriager(ctx context.Context, user string, triager bool) error
 	TakeChangedHomes(ctx context.Context, before time.Time, limit int) ([]string, error)
 }
 
@@ -103,11 +104,25 @@ func (h *core) homeChanged(ctx context.Context, inc *incident.Incident) {
 	}
 }
 
+// reportsChanged marks the Home tabs that list the waiting reports to publish again.
+func (h *core) reportsChanged(ctx context.Context) {
+	users, err := h.store.HomeTriagers(ctx)
+	if err == nil {
+		err = h.store.HomeChanged(ctx, users, h.now())
+	}
+	if err != nil {
+		h.log.Warn("could not mark the triage team's Home tabs to publish", "err", err)
+	}
+}
+
 // publish builds a person's Home tab from the store and publishes it.
 func (h *Home) publish(ctx context.Context, user string) error {
 	v, err := h.view(ctx, user)
 	if err != nil {
 		return err
+	}
+	if err := h.store.NoteHomeTriager(ctx, user, v.Triage); err != nil {
+		h.log.Warn("could not note whose Home tab lists the reports", "user", user, "err", err)
 	}
 	return h.chat.PublishHome(ctx, user, render.Home(v))
 }

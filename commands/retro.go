@@ -223,6 +223,7 @@ func (h *Retro) addLessons(ctx context.Context, n int64, l incident.Lesson, acti
 	}
 	if len(actions) > 0 {
 		parts = append(parts, incident.Say("%d follow-up action(s)", len(actions)))
+		h.homeChanged(ctx, inc) // their owners' Home tabs list them
 	}
 	if err := h.postOnce(ctx, "lessons", inc.ChannelID, about(inc, render.Remark(incident.Say("%s added lessons learned: %s.", incident.UserRef(l.Author), incident.Join(", ", parts...))))); err != nil {
 		h.log.Warn("could not show the lesson in the channel", "incident", n, "err", err)
@@ -524,7 +525,7 @@ func (h *Retro) followUpDone(ctx context.Context, in Interaction, inc *incident.
 	n := inc.Number
 	now := h.now()
 	var done incident.Sentence
-	_, err = h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+	updated, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
 		f, events, err := inc.MarkFollowUpDone(now, h.actor(in.UserID), fid)
 		switch {
 		case err != nil:
@@ -538,6 +539,7 @@ func (h *Retro) followUpDone(ctx context.Context, in Interaction, inc *incident.
 	if err != nil {
 		return err
 	}
+	h.homeChanged(ctx, updated)
 	h.teller(in)(ctx)(render.Done(done))
 	return nil
 }

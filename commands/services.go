@@ -51,6 +51,7 @@ type coreStore interface {
 	AppendAudit(ctx context.Context, n int64, e incident.AuditEntry, key []byte) error
 	Audit(ctx context.Context, n int64) ([]incident.AuditEntry, *incident.AuditHead, error)
 	HomeChanged(ctx context.Context, users []string, at time.Time) error
+	HomeTriagers(ctx context.Context) ([]string, error)
 }
 
 // Response runs an incident while it is open: the declaration and its

@@ -412,6 +412,7 @@ func (h *Triage) refreshCardOnce(ctx context.Context, n int64) error {
 	if err != nil {
 		return err
 	}
+	h.reportsChanged(ctx) // the triage team's Home tabs list it
 	card := h.triageCard(r)
 	if r.CardTS != "" {
 		return h.chat.Update(ctx, h.cfg.TriageChannel, r.CardTS, card)

@@ -84,3 +84,29 @@ func (s *Store) ClosedSince(ctx context.Context, t time.Time, limit int) ([]int6
 	}
 	return ns, nil
 }
+
+const homeTriagersKey = keyPrefix + "home:triagers" // SET: people whose Home tab lists the waiting reports
+
+// NoteHomeTriager notes whether a person's Home tab lists the waiting
+// reports, so that a change of a report publishes it again.
+func (s *Store) NoteHomeTriager(ctx context.Context, user string, triager bool) error {
+	var err error
+	if triager {
+		err = s.rdb.SAdd(ctx, homeTriagersKey, user).Err()
+	} else {
+		err = s.rdb.SRem(ctx, homeTriagersKey, user).Err()
+	}
+	if err != nil {
+		return fmt.Errorf("note the Home tab of %s: %w", user, err)
+	}
+	return nil
+}
+
+// HomeTriagers are the people whose Home tab lists the waiting reports.
+func (s *Store) HomeTriagers(ctx context.Context) ([]string, error) {
+	users, err := s.rdb.SMembers(ctx, homeTriagersKey).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list the Home tabs with reports: %w", err)
+	}
+	return users, nil
+}

@@ -77,6 +77,17 @@ func TestHomeTabs(t *testing.T) {
 		t.Errorf("carol's tab was published %d times though she never opened it", c)
 	}
 
+	// A new report: the triage team's tabs list it, the others' do not change.
+	aliceBefore, bobBefore := published("UALICE"), published("UBOB")
+	s.command("UERIN", general, "report an invoice asks to change bank details")
+	b.card(t, "RPT-2", "Waiting since")
+	clock.Advance(5 * time.Second)
+	s.await("bob's tab with the new report", func() bool { return strings.Contains(home("UBOB"), "RPT-2") })
+	time.Sleep(1200 * time.Millisecond)
+	if published("UALICE") != aliceBefore || published("UBOB") != bobBefore+1 {
+		t.Errorf("after a report alice's tab was published %d more times and bob's %d; want 0 and 1", published("UALICE")-aliceBefore, published("UBOB")-bobBefore)
+	}
+
 	if _, err := b.slack.ClickHome(s.ctx, "UDAVE", commands.ActionHomeDeclare); err != nil {
 		t.Fatal(err)
 	}
