@@ -33,6 +33,8 @@ func (h *Response) statsCmd(ctx context.Context, c *call) error {
 	default:
 		return incident.Errorf("%s takes a period, nothing more. %s", incident.Literal("/incident stats"), c.sub.usageHint())
 	}
+	// Not answered in the acknowledgement: reading many incidents may take longer than Slack waits.
+	c.read = true
 	now := h.now()
 	since := now.Add(-time.Duration(days) * 24 * time.Hour)
 	last, err := h.store.LastNumber(ctx)

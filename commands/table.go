@@ -68,7 +68,7 @@ func (h *Handler) subcommands() []subcommand {
 		{name: "suspect", args: "[<@user>… | remove <@user>…]", example: "@mallory", summary: "Suspected accounts (the commander or an admin; alone: the list): never invited, told or listed, and their attempts are refused and reported to the commander.", incident: true, run: h.response.suspectCmd},
 		{name: "quiet", args: "[off]", example: "off", summary: "Whether the incident is run quietly (alone); off lifts it (the commander or an admin).", incident: true, run: h.response.quietCmd},
 		{name: "audit", shows: true, args: "[page <n>]", example: "page 2", summary: "The incident's audit log (the commander or an admin): every change, refused attempt and read of a private or TLP:RED incident, hash-chained.", incident: true, run: h.response.auditCmd},
-		{name: "stats", shows: true, args: "[<days>d]", example: "90d", summary: "Time to acknowledge, declare, contain and recover: median and 90th percentile by severity, over the incidents declared in the last 30 days (or as many as you give), drills left out.", run: h.response.statsCmd},
+		{name: "stats", args: "[<days>d]", example: "90d", summary: "Time to acknowledge, declare, contain and recover: median and 90th percentile by severity, over the incidents declared in the last 30 days (or as many as you give), drills left out.", run: h.response.statsCmd},
 		{name: "help", shows: true, summary: "Show this help.", run: h.help},
 	}
 }
