@@ -115,7 +115,7 @@ type Store interface {
 	NoteHomeTriager(ctx context.Context, user string, triager bool) error
 	SawHome(ctx context.Context, user string, within time.Duration) error
 	TakeChangedHomes(ctx context.Context, before time.Time, limit int) ([]string, error)
-	ClosedSince(ctx context.Context, t time.Time, limit int) ([]int64, error)
+	ClosedIncidentsSince(ctx context.Context, t time.Time) ([]*incident.Incident, error)
 }
 
 // Request is one /incident command as a user typed it.

@@ -3,6 +3,7 @@ package commands
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -41,7 +42,7 @@ type homeStore interface {
 	ListOpen(ctx context.Context) ([]*incident.Incident, error)
 	WithOpenFollowUps(ctx context.Context) ([]*incident.Incident, error)
 	WaitingReports(ctx context.Context) ([]*incident.Report, error)
-	ClosedSince(ctx context.Context, t time.Time, limit int) ([]int64, error)
+	ClosedIncidentsSince(ctx context.Context, t time.Time) ([]*incident.Incident, error)
 	Get(ctx context.Context, n int64) (*incident.Incident, error)
 	SawHome(ctx context.Context, user string, within time.Duration) error
 	NoteHomeTriager(ctx context.Context, user string, triager bool) error
@@ -80,6 +81,12 @@ func (h *Handler) PublishChangedHomes(ctx context.Context) {
 	for _, u := range users {
 		if err := h.home.publish(ctx, u); err != nil {
 			h.log.Error("could not publish a Home tab", "user", u, "err", err)
+			if errors.Is(err, incident.ErrSlackDown) || incident.ErrorCode(err) == incident.Unavailable {
+				// Tried again after the debounce: the change is not lost.
+				if err := h.core.store.HomeChanged(ctx, []string{u}, h.now()); err != nil {
+					h.log.Warn("could not mark a Home tab to publish again", "user", u, "err", err)
+				}
+			}
 		}
 	}
 }
@@ -97,8 +104,10 @@ func (h *core) homeChanged(ctx context.Context, inc *incident.Incident) {
 	for _, a := range inc.Actions {
 		people = append(people, a.By)
 	}
+	// A suspect's tab too: published again, it no longer shows the incident.
+	people = append(people, inc.Suspects...)
 	slices.Sort(people)
-	people = slices.DeleteFunc(slices.Compact(people), func(u string) bool { return u == "" || inc.IsSuspect(u) })
+	people = slices.DeleteFunc(slices.Compact(people), func(u string) bool { return u == "" })
 	if err := h.store.HomeChanged(ctx, people, h.now()); err != nil {
 		h.log.Warn("could not mark Home tabs to publish", "incident", inc.Number, "err", err)
 	}
@@ -165,7 +174,11 @@ func (h *Home) view(ctx context.Context, user string) (render.HomeView, error) {
 		}
 		for _, a := range inc.OpenContainment() {
 			if a.By == user && !slices.ContainsFunc(v.Containment, func(c render.HomeContainment) bool { return c.Ref == inc.Ref() && c.Action == a.Ref() }) {
-				v.Containment = append(v.Containment, render.HomeContainment{Ref: inc.Ref(), Action: a.Ref(), Kind: string(a.Kind), Target: a.Shown(), Until: a.Until})
+				target := a.Shown()
+				if inc.Quiet {
+					target = "(in its channel)" // a quiet incident's details stay there
+				}
+				v.Containment = append(v.Containment, render.HomeContainment{Ref: inc.Ref(), Action: a.Ref(), Kind: string(a.Kind), Target: target, Until: a.Until})
 			}
 		}
 	}
@@ -204,13 +217,12 @@ func (h *Home) view(ctx context.Context, user string) (render.HomeView, error) {
 		}
 	}
 
-	closed, err := h.store.ClosedSince(ctx, now.Add(-homeRecentFor), 50)
+	closed, err := h.store.ClosedIncidentsSince(ctx, now.Add(-homeRecentFor))
 	if err != nil {
 		return v, err
 	}
-	for _, n := range closed {
-		inc, err := h.store.Get(ctx, n)
-		if err != nil || !(inc.IsMember(user) || inc.DeclaredBy == user) || !h.maySee(inc, user, "") {
+	for _, inc := range closed {
+		if !(inc.IsMember(user) || inc.DeclaredBy == user) || !h.maySee(inc, user, "") {
 			continue
 		}
 		v.Recent = append(v.Recent, render.HomeRecent{Ref: inc.Ref(), Title: inc.Outward(), ClosedAt: inc.ClosedAt, PostmortemLink: inc.PostmortemLink})

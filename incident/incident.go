@@ -6,6 +6,7 @@ package incident
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,6 +50,17 @@ func (p Phase) Next() (Phase, bool) {
 		}
 	}
 	return "", false
+}
+
+// Between are the phases after p and before q, in order.
+func (p Phase) Between(q Phase) iter.Seq[Phase] {
+	return func(yield func(Phase) bool) {
+		for _, r := range Phases() {
+			if p.Before(r) && r.Before(q) && !yield(r) {
+				return
+			}
+		}
+	}
 }
 
 // Before reports whether p comes earlier in the lifecycle than q.

@@ -76,15 +76,36 @@ func (i *Incident) Move(at time.Time, a Actor, to Phase, reason string, seen Pha
 	why := ""
 	var events []TimelineEvent
 	if i.Phase.Before(to) {
-		// Leaving a phase forward: its required items are its exit criteria.
-		if missing := i.MissingRequired(i.Phase); len(missing) > 0 {
+		// Leaving a phase forward: its required items are its exit criteria,
+		// and so are those of every phase jumped over.
+		missing := i.MissingRequired(i.Phase)
+		for p := range i.Phase.Between(to) {
+			var left []string
+			if _, begun := i.Checklists[p]; begun {
+				left = i.MissingRequired(p)
+			} else {
+				for _, it := range playbook(p) {
+					if it.Required {
+						left = append(left, it.Text)
+					}
+				}
+			}
+			for _, m := range left {
+				missing = append(missing, p.Title()+": "+m)
+			}
+		}
+		if len(missing) > 0 {
 			list := make([]any, len(missing))
 			for k, m := range missing {
 				list[k] = Literal(m)
 			}
 			if reason == "" {
-				return nil, Fail(Conflict, "%s cannot leave %s yet: %s not done: %s. Tick them in its checklist, or the commander or an admin skips them with %s.",
-					i.Ref(), i.Phase.Title(), plural(len(missing), "required item"), Join("; ", list...), Literal("/incident phase next because <reason>"))
+				word := string(to)
+				if next, _ := i.Phase.Next(); next == to {
+					word = "next"
+				}
+				return nil, Fail(Conflict, "%s cannot leave %s yet: %s not done: %s. Tick them in the checklists, or the commander or an admin skips them with %s.",
+					i.Ref(), i.Phase.Title(), plural(len(missing), "required item"), Join("; ", list...), Literal("/incident phase "+word+" because <reason>"))
 			}
 			if err := i.RequireCommands(a, Say("move %s on from %s with required items not done", i.Ref(), i.Phase.Title())); err != nil {
 				return nil, err

@@ -70,20 +70,6 @@ func (s *Store) TakeChangedHomes(ctx context.Context, before time.Time, limit in
 	return mine, nil
 }
 
-// ClosedSince are the incidents closed (postmortem published) after t, newest first.
-func (s *Store) ClosedSince(ctx context.Context, t time.Time, limit int) ([]int64, error) {
-	members, err := s.rdb.ZRevRangeByScore(ctx, closedKey, &redis.ZRangeBy{Min: strconv.FormatInt(t.UnixMilli(), 10), Max: "+inf", Count: int64(limit)}).Result()
-	if err != nil {
-		return nil, fmt.Errorf("closed incidents: %w", err)
-	}
-	ns := make([]int64, 0, len(members))
-	for _, m := range members {
-		if n, err := strconv.ParseInt(m, 10, 64); err == nil {
-			ns = append(ns, n)
-		}
-	}
-	return ns, nil
-}
 
 const homeTriagersKey = keyPrefix + "home:triagers" // SET: people whose Home tab lists the waiting reports
 

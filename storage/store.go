@@ -578,6 +578,21 @@ func (s *Store) listIndexed(ctx context.Context, index string) ([]*incident.Inci
 	if err != nil {
 		return nil, err
 	}
+	return s.getMany(ctx, members)
+}
+
+// ClosedIncidentsSince are the incidents closed (postmortem published)
+// after t, newest first, read in one round trip.
+func (s *Store) ClosedIncidentsSince(ctx context.Context, t time.Time) ([]*incident.Incident, error) {
+	members, err := s.rdb.ZRevRangeByScore(ctx, closedKey, &redis.ZRangeBy{Min: strconv.FormatInt(t.UnixMilli(), 10), Max: "+inf"}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("closed incidents: %w", err)
+	}
+	return s.getMany(ctx, members)
+}
+
+// getMany reads the incidents of these numbers, leaving out those gone.
+func (s *Store) getMany(ctx context.Context, members []string) ([]*incident.Incident, error) {
 	// One GET per incident in a pipeline: MGET would span Cluster slots.
 	cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, m := range members {
