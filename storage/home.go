@@ -70,7 +70,6 @@ func (s *Store) TakeChangedHomes(ctx context.Context, before time.Time, limit in
 	return mine, nil
 }
 
-
 const homeTriagersKey = keyPrefix + "home:triagers" // SET: people whose Home tab lists the waiting reports
 
 // NoteHomeTriager notes whether a person's Home tab lists the waiting
