@@ -30,6 +30,9 @@ func (h *Response) phaseCmd(ctx context.Context, c *call) error {
 	}
 	word := strings.ToLower(c.parsed.Args[0])
 	reason := strings.Join(c.parsed.Args[1:], " ")
+	if rest := c.parsed.Args[1:]; len(rest) > 0 && (!strings.EqualFold(rest[0], "because") || len(rest) < 2) {
+		return incident.Errorf("After the phase, give %s, or nothing. %s", incident.Literal("because <reason>"), c.sub.usageHint())
+	}
 	var target incident.Phase
 	if word != "next" {
 		p, ok := incident.ParsePhase(word)

@@ -364,9 +364,13 @@ func (h *Cadence) sendTargetNudge(ctx context.Context, inc *incident.Incident, d
 	sev, _ := h.cfg.Severity(inc.Severity)
 	if inc.ChannelID != "" {
 		who := inc.Commander()
-		msg := about(inc, render.Warning(incident.Say("%s has been in %s for %s, past the %s target for %s. %s: move it on with %s, or say in a note why it takes longer.",
-			inc.Ref(), incident.Strong(inc.Phase.Title()), incident.HumanDuration(h.now().Sub(inc.PhaseStartedAt)), incident.HumanDuration(sev.Targets[inc.Phase]),
-			inc.Severity, commanderOrChannel(who), incident.Literal("/incident phase next"))))
+		move := incident.Say("move it on with %s", incident.Literal("/incident phase next"))
+		if left := inc.MissingRequired(inc.Phase); len(left) > 0 {
+			move = incident.Say("tick its %s first (or move on with %s)", plural(len(left), "required item"), incident.Literal("/incident phase next because <reason>"))
+		}
+		msg := about(inc, render.Warning(incident.Say("%s has been in %s for %s, past the %s target for %s. %s: %s, or say in a note why it takes longer.",
+			inc.Ref(), incident.Strong(inc.Phase.Title()), incident.TargetDuration(h.now().Sub(inc.PhaseStartedAt).Round(time.Second)), incident.TargetDuration(sev.Targets[inc.Phase]),
+			inc.Severity, commanderOrChannel(who), move)))
 		if err := h.postFor(ctx, "target:"+strconv.FormatInt(inc.Number, 10)+":"+stay, inc.ChannelID, msg); err != nil {
 			h.log.Error("could not nudge about a phase target", "incident", inc.Number, "err", err)
 		}

@@ -619,6 +619,9 @@ func ParseFile(data []byte) (File, error) {
 			case len([]rune(item.Text)) > maxChecklistItem:
 				bad(fmt.Sprintf("playbooks.%s[%d]", name, i), "is %d characters; keep items to %d", len([]rune(item.Text)), maxChecklistItem)
 			}
+			if item.Required && phase == incident.Lessons {
+				bad(fmt.Sprintf("playbooks.%s[%d]", name, i), "cannot be required: lessons learned is the last phase, and closing is not gated")
+			}
 			list = append(list, incident.PlaybookItem{Text: item.Text, Required: item.Required})
 		}
 		if len(items) > maxChecklistItems {

@@ -496,6 +496,14 @@ func HumanDuration(d time.Duration) string {
 	return strings.Join(parts, " ")
 }
 
+// TargetDuration is a configured time as written: 10s, 45m, 1h 30m.
+func TargetDuration(d time.Duration) string {
+	if d > 0 && d < time.Minute || d%time.Minute != 0 {
+		return d.String()
+	}
+	return HumanDuration(d)
+}
+
 // Length limits of what people write, so that each fits where it is shown
 // (a title in a header and a channel topic, text in one Block Kit section).
 const (

@@ -483,7 +483,7 @@ func against(d, target time.Duration) string {
 	case target <= 0:
 		return "none"
 	case d <= target:
-		return dur(target) + ": met"
+		return incident.TargetDuration(target) + ": met"
 	}
-	return dur(target) + ": **missed** by " + dur(d-target)
+	return incident.TargetDuration(target) + ": **missed** by " + incident.TargetDuration((d - target).Round(time.Second))
 }

@@ -103,9 +103,9 @@ func Card(v CardView) Message {
 		phase += " since " + Date(v.PhaseSince, "{ago}")
 		switch {
 		case v.PhaseOverdue:
-			phase += "\n:alarm_clock: *overdue*: past its " + incident.HumanDuration(v.PhaseTarget) + " target"
+			phase += "\n:alarm_clock: *overdue*: past its " + incident.TargetDuration(v.PhaseTarget) + " target"
 		case v.PhaseTarget > 0 && v.Status == incident.Open:
-			phase += "\ntarget " + incident.HumanDuration(v.PhaseTarget) + ": " + Date(v.PhaseSince.Add(v.PhaseTarget), "{ago}")
+			phase += "\ntarget " + incident.TargetDuration(v.PhaseTarget) + ": " + Date(v.PhaseSince.Add(v.PhaseTarget), "{ago}")
 		}
 	}
 	var roles strings.Builder

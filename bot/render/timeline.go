@@ -14,7 +14,7 @@ var kindIcons = map[incident.EventKind]string{
 	incident.EventPinned: ":pushpin:", incident.EventIndicator: ":mag_right:", incident.EventEvidence: ":lock_with_ink_pen:",
 	incident.EventContainment: ":no_entry:", incident.EventTLP: ":traffic_light:",
 	incident.EventDecision: ":scales:", incident.EventNotified: ":envelope_with_arrow:",
-	incident.EventSuspect: ":detective:", incident.EventQuiet: ":shushing_face:",
+	incident.EventSuspect: ":detective:", incident.EventQuiet: ":shushing_face:", incident.EventGate: ":construction:",
 }
 
 // TimelinePage is one page of an incident's timeline.
