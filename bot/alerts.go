@@ -54,7 +54,7 @@ type alertJSON struct {
 // nothing is stored.
 // The endpoint shares the Slack request URLs' limits (lim): the memory
 // bodies being read may hold, the time to send one, the requests handled at once.
-func alertsEndpoint(secret string, gate *Gate, lim *verifier, now func() time.Time, log *slog.Logger) http.HandlerFunc {
+func alertsEndpoint(secret string, gates *GateSlot, lim *verifier, now func() time.Time, log *slog.Logger) http.HandlerFunc {
 	var unsigned sampled
 	metrics := lim.metrics
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -99,6 +99,12 @@ func alertsEndpoint(secret string, gate *Gate, lim *verifier, now func() time.Ti
 			return
 		}
 		defer lim.inFlight.leave()
+		gate := gates.get()
+		if gate == nil {
+			w.Header().Set("Retry-After", "5")
+			alertError(w, http.StatusServiceUnavailable, "incidentbot is starting: not connected to Slack yet; send it again in a moment")
+			return
+		}
 		n, dedup, err := gate.Alert(a, sig)
 		switch {
 		case errors.Is(err, incident.ErrReplayed):

@@ -31,9 +31,12 @@ type ServerConfig struct {
 	SigningSecret string
 	Store         Pinger
 	API           *slack.Client
-	Gate          *Gate
-	Metrics       *Metrics
-	Log           *slog.Logger
+	// Gate takes Slack's requests. Gates, when set, is used instead: the
+	// server then listens before the gate exists (see GateSlot).
+	Gate    *Gate
+	Gates   *GateSlot
+	Metrics *Metrics
+	Log     *slog.Logger
 	// Ready answers /readyz; nil makes one. Keep it to mark the bot draining on shutdown.
 	Ready *Readiness
 	// Mount adds more routes, such as the playground's page.
@@ -55,22 +58,51 @@ func NewHandler(cfg ServerConfig) http.Handler {
 	}
 	mux.Handle("GET /readyz", ready)
 	mux.Handle("GET /metrics", cfg.Metrics.Handler())
+	gates := cfg.Gates
+	if gates == nil {
+		gates = new(GateSlot)
+		gates.Set(cfg.Gate)
+	}
 	l := cfg.Limits.orDefaults()
 	v := &verifier{secret: cfg.SigningSecret, metrics: cfg.Metrics, log: cfg.Log, maxBody: l.MaxBody, bodyWithin: l.Body,
 		bodies: &bodies{budget: l.BodyBudget}, inFlight: &gauge{max: l.MaxInFlight}}
 	if cfg.SigningSecret != "" {
-		mux.Handle("POST /slack/commands", v.wrap(commandsEndpoint(cfg.Gate, cfg.Log)))
-		mux.Handle("POST /slack/events", v.wrap(eventsEndpoint(cfg.Gate, cfg.Log)))
-		mux.Handle("POST /slack/interactions", v.wrap(interactionsEndpoint(cfg.Gate, cfg.Log)))
+		mux.Handle("POST /slack/commands", v.wrap(commandsEndpoint(gates, cfg.Log)))
+		mux.Handle("POST /slack/events", v.wrap(eventsEndpoint(gates, cfg.Log)))
+		mux.Handle("POST /slack/interactions", v.wrap(interactionsEndpoint(gates, cfg.Log)))
 	}
 	if cfg.AlertsSecret != "" {
-		mux.Handle("POST /alerts", alertsEndpoint(cfg.AlertsSecret, cfg.Gate, v, time.Now, cfg.Log))
+		mux.Handle("POST /alerts", alertsEndpoint(cfg.AlertsSecret, gates, v, time.Now, cfg.Log))
 	}
 	if cfg.Mount != nil {
 		cfg.Mount(mux)
 	}
 	return mux
 }
+
+// GateSlot is where the gate arrives once the bot is connected to Slack
+// (the app needs the bot's user ID from auth.test). The server listens
+// before that, so orchestrators see a live process while Slack cannot be
+// reached; until Set, Slack's requests and alerts are not taken and are
+// answered so that they are sent again.
+type GateSlot struct{ p atomic.Pointer[Gate] }
+
+// Set puts the gate in place: from now on requests go to it.
+func (s *GateSlot) Set(g *Gate) { s.p.Store(g) }
+
+func (s *GateSlot) get() *Gate { return s.p.Load() }
+
+// notConnected answers 503 to a request that came before the gate: Slack
+// delivers events again, and a person clicks again.
+func notConnected(w http.ResponseWriter) {
+	http.Error(w, "incidentbot is starting: not connected to Slack yet", http.StatusServiceUnavailable)
+}
+
+// startingText is the answer to a slash command that came before the gate.
+// Slack does not send a command again and shows a person only "failed" for
+// a 503: an acknowledgement that says so reaches them, even while the bot
+// itself cannot reach Slack.
+const startingText = "incidentbot is starting and not connected to Slack yet; run the command again in a moment."
 
 type verifier struct {
 	secret     string
@@ -135,8 +167,13 @@ func (v *verifier) wrap(next func(w http.ResponseWriter, r *http.Request, body [
 	})
 }
 
-func commandsEndpoint(d *Gate, log *slog.Logger) func(http.ResponseWriter, *http.Request, []byte) {
+func commandsEndpoint(gates *GateSlot, log *slog.Logger) func(http.ResponseWriter, *http.Request, []byte) {
 	return func(w http.ResponseWriter, r *http.Request, body []byte) {
+		d := gates.get()
+		if d == nil {
+			writeEphemeral(w, startingText)
+			return
+		}
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
 			http.Error(w, "bad form", http.StatusBadRequest)
@@ -161,7 +198,7 @@ func commandsEndpoint(d *Gate, log *slog.Logger) func(http.ResponseWriter, *http
 	}
 }
 
-func eventsEndpoint(d *Gate, log *slog.Logger) func(http.ResponseWriter, *http.Request, []byte) {
+func eventsEndpoint(gates *GateSlot, log *slog.Logger) func(http.ResponseWriter, *http.Request, []byte) {
 	return func(w http.ResponseWriter, r *http.Request, body []byte) {
 		ev, err := slackevents.ParseEvent(body, slackevents.OptionNoVerifyToken())
 		if err != nil {
@@ -179,6 +216,11 @@ func eventsEndpoint(d *Gate, log *slog.Logger) func(http.ResponseWriter, *http.R
 			return
 		}
 		log.Debug("event received", "type", ev.Type, "inner", ev.InnerEvent.Type)
+		d := gates.get()
+		if d == nil {
+			notConnected(w)
+			return
+		}
 		if r, ok := reactionFrom(ev); ok {
 			if err := d.Reaction(r); err != nil {
 				http.Error(w, "not taken", http.StatusServiceUnavailable) // Slack delivers it again later
@@ -195,8 +237,13 @@ func eventsEndpoint(d *Gate, log *slog.Logger) func(http.ResponseWriter, *http.R
 	}
 }
 
-func interactionsEndpoint(d *Gate, log *slog.Logger) func(http.ResponseWriter, *http.Request, []byte) {
+func interactionsEndpoint(gates *GateSlot, log *slog.Logger) func(http.ResponseWriter, *http.Request, []byte) {
 	return func(w http.ResponseWriter, r *http.Request, body []byte) {
+		d := gates.get()
+		if d == nil {
+			notConnected(w)
+			return
+		}
 		form, err := url.ParseQuery(string(body))
 		if err != nil || form.Get("payload") == "" {
 			http.Error(w, "missing payload", http.StatusBadRequest)
@@ -235,14 +282,18 @@ func writeEphemeral(w http.ResponseWriter, text string) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"response_type": "ephemeral", "text": text})
 }
 
-// Readiness answers /readyz: not draining, the store answers a PING, and
-// Slack accepts the token. auth.test is cached so probes do not spend
-// Slack's rate limit; failures are not cached, so it recovers by itself.
+// Readiness answers /readyz: not draining, connected to Slack, the store
+// answers a PING, and Slack accepts the token. auth.test is cached so
+// probes do not spend Slack's rate limit; failures are not cached, so it
+// recovers by itself.
 type Readiness struct {
 	store    Pinger
 	api      *slack.Client
 	log      *slog.Logger
 	draining atomic.Bool
+	// connecting is SLACK_API_URL as shown, while the bot has not yet
+	// been connected to Slack; nil once it is.
+	connecting atomic.Pointer[string]
 
 	mu       sync.Mutex
 	authOK   time.Time
@@ -258,15 +309,38 @@ func NewReadiness(store Pinger, api *slack.Client, log *slog.Logger) *Readiness 
 // acknowledged work finishes.
 func (rd *Readiness) Drain() { rd.draining.Store(true) }
 
+// Connecting makes /readyz fail until Connected, naming SLACK_API_URL
+// (apiURL, empty for Slack's own) as where the bot is trying to reach Slack.
+func (rd *Readiness) Connecting(apiURL string) {
+	shown := shownURL(apiURL)
+	rd.connecting.Store(&shown)
+}
+
+// Connected ends Connecting. auth.test has just succeeded, so the first
+// probes do not ask Slack again.
+func (rd *Readiness) Connected() {
+	rd.mu.Lock()
+	rd.authOK = time.Now()
+	rd.mu.Unlock()
+	rd.connecting.Store(nil)
+}
+
 func (rd *Readiness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rd.draining.Load() {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
+	// The answer names no cause and no address (the endpoint may be
+	// public, as the Slack request URLs are); the log has them. The one
+	// exception is SLACK_API_URL, without credentials, while the bot has
+	// never reached Slack: an operator looking at a pod that never gets
+	// ready needs to see where it is trying.
+	if u := rd.connecting.Load(); u != nil {
+		http.Error(w, "not connected to Slack yet: retrying auth.test at SLACK_API_URL "+*u, http.StatusServiceUnavailable)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second) // probes time out after a few seconds; answer before
 	defer cancel()
-	// The answer names no address or cause (the endpoint may be public, as
-	// the Slack request URLs are); the log has them.
 	if err := rd.store.Ping(ctx); err != nil {
 		rd.log.Warn("not ready: the store does not answer", "err", err)
 		http.Error(w, "store not answering", http.StatusServiceUnavailable)
@@ -288,20 +362,40 @@ func (rd *Readiness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, "ready\n")
 }
 
+// shownURL is SLACK_API_URL as logs and /readyz show it: Slack's own when
+// empty, and without credentials or query, which a proxy's URL may hold.
+func shownURL(apiURL string) string {
+	if apiURL == "" {
+		return slack.APIURL
+	}
+	u, err := url.Parse(apiURL)
+	if err != nil {
+		return "(not a URL)"
+	}
+	u.User, u.RawQuery, u.Fragment = nil, "", ""
+	return u.String()
+}
+
 // WhoAmI asks Slack for the bot's user ID, retrying while Slack is
-// unreachable; a token Slack refuses stops start-up.
-func WhoAmI(ctx context.Context, api *slack.Client, log *slog.Logger) (string, error) {
+// unreachable; a token Slack refuses stops start-up. apiURL is
+// SLACK_API_URL (empty for Slack's own), named in the log while it retries.
+// It returns ctx's error when ctx ends first.
+func WhoAmI(ctx context.Context, api *slack.Client, apiURL string, log *slog.Logger) (string, error) {
+	shown := shownURL(apiURL)
 	wait := time.Second
 	for {
 		auth, err := api.AuthTestContext(ctx)
 		if err == nil {
 			return auth.UserID, nil
 		}
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
 		switch err.Error() {
 		case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired":
 			return "", fmt.Errorf("slack refused SLACK_BOT_TOKEN (auth.test: %w)", err)
 		}
-		log.Warn("slack auth.test failed; retrying", "err", err, "in", wait)
+		log.Warn("Slack at SLACK_API_URL did not answer auth.test; retrying", "SLACK_API_URL", shown, "err", err, "in", wait)
 		select {
 		case <-ctx.Done():
 			return "", ctx.Err()

@@ -1,10 +1,13 @@
 package bot_test
 
 import (
+	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +85,103 @@ func TestReadinessFollowsRedisAndSlack(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode == http.StatusOK {
 		t.Error("/slack/commands accepted without a signing secret configured")
+	}
+}
+
+// Before the bot is connected to Slack, /readyz says where it is trying
+// (SLACK_API_URL without credentials), without asking Slack; the requests
+// that need the gate are answered "not yet"; once the gate is set and the
+// bot marked connected, both work, the first probe not asking Slack again.
+func TestReadyAndRequestsBeforeTheGate(t *testing.T) {
+	fs := fakeslack.New()
+	defer fs.Close()
+	store := storage.New(redistest.StartEmbedded(t).Client(t))
+	metrics := bot.NewMetrics("test")
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), metrics)
+	ready := bot.NewReadiness(store, api, log)
+	ready.Connecting("https://user:hunter2@proxy.internal:8443/slack/api/?key=hunter2")
+	gates := new(bot.GateSlot)
+	const secret, alertsSecret = "test-secret", "alerts-secret"
+	h := httptest.NewServer(bot.NewHandler(bot.ServerConfig{SigningSecret: secret, AlertsSecret: alertsSecret,
+		Store: store, API: api, Metrics: metrics, Log: log, Ready: ready, Gates: gates}))
+	defer h.Close()
+	do := func(req *http.Request) (int, string) {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	get := func(path string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, h.URL+path, nil)
+		return do(req)
+	}
+	signed := func(path, contentType string, body []byte) *http.Request {
+		req, err := fakeslack.SignedRequest(context.Background(), h.URL+path, secret, contentType, body, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return req
+	}
+	alert := func() *http.Request {
+		body := []byte(`{"title":"EDR: beacon from host-17","dedup_key":"edr-17"}`)
+		req, _ := http.NewRequest(http.MethodPost, h.URL+"/alerts", bytes.NewReader(body))
+		now := time.Now()
+		req.Header.Set(bot.AlertTimestampHeader, strconv.FormatInt(now.Unix(), 10))
+		req.Header.Set(bot.AlertSignatureHeader, bot.SignAlert(alertsSecret, now, body))
+		return req
+	}
+	command := fakeslack.SlashCommand{UserID: "UALICE", ChannelID: "C1", Command: "/incident", Text: "help", TriggerID: "T1"}
+
+	code, body := get("/readyz")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "SLACK_API_URL https://proxy.internal:8443/slack/api/") ||
+		strings.Contains(body, "hunter2") {
+		t.Errorf("readyz before connecting = %d %q", code, body)
+	}
+	if code, _ := get("/healthz"); code != http.StatusOK {
+		t.Errorf("healthz before connecting = %d", code)
+	}
+	if code, body := do(signed("/slack/commands", "application/x-www-form-urlencoded", command.Form())); code != http.StatusOK ||
+		!strings.Contains(body, "not connected to Slack") {
+		t.Errorf("a command before the gate = %d %q", code, body)
+	}
+	event := []byte(`{"type":"event_callback","event_id":"Ev1","event":{"type":"app_home_opened","user":"UALICE","tab":"home"}}`)
+	if code, body := do(signed("/slack/events", "application/json", event)); code != http.StatusServiceUnavailable {
+		t.Errorf("an event before the gate = %d %q", code, body)
+	}
+	if code, body := do(signed("/slack/interactions", "application/x-www-form-urlencoded", []byte("payload=%7B%7D"))); code != http.StatusServiceUnavailable {
+		t.Errorf("an interaction before the gate = %d %q", code, body)
+	}
+	req := signed("/slack/events", "application/json", event)
+	req.Header.Set("X-Slack-Signature", "v0=00")
+	if code, _ := do(req); code != http.StatusUnauthorized {
+		t.Errorf("an unsigned event before the gate = %d, want 401", code)
+	}
+	resp, err := http.DefaultClient.Do(alert())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("an alert before the gate = %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+
+	gate := bot.NewGate(commands.New(config.Defaults(), store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now, nil),
+		func(redo map[string]work.Redo) *work.Dispatcher {
+			return work.NewDispatcher(store, redo, metrics, log, time.Now)
+		}, log)
+	defer func() { _ = gate.Dispatcher().Drain(context.Background()) }()
+	gates.Set(gate)
+	ready.Connected()
+	fs.Fail("auth.test", fakeslack.Failure{Error: "invalid_auth"}) // not asked: it was just answered
+	if code, body := get("/readyz"); code != http.StatusOK {
+		t.Errorf("readyz once connected = %d %q", code, body)
+	}
+	if code, body := do(signed("/slack/commands", "application/x-www-form-urlencoded", command.Form())); code != http.StatusOK ||
+		strings.Contains(body, "not connected") {
+		t.Errorf("a command once connected = %d %q", code, body)
 	}
 }

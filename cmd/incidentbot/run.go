@@ -148,10 +148,48 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 	rdb.AddHook(metrics.RedisHook())
 	metrics.RegisterOpenIncidents(store, log)
 	api := bot.NewSlackClient(cfg.SlackBotToken, cfg.SlackAppToken, cfg.SlackAPIURL, metrics)
-	botUserID, err := bot.WhoAmI(ctx, api, log)
+
+	// Listen before asking Slack who the bot is: while Slack cannot be
+	// reached, orchestrators see a live process (/healthz) that is not
+	// ready (/readyz names SLACK_API_URL), and Slack's requests are
+	// answered "not yet" until the gate is in place.
+	secret := cfg.SlackSigningSecret
+	if cfg.SocketMode() {
+		secret = "" // no request URLs: Slack reaches us over the WebSocket
+	}
+	ready := bot.NewReadiness(store, api, log)
+	ready.Connecting(cfg.SlackAPIURL)
+	gates := new(bot.GateSlot)
+	srv := bot.NewServer(bot.ServerConfig{SigningSecret: secret, Store: store, API: api,
+		Gates: gates, Metrics: metrics, Log: log, Ready: ready, Mount: opts.mount, AlertsSecret: cfg.AlertsSigningSecret})
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
+		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+	ln = bot.LimitListener(ln, bot.DefaultLimits())
+	errc := make(chan error, 2)
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("http server: %w", err)
+		}
+	}()
+	log.Info("listening; connecting to Slack", "addr", ln.Addr().String())
+	botUserID, err := bot.WhoAmI(ctx, api, cfg.SlackAPIURL, log)
+	if err != nil {
+		// Nothing was taken yet: only the HTTP server to close.
+		ready.Drain()
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+		defer cancel()
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			log.Warn("http shutdown", "err", err)
+		}
+		if ctx.Err() != nil {
+			log.Info("incidentbot stopped before connecting to Slack")
+			return nil
+		}
 		return err
 	}
+
 	chat := bot.NewChat(api, metrics, cl.outbound, log)
 	chat.ShareWith(store) // one post a second per channel across replicas
 	handler := commands.New(cfg.File, store, chat, log, botUserID, cl.now, metrics)
@@ -169,25 +207,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, opts serve
 		return work.NewDispatcher(store, redo, metrics, log, journalNow)
 	}, log)
 	dispatcher := gate.Dispatcher()
+	gates.Set(gate)
+	ready.Connected()
 
-	secret := cfg.SlackSigningSecret
-	if cfg.SocketMode() {
-		secret = "" // no request URLs: Slack reaches us over the WebSocket
-	}
-	ready := bot.NewReadiness(store, api, log)
-	srv := bot.NewServer(bot.ServerConfig{SigningSecret: secret, Store: store, API: api,
-		Gate: gate, Metrics: metrics, Log: log, Ready: ready, Mount: opts.mount, AlertsSecret: cfg.AlertsSigningSecret})
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
-	}
-	ln = bot.LimitListener(ln, bot.DefaultLimits())
-	errc := make(chan error, 2)
-	go func() {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			errc <- fmt.Errorf("http server: %w", err)
-		}
-	}()
 	mode := "http"
 	socketCtx, stopSocket := context.WithCancel(ctx)
 	defer stopSocket()
