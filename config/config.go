@@ -552,7 +552,12 @@ func ParseFile(data []byte) (File, error) {
 		f.DefaultSeverity = strings.ToLower(*raw.DefaultSeverity)
 	}
 	if _, ok := f.Severity(f.DefaultSeverity); !ok && len(f.Severities) > 0 {
-		bad("default_severity", "%q is not one of the severities (%s)", f.DefaultSeverity, strings.Join(f.SeverityNames(), ", "))
+		if raw.DefaultSeverity == nil { // the file's severities replaced the one the built-in default names
+			bad("default_severity", "is not set, and the built-in default %q is not one of your severities (%s): add default_severity: <one of yours>",
+				f.DefaultSeverity, strings.Join(f.SeverityNames(), ", "))
+		} else {
+			bad("default_severity", "%q is not one of the severities (%s)", f.DefaultSeverity, strings.Join(f.SeverityNames(), ", "))
+		}
 	}
 
 	if raw.Roles != nil {

@@ -95,6 +95,19 @@ nudge_before: later
 	}
 }
 
+// Severities of one's own replace the built-in ones, the built-in default
+// sev3 among them: the error says where sev3 comes from and what to add.
+func TestBuiltInDefaultSeverityNotInTheFile(t *testing.T) {
+	_, err := ParseFile([]byte("severities:\n  - {name: critical}\n  - {name: minor}\n"))
+	want := `default_severity: is not set, and the built-in default "sev3" is not one of your severities (critical, minor): add default_severity: <one of yours>`
+	if err == nil || err.Error() != want {
+		t.Errorf("error = %v\nwant %s", err, want)
+	}
+	if _, err := ParseFile([]byte("severities: [{name: critical}, {name: minor}]\ndefault_severity: minor\n")); err != nil {
+		t.Errorf("with default_severity set: %v", err)
+	}
+}
+
 // Load names the file, then its problems one to a line.
 func TestLoadListsTheFileProblemsUnderItsName(t *testing.T) {
 	env := envOf(map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "INCIDENT_CONFIG": "/etc/ib.yaml"})
