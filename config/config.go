@@ -447,14 +447,9 @@ func ParseFile(data []byte) (File, error) {
 			return File{}, &FileError{Problems: append(shape.problems, yamlProblems(err, "")...)}
 		}
 	}
-	var shapePaths []string
-	for _, p := range shape.problems {
-		shapePaths = append(shapePaths, p.Path)
-	}
-
 	problems := shape.problems
 	bad := func(key, format string, args ...any) {
-		if !within(key, shapePaths) { // its value was not read
+		if !within(key, shape.taken) { // its value was not read
 			problems = append(problems, Problem{Path: key, Line: lineOf(&doc, key), Msg: fmt.Sprintf(format, args...)})
 		}
 	}

@@ -68,6 +68,7 @@ type shapeCheck struct {
 	problems  []Problem
 	following map[*yaml.Node]bool // the aliases being followed, against one that contains itself
 	replaced  map[*yaml.Node]bool // the values wrong took out
+	taken     []string            // and their paths, for the validation to leave alone
 	aliases   int                 // followed so far: the decoder refuses a file of too many
 }
 
@@ -91,6 +92,7 @@ func (c *shapeCheck) wrong(n *yaml.Node, t reflect.Type, path, format string, ar
 	zero.Line, zero.Column = n.Line, n.Column
 	*n = zero
 	c.replaced[n] = true
+	c.taken = append(c.taken, path)
 }
 
 func (c *shapeCheck) walk(n *yaml.Node, t reflect.Type, path string) {
@@ -373,8 +375,8 @@ func yamlProblems(err error, prefix string) []Problem {
 	return out
 }
 
-// within reports whether path is at or under one of paths: a value whose
-// shape is wrong is not judged again by the validation.
+// within reports whether path is at or under one of paths: a value the
+// shape check took out is not judged again by the validation.
 func within(path string, paths []string) bool {
 	return slices.ContainsFunc(paths, func(p string) bool {
 		return path == p || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[")

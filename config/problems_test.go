@@ -70,8 +70,11 @@ nudge_before: later
 		},
 		{
 			name: "a key given twice",
-			yaml: "channel_prefix: sec\nretro: {deadline: 1h}\nchannel_prefix: Sec!\n",
-			want: []string{"line 3: channel_prefix: is given twice (also at line 1)"},
+			yaml: "channel_prefix: Sec!\nretro: {deadline: 1h}\nchannel_prefix: sec\n",
+			want: []string{
+				`line 1: channel_prefix: "Sec!" must be 1-20 characters of a-z, 0-9, - and _, starting with a letter or digit`,
+				"line 3: channel_prefix: is given twice (also at line 1)",
+			},
 		},
 		{
 			name: "not YAML",
