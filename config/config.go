@@ -4,13 +4,14 @@
 package config
 
 import (
-	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
+	"math"
 	"net/url"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -316,7 +317,12 @@ func Load(getenv func(string) string, readFile ReadFileFunc) (*Config, error) {
 		if err != nil {
 			bad("INCIDENT_CONFIG", "cannot read %s: %v", c.ConfigPath, err)
 		} else if f, err := ParseFile(data); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", c.ConfigPath, err))
+			if fe := (*FileError)(nil); errors.As(err, &fe) {
+				fe.File = c.ConfigPath // each problem under the file's name
+			} else {
+				err = fmt.Errorf("%s: %w", c.ConfigPath, err)
+			}
+			errs = append(errs, err)
 		} else {
 			c.File = f
 		}
@@ -361,27 +367,24 @@ type rawPlaybookItem struct {
 	Required bool
 }
 
+// rawPlaybookItemMapping is the {text: …, required: true} form.
+type rawPlaybookItemMapping struct {
+	Text     string `yaml:"text"`
+	Required bool   `yaml:"required"`
+}
+
+// mappingForm lets the shape check judge the mapping form's keys.
+func (rawPlaybookItem) mappingForm() any { return rawPlaybookItemMapping{} }
+
 func (r *rawPlaybookItem) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode {
 		r.Text = n.Value
 		return nil
 	}
-	if n.Kind == yaml.MappingNode {
-		for k := 0; k+1 < len(n.Content); k += 2 {
-			if key := n.Content[k].Value; key != "text" && key != "required" {
-				return fmt.Errorf("line %d: unknown key %s in a playbook item (text, required)", n.Content[k].Line, key)
-			}
-		}
-	}
-	var full struct {
-		Text     string `yaml:"text"`
-		Required bool   `yaml:"required"`
-	}
-	if err := n.Decode(&full); err != nil {
-		return err
-	}
+	var full rawPlaybookItemMapping
+	err := n.Decode(&full) // unknown keys are the shape check's to report
 	r.Text, r.Required = full.Text, full.Required
-	return nil
+	return err
 }
 
 type rawTLP struct {
@@ -427,29 +430,28 @@ var (
 	keyPattern      = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
 )
 
-var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
-
-// yamlProblem words the YAML decoder's error for the person who wrote the
-// file: "line 3: unknown key chanel_prefix", not the decoder's Go types.
-func yamlProblem(err error) string {
-	msg := unknownField.ReplaceAllString(err.Error(), "line $1: unknown key $2")
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	return strings.TrimPrefix(msg, "unmarshal errors:\n  ")
-}
-
-// ParseFile parses the YAML configuration over the defaults and validates it.
+// ParseFile parses the YAML configuration over the defaults and validates
+// it. Its error is a *FileError: every problem of the file, each by its path.
 func ParseFile(data []byte) (File, error) {
 	f := Defaults()
-	var raw rawFile
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true) // an unknown key is a mistake, not something to ignore
-	if err := dec.Decode(&raw); err != nil && !errors.Is(err, io.EOF) {
-		return File{}, fmt.Errorf("invalid YAML: %s", yamlProblem(err))
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return File{}, &FileError{Problems: yamlProblems(err, "invalid YAML: ")}
 	}
-
-	var errs []error
+	shape := newShapeCheck()
+	var raw rawFile
+	if doc.Kind != 0 { // an empty file keeps the defaults
+		shape.walk(&doc, reflect.TypeFor[rawFile](), "")
+		// The shape check took out what it found; anything left is what it did not foresee.
+		if err := doc.Decode(&raw); err != nil {
+			return File{}, &FileError{Problems: append(shape.problems, yamlProblems(err, "")...)}
+		}
+	}
+	problems := shape.problems
 	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+		if !within(key, shape.taken) { // its value was not read
+			problems = append(problems, Problem{Path: key, Line: lineOf(&doc, key), Msg: fmt.Sprintf(format, args...)})
+		}
 	}
 	duration := func(key string, s *string, min time.Duration, into *time.Duration) {
 		if s == nil {
@@ -545,7 +547,12 @@ func ParseFile(data []byte) (File, error) {
 		f.DefaultSeverity = strings.ToLower(*raw.DefaultSeverity)
 	}
 	if _, ok := f.Severity(f.DefaultSeverity); !ok && len(f.Severities) > 0 {
-		bad("default_severity", "%q is not one of the severities (%s)", f.DefaultSeverity, strings.Join(f.SeverityNames(), ", "))
+		if raw.DefaultSeverity == nil { // the file's severities replaced the one the built-in default names
+			bad("default_severity", "is not set, and the built-in default %q is not one of your severities (%s): add default_severity: <one of yours>",
+				f.DefaultSeverity, strings.Join(f.SeverityNames(), ", "))
+		} else {
+			bad("default_severity", "%q is not one of the severities (%s)", f.DefaultSeverity, strings.Join(f.SeverityNames(), ", "))
+		}
 	}
 
 	if raw.Roles != nil {
@@ -675,10 +682,21 @@ func ParseFile(data []byte) (File, error) {
 		}
 		duration("triage.dedup_window", t.DedupWindow, time.Second, &f.Triage.DedupWindow)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return File{}, err
+	if len(problems) > 0 {
+		// In the file's order; those not in it (built-in defaults) last.
+		slices.SortStableFunc(problems, func(a, b Problem) int {
+			return cmp.Compare(lineKey(a.Line), lineKey(b.Line))
+		})
+		return File{}, &FileError{Problems: problems}
 	}
 	return f, nil
+}
+
+func lineKey(line int) int {
+	if line == 0 {
+		return math.MaxInt
+	}
+	return line
 }
 
 func orDefault(v, def string) string {

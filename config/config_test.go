@@ -129,7 +129,7 @@ func TestLoadReadsConfigFile(t *testing.T) {
 	}
 
 	bad := func(string) ([]byte, error) { return []byte("channel_prefx: sec\n"), nil }
-	if _, err := Load(env, bad); err == nil || !strings.Contains(err.Error(), "/etc/ib.yaml") || !strings.Contains(err.Error(), "line 1: unknown key channel_prefx") ||
+	if _, err := Load(env, bad); err == nil || !strings.Contains(err.Error(), "/etc/ib.yaml") || !strings.Contains(err.Error(), "/etc/ib.yaml: line 1: channel_prefx: unknown key; did you mean channel_prefix?") ||
 		strings.Contains(err.Error(), "rawFile") {
 		t.Errorf("unknown key error = %v", err)
 	}
@@ -285,7 +285,7 @@ playbooks:
 		{name: "unknown phase playbook", yaml: "playbooks: {triage: [look]}\n", wantErr: "playbooks.triage"},
 		{name: "empty playbook item", yaml: "playbooks: {recovery: ['']}\n", wantErr: "playbooks.recovery[0]"},
 		{name: "too long a playbook item", yaml: "playbooks: {recovery: ['" + strings.Repeat("x", 201) + "']}\n", wantErr: "playbooks.recovery[0]"},
-		{name: "wrong type", yaml: "responders: U1\n", wantErr: "invalid YAML"},
+		{name: "wrong type", yaml: "responders: U1\n", wantErr: `line 1: responders: must be a list, not "U1"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
