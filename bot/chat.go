@@ -149,6 +149,17 @@ func (c *Chat) Pin(ctx context.Context, channelID, ts string) error {
 	return nil
 }
 
+// React adds the bot's reaction to a message; one already there is fine.
+func (c *Chat) React(ctx context.Context, channelID, ts, name string) error {
+	err := c.out.Do(ctx, channelID, "reactions.add", func() error {
+		return c.api.AddReactionContext(ctx, name, slack.NewRefToMessage(channelID, ts))
+	})
+	if err != nil && !isSlackError(err, "already_reacted") {
+		return fmt.Errorf("reactions.add %s: %w", channelID, err)
+	}
+	return nil
+}
+
 // SetTopic sets a channel's topic.
 func (c *Chat) SetTopic(ctx context.Context, channelID, topic string) error {
 	if t, changed := render.Neutralize(topic); changed {

@@ -35,7 +35,8 @@ func Card(cfg config.File, inc *incident.Incident) render.Message {
 		v.Actions = append(v.Actions,
 			render.Action{ID: ActionAssignRole, Label: "Assign role", Value: num},
 			render.Action{ID: ActionPostUpdate, Label: "Post update", Value: num},
-			render.Action{ID: ActionAddNote, Label: "Add note", Value: num})
+			render.Action{ID: ActionAddNote, Label: "Add note", Value: num},
+			render.Action{ID: ActionClose, Label: "Close…", Value: num})
 	case incident.Resolved:
 		v.Actions = []render.Action{{ID: ActionAddLesson, Label: "Add lessons learned", Value: num, Primary: true}}
 	}
@@ -102,7 +103,7 @@ func notice(cfg config.File, inc *incident.Incident, outside bool) render.Notice
 	n := render.Notice{Ref: inc.Ref(), Title: inc.Title, Severity: inc.Severity, Phase: inc.Phase, Marking: inc.Marking(),
 		Commander: inc.Commander(), UpdateBy: inc.LastUpdateBy, Update: inc.LastUpdate,
 		OpenFor: inc.ResolvedAt.Sub(inc.DeclaredAt), Summary: inc.Summary,
-		Lessons: len(inc.Lessons), FollowUps: len(inc.FollowUps), Link: inc.PostmortemLink}
+		Lessons: inc.LessonCount(), FollowUps: len(inc.FollowUps), Link: inc.PostmortemLink}
 	if s, ok := cfg.Severity(inc.Severity); ok {
 		n.SeverityDescription = s.Description
 	}

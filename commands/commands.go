@@ -33,6 +33,7 @@ type Chat interface {
 	Post(ctx context.Context, channelID string, msg render.Message) (ts string, err error)
 	Update(ctx context.Context, channelID, ts string, msg render.Message) error
 	Pin(ctx context.Context, channelID, ts string) error
+	React(ctx context.Context, channelID, ts, name string) error
 	SetTopic(ctx context.Context, channelID, topic string) error
 	// Respond answers a command through its response URL, visible only to the person who ran it.
 	Respond(ctx context.Context, responseURL string, msg render.Message) error

@@ -162,6 +162,7 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (render.D
 		inc.Drill, inc.Scenario, inc.Script = true, d.drill.Key, &script
 	}
 	inc.BeginChecklist(incident.Identification, h.cfg.Playbooks[incident.Identification])
+	ticked := inc.TickDoneByDeclaring(now, d.by, incident.Identification, h.cfg.Playbooks[incident.Identification])
 	var events []incident.TimelineEvent
 	if r := d.report; r != nil {
 		// The timeline starts with the report.
@@ -175,6 +176,7 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (render.D
 	if d.description != "" {
 		events = append(events, incident.Noted(now, d.by, d.description))
 	}
+	events = append(events, ticked...)
 	if err := h.store.Create(ctx, inc, events...); err != nil {
 		return none, err
 	}
@@ -230,6 +232,13 @@ func (h *Response) declareIncident(ctx context.Context, d declaration) (render.D
 		}
 		if err := h.chat.Pin(ctx, channelID, ts); err != nil {
 			problem(incident.Say("pin the card"), err)
+		}
+	}
+	if d.description != "" {
+		// What the declarer knows, where the team reads first.
+		msg := about(inc, render.WhatWeKnow(incident.UserRef(d.by), d.description))
+		if err := h.postOnce(ctx, "description", channelID, msg); err != nil {
+			problem(incident.Say("post what you know in the channel"), err)
 		}
 	}
 	h.postChecklist(ctx, inc, incident.Identification)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
+	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/incident"
@@ -46,14 +47,30 @@ func newEnv(t *testing.T, cfg config.File) *env {
 // run runs a command as user in channel and returns what the user was shown.
 func (e *env) run(t *testing.T, user, channel, text string) (work.Result, string) {
 	t.Helper()
-	before := len(e.slack.Ephemerals(user))
+	before, told := len(e.slack.Ephemerals(user)), e.told(channel)
 	cmd := e.slack.NewCommand(user, channel, text)
 	res := e.h.Handle(context.Background(), commands.Request{UserID: user, ChannelID: channel, Text: cmd.Text, ResponseURL: cmd.ResponseURL, TriggerID: cmd.TriggerID})
-	shown := e.slack.Ephemerals(user)
-	if len(shown) != before+1 {
-		t.Fatalf("/incident %s: %d answers shown to %s, want 1", text, len(shown)-before, user)
+	shown, nowTold := e.slack.Ephemerals(user), e.told(channel)
+	switch {
+	case len(shown) == before+1 && len(nowTold) == len(told):
+		return res, shown[len(shown)-1].Visible()
+	case len(shown) == before && len(nowTold) == len(told)+1:
+		return res, nowTold[len(nowTold)-1].Visible() // a change, told to the channel
 	}
-	return res, shown[len(shown)-1].Visible()
+	t.Fatalf("/incident %s: %d answers shown to %s and %d told to the channel, want 1", text, len(shown)-before, user, len(nowTold)-len(told))
+	return res, ""
+}
+
+// told is what a channel was told of changes made in it (render.Told).
+func (e *env) told(channel string) []fakeslack.Message {
+	ch, _ := e.slack.Channel(channel)
+	var out []fakeslack.Message
+	for _, m := range ch.Messages {
+		if strings.Contains(string(m.Blocks), `"block_id":"`+render.ToldBlockID+`"`) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func (e *env) channelOf(t *testing.T, n int64) string {
@@ -223,7 +240,7 @@ func TestDeclareThroughSlackTrouble(t *testing.T) {
 		t.Errorf("declare with pin refused: %s", shown)
 	}
 	tl, _ := e.store.Timeline(context.Background(), 3)
-	if len(tl) != 3 || tl[0].Kind != incident.EventDeclared || tl[1].Kind != incident.EventChannel || tl[2].Kind != incident.EventInvite {
+	if len(tl) != 4 || tl[0].Kind != incident.EventDeclared || tl[1].Kind != incident.EventChecklist || tl[2].Kind != incident.EventChannel || tl[3].Kind != incident.EventInvite {
 		t.Errorf("timeline = %+v", tl)
 	}
 }

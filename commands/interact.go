@@ -164,6 +164,7 @@ func (h *Handler) interactions() []interactionRow {
 		{kind: InteractionAction, id: ActionPostUpdate, as: "update", target: valueNumber, click: openView(updateModal)},
 		{kind: InteractionAction, id: ActionAddNote, as: "note", target: valueNumber, click: openView(noteModal)},
 		{kind: InteractionAction, id: ActionAddLesson, as: "lesson", target: valueNumber, click: h.retro.addLessonClick},
+		{kind: InteractionAction, id: ActionClose, as: "close", target: valueNumber, click: h.retro.closeClick},
 		// Ticking a playbook item is recorded on the timeline, as a note is,
 		// and stays possible in the retro (lessons learned has a checklist).
 		{kind: InteractionAction, id: ActionChecklist + ":", as: "note", target: checklistNumber, click: h.response.checklistClick},
@@ -174,6 +175,7 @@ func (h *Handler) interactions() []interactionRow {
 		{kind: InteractionSubmission, id: ModalNote, as: "note", target: metadataNumber, form: h.response.noteSubmission},
 		{kind: InteractionSubmission, id: ModalLesson, as: "lesson", target: metadataNumber, form: h.retro.lessonSubmission},
 		{kind: InteractionSubmission, id: ModalAssign, as: "assign", target: metadataNumber, form: h.response.assignSubmission},
+		{kind: InteractionSubmission, id: ModalClose, as: "close", target: metadataNumber, form: h.retro.closeSubmission},
 
 		{kind: InteractionSubmission, id: ModalDrill, as: "drill", form: h.response.drillSubmission, tell: byDirectMessage},
 
@@ -313,7 +315,7 @@ func (h *Response) nextPhaseClick(ctx context.Context, in Interaction, inc *inci
 	if _, p, ok := strings.Cut(in.Value, ":"); ok {
 		from, _ = incident.ParsePhase(p)
 	}
-	_, err := h.movePhase(ctx, inc.Number, in.UserID, "", "", from)
+	_, _, err := h.movePhase(ctx, inc.Number, in.UserID, "", "", from)
 	return err
 }
 
@@ -411,7 +413,7 @@ func (h *Response) assignSubmission(ctx context.Context, in Interaction, inc *in
 		}
 	}
 	return nil, func(ctx context.Context) error {
-		_, err := h.assign(ctx, inc.Number, in.UserID, role.Key, user)
+		_, _, err := h.assign(ctx, inc.Number, in.UserID, role.Key, user)
 		return err
 	}
 }
@@ -493,6 +495,10 @@ type Reaction struct {
 // PinReaction is the reaction that puts a message on the timeline.
 const PinReaction = "pushpin"
 
+// OnTheTimeline is the bot's reaction to a message it put on the timeline:
+// whoever pinned it sees it was taken.
+const OnTheTimeline = "memo"
+
 // Reacted puts a :pushpin:-ed message of an incident channel on the
 // timeline. Slack may deliver an event more than once; the gate lets each
 // event ID through once.
@@ -523,6 +529,8 @@ func (h *Response) Reacted(ctx context.Context, r Reaction) work.Result {
 	if err := h.store.AddEvents(ctx, inc.Number, ev); err != nil {
 		h.log.Error("could not add the pinned message", "incident", inc.Number, "err", err)
 		res.Outcome = work.OutcomeError
+	} else if err := h.chat.React(ctx, r.ChannelID, r.TS, OnTheTimeline); err != nil {
+		h.log.Warn("could not mark the pinned message as on the timeline", "incident", inc.Number, "err", err)
 	}
 	h.audit(ctx, inc, 0, r.UserID, "reaction "+PinReaction, res.Outcome, false)
 	return res

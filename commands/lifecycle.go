@@ -41,11 +41,11 @@ func (h *Response) phaseCmd(ctx context.Context, c *call) error {
 		}
 		target = p
 	}
-	inc, err := h.movePhase(ctx, c.inc.Number, c.req.UserID, target, reason, "")
+	inc, told, err := h.movePhase(ctx, c.inc.Number, c.req.UserID, target, reason, "")
 	if err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, render.Answer(incident.Say("%s is now in %s.", inc.Ref(), incident.Strong(inc.Phase.Title()))))
+	h.answerElsewhere(ctx, c.req, inc, told, incident.Say("%s is now in %s.", inc.Ref(), incident.Strong(inc.Phase.Title())))
 	return nil
 }
 
@@ -61,18 +61,22 @@ func phaseList() incident.Sentence {
 // is empty. Moving back needs the lead permission and a reason. A non-empty
 // from is the phase the asker saw: if the incident has moved on since, it
 // is not moved again.
-func (h *Response) movePhase(ctx context.Context, n int64, actor string, target incident.Phase, reason string, from incident.Phase) (*incident.Incident, error) {
+func (h *Response) movePhase(ctx context.Context, n int64, actor string, target incident.Phase, reason string, from incident.Phase) (*incident.Incident, bool, error) {
 	now := h.now()
+	var events []incident.TimelineEvent
 	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
-		return inc.Move(now, h.actor(actor), target, reason, from, h.playbook)
+		var err error
+		events, err = inc.Move(now, h.actor(actor), target, reason, from, h.playbook)
+		return events, err
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	h.postChecklist(ctx, inc, inc.Phase)
 	h.refresh(ctx, n)
 	h.reschedule(ctx, inc) // an inject may wait for this phase; a phase target starts with it
-	return inc, nil
+	told := h.tell(ctx, inc, actor, events, incident.Say(""), incident.EventPhase, incident.EventGate)
+	return inc, told, nil
 }
 
 // postChecklist posts a phase's checklist in the incident channel and remembers the message.
@@ -175,15 +179,20 @@ func (h *Response) severityCmd(ctx context.Context, c *call) error {
 		return incident.Errorf("There is no severity %s. Choose one of: %s.", incident.Literal(c.parsed.Severities[0]), h.severityList())
 	}
 	now := h.now()
+	var events []incident.TimelineEvent
 	inc, err := h.store.Update(ctx, c.inc.Number, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
-		return inc.SetSeverity(now, h.actor(c.req.UserID), sev.Name)
+		var err error
+		events, err = inc.SetSeverity(now, h.actor(c.req.UserID), sev.Name)
+		return events, err
 	})
 	if err != nil {
 		return err
 	}
+	h.tellStakeholdersSeverity(ctx, inc, c.req.UserID, events)
 	h.reschedule(ctx, inc) // the new cadence applies from the last update
 	h.refresh(ctx, inc.Number)
-	h.respond(ctx, c.req, render.Answer(incident.Say("%s is now %s.", inc.Ref(), incident.Literal(inc.Severity))))
+	told := h.tell(ctx, inc, c.req.UserID, events, h.cadenceNote(inc), incident.EventSeverity)
+	h.answerElsewhere(ctx, c.req, inc, told, incident.Say("%s is now %s.", inc.Ref(), incident.Literal(inc.Severity)))
 	return nil
 }
 
@@ -197,36 +206,40 @@ func (h *Response) assignCmd(ctx context.Context, c *call) error {
 	if !ok {
 		return incident.Errorf("There is no role %s. Roles: %s.", incident.Literal(c.parsed.Args[0]), h.roleList())
 	}
-	inc, err := h.assign(ctx, c.inc.Number, c.req.UserID, role.Key, c.parsed.Mentions[0].UserID)
+	inc, told, err := h.assign(ctx, c.inc.Number, c.req.UserID, role.Key, c.parsed.Mentions[0].UserID)
 	if err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, render.Answer(incident.Say("%s is now the %s of %s.", incident.UserRef(inc.Roles[role.Key]), role.Name, inc.Ref())))
+	h.answerElsewhere(ctx, c.req, inc, told, incident.Say("%s is now the %s of %s.", incident.UserRef(inc.Roles[role.Key]), role.Name, inc.Ref()))
 	return nil
 }
 
 // assign gives a role to a user (empty user: takes it back), then invites
 // them and tells them what the role expects.
-func (h *Response) assign(ctx context.Context, n int64, actor, roleKey, user string) (*incident.Incident, error) {
+func (h *Response) assign(ctx context.Context, n int64, actor, roleKey, user string) (*incident.Incident, bool, error) {
 	role, ok := h.cfg.Role(roleKey)
 	if !ok {
-		return nil, incident.Errorf("There is no role %s. Roles: %s.", incident.Literal(roleKey), h.roleList())
+		return nil, false, incident.Errorf("There is no role %s. Roles: %s.", incident.Literal(roleKey), h.roleList())
 	}
 	if user != "" && user == h.botUserID {
-		return nil, incident.Errorf("I can't hold a role myself; name a person.")
+		return nil, false, incident.Errorf("I can't hold a role myself; name a person.")
 	}
 	if user != "" {
 		if err := h.withinOrganisation(ctx, n, user, "Give the role to someone of it."); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	now := h.now()
+	var events []incident.TimelineEvent
 	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
-		return inc.Assign(now, h.actor(actor), incident.Role{Key: role.Key, Name: role.Name}, user)
+		var err error
+		events, err = inc.Assign(now, h.actor(actor), incident.Role{Key: role.Key, Name: role.Name}, user)
+		return events, err
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
+
 	if user != "" {
 		if err := h.chat.Invite(ctx, inc.ChannelID, []string{user}); err != nil {
 			h.log.Warn("could not invite the assignee", "incident", n, "user", user, "err", err)
@@ -236,7 +249,8 @@ func (h *Response) assign(ctx context.Context, n int64, actor, roleKey, user str
 		}
 	}
 	h.refresh(ctx, n)
-	return inc, nil
+	told := h.tell(ctx, inc, actor, events, incident.Say(""), incident.EventRole)
+	return inc, told, nil
 }
 
 // withinOrganisation refuses, on a TLP:AMBER+STRICT incident, to let in a
@@ -265,11 +279,11 @@ func (h *Response) unassignCmd(ctx context.Context, c *call) error {
 	if !ok {
 		return incident.Errorf("There is no role %s. Roles: %s.", incident.Literal(c.parsed.Args[0]), h.roleList())
 	}
-	inc, err := h.assign(ctx, c.inc.Number, c.req.UserID, role.Key, "")
+	inc, told, err := h.assign(ctx, c.inc.Number, c.req.UserID, role.Key, "")
 	if err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, render.Answer(incident.Say("Nobody is the %s of %s now.", role.Name, inc.Ref())))
+	h.answerElsewhere(ctx, c.req, inc, told, incident.Say("Nobody is the %s of %s now.", role.Name, inc.Ref()))
 	return nil
 }
 
@@ -396,6 +410,13 @@ func (h *Response) addMarkedNote(ctx context.Context, n int64, actor, text, mark
 	if err := incident.TooLong("the note", text, incident.MaxTextChars); err != nil {
 		return err
 	}
+	if inc, err := h.store.Get(ctx, n); err != nil {
+		return err
+	} else if inc.Status == incident.Closed && !h.wroteBefore(ctx, n) {
+		// The postmortem is out: a note would reach nobody who reads it.
+		return incident.Fail(incident.Conflict, "The postmortem of %s is published, so a note would no longer reach it; nothing was added. Follow-up actions are still open to mark done (%s), and %s shows the record.",
+			inc.Ref(), incident.Literal("/incident actions"), incident.Literal("/incident timeline"))
+	}
 	ev := incident.Noted(h.now(), actor, text)
 	ev.Marking = marking
 	return h.store.AddEvents(ctx, n, ev)
@@ -463,4 +484,92 @@ func (h *core) cardLock(n int64) *sync.Mutex {
 		h.cardLocks[n] = mu
 	}
 	return mu
+}
+
+// --- telling the channel ---
+
+// tell posts a change in the incident's channel, once per request, in the
+// timeline's words, so the whole team sees who did what and why. then is
+// what follows from it ("" for nothing). A request done again after a
+// crash finds its events already stored (the update ran once): it tells
+// the latest of those kinds by the same person.
+func (h *core) tell(ctx context.Context, inc *incident.Incident, actor string, events []incident.TimelineEvent, then incident.Sentence, kinds ...incident.EventKind) bool {
+	if inc.ChannelID == "" {
+		return false
+	}
+	var told []incident.TimelineEvent
+	for _, ev := range events {
+		if slices.Contains(kinds, ev.Kind) {
+			told = append(told, ev)
+		}
+	}
+	if len(told) == 0 && incident.IsRedo(ctx) {
+		told = h.latestBy(ctx, inc.Number, actor, kinds)
+	}
+	if len(told) == 0 {
+		return false
+	}
+	what := "told:" + string(told[0].Kind)
+	if err := h.postOnce(ctx, what, inc.ChannelID, about(inc, render.Told(inc.Ref(), told, h.roleName, then))); err != nil {
+		h.log.Warn("could not tell the channel of a change", "incident", inc.Number, "err", err)
+		return false
+	}
+	return true
+}
+
+// latestBy is the last event of one of kinds that actor made, from the
+// stored timeline.
+func (h *core) latestBy(ctx context.Context, n int64, actor string, kinds []incident.EventKind) []incident.TimelineEvent {
+	events, err := h.store.Timeline(ctx, n)
+	if err != nil {
+		return nil
+	}
+	for i := len(events) - 1; i >= 0; i-- {
+		if events[i].Actor == actor && slices.Contains(kinds, events[i].Kind) {
+			return events[i : i+1]
+		}
+	}
+	return nil
+}
+
+// answerElsewhere answers a change made from outside the incident's
+// channel, where the asker would not see what the channel is told, and a
+// request that changed nothing, of which the channel is not told.
+func (h *core) answerElsewhere(ctx context.Context, req Request, inc *incident.Incident, told bool, s incident.Sentence) {
+	if req.ChannelID != inc.ChannelID || !told {
+		h.respond(ctx, req, render.Answer(s))
+	}
+}
+
+// cadenceNote says how often stakeholders now hear, after a severity change.
+func (h *core) cadenceNote(inc *incident.Incident) incident.Sentence {
+	every := h.cadence(inc)
+	if every <= 0 || h.cfg.StakeholderChannel == "" || inc.Unannounced() {
+		return incident.Say("")
+	}
+	return incident.Say("Stakeholder updates are now due every %s.", incident.HumanDuration(every))
+}
+
+// tellStakeholdersSeverity tells the stakeholder channel of a severity
+// change, as it is told of the declaration: within the incident's privacy
+// and marking, and never for a drill or a quiet incident.
+func (h *core) tellStakeholdersSeverity(ctx context.Context, inc *incident.Incident, actor string, events []incident.TimelineEvent) {
+	if h.cfg.StakeholderChannel == "" || inc.Unannounced() {
+		return
+	}
+	if len(events) == 0 && incident.IsRedo(ctx) {
+		events = h.latestBy(ctx, inc.Number, actor, []incident.EventKind{incident.EventSeverity})
+	}
+	from := ""
+	for _, ev := range events {
+		if ev.Kind == incident.EventSeverity {
+			from = ev.From
+		}
+	}
+	if from == "" {
+		return
+	}
+	if err := h.postOnce(ctx, "severity", h.cfg.StakeholderChannel, render.SeverityChanged(h.stakeholderNotice(ctx, inc), from)); err != nil {
+		h.log.Error("could not tell stakeholders of the severity change", "incident", inc.Number, "err", err)
+	}
 }

@@ -94,13 +94,13 @@ func TestPhaseRules(t *testing.T) {
 		user, text, want string
 		phase            incident.Phase
 	}{
-		{"UBOB", "phase eradication", "is now in *Eradication*", incident.Eradication},
+		{"UBOB", "phase eradication", "Phase: Identification → Eradication", incident.Eradication},
 		{"UBOB", "phase eradication", "already in Eradication", incident.Eradication},
 		{"UALICE", "phase containment", "needs a reason: `/incident phase containment because &lt;reason&gt;`", incident.Eradication},
 		{"UBOB", "phase containment because reinfection found", "Only the incident commander (<@UALICE>) or an admin can move the phase back", incident.Eradication},
-		{"UDAVE", "phase containment because reinfection found", "is now in *Containment*", incident.Containment},
+		{"UDAVE", "phase containment because reinfection found", "Phase moved back: Eradication → Containment (because reinfection found)", incident.Containment},
 		{"UBOB", "phase", "Which phase?", incident.Containment},
-		{"UBOB", "phase lessons", "is now in *Lessons learned*", incident.Lessons},
+		{"UBOB", "phase lessons", "Phase: Containment → Lessons learned", incident.Lessons},
 		{"UBOB", "phase next", "already in the last phase", incident.Lessons},
 	}
 	for _, tt := range tests {
@@ -165,17 +165,17 @@ func TestRolesAndSeverityErrors(t *testing.T) {
 	}
 
 	// Handing over command, then the new commander decides.
-	if _, shown := e.run(t, "UALICE", ch, "assign commander <@UBOB>"); !strings.Contains(shown, "<@UBOB> is now the Incident Commander") {
+	if _, shown := e.run(t, "UALICE", ch, "assign commander <@UBOB>"); !strings.Contains(shown, "Incident Commander: <@UALICE> → <@UBOB>") {
 		t.Errorf("handover: %s", shown)
 	}
-	if _, shown := e.run(t, "UBOB", ch, "severity sev1"); !strings.Contains(shown, "now `sev1`") {
+	if _, shown := e.run(t, "UBOB", ch, "severity sev1"); !strings.Contains(shown, "Severity: sev3 → sev1") {
 		t.Errorf("new commander's severity: %s", shown)
 	}
-	if _, shown := e.run(t, "UBOB", ch, "unassign commander"); !strings.Contains(shown, "Nobody is the Incident Commander") {
+	if _, shown := e.run(t, "UBOB", ch, "unassign commander"); !strings.Contains(shown, "Incident Commander: <@UBOB> stepped down") {
 		t.Errorf("step down: %s", shown)
 	}
 	// Without a commander anyone may lead.
-	if _, shown := e.run(t, "UCAROL", ch, "severity sev2"); !strings.Contains(shown, "now `sev2`") {
+	if _, shown := e.run(t, "UCAROL", ch, "severity sev2"); !strings.Contains(shown, "Severity: sev1 → sev2") {
 		t.Errorf("severity without a commander: %s", shown)
 	}
 	_, shown := e.run(t, "UCAROL", ch, "roles")

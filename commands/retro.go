@@ -19,6 +19,8 @@ import (
 // Retro interactions.
 const (
 	ActionAddLesson    = "retro_add_lesson"
+	ActionClose        = "incident_close" // opens the close form, which confirms it
+	ModalClose         = "incident_close"
 	ActionFollowUpDone = "follow_up_done" // value <number>:<follow-up ID>
 	ModalLesson        = "incident_lesson"
 
@@ -67,23 +69,87 @@ func (h *Retro) closeCmd(ctx context.Context, c *call) error {
 			c.inc.Ref(), plural(len(open), "open containment action"), incident.Literal(confirm),
 			incident.Literal("/incident action undo "+open[0].Ref()), incident.Literal("/incident action keep "+open[0].Ref()+" <reason>"), incident.Join(", ", list...), more)
 	}
-	if c.inc.Drill {
-		unlock, err := h.drillLock(ctx, c.inc.Number) // an inject being posted lands before the end
+	inc, then, told, err := h.closeIncident(ctx, c.inc, c.req.UserID, summary)
+	if err != nil {
+		return err
+	}
+	h.answerElsewhere(ctx, c.req, inc, told, incident.Say("Closed %s. %s", inc.Ref(), then))
+	return nil
+}
+
+// closeClick opens the close form: the button's confirmation, with what
+// closing does and room for a summary. Whoever may not close it is told
+// at once, not after filling it in.
+func (h *Retro) closeClick(ctx context.Context, in Interaction, inc *incident.Incident) error {
+	if err := inc.RequireLead(h.actor(in.UserID), "close the incident"); err != nil {
+		return err
+	}
+	return h.chat.OpenView(ctx, in.TriggerID, closeModal(inc))
+}
+
+// closeModal asks to confirm the close, saying what it does.
+func closeModal(inc *incident.Incident) render.View {
+	hint := "Stakeholder updates stop and the retro begins: everyone who took part is asked for lessons learned."
+	if n := len(inc.OpenContainment()); n > 0 {
+		hint += " " + plural(n, "open containment action") + " will become follow-ups of the retro."
+	}
+	return render.Modal(render.Form{CallbackID: ModalClose, Title: "Close " + inc.Ref(), Submit: "Close incident", Metadata: strconv.FormatInt(inc.Number, 10),
+		Fields: []render.Field{{ID: InputText, Kind: render.TextArea, Label: "Summary (optional)", Hint: hint, Optional: true, MaxLength: incident.MaxTextChars}}})
+}
+
+// closeSubmission closes the incident, as /incident close --confirm does:
+// the form is the confirmation.
+func (h *Retro) closeSubmission(ctx context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {
+	summary := strings.TrimSpace(in.Values[InputText])
+	if err := incident.TooLong("the summary", summary, incident.MaxTextChars); err != nil {
+		return map[string]string{InputText: render.SayLabel(incident.ErrorMessage(err, ""))}, nil
+	}
+	if !h.wroteBefore(ctx, inc.Number) {
+		if err := inc.RequireLead(h.actor(in.UserID), "close the incident"); err != nil {
+			return map[string]string{InputText: render.SayLabel(incident.ErrorMessage(err, ""))}, nil
+		}
+	}
+	return nil, func(ctx context.Context) error {
+		_, _, _, err := h.closeIncident(ctx, inc, in.UserID, summary)
+		return err
+	}
+}
+
+// closeIncident closes an incident, tells its channel and its stakeholders,
+// and opens the retro. then is what follows, for whoever closed it; told,
+// whether the channel was told.
+func (h *Retro) closeIncident(ctx context.Context, was *incident.Incident, actor, summary string) (*incident.Incident, incident.Sentence, bool, error) {
+	none := incident.Sentence{}
+	if was.Drill {
+		unlock, err := h.drillLock(ctx, was.Number) // an inject being posted lands before the end
 		if err != nil {
-			return err
+			return nil, none, false, err
 		}
 		defer unlock()
 	}
 	now := h.now()
 	beganLessons := false
-	inc, err := h.store.Update(ctx, c.inc.Number, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
-		events, began, err := inc.Close(now, h.actor(c.req.UserID), summary, h.cfg.Retro.Deadline, h.playbook)
-		beganLessons = began
+	var events []incident.TimelineEvent
+	inc, err := h.store.Update(ctx, was.Number, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
+		var err error
+		events, beganLessons, err = inc.Close(now, h.actor(actor), summary, h.cfg.Retro.Deadline, h.playbook)
 		return events, err
 	})
 	if err != nil {
-		return err
+		return nil, none, false, err
 	}
+	became := incident.Say("")
+	var ids []any
+	for _, a := range inc.Actions {
+		if a.Open() && a.FollowUp > 0 {
+			ids = append(ids, incident.Say("%s as #%d", a.Ref(), a.FollowUp))
+		}
+	}
+	if len(ids) > 0 {
+		became = incident.Say(" Open containment actions became follow-ups of the retro: %s.", incident.Join(", ", ids...))
+	}
+	then := incident.Say("Open for %s. The retro is open until %s; then the postmortem is published (or now, with %s).%s",
+		shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt)), incident.Moment(inc.RetroDeadline), incident.Literal("/incident postmortem"), became)
 	h.reschedule(ctx, inc) // updates stop; the retro's reminder and deadline take their place
 	if h.cfg.StakeholderChannel != "" && !inc.Unannounced() {
 		if err := h.postOnce(ctx, "resolved", h.cfg.StakeholderChannel, render.Resolved(h.stakeholderNotice(ctx, inc))); err != nil {
@@ -98,19 +164,8 @@ func (h *Retro) closeCmd(ctx context.Context, c *call) error {
 		h.scoreDrill(ctx, inc)
 	}
 	h.promptRetro(ctx, inc)
-	became := incident.Say("")
-	var ids []any
-	for _, a := range inc.Actions {
-		if a.Open() && a.FollowUp > 0 {
-			ids = append(ids, incident.Say("%s as #%d", a.Ref(), a.FollowUp))
-		}
-	}
-	if len(ids) > 0 {
-		became = incident.Say(" Open containment actions became follow-ups of the retro: %s.", incident.Join(", ", ids...))
-	}
-	h.respond(ctx, c.req, render.Answer(incident.Say("Closed %s after %s. The retro is open until %s; then the postmortem is published (or now, with %s).%s",
-		inc.Ref(), shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt)), incident.Moment(inc.RetroDeadline), incident.Literal("/incident postmortem"), became)))
-	return nil
+	told := h.tell(ctx, inc, actor, events, then, incident.EventClosed)
+	return inc, then, told, nil
 }
 
 // promptRetro asks everyone who took part for lessons learned, in the channel and by direct message.
@@ -155,18 +210,21 @@ func retroPrompt(inc *incident.Incident, to string, reminder bool) render.Messag
 
 func (h *Retro) lessonCmd(ctx context.Context, c *call) error {
 	words := strings.Fields(c.parsed.Raw)
-	kind := "improve"
+	kind := ""
 	if len(words) > 0 {
-		switch strings.ToLower(strings.TrimSuffix(words[0], ":")) {
-		case "well", "wrong", "improve":
-			kind = strings.ToLower(strings.TrimSuffix(words[0], ":"))
-			words = words[1:]
-		}
+		kind = strings.ToLower(strings.TrimSuffix(words[0], ":"))
 	}
-	text := strings.Join(words, " ")
-	if text == "" {
-		return incident.Errorf("A lesson needs text. %s", c.sub.usageHint())
+	switch {
+	case len(words) == 0:
+		return incident.Errorf("A lesson needs its kind and text. %s", c.sub.usageHint())
+	case kind != "well" && kind != "wrong" && kind != "improve":
+		// Guessing would file "sideways …" under a kind nobody chose.
+		return incident.Errorf("Say first what kind of lesson it is: %s (went well), %s (went wrong) or %s (to improve), not %s. %s",
+			incident.Literal("well"), incident.Literal("wrong"), incident.Literal("improve"), incident.Literal(words[0]), c.sub.usageHint())
+	case len(words) == 1:
+		return incident.Errorf("A lesson needs text after its kind. %s", c.sub.usageHint())
 	}
+	text := strings.Join(words[1:], " ")
 	if err := incident.TooLong("the lesson", text, incident.MaxTextChars); err != nil {
 		return err
 	}
@@ -222,7 +280,7 @@ func (h *Retro) addLessons(ctx context.Context, n int64, l incident.Lesson, acti
 		}
 	}
 	if len(actions) > 0 {
-		parts = append(parts, incident.Say("%d follow-up action(s)", len(actions)))
+		parts = append(parts, incident.Say("%s", plural(len(actions), "follow-up action")))
 		h.homeChanged(ctx, inc) // their owners' Home tabs list them
 	}
 	if err := h.postOnce(ctx, "lessons", inc.ChannelID, about(inc, render.Remark(incident.Say("%s added lessons learned: %s.", incident.UserRef(l.Author), incident.Join(", ", parts...))))); err != nil {
@@ -268,6 +326,9 @@ func (h *Retro) lessonSubmission(_ context.Context, in Interaction, inc *inciden
 		if due != "" {
 			if _, err := time.Parse(time.DateOnly, due); err != nil {
 				return map[string]string{InputDue(i): "Pick a date."}, nil
+			}
+			if today := h.now().UTC().Format(time.DateOnly); due < today {
+				return map[string]string{InputDue(i): "That date has passed: pick today or later."}, nil
 			}
 		}
 		actions = append(actions, incident.FollowUp{Text: text, Owner: owner, Due: due})
@@ -343,15 +404,16 @@ func (h *Retro) postmortemCmd(ctx context.Context, c *call) error {
 			return err
 		}
 	}
-	md, err := h.store.Postmortem(ctx, c.inc.Number)
-	if err != nil {
-		return err
-	}
 	inc, err := h.store.Get(ctx, c.inc.Number)
 	if err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, render.PostmortemShown(inc.Ref(), inc.ClosedAt, inc.PostmortemLink, md))
+	events, err := h.store.Timeline(ctx, inc.Number)
+	if err != nil {
+		return err
+	}
+	h.respond(ctx, c.req, render.PostmortemShown(render.PostmortemSummary{Ref: inc.Ref(), Published: inc.ClosedAt, Link: inc.PostmortemLink,
+		Figures: incident.HeadlineFigures(inc, events, inc.ClosedAt), Lessons: inc.LessonCount(), FollowUps: len(inc.FollowUps)}))
 	return nil
 }
 
@@ -490,6 +552,7 @@ func (h *Retro) actionsCmd(ctx context.Context, c *call) error {
 	}
 	var items []render.FollowUpItem
 	var shown []*incident.Incident
+	today := h.now().UTC().Format(time.DateOnly)
 	for _, inc := range incs {
 		if !h.maySee(inc, c.req.UserID, "") {
 			continue
@@ -501,7 +564,7 @@ func (h *Retro) actionsCmd(ctx context.Context, c *call) error {
 				if inc.Quiet && c.req.ChannelID != inc.ChannelID {
 					text = "(an action of a quiet incident: see it in its channel)"
 				}
-				items = append(items, render.FollowUpItem{Ref: inc.Ref(), ID: f.ID, Text: text, Owner: f.Owner, Due: f.Due,
+				items = append(items, render.FollowUpItem{Ref: inc.Ref(), ID: f.ID, Text: text, Owner: f.Owner, Due: f.Due, Overdue: f.Due != "" && f.Due < today,
 					MarkDone: render.Action{ID: ActionFollowUpDone, Label: "Mark done", Value: fmt.Sprintf("%d:%d", inc.Number, f.ID)}})
 			}
 		}

@@ -345,7 +345,7 @@ func (h *core) roleNameIf(key string) string {
 func (h *Cadence) sendNudge(ctx context.Context, inc *incident.Incident, updateDue, now time.Time) (work.Ran, error) {
 	if inc.ChannelID != "" {
 		occasion := "nudge:" + strconv.FormatInt(inc.Number, 10) + ":" + strconv.FormatInt(updateDue.Unix(), 10)
-		if err := h.postFor(ctx, occasion, inc.ChannelID, about(inc, nudgeMessage(inc, updateDue))); err != nil {
+		if err := h.postFor(ctx, occasion, inc.ChannelID, about(inc, nudgeMessage(inc, updateDue, now))); err != nil {
 			h.log.Error("could not nudge for the next update", "incident", inc.Number, "err", err)
 		}
 	}
@@ -487,13 +487,13 @@ func ScheduledUpdate(cfg config.File, inc *incident.Incident, forStakeholders bo
 	return render.ScheduledUpdate(cardView(cfg, inc), inc.ChannelID)
 }
 
-func nudgeMessage(inc *incident.Incident, due time.Time) render.Message {
+func nudgeMessage(inc *incident.Incident, due, now time.Time) render.Message {
 	who := inc.Roles["comms"]
 	if who == "" {
 		who = inc.Commander()
 	}
 	num := strconv.FormatInt(inc.Number, 10)
-	return render.Nudge(render.NudgeView{Ref: inc.Ref(), Who: who, Due: due, BlockID: "nudge:" + num,
+	return render.Nudge(render.NudgeView{Ref: inc.Ref(), Who: who, Due: due, Overdue: now.After(due), BlockID: "nudge:" + num,
 		Action: render.Action{ID: ActionPostUpdate, Label: "Post update", Value: num, Primary: true}})
 }
 
@@ -547,6 +547,9 @@ func (h *Cadence) Digest(ctx context.Context) error {
 	}
 	open = slices.DeleteFunc(open, (*incident.Incident).Unannounced)
 	waiting, oldest := h.triage.waitingSummary(ctx)
+	if len(open) == 0 && waiting == 0 && !h.cfg.DigestWhenEmpty {
+		return nil // nothing to tell: a daily "0" teaches people to skip it
+	}
 	_, err = h.chat.Post(ctx, h.cfg.StakeholderChannel, render.Digest(listItems(h.cfg, listings(h.allForOutside(ctx, open)), true), waiting, oldest))
 	return err
 }

@@ -41,6 +41,7 @@ type coreChat interface {
 type coreStore interface {
 	Get(ctx context.Context, n int64) (*incident.Incident, error)
 	Update(ctx context.Context, n int64, fn func(*incident.Incident) ([]incident.TimelineEvent, error)) (*incident.Incident, error)
+	Timeline(ctx context.Context, n int64) ([]incident.TimelineEvent, error)
 	Applied(ctx context.Context, n int64, effect string) (bool, error)
 	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
 	Taken(ctx context.Context, name string) (bool, error)
@@ -71,6 +72,7 @@ type responseChat interface {
 	// Outsider says whether a user is a guest or of another organisation ("": neither).
 	Outsider(ctx context.Context, userID string) (string, error)
 	Pin(ctx context.Context, channelID, ts string) error
+	React(ctx context.Context, channelID, ts, name string) error
 	OpenView(ctx context.Context, triggerID string, view render.View) error
 	MessageAt(ctx context.Context, channelID, ts string) (ChatMessage, error)
 	Upload(ctx context.Context, channelID, filename, title string, content []byte) (string, error)

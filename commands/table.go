@@ -52,7 +52,7 @@ func (h *Handler) subcommands() []subcommand {
 		{name: "note", freeText: true, flags: []string{"tlp"}, args: "[--tlp <marking>] <text>", example: "Attacker IP 203.0.113.7 blocked at the edge", summary: "Add a note to the timeline.", incident: true, run: h.response.noteCmd},
 		{name: "timeline", shows: true, freeText: true, args: "[page <n>]", example: "page 2", summary: "Show the timeline, newest page first.", incident: true, run: h.response.timelineCmd},
 		{name: "close", freeText: true, open: true, flags: []string{"confirm"}, args: "[--confirm] [summary]", example: "Restored from backups; entry via phished VPN account", summary: "Close the incident: final broadcast, then the retro (--confirm: with containment actions still open).", incident: true, run: h.retro.closeCmd},
-		{name: "lesson", freeText: true, args: "[well|wrong|improve] <text>", example: "wrong EDR alert sat unread for two hours", summary: "Add a lesson learned (the retro form takes follow-up actions too).", incident: true, run: h.retro.lessonCmd},
+		{name: "lesson", freeText: true, args: "<well|wrong|improve> <text>", example: "wrong EDR alert sat unread for two hours", summary: "Add a lesson learned (the retro form takes follow-up actions too).", incident: true, run: h.retro.lessonCmd},
 		{name: "postmortem", summary: "Publish the postmortem now, or show it again.", incident: true, run: h.retro.postmortemCmd},
 		{name: "actions", shows: true, summary: "Open follow-up actions across incidents, with a Mark-done button.", run: h.retro.actionsCmd},
 		{name: "report", freeText: true, args: "[what you saw]", example: "A login page asked for my password twice", summary: "Report something suspicious to the security team (alone: a form).", run: h.triage.reportCmd},

@@ -32,8 +32,11 @@ func (h *Response) tlpCmd(ctx context.Context, c *call) error {
 		return incident.Errorf("There is no marking %s. Choose one of: clear, green, amber, amber+strict, red. %s", incident.Literal(render.Truncate(word, 40)), c.sub.usageHint())
 	}
 	now := h.now()
+	var events []incident.TimelineEvent
 	inc, err := h.store.Update(ctx, c.inc.Number, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
-		return inc.SetTLP(now, h.actor(c.req.UserID), marking, reason)
+		var err error
+		events, err = inc.SetTLP(now, h.actor(c.req.UserID), marking, reason)
+		return events, err
 	})
 	if err != nil {
 		return err
@@ -62,7 +65,14 @@ func (h *Response) tlpCmd(ctx context.Context, c *call) error {
 			warning = incident.Say(" :warning: TLP:AMBER+STRICT keeps it within the organisation, and these are not of it: %s. Remove them from the channel.", incident.Join(", ", outside...))
 		}
 	}
-	h.respond(ctx, c.req, render.Done(incident.Say("%s is now %s. %s%s", inc.Ref(), inc.Marking(), h.outsideSays(inc), warning)))
+	// The channel hears of the new marking; only the one who set it hears
+	// of members it leaves outside.
+	if c.req.ChannelID != inc.ChannelID || warning.Format != "" {
+		h.respond(ctx, c.req, render.Done(incident.Say("%s is now %s. %s%s", inc.Ref(), inc.Marking(), h.outsideSays(inc), warning)))
+	}
+	if !h.tell(ctx, inc, c.req.UserID, events, h.outsideSays(inc), incident.EventTLP) && c.req.ChannelID == inc.ChannelID && warning.Format == "" {
+		h.respond(ctx, c.req, render.Done(incident.Say("%s is now %s. %s", inc.Ref(), inc.Marking(), h.outsideSays(inc))))
+	}
 	return nil
 }
 

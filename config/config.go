@@ -73,10 +73,12 @@ type File struct {
 	Roles              []incident.Role
 	NudgeBefore        time.Duration
 	DigestCron         string
-	Retro              Retro
-	Playbooks          map[incident.Phase][]incident.PlaybookItem
-	Triage             Triage
-	TLP                TLP
+	// DigestWhenEmpty posts the digest when nothing is open or waiting too.
+	DigestWhenEmpty bool
+	Retro           Retro
+	Playbooks       map[incident.Phase][]incident.PlaybookItem
+	Triage          Triage
+	TLP             TLP
 	// Notifications are the regulatory notification clocks.
 	Notifications Notifications
 	// Drills are the drill scenarios: the built-in ones and the file's.
@@ -204,12 +206,11 @@ func Defaults() File {
 // configuration file replaces them phase by phase.
 func DefaultPlaybooks() map[incident.Phase][]incident.PlaybookItem {
 	return map[incident.Phase][]incident.PlaybookItem{
-		incident.Identification: incident.Items(
+		incident.Identification: append(incident.Items(
 			"Confirm the event is a real security incident, not a false positive",
 			"Determine scope: affected systems, accounts and data",
 			"Preserve evidence (logs, disk and memory images) before changing anything",
-			"Set the severity and assign a commander",
-		),
+		), incident.PlaybookItem{Text: "Set the severity and assign a commander", DoneByDeclaring: true}),
 		incident.Containment: incident.Items(
 			"Isolate affected systems from the network",
 			"Block malicious IP addresses and domains",
@@ -352,6 +353,7 @@ type rawFile struct {
 	Roles              []rawRole                    `yaml:"roles"`
 	NudgeBefore        *string                      `yaml:"nudge_before"`
 	DigestCron         *string                      `yaml:"digest_cron"`
+	DigestWhenEmpty    *bool                        `yaml:"digest_when_empty"`
 	Retro              *rawRetro                    `yaml:"retro"`
 	Playbooks          map[string][]rawPlaybookItem `yaml:"playbooks"`
 	Triage             *rawTriage                   `yaml:"triage"`
@@ -365,12 +367,14 @@ type rawFile struct {
 type rawPlaybookItem struct {
 	Text     string
 	Required bool
+	DoneBy   string
 }
 
 // rawPlaybookItemMapping is the {text: …, required: true} form.
 type rawPlaybookItemMapping struct {
 	Text     string `yaml:"text"`
 	Required bool   `yaml:"required"`
+	DoneBy   string `yaml:"done_by"` // "declare": declaring does it
 }
 
 // mappingForm lets the shape check judge the mapping form's keys.
@@ -383,7 +387,7 @@ func (r *rawPlaybookItem) UnmarshalYAML(n *yaml.Node) error {
 	}
 	var full rawPlaybookItemMapping
 	err := n.Decode(&full) // unknown keys are the shape check's to report
-	r.Text, r.Required = full.Text, full.Required
+	r.Text, r.Required, r.DoneBy = full.Text, full.Required, full.DoneBy
 	return err
 }
 
@@ -584,6 +588,9 @@ func ParseFile(data []byte) (File, error) {
 		}
 		f.DigestCron = strings.TrimSpace(*raw.DigestCron)
 	}
+	if raw.DigestWhenEmpty != nil {
+		f.DigestWhenEmpty = *raw.DigestWhenEmpty
+	}
 	if raw.Retro != nil {
 		duration("retro.deadline", raw.Retro.Deadline, time.Second, &f.Retro.Deadline)
 		if raw.Retro.Deadline != nil && f.Retro.Deadline == 0 {
@@ -629,7 +636,10 @@ func ParseFile(data []byte) (File, error) {
 			if item.Required && phase == incident.Lessons {
 				bad(fmt.Sprintf("playbooks.%s[%d]", name, i), "cannot be required: lessons learned is the last phase, and closing is not gated")
 			}
-			list = append(list, incident.PlaybookItem{Text: item.Text, Required: item.Required})
+			if item.DoneBy != "" && (item.DoneBy != "declare" || phase != incident.Identification) {
+				bad(fmt.Sprintf("playbooks.%s[%d].done_by", name, i), "can only be declare, on an identification item (declaring sets the severity and the commander)")
+			}
+			list = append(list, incident.PlaybookItem{Text: item.Text, Required: item.Required, DoneByDeclaring: item.DoneBy == "declare"})
 		}
 		if len(items) > maxChecklistItems {
 			bad("playbooks."+name, "has %d items; a phase takes at most %d", len(items), maxChecklistItems)

@@ -171,11 +171,14 @@ func (ev TimelineEvent) Describe(w Words) string {
 	case EventScheduled:
 		return "Scheduled stakeholder update sent"
 	case EventPinned:
-		author := "someone"
-		if len(ev.Users) > 0 {
-			author = w.User(ev.Users[0])
+		// The line names who pinned it; the author only when someone else.
+		switch {
+		case len(ev.Users) == 0:
+			return "pinned: " + w.Text(ev.Text)
+		case ev.Users[0] == ev.Actor:
+			return "pinned their message: " + w.Text(ev.Text)
 		}
-		return author + ": " + w.Text(ev.Text)
+		return "pinned " + w.User(ev.Users[0]) + ": " + w.Text(ev.Text)
 	case EventClosed:
 		if ev.Text == "" {
 			return "Closed"

@@ -210,6 +210,20 @@ type Lesson struct {
 	Improve   string    `json:"improve,omitempty"`
 }
 
+// LessonCount counts the lessons as the postmortem lists them: each
+// thing that went well, went wrong or should improve, not each form sent.
+func (i *Incident) LessonCount() int {
+	n := 0
+	for _, l := range i.Lessons {
+		for _, s := range []string{l.WentWell, l.WentWrong, l.Improve} {
+			if s != "" {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // FollowUp is an action the retro decided on.
 type FollowUp struct {
 	ID     int       `json:"id"` // 1, 2, … within the incident
@@ -546,6 +560,9 @@ func (i *Incident) EnterPhase(at time.Time, actor string, to Phase, reason strin
 type PlaybookItem struct {
 	Text     string
 	Required bool
+	// DoneByDeclaring: declaring does it (setting the severity and naming
+	// the commander), so the item starts ticked by the declarer.
+	DoneByDeclaring bool
 }
 
 // Items is a playbook of optional items.
@@ -567,6 +584,20 @@ func (i *Incident) BeginChecklist(p Phase, playbook []PlaybookItem) {
 		items = append(items, ChecklistItem{Text: it.Text, Required: it.Required})
 	}
 	i.Checklists[p] = items
+}
+
+// TickDoneByDeclaring ticks the items of a phase's playbook that declaring
+// did, as the declarer's, and returns their timeline events.
+func (i *Incident) TickDoneByDeclaring(at time.Time, by string, p Phase, playbook []PlaybookItem) []TimelineEvent {
+	var events []TimelineEvent
+	for k, it := range playbook {
+		if it.DoneByDeclaring && k < len(i.Checklists[p]) && !i.Checklists[p][k].Done {
+			item := &i.Checklists[p][k]
+			item.Done, item.By, item.At = true, by, at
+			events = append(events, ChecklistTicked(at, by, p, item.Text, true))
+		}
+	}
+	return events
 }
 
 // MissingRequired are a phase's required checklist items not done.

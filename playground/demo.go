@@ -25,15 +25,15 @@ func Demo(ctx context.Context, slack *fakeslack.Server, general string) error {
 		return err
 	}
 	steps := []struct{ user, text, answer string }{
-		{"UALICE", "assign comms <@UCAROL|carol>", "is now the Communications Lead"},
-		{"UALICE", "assign tech <@UBOB|bob>", "is now the Technical Lead"},
+		{"UALICE", "assign comms <@UCAROL|carol>", "Communications Lead: <@UCAROL>"},
+		{"UALICE", "assign tech <@UBOB|bob>", "Technical Lead: <@UBOB>"},
 		{"UBOB", "note Sender domain fin-acme-payroll.com registered yesterday", "Noted"},
 		{"UBOB", "ioc add fin-acme-payroll[.]com --tlp amber --note sender domain", "Added the domain"},
 		{"UBOB", "evidence add phishing-email.eml sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 case share /inc/finance --note as reported", "Logged *EV-1*"},
-		{"UALICE", "phase next", "is now in *Containment*"},
+		{"UALICE", "phase next", "Phase: Identification → Containment"},
 		{"UBOB", "action block fin-acme-payroll.com --note mail gateway and proxy", "Recorded *A-1*"},
 		{"UCAROL", "update Phishing emails blocked; two users entered passwords, their sessions are revoked", "Update posted"},
-		{"UALICE", "phase next", "is now in *Eradication*"},
+		{"UALICE", "phase next", "Phase: Containment → Eradication"},
 	}
 	for _, s := range steps {
 		if err := command(ctx, slack, s.user, channel, s.text, s.answer); err != nil {
@@ -57,9 +57,12 @@ var QuickDrill = incident.Scenario{
 	},
 }
 
-// command runs a slash command and waits for the answer shown to the user.
+// command runs a slash command and waits for its answer: shown to the
+// user, or, for a change, told to the channel.
 func command(ctx context.Context, slack *fakeslack.Server, user, channel, text, want string) error {
 	before := len(slack.Ephemerals(user))
+	ch, _ := slack.Channel(channel)
+	posted := len(ch.Messages)
 	if _, err := slack.Command(ctx, user, channel, text); err != nil {
 		return fmt.Errorf("/incident %s: %w", text, err)
 	}
@@ -69,6 +72,13 @@ func command(ctx context.Context, slack *fakeslack.Server, user, channel, text, 
 		if len(seen) > before {
 			got = seen[len(seen)-1].Visible()
 			return true
+		}
+		ch, _ := slack.Channel(channel)
+		for _, m := range ch.Messages[min(posted, len(ch.Messages)):] {
+			if m.VisibleTo == "" && strings.Contains(m.Visible(), want) {
+				got = m.Visible()
+				return true
+			}
 		}
 		return false
 	})

@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/incidentbot/incidentbot/incident"
 )
@@ -35,7 +36,11 @@ func Chart(in Input) ([]byte, error) {
 	p := plot.New()
 	p.Title.Text = in.Incident.Ref() + ": phases over time"
 	p.X.Label.Text = "time (UTC)"
-	p.X.Tick.Marker = plot.TimeTicks{Format: "Jan 2\n15:04"}
+	span := in.Published.Sub(in.Incident.DeclaredAt)
+	if r := in.Incident.ResolvedAt; !r.IsZero() {
+		span = r.Sub(in.Incident.DeclaredAt)
+	}
+	p.X.Tick.Marker = timeTicks(span)
 	p.X.Padding = vg.Points(10)
 	// Rows from the bottom: the markers, then the phases, identification at the top.
 	phases := incident.Phases()
@@ -67,6 +72,7 @@ func Chart(in Input) ([]byte, error) {
 		p.Add(bar)
 	}
 
+	legend := plot.NewLegend()
 	var sev, upd plotter.XYs
 	for _, ev := range in.Timeline {
 		switch ev.Kind {
@@ -94,20 +100,68 @@ func Chart(in Input) ([]byte, error) {
 		}
 		sc.GlyphStyle.Shape, sc.GlyphStyle.Color, sc.GlyphStyle.Radius = m.shape, m.color, vg.Points(5)
 		p.Add(sc)
-		p.Legend.Add(m.label, sc)
+		legend.Add(m.label, sc)
 	}
-	p.Legend.Top = true
 	p.Add(plotter.NewGrid())
 
-	wt, err := p.WriterTo(ChartWidth, ChartHeight, "png")
-	if err != nil {
-		return nil, fmt.Errorf("chart: %w", err)
-	}
+	// The legend goes in a margin of its own, right of the plot, so it
+	// never covers a bar or a marker.
+	img := vgimg.NewWith(vgimg.UseWH(ChartWidth, ChartHeight), vgimg.UseDPI(ChartDPI))
+	dc := draw.New(img)
+	p.Draw(draw.Crop(dc, 0, -legendWidth, 0, 0))
+	legend.Top, legend.Left = true, true
+	legend.Draw(draw.Crop(dc, ChartWidth-legendWidth+vg.Points(8), 0, 0, -vg.Points(30)))
 	var buf bytes.Buffer
-	if _, err := wt.WriteTo(&buf); err != nil {
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("chart: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// legendWidth is the margin the legend takes right of the plot.
+const legendWidth = 1.7 * vg.Inch
+
+// timeTicks labels the time axis at a round step that gives a handful of
+// ticks over the incident's length, with the date only where it helps: a
+// 20-minute incident gets 5-minute ticks, not three "01:17" ones.
+func timeTicks(span time.Duration) plot.Ticker {
+	steps := []time.Duration{time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+		time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 48 * time.Hour, 7 * 24 * time.Hour}
+	step := steps[len(steps)-1]
+	for _, s := range steps {
+		if span/s <= 8 {
+			step = s
+			break
+		}
+	}
+	format := "15:04"
+	switch {
+	case step >= 24*time.Hour:
+		format = "Jan 2"
+	case span >= 12*time.Hour:
+		format = "Jan 2\n15:04"
+	}
+	return roundTicks{step: step, format: format}
+}
+
+// roundTicks are ticks at multiples of step, in UTC.
+type roundTicks struct {
+	step   time.Duration
+	format string
+}
+
+func (r roundTicks) Ticks(lo, hi float64) []plot.Tick {
+	sec := int64(r.step / time.Second)
+	var ticks []plot.Tick
+	for t := (int64(lo)/sec + 1) * sec; float64(t) <= hi; t += sec {
+		ticks = append(ticks, plot.Tick{Value: float64(t), Label: time.Unix(t, 0).UTC().Format(r.format)})
+	}
+	if len(ticks) == 0 { // shorter than a step: its two ends
+		for _, v := range []float64{lo, hi} {
+			ticks = append(ticks, plot.Tick{Value: v, Label: time.Unix(int64(v), 0).UTC().Format("15:04:05")})
+		}
+	}
+	return ticks
 }
 
 func unix(t time.Time) float64 { return float64(t.Unix()) }

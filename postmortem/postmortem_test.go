@@ -79,7 +79,10 @@ func legacyTimeline() []incident.TimelineEvent {
 func TestLegacyTimelineReadsTheSame(t *testing.T) {
 	typed, legacy := sample(), sample()
 	legacy.Timeline = legacyTimeline()
-	if a, b := Markdown(typed), Markdown(legacy); a != b {
+	// Typed pins now say who pinned whose message ("pinned @bob: …"); a
+	// stored sentence keeps the words it was written in.
+	a := strings.Replace(Markdown(typed), "| pinned @bob: dropper", "| @bob: dropper", 1)
+	if b := Markdown(legacy); a != b {
 		t.Errorf("the legacy timeline renders differently:\n--- typed\n%s\n--- legacy\n%s", a, b)
 	}
 }
@@ -216,6 +219,38 @@ func TestRedIndicatorsAreWithheldEverywhere(t *testing.T) {
 	for _, shown := range []string{"| A-1 | block | (withheld: TLP:RED) |", "| A-2 | block | (withheld: TLP:RED) |", "Undo or keep A-1: block (withheld: TLP:RED)", "(block (withheld: TLP:RED)) | @bob", "evil\\[.\\]example"} {
 		if !strings.Contains(md, shown) {
 			t.Errorf("the postmortem does not show %q:\n%s", shown, md)
+		}
+	}
+}
+
+// The time axis has a handful of distinct, round ticks whatever the
+// incident's length: no three "01:17" for a short one.
+func TestTimeTicksFitTheLength(t *testing.T) {
+	start := time.Date(2026, 11, 27, 1, 17, 20, 0, time.UTC)
+	for _, tt := range []struct {
+		span  time.Duration
+		first string
+		step  time.Duration
+	}{
+		{20 * time.Minute, "01:20", 5 * time.Minute},
+		{3 * time.Hour, "01:30", 30 * time.Minute},
+		{30 * time.Hour, "Nov 27\n06:00", 6 * time.Hour},
+		{10 * 24 * time.Hour, "Nov 29", 48 * time.Hour},
+	} {
+		ticks := timeTicks(tt.span).Ticks(unix(start), unix(start.Add(tt.span)))
+		if len(ticks) < 3 || len(ticks) > 9 || ticks[0].Label != tt.first {
+			t.Errorf("%s: %d ticks, first %q", tt.span, len(ticks), ticks[0].Label)
+			continue
+		}
+		seen := map[string]bool{}
+		for i, tk := range ticks {
+			if seen[tk.Label] {
+				t.Errorf("%s: label %q twice", tt.span, tk.Label)
+			}
+			seen[tk.Label] = true
+			if i > 0 && tk.Value-ticks[i-1].Value != tt.step.Seconds() {
+				t.Errorf("%s: step %v", tt.span, tk.Value-ticks[i-1].Value)
+			}
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
+	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/incident"
@@ -77,12 +78,21 @@ func (c *cluster) command(t *testing.T, user, channel, text string) string {
 	t.Helper()
 	cmd := c.slack.NewCommand(user, channel, text)
 	before := len(c.slack.Ephemerals(user))
+	ch, _ := c.slack.Channel(channel)
+	posted := len(ch.Messages)
 	res := c.replicas[0].h.Handle(context.Background(), commands.Request{UserID: user, ChannelID: channel, Text: text, ResponseURL: cmd.ResponseURL, TriggerID: cmd.TriggerID})
-	shown := c.slack.Ephemerals(user)
-	if res.Outcome != work.OutcomeOK || len(shown) == before {
-		t.Fatalf("/incident %s: %s", text, res.Outcome)
+	if shown := c.slack.Ephemerals(user); res.Outcome == work.OutcomeOK && len(shown) > before {
+		return shown[len(shown)-1].Visible()
 	}
-	return shown[len(shown)-1].Visible()
+	// A change is answered by what the channel is told of it.
+	ch, _ = c.slack.Channel(channel)
+	for _, m := range ch.Messages[min(posted, len(ch.Messages)):] {
+		if res.Outcome == work.OutcomeOK && strings.Contains(string(m.Blocks), `"block_id":"`+render.ToldBlockID+`"`) {
+			return m.Visible()
+		}
+	}
+	t.Fatalf("/incident %s: %s, and no answer", text, res.Outcome)
+	return ""
 }
 
 func (c *cluster) declare(t *testing.T, text string) *incident.Incident {
@@ -158,7 +168,7 @@ func TestScheduledUpdatesFollowTheCadence(t *testing.T) {
 	ch, _ := c.slack.Channel(c.stakeholder)
 	got := ch.Messages[len(ch.Messages)-1].Visible()
 	for _, want := range []string{"Scheduled update on INC-1: Ransomware on file server", "`sev1`", "Identification since <!date^",
-		"Open since", "0/4 done", "Incident Commander <@UALICE>", "Communications Lead <@UCAROL>", "No update from the team yet", "<#" + inc.ChannelID + ">"} {
+		"Open since", "1/4 done", "Incident Commander <@UALICE>", "Communications Lead <@UCAROL>", "No update from the team yet", "<#" + inc.ChannelID + ">"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("scheduled update lacks %q:\n%s", want, got)
 		}
@@ -564,4 +574,41 @@ func TestDigestCountsWaitingReports(t *testing.T) {
 	if strings.Contains(digest, "Odd login") || strings.Contains(digest, "USB") {
 		t.Errorf("the digest shows what a report says:\n%s", digest)
 	}
+}
+
+// TestAnEmptyDigestIsSkipped: with nothing open and nothing waiting, no
+// "Open incidents: 0" every morning, unless digest_when_empty asks for it;
+// one incident is "1 open incident".
+func TestAnEmptyDigestIsSkipped(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		whenEmpty bool
+		want      int
+	}{{"skipped", false, 0}, {"asked for", true, 1}} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCluster(t, 1, func(cfg *config.File) { cfg.DigestWhenEmpty = tt.whenEmpty })
+			c.replicas[0].sched.RunDigest(context.Background())
+			ch, _ := c.slack.Channel(c.stakeholder)
+			if got := countPrefix(ch.Messages, "Digest:"); got != tt.want {
+				t.Errorf("%d digests with nothing open, want %d", got, tt.want)
+			}
+			c.declare(t, "Ransomware sev1")
+			c.clock.Advance(24 * time.Hour) // the next day's digest
+			c.replicas[0].sched.RunDigest(context.Background())
+			ch, _ = c.slack.Channel(c.stakeholder)
+			if got := countPrefix(ch.Messages, "Digest: 1 open incident"); got != 1 || countPrefix(ch.Messages, "Digest: 1 open incidents") != 0 {
+				t.Errorf("%d digests of one open incident, want 1 with its plural right", got)
+			}
+		})
+	}
+}
+
+func countPrefix(ms []fakeslack.Message, prefix string) int {
+	n := 0
+	for _, m := range ms {
+		if strings.HasPrefix(m.Text, prefix) {
+			n++
+		}
+	}
+	return n
 }

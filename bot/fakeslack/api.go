@@ -128,6 +128,7 @@ func (s *Server) methods() map[string]methodFunc {
 		"chat.update":                  s.chatUpdate,
 		"chat.postEphemeral":           s.chatPostEphemeral,
 		"pins.add":                     s.pinsAdd,
+		"reactions.add":                s.reactionsAdd,
 		"users.info":                   s.usersInfo,
 		"conversations.members":        s.conversationsMembers,
 		"conversations.unarchive":      s.conversationsUnarchive,
@@ -470,6 +471,26 @@ func (s *Server) pinsAdd(p url.Values) (map[string]any, apiError) {
 		return nil, "already_pinned"
 	}
 	ch.Pins = append(ch.Pins, ts)
+	return nil, ""
+}
+
+// reactionsAdd adds the bot's reaction to a message of a channel it is in.
+func (s *Server) reactionsAdd(p url.Values) (map[string]any, apiError) {
+	ch, errCode := s.memberChannel(p.Get("channel"))
+	if errCode != "" {
+		return nil, errCode
+	}
+	k := slices.IndexFunc(ch.Messages, func(m Message) bool { return m.TS == p.Get("timestamp") && m.VisibleTo == "" })
+	name := p.Get("name")
+	switch {
+	case k < 0:
+		return nil, "message_not_found"
+	case name == "":
+		return nil, "invalid_name"
+	case slices.Contains(ch.Messages[k].Reactions, name):
+		return nil, "already_reacted"
+	}
+	ch.Messages[k].Reactions = append(ch.Messages[k].Reactions, name)
 	return nil, ""
 }
 

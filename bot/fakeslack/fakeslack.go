@@ -58,6 +58,7 @@ type Message struct {
 	VisibleTo string
 	Edited    bool
 	Files     []string // IDs of files shared with the message
+	Reactions []string // the bot's reactions, by name
 }
 
 // Visible returns the text a person sees: the text, or the text in the blocks.
@@ -415,6 +416,9 @@ func copyChannel(ch *Channel) Channel {
 	c := *ch
 	c.Members = slices.Clone(ch.Members)
 	c.Messages = slices.Clone(ch.Messages)
+	for i := range c.Messages {
+		c.Messages[i].Reactions = slices.Clone(c.Messages[i].Reactions)
+	}
 	c.Pins = slices.Clone(ch.Pins)
 	return c
 }

@@ -312,11 +312,14 @@ func Checklist(v ChecklistView) Message {
 	var ticked []string
 	for _, it := range v.Items {
 		if it.Done {
-			ticked = append(ticked, fmt.Sprintf("✓ %s by %s", Text(Truncate(it.Text, 60)), User(it.By)))
+			// Whole: the box above may have cut it to fit its option.
+			ticked = append(ticked, fmt.Sprintf("✓ %s by %s", Text(Truncate(it.Text, 2000)), User(it.By)))
 		}
 	}
-	if len(ticked) > 0 {
-		blocks = append(blocks, Context(strings.Join(ticked, "\n")))
+	for len(ticked) > 0 { // a context block takes ten elements
+		n := min(len(ticked), 10)
+		blocks = append(blocks, Context(ticked[:n]...))
+		ticked = ticked[n:]
 	}
 	return Message{Text: fmt.Sprintf("%s checklist for %s: %d/%d done", v.Phase.Title(), v.Ref, done, total), Blocks: blocks}
 }

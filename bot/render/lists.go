@@ -49,7 +49,7 @@ func OpenIncidents(items []ListItem) Message {
 		blocks = append(blocks, Section(fmt.Sprintf("*%s* `%s` %s%s\n%s · %s · commander %s · declared %s",
 			it.Ref, Text(it.Severity), Text(it.Title), lock, it.Phase.Title(), channel, User(it.Commander), Date(it.DeclaredAt, "{ago}"))))
 	}
-	return Message{Text: fmt.Sprintf("%d open incidents", len(items)), Blocks: blocks}
+	return Message{Text: plural(len(items), "open incident"), Blocks: blocks}
 }
 
 // digestLine is an incident as the stakeholder channel lists it.
@@ -90,7 +90,7 @@ func Digest(items []ListItem, waitingReports int, oldestReport time.Time) Messag
 		}
 		blocks = append(blocks, Section(digestLine(it)))
 	}
-	return Message{Text: fmt.Sprintf("Digest: %d open incidents", len(items)), Blocks: blocks}
+	return Message{Text: "Digest: " + plural(len(items), "open incident"), Blocks: blocks}
 }
 
 // ScheduledUpdates is the stakeholder channel's message for several
@@ -114,6 +114,7 @@ type FollowUpItem struct {
 	Text     string // plain text
 	Owner    string // "" for none
 	Due      string // YYYY-MM-DD, or ""
+	Overdue  bool   // its due date has passed
 	MarkDone Action
 }
 
@@ -132,14 +133,17 @@ func FollowUps(items []FollowUpItem) Message {
 		if it.Owner != "" {
 			owner = User(it.Owner)
 		}
-		if it.Due != "" {
+		switch {
+		case it.Overdue:
+			due = "*overdue* (due " + Text(it.Due) + ")"
+		case it.Due != "":
 			due = "due " + Text(it.Due)
 		}
 		b := Section(fmt.Sprintf("*%s #%d* %s\n%s · %s", it.Ref, it.ID, Text(Truncate(it.Text, 300)), owner, due))
 		b["accessory"] = Button(it.MarkDone.ID, it.MarkDone.Label, it.MarkDone.Value, "")
 		blocks = append(blocks, b)
 	}
-	return Message{Text: fmt.Sprintf("%d open follow-up actions", len(items)), Blocks: blocks}
+	return Message{Text: plural(len(items), "open follow-up action"), Blocks: blocks}
 }
 
 // RoleHolders lists who holds which role, with each role's key for commands.

@@ -100,13 +100,37 @@ func Resolved(n Notice) Message {
 	return TextMessage(text)
 }
 
+// WhatWeKnow is what the declarer wrote of the incident, shown in its
+// channel when it opens.
+func WhatWeKnow(by incident.UserRef, text string) Message {
+	return Message{Text: "What we know: " + Text(Truncate(text, 200)),
+		Blocks: []Block{Section(":memo: *What we know* (" + User(string(by)) + ")\n" + Text(Truncate(text, MaxSectionText-200)))}}
+}
+
+// SeverityChanged tells that an incident's severity changed.
+func SeverityChanged(n Notice, from string) Message {
+	change := fmt.Sprintf("severity `%s` → `%s`", Text(from), Text(n.Severity))
+	if why, shut := n.shut(); shut {
+		return TextMessage(fmt.Sprintf(":thermometer: *%s* (%s): %s · %s.", n.Ref, why, change, n.Phase.Title()))
+	}
+	text := fmt.Sprintf(":thermometer: *%s: %s*\nNow %s", n.Ref, Text(Truncate(n.Title, 300)), change)
+	if n.SeverityDescription != "" {
+		text += " (" + Text(n.SeverityDescription) + ")"
+	}
+	text += " · " + n.Phase.Title() + n.tag()
+	if n.ChannelID != "" {
+		text += " · <#" + n.ChannelID + ">"
+	}
+	return TextMessage(text)
+}
+
 // PostmortemPublished tells that the postmortem is out, with a link to it.
 func PostmortemPublished(n Notice) Message {
 	if why, shut := n.shut(); shut {
 		return TextMessage(fmt.Sprintf(":page_facing_up: The postmortem of *%s* (%s) is published for its members.", n.Ref, why))
 	}
-	return TextMessage(fmt.Sprintf(":page_facing_up: *Postmortem of %s: %s*\nResolved in %s · %d lessons · %d follow-up actions · <%s|read it>%s",
-		n.Ref, Text(Truncate(n.Title, 300)), incident.HumanDuration(n.OpenFor), n.Lessons, n.FollowUps, n.Link, n.tag()))
+	return TextMessage(fmt.Sprintf(":page_facing_up: *Postmortem of %s: %s*\nResolved in %s · %s · %s · <%s|read it>%s",
+		n.Ref, Text(Truncate(n.Title, 300)), incident.HumanDuration(n.OpenFor), plural(n.Lessons, "lesson"), plural(n.FollowUps, "follow-up action"), n.Link, n.tag()))
 }
 
 // Declared is what the declarer is told: where their incident is, and
@@ -221,12 +245,28 @@ func Topic(n Notice) string {
 
 // PostmortemShown shows a published postmortem (markdown) to one person,
 // as a code block cut to fit one section.
-func PostmortemShown(ref string, published time.Time, link, markdown string) Message {
-	head := "*Postmortem of " + Text(ref) + "*, published " + Date(published, "{date_short_pretty} {time}")
-	if link != "" {
-		head += ": <" + link + "|open the document>"
+func PostmortemShown(v PostmortemSummary) Message {
+	head := ":page_facing_up: *Postmortem of " + Text(v.Ref) + "*, published " + Date(v.Published, "{date_short_pretty} {time}")
+	if v.Link != "" {
+		head += ": <" + v.Link + "|open the document>"
 	}
-	body := Truncate(strings.ReplaceAll(markdown, "```", "'''"), MaxSectionText-200)
-	return Message{Text: "Postmortem of " + Text(ref), Blocks: []Block{
-		Section(head), Section("```" + Text(Plain(body)) + "```")}}
+	figures := []string{"resolved in " + incident.HumanDuration(v.Figures.ToRecover)}
+	if v.Figures.ToContain > 0 {
+		figures = append(figures, "contained in "+incident.HumanDuration(v.Figures.ToContain))
+	}
+	if v.Figures.ToAcknowledge > 0 {
+		figures = append(figures, "acknowledged in "+incident.HumanDuration(v.Figures.ToAcknowledge))
+	}
+	figures = append(figures, plural(v.Lessons, "lesson"), plural(v.FollowUps, "follow-up action"))
+	return Message{Text: "Postmortem of " + Text(v.Ref), Blocks: []Block{Section(head), Context(strings.Join(figures, " · "))}}
+}
+
+// PostmortemSummary is what /incident postmortem answers: the headline
+// figures and the link; the document itself is the uploaded file.
+type PostmortemSummary struct {
+	Ref                string
+	Published          time.Time
+	Link               string
+	Figures            incident.Figures
+	Lessons, FollowUps int
 }

@@ -11,16 +11,23 @@ type NudgeView struct {
 	Ref     string
 	Who     string // "" when nobody is comms lead or commander
 	Due     time.Time
+	Overdue bool // sent after the update was due (the scheduler ran late)
 	BlockID string
 	Action  Action // the button that opens the update form
 }
 
 // Nudge draws the reminder with its Post update button.
 func Nudge(v NudgeView) Message {
-	text := fmt.Sprintf(":bell: %s a stakeholder update for *%s* is due %s, and nothing has been posted since the last one. Post one now and it replaces the scheduled one.",
-		User(v.Who), v.Ref, Date(v.Due, "{ago}"))
+	// A clock time stays true as the message ages; "in 5 minutes" would not
+	// read right once it had passed.
+	due := "is due at " + Date(v.Due, "{time}")
+	if v.Overdue {
+		due = "was due at " + Date(v.Due, "{time}") + " and is overdue"
+	}
+	text := fmt.Sprintf(":bell: %s a stakeholder update for *%s* %s, and nothing has been posted since the last one. Post one now and it replaces the scheduled one.",
+		User(v.Who), v.Ref, due)
 	if v.Who == "" {
-		text = fmt.Sprintf(":bell: A stakeholder update for *%s* is due %s; nobody is comms lead or commander.", v.Ref, Date(v.Due, "{ago}"))
+		text = fmt.Sprintf(":bell: A stakeholder update for *%s* %s; nobody is comms lead or commander.", v.Ref, due)
 	}
 	return Message{Text: fmt.Sprintf("A stakeholder update for %s is due soon", v.Ref), Blocks: []Block{
 		Section(text), actions(v.BlockID, v.Action)}}
@@ -43,8 +50,8 @@ func RetroPrompt(v RetroPromptView) Message {
 	var text string
 	switch {
 	case v.Reminder:
-		text = fmt.Sprintf(":hourglass_flowing_sand: A reminder: the retro of *%s* closes %s and you have not added anything yet. A line is enough.",
-			v.Ref, Date(v.Deadline, "{ago}"))
+		text = fmt.Sprintf(":hourglass_flowing_sand: A reminder: the retro of *%s* closes at %s and you have not added anything yet. A line is enough.",
+			v.Ref, Date(v.Deadline, "{date_short_pretty} {time}"))
 	default:
 		lead := fmt.Sprintf(":mag: *The retro of %s is open.* What we write down now is how the next incident goes better.", v.Ref)
 		if v.Personal {

@@ -15,6 +15,8 @@ var kindIcons = map[incident.EventKind]string{
 	incident.EventContainment: ":no_entry:", incident.EventTLP: ":traffic_light:",
 	incident.EventDecision: ":scales:", incident.EventNotified: ":envelope_with_arrow:",
 	incident.EventSuspect: ":detective:", incident.EventQuiet: ":shushing_face:", incident.EventGate: ":construction:",
+	incident.EventClosed: ":checkered_flag:", incident.EventLesson: ":bulb:", incident.EventFollowUp: ":clipboard:",
+	incident.EventPublished: ":page_facing_up:", incident.EventScheduled: ":mega:",
 }
 
 // TimelinePage is one page of an incident's timeline.
@@ -66,4 +68,34 @@ func Timeline(p TimelinePage) Message {
 	}
 	blocks = append(blocks, Context(footer))
 	return Message{Text: fmt.Sprintf("Timeline of %s (%d events)", p.Ref, p.Total), Blocks: blocks}
+}
+
+// ToldBlockID marks the message that tells an incident's channel of a
+// change, so it can be told from the other messages there.
+const ToldBlockID = "told"
+
+// Told is what an incident's channel is told of a change someone made: the
+// change's timeline events, each as the timeline shows it (who and what,
+// with the reason when there is one), and what follows from it, if
+// anything. The rest of the team sees what happened, not only an edited card.
+func Told(ref string, events []incident.TimelineEvent, role func(key string) string, then incident.Sentence) Message {
+	words := incident.Words{User: User, Text: func(s string) string { return Text(Truncate(s, 500)) }, Role: role}
+	var lines, notify []string
+	for _, ev := range events {
+		who := "incidentbot"
+		if ev.Actor != "" {
+			who = User(ev.Actor)
+		}
+		what := ev.Describe(words)
+		lines = append(lines, fmt.Sprintf("%s %s %s", kindIcons[ev.Kind], who, what))
+		notify = append(notify, who+" "+what)
+	}
+	text := Truncate(Text(ref)+": "+strings.Join(notify, "; "), 300)
+	section := Section(Truncate(strings.Join(lines, "\n"), MaxSectionText))
+	section["block_id"] = ToldBlockID
+	blocks := []Block{section}
+	if then.Format != "" {
+		blocks = append(blocks, Context(Say(then)))
+	}
+	return Message{Text: text, Blocks: blocks}
 }

@@ -177,7 +177,7 @@ func TestAVacantCommandIsNoWayAroundMarkingsAndCustody(t *testing.T) {
 			general, _ := h.slack.ChannelByName("general")
 			s.command("UALICE", s.ch, "ioc add evil.example --tlp red --note from a partner, not to be shared")
 			s.command("UALICE", s.ch, "evidence add laptop-image sha256:"+collected+" evidence locker 3")
-			if got := s.command("UALICE", s.ch, "unassign commander"); !strings.Contains(got, "Nobody is the") {
+			if got := s.command("UALICE", s.ch, "unassign commander"); !strings.Contains(got, "stepped down") {
 				t.Fatalf("alice stepping down was answered %q", got)
 			}
 			if inc, _ := h.store.Get(s.ctx, 1); inc.IsMember("UDAVE") {

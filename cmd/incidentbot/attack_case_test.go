@@ -817,7 +817,7 @@ func TestAContainmentReminderOutlivesTheClose(t *testing.T) {
 	h, s := caseBotAt(t, clock.Now)
 	s.command("UBOB", s.ch, "action block 203.0.113.7 --until 4h")
 	s.command("UCAROL", s.ch, "action disable svc-backup --until 6d")
-	if got := s.command("UALICE", s.ch, "close --confirm Contained"); !strings.Contains(got, "Closed INC-1") {
+	if got := s.command("UALICE", s.ch, "close --confirm Contained"); !strings.Contains(got, "Closed: Contained") {
 		t.Fatalf("the close answered %q", got)
 	}
 	clock.Advance(5 * time.Hour)

@@ -194,7 +194,7 @@ func TestASuspectsAttemptIsNeverReportedToAnotherSuspect(t *testing.T) {
 	if got := s.command("UALICE", s.ch, "suspect <@UMAL|mallory> <@UCAROL|carol>"); !strings.Contains(got, "Suspected in INC-1") {
 		t.Fatalf("naming the suspects answered %q", got)
 	}
-	if got := s.command("UALICE", s.ch, "unassign commander"); !strings.Contains(got, "Nobody is the") {
+	if got := s.command("UALICE", s.ch, "unassign commander"); !strings.Contains(got, "stepped down") {
 		t.Fatalf("stepping down answered %q", got)
 	}
 	before := len(h.slack.DirectMessages("UMAL"))

@@ -33,7 +33,7 @@ func TestAnOpenContainmentActionOfASuspectDoesNotBecomeTheirFollowUp(t *testing.
 	if got := s.command("UALICE", s.ch, "suspect <@UCAROL|carol>"); !strings.Contains(got, "Suspected in INC-1") {
 		t.Fatalf("naming carol answered %q", got)
 	}
-	if got := s.command("UALICE", s.ch, "close --confirm Contained"); !strings.Contains(got, "Closed INC-1") {
+	if got := s.command("UALICE", s.ch, "close --confirm Contained"); !strings.Contains(got, "Closed: Contained") {
 		t.Fatalf("the close answered %q", got)
 	}
 	inc, err := h.store.Get(s.ctx, 1)
@@ -200,7 +200,7 @@ func TestASuspectedDeclarerDoesNotHoldTheVacantCommand(t *testing.T) {
 	if got := s.command("UALICE", s.ch, "suspect <@UMAL|mallory>"); !strings.Contains(got, "Suspected in INC-1") {
 		t.Fatalf("naming mallory answered %q", got)
 	}
-	if got := s.command("UALICE", s.ch, "unassign commander"); !strings.Contains(got, "Nobody is the") {
+	if got := s.command("UALICE", s.ch, "unassign commander"); !strings.Contains(got, "stepped down") {
 		t.Fatalf("stepping down answered %q", got)
 	}
 	got := s.command("UALICE", s.ch, "assign commander <@UBOB|bob>")

@@ -311,7 +311,7 @@ func TestSecurityCaseRecords(t *testing.T) {
 		!strings.Contains(got, "Open: *A-3* disable `svc-backup`.") {
 		t.Errorf("close with an open action answered %q", got)
 	}
-	if got := s.command("UALICE", s.ch, "close --confirm Contained and restored"); !strings.Contains(got, "Closed INC-2") || !strings.Contains(got, "became follow-ups of the retro: A-3 as #1") {
+	if got := s.command("UALICE", s.ch, "close --confirm Contained and restored"); !strings.Contains(got, "Closed: Contained and restored") || !strings.Contains(got, "became follow-ups of the retro: A-3 as #1") {
 		t.Errorf("the confirmed close answered %q", got)
 	}
 	clock.Advance(48 * time.Hour)

@@ -34,13 +34,13 @@ func TestClusterRunsAWholeIncident(t *testing.T) {
 	s.command("UALICE", general, "declare Cluster drill sev2")
 	s.ch = h.declared(t, "UALICE", "INC-1").ID
 	for _, step := range []struct{ user, text, want string }{
-		{"UALICE", "assign comms <@UBOB|bob>", "is now the"},
-		{"UALICE", "phase next", "is now in"},
+		{"UALICE", "assign comms <@UBOB|bob>", "Communications Lead: <@UBOB>"},
+		{"UALICE", "phase next", "Phase: Identification → Containment"},
 		{"UBOB", "note contained on the cluster", "Noted"},
 		{"UBOB", "update all shards answer", "Update posted"},
 		{"UALICE", "list", "INC-1"},
 		{"UALICE", "timeline", "INC-1"},
-		{"UALICE", "close Contained", "Closed INC-1"},
+		{"UALICE", "close Contained", "Closed: Contained"},
 		{"UBOB", "lesson well the slots held", "lesson is recorded"},
 		{"UALICE", "postmortem", "Postmortem of INC-1"},
 	} {

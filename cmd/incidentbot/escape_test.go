@@ -65,7 +65,7 @@ func TestNoUserTextComesAlive(t *testing.T) {
 					// Sent as Slack delivers it, without the fake's escaping of typed text.
 					cmd := h.slack.NewCommand(user, channel, "")
 					cmd.Text = text
-					before := len(h.slack.Ephemerals(user))
+					before, told := len(h.slack.Ephemerals(user)), len(s.toldIn(channel))
 					if transport == "socket" {
 						ack, err := h.slack.SendEnvelope(s.ctx, "slash_commands", cmd)
 						if err != nil {
@@ -75,7 +75,7 @@ func TestNoUserTextComesAlive(t *testing.T) {
 					} else {
 						h.postCommand(t, cmd, signingSecret, time.Now())
 					}
-					s.await("the answer to "+text, func() bool { return len(h.slack.Ephemerals(user)) > before })
+					s.await("the answer to "+text, func() bool { return len(h.slack.Ephemerals(user)) > before || len(s.toldIn(channel)) > told })
 				}
 
 				send("UALICE", general, "declare "+hostileText(r, 8)+" sev2")

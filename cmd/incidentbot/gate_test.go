@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
+	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/incident"
 )
@@ -17,7 +18,16 @@ import (
 // answer runs act and returns the next message only user sees.
 func (s *script) answer(user string, act func() error) string {
 	s.t.Helper()
+	return s.answerIn(user, "", "", act)
+}
+
+// answerIn is answer for a request made in channel, where a change is
+// answered by what the channel is told of it (render.Told) rather than to
+// the person alone: the first of the two is the answer.
+func (s *script) answerIn(user, channel, text string, act func() error) string {
+	s.t.Helper()
 	before := len(s.h.slack.Ephemerals(user))
+	told := s.toldIn(channel)
 	if err := act(); err != nil {
 		s.t.Fatal(err)
 	}
@@ -28,9 +38,50 @@ func (s *script) answer(user string, act func() error) string {
 			got = e[before].Visible()
 			return true
 		}
+		for _, m := range s.toldIn(channel)[len(told):] {
+			if icon := toldIcon(text); strings.Contains(m.Visible(), icon) {
+				got = m.Visible()
+				return true
+			}
+		}
 		return false
 	})
 	return got
+}
+
+// toldIcon is how the channel's message of what a command changed starts
+// (render.Told draws the timeline's icons), so that an answer is not taken
+// from a change a click made a moment before.
+func toldIcon(command string) string {
+	verb, _, _ := strings.Cut(strings.TrimSpace(command), " ")
+	switch verb {
+	case "phase":
+		return ":arrow_forward:"
+	case "severity":
+		return ":thermometer:"
+	case "assign", "unassign":
+		return ":bust_in_silhouette:"
+	case "close":
+		return ":checkered_flag:"
+	case "tlp":
+		return ":traffic_light: <@"
+	}
+	return ""
+}
+
+// toldIn is what a channel was told of changes made in it.
+func (s *script) toldIn(channel string) []fakeslack.Message {
+	if channel == "" {
+		return nil
+	}
+	ch, _ := s.h.slack.Channel(channel)
+	var out []fakeslack.Message
+	for _, m := range ch.Messages {
+		if strings.Contains(string(m.Blocks), `"block_id":"`+render.ToldBlockID+`"`) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func (s *script) countEvents(n int64, kind incident.EventKind, text string) int {
@@ -246,7 +297,9 @@ func TestOutsiderCannotActOnAPrivateIncident(t *testing.T) {
 	s.card("", "Containment since")
 
 	// The retro's lessons form, once the incident is closed.
-	s.command("UALICE", s.ch, "close Contained")
+	if got := s.command("UALICE", s.ch, "close Contained"); !strings.Contains(got, "Closed: Contained") {
+		t.Fatalf("close answered %q", got)
+	}
 	before, _ = h.store.Get(s.ctx, 1)
 	beforeEvents = s.timelineLen()
 	card = s.cardMessage()

@@ -94,7 +94,7 @@ func TestScriptedIncident(t *testing.T) {
 			if err != nil || (transport == "http" && d.Status != 200) {
 				t.Fatalf("reaction: %+v %v", d, err)
 			}
-			s.eventually("the pinned message on the timeline", func() bool { return s.timelineLen() == 14 })
+			s.eventually("the pinned message on the timeline", func() bool { return s.timelineLen() == 15 })
 			if _, err := h.slack.Redeliver(s.ctx, eventID); err != nil {
 				t.Fatal(err)
 			}
@@ -111,6 +111,7 @@ func TestScriptedIncident(t *testing.T) {
 				text  string
 			}{
 				{incident.EventDeclared, "UALICE", "Declared"},
+				{incident.EventChecklist, "UALICE", "Set the severity and assign a commander"}, // declaring did it
 				{incident.EventChannel, "", "inc-1-ransomware-on-file-server"},
 				{incident.EventInvite, "", "<@UALICE>, <@UBOB>, <@UCAROL>"},
 				{incident.EventRole, "UALICE", "Communications Lead: <@UCAROL>"},
@@ -123,7 +124,7 @@ func TestScriptedIncident(t *testing.T) {
 				{incident.EventSeverity, "UALICE", "sev1 → sev2"},
 				{incident.EventUpdate, "UCAROL", "Backups verified"},
 				{incident.EventNote, "UBOB", "203.0.113.7"},
-				{incident.EventPinned, "UDAVE", "<@UDAVE>: EDR shows the dropper hash"}, // dave pinned his own message
+				{incident.EventPinned, "UDAVE", "pinned their message: EDR shows the dropper hash"}, // dave pinned his own message
 				{incident.EventNote, "UBOB", "end of script"},
 			}
 			if len(tl) != len(want) {
@@ -140,7 +141,7 @@ func TestScriptedIncident(t *testing.T) {
 					t.Errorf("timeline[%d] = %s by %q: %q; want a typed %s by %q containing %q", i, tl[i].Kind, tl[i].Actor, got, w.kind, w.actor, w.text)
 				}
 			}
-			if tl[13].Link == "" {
+			if tl[14].Link == "" {
 				t.Error("the pinned message has no permalink")
 			}
 			durations := incident.PhaseDurations(tl[0].At, tl, clock.Now())
@@ -170,7 +171,7 @@ func TestScriptedIncident(t *testing.T) {
 				t.Errorf("stakeholders did not get the update: %q", last)
 			}
 			shown := s.command("UDAVE", s.ch, "timeline")
-			for _, w := range []string{"Timeline of INC-1", "Identification → Containment", "EDR shows the dropper hash", "Events 1–15 of 15"} {
+			for _, w := range []string{"Timeline of INC-1", "Identification → Containment", "EDR shows the dropper hash", "Events 1–16 of 16"} {
 				if !strings.Contains(shown, w) {
 					t.Errorf("/incident timeline lacks %q:\n%s", w, shown)
 				}
@@ -205,7 +206,7 @@ func (s *script) eventually(what string, cond func() bool) {
 // command runs a slash command and returns the answer the user was shown.
 func (s *script) command(user, channel, text string) string {
 	s.t.Helper()
-	return s.answer(user, func() error {
+	return s.answerIn(user, channel, text, func() error {
 		d, err := s.h.slack.Command(s.ctx, user, channel, text)
 		if err != nil {
 			return fmt.Errorf("/incident %s: %w", text, err)

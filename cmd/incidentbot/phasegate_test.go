@@ -49,7 +49,7 @@ func TestARequiredItemGatesThePhase(t *testing.T) {
 	if inc, _ := h.store.Get(s.ctx, 1); inc.Phase != incident.Containment {
 		t.Fatalf("INC-1 left containment: %s", inc.Phase)
 	}
-	if got := s.command("UALICE", s.ch, "phase next because the hosts are powered off"); !strings.Contains(got, "INC-1 is now in *Eradication*") {
+	if got := s.command("UALICE", s.ch, "phase next because the hosts are powered off"); !strings.Contains(got, "Phase: Containment → Eradication") {
 		t.Errorf("the commander's override answered %q", got)
 	}
 	if n := s.countEvents(1, incident.EventGate, "Isolate affected hosts"); n != 1 {

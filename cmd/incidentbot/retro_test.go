@@ -48,7 +48,7 @@ func TestRetroToPostmortem(t *testing.T) {
 		t.Errorf("bob closed it: %s", shown)
 	}
 	shown := s.command("UALICE", s.ch, "close Restored from backups; entry was a phished VPN account")
-	if !strings.Contains(shown, "Closed INC-1 after 2h 40m") {
+	if !strings.Contains(shown, "Closed: Restored from backups; entry was a phished VPN account\nOpen for 2h 40m") {
 		t.Errorf("close answered %q", shown)
 	}
 	stake, _ := h.slack.Channel(h.stakeholder)
@@ -175,7 +175,8 @@ func TestRetroToPostmortem(t *testing.T) {
 		t.Errorf("no stakeholder summary: %q", last)
 	}
 	// It is kept for /incident postmortem, and the follow-ups stay queryable.
-	if shown := s.command("UCAROL", general, "postmortem INC-1"); !strings.Contains(shown, "Postmortem of INC-1") || !strings.Contains(shown, "Enforce MFA on the VPN") {
+	if shown := s.command("UCAROL", general, "postmortem INC-1"); !strings.Contains(shown, "Postmortem of INC-1") || !strings.Contains(shown, "open the document") ||
+		!strings.Contains(shown, "resolved in 2h 40m · contained in 1h · 3 lessons · 2 follow-up actions") || strings.Contains(shown, "Enforce MFA on the VPN") {
 		t.Errorf("postmortem shown again: %q", shown)
 	}
 	shown = s.command("UCAROL", general, "actions")

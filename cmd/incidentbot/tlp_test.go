@@ -107,13 +107,13 @@ func TestTheIncidentsMarking(t *testing.T) {
 	h, s := caseBot(t)
 	for _, tc := range []struct{ user, text, want string }{
 		{"UBOB", "tlp", "INC-1 is TLP:CLEAR. The stakeholder channel is told of it in full (it takes up to TLP:GREEN)."},
-		{"UBOB", "tlp amber", "INC-1 is now TLP:AMBER. The stakeholder channel is told only its number, severity, phase and marking"},
+		{"UBOB", "tlp amber", "<@UBOB> Marking: TLP:CLEAR → TLP:AMBER\nThe stakeholder channel is told only its number, severity, phase and marking"},
 		{"UBOB", "tlp amber", "INC-1 is TLP:AMBER already."},
 		{"UBOB", "tlp secret", "There is no marking `secret`."},
 		{"UBOB", "tlp green because the partner asked", "Only the incident commander (<@UALICE>) or an admin can lower the marking of INC-1 from TLP:AMBER to TLP:GREEN."},
 		{"UALICE", "tlp green", "needs a reason: `/incident tlp green because &lt;reason&gt;`"},
 		{"UALICE", "tlp green for the partner", "a reason after `because`"},
-		{"UALICE", "tlp green because shared with the partner CERT", "INC-1 is now TLP:GREEN."},
+		{"UALICE", "tlp green because shared with the partner CERT", "<@UALICE> Marking: TLP:AMBER → TLP:GREEN (shared with the partner CERT)"},
 	} {
 		if got := s.command(tc.user, s.ch, tc.text); !strings.Contains(got, tc.want) {
 			t.Errorf("/incident %s by %s answered %q, want %q", tc.text, tc.user, got, tc.want)
