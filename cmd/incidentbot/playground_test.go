@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,29 +26,75 @@ import (
 // startPlayground runs `incidentbot playground` on a free port and returns its address.
 func startPlayground(t *testing.T, args ...string) string {
 	t.Helper()
+	run := launchPlayground(t, nil, args...)
+	t.Cleanup(func() {
+		if code := run.stop(); code != 0 {
+			t.Errorf("playground exited %d", code)
+		}
+		if t.Failed() {
+			t.Logf("playground log:\n%s", run.logs.String())
+		}
+	})
+	return run.addr
+}
+
+// playgroundRun is a playground running in the test.
+type playgroundRun struct {
+	addr string
+	logs *syncBuffer
+	stop func() int // ends the run, as Ctrl-C does, and returns its exit code
+}
+
+// launchPlayground starts a playground with env (HTTP_ADDR is a free port)
+// once it says where it is.
+func launchPlayground(t *testing.T, env map[string]string, args ...string) *playgroundRun {
+	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	out, logs := &syncBuffer{}, &syncBuffer{}
 	exit := make(chan int, 1)
-	env := map[string]string{"HTTP_ADDR": addr}
+	all := map[string]string{"HTTP_ADDR": addr}
+	for k, v := range env {
+		all[k] = v
+	}
 	go func() {
-		exit <- runWithClocks(ctx, append([]string{"playground"}, args...), func(k string) string { return env[k] }, out, logs, clocks{now: time.Now, outbound: clocktest.Instant{}})
+		exit <- runWithClocks(ctx, append([]string{"playground"}, args...), func(k string) string { return all[k] }, out, logs, clocks{now: time.Now, outbound: clocktest.Instant{}})
 	}()
-	t.Cleanup(func() {
-		cancel()
-		if code := <-exit; code != 0 {
-			t.Errorf("playground exited %d", code)
-		}
-		if t.Failed() {
-			t.Logf("playground log:\n%s", logs.String())
-		}
-	})
+	run := &playgroundRun{addr: addr, logs: logs, stop: sync.OnceValue(func() int { cancel(); return <-exit })}
 	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), "open http://"+addr); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
+			cancel()
 			t.Fatalf("the playground did not say where it is:\n%s\n%s", out.String(), logs.String())
 		}
 	}
-	return addr
+	return run
+}
+
+// TestPlaygroundStopsQuicklyWithThePageOpen: Ctrl-C with a page open
+// (its event stream held) ends the run well within two seconds; the
+// stream used to hold the server's shutdown for its whole deadline.
+func TestPlaygroundStopsQuicklyWithThePageOpen(t *testing.T) {
+	run := launchPlayground(t, nil)
+	defer run.stop()
+	resp, err := http.Get("http://" + run.addr + "/api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if hello, err := bufio.NewReader(resp.Body).ReadString('\n'); err != nil || hello != "data: hello\n" {
+		t.Fatalf("the event stream began with %q, %v", hello, err)
+	}
+	start := time.Now()
+	stopped := make(chan int, 1)
+	go func() { stopped <- run.stop() }()
+	select {
+	case code := <-stopped:
+		if took := time.Since(start); code != 0 || took > 2*time.Second {
+			t.Errorf("the run exited %d after %v, want 0 within 2s", code, took)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the run is still going 10s after Ctrl-C:\n%s", run.logs.String())
+	}
 }
 
 // browser starts headless Chromium, as the machine's package installs it.
