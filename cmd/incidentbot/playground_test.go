@@ -19,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/incidentbot/incidentbot/commands"
+	"github.com/incidentbot/incidentbot/storage/redistest"
 
 	"github.com/incidentbot/incidentbot/work/clocktest"
 )
@@ -398,4 +399,55 @@ func TestManifestsDeclareTheShortcuts(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestPlaygroundRunsOnOneRedisKeepApart: a second run on the same Redis
+// gets channels of its own, not the first run's channel IDs, so its new
+// incident is not taken for the first run's.
+func TestPlaygroundRunsOnOneRedisKeepApart(t *testing.T) {
+	redis := redistest.Start(t)
+	declare := func(title, name string) (channel string) {
+		t.Helper()
+		run := launchPlayground(t, map[string]string{"REDIS_URL": redis.URL()})
+		defer run.stop()
+		base := "http://" + run.addr
+		general := stateChannel(t, base, "UALICE", "general")
+		b, _ := json.Marshal(map[string]string{"user": "UALICE", "channel": general, "text": "/incident declare " + title + " sev3"})
+		resp, err := http.Post(base+"/api/send", "application/json", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		for deadline := time.Now().Add(10 * time.Second); channel == ""; time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no channel for %q:\n%s", title, run.logs.String())
+			}
+			channel = stateChannel(t, base, "UALICE", name)
+		}
+		return channel
+	}
+	first, second := declare("First", "inc-1-first"), declare("Second", "inc-2-second")
+	if first == second {
+		t.Errorf("the second run's INC-2 has the first run's channel ID %s", first)
+	}
+}
+
+// stateChannel is the ID of the channel a person sees by that name, or "".
+func stateChannel(t *testing.T, base, user, name string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/api/state?user=" + user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var state struct{ Channels []struct{ ID, Name string } }
+	if err := json.NewDecoder(resp.Body).Decode(&state); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range state.Channels {
+		if c.Name == name {
+			return c.ID
+		}
+	}
+	return ""
 }
