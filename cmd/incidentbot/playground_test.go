@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -163,8 +164,41 @@ func attr(t *testing.T, ctx context.Context, sel, name string) string {
 	return r.Value
 }
 
-// TestPlaygroundInABrowser drives the page in headless Chromium; each step's
-// screenshot goes to the test's artifact directory
+// cardButton finds the pinned card's button whose label begins with label
+// and says where its middle is on the screen; it fails unless the button
+// is in sight and nothing covers it, as a person would need to click it.
+func cardButton(label string) chromedp.Action[[]float64] {
+	return chromedp.Evaluate[[]float64](`(() => {
+		const label = ` + strconvQuote(label) + `;
+		const b = [...document.querySelectorAll("#pinned .b-actions button")].find((b) => b.textContent.trim().startsWith(label));
+		if (!b) throw new Error("no card button " + label);
+		const r = b.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+		if (r.width === 0 || r.top < 0 || r.left < 0 || r.bottom > innerHeight || r.right > innerWidth) throw new Error(label + " is out of sight at " + JSON.stringify(r) + " in " + innerWidth + "x" + innerHeight);
+		if (!b.contains(document.elementFromPoint(x, y))) throw new Error(label + " is covered by " + document.elementFromPoint(x, y)?.outerHTML.slice(0, 80));
+		return [x, y];
+	})()`)
+}
+
+func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+// clickCardButton clicks the card's button by its label where it is on the
+// screen, without scrolling to it first.
+// CLOSE BUTTON: the card's Close button (being added by another change) is
+// to be clicked here with clickCardButton("Close"), in a step after
+// 06-carol-is-comms, waiting for its effect on the card as 04 does.
+func clickCardButton(label string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		at, err := cardButton(label)(ctx, t)
+		if err != nil {
+			return chromedp.Void{}, err
+		}
+		return chromedp.MouseClickXY(at[0], at[1])(ctx, t)
+	}
+}
+
+// TestPlaygroundInABrowser drives the page in headless Chromium at a
+// laptop's 1280x720; each step's screenshot goes to the test's artifact
+// directory
 // (go test ./cmd/incidentbot -run TestPlayground -artifacts -outputdir /tmp/shots keeps them).
 func TestPlaygroundInABrowser(t *testing.T) {
 	addr := startPlayground(t)
@@ -189,6 +223,7 @@ func TestPlaygroundInABrowser(t *testing.T) {
 		shoot(name)
 	}
 	step("01-general",
+		chromedp.EmulateViewport(1280, 720),
 		chromedp.Navigate("http://"+addr+"/"),
 		chromedp.WaitVisible(css(`a.channel.active[data-name="general"]`)))
 	step("02-declared",
@@ -197,7 +232,28 @@ func TestPlaygroundInABrowser(t *testing.T) {
 		chromedp.WaitVisible(css(`a.channel[data-name="inc-1-phishing-campaign"]`)))
 	step("03-incident-channel",
 		chromedp.Click(css(`a.channel[data-name="inc-1-phishing-campaign"]`)),
-		waitText("#pinned", "INC-1: Phishing campaign"))
+		waitText("#pinned", "INC-1: Phishing campaign (sev2, Identification)"),
+		chromedp.WaitVisible(css(`#messages .pin-stub`)))
+	// Collapsed, the pinned area is a line and the card's buttons, all in
+	// sight, on a laptop and on a larger screen; the card is shown once.
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".b-header").length`)); err != nil || n != 1 {
+		t.Errorf("the card is shown %d times (%v), want once", n, err)
+	}
+	if h, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector("#pinned.collapsed").getBoundingClientRect().height`)); err != nil || h > 150 {
+		t.Errorf("the collapsed pinned area is %vpx high (%v)", h, err)
+	}
+	for _, size := range [][2]int64{{1400, 900}, {1280, 720}} {
+		for _, label := range []string{"Next phase: Containment", "Assign role"} {
+			err := chromedp.Do(ctx, chromedp.EmulateViewport(size[0], size[1]))
+			if err == nil {
+				_, err = chromedp.Run(ctx, cardButton(label))
+			}
+			if err != nil {
+				shoot(fmt.Sprintf("03-hidden-%dx%d", size[0], size[1]))
+				t.Errorf("at %dx%d: %v", size[0], size[1], err)
+			}
+		}
+	}
 	// A server event (bob writes in the channel) updates the page in place:
 	// the card's button the user is about to press is still the same node.
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(window.kept = document.querySelector('#pinned button[data-action="card_next_phase"]')) !== null`)); err != nil {
@@ -216,26 +272,61 @@ func TestPlaygroundInABrowser(t *testing.T) {
 	}
 	before := attr(t, ctx, "#pinned .message", "data-ts")
 	step("04-next-phase",
-		chromedp.Click(css(`#pinned button[data-action="card_next_phase"]`)),
-		waitText("#pinned", "Containment since"))
+		clickCardButton("Next phase: Containment"),
+		waitText("#pinned .summary", "(sev2, Containment)"))
 	if after := attr(t, ctx, "#pinned .message", "data-ts"); before == "" || after != before {
 		t.Errorf("the card was not changed in place: %q then %q", before, after)
 	}
-	if card := textOf(t, ctx, "#pinned"); strings.Contains(card, "Identification since") {
-		t.Errorf("the card still shows identification:\n%s", card)
-	}
 	step("05-assign-form",
-		chromedp.Click(css(`#pinned button[data-action="card_assign_role"]`)),
+		clickCardButton("Assign role"),
 		chromedp.WaitVisible(css(`#modal-form select[name="role"]`)),
 		chromedp.SetValue(css(`#modal-form select[name="role"]`), "comms"),
 		chromedp.SetValue(css(`#modal-form select[name="user"]`), "UCAROL"))
+	// Open, the pinned area shows the whole card.
 	step("06-carol-is-comms",
 		chromedp.Click(css(`#modal-form button[type=submit]`)),
-		waitText("#pinned", "Communications Lead: @carol"),
-		chromedp.WaitNotVisible(css(`#modal`)))
+		chromedp.WaitNotVisible(css(`#modal`)),
+		chromedp.Click(css(`#pins-toggle`)),
+		waitText("#pinned", "Communications Lead: @carol"))
+	if card := textOf(t, ctx, "#pinned"); !strings.Contains(card, "Containment since") || strings.Contains(card, "Identification since") {
+		t.Errorf("the open card does not show containment:\n%s", card)
+	}
+	// CLOSE BUTTON: step("06b-closed", clickCardButton("Close"), …) goes here.
+	step("07-collapsed-again",
+		chromedp.Click(css(`#pins-toggle`)),
+		chromedp.WaitVisible(css(`#pinned.collapsed`)),
+		chromedp.WaitNotVisible(css(`#pinned .b-fields`)))
+
+	// A shared file's link is served by the playground: the indicators
+	// exported as CSV open as text.
+	step("08-exported",
+		chromedp.SendKeys(css("#composer"), "/incident ioc add evil-payroll[.]com --note sender domain"),
+		chromedp.Click(css(`#composer-form button[type=submit]`)),
+		waitText("#messages", "Added the domain"),
+		chromedp.SendKeys(css("#composer"), "/incident iocs export"),
+		chromedp.Click(css(`#composer-form button[type=submit]`)),
+		chromedp.WaitVisible(css(`#messages .file a[href$="-indicators.csv"]`)))
+	link := attr(t, ctx, `#messages .file a[href$="-indicators.csv"]`, "href")
+	resp, err = http.Get("http://" + addr + link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "evil-payroll") ||
+		resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("the CSV's link %s: %s %v\n%s", link, resp.Status, resp.Header, body)
+	}
+
+	// A message's permalink opens the page at the message.
+	ts := attr(t, ctx, `#messages .message:not(.pin-stub)[data-ts]`, "data-ts")
+	step("09-permalink",
+		chromedp.Navigate("http://"+addr+"/archives/"+channelID+"/p"+strings.ReplaceAll(ts, ".", "")),
+		chromedp.WaitVisible(css(`a.channel.active[data-name="inc-1-phishing-campaign"]`)),
+		chromedp.WaitVisible(css(`#messages .message.highlight[data-ts="`+ts+`"]`)))
 	entries, err := os.ReadDir(shots)
-	if err != nil || len(entries) < 7 {
-		t.Errorf("%d screenshots written, want 7: %v", len(entries), err)
+	if err != nil || len(entries) < 10 {
+		t.Errorf("%d screenshots written, want 10: %v", len(entries), err)
 	}
 }
 
@@ -252,13 +343,14 @@ func TestPlaygroundShowsScriptsAsText(t *testing.T) {
 		chromedp.Click(css(`#composer-form button[type=submit]`)),
 		chromedp.WaitVisible(css(`a.channel[data-name^="inc-1-"]`)),
 		chromedp.Click(css(`a.channel[data-name^="inc-1-"]`)),
+		chromedp.Click(css(`#pins-toggle`)),
 		chromedp.WaitVisible(css(`#pinned .b-header`)),
 		chromedp.Sleep(300*time.Millisecond), // time for an injected handler to fire, were there one
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pwned, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.pwned !== undefined || document.querySelector("#pinned img, #pinned script, #pinned .b-header b") !== null`))
+	pwned, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.pwned !== undefined || document.querySelector("#pinned img, #pinned script, #pinned .b-header b, .pin-stub img, .pin-stub script") !== null`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,6 +371,7 @@ func TestPlaygroundDemo(t *testing.T) {
 		chromedp.Navigate("http://"+addr+"/"),
 		chromedp.WaitVisible(css(`a.channel[data-name="inc-1-phishing-campaign-against-finance"]`)),
 		chromedp.Click(css(`a.channel[data-name="inc-1-phishing-campaign-against-finance"]`)),
+		chromedp.Click(css(`#pins-toggle`)), // the whole card
 		waitText("#pinned", "Eradication since"),
 	)
 	if err != nil {
