@@ -544,3 +544,19 @@ func stateChannel(t *testing.T, base, user, name string) string {
 	}
 	return ""
 }
+
+// The page's address, as printed and as file and message links carry it:
+// one listening on every interface is opened on loopback.
+func TestPlaygroundPageURL(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:8080": "http://127.0.0.1:8080",
+		"[::]:8080":      "http://127.0.0.1:8080",
+		"0.0.0.0:9000":   "http://127.0.0.1:9000",
+		":8080":          "http://127.0.0.1:8080",
+		"[::1]:8080":     "http://[::1]:8080",
+	} {
+		if got := pageURL(addr); got != want {
+			t.Errorf("pageURL(%q) = %q, want %q", addr, got, want)
+		}
+	}
+}
