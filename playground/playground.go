@@ -6,6 +6,7 @@
 package playground
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"encoding/json"
@@ -191,7 +192,7 @@ func (p *page) file(w http.ResponseWriter, r *http.Request) {
 	}
 	kind, disposition := fileType(f.Name)
 	w.Header().Set("Content-Type", kind)
-	w.Header().Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": f.Name}))
+	w.Header().Set("Content-Disposition", cmp.Or(mime.FormatMediaType(disposition, map[string]string{"filename": f.Name}), disposition))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	// Files hold what people wrote: opened in a tab, they run nothing.
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
