@@ -6,11 +6,16 @@
 package playground
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"encoding/json"
+	"fmt"
 	"io/fs"
+	"mime"
 	"net/http"
+	"net/url"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -22,41 +27,49 @@ import (
 //go:embed static
 var static embed.FS
 
-// Mount adds the page and its API to mux.
-func Mount(mux *http.ServeMux, slack *fakeslack.Server) {
-	p := &page{slack: slack}
+// Mount adds the page and its API to mux. When ctx ends, the page's event
+// streams end too: http.Server.Shutdown waits for every request, and a
+// stream left open would hold it until its deadline.
+func Mount(ctx context.Context, mux *http.ServeMux, slack *fakeslack.Server) {
+	p := &page{slack: slack, done: ctx.Done()}
 	files, _ := fs.Sub(static, "static")
 	mux.Handle("GET /", http.FileServerFS(files))
 	mux.HandleFunc("GET /api/state", p.state)
 	mux.HandleFunc("GET /api/events", p.events)
 	mux.HandleFunc("GET /api/files/{id}", p.file)
-	mux.HandleFunc("POST /api/send", p.forward(p.send))
-	mux.HandleFunc("POST /api/click", p.forward(func(ctx context.Context, req request) (fakeslack.Delivered, error) {
+	// The links the stand-in hands out (SetLinkBase) point here.
+	mux.HandleFunc("GET /files/{id}/{name}", p.file)
+	mux.HandleFunc("GET /archives/{channel}/{message}", p.permalink)
+	mux.HandleFunc("POST /api/send", p.forward(needChannel, p.send))
+	mux.HandleFunc("POST /api/click", p.forward(needMessage, func(ctx context.Context, req request) (fakeslack.Delivered, error) {
 		return slack.Click(ctx, req.User, req.Channel, req.TS, req.ActionID, req.Value)
 	}))
-	mux.HandleFunc("POST /api/check", p.forward(func(ctx context.Context, req request) (fakeslack.Delivered, error) {
+	mux.HandleFunc("POST /api/check", p.forward(needMessage, func(ctx context.Context, req request) (fakeslack.Delivered, error) {
 		return slack.Check(ctx, req.User, req.Channel, req.TS, req.ActionID, req.Values...)
 	}))
-	mux.HandleFunc("POST /api/select", p.forward(func(ctx context.Context, req request) (fakeslack.Delivered, error) {
+	mux.HandleFunc("POST /api/select", p.forward(needMessage, func(ctx context.Context, req request) (fakeslack.Delivered, error) {
 		return slack.Select(ctx, req.User, req.Channel, req.TS, req.ActionID, req.Value)
 	}))
-	mux.HandleFunc("POST /api/submit", p.forward(func(ctx context.Context, req request) (fakeslack.Delivered, error) {
+	mux.HandleFunc("POST /api/submit", p.forward(needView, func(ctx context.Context, req request) (fakeslack.Delivered, error) {
 		return slack.Submit(ctx, req.User, req.ViewID, req.Inputs)
 	}))
-	mux.HandleFunc("POST /api/shortcut", p.forward(func(ctx context.Context, req request) (fakeslack.Delivered, error) {
+	mux.HandleFunc("POST /api/shortcut", p.forward(needMessage, func(ctx context.Context, req request) (fakeslack.Delivered, error) {
 		callback := commands.ShortcutReport
 		if req.Callback == commands.ShortcutIOC {
 			callback = commands.ShortcutIOC
 		}
 		return slack.Shortcut(ctx, req.User, req.Channel, req.TS, callback)
 	}))
-	mux.HandleFunc("POST /api/react", p.forward(func(ctx context.Context, req request) (fakeslack.Delivered, error) {
+	mux.HandleFunc("POST /api/react", p.forward(needMessage, func(ctx context.Context, req request) (fakeslack.Delivered, error) {
 		_, d, err := slack.React(ctx, req.User, req.Channel, req.TS, fakeslack.PinReaction)
 		return d, err
 	}))
 }
 
-type page struct{ slack *fakeslack.Server }
+type page struct {
+	slack *fakeslack.Server
+	done  <-chan struct{} // closed when the run ends
+}
 
 type channelView struct {
 	ID      string `json:"id"`
@@ -88,6 +101,10 @@ type fileView struct {
 // see, the selected channel's messages, and their open modals.
 func (p *page) state(w http.ResponseWriter, r *http.Request) {
 	user, selected := r.URL.Query().Get("user"), r.URL.Query().Get("channel")
+	if !p.known(user) {
+		refuse(w, http.StatusBadRequest, "no person %q in the workspace", user)
+		return
+	}
 	out := struct {
 		Bot      string            `json:"bot"`
 		Users    []fakeslack.User  `json:"users"`
@@ -97,11 +114,7 @@ func (p *page) state(w http.ResponseWriter, r *http.Request) {
 		Views    []json.RawMessage `json:"views"`
 	}{Bot: p.slack.BotUserID, Users: p.slack.Users(), Messages: []messageView{}, Views: []json.RawMessage{}}
 	for _, ch := range p.slack.Channels() {
-		visible := !ch.Private || slices.Contains(ch.Members, user)
-		if ch.DM != "" {
-			visible = ch.DM == user
-		}
-		if !visible {
+		if !canSee(ch, user) {
 			continue
 		}
 		cv := channelView{ID: ch.ID, Name: ch.Name, Private: ch.Private, DM: ch.DM != "", Topic: ch.Topic}
@@ -154,6 +167,8 @@ func (p *page) events(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
+		case <-p.done:
+			return
 		case <-changed:
 			time.Sleep(30 * time.Millisecond) // coalesce a burst of changes into one refresh
 			_, _ = w.Write([]byte("data: change\n\n"))
@@ -164,18 +179,52 @@ func (p *page) events(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// file serves an uploaded file: at /api/files/<id> for the page, and at
+// the permalink the bot shares (/files/<id>/<name>) once it is shared.
 func (p *page) file(w http.ResponseWriter, r *http.Request) {
 	f, ok := p.slack.File(r.PathValue("id"))
+	if name := r.PathValue("name"); name != "" && (f.Channel == "" || f.Name != name) {
+		ok = false
+	}
 	if !ok {
 		http.NotFound(w, r)
 		return
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if strings.HasSuffix(f.Name, ".png") {
-		w.Header().Set("Content-Type", "image/png")
-	}
+	kind, disposition := fileType(f.Name)
+	w.Header().Set("Content-Type", kind)
+	w.Header().Set("Content-Disposition", cmp.Or(mime.FormatMediaType(disposition, map[string]string{"filename": f.Name}), disposition))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	// Files hold what people wrote: opened in a tab, they run nothing.
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	_, _ = w.Write(f.Content)
+}
+
+// fileType is how a file is served: an image as itself, text as plain text
+// (never as HTML, whatever it holds), anything else as a download.
+func fileType(name string) (kind, disposition string) {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".png":
+		return "image/png", "inline"
+	case ".md", ".csv", ".json", ".txt", ".log":
+		return "text/plain; charset=utf-8", "inline"
+	}
+	return "application/octet-stream", "attachment"
+}
+
+// permalink opens the page at a message, from the link chat.getPermalink
+// gave (/archives/<channel>/p<ts without its dot>).
+func (p *page) permalink(w http.ResponseWriter, r *http.Request) {
+	ch, ok := p.slack.Channel(r.PathValue("channel"))
+	digits, _ := strings.CutPrefix(r.PathValue("message"), "p")
+	i := slices.IndexFunc(ch.Messages, func(m fakeslack.Message) bool {
+		return m.VisibleTo == "" && strings.ReplaceAll(m.TS, ".", "") == digits
+	})
+	if !ok || i < 0 {
+		http.NotFound(w, r)
+		return
+	}
+	to := url.Values{"channel": {ch.ID}, "message": {ch.Messages[i].TS}}
+	http.Redirect(w, r, "/#"+to.Encode(), http.StatusFound)
 }
 
 type request struct {
@@ -191,13 +240,60 @@ type request struct {
 	Inputs   map[string]string `json:"inputs"`
 }
 
+// need is what a request must name, beyond the person making it.
+type need int
+
+const (
+	needChannel need = iota // a channel the person can see
+	needMessage             // and a message in it they can see
+	needView                // a form open for the person
+)
+
 func decode(w http.ResponseWriter, r *http.Request) (request, bool) {
 	var req request
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil || req.User == "" {
-		http.Error(w, "bad request", http.StatusBadRequest)
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
+		refuse(w, http.StatusBadRequest, "the body is not a JSON request: %v", err)
 		return req, false
 	}
 	return req, true
+}
+
+// check says what is wrong with a request, before the stand-in acts on
+// it: the stand-in trusts its callers, as tests are, and the page's API
+// takes anything anyone sends.
+func (p *page) check(req request, n need) string {
+	if !p.known(req.User) {
+		return fmt.Sprintf("no person %q in the workspace", req.User)
+	}
+	if n == needView {
+		if !slices.ContainsFunc(p.slack.Views(req.User), func(v fakeslack.View) bool { return v.ID == req.ViewID }) {
+			return fmt.Sprintf("no form %q open for %s", req.ViewID, req.User)
+		}
+		return ""
+	}
+	ch, ok := p.slack.Channel(req.Channel)
+	if !ok || !canSee(ch, req.User) {
+		return fmt.Sprintf("no channel %q that %s can see", req.Channel, req.User)
+	}
+	if n == needMessage && !slices.ContainsFunc(ch.SeenBy(req.User), func(m fakeslack.Message) bool { return m.TS == req.TS }) {
+		return fmt.Sprintf("no message %q in %s", req.TS, req.Channel)
+	}
+	return ""
+}
+
+// known is a person of the workspace, one the page can act as.
+func (p *page) known(user string) bool {
+	return user != "" && user != p.slack.BotUserID &&
+		slices.ContainsFunc(p.slack.Users(), func(u fakeslack.User) bool { return u.ID == user })
+}
+
+// canSee is what Slack shows a person: public channels, private ones they
+// are in, and their own direct messages with the bot.
+func canSee(ch fakeslack.Channel, user string) bool {
+	if ch.DM != "" {
+		return ch.DM == user
+	}
+	return !ch.Private || slices.Contains(ch.Members, user)
 }
 
 // send is the composer: `/incident …` is a slash command, anything else a message.
@@ -223,11 +319,16 @@ func (p *page) mentions(text string) string {
 // action is something a person does on the page, sent through the stand-in.
 type action func(ctx context.Context, req request) (fakeslack.Delivered, error)
 
-// forward decodes a request from the page, does it, and passes the bot's answer back.
-func (p *page) forward(do action) http.HandlerFunc {
+// forward decodes a request from the page, checks it names what it needs,
+// does it, and passes the bot's answer back.
+func (p *page) forward(n need, do action) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		req, ok := decode(w, r)
 		if !ok {
+			return
+		}
+		if problem := p.check(req, n); problem != "" {
+			refuse(w, http.StatusBadRequest, "%s", problem)
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
@@ -240,7 +341,7 @@ func (p *page) forward(do action) http.HandlerFunc {
 // reply passes the bot's answer (a modal's field errors, say) to the page.
 func reply(w http.ResponseWriter, d fakeslack.Delivered, err error) {
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
+		refuse(w, http.StatusBadGateway, "the bot did not take it: %v", err)
 		return
 	}
 	body := d.Body
@@ -249,6 +350,11 @@ func reply(w http.ResponseWriter, d fakeslack.Delivered, err error) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(body)
+}
+
+// refuse answers {"error": "…"}, which the page shows as it is.
+func refuse(w http.ResponseWriter, status int, format string, args ...any) {
+	writeJSON(w, status, map[string]string{"error": fmt.Sprintf(format, args...)})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

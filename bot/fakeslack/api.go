@@ -235,7 +235,7 @@ func (s *Server) chatGetPermalink(p url.Values) (map[string]any, apiError) {
 	if !slices.ContainsFunc(ch.Messages, func(m Message) bool { return m.TS == ts }) {
 		return nil, "message_not_found"
 	}
-	return map[string]any{"channel": ch.ID, "permalink": s.srv.URL + "/archives/" + ch.ID + "/p" + strings.ReplaceAll(ts, ".", "")}, ""
+	return map[string]any{"channel": ch.ID, "permalink": s.links() + "/archives/" + ch.ID + "/p" + strings.ReplaceAll(ts, ".", "")}, ""
 }
 
 func (s *Server) viewsOpen(p url.Values) (map[string]any, apiError) {

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -154,6 +155,10 @@ type Server struct {
 
 	postRate  bool                 // EnforcePostRate: one post a second per channel
 	lastPosts map[string]time.Time // channel -> when its last post was taken
+
+	run      string // SetRun: put in every ID, so another stand-in's IDs differ
+	runNum   int64
+	linkBase string // SetLinkBase: where the links the fake hands out point
 }
 
 type responseTarget struct{ user, channel string }
@@ -250,7 +255,36 @@ func (s *Server) notify() {
 
 func (s *Server) nextID(prefix string) string {
 	s.seq++
-	return fmt.Sprintf("%s%07d", prefix, s.seq)
+	return fmt.Sprintf("%s%s%07d", prefix, s.run, s.seq)
+}
+
+// SetRun makes every ID this stand-in hands out (channels, files, views,
+// events, triggers) carry run, a positive number such as the start time.
+// A bot whose store outlives the stand-in (the playground on a real Redis)
+// then never takes a channel or request of this run for one of an earlier
+// run, whose IDs began again at the same numbers. Call it before anything
+// is created.
+func (s *Server) SetRun(run int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.runNum, s.run = run, strings.ToUpper(strconv.FormatInt(run, 36))
+}
+
+// SetLinkBase makes the links the fake hands out (file permalinks, message
+// permalinks) point at base, a server that answers them, such as the
+// playground's page, instead of the fake itself.
+func (s *Server) SetLinkBase(base string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.linkBase = strings.TrimSuffix(base, "/")
+}
+
+// links is where the links the fake hands out point; call with mu held.
+func (s *Server) links() string {
+	if s.linkBase != "" {
+		return s.linkBase
+	}
+	return s.srv.URL
 }
 
 // nextTrigger is a trigger ID shaped and sized like Slack's
@@ -258,7 +292,7 @@ func (s *Server) nextID(prefix string) string {
 // stores request identities, so their size counts.
 func (s *Server) nextTrigger() string {
 	s.seq++
-	return fmt.Sprintf("%012d.%011d.%032x", 398738663015+s.seq, 47445629121, s.seq)
+	return fmt.Sprintf("%012d.%011d.%032x", 398738663015+s.seq, 47445629121+s.runNum, s.seq)
 }
 
 func (s *Server) nextTS() string {

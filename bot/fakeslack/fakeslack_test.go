@@ -165,3 +165,64 @@ func TestSocketModeWithTheRealClient(t *testing.T) {
 		t.Errorf("connections opened = %d, connected %v", n, fs.SocketConnected())
 	}
 }
+
+// Two runs of the stand-in hand out different IDs, requests included, so a
+// store that outlives one run takes nothing of the next for its own.
+func TestRunsHandOutDistinctIDs(t *testing.T) {
+	ids := func(run int64) []string {
+		fs := fakeslack.New()
+		defer fs.Close()
+		if run != 0 {
+			fs.SetRun(run)
+		}
+		ch := fs.CreateChannel("general", false, fs.BotUserID, "UALICE")
+		cmd := fs.NewCommand("UALICE", ch, "list")
+		created, err := client(fs, fs.BotToken).CreateConversationContext(context.Background(), slack.CreateConversationParams{ChannelName: "inc-1-x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []string{ch, created.ID, cmd.TriggerID, cmd.ResponseURL[strings.LastIndex(cmd.ResponseURL, "/")+1:]}
+	}
+	plain, first, second := ids(0), ids(1_780_000_000), ids(1_780_000_001)
+	if plain[0] != "C0000001" {
+		t.Errorf("without a run the first channel is %s, want C0000001 as before", plain[0])
+	}
+	for i := range first {
+		if first[i] == second[i] || first[i] == plain[i] {
+			t.Errorf("ID %d is the same across runs: %s, %s, %s", i, plain[i], first[i], second[i])
+		}
+	}
+	if !strings.HasPrefix(first[0], "C") || strings.ToUpper(first[0]) != first[0] || len(first[0]) > 21 {
+		t.Errorf("a run's channel ID %q is not shaped like Slack's", first[0])
+	}
+}
+
+// With a link base, file and message permalinks point there.
+func TestLinksPointAtTheLinkBase(t *testing.T) {
+	fs := fakeslack.New()
+	defer fs.Close()
+	fs.SetLinkBase("http://127.0.0.1:8080/")
+	ctx := context.Background()
+	api := client(fs, fs.BotToken)
+	ch := fs.CreateChannel("general", false, fs.BotUserID, "UALICE")
+	ts := fs.PostAs("UALICE", ch, "hello")
+	link, err := api.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: ch, Ts: ts})
+	if want := "http://127.0.0.1:8080/archives/" + ch + "/p" + strings.ReplaceAll(ts, ".", ""); err != nil || link != want {
+		t.Errorf("permalink = %q, %v; want %q", link, err, want)
+	}
+	up, err := api.GetUploadURLExternalContext(ctx, slack.GetUploadURLExternalParameters{FileName: "notes.md", FileSize: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := api.UploadToURL(ctx, slack.UploadToURLParameters{UploadURL: up.UploadURL, Filename: "notes.md", Content: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.CompleteUploadExternalContext(ctx, slack.CompleteUploadExternalParameters{
+		Files: []slack.FileSummary{{ID: up.FileID, Title: "Notes"}}, Channel: ch}); err != nil {
+		t.Fatal(err)
+	}
+	file, _, _, err := api.GetFileInfoContext(ctx, up.FileID, 0, 0)
+	if want := "http://127.0.0.1:8080/files/" + up.FileID + "/notes.md"; err != nil || file.Permalink != want {
+		t.Errorf("file permalink = %q, %v; want %q", file.Permalink, err, want)
+	}
+}

@@ -122,7 +122,7 @@ func (s *Server) filesInfo(p url.Values) (map[string]any, apiError) {
 		return nil, "file_not_found"
 	}
 	return map[string]any{"file": map[string]any{"id": f.ID, "name": f.Name, "title": f.Title, "size": len(f.Content),
-		"permalink": s.srv.URL + "/files/" + f.ID + "/" + f.Name, "channels": []string{f.Channel}}}, ""
+		"permalink": s.links() + "/files/" + f.ID + "/" + url.PathEscape(f.Name), "channels": []string{f.Channel}}}, ""
 }
 
 // serveFile answers a file's permalink with the file, as Slack shows a

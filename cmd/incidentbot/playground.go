@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/config"
@@ -24,6 +26,9 @@ func runPlayground(ctx context.Context, args []string, getenv func(string) strin
 	}
 	fs := fakeslack.New()
 	defer fs.Close()
+	// A store that outlives the run (REDIS_URL) keeps the IDs of earlier
+	// runs' channels and requests; this run's never repeat them.
+	fs.SetRun(time.Now().UnixMilli())
 	everyone := []string{fs.BotUserID, "UALICE", "UBOB", "UCAROL", "UDAVE"}
 	general := fs.CreateChannel("general", false, everyone...)
 	stakeholders := fs.CreateChannel("security-incidents", false, everyone...)
@@ -60,9 +65,11 @@ func runPlayground(ctx context.Context, args []string, getenv func(string) strin
 	log := newLogger(cfg, stderr)
 	err = serve(ctx, cfg, log, serveOptions{
 		clocks: cl,
-		mount:  func(mux *http.ServeMux) { playground.Mount(mux, fs) },
+		mount:  func(mux *http.ServeMux) { playground.Mount(ctx, mux, fs) },
 		onReady: func(ctx context.Context, addr string) {
-			fmt.Fprintf(stdout, "incidentbot playground: open http://%s\n", addr)
+			page := pageURL(addr)
+			fs.SetLinkBase(page) // file and message links open on the page
+			fmt.Fprintf(stdout, "incidentbot playground: open %s\n", page)
 			if *demo {
 				if err := playground.Demo(ctx, fs, general); err != nil {
 					log.Error("the demo stopped", "err", err)
@@ -75,4 +82,14 @@ func runPlayground(ctx context.Context, args []string, getenv func(string) strin
 		return 1
 	}
 	return 0
+}
+
+// pageURL is where a browser on this machine finds the page listening on
+// addr: an address on every interface is reached on loopback.
+func pageURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err == nil && (host == "" || ip != nil && ip.IsUnspecified()) {
+		addr = net.JoinHostPort("127.0.0.1", port)
+	}
+	return "http://" + addr
 }

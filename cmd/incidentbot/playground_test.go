@@ -1,15 +1,18 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +20,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/incidentbot/incidentbot/commands"
+	"github.com/incidentbot/incidentbot/storage/redistest"
 
 	"github.com/incidentbot/incidentbot/work/clocktest"
 )
@@ -24,29 +28,75 @@ import (
 // startPlayground runs `incidentbot playground` on a free port and returns its address.
 func startPlayground(t *testing.T, args ...string) string {
 	t.Helper()
+	run := launchPlayground(t, nil, args...)
+	t.Cleanup(func() {
+		if code := run.stop(); code != 0 {
+			t.Errorf("playground exited %d", code)
+		}
+		if t.Failed() {
+			t.Logf("playground log:\n%s", run.logs.String())
+		}
+	})
+	return run.addr
+}
+
+// playgroundRun is a playground running in the test.
+type playgroundRun struct {
+	addr string
+	logs *syncBuffer
+	stop func() int // ends the run, as Ctrl-C does, and returns its exit code
+}
+
+// launchPlayground starts a playground with env (HTTP_ADDR is a free port)
+// once it says where it is.
+func launchPlayground(t *testing.T, env map[string]string, args ...string) *playgroundRun {
+	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	out, logs := &syncBuffer{}, &syncBuffer{}
 	exit := make(chan int, 1)
-	env := map[string]string{"HTTP_ADDR": addr}
+	all := map[string]string{"HTTP_ADDR": addr}
+	for k, v := range env {
+		all[k] = v
+	}
 	go func() {
-		exit <- runWithClocks(ctx, append([]string{"playground"}, args...), func(k string) string { return env[k] }, out, logs, clocks{now: time.Now, outbound: clocktest.Instant{}})
+		exit <- runWithClocks(ctx, append([]string{"playground"}, args...), func(k string) string { return all[k] }, out, logs, clocks{now: time.Now, outbound: clocktest.Instant{}})
 	}()
-	t.Cleanup(func() {
-		cancel()
-		if code := <-exit; code != 0 {
-			t.Errorf("playground exited %d", code)
-		}
-		if t.Failed() {
-			t.Logf("playground log:\n%s", logs.String())
-		}
-	})
+	run := &playgroundRun{addr: addr, logs: logs, stop: sync.OnceValue(func() int { cancel(); return <-exit })}
 	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), "open http://"+addr); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
+			cancel()
 			t.Fatalf("the playground did not say where it is:\n%s\n%s", out.String(), logs.String())
 		}
 	}
-	return addr
+	return run
+}
+
+// TestPlaygroundStopsQuicklyWithThePageOpen: Ctrl-C with a page open
+// (its event stream held) ends the run well within two seconds; the
+// stream used to hold the server's shutdown for its whole deadline.
+func TestPlaygroundStopsQuicklyWithThePageOpen(t *testing.T) {
+	run := launchPlayground(t, nil)
+	defer run.stop()
+	resp, err := http.Get("http://" + run.addr + "/api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if hello, err := bufio.NewReader(resp.Body).ReadString('\n'); err != nil || hello != "data: hello\n" {
+		t.Fatalf("the event stream began with %q, %v", hello, err)
+	}
+	start := time.Now()
+	stopped := make(chan int, 1)
+	go func() { stopped <- run.stop() }()
+	select {
+	case code := <-stopped:
+		if took := time.Since(start); code != 0 || took > 2*time.Second {
+			t.Errorf("the run exited %d after %v, want 0 within 2s", code, took)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the run is still going 10s after Ctrl-C:\n%s", run.logs.String())
+	}
 }
 
 // browser starts headless Chromium, as the machine's package installs it.
@@ -114,8 +164,41 @@ func attr(t *testing.T, ctx context.Context, sel, name string) string {
 	return r.Value
 }
 
-// TestPlaygroundInABrowser drives the page in headless Chromium; each step's
-// screenshot goes to the test's artifact directory
+// cardButton finds the pinned card's button whose label begins with label
+// and says where its middle is on the screen; it fails unless the button
+// is in sight and nothing covers it, as a person would need to click it.
+func cardButton(label string) chromedp.Action[[]float64] {
+	return chromedp.Evaluate[[]float64](`(() => {
+		const label = ` + strconvQuote(label) + `;
+		const b = [...document.querySelectorAll("#pinned .b-actions button")].find((b) => b.textContent.trim().startsWith(label));
+		if (!b) throw new Error("no card button " + label);
+		const r = b.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+		if (r.width === 0 || r.top < 0 || r.left < 0 || r.bottom > innerHeight || r.right > innerWidth) throw new Error(label + " is out of sight at " + JSON.stringify(r) + " in " + innerWidth + "x" + innerHeight);
+		if (!b.contains(document.elementFromPoint(x, y))) throw new Error(label + " is covered by " + document.elementFromPoint(x, y)?.outerHTML.slice(0, 80));
+		return [x, y];
+	})()`)
+}
+
+func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+// clickCardButton clicks the card's button by its label where it is on the
+// screen, without scrolling to it first.
+// CLOSE BUTTON: the card's Close button (being added by another change) is
+// to be clicked here with clickCardButton("Close"), in a step after
+// 06-carol-is-comms, waiting for its effect on the card as 04 does.
+func clickCardButton(label string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		at, err := cardButton(label)(ctx, t)
+		if err != nil {
+			return chromedp.Void{}, err
+		}
+		return chromedp.MouseClickXY(at[0], at[1])(ctx, t)
+	}
+}
+
+// TestPlaygroundInABrowser drives the page in headless Chromium at a
+// laptop's 1280x720; each step's screenshot goes to the test's artifact
+// directory
 // (go test ./cmd/incidentbot -run TestPlayground -artifacts -outputdir /tmp/shots keeps them).
 func TestPlaygroundInABrowser(t *testing.T) {
 	addr := startPlayground(t)
@@ -140,6 +223,7 @@ func TestPlaygroundInABrowser(t *testing.T) {
 		shoot(name)
 	}
 	step("01-general",
+		chromedp.EmulateViewport(1280, 720),
 		chromedp.Navigate("http://"+addr+"/"),
 		chromedp.WaitVisible(css(`a.channel.active[data-name="general"]`)))
 	step("02-declared",
@@ -148,7 +232,28 @@ func TestPlaygroundInABrowser(t *testing.T) {
 		chromedp.WaitVisible(css(`a.channel[data-name="inc-1-phishing-campaign"]`)))
 	step("03-incident-channel",
 		chromedp.Click(css(`a.channel[data-name="inc-1-phishing-campaign"]`)),
-		waitText("#pinned", "INC-1: Phishing campaign"))
+		waitText("#pinned", "INC-1: Phishing campaign (sev2, Identification)"),
+		chromedp.WaitVisible(css(`#messages .pin-stub`)))
+	// Collapsed, the pinned area is a line and the card's buttons, all in
+	// sight, on a laptop and on a larger screen; the card is shown once.
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".b-header").length`)); err != nil || n != 1 {
+		t.Errorf("the card is shown %d times (%v), want once", n, err)
+	}
+	if h, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector("#pinned.collapsed").getBoundingClientRect().height`)); err != nil || h > 150 {
+		t.Errorf("the collapsed pinned area is %vpx high (%v)", h, err)
+	}
+	for _, size := range [][2]int64{{1400, 900}, {1280, 720}} {
+		for _, label := range []string{"Next phase: Containment", "Assign role"} {
+			err := chromedp.Do(ctx, chromedp.EmulateViewport(size[0], size[1]))
+			if err == nil {
+				_, err = chromedp.Run(ctx, cardButton(label))
+			}
+			if err != nil {
+				shoot(fmt.Sprintf("03-hidden-%dx%d", size[0], size[1]))
+				t.Errorf("at %dx%d: %v", size[0], size[1], err)
+			}
+		}
+	}
 	// A server event (bob writes in the channel) updates the page in place:
 	// the card's button the user is about to press is still the same node.
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(window.kept = document.querySelector('#pinned button[data-action="card_next_phase"]')) !== null`)); err != nil {
@@ -167,26 +272,61 @@ func TestPlaygroundInABrowser(t *testing.T) {
 	}
 	before := attr(t, ctx, "#pinned .message", "data-ts")
 	step("04-next-phase",
-		chromedp.Click(css(`#pinned button[data-action="card_next_phase"]`)),
-		waitText("#pinned", "Containment since"))
+		clickCardButton("Next phase: Containment"),
+		waitText("#pinned .summary", "(sev2, Containment)"))
 	if after := attr(t, ctx, "#pinned .message", "data-ts"); before == "" || after != before {
 		t.Errorf("the card was not changed in place: %q then %q", before, after)
 	}
-	if card := textOf(t, ctx, "#pinned"); strings.Contains(card, "Identification since") {
-		t.Errorf("the card still shows identification:\n%s", card)
-	}
 	step("05-assign-form",
-		chromedp.Click(css(`#pinned button[data-action="card_assign_role"]`)),
+		clickCardButton("Assign role"),
 		chromedp.WaitVisible(css(`#modal-form select[name="role"]`)),
 		chromedp.SetValue(css(`#modal-form select[name="role"]`), "comms"),
 		chromedp.SetValue(css(`#modal-form select[name="user"]`), "UCAROL"))
+	// Open, the pinned area shows the whole card.
 	step("06-carol-is-comms",
 		chromedp.Click(css(`#modal-form button[type=submit]`)),
-		waitText("#pinned", "Communications Lead: @carol"),
-		chromedp.WaitNotVisible(css(`#modal`)))
+		chromedp.WaitNotVisible(css(`#modal`)),
+		chromedp.Click(css(`#pins-toggle`)),
+		waitText("#pinned", "Communications Lead: @carol"))
+	if card := textOf(t, ctx, "#pinned"); !strings.Contains(card, "Containment since") || strings.Contains(card, "Identification since") {
+		t.Errorf("the open card does not show containment:\n%s", card)
+	}
+	// CLOSE BUTTON: step("06b-closed", clickCardButton("Close"), …) goes here.
+	step("07-collapsed-again",
+		chromedp.Click(css(`#pins-toggle`)),
+		chromedp.WaitVisible(css(`#pinned.collapsed`)),
+		chromedp.WaitNotVisible(css(`#pinned .b-fields`)))
+
+	// A shared file's link is served by the playground: the indicators
+	// exported as CSV open as text.
+	step("08-exported",
+		chromedp.SendKeys(css("#composer"), "/incident ioc add evil-payroll[.]com --note sender domain"),
+		chromedp.Click(css(`#composer-form button[type=submit]`)),
+		waitText("#messages", "Added the domain"),
+		chromedp.SendKeys(css("#composer"), "/incident iocs export"),
+		chromedp.Click(css(`#composer-form button[type=submit]`)),
+		chromedp.WaitVisible(css(`#messages .file a[href$="-indicators.csv"]`)))
+	link := attr(t, ctx, `#messages .file a[href$="-indicators.csv"]`, "href")
+	resp, err = http.Get("http://" + addr + link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "evil-payroll") ||
+		resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("the CSV's link %s: %s %v\n%s", link, resp.Status, resp.Header, body)
+	}
+
+	// A message's permalink opens the page at the message.
+	ts := attr(t, ctx, `#messages .message:not(.pin-stub)[data-ts]`, "data-ts")
+	step("09-permalink",
+		chromedp.Navigate("http://"+addr+"/archives/"+channelID+"/p"+strings.ReplaceAll(ts, ".", "")),
+		chromedp.WaitVisible(css(`a.channel.active[data-name="inc-1-phishing-campaign"]`)),
+		chromedp.WaitVisible(css(`#messages .message.highlight[data-ts="`+ts+`"]`)))
 	entries, err := os.ReadDir(shots)
-	if err != nil || len(entries) < 7 {
-		t.Errorf("%d screenshots written, want 7: %v", len(entries), err)
+	if err != nil || len(entries) < 10 {
+		t.Errorf("%d screenshots written, want 10: %v", len(entries), err)
 	}
 }
 
@@ -203,13 +343,14 @@ func TestPlaygroundShowsScriptsAsText(t *testing.T) {
 		chromedp.Click(css(`#composer-form button[type=submit]`)),
 		chromedp.WaitVisible(css(`a.channel[data-name^="inc-1-"]`)),
 		chromedp.Click(css(`a.channel[data-name^="inc-1-"]`)),
+		chromedp.Click(css(`#pins-toggle`)),
 		chromedp.WaitVisible(css(`#pinned .b-header`)),
 		chromedp.Sleep(300*time.Millisecond), // time for an injected handler to fire, were there one
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pwned, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.pwned !== undefined || document.querySelector("#pinned img, #pinned script, #pinned .b-header b") !== null`))
+	pwned, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.pwned !== undefined || document.querySelector("#pinned img, #pinned script, #pinned .b-header b, .pin-stub img, .pin-stub script") !== null`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,6 +371,7 @@ func TestPlaygroundDemo(t *testing.T) {
 		chromedp.Navigate("http://"+addr+"/"),
 		chromedp.WaitVisible(css(`a.channel[data-name="inc-1-phishing-campaign-against-finance"]`)),
 		chromedp.Click(css(`a.channel[data-name="inc-1-phishing-campaign-against-finance"]`)),
+		chromedp.Click(css(`#pins-toggle`)), // the whole card
 		waitText("#pinned", "Eradication since"),
 	)
 	if err != nil {
@@ -348,6 +490,73 @@ func TestManifestsDeclareTheShortcuts(t *testing.T) {
 			if !found {
 				t.Errorf("%s does not declare the message shortcut %q: %+v", name, callback, m.Features.Shortcuts)
 			}
+		}
+	}
+}
+
+// TestPlaygroundRunsOnOneRedisKeepApart: a second run on the same Redis
+// gets channels of its own, not the first run's channel IDs, so its new
+// incident is not taken for the first run's.
+func TestPlaygroundRunsOnOneRedisKeepApart(t *testing.T) {
+	redis := redistest.Start(t)
+	declare := func(title, name string) (channel string) {
+		t.Helper()
+		run := launchPlayground(t, map[string]string{"REDIS_URL": redis.URL()})
+		defer run.stop()
+		base := "http://" + run.addr
+		general := stateChannel(t, base, "UALICE", "general")
+		b, _ := json.Marshal(map[string]string{"user": "UALICE", "channel": general, "text": "/incident declare " + title + " sev3"})
+		resp, err := http.Post(base+"/api/send", "application/json", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		for deadline := time.Now().Add(10 * time.Second); channel == ""; time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no channel for %q:\n%s", title, run.logs.String())
+			}
+			channel = stateChannel(t, base, "UALICE", name)
+		}
+		return channel
+	}
+	first, second := declare("First", "inc-1-first"), declare("Second", "inc-2-second")
+	if first == second {
+		t.Errorf("the second run's INC-2 has the first run's channel ID %s", first)
+	}
+}
+
+// stateChannel is the ID of the channel a person sees by that name, or "".
+func stateChannel(t *testing.T, base, user, name string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/api/state?user=" + user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var state struct{ Channels []struct{ ID, Name string } }
+	if err := json.NewDecoder(resp.Body).Decode(&state); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range state.Channels {
+		if c.Name == name {
+			return c.ID
+		}
+	}
+	return ""
+}
+
+// The page's address, as printed and as file and message links carry it:
+// one listening on every interface is opened on loopback.
+func TestPlaygroundPageURL(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:8080": "http://127.0.0.1:8080",
+		"[::]:8080":      "http://127.0.0.1:8080",
+		"0.0.0.0:9000":   "http://127.0.0.1:9000",
+		":8080":          "http://127.0.0.1:8080",
+		"[::1]:8080":     "http://[::1]:8080",
+	} {
+		if got := pageURL(addr); got != want {
+			t.Errorf("pageURL(%q) = %q, want %q", addr, got, want)
 		}
 	}
 }

@@ -3,7 +3,14 @@
 // reaches the page, and only our own tags are added around escaped text.
 "use strict";
 
-const ui = { user: localStorage.getItem("user") || "UALICE", channel: null, data: null, dismissed: new Set() };
+const ui = {
+  user: localStorage.getItem("user") || "UALICE", channel: null, data: null, dismissed: new Set(),
+  // The pinned area starts collapsed to a line and the card's buttons, so
+  // on a laptop screen it leaves room for the channel.
+  pinsOpen: localStorage.getItem("pinsOpen") === "1",
+  focus: null, // a message to jump to, from a permalink
+  highlight: null, // the message jumped to, marked until another channel is opened
+};
 const $ = (sel) => document.querySelector(sel);
 
 const EMOJI = {
@@ -107,16 +114,37 @@ function blocks(list, ts) {
   }).join("");
 }
 
+// fileLink is where a shared file is served: its permalink, as the bot shares it.
+function fileLink(f) { return `/files/${encodeURIComponent(f.id)}/${encodeURIComponent(f.name)}`; }
+
 function message(m, where) {
   const body = m.blocks ? blocks(m.blocks, m.ts) : `<div class="b-section">${mrkdwn(m.text)}</div>`;
-  const files = (m.files || []).map((f) => `<div class="file">📎 <a href="/api/files/${esc(f.id)}" target="_blank">${esc(f.title || f.name)}</a>` +
-    (f.image ? `<img src="/api/files/${esc(f.id)}" alt="${esc(f.title)}">` : "") + "</div>").join("");
+  const files = (m.files || []).map((f) => `<div class="file">📎 <a href="${esc(fileLink(f))}" target="_blank">${esc(f.title || f.name)}</a>` +
+    (f.image ? `<img src="${esc(fileLink(f))}" alt="${esc(f.title)}">` : "") + "</div>").join("");
   const note = m.ephemeral ? " · only visible to you" : m.edited ? " · edited" : "";
-  return `<div class="message${m.ephemeral ? " ephemeral" : ""}" data-key="${esc(where + ":" + m.ts)}" data-ts="${esc(m.ts)}" data-where="${where}">
+  // Collapsed, a pinned message shows this line (the card's text: title,
+  // severity and phase) and its buttons only.
+  const summary = where === "pinned" ? `<div class="summary">${mrkdwn(m.text)}</div>` : "";
+  const marks = (m.ephemeral ? " ephemeral" : "") + (m.ts === ui.highlight ? " highlight" : "");
+  return `<div class="message${marks}" data-key="${esc(where + ":" + m.ts)}" data-ts="${esc(m.ts)}" data-where="${where}">
     <div class="meta"><b>${esc(userName(m.user))}</b> ${esc(new Date(Number(m.ts.split(".")[0]) * 1000).toLocaleTimeString())}${note}</div>
-    ${body}${files}
+    ${summary}${body}${files}
     ${m.ephemeral ? "" : `<button type="button" class="react" title="Pin to the incident timeline" data-react="${esc(m.ts)}">📌</button>`}
     ${m.ephemeral || m.user === ui.data?.bot ? "" : `<button type="button" class="react" title="Report to security (message shortcut)" data-shortcut="${esc(m.ts)}">🚩</button><button type="button" class="react" title="Add indicators (message shortcut)" data-shortcut="${esc(m.ts)}" data-callback="add_indicators">🔎</button>`}</div>`;
+}
+
+// pinStub stands in the channel for a pinned message, which is shown once,
+// in the pinned area.
+function pinStub(m) {
+  return `<div class="message pin-stub" data-key="${esc("messages:" + m.ts)}" data-ts="${esc(m.ts)}" data-where="messages">` +
+    `📌 <a href="#" data-jump="${esc(m.ts)}">${mrkdwn(m.text)}</a> <span class="where">pinned above</span></div>`;
+}
+
+function pinnedArea(pinned) {
+  if (!pinned.length) return "";
+  const open = ui.pinsOpen;
+  return `<div class="pins-head"><h2>📌 Pinned</h2><button type="button" id="pins-toggle" aria-controls="pinned" aria-expanded="${open}">` +
+    `${open ? "Show less ▴" : "Show all ▾"}</button></div>` + pinned.map((m) => message(m, "pinned")).join("");
 }
 
 // patch brings el's children in line with html in place: nodes that stay keep
@@ -169,12 +197,30 @@ function render() {
   $("#channel-name").textContent = ch ? (ch.dm ? "incidentbot" : (ch.private ? "🔒 " : "#") + ch.name) : "Pick a channel";
   patch($("#topic"), ch && ch.topic ? mrkdwn(ch.topic) : "");
   const pinned = d.messages.filter((m) => m.pinned);
-  patch($("#pinned"), pinned.length ? "<h2>📌 Pinned</h2>" + pinned.map((m) => message(m, "pinned")).join("") : "");
+  $("#pinned").classList.toggle("collapsed", !ui.pinsOpen);
+  patch($("#pinned"), pinnedArea(pinned));
   const list = $("#messages");
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-  patch(list, d.messages.map((m) => message(m, "messages")).join(""));
+  patch(list, d.messages.map((m) => m.pinned ? pinStub(m) : message(m, "messages")).join(""));
   if (atBottom) list.scrollTop = list.scrollHeight;
   renderModal(d.views.filter((v) => !ui.dismissed.has(v.id)).at(-1));
+  if (ui.focus) { const ts = ui.focus; ui.focus = null; jumpTo(ts); }
+}
+
+function setPinsOpen(open) {
+  ui.pinsOpen = open;
+  localStorage.setItem("pinsOpen", open ? "1" : "0");
+  render();
+}
+
+// jumpTo scrolls to a message and marks it; a pinned one is shown whole.
+// The mark is in the markup, so the next refresh keeps it.
+function jumpTo(ts) {
+  const pinned = ui.data.messages.some((m) => m.ts === ts && m.pinned);
+  if (pinned && !ui.pinsOpen) { ui.pinsOpen = true; localStorage.setItem("pinsOpen", "1"); }
+  ui.highlight = ts;
+  render();
+  document.querySelector(`#${pinned ? "pinned" : "messages"} .message[data-ts="${CSS.escape(ts)}"]`)?.scrollIntoView({ block: "center" });
 }
 
 function renderModal(view) {
@@ -218,8 +264,14 @@ function renderModal(view) {
 async function post(path, body) {
   $("#error").textContent = "";
   const res = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ user: ui.user, ...body }) });
-  if (!res.ok) { $("#error").textContent = await res.text(); return {}; }
+  if (!res.ok) { $("#error").textContent = await problem(res); return {}; }
   return res.json();
+}
+
+// problem is what the API said was wrong: {"error": "…"}, or its text.
+async function problem(res) {
+  const text = await res.text();
+  try { return JSON.parse(text).error || text; } catch { return text; }
 }
 
 // refresh fetches what the user sees and renders it. A change that arrives
@@ -231,7 +283,15 @@ function refresh() {
     do {
       again = false;
       const q = new URLSearchParams({ user: ui.user, channel: ui.channel || "" });
-      ui.data = await (await fetch("/api/state?" + q)).json();
+      const res = await fetch("/api/state?" + q);
+      if (!res.ok) { $("#error").textContent = await problem(res); return; }
+      ui.data = await res.json();
+      if (ui.channel && !ui.data.channel) { // a link to a channel this person cannot see
+        $("#error").textContent = `${userName(ui.user)} cannot see that channel; switch person to open it.`;
+        ui.channel = null;
+        again = true;
+        continue;
+      }
       if (!ui.channel && ui.data.channels.length) {
         ui.channel = (ui.data.channels.find((c) => c.name === "general") || ui.data.channels[0]).id;
         again = true;
@@ -245,7 +305,10 @@ function refresh() {
 
 document.addEventListener("click", async (e) => {
   const ch = e.target.closest("a.channel");
-  if (ch) { e.preventDefault(); ui.channel = ch.dataset.id; return refresh(); }
+  if (ch) { e.preventDefault(); ui.channel = ch.dataset.id; ui.highlight = null; return refresh(); }
+  if (e.target.closest("#pins-toggle")) return setPinsOpen(!ui.pinsOpen);
+  const jump = e.target.closest("[data-jump]");
+  if (jump) { e.preventDefault(); return jumpTo(jump.dataset.jump); }
   const react = e.target.closest("[data-react]");
   if (react) return post("/api/react", { channel: ui.channel, ts: react.dataset.react });
   const shortcut = e.target.closest("[data-shortcut]");
@@ -263,7 +326,7 @@ document.addEventListener("change", (e) => {
   }
   const sel = e.target.closest(".message select[data-action]");
   if (sel) return post("/api/select", { channel: ui.channel, ts: sel.dataset.ts, action_id: sel.dataset.action, value: sel.value });
-  if (e.target.id === "user") { ui.user = e.target.value; localStorage.setItem("user", ui.user); ui.channel = null; ui.dismissed.clear(); $("#modal-form").dataset.view = ""; refresh(); }
+  if (e.target.id === "user") { ui.user = e.target.value; localStorage.setItem("user", ui.user); ui.channel = null; ui.highlight = null; ui.dismissed.clear(); $("#modal-form").dataset.view = ""; refresh(); }
 });
 
 $("#composer-form").addEventListener("submit", async (e) => {
@@ -292,5 +355,16 @@ $("#modal-form").addEventListener("submit", async (e) => {
   }
 });
 
+// openLink opens the page where a permalink points (#channel=…&message=…).
+function openLink() {
+  const at = new URLSearchParams(location.hash.slice(1));
+  if (!at.get("channel")) return false;
+  ui.channel = at.get("channel");
+  ui.focus = at.get("message");
+  return true;
+}
+window.addEventListener("hashchange", () => { if (openLink()) refresh(); });
+
 new EventSource("/api/events").onmessage = () => refresh();
+openLink();
 refresh();
