@@ -183,9 +183,6 @@ func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
 
 // clickCardButton clicks the card's button by its label where it is on the
 // screen, without scrolling to it first.
-// CLOSE BUTTON: the card's Close button (being added by another change) is
-// to be clicked here with clickCardButton("Close"), in a step after
-// 06-carol-is-comms, waiting for its effect on the card as 04 does.
 func clickCardButton(label string) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
 		at, err := cardButton(label)(ctx, t)
@@ -291,7 +288,6 @@ func TestPlaygroundInABrowser(t *testing.T) {
 	if card := textOf(t, ctx, "#pinned"); !strings.Contains(card, "Containment since") || strings.Contains(card, "Identification since") {
 		t.Errorf("the open card does not show containment:\n%s", card)
 	}
-	// CLOSE BUTTON: step("06b-closed", clickCardButton("Close"), …) goes here.
 	step("07-collapsed-again",
 		chromedp.Click(css(`#pins-toggle`)),
 		chromedp.WaitVisible(css(`#pinned.collapsed`)),
@@ -324,9 +320,27 @@ func TestPlaygroundInABrowser(t *testing.T) {
 		chromedp.Navigate("http://"+addr+"/archives/"+channelID+"/p"+strings.ReplaceAll(ts, ".", "")),
 		chromedp.WaitVisible(css(`a.channel.active[data-name="inc-1-phishing-campaign"]`)),
 		chromedp.WaitVisible(css(`#messages .message.highlight[data-ts="`+ts+`"]`)))
+
+	// The card's Close… button, at 1280×720 with the pinned area
+	// collapsed: its form says what closing does and confirms it; the
+	// channel is told, and the card offers the retro instead.
+	step("10-close-form",
+		chromedp.EmulateViewport(1280, 720),
+		chromedp.WaitVisible(css(`#pinned.collapsed`)),
+		clickCardButton("Close…"),
+		waitText("#modal", "Stakeholder updates stop and the retro begins"),
+		chromedp.SendKeys(css(`#modal-form textarea[name="text"]`), "Lookalike domain blocked, two passwords reset"))
+	step("11-closed",
+		chromedp.Click(css(`#modal-form button[type=submit]`)),
+		chromedp.WaitNotVisible(css(`#modal`)),
+		waitText("#messages", "Closed: Lookalike domain blocked, two passwords reset"),
+		waitText("#messages", "The retro is open until"))
+	if _, err := chromedp.Run(ctx, cardButton("Add lessons learned")); err != nil {
+		t.Errorf("the closed card: %v", err)
+	}
 	entries, err := os.ReadDir(shots)
-	if err != nil || len(entries) < 10 {
-		t.Errorf("%d screenshots written, want 10: %v", len(entries), err)
+	if err != nil || len(entries) < 12 {
+		t.Errorf("%d screenshots written, want 12: %v", len(entries), err)
 	}
 }
 
