@@ -34,13 +34,19 @@ type env struct {
 
 func newEnv(t *testing.T, cfg config.File) *env {
 	t.Helper()
+	return newEnvAt(t, cfg, time.Now)
+}
+
+// newEnvAt is newEnv on the clock now.
+func newEnvAt(t *testing.T, cfg config.File, now func() time.Time) *env {
+	t.Helper()
 	fs := fakeslack.New()
 	t.Cleanup(fs.Close)
 	store := storage.New(redistest.Start(t).Client(t))
 	metrics := bot.NewMetrics("test")
 	api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), metrics)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := commands.New(cfg, store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, time.Now, nil)
+	h := commands.New(cfg, store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, now, nil)
 	return &env{slack: fs, store: store, h: h, general: fs.CreateChannel("general", false, "UALICE", "UBOB", "UCAROL")}
 }
 

@@ -239,7 +239,6 @@ func (h *Response) assign(ctx context.Context, n int64, actor, roleKey, user str
 	if err != nil {
 		return nil, false, err
 	}
-
 	if user != "" {
 		if err := h.chat.Invite(ctx, inc.ChannelID, []string{user}); err != nil {
 			h.log.Warn("could not invite the assignee", "incident", n, "user", user, "err", err)

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,35 +11,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/bot/render"
-	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/config"
-	"github.com/incidentbot/incidentbot/storage"
-	"github.com/incidentbot/incidentbot/storage/redistest"
-	"github.com/incidentbot/incidentbot/work/clocktest"
 )
-
-// fixedEnv is newEnv on a clock that only moves when the test says.
-func fixedEnv(t *testing.T, cfg config.File, now *time.Time) *env {
-	t.Helper()
-	fs := fakeslack.New()
-	t.Cleanup(fs.Close)
-	store := storage.New(redistest.Start(t).Client(t))
-	metrics := bot.NewMetrics("test")
-	api := bot.NewSlackClient(fs.BotToken, "", fs.APIURL(), metrics)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := commands.New(cfg, store, bot.NewChat(api, metrics, clocktest.Instant{}, log), log, fs.BotUserID, func() time.Time { return *now }, nil)
-	return &env{slack: fs, store: store, h: h, general: fs.CreateChannel("general", false, "UALICE", "UBOB", "UCAROL")}
-}
 
 // The team sees each change in the incident channel, in the timeline's
 // words, with the reason when there is one; hostile text stays text.
 func TestChangesAreToldInTheChannel(t *testing.T) {
 	cfg := config.Defaults()
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	e := fixedEnv(t, cfg, &now)
+	e := newEnvAt(t, cfg, func() time.Time { return now })
 	ch := e.declare(t, "Payroll <phish> & @channel sev2")
 	steps := []struct{ user, text, want string }{
 		{"UALICE", "severity sev1", "Severity: sev2 → sev1"},

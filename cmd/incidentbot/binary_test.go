@@ -130,17 +130,7 @@ func TestRealBinary(t *testing.T) {
 	}
 	wg.Wait()
 	var tl []incident.TimelineEvent
-	select {
-	case err := <-exited:
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			t.Errorf("exit code %d after SIGTERM, want 0", exit.ExitCode())
-		} else if err != nil {
-			t.Error(err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("did not exit within 30s of SIGTERM")
-	}
+	exitsCleanly(t, exited, 30*time.Second)
 	tl, err = store.Timeline(ctx, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -203,4 +193,20 @@ func buildBinary(t *testing.T) string {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
+}
+
+// exitsCleanly waits for the process, signalled to stop, to exit with 0.
+func exitsCleanly(t *testing.T, exited <-chan error, within time.Duration) {
+	t.Helper()
+	select {
+	case err := <-exited:
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			t.Errorf("exit code %d after SIGTERM, want 0", exit.ExitCode())
+		} else if err != nil {
+			t.Error(err)
+		}
+	case <-time.After(within):
+		t.Fatalf("did not exit within %s of SIGTERM", within)
+	}
 }

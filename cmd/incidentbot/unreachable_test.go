@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -115,17 +114,7 @@ func TestSlackUnreachableAtStart(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-exited:
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			t.Errorf("exit code %d after SIGTERM, want 0", exit.ExitCode())
-		} else if err != nil {
-			t.Error(err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("did not exit within 5s of SIGTERM")
-	}
+	exitsCleanly(t, exited, 5*time.Second)
 	if !strings.Contains(logs.String(), "stopped before connecting to Slack") {
 		t.Error("the log does not say it stopped before connecting to Slack")
 	}
