@@ -516,8 +516,11 @@ func (h *core) tell(ctx context.Context, inc *incident.Incident, actor string, e
 	return true
 }
 
-// latestBy is the last event of one of kinds that actor made, from the
-// stored timeline.
+// latestBy is the last change of one of kinds that actor made, from the
+// stored timeline: all its events of those kinds (a change's events share
+// their moment), as the first run told them. A skipped gate and the phase
+// move it let through are one change: telling the last alone would name
+// another post than the first run's, and tell the channel twice.
 func (h *core) latestBy(ctx context.Context, n int64, actor string, kinds []incident.EventKind) []incident.TimelineEvent {
 	events, err := h.store.Timeline(ctx, n)
 	if err != nil {
@@ -525,7 +528,14 @@ func (h *core) latestBy(ctx context.Context, n int64, actor string, kinds []inci
 	}
 	for i := len(events) - 1; i >= 0; i-- {
 		if events[i].Actor == actor && slices.Contains(kinds, events[i].Kind) {
-			return events[i : i+1]
+			at := events[i].At
+			var out []incident.TimelineEvent
+			for _, ev := range events[:i+1] {
+				if ev.Actor == actor && ev.At.Equal(at) && slices.Contains(kinds, ev.Kind) {
+					out = append(out, ev)
+				}
+			}
+			return out
 		}
 	}
 	return nil
