@@ -519,6 +519,14 @@ func (h *Response) Reacted(ctx context.Context, r Reaction) work.Result {
 		h.audit(ctx, inc, 0, r.UserID, "reaction "+PinReaction, res.Outcome, false)
 		return res
 	}
+	if inc.Status == incident.Closed {
+		// As for a note: the postmortem is out, and a pin would reach nobody who reads it.
+		res.Outcome = work.OutcomeUserError
+		if err := h.tellPrivately(ctx, r.ChannelID, r.UserID, render.Refusal(incident.Say("The postmortem of %s is published, so a pinned message would no longer reach it; nothing was added to the timeline.", inc.Ref()))); err != nil {
+			h.log.Warn("could not answer a pin after the postmortem", "incident", inc.Number, "err", err)
+		}
+		return res
+	}
 	msg, err := h.chat.MessageAt(ctx, r.ChannelID, r.TS)
 	if err != nil {
 		h.log.Error("could not read the pinned message", "incident", inc.Number, "err", err)

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +12,7 @@ import (
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/incident"
+	"go.yaml.in/yaml/v3"
 )
 
 // What the team sees as the incident runs: what the declarer knows at the
@@ -111,6 +115,12 @@ func TestTheTeamSeesWhatHappens(t *testing.T) {
 	if strings.Contains(string(s.cardMessage().Blocks), commands.ActionClose) {
 		t.Errorf("a closed incident's card still offers Close")
 	}
+	// Every method called is one whose scope the manifests are checked for.
+	for _, c := range h.slack.Calls("") {
+		if _, ok := scopeFor[c.Method]; !ok {
+			t.Errorf("the bot called %s: add it and its scope to scopeFor", c.Method)
+		}
+	}
 }
 
 // The retro's rough edges: a lesson's kind is said, not guessed; a due
@@ -121,7 +131,7 @@ func TestRetroAnswersReadRight(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	h := startBotWith(t, false, clock, quietSeverities)
+	h := startBotWith(t, false, clock, quietSeverities+"retro: {archive_channel: false}\n") // so that a late pin can be tried
 	s := &script{t: t, h: h, ctx: context.Background()}
 	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
 	s.command("UALICE", general, "declare Token leak sev2")
@@ -170,6 +180,16 @@ func TestRetroAnswersReadRight(t *testing.T) {
 	if got := s.command("UBOB", s.ch, "note one more thing"); !strings.Contains(got, "The postmortem of INC-1 is published, so a note would no longer reach it") {
 		t.Errorf("a note after the postmortem answered %q", got)
 	}
+	// A pin, the same: refused to its maker, nothing on the timeline, no reaction.
+	events := s.timelineLen()
+	said := h.slack.PostAs("UBOB", s.ch, "late finding")
+	got = s.answer("UBOB", func() error { _, _, err := h.slack.React(s.ctx, "UBOB", s.ch, said, "pushpin"); return err })
+	if !strings.Contains(got, "The postmortem of INC-1 is published, so a pinned message would no longer reach it") {
+		t.Errorf("a pin after the postmortem answered %q", got)
+	}
+	if s.timelineLen() != events {
+		t.Error("a pin after the postmortem went on the timeline")
+	}
 }
 
 // channelText is the text of the channel's first message containing marker.
@@ -181,4 +201,43 @@ func channelText(fs *fakeslack.Server, channel, marker string) string {
 		}
 	}
 	return ""
+}
+
+// scopeFor is the bot scope each Web API method needs (any one of them,
+// for a method that works on public and private channels alike); "" for
+// none. A method the bot starts calling must be added here, with its scope
+// in both manifests.
+var scopeFor = map[string][]string{
+	"auth.test": {""}, "chat.getPermalink": {""}, "views.open": {""}, "views.publish": {""}, "response_url": {""},
+	"chat.postMessage": {"chat:write"}, "chat.postEphemeral": {"chat:write"}, "chat.update": {"chat:write"},
+	"conversations.create": {"channels:manage", "groups:write"}, "conversations.invite": {"channels:manage", "groups:write"},
+	"conversations.setTopic": {"channels:manage", "groups:write"}, "conversations.kick": {"channels:manage", "groups:write"},
+	"conversations.archive": {"channels:manage", "groups:write"}, "conversations.join": {"channels:join"},
+	"conversations.history": {"channels:history", "groups:history"}, "conversations.members": {"channels:read", "groups:read"},
+	"pins.add": {"pins:write"}, "reactions.add": {"reactions:write"}, "users.info": {"users:read"},
+	"files.getUploadURLExternal": {"files:write"}, "files.completeUploadExternal": {"files:write"}, "files.info": {"files:read"},
+}
+
+// Both manifests grant every scope the bot's Web API calls need: a bot
+// installed from them is never refused with missing_scope.
+func TestManifestsGrantWhatTheBotCalls(t *testing.T) {
+	for _, name := range []string{"slack-app-manifest.yaml", "slack-app-manifest-http.yaml"} {
+		raw, err := os.ReadFile(filepath.Join("..", "..", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct {
+			OAuth struct {
+				Scopes struct{ Bot []string }
+			} `yaml:"oauth_config"`
+		}
+		if err := yaml.Unmarshal(raw, &m); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for method, scopes := range scopeFor {
+			if !slices.ContainsFunc(scopes, func(s string) bool { return s == "" || slices.Contains(m.OAuth.Scopes.Bot, s) }) {
+				t.Errorf("%s lacks %s, which %s needs", name, strings.Join(scopes, " or "), method)
+			}
+		}
+	}
 }
