@@ -533,6 +533,11 @@ func (h *Response) Reacted(ctx context.Context, r Reaction) work.Result {
 		res.Outcome = work.OutcomeError
 		return res
 	}
+	if h.pinnedBefore(ctx, inc.Number, msg.Permalink) {
+		// Someone 📌-ed it before: it is on the timeline once, whoever pins it next.
+		res.Outcome = "ignored"
+		return res
+	}
 	ev := incident.Pinned(h.now(), r.UserID, msg.User, render.Truncate(render.Plain(msg.Text), 500), msg.Permalink)
 	if err := h.store.AddEvents(ctx, inc.Number, ev); err != nil {
 		h.log.Error("could not add the pinned message", "incident", inc.Number, "err", err)
@@ -542,6 +547,21 @@ func (h *Response) Reacted(ctx context.Context, r Reaction) work.Result {
 	}
 	h.audit(ctx, inc, 0, r.UserID, "reaction "+PinReaction, res.Outcome, false)
 	return res
+}
+
+// pinnedBefore reports whether the message at link is on the incident's
+// timeline already, put there by an earlier :pushpin:.
+func (h *Response) pinnedBefore(ctx context.Context, n int64, link string) bool {
+	if link == "" {
+		return false
+	}
+	events, err := h.store.Timeline(ctx, n)
+	if err != nil {
+		return false
+	}
+	return slices.ContainsFunc(events, func(ev incident.TimelineEvent) bool {
+		return ev.Kind == incident.EventPinned && ev.Link == link
+	})
 }
 
 // Refused tells a person that a form they sent could not be done: it was

@@ -72,7 +72,12 @@ func (h *Response) movePhase(ctx context.Context, n int64, actor string, target 
 	if err != nil {
 		return nil, false, err
 	}
-	h.postChecklist(ctx, inc, inc.Phase)
+	// A phase's checklist is posted the first time the phase begins. A phase
+	// entered again keeps its checklist and its message, which ticks still
+	// update: posting it again would leave the first copy behind, stale.
+	if inc.ChecklistTS[inc.Phase] == "" {
+		h.postChecklist(ctx, inc, inc.Phase)
+	}
 	h.refresh(ctx, n)
 	h.reschedule(ctx, inc) // an inject may wait for this phase; a phase target starts with it
 	told := h.tell(ctx, inc, actor, events, incident.Say(""), incident.EventPhase, incident.EventGate)

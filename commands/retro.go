@@ -91,7 +91,11 @@ func (h *Retro) closeClick(ctx context.Context, in Interaction, inc *incident.In
 func closeModal(inc *incident.Incident) render.View {
 	hint := "Stakeholder updates stop and the retro begins: everyone who took part is asked for lessons learned."
 	if n := len(inc.OpenContainment()); n > 0 {
-		hint += " " + plural(n, "open containment action") + " will become follow-ups of the retro."
+		become := " will become follow-ups of the retro."
+		if n == 1 {
+			become = " will become a follow-up of the retro."
+		}
+		hint += " " + plural(n, "open containment action") + become
 	}
 	return render.Modal(render.Form{CallbackID: ModalClose, Title: "Close " + inc.Ref(), Submit: "Close incident", Metadata: strconv.FormatInt(inc.Number, 10),
 		Fields: []render.Field{{ID: InputText, Kind: render.TextArea, Label: "Summary (optional)", Hint: hint, Optional: true, MaxLength: incident.MaxTextChars}}})

@@ -539,7 +539,7 @@ func (h *Cadence) Purge(ctx context.Context) error {
 // incident. Drills are left out; private incidents show no title.
 func (h *Cadence) Digest(ctx context.Context) error {
 	if h.cfg.StakeholderChannel == "" {
-		return nil
+		return work.DigestSkipped{Reason: "no stakeholder_channel"}
 	}
 	open, err := h.store.ListOpen(ctx)
 	if err != nil {
@@ -548,7 +548,8 @@ func (h *Cadence) Digest(ctx context.Context) error {
 	open = slices.DeleteFunc(open, (*incident.Incident).Unannounced)
 	waiting, oldest := h.triage.waitingSummary(ctx)
 	if len(open) == 0 && waiting == 0 && !h.cfg.DigestWhenEmpty {
-		return nil // nothing to tell: a daily "0" teaches people to skip it
+		// nothing to tell: a daily "0" teaches people to skip it
+		return work.DigestSkipped{Reason: "nothing open or waiting for triage (digest_when_empty: false)"}
 	}
 	_, err = h.chat.Post(ctx, h.cfg.StakeholderChannel, render.Digest(listItems(h.cfg, listings(h.allForOutside(ctx, open)), true), waiting, oldest))
 	return err

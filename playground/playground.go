@@ -88,6 +88,9 @@ type messageView struct {
 	Edited    bool            `json:"edited,omitempty"`
 	Pinned    bool            `json:"pinned,omitempty"`
 	Files     []fileView      `json:"files,omitempty"`
+	// Reactions are the bot's reactions, by name: a :memo: on a message
+	// someone 📌-ed says it is on the timeline.
+	Reactions []string `json:"reactions,omitempty"`
 }
 
 type fileView struct {
@@ -128,7 +131,7 @@ func (p *page) state(w http.ResponseWriter, r *http.Request) {
 		out.Channel = &cv
 		for _, m := range ch.SeenBy(user) {
 			mv := messageView{TS: m.TS, User: m.User, Text: m.Text, Blocks: m.Blocks, Ephemeral: m.VisibleTo != "",
-				Edited: m.Edited, Pinned: slices.Contains(ch.Pins, m.TS)}
+				Edited: m.Edited, Pinned: slices.Contains(ch.Pins, m.TS), Reactions: m.Reactions}
 			for _, id := range m.Files {
 				if f, ok := p.slack.File(id); ok {
 					mv.Files = append(mv.Files, fileView{ID: f.ID, Name: f.Name, Title: f.Title, Image: strings.HasSuffix(f.Name, ".png")})

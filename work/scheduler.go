@@ -2,6 +2,7 @@ package work
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -184,6 +185,13 @@ func (s *Scheduler) work(ctx context.Context, c storage.Claim) {
 	}
 }
 
+// DigestSkipped is what App.Digest returns when it sent nothing on purpose
+// (no stakeholder channel, or nothing to tell): not an error, and not a
+// digest sent.
+type DigestSkipped struct{ Reason string }
+
+func (e DigestSkipped) Error() string { return "digest not sent: " + e.Reason }
+
 // RunDigest sends the digest unless another replica has for this minute:
 // cron specs are minute-grained, so the minute names the scheduled run.
 func (s *Scheduler) RunDigest(ctx context.Context) {
@@ -196,7 +204,11 @@ func (s *Scheduler) RunDigest(ctx context.Context) {
 	if !first {
 		return
 	}
-	if err := s.app.Digest(ctx); err != nil {
+	var skipped DigestSkipped
+	if err := s.app.Digest(ctx); errors.As(err, &skipped) {
+		s.log.Info("digest not sent", "slot", slot, "reason", skipped.Reason)
+		return
+	} else if err != nil {
 		s.log.Error("could not send the digest", "err", err)
 		return
 	}

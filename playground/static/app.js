@@ -128,9 +128,15 @@ function message(m, where) {
   const marks = (m.ephemeral ? " ephemeral" : "") + (m.ts === ui.highlight ? " highlight" : "");
   return `<div class="message${marks}" data-key="${esc(where + ":" + m.ts)}" data-ts="${esc(m.ts)}" data-where="${where}">
     <div class="meta"><b>${esc(userName(m.user))}</b> ${esc(new Date(Number(m.ts.split(".")[0]) * 1000).toLocaleTimeString())}${note}</div>
-    ${summary}${body}${files}
+    ${summary}${body}${files}${reactions(m)}
     ${m.ephemeral ? "" : `<button type="button" class="react" title="Pin to the incident timeline" data-react="${esc(m.ts)}">📌</button>`}
     ${m.ephemeral || m.user === ui.data?.bot ? "" : `<button type="button" class="react" title="Report to security (message shortcut)" data-shortcut="${esc(m.ts)}">🚩</button><button type="button" class="react" title="Add indicators (message shortcut)" data-shortcut="${esc(m.ts)}" data-callback="add_indicators">🔎</button>`}</div>`;
+}
+
+// reactions are the bot's reactions under a message: 📝 says a 📌-ed message is on the timeline.
+function reactions(m) {
+  if (!m.reactions?.length) return "";
+  return `<div class="reactions">${m.reactions.map((r) => `<span class="reaction" title=":${esc(r)}: by incidentbot">${esc(EMOJI[r] || `:${r}:`)}</span>`).join("")}</div>`;
 }
 
 // pinStub stands in the channel for a pinned message, which is shown once,
