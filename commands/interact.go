@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/incident"
@@ -533,6 +534,14 @@ func (h *Response) Reacted(ctx context.Context, r Reaction) work.Result {
 		res.Outcome = work.OutcomeError
 		return res
 	}
+	// Two people pinning at once: one finds the other's pin, across replicas.
+	unlock, err := h.core.store.Lock(ctx, "pin:"+strconv.FormatInt(inc.Number, 10), 10*time.Second)
+	if err != nil {
+		h.log.Error("could not lock the incident's pins", "incident", inc.Number, "err", err)
+		res.Outcome = work.OutcomeError
+		return res
+	}
+	defer unlock()
 	if h.pinnedBefore(ctx, inc.Number, msg.Permalink) {
 		// Someone 📌-ed it before: it is on the timeline once, whoever pins it next.
 		res.Outcome = "ignored"

@@ -72,6 +72,8 @@ func (h *Response) movePhase(ctx context.Context, n int64, actor string, target 
 	if err != nil {
 		return nil, false, err
 	}
+	// The change first, then what it brings: the new phase's checklist.
+	told := h.tell(ctx, inc, actor, events, incident.Say(""), incident.EventPhase, incident.EventGate)
 	// A phase's checklist is posted the first time the phase begins. A phase
 	// entered again keeps its checklist and its message, which ticks still
 	// update: posting it again would leave the first copy behind, stale.
@@ -80,7 +82,6 @@ func (h *Response) movePhase(ctx context.Context, n int64, actor string, target 
 	}
 	h.refresh(ctx, n)
 	h.reschedule(ctx, inc) // an inject may wait for this phase; a phase target starts with it
-	told := h.tell(ctx, inc, actor, events, incident.Say(""), incident.EventPhase, incident.EventGate)
 	return inc, told, nil
 }
 

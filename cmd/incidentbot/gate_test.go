@@ -28,10 +28,12 @@ func (s *script) answerIn(user, channel, text string, act func() error) string {
 	s.t.Helper()
 	before := len(s.h.slack.Ephemerals(user))
 	told := s.toldIn(channel)
+	start := time.Now().Add(-time.Second)
 	if err := act(); err != nil {
 		s.t.Fatal(err)
 	}
 	var got string
+	byChannel := false
 	s.await("an answer to "+user, func() bool {
 		e := s.h.slack.Ephemerals(user)
 		if len(e) > before {
@@ -40,13 +42,32 @@ func (s *script) answerIn(user, channel, text string, act func() error) string {
 		}
 		for _, m := range s.toldIn(channel)[len(told):] {
 			if icon := toldIcon(text); strings.Contains(m.Visible(), icon) {
-				got = m.Visible()
+				got, byChannel = m.Visible(), true
 				return true
 			}
 		}
 		return false
 	})
+	if byChannel {
+		// The channel is told of a change before what the change brings (a
+		// checklist, the retro's prompt): the request is done once it has
+		// left the journal.
+		s.eventually("the request to finish", func() bool { return s.journalSince(start) == 0 })
+	}
 	return got
+}
+
+// journalSince is how many requests acknowledged since start are not
+// finished yet; 0 when the store cannot say.
+func (s *script) journalSince(start time.Time) int {
+	ctx, cancel := context.WithTimeout(s.ctx, time.Second) // a frozen Redis is some tests' point
+	defer cancel()
+	all, err := s.h.store.Stale(ctx, time.Now().Add(time.Hour))
+	older, err2 := s.h.store.Stale(ctx, start)
+	if err != nil || err2 != nil {
+		return 0
+	}
+	return len(all) - len(older)
 }
 
 // toldIcon is how the channel's message of what a command changed starts

@@ -12,6 +12,7 @@ import (
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/work/clocktest"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -47,6 +48,10 @@ func TestTheTeamSeesWhatHappens(t *testing.T) {
 		t.Errorf("what we know shows %q", got)
 	}
 	// Declaring set the severity and the commander: that item is ticked.
+	s.eventually("the identification checklist", func() bool {
+		inc, err := h.store.Get(s.ctx, 1)
+		return err == nil && inc.ChecklistTS[incident.Identification] != ""
+	})
 	if got := s.checklistMessage(incident.Identification).Visible(); !strings.Contains(got, "✓ Set the severity and assign a commander by <@UALICE>") {
 		t.Errorf("the identification checklist after the declare:\n%s", got)
 	}
@@ -56,8 +61,8 @@ func TestTheTeamSeesWhatHappens(t *testing.T) {
 		t.Errorf("severity told %q", got)
 	}
 	stake, _ := h.slack.Channel(h.stakeholder)
-	if last := stake.Messages[len(stake.Messages)-1].Visible(); !strings.Contains(last, "INC-1: Mail exfiltration") || !strings.Contains(last, "severity `sev2` → `sev1`") {
-		t.Errorf("the stakeholders were told %q", last)
+	if said := channelText(h.slack, h.stakeholder, "severity `sev2` → `sev1`"); !strings.Contains(said, "INC-1: Mail exfiltration") || countMessages(stake, "severity `sev2` → `sev1`") != 1 {
+		t.Errorf("the stakeholders were told %q", said)
 	}
 	if got := s.command("UALICE", s.ch, "assign comms <@UBOB|bob>"); !strings.Contains(got, "Communications Lead: <@UBOB>") {
 		t.Errorf("assign told %q", got)
@@ -129,9 +134,8 @@ func TestTheTeamSeesWhatHappens(t *testing.T) {
 // command answers with its figures and the link, not the document.
 func TestRetroAnswersReadRight(t *testing.T) {
 	t.Parallel()
-	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	h := startBotWith(t, false, clock, quietSeverities+"retro: {archive_channel: false}\n") // so that a late pin can be tried
+	clock := clocktest.NewManual(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+	h := startBotWith(t, false, clock.Now, quietSeverities+"retro: {archive_channel: false}\n") // so that a late pin can be tried
 	s := &script{t: t, h: h, ctx: context.Background()}
 	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
 	s.command("UALICE", general, "declare Token leak sev2")
@@ -161,7 +165,7 @@ func TestRetroAnswersReadRight(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.await("the lessons in the channel", func() bool { ch, _ := h.slack.Channel(s.ch); return countMessages(ch, "1 follow-up action") == 1 })
-	now = now.Add(72 * time.Hour) // the due date passes
+	clock.Advance(72 * time.Hour) // the due date passes
 	if got := s.command("UBOB", general, "actions"); !strings.Contains(got, "*overdue* (due 2026-11-28)") || !strings.Contains(got, "Open follow-up actions (1)") {
 		t.Errorf("actions after the due date: %q", got)
 	}
