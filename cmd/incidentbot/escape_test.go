@@ -65,7 +65,7 @@ func TestNoUserTextComesAlive(t *testing.T) {
 					// Sent as Slack delivers it, without the fake's escaping of typed text.
 					cmd := h.slack.NewCommand(user, channel, "")
 					cmd.Text = text
-					before, told := len(h.slack.Ephemerals(user)), len(s.toldIn(channel))
+					before, told, start := len(h.slack.Ephemerals(user)), len(s.toldIn(channel)), time.Now().Add(-time.Second)
 					if transport == "socket" {
 						ack, err := h.slack.SendEnvelope(s.ctx, "slash_commands", cmd)
 						if err != nil {
@@ -76,6 +76,7 @@ func TestNoUserTextComesAlive(t *testing.T) {
 						h.postCommand(t, cmd, signingSecret, time.Now())
 					}
 					s.await("the answer to "+text, func() bool { return len(h.slack.Ephemerals(user)) > before || len(s.toldIn(channel)) > told })
+					s.eventually("the request to finish", func() bool { return s.journalSince(start) == 0 })
 				}
 
 				send("UALICE", general, "declare "+hostileText(r, 8)+" sev2")
