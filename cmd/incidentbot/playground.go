@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/playground"
+	"github.com/incidentbot/incidentbot/storage"
 )
 
 // runPlayground runs the real bot against the in-repo Slack stand-in, over
@@ -21,6 +23,7 @@ func runPlayground(ctx context.Context, args []string, getenv func(string) strin
 	flags := flag.NewFlagSet("playground", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	demo := flags.Bool("demo", false, "start with a short scripted incident")
+	reuse := flags.Bool("reuse-store", false, "run on a REDIS_URL that holds an earlier run's incidents")
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
@@ -63,6 +66,20 @@ func runPlayground(ctx context.Context, args []string, getenv func(string) strin
 		cfg.File.Responders = []string{"UBOB"}
 	}
 	log := newLogger(cfg, stderr)
+	if cfg.RedisURL != "" && !*reuse {
+		// The stand-in's workspace is new at every start: an earlier run's
+		// incidents would point at channels this one does not have.
+		n, err := storedIncidents(ctx, cfg, log)
+		if err != nil {
+			fmt.Fprintf(stderr, "incidentbot playground: %v\n", err)
+			return 1
+		}
+		if n > 0 {
+			fmt.Fprintf(stderr, "incidentbot playground: REDIS_URL holds incidents (up to INC-%d) of an earlier run, whose channels went with its stand-in Slack.\n"+
+				"Give the playground an empty Redis database (redis-cli -n 15 flushdb, with REDIS_URL=redis://localhost:6379/15), or pass --reuse-store to run on it anyway.\n", n)
+			return 1
+		}
+	}
 	err = serve(ctx, cfg, log, serveOptions{
 		clocks: cl,
 		mount:  func(mux *http.ServeMux) { playground.Mount(ctx, mux, fs) },
@@ -92,4 +109,14 @@ func pageURL(addr string) string {
 		addr = net.JoinHostPort("127.0.0.1", port)
 	}
 	return "http://" + addr
+}
+
+// storedIncidents is how many incidents the configured store has numbered.
+func storedIncidents(ctx context.Context, cfg *config.Config, log *slog.Logger) (int64, error) {
+	rdb, closeStore, err := storage.Open(ctx, storage.Options{URL: cfg.RedisURL}, log)
+	if err != nil {
+		return 0, err
+	}
+	defer closeStore()
+	return storage.New(rdb).LastNumber(ctx)
 }

@@ -513,9 +513,9 @@ func TestManifestsDeclareTheShortcuts(t *testing.T) {
 // incident is not taken for the first run's.
 func TestPlaygroundRunsOnOneRedisKeepApart(t *testing.T) {
 	redis := redistest.Start(t)
-	declare := func(title, name string) (channel string) {
+	declare := func(title, name string, args ...string) (channel string) {
 		t.Helper()
-		run := launchPlayground(t, map[string]string{"REDIS_URL": redis.URL()})
+		run := launchPlayground(t, map[string]string{"REDIS_URL": redis.URL()}, args...)
 		defer run.stop()
 		base := "http://" + run.addr
 		general := stateChannel(t, base, "UALICE", "general")
@@ -533,8 +533,17 @@ func TestPlaygroundRunsOnOneRedisKeepApart(t *testing.T) {
 		}
 		return channel
 	}
-	first, second := declare("First", "inc-1-first"), declare("Second", "inc-2-second")
-	if first == second {
+	first := declare("First", "inc-1-first")
+	// A second run on the same store is refused, saying why and what to do.
+	var out, logs syncBuffer
+	code := runWithClocks(context.Background(), []string{"playground"}, func(k string) string {
+		return map[string]string{"REDIS_URL": redis.URL(), "HTTP_ADDR": freeAddr(t)}[k]
+	}, &out, &logs, clocks{now: time.Now, outbound: clocktest.Instant{}})
+	if code != 1 || !strings.Contains(logs.String(), "REDIS_URL holds incidents (up to INC-1) of an earlier run") || !strings.Contains(logs.String(), "--reuse-store") {
+		t.Errorf("a second run on the same store exited %d:\n%s", code, logs.String())
+	}
+	// Asked to, it runs, and its IDs are its own.
+	if second := declare("Second", "inc-2-second", "--reuse-store"); first == second {
 		t.Errorf("the second run's INC-2 has the first run's channel ID %s", first)
 	}
 }
