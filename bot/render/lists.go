@@ -191,7 +191,7 @@ func HelpMessage(h Help) Message {
 	if chunk.Len() > 0 {
 		blocks = append(blocks, Section(chunk.String()))
 	}
-	blocks = append(blocks, Context("Inside an incident channel, commands act on its incident; elsewhere give the number first ("+
+	blocks = append(blocks, Context(Code("/incident")+" alone opens the declare form. Inside an incident channel, commands act on its incident; elsewhere give the number first ("+
 		Code("/incident status 42")+", "+Code("/incident ioc INC-42 add 203.0.113.7")+")."), Context("Severities: "+Say(h.Severities)))
 	return Message{Text: "/incident help", Blocks: blocks}
 }
