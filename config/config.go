@@ -528,12 +528,19 @@ func ParseFile(data []byte) (File, error) {
 			seen[name] = true
 			s := incident.Severity{Name: name, Description: rs.Description}
 			duration(key+".update_every", rs.UpdateEvery, time.Second, &s.UpdateEvery)
+			named := map[incident.Phase]string{}
 			for _, phase := range slices.Sorted(maps.Keys(rs.Targets)) {
 				p, ok := incident.ParsePhase(phase)
 				if !ok || p == incident.Lessons {
 					bad(key+".targets."+phase, "is not a phase with a target (identification, containment, eradication, recovery)")
 					continue
 				}
+				if other, twice := named[p]; twice {
+					// Written twice in another case: which one won would be chance.
+					bad(key+".targets."+phase, "names the phase %s again (as %s): keep one", p, other)
+					continue
+				}
+				named[p] = phase
 				v := rs.Targets[phase]
 				var d time.Duration
 				duration(key+".targets."+phase, &v, time.Second, &d)
@@ -619,12 +626,19 @@ func ParseFile(data []byte) (File, error) {
 			bad("tlp.stakeholder_channel", "cannot be red: TLP:RED never leaves the incident's channel")
 		}
 	}
-	for name, items := range raw.Playbooks {
+	playbookNamed := map[incident.Phase]string{}
+	for _, name := range slices.Sorted(maps.Keys(raw.Playbooks)) {
+		items := raw.Playbooks[name]
 		phase, ok := incident.ParsePhase(name)
 		if !ok {
 			bad("playbooks."+name, "is not a phase (identification, containment, eradication, recovery, lessons)")
 			continue
 		}
+		if other, twice := playbookNamed[phase]; twice {
+			bad("playbooks."+name, "names the phase %s again (as %s): keep one", phase, other)
+			continue
+		}
+		playbookNamed[phase] = name
 		var list []incident.PlaybookItem
 		for i, item := range items {
 			switch {

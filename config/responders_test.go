@@ -40,3 +40,17 @@ func TestDigestWhenEmpty(t *testing.T) {
 		t.Errorf("digest_when_empty: true gave %v, %v", f.DigestWhenEmpty, err)
 	}
 }
+
+// A phase written twice in different case is refused, not decided by the
+// order of a map.
+func TestAPhaseNamedTwiceIsRefused(t *testing.T) {
+	for _, tt := range []struct{ yaml, want string }{
+		{"playbooks:\n  Containment: [Isolate]\n  containment: [Block]\n", "playbooks.containment: names the phase containment again (as Containment): keep one"},
+		{"severities:\n  - {name: sev1, targets: {Containment: 1h, containment: 2h}}\n", "severities[0].targets.containment: names the phase containment again (as Containment): keep one"},
+	} {
+		_, err := ParseFile([]byte(tt.yaml))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: %v", tt.yaml, err)
+		}
+	}
+}
