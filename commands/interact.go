@@ -520,10 +520,9 @@ func (h *Response) Reacted(ctx context.Context, r Reaction) work.Result {
 		h.audit(ctx, inc, 0, r.UserID, "reaction "+PinReaction, res.Outcome, false)
 		return res
 	}
-	if inc.Status == incident.Closed {
-		// As for a note: the postmortem is out, and a pin would reach nobody who reads it.
+	if err := inc.StillRecording("a pinned message"); err != nil {
 		res.Outcome = work.OutcomeUserError
-		if err := h.tellPrivately(ctx, r.ChannelID, r.UserID, render.Refusal(incident.Say("The postmortem of %s is published, so a pinned message would no longer reach it; nothing was added to the timeline.", inc.Ref()))); err != nil {
+		if err := h.tellPrivately(ctx, r.ChannelID, r.UserID, render.Refusal(incident.ErrorMessage(err, ""))); err != nil {
 			h.log.Warn("could not answer a pin after the postmortem", "incident", inc.Number, "err", err)
 		}
 		return res

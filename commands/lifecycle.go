@@ -417,10 +417,8 @@ func (h *Response) addMarkedNote(ctx context.Context, n int64, actor, text, mark
 	}
 	if inc, err := h.store.Get(ctx, n); err != nil {
 		return err
-	} else if inc.Status == incident.Closed && !h.wroteBefore(ctx, n) {
-		// The postmortem is out: a note would reach nobody who reads it.
-		return incident.Fail(incident.Conflict, "The postmortem of %s is published, so a note would no longer reach it; nothing was added. Follow-up actions are still open to mark done (%s), and %s shows the record.",
-			inc.Ref(), incident.Literal("/incident actions"), incident.Literal("/incident timeline"))
+	} else if err := inc.StillRecording("a note"); err != nil && !h.wroteBefore(ctx, n) {
+		return err
 	}
 	ev := incident.Noted(h.now(), actor, text)
 	ev.Marking = marking

@@ -236,3 +236,13 @@ func (i *Incident) MarkFollowUpDone(at time.Time, a Actor, id int) (*FollowUp, [
 	f.Done, f.DoneBy, f.DoneAt = true, a.ID, at
 	return f, []TimelineEvent{FollowUpDone(at, a.ID, id)}, nil
 }
+
+// StillRecording refuses what would add to the record (what: "a note")
+// once the postmortem is published: nobody who reads it would see it.
+func (i *Incident) StillRecording(what string) error {
+	if i.Status != Closed {
+		return nil
+	}
+	return Fail(Conflict, "The postmortem of %s is published, so %s would no longer reach it; nothing was added. Follow-up actions are still open to mark done (%s), and %s shows the record.",
+		i.Ref(), what, Literal("/incident actions"), Literal("/incident timeline"))
+}

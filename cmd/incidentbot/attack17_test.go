@@ -47,17 +47,7 @@ func TestAttack17GateSkipIsToldOnceAfterACrash(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no told message to crash after")
 	}
-	s.eventually("only the crashed request left in the journal", func() bool {
-		left, _ := h.store.Stale(s.ctx, time.Now().Add(time.Hour))
-		return len(left) == 1
-	})
-	later := func() time.Time { return time.Now().Add(10 * time.Minute) }
-	b := h.replica(t, clocks{now: time.Now, outbound: clocktest.Instant{}, journal: later})
-	s.eventually("the redo", func() bool {
-		left, _ := h.store.Stale(s.ctx, time.Now().Add(time.Hour))
-		return len(left) == 0 && strings.Contains(b.logs.String(), `"msg":"request handled"`)
-	})
-	b.halt()
+	redo(t, h, s)
 	if n := s.countEvents(1, incident.EventGate, ""); n != 1 {
 		t.Fatalf("%d gate events; want 1", n)
 	}

@@ -506,16 +506,7 @@ func TestAttackDrillCrashRedo(t *testing.T) {
 			case <-time.After(10 * time.Second):
 				t.Fatal("no crash")
 			}
-			s.eventually("journal", func() bool {
-				left, _ := h.store.Stale(s.ctx, time.Now().Add(time.Hour))
-				return len(left) == 1
-			})
-			later := func() time.Time { return time.Now().Add(10 * time.Minute) }
-			b := h.replica(t, clocks{now: time.Now, outbound: clocktest.Instant{}, journal: later})
-			s.eventually("the redo", func() bool {
-				left, _ := h.store.Stale(s.ctx, time.Now().Add(time.Hour))
-				return len(left) == 0 && strings.Contains(b.logs.String(), `"msg":"request handled"`)
-			})
+			redo(t, h, s)
 			time.Sleep(time.Second)
 			inc, err := h.store.Get(s.ctx, 1)
 			if err != nil {

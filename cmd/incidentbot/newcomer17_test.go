@@ -2,14 +2,9 @@ package main
 
 import (
 	"context"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/incident"
@@ -91,29 +86,5 @@ func TestNewcomer17CloseFormCountsOneActionInTheSingular(t *testing.T) {
 	})
 	if !strings.Contains(form, "1 open containment action will become a follow-up of the retro.") {
 		t.Errorf("the close form: %s\nwant it to say 1 open containment action will become a follow-up", form)
-	}
-}
-
-// The bot marks a 📌-ed message with its own :memo: reaction
-// (reactions.add), which needs the reactions:write scope; neither manifest
-// asked for it, so in a real workspace the call failed with missing_scope
-// and the person who pinned never saw it taken.
-func TestNewcomer17ManifestsGrantReactionsWrite(t *testing.T) {
-	for _, name := range []string{"slack-app-manifest.yaml", "slack-app-manifest-http.yaml"} {
-		raw, err := os.ReadFile(filepath.Join("..", "..", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m struct {
-			OAuth struct {
-				Scopes struct{ Bot []string }
-			} `yaml:"oauth_config"`
-		}
-		if err := yaml.Unmarshal(raw, &m); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if !slices.Contains(m.OAuth.Scopes.Bot, "reactions:write") {
-			t.Errorf("%s: the bot scopes %v lack reactions:write, which reactions.add (the :%s: on a pinned message) needs", name, m.OAuth.Scopes.Bot, commands.OnTheTimeline)
-		}
 	}
 }
