@@ -174,6 +174,15 @@ func (s *Store) Once(ctx context.Context, name string, ttl time.Duration) (bool,
 	return first, nil
 }
 
+// Release forgets that Once was called for name: a job that turned out to
+// have nothing to do gives its turn back, so a later run may do it.
+func (s *Store) Release(ctx context.Context, name string) error {
+	if err := s.rdb.Del(ctx, onceKey(strings.ReplaceAll(name, " ", "_"))).Err(); err != nil {
+		return fmt.Errorf("release %s: %w", name, err)
+	}
+	return nil
+}
+
 // Taken reports whether Once was called for name (and has not lapsed).
 func (s *Store) Taken(ctx context.Context, name string) (bool, error) {
 	n, err := s.rdb.Exists(ctx, onceKey(strings.ReplaceAll(name, " ", "_"))).Result()

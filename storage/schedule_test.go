@@ -69,6 +69,12 @@ func TestSchedule(t *testing.T) {
 			if !first || second {
 				t.Errorf("Once = %v then %v", first, second)
 			}
+			if err := s.Release(ctx, "digest 2026-11-27T09:00"); err != nil {
+				t.Fatal(err)
+			}
+			if again, _ := s.Once(ctx, "digest 2026-11-27T09:00", time.Hour); !again {
+				t.Error("Once after Release = false, want the name free again")
+			}
 		})
 	}
 }

@@ -18,6 +18,7 @@ type ScheduleStore interface {
 	Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]storage.Claim, error)
 	Ack(ctx context.Context, c storage.Claim, next time.Time) (bool, error)
 	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
+	Release(ctx context.Context, name string) error
 }
 
 // ScheduledApp does the scheduled work.
@@ -196,7 +197,8 @@ func (e DigestSkipped) Error() string { return "digest not sent: " + e.Reason }
 // cron specs are minute-grained, so the minute names the scheduled run.
 func (s *Scheduler) RunDigest(ctx context.Context) {
 	slot := s.cfg.Now().Truncate(time.Minute).UTC().Format(time.RFC3339)
-	first, err := s.store.Once(ctx, "digest:"+strings.ReplaceAll(slot, ":", ""), time.Hour)
+	lock := "digest:" + strings.ReplaceAll(slot, ":", "")
+	first, err := s.store.Once(ctx, lock, time.Hour)
 	if err != nil {
 		s.log.Error("could not take the digest lock", "err", err)
 		return
@@ -207,6 +209,11 @@ func (s *Scheduler) RunDigest(ctx context.Context) {
 	var skipped DigestSkipped
 	if err := s.app.Digest(ctx); errors.As(err, &skipped) {
 		s.log.Info("digest not sent", "slot", slot, "reason", skipped.Reason)
+		// Nothing was sent, so the minute is still free: with a spec
+		// finer than a minute, a run after an incident opens sends it.
+		if err := s.store.Release(ctx, lock); err != nil {
+			s.log.Error("could not release the digest lock", "err", err)
+		}
 		return
 	} else if err != nil {
 		s.log.Error("could not send the digest", "err", err)

@@ -603,6 +603,22 @@ func TestAnEmptyDigestIsSkipped(t *testing.T) {
 	}
 }
 
+// TestASkippedDigestLeavesItsMinuteFree: a digest skipped for having
+// nothing to tell does not hold its minute, so when an incident opens in
+// that minute the next run (a spec finer than a minute) sends it, once
+// across replicas.
+func TestASkippedDigestLeavesItsMinuteFree(t *testing.T) {
+	c := newCluster(t, 2, nil)
+	c.replicas[0].sched.RunDigest(context.Background())
+	c.declare(t, "Ransomware sev1")
+	c.replicas[1].sched.RunDigest(context.Background())
+	c.replicas[0].sched.RunDigest(context.Background())
+	ch, _ := c.slack.Channel(c.stakeholder)
+	if got := countPrefix(ch.Messages, "Digest: 1 open incident"); got != 1 {
+		t.Errorf("%d digests in the minute an incident opened after an empty run, want 1", got)
+	}
+}
+
 func countPrefix(ms []fakeslack.Message, prefix string) int {
 	n := 0
 	for _, m := range ms {
