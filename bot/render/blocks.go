@@ -113,14 +113,14 @@ func Header(text string) Block {
 
 // Section is a section of mrkdwn, cut to Slack's limit.
 func Section(text string) Block {
-	return Block{"type": "section", "text": Mrkdwn(Truncate(text, MaxSectionText))}
+	return Block{"type": "section", "text": Mrkdwn(TruncateMrkdwn(text, MaxSectionText))}
 }
 
 // Fields is a section of mrkdwn fields.
 func Fields(texts ...string) Block {
 	fs := make([]any, len(texts))
 	for i, t := range texts {
-		fs[i] = Mrkdwn(Truncate(t, MaxFieldChars))
+		fs[i] = Mrkdwn(TruncateMrkdwn(t, MaxFieldChars))
 	}
 	return Block{"type": "section", "fields": fs}
 }
@@ -129,7 +129,7 @@ func Fields(texts ...string) Block {
 func Context(texts ...string) Block {
 	els := make([]any, len(texts))
 	for i, t := range texts {
-		els[i] = Mrkdwn(Truncate(t, MaxSectionText))
+		els[i] = Mrkdwn(TruncateMrkdwn(t, MaxSectionText))
 	}
 	return Block{"type": "context", "elements": els}
 }
@@ -148,7 +148,25 @@ func Button(actionID, text, value, style string) map[string]any {
 
 // TextMessage is a message of one mrkdwn section.
 func TextMessage(text string) Message {
-	return Message{Text: Truncate(text, MaxSectionText), Blocks: []Block{Section(text)}}
+	return Message{Text: TruncateMrkdwn(text, MaxSectionText), Blocks: []Block{Section(text)}}
+}
+
+// TruncateMrkdwn is Truncate of text already made safe for Slack: the cut
+// never splits an escape (&amp;) or a token the bot wrote (<@U…>,
+// <!date…>, a link), which Slack would show raw or swallow. In such text
+// '<' and '&' only ever open one.
+func TruncateMrkdwn(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	cut := string([]rune(s)[:n-1])
+	if i := strings.LastIndexByte(cut, '<'); i >= 0 && !strings.Contains(cut[i:], ">") {
+		cut = cut[:i]
+	}
+	if i := strings.LastIndexByte(cut, '&'); i >= 0 && !strings.Contains(cut[i:], ";") {
+		cut = cut[:i]
+	}
+	return cut + "…"
 }
 
 // Truncate shortens s to at most n characters, marking the cut.

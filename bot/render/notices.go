@@ -240,7 +240,7 @@ func Topic(n Notice) string {
 	if n.Drill {
 		prefix = incident.DrillPrefix + " " + prefix
 	}
-	return Truncate(prefix+Text(n.Title), maxTopic)
+	return TruncateMrkdwn(prefix+Text(n.Title), maxTopic)
 }
 
 // PostmortemShown shows a published postmortem (markdown) to one person,

@@ -3,6 +3,7 @@ package render
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +128,41 @@ func TestChecklistOptionsFitAsSent(t *testing.T) {
 	}
 	if options != len(items) {
 		t.Errorf("%d options for %d items", options, len(items))
+	}
+}
+
+// TestTruncateMrkdwnKeepsTokensWhole: a cut through an escape or a token
+// would show Slack "&am…" or "<@U12…", raw; it falls before them instead.
+func TestTruncateMrkdwnKeepsTokensWhole(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short &amp; fine", 40, "short &amp; fine"},
+		{"fish &amp; chips", 9, "fish …"},
+		{"fish &amp; chips", 11, "fish &amp;…"},
+		{"moved by <@U123456> now", 15, "moved by …"},
+		{"moved by <@U123456> now", 21, "moved by <@U123456> …"},
+		{"at <!date^1700000000^{time}|10:00> ok", 20, "at …"},
+		{"a &lt; b", 5, "a …"},
+	} {
+		got := TruncateMrkdwn(tc.in, tc.n)
+		if got != tc.want {
+			t.Errorf("TruncateMrkdwn(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+		if utf8.RuneCountInString(got) > tc.n {
+			t.Errorf("TruncateMrkdwn(%q, %d) is %d characters", tc.in, tc.n, utf8.RuneCountInString(got))
+		}
+	}
+	// As a told line's notification, wherever the cut falls.
+	escape := regexp.MustCompile(`&(amp|lt|gt);`)
+	for pad := 150; pad < 300; pad++ {
+		reason := strings.Repeat("x", pad) + " & <b> & c"
+		ev := incident.PhaseMoved(time.Now(), "UALICE", incident.Containment, incident.Identification, reason)
+		msg := Told("INC-1", []incident.TimelineEvent{ev}, func(k string) string { return k }, incident.Sentence{})
+		if bare := strings.Count(msg.Text, "&") - len(escape.FindAllString(msg.Text, -1)); bare > 0 {
+			t.Fatalf("the notification is cut inside an escape: %q", msg.Text[len(msg.Text)-30:])
+		}
 	}
 }

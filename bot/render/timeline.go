@@ -90,8 +90,8 @@ func Told(ref string, events []incident.TimelineEvent, role func(key string) str
 		lines = append(lines, fmt.Sprintf("%s %s %s", kindIcons[ev.Kind], who, what))
 		notify = append(notify, who+" "+what)
 	}
-	text := Truncate(Text(ref)+": "+strings.Join(notify, "; "), 300)
-	section := Section(Truncate(strings.Join(lines, "\n"), MaxSectionText))
+	text := TruncateMrkdwn(Text(ref)+": "+strings.Join(notify, "; "), 300)
+	section := Section(strings.Join(lines, "\n"))
 	section["block_id"] = ToldBlockID
 	blocks := []Block{section}
 	if then.Format != "" {
