@@ -218,6 +218,11 @@ func TestChartScenarios(t *testing.T) {
 				get(c, "livenessProbe", "httpGet", "port") != "http" || get(c, "ports", 0, "containerPort") != 8080 || e["HTTP_ADDR"] != ":8080" {
 				t.Errorf("probes or port wrong: %v", c)
 			}
+			// /readyz takes up to 2 s (a slow Redis, auth.test): Kubernetes'
+			// default of 1 s would mark a healthy pod unready.
+			if to, ok := get(c, "readinessProbe", "timeoutSeconds").(int); !ok || to <= 2 {
+				t.Errorf("readiness probe times out after %v s, want more than the 2 s /readyz may take", get(c, "readinessProbe", "timeoutSeconds"))
+			}
 			// The hardened security context.
 			if get(pod, "securityContext", "runAsNonRoot") != true || get(pod, "securityContext", "seccompProfile", "type") != "RuntimeDefault" ||
 				get(c, "securityContext", "readOnlyRootFilesystem") != true || get(c, "securityContext", "allowPrivilegeEscalation") != false ||

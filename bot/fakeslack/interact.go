@@ -338,6 +338,10 @@ func (s *Server) PostAs(userID, channelID, text string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ch := s.channels[channelID]
+	if ch == nil {
+		// a test's mistake, said plainly (callers check channels first)
+		panic("fakeslack: PostAs to a channel that does not exist: " + channelID)
+	}
 	m := Message{TS: s.nextTS(), User: userID, Text: text}
 	ch.Messages = append(ch.Messages, m)
 	s.notify()
