@@ -372,7 +372,10 @@ func (h *Response) updateSubmission(_ context.Context, in Interaction, inc *inci
 	if err != nil {
 		return map[string]string{InputText: render.SayLabel(incident.ErrorMessage(err, ""))}, nil
 	}
-	return nil, func(ctx context.Context) error { return h.postMarkedUpdate(ctx, inc.Number, in.UserID, text, marking) }
+	return nil, func(ctx context.Context) error {
+		_, _, err := h.postMarkedUpdate(ctx, inc.Number, in.UserID, text, marking)
+		return err
+	}
 }
 
 func (h *Response) noteSubmission(_ context.Context, in Interaction, inc *incident.Incident) (map[string]string, func(ctx context.Context) error) {

@@ -73,7 +73,7 @@ func (h *Response) movePhase(ctx context.Context, n int64, actor string, target 
 		return nil, false, err
 	}
 	// The change first, then what it brings: the new phase's checklist.
-	told := h.tell(ctx, inc, actor, events, incident.Say(""), incident.EventPhase, incident.EventGate)
+	told := h.tell(ctx, inc, events, incident.Say(""), incident.EventPhase, incident.EventGate)
 	// A phase's checklist is posted the first time the phase begins. A phase
 	// entered again keeps its checklist and its message, which ticks still
 	// update: posting it again would leave the first copy behind, stale.
@@ -194,10 +194,10 @@ func (h *Response) severityCmd(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	h.tellStakeholdersSeverity(ctx, inc, c.req.UserID, events)
+	h.tellStakeholdersSeverity(ctx, inc, events)
 	h.reschedule(ctx, inc) // the new cadence applies from the last update
 	h.refresh(ctx, inc.Number)
-	told := h.tell(ctx, inc, c.req.UserID, events, h.cadenceNote(inc), incident.EventSeverity)
+	told := h.tell(ctx, inc, events, h.cadenceNote(inc), incident.EventSeverity)
 	h.answerElsewhere(ctx, c.req, inc, told, incident.Say("%s is now %s.", inc.Ref(), incident.Literal(inc.Severity)))
 	return nil
 }
@@ -254,7 +254,7 @@ func (h *Response) assign(ctx context.Context, n int64, actor, roleKey, user str
 		}
 	}
 	h.refresh(ctx, n)
-	told := h.tell(ctx, inc, actor, events, incident.Say(""), incident.EventRole)
+	told := h.tell(ctx, inc, events, incident.Say(""), incident.EventRole)
 	return inc, told, nil
 }
 
@@ -339,25 +339,28 @@ func (h *Response) updateCmd(ctx context.Context, c *call) error {
 	if text == "" {
 		return incident.Errorf("An update needs text. %s", c.sub.usageHint())
 	}
-	if err := h.postMarkedUpdate(ctx, c.inc.Number, c.req.UserID, text, marking); err != nil {
+	inc, told, err := h.postMarkedUpdate(ctx, c.inc.Number, c.req.UserID, text, marking)
+	if err != nil {
 		return err
 	}
-	h.respond(ctx, c.req, render.Answer(incident.Say("Update posted.")))
+	h.answerElsewhere(ctx, c.req, inc, told, incident.Say("Update posted in %s.", incident.ChannelRef(inc.ChannelID)))
 	return nil
 }
 
 // postUpdate stores a status update as the latest, posts it in the incident
 // channel and broadcasts it to the stakeholder channel.
 func (h *Response) postUpdate(ctx context.Context, n int64, actor, text string) error {
-	return h.postMarkedUpdate(ctx, n, actor, text, "")
+	_, _, err := h.postMarkedUpdate(ctx, n, actor, text, "")
+	return err
 }
 
 // postMarkedUpdate is postUpdate of an update with its own marking ("":
 // the incident's): above what the stakeholder channel takes, it is told
-// there only that an update was posted.
-func (h *Response) postMarkedUpdate(ctx context.Context, n int64, actor, text, marking string) error {
+// there only that an update was posted. told is whether the incident's
+// channel has it.
+func (h *Response) postMarkedUpdate(ctx context.Context, n int64, actor, text, marking string) (*incident.Incident, bool, error) {
 	if err := incident.TooLong("the update", text, incident.MaxTextChars); err != nil {
-		return err
+		return nil, false, err
 	}
 	now := h.now()
 	inc, err := h.store.Update(ctx, n, func(inc *incident.Incident) ([]incident.TimelineEvent, error) {
@@ -370,12 +373,14 @@ func (h *Response) postMarkedUpdate(ctx context.Context, n int64, actor, text, m
 		return []incident.TimelineEvent{ev}, nil
 	})
 	if err != nil {
-		return err
+		return nil, false, err
 	}
 	h.reschedule(ctx, inc) // the next scheduled update counts from this one
 	posted := notice(h.cfg, inc, false)
 	posted.Marking = incident.Stricter(inc.Marking(), cmp.Or(marking, inc.Marking())) // the update's own, when it has one
-	if err := h.postOnce(ctx, "update", inc.ChannelID, aboutMarked(inc, marking, render.UpdatePosted(posted))); err != nil {
+	told := true
+	if err := h.postOnce(ctx, "update", inc.ChannelID, aboutMarked(inc, marking, render.UpdateTold(posted))); err != nil {
+		told = false
 		h.log.Error("could not post the update in the incident channel", "incident", n, "err", err)
 	}
 	if h.cfg.StakeholderChannel != "" && !inc.Unannounced() {
@@ -389,7 +394,7 @@ func (h *Response) postMarkedUpdate(ctx context.Context, n int64, actor, text, m
 		}
 	}
 	h.refresh(ctx, n)
-	return nil
+	return inc, told, nil
 }
 
 func (h *Response) noteCmd(ctx context.Context, c *call) error {
@@ -495,8 +500,8 @@ func (h *core) cardLock(n int64) *sync.Mutex {
 // timeline's words, so the whole team sees who did what and why. then is
 // what follows from it ("" for nothing). A request done again after a
 // crash finds its events already stored (the update ran once): it tells
-// the latest of those kinds by the same person.
-func (h *core) tell(ctx context.Context, inc *incident.Incident, actor string, events []incident.TimelineEvent, then incident.Sentence, kinds ...incident.EventKind) bool {
+// those its first run wrote.
+func (h *core) tell(ctx context.Context, inc *incident.Incident, events []incident.TimelineEvent, then incident.Sentence, kinds ...incident.EventKind) bool {
 	if inc.ChannelID == "" {
 		return false
 	}
@@ -507,7 +512,7 @@ func (h *core) tell(ctx context.Context, inc *incident.Incident, actor string, e
 		}
 	}
 	if len(told) == 0 && incident.IsRedo(ctx) {
-		told = h.latestBy(ctx, inc.Number, actor, kinds)
+		told = h.ownEvents(ctx, inc.Number, kinds)
 	}
 	if len(told) == 0 {
 		return false
@@ -520,29 +525,27 @@ func (h *core) tell(ctx context.Context, inc *incident.Incident, actor string, e
 	return true
 }
 
-// latestBy is the last change of one of kinds that actor made, from the
-// stored timeline: all its events of those kinds (a change's events share
-// their moment), as the first run told them. A skipped gate and the phase
-// move it let through are one change: telling the last alone would name
-// another post than the first run's, and tell the channel twice.
-func (h *core) latestBy(ctx context.Context, n int64, actor string, kinds []incident.EventKind) []incident.TimelineEvent {
+// ownEvents are the events of kinds that this request wrote, from the
+// stored timeline (each event keeps its request's tag): a request done
+// again after a crash tells what its first run told, all of it (a skipped
+// gate and the phase move it let through are one change), and never a
+// change someone made in between.
+func (h *core) ownEvents(ctx context.Context, n int64, kinds []incident.EventKind) []incident.TimelineEvent {
+	tag := incident.RequestTag(ctx)
+	if tag == "" {
+		return nil
+	}
 	events, err := h.store.Timeline(ctx, n)
 	if err != nil {
 		return nil
 	}
-	for i := len(events) - 1; i >= 0; i-- {
-		if events[i].Actor == actor && slices.Contains(kinds, events[i].Kind) {
-			at := events[i].At
-			var out []incident.TimelineEvent
-			for _, ev := range events[:i+1] {
-				if ev.Actor == actor && ev.At.Equal(at) && slices.Contains(kinds, ev.Kind) {
-					out = append(out, ev)
-				}
-			}
-			return out
+	var out []incident.TimelineEvent
+	for _, ev := range events {
+		if ev.Request == tag && slices.Contains(kinds, ev.Kind) {
+			out = append(out, ev)
 		}
 	}
-	return nil
+	return out
 }
 
 // answerElsewhere answers a change made from outside the incident's
@@ -566,12 +569,12 @@ func (h *core) cadenceNote(inc *incident.Incident) incident.Sentence {
 // tellStakeholdersSeverity tells the stakeholder channel of a severity
 // change, as it is told of the declaration: within the incident's privacy
 // and marking, and never for a drill or a quiet incident.
-func (h *core) tellStakeholdersSeverity(ctx context.Context, inc *incident.Incident, actor string, events []incident.TimelineEvent) {
+func (h *core) tellStakeholdersSeverity(ctx context.Context, inc *incident.Incident, events []incident.TimelineEvent) {
 	if h.cfg.StakeholderChannel == "" || inc.Unannounced() {
 		return
 	}
 	if len(events) == 0 && incident.IsRedo(ctx) {
-		events = h.latestBy(ctx, inc.Number, actor, []incident.EventKind{incident.EventSeverity})
+		events = h.ownEvents(ctx, inc.Number, []incident.EventKind{incident.EventSeverity})
 	}
 	from := ""
 	for _, ev := range events {

@@ -155,7 +155,7 @@ func (h *Retro) closeIncident(ctx context.Context, was *incident.Incident, actor
 	then := incident.Say("Open for %s. The retro is open until %s; then the postmortem is published (or now, with %s).%s",
 		shortDur(inc.ResolvedAt.Sub(inc.DeclaredAt)), incident.Moment(inc.RetroDeadline), incident.Literal("/incident postmortem"), became)
 	// The close first, then what it brings: the lessons checklist, the retro's prompt.
-	told := h.tell(ctx, inc, actor, events, then, incident.EventClosed)
+	told := h.tell(ctx, inc, events, then, incident.EventClosed)
 	h.reschedule(ctx, inc) // updates stop; the retro's reminder and deadline take their place
 	if h.cfg.StakeholderChannel != "" && !inc.Unannounced() {
 		if err := h.postOnce(ctx, "resolved", h.cfg.StakeholderChannel, render.Resolved(h.stakeholderNotice(ctx, inc))); err != nil {

@@ -70,7 +70,7 @@ func (h *Response) tlpCmd(ctx context.Context, c *call) error {
 	if c.req.ChannelID != inc.ChannelID || warning.Format != "" {
 		h.respond(ctx, c.req, render.Done(incident.Say("%s is now %s. %s%s", inc.Ref(), inc.Marking(), h.outsideSays(inc), warning)))
 	}
-	if !h.tell(ctx, inc, c.req.UserID, events, h.outsideSays(inc), incident.EventTLP) && c.req.ChannelID == inc.ChannelID && warning.Format == "" {
+	if !h.tell(ctx, inc, events, h.outsideSays(inc), incident.EventTLP) && c.req.ChannelID == inc.ChannelID && warning.Format == "" {
 		h.respond(ctx, c.req, render.Done(incident.Say("%s is now %s. %s", inc.Ref(), inc.Marking(), h.outsideSays(inc))))
 	}
 	return nil

@@ -2,6 +2,8 @@ package incident
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"net"
 	"strconv"
@@ -125,6 +127,18 @@ func RequestID(ctx context.Context) string {
 		return r.id
 	}
 	return ""
+}
+
+// RequestTag is a short digest of ctx's request ID, kept with what the
+// request writes so that, done again, it can find it; "" outside a
+// request.
+func RequestTag(ctx context.Context) string {
+	id := RequestID(ctx)
+	if id == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(id))
+	return base64.RawURLEncoding.EncodeToString(sum[:12])
 }
 
 // IsRedo reports whether ctx works for a request being done again.

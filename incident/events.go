@@ -41,6 +41,10 @@ type TimelineEvent struct {
 	// V is 1 for typed events; 0 for events stored before, whose Text is
 	// the sentence as it was written then, Slack mentions and all.
 	V int `json:"v,omitempty"`
+	// Request is the RequestTag of the request that wrote the event: a
+	// request done again after a crash finds its own events by it. Kept
+	// by the store; never shown.
+	Request string `json:"-"`
 }
 
 // typed marks events built here.

@@ -32,7 +32,7 @@ func Demo(ctx context.Context, slack *fakeslack.Server, general string) error {
 		{"UBOB", "evidence add phishing-email.eml sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 case share /inc/finance --note as reported", "Logged *EV-1*"},
 		{"UALICE", "phase next", "Phase: Identification → Containment"},
 		{"UBOB", "action block fin-acme-payroll.com --note mail gateway and proxy", "Recorded *A-1*"},
-		{"UCAROL", "update Phishing emails blocked; two users entered passwords, their sessions are revoked", "Update posted"},
+		{"UCAROL", "update Phishing emails blocked; two users entered passwords, their sessions are revoked", "Update on INC-"},
 		{"UALICE", "phase next", "Phase: Containment → Eradication"},
 	}
 	for _, s := range steps {

@@ -36,6 +36,8 @@ type eventDetail struct {
 	// Legacy is set for an event whose Text is a sentence written before
 	// events were typed (TimelineEvent.V 0): it is shown as it was.
 	Legacy bool `json:"o,omitempty"`
+	// Request is the tag of the request that wrote it.
+	Request string `json:"q,omitempty"`
 }
 
 // eventFields is how many arguments encodeEvent gives for one event.
@@ -45,7 +47,7 @@ const eventFields = 9
 // without a time) and its fields.
 func encodeEvent(ev incident.TimelineEvent) []any {
 	d := eventDetail{Phase: ev.Phase, From: ev.From, To: ev.To, Role: ev.Role, Users: ev.Users, Reason: ev.Reason,
-		Item: ev.Item, Done: ev.Done, Link: ev.Link, Marking: ev.Marking, Legacy: ev.V == 0}
+		Item: ev.Item, Done: ev.Done, Link: ev.Link, Marking: ev.Marking, Legacy: ev.V == 0, Request: ev.Request}
 	detail := ""
 	if !reflect.ValueOf(d).IsZero() {
 		b, _ := json.Marshal(d) // strings, ints and bools: cannot fail
@@ -79,7 +81,7 @@ func decodeEntry(m redis.XMessage) (incident.TimelineEvent, error) {
 		text, _ := m.Values["x"].(string)
 		ev := incident.TimelineEvent{At: time.UnixMilli(ms).UTC(), Kind: incident.EventKind(kind), Actor: actor, Text: text,
 			Phase: d.Phase, From: d.From, To: d.To, Role: d.Role, Users: d.Users, Reason: d.Reason, Item: d.Item,
-			Done: d.Done, Link: d.Link, Marking: d.Marking, V: 1}
+			Done: d.Done, Link: d.Link, Marking: d.Marking, Request: d.Request, V: 1}
 		if d.Legacy {
 			ev.V = 0
 		}
@@ -122,11 +124,16 @@ if ARGV[1] ~= "" then
 end
 return 1`)
 
-// eventArgs are addEventsScript's arguments for an effect and events.
-func eventArgs(effect string, events []incident.TimelineEvent) []any {
+// eventArgs are addEventsScript's arguments for an effect and events,
+// each tagged with ctx's request.
+func eventArgs(ctx context.Context, effect string, events []incident.TimelineEvent) []any {
 	args := make([]any, 0, 4+eventFields*len(events))
 	args = append(args, effectMember(effect), time.Now().UnixMilli(), -maxEffects-1, effect)
+	tag := incident.RequestTag(ctx)
 	for _, ev := range events {
+		if ev.Request == "" {
+			ev.Request = tag
+		}
 		args = append(args, encodeEvent(ev)...)
 	}
 	return args
@@ -140,5 +147,5 @@ func appendEvents(ctx context.Context, p redis.Pipeliner, n int64, events []inci
 	}
 	// Eval, not EvalSha: inside MULTI a missing script would fail alone
 	// and the rest of the transaction would still be applied.
-	addEventsScript.Eval(ctx, p, []string{timelineKey(n), effectsKey(n)}, eventArgs("", events)...)
+	addEventsScript.Eval(ctx, p, []string{timelineKey(n), effectsKey(n)}, eventArgs(ctx, "", events)...)
 }

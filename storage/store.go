@@ -722,7 +722,7 @@ func (s *Store) AddEvents(ctx context.Context, n int64, events ...incident.Timel
 		return nil
 	}
 	effect := incident.NextEffect(ctx)
-	args := eventArgs(effect, events)
+	args := eventArgs(ctx, effect, events)
 	keys := []string{timelineKey(n), effectsKey(n)}
 	var added int
 	var err error

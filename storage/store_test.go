@@ -783,8 +783,17 @@ func TestEffectsOncePerRequest(t *testing.T) {
 			if n, _ := s.NextNumber(other); n != 2 {
 				t.Errorf("another request got number %d, want 2", n)
 			}
-			if tl, _ := s.Timeline(context.Background(), 1); len(tl) != 4 {
-				t.Errorf("another request's note: %d events, want 4", len(tl))
+			tl, _ = s.Timeline(context.Background(), 1)
+			if len(tl) != 4 {
+				t.Fatalf("another request's note: %d events, want 4", len(tl))
+			}
+			// Each event keeps the tag of the request that wrote it: a
+			// redo finds its own events by it.
+			first, second := incident.RequestTag(incident.WithRequest(context.Background(), "cmd:T1")), incident.RequestTag(other)
+			for i, want := range []string{first, first, first, second} {
+				if tl[i].Request != want || want == "" {
+					t.Errorf("event %d (%s) tagged %q, want %q", i, tl[i].Kind, tl[i].Request, want)
+				}
 			}
 		})
 	}

@@ -87,6 +87,14 @@ func UpdatePosted(n Notice) Message {
 	}
 }
 
+// UpdateTold is an update as its incident's channel sees it: the message
+// that tells the channel of the change, as Told does for the others.
+func UpdateTold(n Notice) Message {
+	m := UpdatePosted(n)
+	m.Blocks[0]["block_id"] = ToldBlockID
+	return m
+}
+
 // Resolved tells that an incident is closed and the retro has begun.
 func Resolved(n Notice) Message {
 	took := incident.HumanDuration(n.OpenFor)

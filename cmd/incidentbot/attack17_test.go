@@ -315,3 +315,41 @@ func TestAttack17SeverityToStakeholdersKeepsRedAndAmber(t *testing.T) {
 		t.Errorf("the severity changes were not told (INC-1 %v, INC-2 %v); the test meant to check them", sawRed, sawAmber)
 	}
 }
+
+// A severity change crashes after its write and before the channel is
+// told; the commander changes the severity again before the redo. The
+// redo tells the change it made (sev2 → sev1), found by its request, and
+// not the later one a second time (sev1 → sev3).
+func TestAttack17ARedoTellsItsOwnChangeNotALaterOne(t *testing.T) {
+	t.Parallel()
+	h, s, crash := crashCaseBot(t)
+	crashNext(t, crash, func() {
+		if _, err := h.slack.Command(s.ctx, "UALICE", s.ch, "severity sev1"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	// Sent as is: the crashed request stays in the journal until the redo.
+	if _, err := h.slack.Command(s.ctx, "UALICE", s.ch, "severity sev3"); err != nil {
+		t.Fatal(err)
+	}
+	s.await("the later change told", func() bool {
+		for _, m := range s.toldIn(s.ch) {
+			if strings.Contains(m.Visible(), "sev1 → sev3") {
+				return true
+			}
+		}
+		return false
+	})
+	redo(t, h, s)
+	count := map[string]int{}
+	for _, m := range s.toldIn(s.ch) {
+		for _, change := range []string{"sev2 → sev1", "sev1 → sev3"} {
+			if strings.Contains(m.Visible(), change) {
+				count[change]++
+			}
+		}
+	}
+	if count["sev2 → sev1"] != 1 || count["sev1 → sev3"] != 1 {
+		t.Errorf("the channel was told %v; want each change once", count)
+	}
+}

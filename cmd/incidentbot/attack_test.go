@@ -92,6 +92,7 @@ func TestTimelineHugePageIsAnsweredOverHTTP(t *testing.T) {
 // What the stakeholder batch carries of hostile titles,
 // a private incident and a drill, with two replicas and the real cron.
 func TestStakeholderBatchHostileText(t *testing.T) {
+	t.Parallel()
 	yaml := `severities:
   - {name: sev1, description: "Critical", update_every: 2s}
   - {name: sev2, description: "Major", update_every: 0}
@@ -218,6 +219,7 @@ func TestInlineAnswersToOutsiders(t *testing.T) {
 func TestInlineAnswersWithRedisFrozen(t *testing.T) {
 	for _, transport := range []string{"http", "socket"} {
 		t.Run(transport, func(t *testing.T) {
+			t.Parallel()
 			h := startBot(t, transport == "socket")
 			s := &script{t: t, h: h, ctx: context.Background()}
 			general := h.slack.CreateChannel("general", false, "UALICE")

@@ -37,7 +37,7 @@ func TestClusterRunsAWholeIncident(t *testing.T) {
 		{"UALICE", "assign comms <@UBOB|bob>", "Communications Lead: <@UBOB>"},
 		{"UALICE", "phase next", "Phase: Identification → Containment"},
 		{"UBOB", "note contained on the cluster", "Noted"},
-		{"UBOB", "update all shards answer", "Update posted"},
+		{"UBOB", "update all shards answer", "Update on INC-1"},
 		{"UALICE", "list", "INC-1"},
 		{"UALICE", "timeline", "INC-1"},
 		{"UALICE", "close Contained", "Closed: Contained"},

@@ -49,6 +49,7 @@ func TestNoUserTextComesAlive(t *testing.T) {
 	for _, transport := range []string{"http", "socket"} {
 		for seed := uint64(1); seed <= 2; seed++ {
 			t.Run(fmt.Sprintf("%s/seed%d", transport, seed), func(t *testing.T) {
+				t.Parallel()
 				r := rand.New(rand.NewPCG(seed, 42))
 				// The configuration is written by admins, but what it says is shown as text too.
 				h := startBotWith(t, transport == "socket", time.Now, quietSeverities+`roles:

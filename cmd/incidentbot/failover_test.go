@@ -24,6 +24,7 @@ import (
 // write the promoted one never got, and drops it when it follows the new
 // master.)
 func TestSentinelFailoverLosesNoConfirmedWrite(t *testing.T) {
+	t.Parallel()
 	t.Run("planned", func(t *testing.T) {
 		sentinelFailover(t, func(t *testing.T, master *redistest.Server, sentinel *redis.SentinelClient) {
 			if err := sentinel.Failover(context.Background(), "mymaster").Err(); err != nil {

@@ -84,6 +84,8 @@ func toldIcon(command string) string {
 		return ":bust_in_silhouette:"
 	case "close":
 		return ":checkered_flag:"
+	case "update":
+		return ":mega:"
 	case "tlp":
 		return ":traffic_light: <@"
 	}
@@ -397,6 +399,7 @@ func TestStoreDownShowsASafeMessage(t *testing.T) {
 func TestRedisFrozenIsAnsweredInTime(t *testing.T) {
 	for _, transport := range []string{"http", "socket"} {
 		t.Run(transport, func(t *testing.T) {
+			t.Parallel()
 			h := startBot(t, transport == "socket")
 			s := &script{t: t, h: h, ctx: context.Background()}
 			general := h.slack.CreateChannel("general", false, "UALICE")

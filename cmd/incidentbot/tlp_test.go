@@ -211,7 +211,7 @@ func TestIndicatorsAreNeverBelowTheirIncident(t *testing.T) {
 func TestNotesAndUpdatesCarryTheirOwnMarking(t *testing.T) {
 	t.Parallel()
 	h, s := caseBot(t)
-	if got := s.command("UBOB", s.ch, "update --tlp amber Payroll supplier's bank details were changed"); !strings.Contains(got, "Update posted") {
+	if got := s.command("UBOB", s.ch, "update --tlp amber Payroll supplier's bank details were changed"); !strings.Contains(got, "TLP:AMBER") || !strings.Contains(got, "Payroll supplier") {
 		t.Fatalf("a marked update answered %q", got)
 	}
 	s.command("UBOB", s.ch, "update --tlp green Backups verified") // below nothing: the incident is CLEAR, GREEN goes out
