@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"github.com/incidentbot/incidentbot/work/clocktest"
 	"strings"
 	"testing"
@@ -15,11 +14,7 @@ import (
 // and the latest update every few minutes, to a wider audience).
 func TestScheduledStakeholderUpdatesWithholdRedValues(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, sev1EveryTwoSeconds)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE")
-	s.command("UALICE", general, "declare Beacon to partner-c2.example sev1")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	h, s := declaredBot(t, time.Now, sev1EveryTwoSeconds, "Beacon to partner-c2.example sev1")
 	s.command("UALICE", s.ch, "ioc add partner-c2.example --tlp red --note shared by a partner under TLP:RED")
 	s.command("UALICE", s.ch, "update blocked partner-c2.example at the edge, watching for more")
 	scheduled := scheduledUpdatesFromNow(h)
@@ -37,11 +32,7 @@ func TestScheduledStakeholderUpdatesWithholdRedValues(t *testing.T) {
 // as in every other notice to that channel.
 func TestTheDigestWithholdsRedValues(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, quietSeverities)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE")
-	s.command("UALICE", general, "declare Beacon to partner-c2.example sev2")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	h, s := declaredBot(t, time.Now, quietSeverities, "Beacon to partner-c2.example sev2")
 	s.command("UALICE", s.ch, "ioc add partner-c2.example --tlp red --note shared by a partner under TLP:RED")
 	stake, _ := h.slack.Channel(h.stakeholder)
 	before := len(stake.Messages)

@@ -708,11 +708,7 @@ default_severity: sev2
 // workspace) does not stop the incident's scheduled stakeholder updates.
 func TestAnUndeliverableReminderDoesNotStopTheUpdates(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, sev1EveryTwoSeconds)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE")
-	s.command("UALICE", general, "declare Ransomware sev1")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	h, s := declaredBot(t, time.Now, sev1EveryTwoSeconds, "Ransomware sev1")
 	// Someone Slack no longer knows (deactivated since) recorded an action with a reminder.
 	s.command("UGONE", s.ch, "action block 203.0.113.7 --until 1s")
 	count := func() int {

@@ -28,11 +28,7 @@ func TestASuspectsHomeTabIsRepublishedWithoutTheIncident(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
 	clock := clocktest.NewManual(t0)
-	h := startBotWith(t, false, clock.Now, "")
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
-	s.command("UALICE", general, "declare Payroll admin account taken over sev1 <@UBOB|bob>")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	h, s := declaredBot(t, clock.Now, "", "Payroll admin account taken over sev1 <@UBOB|bob>", "UBOB")
 	if _, err := h.slack.OpenHome(s.ctx, "UBOB"); err != nil {
 		t.Fatal(err)
 	}
@@ -92,11 +88,7 @@ const gatedPlaybook = `playbooks:
 // as skipped, and the postmortem's "Exit criteria skipped" stays empty.
 func TestARequiredItemCannotBeJumpedOver(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, gatedPlaybook)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
-	s.command("UALICE", general, "declare Ransomware on the file server sev1 <@UBOB|bob>")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	h, s := declaredBot(t, time.Now, gatedPlaybook, "Ransomware on the file server sev1 <@UBOB|bob>", "UBOB")
 	got := s.command("UBOB", s.ch, "phase recovery")
 	inc, err := h.store.Get(s.ctx, 1)
 	if err != nil {
@@ -118,11 +110,7 @@ func TestAHomeTabChangeIsNotLostWhenSlackIsDown(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
 	clock := clocktest.NewManual(t0)
-	h := startBotWith(t, false, clock.Now, quietSeverities)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
-	s.command("UALICE", general, "declare Phishing wave sev2")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	h, s := declaredBot(t, clock.Now, quietSeverities, "Phishing wave sev2", "UBOB")
 	if _, err := h.slack.OpenHome(s.ctx, "UALICE"); err != nil {
 		t.Fatal(err)
 	}

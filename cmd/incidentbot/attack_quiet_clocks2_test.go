@@ -335,11 +335,7 @@ func TestAnIncidentWithNoClockRunningUnderTheConfigurationIsPurged(t *testing.T)
 	t.Parallel()
 	t0 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 	clock := clocktest.NewManual(t0)
-	h := startBotWith(t, false, clock.Now, clockConfig)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
-	s.command("UALICE", general, "declare Customer database exfiltration sev1")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	h, s := declaredBot(t, clock.Now, clockConfig, "Customer database exfiltration sev1", "UBOB")
 	s.command("UALICE", s.ch, "decide awareness personal-data")
 	s.command("UALICE", s.ch, "close Contained")
 	s.command("UALICE", s.ch, "postmortem")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -44,11 +43,7 @@ func TestAttackTLP3ARedNoteInARedIncidentIsWithheldFromThePostmortem(t *testing.
 // lowered: the scheduled stakeholder updates do not start telling it.
 func TestAttackTLP3AnAmberUpdateStaysWithheldAfterTheIncidentIsLowered(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, sev1EveryTwoSeconds)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE")
-	s.command("UALICE", general, "declare Payroll fraud sev1 --tlp amber")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	h, s := declaredBot(t, time.Now, sev1EveryTwoSeconds, "Payroll fraud sev1 --tlp amber")
 	s.command("UALICE", s.ch, "update --tlp amber Payroll supplier's bank details were changed")
 	s.command("UALICE", s.ch, "tlp green because the partner CERT may know that there is an incident")
 	scheduled := scheduledUpdatesFromNow(h)

@@ -21,11 +21,7 @@ const newcomer16Gate = `playbooks:
 // containment, whose required item is not ticked.
 func newcomer16Contained(t *testing.T, extra string) (*harness, *script) {
 	t.Helper()
-	h := startBotWith(t, false, time.Now, quietSeverities+newcomer16Gate+extra)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
-	s.command("UALICE", general, "declare Ransomware on the file server sev1")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	h, s := declaredBot(t, time.Now, quietSeverities+newcomer16Gate+extra, "Ransomware on the file server sev1", "UBOB")
 	s.command("UALICE", s.ch, "phase next")
 	s.card("", "⚑ 1 required item left before the phase ends")
 	return h, s
@@ -57,11 +53,7 @@ func TestNewcomer16GateOverrideNeedsBecauseAndAReason(t *testing.T) {
 // the postmortem's "Exit criteria skipped".
 func TestNewcomer16JumpingOverAPhaseSkipsItsGate(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, quietSeverities+newcomer16Gate)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
-	s.command("UALICE", general, "declare Ransomware on the file server sev1")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	h, s := declaredBot(t, time.Now, quietSeverities+newcomer16Gate, "Ransomware on the file server sev1", "UBOB")
 	got := s.command("UALICE", s.ch, "phase eradication")
 	inc, _ := h.store.Get(s.ctx, 1)
 	if inc.Phase == incident.Eradication && s.countEvents(1, incident.EventGate, "Isolate affected hosts") == 0 {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -16,11 +15,7 @@ import (
 // copy in the channel, the first left behind and no longer updated.
 func TestNewcomer17ChecklistPostedTheFirstTimeOnly(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, quietSeverities)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
-	s.command("UALICE", general, "declare Suspicious VPN logins sev2")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	h, s := declaredBot(t, time.Now, quietSeverities, "Suspicious VPN logins sev2", "UBOB")
 	s.command("UALICE", s.ch, "phase next")
 	s.command("UALICE", s.ch, "phase identification because the scope is not known yet")
 	s.command("UALICE", s.ch, "phase next")
@@ -43,11 +38,7 @@ func TestNewcomer17ChecklistPostedTheFirstTimeOnly(t *testing.T) {
 // postmortem) twice.
 func TestNewcomer17APinnedMessageIsOnTheTimelineOnce(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, quietSeverities)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
-	s.command("UALICE", general, "declare Suspicious VPN logins sev2")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	h, s := declaredBot(t, time.Now, quietSeverities, "Suspicious VPN logins sev2", "UBOB")
 	ts := h.slack.PostAs("UBOB", s.ch, "Found the source IP 203.0.113.7 in the VPN logs")
 	for _, who := range []string{"UBOB", "UALICE"} {
 		if _, _, err := h.slack.React(s.ctx, who, s.ch, ts, commands.PinReaction); err != nil {
@@ -64,11 +55,7 @@ func TestNewcomer17APinnedMessageIsOnTheTimelineOnce(t *testing.T) {
 // containment action will become follow-ups of the retro".
 func TestNewcomer17CloseFormCountsOneActionInTheSingular(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, quietSeverities)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
-	s.command("UALICE", general, "declare Suspicious VPN logins sev2")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	h, s := declaredBot(t, time.Now, quietSeverities, "Suspicious VPN logins sev2", "UBOB")
 	s.command("UBOB", s.ch, "action block 203.0.113.7")
 	card := s.cardMessage()
 	if _, err := h.slack.Click(s.ctx, "UALICE", s.ch, card.TS, commands.ActionClose, "1"); err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"strings"
 	"testing"
@@ -20,11 +19,7 @@ import (
 // the command its reminders and missed-deadline messages suggest.
 func TestNewcomer2TheSECStageCanBeNamed(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, clockConfig)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
-	s.command("UALICE", general, "declare Customer database exfiltration sev1")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	_, s := declaredBot(t, time.Now, clockConfig, "Customer database exfiltration sev1", "UBOB")
 	s.command("UALICE", s.ch, "decide material")
 	if got := s.command("UALICE", s.ch, "notified sec Form 8-K --ref 0001193125-26-000001"); !strings.Contains(got, "*SEC Form 8-K* notified in time") {
 		t.Errorf("/incident notified sec Form 8-K answered %q; want the SEC's Form 8-K recorded", got)
@@ -38,11 +33,7 @@ func TestNewcomer2TheSECStageCanBeNamed(t *testing.T) {
 // separate message. It belongs under the field like the other.
 func TestNewcomer2DecideFormRefusesATimeAheadOnItsField(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, clockConfig)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
-	s.command("UALICE", general, "declare Customer database exfiltration sev1")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	h, s := declaredBot(t, time.Now, clockConfig, "Customer database exfiltration sev1", "UBOB")
 	if _, err := h.slack.Command(s.ctx, "UALICE", s.ch, "decide"); err != nil {
 		t.Fatal(err)
 	}
@@ -63,11 +54,7 @@ func TestNewcomer2DecideFormRefusesATimeAheadOnItsField(t *testing.T) {
 // note as TLP:AMBER.
 func TestNewcomer2MarkingGivenLastIsSuggestedAsTyped(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, quietSeverities)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
-	s.command("UALICE", general, "declare Payroll fraud sev2")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	_, s := declaredBot(t, time.Now, quietSeverities, "Payroll fraud sev2", "UBOB")
 	got := s.command("UALICE", s.ch, "note The CFO's mailbox was read --tlp red")
 	if !strings.Contains(got, "--tlp red") {
 		t.Errorf("a note with --tlp red at its end answered %q; want the right form with the marking typed, `--tlp red`", got)
@@ -80,11 +67,7 @@ func TestNewcomer2MarkingGivenLastIsSuggestedAsTyped(t *testing.T) {
 // the README says "a marked update carries its own".
 func TestNewcomer2MarkedUpdateShowsOneMarking(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, quietSeverities)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
-	s.command("UALICE", general, "declare Supplier invoice fraud sev2 --tlp amber")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	h, s := declaredBot(t, time.Now, quietSeverities, "Supplier invoice fraud sev2 --tlp amber", "UBOB")
 	s.command("UALICE", s.ch, "update --tlp red The CFO approved the payment")
 	var posted string
 	s.await("the update in the channel", func() bool {
@@ -110,11 +93,7 @@ func TestNewcomer2MarkedUpdateShowsOneMarking(t *testing.T) {
 // message a moment later. The answer itself should say it has passed.
 func TestNewcomer2DecisionAnswerSaysADeadlineHasPassed(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, clockConfig)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
-	s.command("UALICE", general, "declare Customer database exfiltration sev1")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	_, s := declaredBot(t, time.Now, clockConfig, "Customer database exfiltration sev1", "UBOB")
 	got := s.command("UALICE", s.ch, "decide awareness personal-data --at 4d")
 	if !strings.Contains(got, "passed") && !strings.Contains(got, "missed") {
 		t.Errorf("deciding awareness 4 days back answered %q; want it to say the GDPR deadline has passed", got)
@@ -128,11 +107,7 @@ func TestNewcomer2DecisionAnswerSaysADeadlineHasPassed(t *testing.T) {
 // error "says what was wrong and the right form".
 func TestNewcomer2DecisionRecordedAlreadyGivesTheRightForm(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, clockConfig)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
-	s.command("UALICE", general, "declare Customer database exfiltration sev1")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	_, s := declaredBot(t, time.Now, clockConfig, "Customer database exfiltration sev1", "UBOB")
 	s.command("UALICE", s.ch, "decide awareness significant")
 	got := s.command("UALICE", s.ch, "decide awareness personal-data --at 1h")
 	if !strings.Contains(got, "decide personal-data") {
@@ -146,11 +121,7 @@ func TestNewcomer2DecisionRecordedAlreadyGivesTheRightForm(t *testing.T) {
 // entry that names them falls back to the ID.
 func TestNewcomer2PostmortemNamesASuspectByName(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, quietSeverities)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB", "UDAVE")
-	s.command("UALICE", general, "declare Payroll admin account taken over sev1 --quiet")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	h, s := declaredBot(t, time.Now, quietSeverities, "Payroll admin account taken over sev1 --quiet", "UBOB", "UDAVE")
 	s.command("UALICE", s.ch, "suspect <@UDAVE|dave>")
 	md := publishedPostmortem(t, h, s)
 	if strings.Contains(md, "UDAVE") || !strings.Contains(md, "Suspected accounts: @dave") {
@@ -182,11 +153,7 @@ func TestNewcomer2PlaygroundDrawsTheNewFeaturesIcons(t *testing.T) {
 // AMBER marking.
 func TestNewcomer2CardMarksARedLastUpdate(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, quietSeverities)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
-	s.command("UALICE", general, "declare Supplier invoice fraud sev2 --tlp amber")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	_, s := declaredBot(t, time.Now, quietSeverities, "Supplier invoice fraud sev2 --tlp amber", "UBOB")
 	s.command("UALICE", s.ch, "update --tlp red The CFO approved the payment")
 	s.card("", "The CFO approved the payment")
 	card := s.cardMessage().Visible()

@@ -93,6 +93,19 @@ func startBotWith(t *testing.T, socketMode bool, now func() time.Time, extraYAML
 	return h
 }
 
+// declaredBot starts a bot (HTTP mode) on the clock now with extraYAML,
+// and UALICE declares title ("Phishing sev2") in #general, whose members
+// are UALICE and others: the script works in the incident's channel.
+func declaredBot(t *testing.T, now func() time.Time, extraYAML, title string, others ...string) (*harness, *script) {
+	t.Helper()
+	h := startBotWith(t, false, now, extraYAML)
+	s := &script{t: t, h: h, ctx: context.Background()}
+	general := h.slack.CreateChannel("general", false, append([]string{"UALICE"}, others...)...)
+	s.command("UALICE", general, "declare "+title)
+	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	return h, s
+}
+
 // replica starts another instance of the bot on the same Slack and Redis,
 // in HTTP mode, with Slack's deliveries still going to the first.
 func (h *harness) replica(t *testing.T, cl clocks) *harness {

@@ -26,11 +26,7 @@ func TestTLPKeepsDetailsWhereTheyBelong(t *testing.T) {
 	for _, level := range []string{"clear", "green", "amber", "amber+strict", "red"} {
 		t.Run(level, func(t *testing.T) {
 			t.Parallel()
-			h := startBotWith(t, false, time.Now, quietSeverities+"digest_cron: \"@every 1s\"\n")
-			s := &script{t: t, h: h, ctx: context.Background()}
-			general := h.slack.CreateChannel("general", false, "UALICE")
-			s.command("UALICE", general, "declare "+title+" sev2 --tlp "+level)
-			s.ch = h.declared(t, "UALICE", "INC-1").ID
+			h, s := declaredBot(t, time.Now, quietSeverities+"digest_cron: \"@every 1s\"\n", ""+title+" sev2 --tlp "+level)
 			if inc, _ := h.store.Get(s.ctx, 1); inc.Title != title || inc.Marking() != "TLP:"+strings.ToUpper(level) {
 				t.Fatalf("declared %q marked %s", inc.Title, inc.Marking())
 			}
@@ -255,11 +251,7 @@ func scheduledUpdatesFromNow(h *harness) func() []string {
 // in its notification text; a marked update carries its own.
 func TestMessagesCarryTheMarking(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, quietSeverities)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
-	s.command("UALICE", general, "declare Supplier portal breach sev2 --tlp amber")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	h, s := declaredBot(t, time.Now, quietSeverities, "Supplier portal breach sev2 --tlp amber", "UBOB")
 	s.command("UALICE", s.ch, "assign tech <@UBOB|bob>")
 	s.command("UALICE", s.ch, "update --tlp red The CFO's mailbox was read")
 	posted := func(channel, text string) fakeslack.Message {
