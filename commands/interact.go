@@ -176,7 +176,7 @@ func (h *Handler) interactions() []interactionRow {
 		{kind: InteractionSubmission, id: ModalNote, as: "note", target: metadataNumber, form: h.response.noteSubmission},
 		{kind: InteractionSubmission, id: ModalLesson, as: "lesson", target: metadataNumber, form: h.retro.lessonSubmission},
 		{kind: InteractionSubmission, id: ModalAssign, as: "assign", target: metadataNumber, form: h.response.assignSubmission},
-		{kind: InteractionSubmission, id: ModalClose, as: "close", target: metadataNumber, form: h.retro.closeSubmission},
+		{kind: InteractionSubmission, id: ModalClose, as: "close", target: closeNumber, form: h.retro.closeSubmission},
 
 		{kind: InteractionSubmission, id: ModalDrill, as: "drill", form: h.response.drillSubmission, tell: byDirectMessage},
 
@@ -249,6 +249,12 @@ func valueNumber(in Interaction) (int64, error) {
 }
 
 func metadataNumber(in Interaction) (int64, error) { return positive(in.PrivateMetadata) }
+
+// closeNumber reads the close form's "<number>:<actions then>".
+func closeNumber(in Interaction) (int64, error) {
+	num, _, _ := strings.Cut(in.PrivateMetadata, ":")
+	return positive(num)
+}
 
 // checklistNumber reads block ID checklist:<number>:<phase>.
 func checklistNumber(in Interaction) (int64, error) {

@@ -97,8 +97,28 @@ func closeModal(inc *incident.Incident) render.View {
 		}
 		hint += " " + plural(n, "open containment action") + become
 	}
-	return render.Modal(render.Form{CallbackID: ModalClose, Title: "Close " + inc.Ref(), Submit: "Close incident", Metadata: strconv.FormatInt(inc.Number, 10),
+	// The metadata keeps how many actions the form was written for: one
+	// recorded since would become a follow-up its submitter never saw named.
+	metadata := strconv.FormatInt(inc.Number, 10) + ":" + strconv.Itoa(len(inc.Actions))
+	return render.Modal(render.Form{CallbackID: ModalClose, Title: "Close " + inc.Ref(), Submit: "Close incident", Metadata: metadata,
 		Fields: []render.Field{{ID: InputText, Kind: render.TextArea, Label: "Summary (optional)", Hint: hint, Optional: true, MaxLength: incident.MaxTextChars}}})
+}
+
+// actionsSince are the open containment actions recorded after the close
+// form was written (its metadata "<number>:<actions then>").
+func actionsSince(inc *incident.Incident, metadata string) []any {
+	_, seen, ok := strings.Cut(metadata, ":")
+	then, err := strconv.Atoi(seen)
+	if !ok || err != nil || then < 0 {
+		then = 0 // a form without the count: every open action is unseen
+	}
+	var unseen []any
+	for _, a := range inc.Actions[min(then, len(inc.Actions)):] {
+		if a.Open() {
+			unseen = append(unseen, incident.Say("%s (%s %s)", a.Ref(), a.Kind, a.Shown()))
+		}
+	}
+	return unseen
 }
 
 // closeSubmission closes the incident, as /incident close --confirm does:
@@ -111,6 +131,11 @@ func (h *Retro) closeSubmission(ctx context.Context, in Interaction, inc *incide
 	if !h.wroteBefore(ctx, inc.Number) {
 		if err := inc.RequireLead(h.actor(in.UserID), "close the incident"); err != nil {
 			return map[string]string{InputText: render.SayLabel(incident.ErrorMessage(err, ""))}, nil
+		}
+		if unseen := actionsSince(inc, in.PrivateMetadata); len(unseen) > 0 {
+			return map[string]string{InputText: render.SayLabel(incident.Say(
+				"Recorded since this form opened, still open and not named here: %s. Closing would make them follow-ups: cancel and click Close… again to see them.",
+				incident.Join(", ", unseen...)))}, nil
 		}
 	}
 	return nil, func(ctx context.Context) error {

@@ -245,3 +245,45 @@ func TestManifestsGrantWhatTheBotCalls(t *testing.T) {
 		}
 	}
 }
+
+// The close form names the open containment actions that will become
+// follow-ups. One recorded after it opened is not among them: the
+// submission is refused, naming it, and nothing changes; the form opened
+// again names it, and closes.
+func TestTheCloseFormRefusesActionsItDidNotName(t *testing.T) {
+	t.Parallel()
+	h, s := declaredBot(t, time.Now, quietSeverities, "Beacon sev2", "UBOB")
+	s.command("UBOB", s.ch, "action block evil.example --note at the proxy")
+	open := func() fakeslack.View {
+		before := len(h.slack.Views("UALICE"))
+		if _, err := h.slack.Click(s.ctx, "UALICE", s.ch, s.cardMessage().TS, commands.ActionClose); err != nil {
+			t.Fatal(err)
+		}
+		s.await("the close form", func() bool { return len(h.slack.Views("UALICE")) > before })
+		vs := h.slack.Views("UALICE")
+		return vs[len(vs)-1]
+	}
+	form := open()
+	if body := string(form.JSON); !strings.Contains(body, "1 open containment action will become a follow-up") {
+		t.Errorf("the close form does not name the open action: %s", body)
+	}
+	s.command("UBOB", s.ch, "action isolate host-12")
+	d, err := h.slack.Submit(s.ctx, "UALICE", form.ID, map[string]string{commands.InputText: "Done"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := string(d.Body); !strings.Contains(body, `"response_action":"errors"`) || !strings.Contains(body, "A-2 (isolate host-12)") || strings.Contains(body, "A-1") {
+		t.Errorf("a close that would turn an action nobody saw into a follow-up answered %s", body)
+	}
+	if inc, _ := h.store.Get(s.ctx, 1); inc.Status != incident.Open {
+		t.Fatalf("the refused form closed the incident: %s", inc.Status)
+	}
+	form = open()
+	if body := string(form.JSON); !strings.Contains(body, "2 open containment actions will become follow-ups") {
+		t.Errorf("the close form opened again: %s", body)
+	}
+	if _, err := h.slack.Submit(s.ctx, "UALICE", form.ID, map[string]string{commands.InputText: "Done"}); err != nil {
+		t.Fatal(err)
+	}
+	s.eventually("the close", func() bool { inc, _ := s.h.store.Get(s.ctx, 1); return inc.Status == incident.Resolved })
+}
