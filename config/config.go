@@ -532,7 +532,7 @@ func ParseFile(data []byte) (File, error) {
 			for _, phase := range slices.Sorted(maps.Keys(rs.Targets)) {
 				p, ok := incident.ParsePhase(phase)
 				if !ok || p == incident.Lessons {
-					bad(key+".targets."+phase, "is not a phase with a target (identification, containment, eradication, recovery)")
+					bad(key+".targets."+phase, "is not a phase with a target (identification, containment, eradication, recovery)%s", meant(phase, "identification", "containment", "eradication", "recovery"))
 					continue
 				}
 				if other, twice := named[p]; twice {
@@ -562,7 +562,7 @@ func ParseFile(data []byte) (File, error) {
 			bad("default_severity", "is not set, and the built-in default %q is not one of your severities (%s): add default_severity: <one of yours>",
 				f.DefaultSeverity, strings.Join(f.SeverityNames(), ", "))
 		} else {
-			bad("default_severity", "%q is not one of the severities (%s)", f.DefaultSeverity, strings.Join(f.SeverityNames(), ", "))
+			bad("default_severity", "%q is not one of the severities (%s)%s", f.DefaultSeverity, strings.Join(f.SeverityNames(), ", "), meant(f.DefaultSeverity, f.SeverityNames()...))
 		}
 	}
 
@@ -631,7 +631,7 @@ func ParseFile(data []byte) (File, error) {
 		items := raw.Playbooks[name]
 		phase, ok := incident.ParsePhase(name)
 		if !ok {
-			bad("playbooks."+name, "is not a phase (identification, containment, eradication, recovery, lessons)")
+			bad("playbooks."+name, "is not a phase (identification, containment, eradication, recovery, lessons)%s", meant(name, "identification", "containment", "eradication", "recovery", "lessons"))
 			continue
 		}
 		if other, twice := playbookNamed[phase]; twice {

@@ -67,13 +67,13 @@ func parseDrills(raw []rawDrill, f *File, bad func(key, format string, args ...a
 		if s.Severity == "" {
 			s.Severity = f.DefaultSeverity
 		} else if _, ok := f.Severity(s.Severity); !ok {
-			bad(key+".severity", "%q is not one of the severities (%s)", rd.Severity, strings.Join(f.SeverityNames(), ", "))
+			bad(key+".severity", "%q is not one of the severities (%s)%s", rd.Severity, strings.Join(f.SeverityNames(), ", "), meant(rd.Severity, f.SeverityNames()...))
 		}
 		seen[s.Key] = true
 		for name, v := range rd.Targets {
 			p, ok := incident.ParsePhase(name)
 			if !ok || p == incident.Identification || p == incident.Lessons {
-				bad(key+".targets."+name, "is not a phase to reach during the drill (containment, eradication, recovery)")
+				bad(key+".targets."+name, "is not a phase to reach during the drill (containment, eradication, recovery)%s", meant(name, "containment", "eradication", "recovery"))
 				continue
 			}
 			d, err := time.ParseDuration(strings.TrimSpace(v))
@@ -103,7 +103,7 @@ func parseDrills(raw []rawDrill, f *File, bad func(key, format string, args ...a
 			default:
 				p, ok := incident.ParsePhase(ri.On)
 				if !ok || p == incident.Identification || p == incident.Lessons {
-					bad(ikey+".on", "%q is not a phase the team reaches during the drill (containment, eradication, recovery)", ri.On)
+					bad(ikey+".on", "%q is not a phase the team reaches during the drill (containment, eradication, recovery)%s", ri.On, meant(ri.On, "containment", "eradication", "recovery"))
 				}
 				in.On = p
 			}

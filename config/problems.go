@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -273,6 +274,32 @@ func hint(key string, valid []string) string {
 	}
 	if len(valid) <= 6 {
 		return " (the keys here are " + strings.Join(valid, ", ") + ")"
+	}
+	return ""
+}
+
+// meant is "; did you mean <v>?" for the value of valid nearest to word,
+// when it is near enough to be a typo of it, and "" otherwise: for names
+// of phases, severities and the like, where hint is for keys.
+func meant(word string, valid ...string) string {
+	best, bestD := "", -1
+	for _, v := range valid {
+		if d := editDistance(strings.ToLower(word), strings.ToLower(v)); bestD < 0 || d < bestD {
+			best, bestD = v, d
+		}
+	}
+	// sev9 is not a typo of sev1: names that differ only in their numbers
+	// are other names, and the list shown says which there are.
+	noDigits := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if unicode.IsDigit(r) {
+				return -1
+			}
+			return unicode.ToLower(r)
+		}, s)
+	}
+	if bestD > 0 && bestD <= max(1, min(len(word), len(best))/3) && noDigits(word) != noDigits(best) {
+		return "; did you mean " + best + "?"
 	}
 	return ""
 }

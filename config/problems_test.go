@@ -64,6 +64,30 @@ nudge_before: later
 			},
 		},
 		{
+			name: "misspelt phase and severity names",
+			yaml: `severities:
+  - {name: critical, targets: {eradicaton: 1h}}
+  - {name: minor}
+default_severity: minr
+playbooks:
+  containmnet: [Block it]
+drills:
+  - {key: vpn, title: VPN, severity: critcal, briefing: x, injects: [{on: recovry, text: y}]}
+`,
+			want: []string{
+				"line 2: severities[0].targets.eradicaton: is not a phase with a target (identification, containment, eradication, recovery); did you mean eradication?",
+				`line 4: default_severity: "minr" is not one of the severities (critical, minor); did you mean minor?`,
+				"line 6: playbooks.containmnet: is not a phase (identification, containment, eradication, recovery, lessons); did you mean containment?",
+				`line 8: drills[0].severity: "critcal" is not one of the severities (critical, minor); did you mean critical?`,
+				`line 8: drills[0].injects[0].on: "recovry" is not a phase the team reaches during the drill (containment, eradication, recovery); did you mean recovery?`,
+			},
+		},
+		{
+			name: "another number is another name: no guess",
+			yaml: "default_severity: sev9\n",
+			want: []string{`line 1: default_severity: "sev9" is not one of the severities (sev1, sev2, sev3, sev4)`},
+		},
+		{
 			name: "far from every key: no guess",
 			yaml: "stakeholders: C0STAKE\n",
 			want: []string{"line 1: stakeholders: unknown key"},
