@@ -77,8 +77,16 @@ func (h *Response) movePhase(ctx context.Context, n int64, actor string, target 
 	// A phase's checklist is posted the first time the phase begins. A phase
 	// entered again keeps its checklist and its message, which ticks still
 	// update: posting it again would leave the first copy behind, stale.
-	if inc.ChecklistTS[inc.Phase] == "" {
-		h.postChecklist(ctx, inc, inc.Phase)
+	// Done again after a crash, it is the phase this request entered, which
+	// a later move may have left since.
+	entered := inc.Phase
+	if incident.IsRedo(ctx) {
+		for _, ev := range h.ownEvents(ctx, n, []incident.EventKind{incident.EventPhase}) {
+			entered = incident.Phase(ev.To)
+		}
+	}
+	if inc.ChecklistTS[entered] == "" {
+		h.postChecklist(ctx, inc, entered)
 	}
 	h.refresh(ctx, n)
 	h.reschedule(ctx, inc) // an inject may wait for this phase; a phase target starts with it
@@ -343,7 +351,12 @@ func (h *Response) updateCmd(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	h.answerElsewhere(ctx, c.req, inc, told, incident.Say("Update posted in %s.", incident.ChannelRef(inc.ChannelID)))
+	answer := incident.Say("Update posted in %s.", incident.ChannelRef(inc.ChannelID))
+	if !told {
+		// Nothing in the channel to answer with: not "posted" either.
+		answer = incident.Say("Your update is on the timeline of %s, but I could not post it in %s.", inc.Ref(), incident.ChannelRef(inc.ChannelID))
+	}
+	h.answerElsewhere(ctx, c.req, inc, told, answer)
 	return nil
 }
 
@@ -376,7 +389,11 @@ func (h *Response) postMarkedUpdate(ctx context.Context, n int64, actor, text, m
 		return nil, false, err
 	}
 	h.reschedule(ctx, inc) // the next scheduled update counts from this one
-	posted := notice(h.cfg, inc, false)
+	// What is posted is this request's update: done again after a crash,
+	// the incident's latest may be one someone posted in between.
+	mine := *inc
+	mine.LastUpdate, mine.LastUpdateBy, mine.LastUpdateMarking = text, actor, marking
+	posted := notice(h.cfg, &mine, false)
 	posted.Marking = incident.Stricter(inc.Marking(), cmp.Or(marking, inc.Marking())) // the update's own, when it has one
 	told := true
 	if err := h.postOnce(ctx, "update", inc.ChannelID, aboutMarked(inc, marking, render.UpdateTold(posted))); err != nil {
@@ -384,7 +401,7 @@ func (h *Response) postMarkedUpdate(ctx context.Context, n int64, actor, text, m
 		h.log.Error("could not post the update in the incident channel", "incident", n, "err", err)
 	}
 	if h.cfg.StakeholderChannel != "" && !inc.Unannounced() {
-		n := h.stakeholderNotice(ctx, inc)
+		n := h.stakeholderNotice(ctx, &mine)
 		if marking != "" && !h.cfg.Shareable(marking) && !n.Private && !n.Withheld {
 			// The update's own marking keeps it in: told that there was one.
 			n = render.Notice{Ref: n.Ref, Severity: n.Severity, Phase: n.Phase, Withheld: true, Marking: marking}
@@ -576,16 +593,27 @@ func (h *core) tellStakeholdersSeverity(ctx context.Context, inc *incident.Incid
 	if len(events) == 0 && incident.IsRedo(ctx) {
 		events = h.ownEvents(ctx, inc.Number, []incident.EventKind{incident.EventSeverity})
 	}
-	from := ""
+	from, to := "", ""
 	for _, ev := range events {
 		if ev.Kind == incident.EventSeverity {
-			from = ev.From
+			from, to = ev.From, ev.To
 		}
 	}
 	if from == "" {
 		return
 	}
-	if err := h.postOnce(ctx, "severity", h.cfg.StakeholderChannel, render.SeverityChanged(h.stakeholderNotice(ctx, inc), from)); err != nil {
+	// The change this request made: done again after a crash, the
+	// incident may have moved on since (someone else's change, told by
+	// their own request).
+	n := h.stakeholderNotice(ctx, inc)
+	if to != "" && to != n.Severity {
+		described := n.SeverityDescription != "" // not for a notice kept to the number
+		n.Severity, n.SeverityDescription = to, ""
+		if s, ok := h.cfg.Severity(to); ok && described {
+			n.SeverityDescription = s.Description
+		}
+	}
+	if err := h.postOnce(ctx, "severity", h.cfg.StakeholderChannel, render.SeverityChanged(n, from)); err != nil {
 		h.log.Error("could not tell stakeholders of the severity change", "incident", inc.Number, "err", err)
 	}
 }

@@ -154,7 +154,7 @@ func TextMessage(text string) Message {
 // TruncateMrkdwn is Truncate of text already made safe for Slack: the cut
 // never splits an escape (&amp;) or a token the bot wrote (<@U…>,
 // <!date…>, a link), which Slack would show raw or swallow. In such text
-// '<' and '&' only ever open one.
+// '<' only ever opens a token and '&' an escape, but in a link's address.
 func TruncateMrkdwn(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
@@ -163,7 +163,10 @@ func TruncateMrkdwn(s string, n int) string {
 	if i := strings.LastIndexByte(cut, '<'); i >= 0 && !strings.Contains(cut[i:], ">") {
 		cut = cut[:i]
 	}
-	if i := strings.LastIndexByte(cut, '&'); i >= 0 && !strings.Contains(cut[i:], ";") {
+	// An escape cut short is '&' and letters to the end; an '&' followed
+	// by anything else is whole, or a link's own (a thread reply's
+	// permalink: ?thread_ts=…&cid=…) inside a token kept whole above.
+	if i := strings.LastIndexByte(cut, '&'); i >= 0 && strings.TrimLeft(cut[i+1:], "abcdefghijklmnopqrstuvwxyz") == "" {
 		cut = cut[:i]
 	}
 	return cut + "…"
