@@ -185,6 +185,10 @@ var errNoChange = errors.New("no change")
 // --- severity ---
 
 func (h *Response) severityCmd(ctx context.Context, c *call) error {
+	if len(c.parsed.Severities) == 0 && len(c.parsed.Args) == 1 {
+		// One word that is no severity ("critical"): name it, as for "sev7".
+		return incident.Errorf("There is no severity %s. Choose one of: %s.", incident.Literal(c.parsed.Args[0]), h.severityList())
+	}
 	if len(c.parsed.Severities) != 1 || len(c.parsed.Args) > 0 {
 		return incident.Errorf("Give one severity. %s Severities: %s.", c.sub.usageHint(), h.severityList())
 	}

@@ -147,12 +147,13 @@ func TestRolesAndSeverityErrors(t *testing.T) {
 		{"UBOB", "unassign comms", "Nobody is the Communications Lead of INC-1"},
 		{"UBOB", "severity", "Give one severity"},
 		{"UBOB", "severity sev7", "There is no severity `sev7`"},
+		{"UBOB", "severity critical", "There is no severity `critical`. Choose one of: `sev1`"},
 		{"UBOB", "severity sev1", "Only the incident commander (<@UALICE>) or an admin can change the severity"},
 		{"UALICE", "severity sev3", "already sev3"},
 		{"UBOB", "update", "An update needs text"},
 		{"UBOB", "note", "A note needs text"},
 		{"UBOB", "timeline page x", "`x` is not a page number"},
-		{"UBOB", "timeline page 9", "has 1 page(s); there is no page 9"},
+		{"UBOB", "timeline page 9", "The timeline of INC-1 has 1 page; there is no page 9."},
 	}
 	before, _ := e.store.Timeline(context.Background(), 1)
 	for _, tt := range tests {

@@ -53,7 +53,7 @@ func (h *Response) timelineCmd(ctx context.Context, c *call) error {
 func TimelineMessage(cfg config.File, inc *incident.Incident, events []incident.TimelineEvent, total, page int) (render.Message, error) {
 	pages := max(1, (total+timelinePageSize-1)/timelinePageSize)
 	if page > pages {
-		return render.Message{}, incident.Errorf("The timeline of %s has %d page(s); there is no page %d.", inc.Ref(), pages, page)
+		return render.Message{}, incident.Errorf("The timeline of %s has %s; there is no page %d.", inc.Ref(), plural(pages, "page"), page)
 	}
 	end := total - (page-1)*timelinePageSize
 	return render.Timeline(render.TimelinePage{Ref: inc.Ref(), Events: events, First: end - len(events) + 1, Total: total,

@@ -28,7 +28,7 @@ func TestChangesAreToldInTheChannel(t *testing.T) {
 		{"UALICE", "assign comms <@UBOB>", "Communications Lead: <@UBOB>"},
 		{"UALICE", "phase next", "Phase: Identification → Containment"},
 		{"UALICE", "phase identification because <!channel> saw *more* hosts", "Phase moved back: Containment → Identification (because @channel saw *more* hosts)"},
-		{"UALICE", "unassign comms", "Communications Lead: <@UBOB> stepped down"},
+		{"UALICE", "unassign comms", "Communications Lead: no longer <@UBOB>"},
 		{"UALICE", "close Contained <!here>", "Closed: Contained @here"},
 	}
 	answered := len(e.slack.Ephemerals("UALICE"))

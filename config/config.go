@@ -469,7 +469,7 @@ func ParseFile(data []byte) (File, error) {
 		case err != nil:
 			bad(key, "%q is not a duration (write it like 30s, 5m or 1h)", *s)
 		case d < 0 || (d > 0 && d < min):
-			bad(key, "%s is too short (0 or at least %s)", d, min)
+			bad(key, "%s is too short (0 or at least %s)", strings.TrimSpace(*s), shortDuration(min))
 		default:
 			*into = d
 		}
@@ -736,6 +736,19 @@ func splitList(v string) []string {
 		if part = strings.TrimSpace(part); part != "" {
 			out = append(out, part)
 		}
+	}
+	return out
+}
+
+// shortDuration writes d as a person would (24h, 1m30s), not as Go does
+// (24h0m0s).
+func shortDuration(d time.Duration) string {
+	out := d.String()
+	if strings.HasSuffix(out, "m0s") {
+		out = strings.TrimSuffix(out, "0s")
+	}
+	if strings.HasSuffix(out, "h0m") {
+		out = strings.TrimSuffix(out, "0m")
 	}
 	return out
 }

@@ -160,6 +160,9 @@ func (ev TimelineEvent) Describe(w Words) string {
 	case EventRole:
 		role := w.Text(w.Role(ev.Role))
 		switch {
+		case ev.To == "" && ev.From != "" && ev.Actor != "" && ev.Actor != ev.From:
+			// Taken off by someone else: the holder did not step down.
+			return fmt.Sprintf("%s: no longer %s", role, w.User(ev.From))
 		case ev.To == "":
 			return fmt.Sprintf("%s: %s stepped down", role, holder(ev.From))
 		case ev.From == "":
