@@ -30,7 +30,9 @@ func (h *Response) phaseCmd(ctx context.Context, c *call) error {
 	}
 	word := strings.ToLower(c.parsed.Args[0])
 	reason := strings.Join(c.parsed.Args[1:], " ")
-	if rest := c.parsed.Args[1:]; len(rest) > 0 && (!strings.EqualFold(rest[0], "because") || len(rest) < 2) {
+	if rest := c.parsed.Args[1:]; len(rest) == 1 && strings.EqualFold(rest[0], "because") {
+		return incident.Errorf("Give the reason after %s. %s", incident.Literal("because"), c.sub.usageHint())
+	} else if len(rest) > 0 && !strings.EqualFold(rest[0], "because") {
 		return incident.Errorf("After the phase, give %s, or nothing. %s", incident.Literal("because <reason>"), c.sub.usageHint())
 	}
 	var target incident.Phase
@@ -306,7 +308,7 @@ func (h *Response) unassignCmd(ctx context.Context, c *call) error {
 
 func (h *Response) rolesCmd(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) > 0 {
-		return incident.Errorf("%s takes no arguments. %s", incident.Literal("/incident roles"), c.sub.usageHint())
+		return incident.Errorf("%s takes nothing but an incident's number. %s", incident.Literal("/incident roles"), c.sub.usageHint())
 	}
 	roles := make([]render.RoleLine, len(h.cfg.Roles))
 	keys := make([]string, len(h.cfg.Roles))

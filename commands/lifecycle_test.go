@@ -97,6 +97,8 @@ func TestPhaseRules(t *testing.T) {
 		{"UBOB", "phase eradication", "Phase: Identification → Eradication", incident.Eradication},
 		{"UBOB", "phase eradication", "already in Eradication", incident.Eradication},
 		{"UALICE", "phase containment", "needs a reason: `/incident phase containment because &lt;reason&gt;`", incident.Eradication},
+		{"UALICE", "phase containment because", "Give the reason after `because`.", incident.Eradication},
+		{"UALICE", "phase containment since reinfection", "After the phase, give `because &lt;reason&gt;`, or nothing.", incident.Eradication},
 		{"UBOB", "phase containment because reinfection found", "Only the incident commander (<@UALICE>) or an admin can move the phase back", incident.Eradication},
 		{"UDAVE", "phase containment because reinfection found", "Phase moved back: Eradication → Containment (because reinfection found)", incident.Containment},
 		{"UBOB", "phase", "Which phase?", incident.Containment},

@@ -418,7 +418,7 @@ func (h *Retro) runRetro(ctx context.Context, inc *incident.Incident, now time.T
 
 func (h *Retro) postmortemCmd(ctx context.Context, c *call) error {
 	if len(c.parsed.Args) > 0 {
-		return incident.Errorf("%s takes no arguments. %s", incident.Literal("/incident postmortem"), c.sub.usageHint())
+		return incident.Errorf("%s takes nothing but an incident's number. %s", incident.Literal("/incident postmortem"), c.sub.usageHint())
 	}
 	switch c.inc.Status {
 	case incident.Open:
