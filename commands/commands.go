@@ -427,7 +427,11 @@ func (h *Handler) validate(ctx context.Context, sub subcommand, c *call) error {
 		return incident.Fail(incident.NotFound, "There is no incident %s that you can see. %s shows the open ones.", inChannel.Ref(), incident.Literal("/incident list"))
 	}
 	if inChannel == nil {
-		return incident.Errorf("This is not an incident channel, so say which incident: %s or %s. %s", incident.Literal("/incident "+sub.name+" 42 …"), incident.Literal("/incident "+sub.name+" INC-42 …"), sub.usageHint())
+		more := " …" // what the subcommand takes after the number
+		if sub.args == "" || sub.args == "[number]" {
+			more = ""
+		}
+		return incident.Errorf("This is not an incident channel, so say which incident: %s or %s. %s", incident.Literal("/incident "+sub.name+" 42"+more), incident.Literal("/incident "+sub.name+" INC-42"+more), sub.usageHint())
 	}
 	c.inc = inChannel
 	return h.checkOpen(ctx, sub, inChannel)
