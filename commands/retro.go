@@ -98,7 +98,7 @@ func closeModal(inc *incident.Incident) render.View {
 		hint += " " + plural(n, "open containment action") + become
 	}
 	// The metadata keeps how many actions the form was written for: one
-	// recorded since would become a follow-up its submitter never saw named.
+	// recorded since would become a follow-up its submitter never saw counted.
 	metadata := strconv.FormatInt(inc.Number, 10) + ":" + strconv.Itoa(len(inc.Actions))
 	return render.Modal(render.Form{CallbackID: ModalClose, Title: "Close " + inc.Ref(), Submit: "Close incident", Metadata: metadata,
 		Fields: []render.Field{{ID: InputText, Kind: render.TextArea, Label: "Summary (optional)", Hint: hint, Optional: true, MaxLength: incident.MaxTextChars}}})
@@ -134,7 +134,7 @@ func (h *Retro) closeSubmission(ctx context.Context, in Interaction, inc *incide
 		}
 		if unseen := actionsSince(inc, in.PrivateMetadata); len(unseen) > 0 {
 			return map[string]string{InputText: render.SayLabel(incident.Say(
-				"Recorded since this form opened, still open and not named here: %s. Closing would make them follow-ups: cancel and click Close… again to see them.",
+				"Recorded since this form opened, and still open: %s. Closing would make them follow-ups too, and this form did not count them: cancel and click Close… again.",
 				incident.Join(", ", unseen...)))}, nil
 		}
 	}

@@ -263,13 +263,7 @@ func join(path, key string) string {
 // hint suggests the valid key nearest to key when it is near enough to be
 // the one meant (a typo, not another word), or lists a short set of keys.
 func hint(key string, valid []string) string {
-	best, bestD := "", -1
-	for _, v := range valid {
-		if d := editDistance(strings.ToLower(key), v); bestD < 0 || d < bestD {
-			best, bestD = v, d
-		}
-	}
-	if bestD >= 0 && bestD <= max(1, min(len(key), len(best))/3) {
+	if best, d := nearest(key, valid); d >= 0 && typo(key, best, d) {
 		return "; did you mean " + best + "?"
 	}
 	if len(valid) <= 6 {
@@ -282,12 +276,6 @@ func hint(key string, valid []string) string {
 // when it is near enough to be a typo of it, and "" otherwise: for names
 // of phases, severities and the like, where hint is for keys.
 func meant(word string, valid ...string) string {
-	best, bestD := "", -1
-	for _, v := range valid {
-		if d := editDistance(strings.ToLower(word), strings.ToLower(v)); bestD < 0 || d < bestD {
-			best, bestD = v, d
-		}
-	}
 	// sev9 is not a typo of sev1: names that differ only in their numbers
 	// are other names, and the list shown says which there are.
 	noDigits := func(s string) string {
@@ -298,11 +286,27 @@ func meant(word string, valid ...string) string {
 			return unicode.ToLower(r)
 		}, s)
 	}
-	if bestD > 0 && bestD <= max(1, min(len(word), len(best))/3) && noDigits(word) != noDigits(best) {
+	if best, d := nearest(word, valid); d > 0 && typo(word, best, d) && noDigits(word) != noDigits(best) {
 		return "; did you mean " + best + "?"
 	}
 	return ""
 }
+
+// nearest is the value of valid fewest edits from word, and how many (-1:
+// valid is empty).
+func nearest(word string, valid []string) (string, int) {
+	best, bestD := "", -1
+	for _, v := range valid {
+		if d := editDistance(strings.ToLower(word), strings.ToLower(v)); bestD < 0 || d < bestD {
+			best, bestD = v, d
+		}
+	}
+	return best, bestD
+}
+
+// typo says whether d edits are few enough for word to be best mistyped,
+// rather than another word.
+func typo(word, best string, d int) bool { return d <= max(1, min(len(word), len(best))/3) }
 
 // editDistance is the Levenshtein distance: the letters to add, drop or change.
 func editDistance(a, b string) int {
