@@ -61,8 +61,9 @@ func TestAttack18UpdateRedoPostsItsOwnUpdate(t *testing.T) {
 }
 
 // A severity change crashes after its write; the commander changes it
-// again before the redo. The stakeholders are told each change once, as
-// it was made: sev2 → sev1, then sev1 → sev3, never "sev2 → sev3".
+// again before the redo. The channel and the stakeholders are told each
+// change once, as it was made: sev2 → sev1, then sev1 → sev3, never
+// "sev2 → sev3".
 func TestAttack18SeverityRedoTellsStakeholdersItsOwnChange(t *testing.T) {
 	t.Parallel()
 	h, s, crash := crashCaseBot(t)
@@ -86,6 +87,11 @@ func TestAttack18SeverityRedoTellsStakeholdersItsOwnChange(t *testing.T) {
 			t.Logf("stakeholders: %s", m.Visible())
 		}
 		t.Errorf("the stakeholders were told %v; want each change once, as made", count)
+	}
+	// And the channel: the redo tells the change its request made, found by
+	// its tag, not the later one a second time.
+	if a, b := countVisible(s.toldIn(s.ch), "sev2 → sev1"), countVisible(s.toldIn(s.ch), "sev1 → sev3"); a != 1 || b != 1 {
+		t.Errorf("the channel was told sev2 → sev1 %d times and sev1 → sev3 %d times; want each once", a, b)
 	}
 }
 
