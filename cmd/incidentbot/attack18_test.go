@@ -29,11 +29,7 @@ func countVisible(ms []fakeslack.Message, want string) int {
 func TestAttack18UpdateRedoPostsItsOwnUpdate(t *testing.T) {
 	t.Parallel()
 	h, s, crash := crashCaseBot(t)
-	crashNext(t, crash, func() {
-		if _, err := h.slack.Command(s.ctx, "UALICE", s.ch, "update alpha: backups verified"); err != nil {
-			t.Fatal(err)
-		}
-	})
+	crashCommand(t, h, s, crash, "UALICE", "update alpha: backups verified")
 	// Sent as is: the crashed request stays in the journal until the redo.
 	if _, err := h.slack.Command(s.ctx, "UBOB", s.ch, "update bravo: restoring the file server"); err != nil {
 		t.Fatal(err)
@@ -67,11 +63,7 @@ func TestAttack18UpdateRedoPostsItsOwnUpdate(t *testing.T) {
 func TestAttack18SeverityRedoTellsStakeholdersItsOwnChange(t *testing.T) {
 	t.Parallel()
 	h, s, crash := crashCaseBot(t)
-	crashNext(t, crash, func() {
-		if _, err := h.slack.Command(s.ctx, "UALICE", s.ch, "severity sev1"); err != nil {
-			t.Fatal(err)
-		}
-	})
+	crashCommand(t, h, s, crash, "UALICE", "severity sev1")
 	if _, err := h.slack.Command(s.ctx, "UALICE", s.ch, "severity sev3"); err != nil {
 		t.Fatal(err)
 	}
@@ -224,11 +216,7 @@ func declared18(t *testing.T, title string) (*harness, *script, string) {
 func TestAttack18MarkedUpdateStaysMarkedThroughARedo(t *testing.T) {
 	t.Parallel()
 	h, s, crash := crashCaseBot(t)
-	crashNext(t, crash, func() {
-		if _, err := h.slack.Command(s.ctx, "UALICE", s.ch, "update alpha: nothing secret"); err != nil {
-			t.Fatal(err)
-		}
-	})
+	crashCommand(t, h, s, crash, "UALICE", "update alpha: nothing secret")
 	if _, err := h.slack.Command(s.ctx, "UBOB", s.ch, "update --tlp red bravo-secret 198.51.100.9"); err != nil {
 		t.Fatal(err)
 	}

@@ -143,11 +143,7 @@ func TestAnActionDoneAgainIsNeverReportedAsFailed(t *testing.T) {
 	h, s, crash := crashCaseBot(t)
 	until := time.Now().UTC().Add(3 * time.Second).Truncate(time.Second).Add(time.Second)
 	before := len(h.slack.Ephemerals("UALICE"))
-	crashNext(t, crash, func() {
-		if _, err := h.slack.Command(s.ctx, "UALICE", s.ch, "action isolate host-12 --until "+until.Format("2006-01-02T15:04:05+00:00")); err != nil {
-			t.Fatal(err)
-		}
-	})
+	crashCommand(t, h, s, crash, "UALICE", "action isolate host-12 --until "+until.Format("2006-01-02T15:04:05+00:00"))
 	time.Sleep(time.Until(until) + 200*time.Millisecond)
 	redo(t, h, s)
 	inc, _ := h.store.Get(s.ctx, 1)

@@ -350,6 +350,17 @@ func crashNext(t *testing.T, crash *crasher, do func()) {
 	}
 }
 
+// crashCommand has user run /incident text in the incident's channel,
+// which must crash after its first write.
+func crashCommand(t *testing.T, h *harness, s *script, crash *crasher, user, text string) {
+	t.Helper()
+	crashNext(t, crash, func() {
+		if _, err := h.slack.Command(s.ctx, user, s.ch, text); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 // redo starts another replica, its journal clock ten minutes ahead, which
 // finds the crashed request abandoned and does it again.
 func redo(t *testing.T, h *harness, s *script) {
@@ -377,11 +388,7 @@ func TestAMismatchDoneAgainIsStillAnnounced(t *testing.T) {
 	s.command("UALICE", s.ch, "evidence add laptop-image sha256:"+collected+" evidence locker 3")
 	s.command("UALICE", s.ch, "evidence transfer EV-1 <@UBOB>")
 	before := len(h.slack.Ephemerals("UBOB"))
-	crashNext(t, crash, func() {
-		if _, err := h.slack.Command(s.ctx, "UBOB", s.ch, "evidence verify EV-1 sha256:"+tampered); err != nil {
-			t.Fatal(err)
-		}
-	})
+	crashCommand(t, h, s, crash, "UBOB", "evidence verify EV-1 sha256:"+tampered)
 	// Before the redo, bob hands the item on to carol.
 	s.command("UBOB", s.ch, "evidence transfer EV-1 <@UCAROL> --note to the lab")
 	redo(t, h, s)
@@ -410,11 +417,7 @@ func TestARecordDoneAgainNamesItsOwnItem(t *testing.T) {
 	t.Parallel()
 	h, s, crash := crashCaseBot(t)
 	before := len(h.slack.Ephemerals("UALICE"))
-	crashNext(t, crash, func() {
-		if _, err := h.slack.Command(s.ctx, "UALICE", s.ch, "evidence add laptop-image sha256:"+collected+" evidence locker 3"); err != nil {
-			t.Fatal(err)
-		}
-	})
+	crashCommand(t, h, s, crash, "UALICE", "evidence add laptop-image sha256:"+collected+" evidence locker 3")
 	s.command("UBOB", s.ch, "evidence add mail-export sha256:"+tampered+" case share")
 	redo(t, h, s)
 	if got := s.lastEphemeral("UALICE", before); !strings.Contains(got, "laptop-image") {
@@ -422,11 +425,7 @@ func TestARecordDoneAgainNamesItsOwnItem(t *testing.T) {
 	}
 
 	before = len(h.slack.Ephemerals("UALICE"))
-	crashNext(t, crash, func() {
-		if _, err := h.slack.Command(s.ctx, "UALICE", s.ch, "action isolate host-12"); err != nil {
-			t.Fatal(err)
-		}
-	})
+	crashCommand(t, h, s, crash, "UALICE", "action isolate host-12")
 	s.command("UBOB", s.ch, "action disable svc-backup")
 	redo(t, h, s)
 	if got := s.lastEphemeral("UALICE", before); !strings.Contains(got, "host-12") {
@@ -440,11 +439,7 @@ func TestAHandoverDoneAgainTellsOnlyAHolder(t *testing.T) {
 	t.Parallel()
 	h, s, crash := crashCaseBot(t)
 	s.command("UALICE", s.ch, "evidence add laptop-image sha256:"+collected+" evidence locker 3")
-	crashNext(t, crash, func() {
-		if _, err := h.slack.Command(s.ctx, "UALICE", s.ch, "evidence transfer EV-1 <@UBOB>"); err != nil {
-			t.Fatal(err)
-		}
-	})
+	crashCommand(t, h, s, crash, "UALICE", "evidence transfer EV-1 <@UBOB>")
 	s.command("UALICE", s.ch, "evidence transfer EV-1 <@UCAROL>") // as the commander, while bob is away
 	before := len(h.slack.Ephemerals("UALICE"))
 	redo(t, h, s)

@@ -354,11 +354,7 @@ func TestANotificationDoneAgainAfterACrashIsAnsweredAsRecorded(t *testing.T) {
 		t.Fatalf("the decision answered %q", got)
 	}
 	before := len(h.slack.Ephemerals("UALICE"))
-	crashNext(t, crash, func() {
-		if _, err := h.slack.Command(s.ctx, "UALICE", s.ch, "notified gdpr --ref DPA-2026-0042"); err != nil {
-			t.Fatal(err)
-		}
-	})
+	crashCommand(t, h, s, crash, "UALICE", "notified gdpr --ref DPA-2026-0042")
 	redo(t, h, s)
 	got := s.lastEphemeral("UALICE", before)
 	if !strings.Contains(got, "*GDPR notification* notified in time") {
@@ -378,11 +374,7 @@ func TestADecisionDoneAgainAfterACrashIsRecordedOnce(t *testing.T) {
 	t.Parallel()
 	h, s, crash := crashCaseBot(t)
 	before := len(h.slack.Ephemerals("UALICE"))
-	crashNext(t, crash, func() {
-		if _, err := h.slack.Command(s.ctx, "UALICE", s.ch, "decide awareness personal-data"); err != nil {
-			t.Fatal(err)
-		}
-	})
+	crashCommand(t, h, s, crash, "UALICE", "decide awareness personal-data")
 	redo(t, h, s)
 	got := s.lastEphemeral("UALICE", before)
 	if !strings.Contains(got, "Recorded for INC-1") || !strings.Contains(got, "*GDPR notification* due") {
@@ -398,11 +390,7 @@ func TestADecisionDoneAgainAfterACrashIsRecordedOnce(t *testing.T) {
 func TestASuspectNamedAgainAfterACrashIsTakenOutOfTheChannel(t *testing.T) {
 	t.Parallel()
 	h, s, crash := crashCaseBot(t)
-	crashNext(t, crash, func() {
-		if _, err := h.slack.Command(s.ctx, "UALICE", s.ch, "suspect <@UCAROL|carol>"); err != nil {
-			t.Fatal(err)
-		}
-	})
+	crashCommand(t, h, s, crash, "UALICE", "suspect <@UCAROL|carol>")
 	redo(t, h, s)
 	s.await("carol out of the channel", func() bool {
 		ch, _ := h.slack.Channel(s.ch)
