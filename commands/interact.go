@@ -379,7 +379,11 @@ func (h *Response) updateSubmission(_ context.Context, in Interaction, inc *inci
 		return map[string]string{InputText: render.SayLabel(incident.ErrorMessage(err, ""))}, nil
 	}
 	return nil, func(ctx context.Context) error {
-		_, _, err := h.postMarkedUpdate(ctx, inc.Number, in.UserID, text, marking)
+		updated, told, err := h.postMarkedUpdate(ctx, inc.Number, in.UserID, text, marking)
+		if err == nil && !told {
+			in.ChannelID = updated.ChannelID
+			h.teller(in)(ctx)(render.Answer(updateNotPosted(updated)))
+		}
 		return err
 	}
 }

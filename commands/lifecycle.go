@@ -359,11 +359,16 @@ func (h *Response) updateCmd(ctx context.Context, c *call) error {
 	}
 	answer := incident.Say("Update posted in %s.", incident.ChannelRef(inc.ChannelID))
 	if !told {
-		// Nothing in the channel to answer with: not "posted" either.
-		answer = incident.Say("Your update is on the timeline of %s, but I could not post it in %s.", inc.Ref(), incident.ChannelRef(inc.ChannelID))
+		answer = updateNotPosted(inc)
 	}
 	h.answerElsewhere(ctx, c.req, inc, told, answer)
 	return nil
+}
+
+// updateNotPosted answers an update stored but not posted in the channel
+// (Slack refused it): nothing there to answer with, and not "posted".
+func updateNotPosted(inc *incident.Incident) incident.Sentence {
+	return incident.Say("Your update is on the timeline of %s, but I could not post it in %s.", inc.Ref(), incident.ChannelRef(inc.ChannelID))
 }
 
 // postUpdate stores a status update as the latest, posts it in the incident

@@ -293,3 +293,22 @@ func TestAttack18RoleAndPhaseRedoTellTheirOwnChange(t *testing.T) {
 		t.Errorf("%d told messages; want 4 (two roles, two moves)", n)
 	}
 }
+
+// The same through the card's update form: the person who submitted it is
+// told that it is on the timeline and not in the channel.
+func TestAttack18UpdateFormNotPostedIsSaid(t *testing.T) {
+	t.Parallel()
+	h, s, _ := declared18(t, "Unposted form sev2")
+	if _, err := h.slack.Click(s.ctx, "UALICE", s.ch, s.cardMessage().TS, commands.ActionPostUpdate); err != nil {
+		t.Fatal(err)
+	}
+	form := s.viewOf("UALICE", commands.ModalUpdate)
+	h.slack.Fail("chat.postMessage", fakeslack.Failure{Error: "channel_not_found"})
+	got := s.answer("UALICE", func() error {
+		_, err := h.slack.Submit(s.ctx, "UALICE", form.ID, map[string]string{commands.InputText: "lost in transit"})
+		return err
+	})
+	if !strings.Contains(got, "is on the timeline of INC-1, but I could not post it") {
+		t.Errorf("the form's author was told %q", got)
+	}
+}
