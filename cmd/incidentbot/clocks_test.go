@@ -281,7 +281,14 @@ func TestAReminderOutlastsASlackOutage(t *testing.T) {
 	h.slack.Fail("chat.postMessage", outage...)
 	clock.Advance(36 * time.Hour)
 	s.eventually("the outage to be used up", func() bool { return len(h.slack.Calls("chat.postMessage")) >= before+len(outage) })
-	clock.Advance(time.Minute) // the scheduler's retry
+	// The failed run schedules its retry 30 s on (the scheduler's retry):
+	// once it has, and not before, the clock moves past it.
+	retry := t0.Add(36*time.Hour + 30*time.Second)
+	s.eventually("the retry scheduled", func() bool {
+		due, _, _ := h.store.Scheduled(s.ctx, 1)
+		return due.Equal(retry)
+	})
+	clock.Advance(time.Minute)
 	s.await("the reminders after the outage", func() bool { return reminded("UALICE") >= 1 && reminded("ULEGAL") >= 1 })
 	time.Sleep(1200 * time.Millisecond)
 	if a, l := reminded("UALICE"), reminded("ULEGAL"); a != 1 || l != 1 {
