@@ -1,0 +1,122 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/incidentbot/incidentbot/bot/fakeslack"
+	"github.com/incidentbot/incidentbot/commands"
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// fieldError is the error a submission was answered with on the form's
+// text field, "" when it was not refused.
+func fieldError(t *testing.T, d fakeslack.Delivered) string {
+	t.Helper()
+	var body struct {
+		Action string            `json:"response_action"`
+		Errors map[string]string `json:"errors"`
+	}
+	if len(d.Body) == 0 || json.Unmarshal(d.Body, &body) != nil || body.Action != "errors" {
+		return ""
+	}
+	return body.Errors[commands.InputText]
+}
+
+// openClose clicks the card's Close… as user and returns the form.
+func openClose(t *testing.T, h *harness, s *script, user string) fakeslack.View {
+	t.Helper()
+	before := len(h.slack.Views(user))
+	if _, err := h.slack.Click(s.ctx, user, s.ch, s.cardMessage().TS, commands.ActionClose); err != nil {
+		t.Fatal(err)
+	}
+	s.await("the close form", func() bool { return len(h.slack.Views(user)) > before })
+	vs := h.slack.Views(user)
+	return vs[len(vs)-1]
+}
+
+// The close form's metadata, copied and edited by the lead or by someone
+// else: a count that is no count refuses with every open action named; a
+// number that is no incident's is a form not made by the bot; a copy in
+// other hands is refused without naming the actions.
+func TestAttack19CloseFormMetadataEdited(t *testing.T) {
+	t.Parallel()
+	h, s := declaredBot(t, time.Now, quietSeverities, "Beacon sev2", "UBOB")
+	form := openClose(t, h, s, "UALICE")
+	if form.PrivateMetadata != "1:0" {
+		t.Fatalf("the close form's metadata is %q", form.PrivateMetadata)
+	}
+	s.command("UBOB", s.ch, "action block evil.example")
+
+	submit := func(user, metadata string) string {
+		t.Helper()
+		c, err := h.slack.CopyView(form.ID, user, strings.NewReplacer(`"private_metadata":"1:0"`, `"private_metadata":"`+metadata+`"`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := h.slack.Submit(s.ctx, user, c, map[string]string{commands.InputText: "forged"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fieldError(t, d)
+	}
+	for _, m := range []string{"1:abc", "1:", "1:-1", "1:0:0", "1", "1:99999999999999999999", "1:0x10", "1: 5"} {
+		if e := submit("UALICE", m); !strings.Contains(e, "A-1 (block evil[.]example)") {
+			t.Errorf("metadata %q answered %q, not the refusal naming A-1", m, e)
+		}
+	}
+	for _, m := range []string{"0:0", "-1:0", " 1:0", "99999999999999999999:0", ":1", "INC-1:0", ""} {
+		if e := submit("UALICE", m); !strings.Contains(e, "not one I made") {
+			t.Errorf("metadata %q answered %q", m, e)
+		}
+	}
+	if e := submit("UALICE", "7:0"); !strings.Contains(e, "no incident INC-7") {
+		t.Errorf("an incident that does not exist answered %q", e)
+	}
+	// Bob is in the channel but does not lead: refused as such, the actions unnamed.
+	if e := submit("UBOB", "1:0"); e == "" || strings.Contains(e, "A-1") || strings.Contains(e, "evil") {
+		t.Errorf("bob's copy of the close form answered %q", e)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if inc, _ := h.store.Get(s.ctx, 1); inc.Status != incident.Open {
+		t.Fatalf("INC-1 is %s after edited close forms", inc.Status)
+	}
+}
+
+// Actions recorded after the form opened, many and with hostile, long
+// targets: the refusal under the field stays short and plain (Slack shows
+// it as plain text under one input), naming the first few and how many more,
+// as /incident close does.
+func TestAttack19CloseRefusalOfManyHostileActionsIsShort(t *testing.T) {
+	t.Parallel()
+	h, s := declaredBot(t, time.Now, quietSeverities, "Beacon sev2", "UBOB")
+	form := openClose(t, h, s, "UALICE")
+	hostile := "<!channel> \u202egnp.exe *bold* `code` <https://evil.example|click> " + strings.Repeat("x", 120)
+	const n = 12
+	for i := 0; i < n; i++ {
+		s.command("UBOB", s.ch, "action other "+hostile)
+	}
+	d, err := h.slack.Submit(s.ctx, "UALICE", form.ID, map[string]string{commands.InputText: "Done"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := fieldError(t, d)
+	if !strings.Contains(e, "A-1 (other") {
+		t.Fatalf("the close with %d unseen actions answered %q", n, e)
+	}
+	if got := utf8.RuneCountInString(e); got > 1000 {
+		t.Errorf("the refusal under the summary field is %d characters: %.200s…", got, e)
+	}
+	if !strings.Contains(e, "and 7 more") {
+		t.Errorf("the refusal does not say how many more: %q", e)
+	}
+	if strings.ContainsAny(e, "\u202e\u202d\u2066\u2067\u2068\u2069") {
+		t.Errorf("the refusal carries a direction control: %q", e)
+	}
+	if inc, _ := h.store.Get(s.ctx, 1); inc.Status != incident.Open {
+		t.Fatalf("the refused form closed INC-1: %s", inc.Status)
+	}
+}
