@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
+	"github.com/incidentbot/incidentbot/bot/render"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/incident"
 )
@@ -118,5 +119,43 @@ func TestAttack19CloseRefusalOfManyHostileActionsIsShort(t *testing.T) {
 	}
 	if inc, _ := h.store.Get(s.ctx, 1); inc.Status != incident.Open {
 		t.Fatalf("the refused form closed INC-1: %s", inc.Status)
+	}
+}
+
+// Hostile words in the answers that now name them: a severity that is
+// none, a phase, "because" with no reason, roles and postmortem given
+// more than a number. Nothing comes alive, no backtick ends the code
+// early, no direction control turns the answer, and a long word is cut.
+func TestAttack19HostileWordsInUsageAnswers(t *testing.T) {
+	t.Parallel()
+	h, s := declaredBot(t, time.Now, quietSeverities, "Beacon sev2", "UBOB")
+	long := strings.Repeat("w", 3000)
+	for _, text := range []string{
+		"severity <!channel>", "severity <!subteam^S123|@sec>", "severity a`b`c", "severity \u202ecritical", "severity " + long,
+		"severity <https://evil.example|sev1>", "phase <!here>", "phase \u2066x", "phase " + long, "phase containment because",
+		"phase containment BECAUSE", "severity sev" + strings.Repeat("9", 3000), "roles <!channel>", "postmortem `x`", "roles " + long,
+	} {
+		got := s.command("UBOB", s.ch, text)
+		if live := render.Live(got); len(live) > 0 {
+			t.Errorf("/incident %.40s answered with live %q: %.300s", text, live, got)
+		}
+		if strings.ContainsAny(got, "\u202e\u2066") {
+			t.Errorf("/incident %.40s answered with a direction control: %q", text, got)
+		}
+		if strings.Count(got, "`")%2 != 0 {
+			t.Errorf("/incident %.40s: a backtick left unpaired: %q", text, got)
+		}
+		if strings.HasPrefix(text, "severity ") && !strings.Contains(got, "`sev1`") {
+			t.Errorf("/incident %.40s: the severities to choose from are not shown: %.300s", text, got)
+		}
+		if strings.HasSuffix(strings.ToLower(text), "because") && !strings.Contains(got, "Give the reason after") {
+			t.Errorf("/incident %s answered %q", text, got)
+		}
+		if n := utf8.RuneCountInString(got); n > 1500 {
+			t.Errorf("/incident %.40s answered %d characters: %.200s…", text, n, got)
+		}
+	}
+	if inc, _ := h.store.Get(s.ctx, 1); inc.Severity != "sev2" || inc.Phase != incident.Identification {
+		t.Errorf("hostile words changed INC-1: %s, %s", inc.Severity, inc.Phase)
 	}
 }
