@@ -226,7 +226,7 @@ func (h *Response) assignCmd(ctx context.Context, c *call) error {
 	}
 	role, ok := h.cfg.Role(strings.ToLower(c.parsed.Args[0]))
 	if !ok {
-		return incident.Errorf("There is no role %s. Roles: %s.", incident.Literal(c.parsed.Args[0]), h.roleList())
+		return incident.Errorf("There is no role %s. Roles: %s.", incident.Literal(render.Truncate(c.parsed.Args[0], 40)), h.roleList())
 	}
 	inc, told, err := h.assign(ctx, c.inc.Number, c.req.UserID, role.Key, c.parsed.Mentions[0].UserID)
 	if err != nil {
@@ -298,7 +298,7 @@ func (h *Response) unassignCmd(ctx context.Context, c *call) error {
 	}
 	role, ok := h.cfg.Role(strings.ToLower(c.parsed.Args[0]))
 	if !ok {
-		return incident.Errorf("There is no role %s. Roles: %s.", incident.Literal(c.parsed.Args[0]), h.roleList())
+		return incident.Errorf("There is no role %s. Roles: %s.", incident.Literal(render.Truncate(c.parsed.Args[0], 40)), h.roleList())
 	}
 	inc, told, err := h.assign(ctx, c.inc.Number, c.req.UserID, role.Key, "")
 	if err != nil {

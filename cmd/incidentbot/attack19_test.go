@@ -124,7 +124,8 @@ func TestAttack19CloseRefusalOfManyHostileActionsIsShort(t *testing.T) {
 
 // Hostile words in the answers that now name them: a severity that is
 // none, a phase, "because" with no reason, roles and postmortem given
-// more than a number. Nothing comes alive, no backtick ends the code
+// more than a number; and the other answers that name a word back (a role,
+// a page, an evidence verb, a lesson's kind, a drill). Nothing comes alive, no backtick ends the code
 // early, no direction control turns the answer, and a long word is cut.
 func TestAttack19HostileWordsInUsageAnswers(t *testing.T) {
 	t.Parallel()
@@ -133,7 +134,8 @@ func TestAttack19HostileWordsInUsageAnswers(t *testing.T) {
 	for _, text := range []string{
 		"severity <!channel>", "severity <!subteam^S123|@sec>", "severity a`b`c", "severity \u202ecritical", "severity " + long,
 		"severity <https://evil.example|sev1>", "phase <!here>", "phase \u2066x", "phase " + long, "phase containment because",
-		"phase containment BECAUSE", "severity sev" + strings.Repeat("9", 3000), "roles <!channel>", "postmortem `x`", "roles " + long,
+		"phase containment BECAUSE", "severity sev" + strings.Repeat("9", 3000), "roles <!channel>",
+		"assign " + long + " <@UBOB|bob>", "unassign " + long, "timeline page " + long, "evidence " + long, "lesson " + long + " text", "drill " + long, "postmortem `x`", "roles " + long,
 	} {
 		got := s.command("UBOB", s.ch, text)
 		if live := render.Live(got); len(live) > 0 {
@@ -151,11 +153,94 @@ func TestAttack19HostileWordsInUsageAnswers(t *testing.T) {
 		if strings.HasSuffix(strings.ToLower(text), "because") && !strings.Contains(got, "Give the reason after") {
 			t.Errorf("/incident %s answered %q", text, got)
 		}
+		if strings.HasSuffix(got, "…") {
+			t.Errorf("/incident %.40s: the answer was cut at Slack's limit: …%s", text, got[len(got)-100:])
+		}
 		if n := utf8.RuneCountInString(got); n > 1500 {
 			t.Errorf("/incident %.40s answered %d characters: %.200s…", text, n, got)
 		}
 	}
 	if inc, _ := h.store.Get(s.ctx, 1); inc.Severity != "sev2" || inc.Phase != incident.Identification {
 		t.Errorf("hostile words changed INC-1: %s, %s", inc.Severity, inc.Phase)
+	}
+}
+
+// An update by the card's form that Slack would not post is answered to
+// its author alone: not to the lead, nor to an outsider who copied the
+// form of a private incident (refused before anything is stored).
+func TestAttack19UpdateNotPostedIsToldToItsAuthorAlone(t *testing.T) {
+	t.Parallel()
+	h, s := declaredBot(t, time.Now, quietSeverities, "Quiet matter sev2 --private", "UBOB", "UMAL")
+	s.command("UALICE", s.ch, "assign tech <@UBOB|bob>")
+	if _, err := h.slack.Click(s.ctx, "UBOB", s.ch, s.cardMessage().TS, commands.ActionPostUpdate); err != nil {
+		t.Fatal(err)
+	}
+	form := s.viewOf("UBOB", commands.ModalUpdate)
+
+	copied, err := h.slack.CopyView(form.ID, "UMAL", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := h.slack.Submit(s.ctx, "UMAL", copied, map[string]string{commands.InputText: "mallory was here"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := fieldError(t, d); !strings.Contains(e, "no incident INC-1 that you can see") {
+		t.Errorf("an outsider's copy of a private incident's update form answered %q", e)
+	}
+
+	h.slack.Fail("chat.postMessage", fakeslack.Failure{Error: "channel_not_found"})
+	got := s.answer("UBOB", func() error {
+		_, err := h.slack.Submit(s.ctx, "UBOB", form.ID, map[string]string{commands.InputText: "restoring the file server"})
+		return err
+	})
+	if !strings.Contains(got, "is on the timeline of INC-1, but I could not post it") {
+		t.Errorf("the form's author was told %q", got)
+	}
+	time.Sleep(200 * time.Millisecond)
+	for _, who := range []string{"UALICE", "UMAL"} {
+		n := dmsWith(h, who, "on the timeline of INC-1")
+		for _, m := range h.slack.Ephemerals(who) {
+			if strings.Contains(m.Visible(), "on the timeline of INC-1") {
+				n++
+			}
+		}
+		if n > 0 {
+			t.Errorf("%s was told of bob's unposted update %d times", who, n)
+		}
+	}
+	if inc, _ := h.store.Get(s.ctx, 1); inc.LastUpdate != "restoring the file server" || inc.LastUpdateBy != "UBOB" {
+		t.Errorf("the latest update is %q by %s", inc.LastUpdate, inc.LastUpdateBy)
+	}
+}
+
+// roles and postmortem now take a number: given a private incident's by
+// someone outside it, from elsewhere or from another incident's channel,
+// the answer is as for no incident; the hint outside incident channels
+// is a command that runs as shown.
+func TestAttack19NumberedRolesAndPostmortemKeepPrivateIncidentsHidden(t *testing.T) {
+	t.Parallel()
+	h, s := declaredBot(t, time.Now, quietSeverities, "Quiet matter sev2 --private", "UMAL")
+	h.slack.AddUser("UMAL", "mallory")
+	general, _ := h.slack.ChannelByName("general")
+	s.command("UMAL", general.ID, "declare Mallory's own sev3")
+	mals := h.declared(t, "UMAL", "INC-2").ID
+	for _, c := range []struct{ ch, text string }{
+		{general.ID, "roles 1"}, {general.ID, "postmortem 1"}, {general.ID, "roles INC-1"},
+		{mals, "roles 1"}, {mals, "postmortem INC-1"}, {general.ID, "status 1"},
+	} {
+		got := s.command("UMAL", c.ch, c.text)
+		if !strings.Contains(got, "no incident INC-1 that you can see") || strings.Contains(got, "Quiet matter") || strings.Contains(got, s.ch) {
+			t.Errorf("/incident %s by an outsider answered %q", c.text, got)
+		}
+	}
+	for _, sub := range []string{"status", "roles", "postmortem"} {
+		got := s.command("UMAL", general.ID, sub)
+		if !strings.Contains(got, "`/incident "+sub+" 42`") || strings.Contains(got, "42 …") {
+			t.Errorf("/incident %s outside an incident channel answered %q", sub, got)
+		}
+	}
+	if got := s.command("UMAL", general.ID, "roles 2 <!channel>"); len(render.Live(got)) > 0 || !strings.Contains(got, "takes nothing but an incident's number") {
+		t.Errorf("/incident roles 2 <!channel> answered %q", got)
 	}
 }
