@@ -244,3 +244,40 @@ func TestAttack19NumberedRolesAndPostmortemKeepPrivateIncidentsHidden(t *testing
 		t.Errorf("/incident roles 2 <!channel> answered %q", got)
 	}
 }
+
+// A close form submitted after the incident was closed by command, and
+// then replayed: refused on the field, the incident closed once.
+func TestAttack19CloseFormAfterTheIncidentClosed(t *testing.T) {
+	t.Parallel()
+	h, s := declaredBot(t, time.Now, quietSeverities, "Beacon sev2", "UBOB")
+	form := openClose(t, h, s, "UALICE")
+	s.command("UALICE", s.ch, "close contained at the proxy")
+	s.eventually("the close", func() bool { inc, _ := h.store.Get(s.ctx, 1); return inc.Status != incident.Open })
+	closed := countMessages(mustChannel(t, h, s.ch), "Closed")
+	if closed == 0 {
+		t.Fatal("the channel was not told of the close")
+	}
+	d, err := h.slack.Submit(s.ctx, "UALICE", form.ID, map[string]string{commands.InputText: "again"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := fieldError(t, d); !strings.Contains(e, "closed") {
+		t.Errorf("a close form submitted after the close answered %q (%s)", e, d.Body)
+	}
+	if _, err := h.slack.Replay(s.ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := countMessages(mustChannel(t, h, s.ch), "Closed"); n != closed {
+		t.Errorf("the channel was told of a close %d more times", n-closed)
+	}
+}
+
+func mustChannel(t *testing.T, h *harness, id string) fakeslack.Channel {
+	t.Helper()
+	ch, ok := h.slack.Channel(id)
+	if !ok {
+		t.Fatalf("no channel %s", id)
+	}
+	return ch
+}
