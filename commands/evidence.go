@@ -48,7 +48,7 @@ func (h *Response) evidenceCmd(ctx context.Context, c *call) error {
 		c.read = true
 		return h.custodyLog(ctx, c, words[0])
 	}
-	return incident.Errorf("There is no %s for evidence: use add, transfer, verify, log or list. %s", incident.Literal(verb), c.sub.usageHint())
+	return incident.Errorf("There is no %s for evidence: use add, transfer, verify, log or list. %s", incident.Literal(render.Truncate(verb, 40)), c.sub.usageHint())
 }
 
 // exampleHash is a whole hash for examples, so that they can be pasted.

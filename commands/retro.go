@@ -106,19 +106,36 @@ func closeModal(inc *incident.Incident) render.View {
 
 // actionsSince are the open containment actions recorded after the close
 // form was written (its metadata "<number>:<actions then>").
-func actionsSince(inc *incident.Incident, metadata string) []any {
+func actionsSince(inc *incident.Incident, metadata string) []incident.ContainmentAction {
 	_, seen, ok := strings.Cut(metadata, ":")
 	then, err := strconv.Atoi(seen)
 	if !ok || err != nil || then < 0 {
 		then = 0 // a form without the count: every open action is unseen
 	}
-	var unseen []any
+	var unseen []incident.ContainmentAction
 	for _, a := range inc.Actions[min(then, len(inc.Actions)):] {
 		if a.Open() {
-			unseen = append(unseen, incident.Say("%s (%s %s)", a.Ref(), a.Kind, a.Shown()))
+			unseen = append(unseen, a)
 		}
 	}
 	return unseen
+}
+
+// unseenRefusal refuses a close form that did not count the open actions
+// unseen. It names the first five, their targets cut short, and how many
+// more, as /incident close does: it is shown under one field, and a
+// hundred actions of long targets made it thousands of characters.
+func unseenRefusal(unseen []incident.ContainmentAction) incident.Sentence {
+	var list []any
+	for _, a := range unseen[:min(len(unseen), 5)] {
+		list = append(list, incident.Say("%s (%s %s)", a.Ref(), a.Kind, render.Truncate(a.Shown(), 60)))
+	}
+	more := incident.Say("")
+	if len(unseen) > len(list) {
+		more = incident.Say(" and %d more", len(unseen)-len(list))
+	}
+	return incident.Say("Recorded since this form opened, and still open: %s%s. Closing would make them follow-ups too, and this form did not count them: cancel and click Close… again.",
+		incident.Join(", ", list...), more)
 }
 
 // closeSubmission closes the incident, as /incident close --confirm does:
@@ -133,9 +150,7 @@ func (h *Retro) closeSubmission(ctx context.Context, in Interaction, inc *incide
 			return map[string]string{InputText: render.SayLabel(incident.ErrorMessage(err, ""))}, nil
 		}
 		if unseen := actionsSince(inc, in.PrivateMetadata); len(unseen) > 0 {
-			return map[string]string{InputText: render.SayLabel(incident.Say(
-				"Recorded since this form opened, and still open: %s. Closing would make them follow-ups too, and this form did not count them: cancel and click Close… again.",
-				incident.Join(", ", unseen...)))}, nil
+			return map[string]string{InputText: render.SayLabel(unseenRefusal(unseen))}, nil
 		}
 	}
 	return nil, func(ctx context.Context) error {
@@ -250,7 +265,7 @@ func (h *Retro) lessonCmd(ctx context.Context, c *call) error {
 	case kind != "well" && kind != "wrong" && kind != "improve":
 		// Guessing would file "sideways …" under a kind nobody chose.
 		return incident.Errorf("Say first what kind of lesson it is: %s (went well), %s (went wrong) or %s (to improve), not %s. %s",
-			incident.Literal("well"), incident.Literal("wrong"), incident.Literal("improve"), incident.Literal(words[0]), c.sub.usageHint())
+			incident.Literal("well"), incident.Literal("wrong"), incident.Literal("improve"), incident.Literal(render.Truncate(words[0], 40)), c.sub.usageHint())
 	case len(words) == 1:
 		return incident.Errorf("A lesson needs text after its kind. %s", c.sub.usageHint())
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -293,16 +294,29 @@ func meant(word string, valid ...string) string {
 }
 
 // nearest is the value of valid fewest edits from word, and how many (-1:
-// valid is empty).
+// valid is empty, or word is too long to be a typo of a name).
 func nearest(word string, valid []string) (string, int) {
 	best, bestD := "", -1
+	// Names are short words. Counting the edits between two long strings
+	// takes their lengths multiplied: an enormous value compared with an
+	// enormous (refused) severity name held check-config for minutes.
+	if utf8.RuneCountInString(word) > maxTypoRunes {
+		return best, bestD
+	}
 	for _, v := range valid {
+		if utf8.RuneCountInString(v) > maxTypoRunes {
+			continue
+		}
 		if d := editDistance(strings.ToLower(word), strings.ToLower(v)); bestD < 0 || d < bestD {
 			best, bestD = v, d
 		}
 	}
 	return best, bestD
 }
+
+// maxTypoRunes is the longest word given a suggestion, or suggested: twice
+// the longest name a file may give (keyPattern).
+const maxTypoRunes = 64
 
 // typo says whether d edits are few enough for word to be best mistyped,
 // rather than another word.
