@@ -210,11 +210,22 @@ func (h *Response) severityCmd(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
+	if len(events) == 0 && incident.IsRedo(ctx) {
+		events = h.ownEvents(ctx, inc.Number, []incident.EventKind{incident.EventSeverity})
+	}
+	// What is told is the severity this request set: done again after a
+	// crash, the incident may have changed again since.
+	set := *inc
+	for _, ev := range events {
+		if ev.Kind == incident.EventSeverity && ev.To != "" {
+			set.Severity = ev.To
+		}
+	}
 	h.tellStakeholdersSeverity(ctx, inc, events)
 	h.reschedule(ctx, inc) // the new cadence applies from the last update
 	h.refresh(ctx, inc.Number)
-	told := h.tell(ctx, inc, events, h.cadenceNote(inc), incident.EventSeverity)
-	h.answerElsewhere(ctx, c.req, inc, told, incident.Say("%s is now %s.", inc.Ref(), incident.Literal(inc.Severity)))
+	told := h.tell(ctx, inc, events, h.cadenceNote(&set), incident.EventSeverity)
+	h.answerElsewhere(ctx, c.req, inc, told, incident.Say("%s is now %s.", inc.Ref(), incident.Literal(set.Severity)))
 	return nil
 }
 

@@ -9,6 +9,9 @@ import (
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/storage"
+	"github.com/incidentbot/incidentbot/storage/redistest"
+	"github.com/incidentbot/incidentbot/work/clocktest"
 )
 
 // countVisible counts the messages that show want.
@@ -310,5 +313,47 @@ func TestAttack18UpdateFormNotPostedIsSaid(t *testing.T) {
 	})
 	if !strings.Contains(got, "is on the timeline of INC-1, but I could not post it") {
 		t.Errorf("the form's author was told %q", got)
+	}
+}
+
+// The severity redo's line in the channel gives the cadence of the
+// severity it set (sev1: every 30m), not of the one the commander set
+// after the crash (sev3: every 4h).
+func TestAttack18SeverityRedoToldWithItsOwnCadence(t *testing.T) {
+	t.Parallel()
+	fs := fakeslack.New()
+	t.Cleanup(fs.Close)
+	h := &harness{slack: fs, redis: redistest.Start(t)}
+	h.store = storage.New(h.redis.Client(t))
+	h.stakeholder = fs.CreateChannel("security-incidents", false, fs.BotUserID, "UDAVE")
+	crash := &crasher{crashed: make(chan string, 1)}
+	const cadences = `severities:
+  - {name: sev1, description: Critical, update_every: 30m}
+  - {name: sev2, description: Major, update_every: 0}
+  - {name: sev3, description: Minor, update_every: 4h}
+default_severity: sev2
+`
+	h.launch(t, false, true, clocks{now: time.Now, outbound: clocktest.Instant{}, afterWrite: crash.afterWrite}, cadences)
+	s := &script{t: t, h: h, ctx: context.Background()}
+	general := fs.CreateChannel("general", false, "UALICE")
+	s.command("UALICE", general, "declare Cadence crash sev2")
+	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	crashCommand(t, h, s, crash, "UALICE", "severity sev1")
+	if _, err := h.slack.Command(s.ctx, "UALICE", s.ch, "severity sev3"); err != nil {
+		t.Fatal(err)
+	}
+	s.await("the later change told", func() bool { return countVisible(s.toldIn(s.ch), "sev1 → sev3") == 1 })
+	redoWith(t, h, s, cadences)
+	for _, m := range s.toldIn(s.ch) {
+		v := m.Visible()
+		if strings.Contains(v, "sev2 → sev1") && !strings.Contains(v, "every 30m") {
+			t.Errorf("the redone change sev2 → sev1 was told %q; want sev1's cadence, every 30m", v)
+		}
+		if strings.Contains(v, "sev1 → sev3") && !strings.Contains(v, "every 4h") {
+			t.Errorf("the change sev1 → sev3 was told %q", v)
+		}
+	}
+	if countVisible(s.toldIn(s.ch), "sev2 → sev1") != 1 {
+		t.Errorf("the redone change was not told once")
 	}
 }

@@ -365,12 +365,19 @@ func crashCommand(t *testing.T, h *harness, s *script, crash *crasher, user, tex
 // finds the crashed request abandoned and does it again.
 func redo(t *testing.T, h *harness, s *script) {
 	t.Helper()
+	redoWith(t, h, s, quietSeverities)
+}
+
+// redoWith is redo by a replica configured with extraYAML.
+func redoWith(t *testing.T, h *harness, s *script, extraYAML string) {
+	t.Helper()
 	s.eventually("only the crashed request left in the journal", func() bool {
 		left, _ := h.store.Stale(s.ctx, time.Now().Add(time.Hour))
 		return len(left) == 1
 	})
 	later := func() time.Time { return time.Now().Add(10 * time.Minute) }
-	b := h.replica(t, clocks{now: time.Now, outbound: clocktest.Instant{}, journal: later})
+	b := &harness{slack: h.slack, redis: h.redis, store: h.store, stakeholder: h.stakeholder, env: h.env}
+	b.launch(t, false, false, clocks{now: time.Now, outbound: clocktest.Instant{}, journal: later}, extraYAML)
 	s.eventually("the redo", func() bool {
 		left, _ := h.store.Stale(s.ctx, time.Now().Add(time.Hour))
 		return len(left) == 0 && strings.Contains(b.logs.String(), `"msg":"request handled"`)
