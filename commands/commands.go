@@ -427,6 +427,10 @@ func (h *Handler) validate(ctx context.Context, sub subcommand, c *call) error {
 		return incident.Fail(incident.NotFound, "There is no incident %s that you can see. %s shows the open ones.", inChannel.Ref(), incident.Literal("/incident list"))
 	}
 	if inChannel == nil {
+		if len(c.parsed.Args) > 0 && strings.HasPrefix(strings.ToUpper(c.parsed.Args[0]), "INC-") {
+			// Meant as a number, and not one ("INC-abc").
+			return incident.Errorf("%s is not an incident number: write it as %s or %s. %s", incident.Literal(render.Truncate(c.parsed.Args[0], 40)), incident.Literal("42"), incident.Literal("INC-42"), sub.usageHint())
+		}
 		more := " …" // what the subcommand takes after the number
 		if sub.args == "" || sub.args == "[number]" {
 			more = ""

@@ -103,6 +103,7 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 		{"frobnicate", []string{"don't know `/incident frobnicate`", "/incident help"}},
 		{"status", []string{"not an incident channel", "`/incident status 42` or `/incident status INC-42`."}},
 		{"status 99", []string{"no incident INC-99"}},
+		{"status INC-abc", []string{"`INC-abc` is not an incident number: write it as `42` or `INC-42`."}},
 		{"status INC-1 extra", []string{"no incident INC-1"}},
 		{"list everything", []string{"takes no arguments", "Usage: `/incident list`."}},
 		{"phase next", []string{"not an incident channel", "`/incident phase 42 …`"}},
