@@ -157,9 +157,11 @@ func (f *File) SeverityRank(name string) int {
 
 // SeverityNames lists the configured severity names, most severe first.
 func (f *File) SeverityNames() []string {
-	names := make([]string, len(f.Severities))
-	for i, s := range f.Severities {
-		names[i] = s.Name
+	names := make([]string, 0, len(f.Severities))
+	for _, s := range f.Severities {
+		if !slices.Contains(names, s.Name) { // one listed twice is reported as such
+			names = append(names, s.Name)
+		}
 	}
 	return names
 }
@@ -583,7 +585,10 @@ func ParseFile(data []byte) (File, error) {
 			seen[rr.Key] = true
 			f.Roles = append(f.Roles, incident.Role{Key: rr.Key, Name: strings.TrimSpace(rr.Name)})
 		}
-		if !seen[incident.CommanderRole] {
+		// A role the shape check took out may be the commander: its own
+		// problem is reported, not this one as well.
+		brokenRole := slices.ContainsFunc(shape.taken, func(p string) bool { return strings.HasPrefix(p, "roles[") })
+		if !seen[incident.CommanderRole] && !brokenRole {
 			bad("roles", "must include the key %q: the declarer becomes the commander", incident.CommanderRole)
 		}
 	}

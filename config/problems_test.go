@@ -83,6 +83,15 @@ drills:
 			},
 		},
 		{
+			name: "no problem that follows from another",
+			yaml: "roles: [commander]\nseverities:\n  - {name: sev1}\n  - {name: sev1}\ndefault_severity: sev2\n",
+			want: []string{
+				`line 1: roles[0]: must be keys with values (key: value), not "commander"`,
+				`line 4: severities[1].name: "sev1" is listed twice`,
+				`line 5: default_severity: "sev2" is not one of the severities (sev1)`,
+			},
+		},
+		{
 			name: "another number is another name: no guess",
 			yaml: "default_severity: sev9\n",
 			want: []string{`line 1: default_severity: "sev9" is not one of the severities (sev1, sev2, sev3, sev4)`},
