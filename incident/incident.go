@@ -492,10 +492,10 @@ func PhaseDurations(declaredAt time.Time, events []TimelineEvent, now time.Time)
 // HumanDuration is a duration as people read it: "under a minute", "45m",
 // "2h 5m", "3d 4h".
 func HumanDuration(d time.Duration) string {
-	d = d.Round(time.Minute)
-	if d < time.Minute {
+	if d < time.Minute { // 38 s too, not rounded up to "1m"
 		return "under a minute"
 	}
+	d = d.Round(time.Minute)
 	days, hours, mins := d/(24*time.Hour), (d%(24*time.Hour))/time.Hour, (d%time.Hour)/time.Minute
 	var parts []string
 	if days > 0 {

@@ -118,7 +118,7 @@ func TestTooLongAndHumanDuration(t *testing.T) {
 		t.Errorf("11 of 10: %v", err)
 	}
 	for d, want := range map[time.Duration]string{
-		20 * time.Second: "under a minute", 45 * time.Minute: "45m", 125 * time.Minute: "2h 5m", 76 * time.Hour: "3d 4h",
+		20 * time.Second: "under a minute", 38 * time.Second: "under a minute", 90 * time.Second: "2m", 45 * time.Minute: "45m", 125 * time.Minute: "2h 5m", 76 * time.Hour: "3d 4h",
 	} {
 		if got := HumanDuration(d); got != want {
 			t.Errorf("HumanDuration(%s) = %q, want %q", d, got, want)
