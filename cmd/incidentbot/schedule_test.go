@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -169,6 +171,7 @@ nudge_before: 0s
 	// last one still waits is told with it, by one message showing the
 	// incident as it is then.
 	merged := 0
+	pending := map[string]int{} // ref: its last post in the channel, whose run is to be done again
 	for i, ch := range channels {
 		ref := incident.FormatRef(int64(i + 1))
 		posts := scheduled(ch)
@@ -176,10 +179,45 @@ nudge_before: 0s
 			t.Errorf("%s: %d scheduled updates in its channel, %d told or waiting for the stakeholders", ref, len(posts), heard[ref])
 			continue
 		}
+		// A run stopped with its replica after its post in the channel and
+		// before it queued and recorded it is done again by the next
+		// replica to start (the post noted, not made twice): its
+		// stakeholder copy waits in the schedule, as the run itself.
+		recorded := 0
+		if tl, err := h.store.Timeline(ctx, int64(i+1)); err == nil {
+			for _, ev := range tl {
+				if ev.Kind == incident.EventScheduled {
+					recorded++
+				}
+			}
+		}
 		if !waits[ref] && lastHeard[ref] < seq(posts[len(posts)-1]) {
-			t.Errorf("%s: its last update in the channel was never told to the stakeholders (told before it, nothing waiting)", ref)
+			if recorded < len(posts) {
+				pending[ref] = seq(posts[len(posts)-1])
+			} else {
+				t.Errorf("%s: its last update in the channel was never told to the stakeholders (told before it, nothing waiting)", ref)
+			}
 		}
 		merged += len(posts) - heard[ref]
+	}
+	if len(pending) > 0 {
+		// The next replica to start (its clock past the stopped runs'
+		// leases) does them again: each queues its stakeholder copy, or
+		// tells it.
+		later := func() time.Time { return time.Now().Add(10 * time.Minute) }
+		next := &harness{slack: fs, redis: h.redis, store: h.store, stakeholder: h.stakeholder}
+		next.launch(t, false, false, clocks{now: later, outbound: work.RealClock{}}, yaml)
+		fs.Await(t, fmt.Sprintf("the stopped runs of %v done again", slices.Collect(maps.Keys(pending))), func() bool {
+			_, told := toStakeholders()
+			for ref, post := range pending {
+				_, err := rdb.ZScore(ctx, "ib:{stakeholders}:queue", strings.TrimPrefix(ref, "INC-")).Result()
+				if err != nil && told[ref] < post {
+					return false
+				}
+			}
+			return true
+		})
+		next.halt()
 	}
 	stake, _ := fs.Channel(h.stakeholder)
 	var limited int
@@ -199,7 +237,7 @@ nudge_before: 0s
 			t.Errorf("a private incident's title reached the stakeholders: %q", m.Visible())
 		}
 	}
-	t.Logf("%d incidents, %d scheduled updates each: %d stakeholder messages; %d updates told with the one before", incidents, cycles, len(stake.Messages), merged)
+	t.Logf("%d incidents, %d scheduled updates each: %d stakeholder messages; %d updates told with the one before; %d runs stopped with their replicas and done again", incidents, cycles, len(stake.Messages), merged, len(pending))
 }
 
 // rateLimitedHarness is a harness not yet launched, on a fake Slack that
