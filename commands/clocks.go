@@ -59,7 +59,7 @@ func (h *Response) decideCmd(ctx context.Context, c *call) error {
 			}
 			name, ok := incident.ParseDecision(part)
 			if !ok {
-				return incident.Errorf("There is no decision %s. Decide one or more of: %s. %s", incident.Literal(render.Truncate(part, 40)),
+				return incident.Errorf("There is no decision %s. Decide one or more of: %s. %s", echo(part),
 					incident.Literal(strings.Join(incident.Decisions(), ", ")), c.sub.usageHint())
 			}
 			if !slices.Contains(names, name) {
@@ -204,7 +204,7 @@ func (h *Response) notifiedCmd(ctx context.Context, c *call) error {
 		if len(h.cfg.Notifications.Regimes) == 0 {
 			return incident.Errorf("No notification regimes are configured (notifications.regimes in the configuration file).")
 		}
-		return incident.Errorf("There is no regime %s: name one of %s. %s", incident.Literal(render.Truncate(words[0], 40)),
+		return incident.Errorf("There is no regime %s: name one of %s. %s", echo(words[0]),
 			incident.Literal(strings.Join(h.cfg.Notifications.RegimeKeys(), ", ")), c.sub.usageHint())
 	}
 	stage := -1 // the first still running
@@ -300,7 +300,7 @@ func readPast(raw string, now time.Time, field string) (time.Time, error) {
 	if raw == "" {
 		return time.Time{}, incident.Errorf("Give when it was decided after %s: %s.", field, forms)
 	}
-	bad := incident.Errorf("%s is not a time I can read for %s: give %s.", incident.Literal(render.Truncate(raw, 40)), field, forms)
+	bad := incident.Errorf("%s is not a time I can read for %s: give %s.", echo(raw), field, forms)
 	if t, err := time.Parse(time.RFC3339, raw); err == nil {
 		return t, nil
 	}

@@ -429,7 +429,7 @@ func (h *Handler) validate(ctx context.Context, sub subcommand, c *call) error {
 	if inChannel == nil {
 		if len(c.parsed.Args) > 0 && strings.HasPrefix(strings.ToUpper(c.parsed.Args[0]), "INC-") {
 			// Meant as a number, and not one ("INC-abc").
-			return incident.Errorf("%s is not an incident number: write it as %s or %s. %s", incident.Literal(render.Truncate(c.parsed.Args[0], 40)), incident.Literal("42"), incident.Literal("INC-42"), sub.usageHint())
+			return incident.Errorf("%s is not an incident number: write it as %s or %s. %s", echo(c.parsed.Args[0]), incident.Literal("42"), incident.Literal("INC-42"), sub.usageHint())
 		}
 		more := " …" // what the subcommand takes after the number
 		if sub.args == "" || sub.args == "[number]" {
@@ -577,3 +577,8 @@ func (h *Handler) lookup(name string) (subcommand, bool) {
 func (h *core) helpHint() incident.Sentence {
 	return incident.Say("%s lists what you can do.", incident.Literal("/incident help"))
 }
+
+// echo shows back a word someone typed, as code and cut short: an answer
+// cut at Slack's limit would lose its end (what to type instead) and the
+// code's closing backtick.
+func echo(word string) incident.Literal { return incident.Literal(render.Truncate(word, 40)) }

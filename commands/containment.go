@@ -46,7 +46,7 @@ func (h *Response) actionCmd(ctx context.Context, c *call) error {
 		return incident.Errorf("Put undo or keep before the action: %s. %s", incident.Literal("/incident action "+strings.ToLower(words[1])+" "+strings.ToUpper(verb)), c.sub.usageHint())
 	}
 	if !ok {
-		return incident.Errorf("There is no containment action %s. Choose one of: isolate, block, disable, reset, revoke, other; or undo, keep, list. %s", incident.Literal(render.Truncate(verb, 40)), c.sub.usageHint())
+		return incident.Errorf("There is no containment action %s. Choose one of: isolate, block, disable, reset, revoke, other; or undo, keep, list. %s", echo(verb), c.sub.usageHint())
 	}
 	redo := h.wroteBefore(ctx, c.inc.Number)
 	if c.inc.Status != incident.Open && !redo {
@@ -121,7 +121,7 @@ func parseUntil(raw string, now time.Time) (time.Time, error) {
 		}
 	}
 	bad := incident.Errorf("%s is not a time I can read for --until: give a duration like %s, %s, %s or %s, a time of day in UTC like %s, a UTC time like %s, or an RFC 3339 time like %s.",
-		incident.Literal(render.Truncate(raw, 40)), incident.Literal("30m"), incident.Literal("4h"), incident.Literal("2d"), incident.Literal("1w"), incident.Literal("18:00"), incident.Literal("2026-12-03 18:00"), incident.Literal("2026-12-03T18:00:00Z"))
+		echo(raw), incident.Literal("30m"), incident.Literal("4h"), incident.Literal("2d"), incident.Literal("1w"), incident.Literal("18:00"), incident.Literal("2026-12-03 18:00"), incident.Literal("2026-12-03T18:00:00Z"))
 	var at time.Time
 	if n, unit := strings.TrimRight(raw, "dw"), strings.TrimLeft(raw, "0123456789"); (unit == "d" || unit == "w") && n != "" {
 		if count, err := strconv.Atoi(n); err == nil && count > 0 && count < 1000 {

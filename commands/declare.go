@@ -47,7 +47,7 @@ func (h *Response) declare(ctx context.Context, c *call) error {
 		case word == "":
 			return incident.Errorf("Give a TLP marking after --tlp: clear, green, amber, amber+strict or red. %s", usage)
 		case !ok:
-			return incident.Errorf("There is no marking %s: give clear, green, amber, amber+strict or red after --tlp, as in %s.", incident.Literal(render.Truncate(word, 40)), incident.Literal("/incident declare Payroll fraud sev2 --tlp amber"))
+			return incident.Errorf("There is no marking %s: give clear, green, amber, amber+strict or red after --tlp, as in %s.", echo(word), incident.Literal("/incident declare Payroll fraud sev2 --tlp amber"))
 		}
 		marking = m
 		p = Parse("declare "+strings.Join(slices.Delete(slices.Clone(toks), at, at+2), " "), func(w string) bool { _, ok := h.cfg.Severity(w); return ok })

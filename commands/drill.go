@@ -25,7 +25,7 @@ func (h *Response) drillCmd(ctx context.Context, c *call) error {
 	}
 	sc, ok := h.cfg.Scenario(args[0])
 	if !ok {
-		return incident.Errorf("There is no drill scenario %s. Choose one of: %s. %s", incident.Literal(render.Truncate(args[0], 40)), h.scenarioList(), c.sub.usageHint())
+		return incident.Errorf("There is no drill scenario %s. Choose one of: %s. %s", echo(args[0]), h.scenarioList(), c.sub.usageHint())
 	}
 	if len(args) > 1 {
 		return incident.Errorf("A drill takes a scenario and the people to invite, nothing more (%s). %s", incident.Literal(strings.Join(args[1:], " ")), c.sub.usageHint())

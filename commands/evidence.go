@@ -48,7 +48,7 @@ func (h *Response) evidenceCmd(ctx context.Context, c *call) error {
 		c.read = true
 		return h.custodyLog(ctx, c, words[0])
 	}
-	return incident.Errorf("There is no %s for evidence: use add, transfer, verify, log or list. %s", incident.Literal(render.Truncate(verb, 40)), c.sub.usageHint())
+	return incident.Errorf("There is no %s for evidence: use add, transfer, verify, log or list. %s", echo(verb), c.sub.usageHint())
 }
 
 // exampleHash is a whole hash for examples, so that they can be pasted.
@@ -133,7 +133,7 @@ func (h *Response) recordEvidence(ctx context.Context, inc *incident.Incident, u
 func (h *Response) itemID(c *call, word, prefix, example string) (int, error) {
 	id, ok := incident.ParseItemRef(word, prefix)
 	if !ok {
-		return 0, incident.Errorf("%s is not an item number like %s. %s", incident.Literal(render.Truncate(word, 40)), incident.Literal(example), c.sub.usageHint())
+		return 0, incident.Errorf("%s is not an item number like %s. %s", echo(word), incident.Literal(example), c.sub.usageHint())
 	}
 	return id, nil
 }

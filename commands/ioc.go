@@ -38,7 +38,7 @@ func (h *Response) iocCmd(ctx context.Context, c *call) error {
 	case "":
 		return incident.Errorf("Say what to add: %s. %s", incident.Literal("/incident ioc add 203.0.113.7"), c.sub.usageHint())
 	default:
-		return incident.Errorf("There is no %s for indicators: use add or mark (%s lists them, %s shares them). %s", incident.Literal(render.Truncate(verb, 40)), incident.Literal("/incident iocs"), incident.Literal("/incident iocs export"), c.sub.usageHint())
+		return incident.Errorf("There is no %s for indicators: use add or mark (%s lists them, %s shares them). %s", echo(verb), incident.Literal("/incident iocs"), incident.Literal("/incident iocs export"), c.sub.usageHint())
 	}
 	if c.inc.Status != incident.Open && !h.wroteBefore(ctx, c.inc.Number) {
 		return incident.Fail(incident.Conflict, "%s is closed: add no more indicators to it. You can still mark them, with %s.", c.inc.Ref(), incident.Literal("/incident ioc mark"))
@@ -68,7 +68,7 @@ func (h *Response) iocCmd(ctx context.Context, c *call) error {
 		want, known := incident.ParseIndicatorType(words[1])
 		switch {
 		case !known:
-			return incident.Errorf("There is no indicator type %s. Choose one of: ipv4, ipv6, domain, url, email, md5, sha1, sha256, cve, path.", incident.Literal(render.Truncate(words[1], 40)))
+			return incident.Errorf("There is no indicator type %s. Choose one of: ipv4, ipv6, domain, url, email, md5, sha1, sha256, cve, path.", echo(words[1]))
 		case want != typ:
 			return incident.Errorf("%s is %s, not %s.", incident.Literal(incident.Defang(typ, value)), typ.WithArticle(), want.WithArticle())
 		}
@@ -94,7 +94,7 @@ func iocExtras(tlp, note string, given map[string]string) (string, string, error
 		}
 		m, known := incident.ParseMarking(tlp)
 		if !known {
-			return "", "", incident.Errorf("There is no TLP marking %s. Choose one of: clear, green, amber, amber+strict, red.", incident.Literal(render.Truncate(tlp, 40)))
+			return "", "", incident.Errorf("There is no TLP marking %s. Choose one of: clear, green, amber, amber+strict, red.", echo(tlp))
 		}
 		marking = m
 	}
@@ -209,7 +209,7 @@ func (h *Response) markIOC(ctx context.Context, c *call, words []string, opts ma
 			if state, ok = incident.ParseIndicatorState(words[0]); ok {
 				valueWord = words[1] // the state came first
 			} else {
-				return incident.Errorf("There is no state %s. Choose one of: suspected, malicious, false-positive.", incident.Literal(render.Truncate(words[1], 40)))
+				return incident.Errorf("There is no state %s. Choose one of: suspected, malicious, false-positive.", echo(words[1]))
 			}
 		}
 	}

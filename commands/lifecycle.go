@@ -39,7 +39,7 @@ func (h *Response) phaseCmd(ctx context.Context, c *call) error {
 	if word != "next" {
 		p, ok := incident.ParsePhase(word)
 		if !ok {
-			return incident.Errorf("There is no phase %s. %s Phases: %s.", incident.Literal(render.Truncate(word, 40)), c.sub.usageHint(), phaseList())
+			return incident.Errorf("There is no phase %s. %s Phases: %s.", echo(word), c.sub.usageHint(), phaseList())
 		}
 		target = p
 	}
@@ -189,16 +189,14 @@ var errNoChange = errors.New("no change")
 func (h *Response) severityCmd(ctx context.Context, c *call) error {
 	if len(c.parsed.Severities) == 0 && len(c.parsed.Args) == 1 {
 		// One word that is no severity ("critical"): name it, as for "sev7".
-		// Cut short, as an answer cut at Slack's limit loses its end: the
-		// severities to choose from, and the code's closing backtick.
-		return incident.Errorf("There is no severity %s. Choose one of: %s.", incident.Literal(render.Truncate(c.parsed.Args[0], 40)), h.severityList())
+		return incident.Errorf("There is no severity %s. Choose one of: %s.", echo(c.parsed.Args[0]), h.severityList())
 	}
 	if len(c.parsed.Severities) != 1 || len(c.parsed.Args) > 0 {
 		return incident.Errorf("Give one severity. %s Severities: %s.", c.sub.usageHint(), h.severityList())
 	}
 	sev, ok := h.cfg.Severity(c.parsed.Severities[0])
 	if !ok {
-		return incident.Errorf("There is no severity %s. Choose one of: %s.", incident.Literal(render.Truncate(c.parsed.Severities[0], 40)), h.severityList())
+		return incident.Errorf("There is no severity %s. Choose one of: %s.", echo(c.parsed.Severities[0]), h.severityList())
 	}
 	now := h.now()
 	var events []incident.TimelineEvent
@@ -237,7 +235,7 @@ func (h *Response) assignCmd(ctx context.Context, c *call) error {
 	}
 	role, ok := h.cfg.Role(strings.ToLower(c.parsed.Args[0]))
 	if !ok {
-		return incident.Errorf("There is no role %s. Roles: %s.", incident.Literal(render.Truncate(c.parsed.Args[0], 40)), h.roleList())
+		return incident.Errorf("There is no role %s. Roles: %s.", echo(c.parsed.Args[0]), h.roleList())
 	}
 	inc, told, err := h.assign(ctx, c.inc.Number, c.req.UserID, role.Key, c.parsed.Mentions[0].UserID)
 	if err != nil {
@@ -309,7 +307,7 @@ func (h *Response) unassignCmd(ctx context.Context, c *call) error {
 	}
 	role, ok := h.cfg.Role(strings.ToLower(c.parsed.Args[0]))
 	if !ok {
-		return incident.Errorf("There is no role %s. Roles: %s.", incident.Literal(render.Truncate(c.parsed.Args[0], 40)), h.roleList())
+		return incident.Errorf("There is no role %s. Roles: %s.", echo(c.parsed.Args[0]), h.roleList())
 	}
 	inc, told, err := h.assign(ctx, c.inc.Number, c.req.UserID, role.Key, "")
 	if err != nil {

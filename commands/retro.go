@@ -265,7 +265,7 @@ func (h *Retro) lessonCmd(ctx context.Context, c *call) error {
 	case kind != "well" && kind != "wrong" && kind != "improve":
 		// Guessing would file "sideways …" under a kind nobody chose.
 		return incident.Errorf("Say first what kind of lesson it is: %s (went well), %s (went wrong) or %s (to improve), not %s. %s",
-			incident.Literal("well"), incident.Literal("wrong"), incident.Literal("improve"), incident.Literal(render.Truncate(words[0], 40)), c.sub.usageHint())
+			incident.Literal("well"), incident.Literal("wrong"), incident.Literal("improve"), echo(words[0]), c.sub.usageHint())
 	case len(words) == 1:
 		return incident.Errorf("A lesson needs text after its kind. %s", c.sub.usageHint())
 	}

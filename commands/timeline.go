@@ -29,7 +29,7 @@ func (h *Response) timelineCmd(ctx context.Context, c *call) error {
 		p, err := strconv.Atoi(args[0])
 		// Far beyond any timeline, and small enough that page*size cannot overflow.
 		if err != nil || p < 1 || p > maxTimelinePage {
-			return incident.Errorf("%s is not a page number. %s", incident.Literal(render.Truncate(args[0], 40)), c.sub.usageHint())
+			return incident.Errorf("%s is not a page number. %s", echo(args[0]), c.sub.usageHint())
 		}
 		page = p
 	}

@@ -29,7 +29,7 @@ func (h *Response) tlpCmd(ctx context.Context, c *call) error {
 	}
 	marking, ok := incident.ParseMarking(word)
 	if !ok {
-		return incident.Errorf("There is no marking %s. Choose one of: clear, green, amber, amber+strict, red. %s", incident.Literal(render.Truncate(word, 40)), c.sub.usageHint())
+		return incident.Errorf("There is no marking %s. Choose one of: clear, green, amber, amber+strict, red. %s", echo(word), c.sub.usageHint())
 	}
 	now := h.now()
 	var events []incident.TimelineEvent
@@ -106,7 +106,7 @@ func leadingMarking(inc *incident.Incident, text string) (marking, rest string, 
 		}
 		m, ok := incident.ParseMarking(toks[1])
 		if !ok {
-			return "", "", incident.Errorf("There is no marking %s: give clear, green, amber, amber+strict or red after --tlp.", incident.Literal(render.Truncate(toks[1], 40)))
+			return "", "", incident.Errorf("There is no marking %s: give clear, green, amber, amber+strict or red after --tlp.", echo(toks[1]))
 		}
 		marking = m
 		rest = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), toks[0])), toks[1]))

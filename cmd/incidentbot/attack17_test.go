@@ -6,12 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/incident"
-	"github.com/incidentbot/incidentbot/storage"
-	"github.com/incidentbot/incidentbot/storage/redistest"
-	"github.com/incidentbot/incidentbot/work/clocktest"
 )
 
 // The commander skips a required item (the move writes a gate event and a
@@ -21,25 +17,15 @@ import (
 // must find both of them, as the first run told them, not the last alone.
 func TestAttack17GateSkipIsToldOnceAfterACrash(t *testing.T) {
 	t.Parallel()
-	fs := fakeslack.New()
-	t.Cleanup(fs.Close)
-	h := &harness{slack: fs, redis: redistest.Start(t)}
-	h.store = storage.New(h.redis.Client(t))
-	h.stakeholder = fs.CreateChannel("security-incidents", false, fs.BotUserID, "UDAVE")
-	crash := &crasher{crashed: make(chan string, 1)}
-	h.launch(t, false, true, clocks{now: time.Now, outbound: clocktest.Instant{}, afterWrite: crash.afterWrite}, quietSeverities+`playbooks:
+	h, s, crash := crashCaseBotWith(t, quietSeverities+`playbooks:
   identification:
     - {text: Confirm the scope, required: true}
 `)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := fs.CreateChannel("general", false, "UALICE", "UBOB")
-	s.command("UALICE", general, "declare Gate crash sev2")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
 
 	told := len(s.toldIn(s.ch))
 	crash.at.Store("told:")
 	crash.armed.Store(true)
-	if _, err := fs.Command(s.ctx, "UALICE", s.ch, "phase next because scope is known from the EDR"); err != nil {
+	if _, err := h.slack.Command(s.ctx, "UALICE", s.ch, "phase next because scope is known from the EDR"); err != nil {
 		t.Fatal(err)
 	}
 	select {

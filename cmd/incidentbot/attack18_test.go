@@ -9,9 +9,6 @@ import (
 	"github.com/incidentbot/incidentbot/bot/fakeslack"
 	"github.com/incidentbot/incidentbot/commands"
 	"github.com/incidentbot/incidentbot/incident"
-	"github.com/incidentbot/incidentbot/storage"
-	"github.com/incidentbot/incidentbot/storage/redistest"
-	"github.com/incidentbot/incidentbot/work/clocktest"
 )
 
 // countVisible counts the messages that show want.
@@ -263,7 +260,7 @@ func TestAttack18RoleAndPhaseRedoTellTheirOwnChange(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	crashNext(t, crash, func() { send("UALICE", "assign comms <@UCAROL|carol>") })
+	crashCommand(t, h, s, crash, "UALICE", "assign comms <@UCAROL|carol>")
 	send("UALICE", "assign comms <@UBOB|bob>")
 	s.await("the later assignment told", func() bool { return countVisible(s.toldIn(s.ch), "<@UCAROL> → <@UBOB>") == 1 })
 	redo(t, h, s)
@@ -277,7 +274,7 @@ func TestAttack18RoleAndPhaseRedoTellTheirOwnChange(t *testing.T) {
 		t.Errorf("the later assignment was told %d times; want once", n)
 	}
 
-	crashNext(t, crash, func() { send("UALICE", "phase next") })
+	crashCommand(t, h, s, crash, "UALICE", "phase next")
 	send("UALICE", "phase next")
 	s.await("the later move told", func() bool { return countVisible(s.toldIn(s.ch), "Containment → Eradication") == 1 })
 	redo(t, h, s)
@@ -321,23 +318,13 @@ func TestAttack18UpdateFormNotPostedIsSaid(t *testing.T) {
 // after the crash (sev3: every 4h).
 func TestAttack18SeverityRedoToldWithItsOwnCadence(t *testing.T) {
 	t.Parallel()
-	fs := fakeslack.New()
-	t.Cleanup(fs.Close)
-	h := &harness{slack: fs, redis: redistest.Start(t)}
-	h.store = storage.New(h.redis.Client(t))
-	h.stakeholder = fs.CreateChannel("security-incidents", false, fs.BotUserID, "UDAVE")
-	crash := &crasher{crashed: make(chan string, 1)}
 	const cadences = `severities:
   - {name: sev1, description: Critical, update_every: 30m}
   - {name: sev2, description: Major, update_every: 0}
   - {name: sev3, description: Minor, update_every: 4h}
 default_severity: sev2
 `
-	h.launch(t, false, true, clocks{now: time.Now, outbound: clocktest.Instant{}, afterWrite: crash.afterWrite}, cadences)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := fs.CreateChannel("general", false, "UALICE")
-	s.command("UALICE", general, "declare Cadence crash sev2")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	h, s, crash := crashCaseBotWith(t, cadences)
 	crashCommand(t, h, s, crash, "UALICE", "severity sev1")
 	if _, err := h.slack.Command(s.ctx, "UALICE", s.ch, "severity sev3"); err != nil {
 		t.Fatal(err)

@@ -323,13 +323,19 @@ func TestOneFormOneSightingMessage(t *testing.T) {
 // with INC-1 declared by alice.
 func crashCaseBot(t *testing.T) (*harness, *script, *crasher) {
 	t.Helper()
+	return crashCaseBotWith(t, quietSeverities)
+}
+
+// crashCaseBotWith is crashCaseBot configured with extraYAML.
+func crashCaseBotWith(t *testing.T, extraYAML string) (*harness, *script, *crasher) {
+	t.Helper()
 	fs := fakeslack.New()
 	t.Cleanup(fs.Close)
 	h := &harness{slack: fs, redis: redistest.Start(t)}
 	h.store = storage.New(h.redis.Client(t))
 	h.stakeholder = fs.CreateChannel("security-incidents", false, fs.BotUserID, "UDAVE")
 	crash := &crasher{crashed: make(chan string, 1)}
-	h.launch(t, false, true, clocks{now: time.Now, outbound: clocktest.Instant{}, afterWrite: crash.afterWrite}, quietSeverities)
+	h.launch(t, false, true, clocks{now: time.Now, outbound: clocktest.Instant{}, afterWrite: crash.afterWrite}, extraYAML)
 	s := &script{t: t, h: h, ctx: context.Background()}
 	general := fs.CreateChannel("general", false, "UALICE", "UBOB", "UCAROL")
 	s.command("UALICE", general, "declare Crash case sev2")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -14,11 +13,7 @@ import (
 // answered "has 1 page(s)".
 func TestNewcomer18RoleRemovalSeverityWordAndPages(t *testing.T) {
 	t.Parallel()
-	h := startBotWith(t, false, time.Now, quietSeverities)
-	s := &script{t: t, h: h, ctx: context.Background()}
-	general := h.slack.CreateChannel("general", false, "UALICE", "UBOB")
-	s.command("UALICE", general, "declare Title sev2")
-	s.ch = h.declared(t, "UALICE", "INC-1").ID
+	_, s := declaredBot(t, time.Now, quietSeverities, "Title sev2", "UBOB")
 
 	s.command("UALICE", s.ch, "assign tech <@UBOB|bob>")
 	if got := s.command("UALICE", s.ch, "unassign tech"); !strings.Contains(got, "Technical Lead: no longer <@UBOB>") || strings.Contains(got, "stepped down") {
